@@ -85,9 +85,7 @@ def resolve_reviewers(
     employee = employees.get(employee_nip)
     if employee is None:
         raise NotFound(f"pegawai {employee_nip} tidak ditemukan", field="nip")
-    applicable = [
-        o for o in overrides if o.employee_nip == employee_nip and (on is None or o.effective_from <= on)
-    ]
+    applicable = [o for o in overrides if o.employee_nip == employee_nip and (on is None or o.effective_from <= on)]
     if applicable:
         chosen = max(applicable, key=lambda o: o.effective_from)
         penilai_nip, source = chosen.penilai_nip, chosen.reason
