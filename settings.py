@@ -1,0 +1,30 @@
+"""Typed settings, read once from the environment (and a `.env` file) by the entry points and passed in."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class TemporalSettings(BaseModel):
+    address: str = "localhost:7233"
+    namespace: str = "default"
+    task_queue: str = "kinerja"
+    # A bounded workflow cache keeps worker memory flat however many appraisals are open.
+    max_cached_workflows: int = Field(default=2000, ge=0)
+    max_concurrent_activities: int = Field(default=50, ge=1)
+    max_concurrent_workflow_tasks: int = Field(default=50, ge=1)
+
+
+class Settings(BaseSettings):
+    """`DATABASE_URL` picks the database; nested groups use `__`, e.g. `TEMPORAL__ADDRESS=host:7233`."""
+
+    model_config = SettingsConfigDict(env_nested_delimiter="__", env_file=".env", extra="ignore")
+
+    database_url: str = "sqlite:///kinerja.db"
+    temporal: TemporalSettings = TemporalSettings()
+    log_level: str = "INFO"
+
+
+def load_settings() -> Settings:
+    return Settings()
