@@ -144,6 +144,10 @@ class SurveyPolicy(_Frozen):
     chi_square: Decimal = Decimal("3.841")
     proportion: Decimal = Decimal("0.5")
     margin: Decimal = Decimal("0.05")
+    # "nearest" (default): half up, which reproduces the published Krejcie & Morgan (1970) table that the SKM
+    # guidance points to (N 50 -> 44, N 500 -> 217); "up": the formula rounded up (45 and 218), never fewer
+    # respondents than the formula asks. [C-2nd] reference 2: "ukuran sampel diperoleh dari tabel Krejcie and Morgan".
+    sample_rounding: Literal["up", "nearest"] = "nearest"
     # Used when the served population is unknown: below this many responses the IKM is flagged. [U]
     min_responses_without_population: int = Field(default=30, ge=1)
 
@@ -200,6 +204,9 @@ class AppraisalPolicy(_Frozen):
     survey: SurveyPolicy = SurveyPolicy()
     calendar: CalendarPolicy = CalendarPolicy()
     escalation: EscalationPolicy = EscalationPolicy()
+    # [U] No source bounds how often a penilai may return a draft SKP; after this many returns only approval (or the
+    # supervision team) moves it on, so target setting cannot loop until the deadline.
+    max_skp_returns: int = Field(default=3, ge=0, le=10)
 
     @model_validator(mode="after")
     def _complete_tables(self) -> AppraisalPolicy:

@@ -9,6 +9,8 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import TypeVar
 
+from domain.errors import DomainError
+
 
 class Expectation(StrEnum):
     """Rating of hasil kerja or perilaku kerja (PermenPANRB 6/2022, three levels, no numeric score)."""
@@ -98,4 +100,4 @@ def parse_enum(enum: type[E], text: str, field: str) -> E:
         if wanted in candidates:
             return member
     choices = ", ".join(str(getattr(m, "label", m.value)) for m in enum)
-    raise ValueError(f"{field}: '{text}' tidak dikenal; pilihan: {choices}")
+    raise DomainError(f"'{text}' tidak dikenal; pilihan: {choices}", field=field)

@@ -1,0 +1,305 @@
+"""The calendar of one appraisal cycle: when each step is due, as absolute UTC instants (reference 1.7).
+
+A cycle sets each deadline either as an absolute date or time, or as an ISO-8601 duration from the cycle start
+("P30D", "PT10M"), so a whole cycle can run in minutes for a demo or a test. Deadlines left unset come from the
+policy's calendar for the year. `resolve` turns the spec into `Deadlines` and refuses deadlines out of order, naming
+the field, so a workflow never starts with a calendar it cannot keep.
+"""
+
+from __future__ import annotations
+
+import calendar as _gregorian
+import re
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta, timezone
+from decimal import Decimal
+from typing import Annotated
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, Strict, model_validator
+
+from domain.errors import DomainError
+from domain.policy import AppraisalPolicy, CalendarDate
+from domain.stages import Step
+
+# Indonesia keeps no daylight saving: WIB is UTC+7, WITA UTC+8, WIT UTC+9, so a fixed offset is exact.
+WIB = 7
+
+FIELD_LABELS = {
+    "start": "mulai siklus",
+    "skp_draft_due": "batas penyusunan SKP oleh pegawai",
+    "skp_due": "batas penetapan SKP",
+    "survey_opens": "pembukaan survei kepuasan masyarakat",
+    "survey_closes": "penutupan survei kepuasan masyarakat",
+    "self_assessment_due": "batas penilaian diri",
+    "review_due": "batas penilaian oleh pejabat penilai",
+    "calibration_due": "batas kalibrasi",
+    "sign_off_due": "batas penetapan hasil penilaian",
+    "objection_window": "masa keberatan",
+    "objection_decision_due": "batas keputusan keberatan",
+}
+
+# Each pair must be in this order; `strict` False allows the two to fall on the same instant.
+_ORDER: tuple[tuple[str, str, bool], ...] = (
+    ("start", "skp_draft_due", True),
+    ("skp_draft_due", "skp_due", False),
+    ("skp_due", "self_assessment_due", True),
+    ("self_assessment_due", "review_due", True),
+    ("review_due", "calibration_due", True),
+    ("calibration_due", "sign_off_due", True),
+    ("start", "survey_opens", False),
+    ("survey_opens", "survey_closes", True),
+    # The survey index (IKM) informs the organisation's predicate, which calibration needs (SE MenPAN-RB 3/2023).
+    ("survey_closes", "calibration_due", False),
+)
+
+_DURATION = re.compile(
+    r"^P(?!$)(?:(?P<years>\d+)Y)?(?:(?P<months>\d+)M)?(?:(?P<weeks>\d+)W)?(?:(?P<days>\d+)D)?"
+    r"(?:T(?=\d)(?:(?P<hours>\d+)H)?(?:(?P<minutes>\d+)M)?(?:(?P<seconds>\d+(?:[.,]\d+)?)S)?)?$",
+    re.IGNORECASE,
+)
+
+
+@dataclass(frozen=True)
+class IsoDuration:
+    """An ISO-8601 duration. Years and months are calendar units, so they only mean something from a start."""
+
+    years: int = 0
+    months: int = 0
+    delta: timedelta = timedelta()
+
+    def after(self, start: datetime) -> datetime:
+        """`start` plus this duration; a day past the end of the month falls back to its last day (31 Jan + P1M)."""
+        month_index = start.month - 1 + self.months
+        year = start.year + self.years + month_index // 12
+        month = month_index % 12 + 1
+        day = min(start.day, _gregorian.monthrange(year, month)[1])
+        return start.replace(year=year, month=month, day=day) + self.delta
+
+    def as_timedelta(self, field: str) -> timedelta:
+        if self.years or self.months:
+            raise DomainError(
+                f"{FIELD_LABELS.get(field, field)} harus dinyatakan dalam minggu, hari, jam, menit atau detik"
+                " (tanpa tahun atau bulan), mis. 'P14D'",
+                field=field,
+            )
+        return self.delta
+
+
+def parse_duration(text: str, field: str) -> IsoDuration:
+    """Parse an ISO-8601 duration such as 'P30D', 'PT10M', 'P1Y2M' or 'P2W'; the error names `field`."""
+    match = _DURATION.match(text.strip())
+    if match is None:
+        raise DomainError(
+            f"'{text}' bukan durasi ISO-8601 yang sah; contoh: 'P30D' (30 hari), 'PT10M' (10 menit),"
+            " 'P1DT12H' (1 hari 12 jam), 'P2W' (2 minggu), 'P1Y2M' (1 tahun 2 bulan)",
+            field=field,
+        )
+    parts = match.groupdict()
+    whole = {name: int(parts[name] or 0) for name in ("years", "months", "weeks", "days", "hours", "minutes")}
+    seconds = Decimal((parts["seconds"] or "0").replace(",", "."))
+    delta = timedelta(
+        weeks=whole["weeks"],
+        days=whole["days"],
+        hours=whole["hours"],
+        minutes=whole["minutes"],
+        seconds=float(seconds),
+    )
+    return IsoDuration(years=whole["years"], months=whole["months"], delta=delta)
+
+
+# Text first and left to right, so 'P1Y2M' stays text (calendar months from the start) instead of pydantic's
+# fixed-length timedelta, and '2027-01-31' stays a date in local time.
+DeadlineSpec = Annotated[
+    str | Annotated[datetime, Strict()] | Annotated[date, Strict()] | Annotated[timedelta, Strict()],
+    Field(union_mode="left_to_right"),
+]
+"""An absolute instant or date, a timedelta from the cycle start, or text: an ISO-8601 duration or date/time."""
+WindowSpec = Annotated[str | Annotated[timedelta, Strict()], Field(union_mode="left_to_right")]
+
+
+class CycleCalendar(BaseModel):
+    """What a cycle says about its deadlines; anything left None comes from the policy's calendar for the year.
+
+    Text values are ISO-8601: a duration from `start` ('P30D', 'PT10M') or a date/time ('2027-01-31',
+    '2027-01-31T17:00:00+07:00'). A date means the end of that day, and a time without offset is local time
+    (`utc_offset_hours`: 7 WIB, 8 WITA, 9 WIT).
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    start: (
+        Annotated[str | Annotated[datetime, Strict()] | Annotated[date, Strict()], Field(union_mode="left_to_right")]
+        | None
+    ) = None  # None: 1 January of the period, 00:00 local time
+    utc_offset_hours: int = Field(default=WIB, ge=WIB, le=9)
+    skp_draft_due: DeadlineSpec | None = None
+    skp_due: DeadlineSpec | None = None
+    survey_opens: DeadlineSpec | None = None
+    survey_closes: DeadlineSpec | None = None
+    self_assessment_due: DeadlineSpec | None = None
+    review_due: DeadlineSpec | None = None
+    calibration_due: DeadlineSpec | None = None
+    sign_off_due: DeadlineSpec | None = None
+    objection_window: WindowSpec | None = None  # from signing; PP 30/2019 Pasal 59: 14 days
+    objection_decision_due: WindowSpec | None = None  # from filing
+
+
+class Deadlines(BaseModel):
+    """The resolved calendar of a cycle: absolute UTC instants, in order, plus the two windows counted from events."""
+
+    model_config = ConfigDict(frozen=True)
+
+    start: AwareDatetime
+    skp_draft_due: AwareDatetime
+    skp_due: AwareDatetime
+    survey_opens: AwareDatetime
+    survey_closes: AwareDatetime
+    self_assessment_due: AwareDatetime
+    review_due: AwareDatetime
+    calibration_due: AwareDatetime
+    sign_off_due: AwareDatetime
+    objection_window: timedelta = Field(gt=timedelta())
+    objection_decision_due: timedelta = Field(gt=timedelta())
+
+    @model_validator(mode="after")
+    def _in_order(self) -> Deadlines:
+        check_order({name: getattr(self, name) for name in FIELD_LABELS if name not in _WINDOWS})
+        return self
+
+    def for_step(self, step: Step, entered_at: datetime, *, redraft: bool = False) -> datetime | None:
+        """When `step`, entered at `entered_at`, is due; None for steps nobody has to act on.
+
+        A returned SKP is due by the penetapan deadline: the drafting deadline (minggu kedua Januari) is for the
+        first draft, and sending a redraft straight into escalation would punish the employee for the return.
+        """
+        if step is Step.SKP_DRAFTING:
+            return self.skp_due if redraft else self.skp_draft_due
+        if step is Step.OBJECTION_WINDOW:
+            return entered_at + self.objection_window
+        if step is Step.OBJECTION_REVIEW:
+            return entered_at + self.objection_decision_due
+        fixed = {
+            Step.SKP_APPROVAL: self.skp_due,
+            Step.SELF_ASSESSMENT: self.self_assessment_due,
+            Step.SUPERVISOR_REVIEW: self.review_due,
+            Step.AWAITING_CALIBRATION: self.calibration_due,
+            Step.SIGN_OFF: self.sign_off_due,
+        }
+        return fixed.get(step)
+
+
+_WINDOWS = frozenset({"objection_window", "objection_decision_due"})
+
+
+def check_order(instants: dict[str, datetime]) -> None:
+    """Refuse the first pair of deadlines out of order, naming the later field and both dates."""
+    for earlier, later, strict in _ORDER:
+        a, b = instants[earlier], instants[later]
+        if b < a or (strict and b == a):
+            relation = "setelah" if strict else "tidak sebelum"
+            raise DomainError(
+                f"{FIELD_LABELS[later]} ({_show(b)}) harus {relation} {FIELD_LABELS[earlier]} ({_show(a)})",
+                field=later,
+                rule="urutan tahap penilaian kinerja (PermenPANRB 6/2022 Pasal 5)",
+            )
+
+
+def resolve(spec: CycleCalendar, period: int, policy: AppraisalPolicy) -> Deadlines:
+    """The absolute UTC deadlines of a cycle of `period`; DomainError naming the field for bad or unordered input."""
+    zone = timezone(timedelta(hours=spec.utc_offset_hours))
+    start = _start(spec.start, period, zone)
+    defaults = policy.calendar
+    default_dates: dict[str, CalendarDate] = {
+        "skp_draft_due": defaults.skp_draft_due,
+        "skp_due": defaults.skp_due,
+        "survey_opens": defaults.survey_opens,
+        "survey_closes": defaults.survey_closes,
+        "self_assessment_due": defaults.self_assessment_due,
+        "review_due": defaults.review_due,
+        "calibration_due": defaults.calibration_due,
+        "sign_off_due": defaults.sign_off_due,
+    }
+    instants: dict[str, datetime] = {"start": start}
+    for name, fallback in default_dates.items():
+        given: DeadlineSpec | None = getattr(spec, name)
+        if given is None:
+            # A survey opens at the start of its day; every deadline runs to the end of its day.
+            day = fallback.in_period(period)
+            instants[name] = _day_start(day, zone) if name == "survey_opens" else _day_end(day, zone)
+        else:
+            instants[name] = _instant(given, name, start, zone)
+    check_order(instants)
+    return Deadlines(
+        **{name: value.astimezone(UTC) for name, value in instants.items()},
+        objection_window=_window(spec.objection_window, "objection_window", defaults.objection_window),
+        objection_decision_due=_window(
+            spec.objection_decision_due, "objection_decision_due", defaults.objection_decision_due
+        ),
+    )
+
+
+def _start(given: datetime | date | str | None, period: int, zone: timezone) -> datetime:
+    if given is None:
+        return datetime(period, 1, 1, tzinfo=zone)
+    if isinstance(given, str):
+        text = given.strip()
+        if text.upper().startswith("P"):
+            raise DomainError("mulai siklus harus tanggal atau waktu, bukan durasi", field="start")
+        given = _parse_point(text, "start")
+    if isinstance(given, datetime):
+        return _aware(given, zone)
+    return _day_start(given, zone)
+
+
+def _instant(given: DeadlineSpec, field: str, start: datetime, zone: timezone) -> datetime:
+    if isinstance(given, str):
+        text = given.strip()
+        if text.upper().startswith("P"):
+            return parse_duration(text, field).after(start)
+        given = _parse_point(text, field)
+    if isinstance(given, timedelta):
+        if given <= timedelta():
+            raise DomainError(f"durasi {FIELD_LABELS[field]} harus lebih dari nol", field=field)
+        return start + given
+    if isinstance(given, datetime):
+        return _aware(given, zone)
+    return _day_end(given, zone)
+
+
+def _window(given: timedelta | str | None, field: str, default: timedelta) -> timedelta:
+    if given is None:
+        return default
+    value = parse_duration(given, field).as_timedelta(field) if isinstance(given, str) else given
+    if value <= timedelta():
+        raise DomainError(f"{FIELD_LABELS[field]} harus lebih dari nol", field=field)
+    return value
+
+
+def _parse_point(text: str, field: str) -> datetime | date:
+    try:
+        if "T" in text.upper() or " " in text:
+            return datetime.fromisoformat(text)
+        return date.fromisoformat(text)
+    except ValueError:
+        raise DomainError(
+            f"'{text}' bukan tanggal (YYYY-MM-DD), waktu ISO-8601 (YYYY-MM-DDTHH:MM, boleh dengan zona waktu)"
+            " atau durasi ISO-8601 dari mulai siklus (mis. 'P30D', 'PT10M')",
+            field=field,
+        ) from None
+
+
+def _aware(value: datetime, zone: timezone) -> datetime:
+    return value.replace(tzinfo=zone) if value.tzinfo is None or value.utcoffset() is None else value
+
+
+def _day_start(day: date, zone: timezone) -> datetime:
+    return datetime.combine(day, time(0, 0), tzinfo=zone)
+
+
+def _day_end(day: date, zone: timezone) -> datetime:
+    # "Paling lambat 31 Januari" runs to the end of that day, local time.
+    return datetime.combine(day, time(23, 59, 59), tzinfo=zone)
+
+
+def _show(value: datetime) -> str:
+    return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S UTC")

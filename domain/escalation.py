@@ -1,0 +1,84 @@
+"""Reminders before a deadline and escalation after it, as plain data the workflow's timers follow.
+
+Before the deadline the actor is reminded at the policy's offsets; at the deadline the step is overdue and escalates
+(level 1) to the supervision team and the actor's superior; every further `grace` without action escalates one level
+up, to `max_levels`. Offsets already past when a deadline is set are skipped: a reminder "7 days before" means
+nothing for a deadline three days away.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from enum import StrEnum
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict
+
+from domain.policy import EscalationPolicy
+from domain.stages import Role
+
+
+class CheckpointKind(StrEnum):
+    REMINDER = "reminder"
+    ESCALATION = "escalation"
+
+
+class Checkpoint(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    at: AwareDatetime
+    kind: CheckpointKind
+    level: int = 0  # escalation level; 0 for a reminder
+
+
+def checkpoints(deadline: datetime, planned_at: datetime, policy: EscalationPolicy) -> list[Checkpoint]:
+    """Every reminder and escalation for a deadline set at `planned_at`, in time order."""
+    reminders = [
+        Checkpoint(at=deadline - offset, kind=CheckpointKind.REMINDER)
+        for offset in sorted(set(policy.reminders_before), reverse=True)
+        if deadline - offset > planned_at
+    ]
+    escalations = [
+        Checkpoint(at=deadline + policy.grace * (level - 1), kind=CheckpointKind.ESCALATION, level=level)
+        for level in range(1, policy.max_levels + 1)
+    ]
+    return reminders + escalations
+
+
+def last_due(points: Sequence[Checkpoint], done: int, now: datetime) -> int | None:
+    """The index of the latest checkpoint due at `now` among those not done yet, or None.
+
+    Only the latest counts: a workflow that wakes late (a worker outage, a step entered after its deadline) sends
+    one notice at the level reached, not a burst of stale reminders.
+    """
+    found = None
+    for index in range(done, len(points)):
+        if points[index].at > now:
+            break
+        found = index
+    return found
+
+
+def superiors_of(role: Role, penilai: str, atasan: str | None, chain: Sequence[str]) -> list[str]:
+    """Who stands above the person acting in `role`, nearest first: the escalation ladder of their step.
+
+    `chain` is the employee's line of superiors (nearest first); above the atasan it continues with the atasan's
+    own superiors when the atasan is on that line. After a reassignment it may not be, and the ladder then stops
+    at the atasan (the supervision team is always notified anyway).
+    """
+    beyond = list(chain[chain.index(atasan) + 1 :]) if atasan in chain else []
+    if role is Role.PEGAWAI:
+        ladder = [penilai, *([atasan] if atasan else []), *beyond]
+    elif role is Role.PENILAI:
+        ladder = [*([atasan] if atasan else []), *beyond]
+    elif role is Role.ATASAN_PENILAI:
+        ladder = beyond
+    else:
+        ladder = []
+    return list(dict.fromkeys(ladder))
+
+
+def escalation_recipients(level: int, team: Sequence[str], ladder: Sequence[str]) -> list[str]:
+    """The supervision team plus the superior `level` steps above the actor (the top of the ladder if shorter)."""
+    superior = [ladder[min(level, len(ladder)) - 1]] if ladder and level >= 1 else []
+    return list(dict.fromkeys([*team, *superior]))
