@@ -1,0 +1,245 @@
+"""The relational schema as typed SQLAlchemy 2 classes. Adapters only: repositories map them to domain models.
+
+The schema itself is created by Alembic (`migrations/`), never by `metadata.create_all`, so the database always has
+what the migrations give it, including the triggers that keep `audit_log` append-only.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any, ClassVar
+
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    Date,
+    ForeignKey,
+    Integer,
+    MetaData,
+    SmallInteger,
+    String,
+    Text,
+    UniqueConstraint,
+    true,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from persistence.columns import ExactDecimal, JsonDocument, UtcDateTime
+from persistence.ports import SURVEY_ITEMS
+
+# Constraint names are part of the schema: migrations refer to them by name, so they must not depend on the backend.
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+NIP = String(18)
+CODE = String(32)
+NAME = String(200)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    type_annotation_map: ClassVar[dict[Any, Any]] = {
+        datetime: UtcDateTime(),
+        Decimal: ExactDecimal(),
+        dict[str, Any]: JsonDocument,
+    }
+
+
+class InstansiRow(Base):
+    __tablename__ = "instansi"
+
+    code: Mapped[str] = mapped_column(CODE, primary_key=True)
+    name: Mapped[str] = mapped_column(NAME)
+    # Deep-merged into DEFAULT_POLICY; every change bumps the revision so results name the policy they used.
+    policy_overrides: Mapped[dict[str, Any]] = mapped_column(default=dict, server_default="{}")
+    policy_revision: Mapped[int] = mapped_column(default=0, server_default="0")
+
+
+class UnitRow(Base):
+    __tablename__ = "units"
+    __table_args__ = (UniqueConstraint("instansi_code", "code"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    instansi_code: Mapped[str] = mapped_column(ForeignKey("instansi.code"), index=True)
+    code: Mapped[str] = mapped_column(CODE)
+    name: Mapped[str] = mapped_column(NAME)
+    parent_code: Mapped[str | None] = mapped_column(CODE)
+
+
+class EmployeeRow(Base):
+    __tablename__ = "employees"
+    __table_args__ = (CheckConstraint("kind IN ('PNS', 'PPPK')", name="kind"),)
+
+    nip: Mapped[str] = mapped_column(NIP, primary_key=True)
+    instansi_code: Mapped[str] = mapped_column(ForeignKey("instansi.code"), index=True)
+    # No foreign keys on unit or superior: an import brings rows in any order, and the domain checks the tree.
+    unit_code: Mapped[str] = mapped_column(CODE)
+    name: Mapped[str] = mapped_column(NAME)
+    jabatan: Mapped[str] = mapped_column(NAME)
+    kind: Mapped[str] = mapped_column(String(8))
+    superior_nip: Mapped[str | None] = mapped_column(NIP)
+    email: Mapped[str | None] = mapped_column(String(254))
+    active: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+
+
+class ReviewerOverrideRow(Base):
+    __tablename__ = "reviewer_overrides"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    employee_nip: Mapped[str] = mapped_column(ForeignKey("employees.nip"), index=True)
+    penilai_nip: Mapped[str] = mapped_column(NIP)
+    atasan_nip: Mapped[str | None] = mapped_column(NIP)
+    effective_from: Mapped[date] = mapped_column(Date)
+    reason: Mapped[str] = mapped_column(Text)
+    created_by: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime]
+
+
+class IkuRow(Base):
+    __tablename__ = "iku"
+    __table_args__ = (UniqueConstraint("instansi_code", "period", "code"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    instansi_code: Mapped[str] = mapped_column(ForeignKey("instansi.code"))
+    period: Mapped[int]
+    code: Mapped[str] = mapped_column(CODE)
+    name: Mapped[str] = mapped_column(String(300))
+    unit_of_measure: Mapped[str] = mapped_column(String(50))
+    polarity: Mapped[str] = mapped_column(String(8))
+    target: Mapped[Decimal]
+    target_upper: Mapped[Decimal | None]
+    unit_code: Mapped[str | None] = mapped_column(CODE)
+
+
+class SkpRow(Base):
+    __tablename__ = "skp"
+    __table_args__ = (UniqueConstraint("employee_nip", "period"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    employee_nip: Mapped[str] = mapped_column(ForeignKey("employees.nip"))
+    period: Mapped[int]
+    status: Mapped[str] = mapped_column(String(32))
+    content: Mapped[dict[str, Any]]  # the domain Skp, dumped with mode="json" (decimals as exact strings)
+    policy_version: Mapped[str] = mapped_column(String(64))
+    version: Mapped[int] = mapped_column(Integer)
+
+    __mapper_args__: Mapping[str, Any] = {"version_id_col": version}
+
+
+class ReviewRow(Base):
+    """The pejabat penilai's review: edited over days, possibly from two browser tabs at once."""
+
+    __tablename__ = "reviews"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workflow_id: Mapped[str] = mapped_column(String(200), unique=True)
+    employee_nip: Mapped[str] = mapped_column(ForeignKey("employees.nip"), index=True)
+    period: Mapped[int]
+    content: Mapped[dict[str, Any]]
+    version: Mapped[int] = mapped_column(Integer)
+    updated_at: Mapped[datetime]
+
+    __mapper_args__: Mapping[str, Any] = {"version_id_col": version}
+
+
+class CalibrationRow(Base):
+    __tablename__ = "calibrations"
+    __table_args__ = (UniqueConstraint("instansi_code", "period", "group_code"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    instansi_code: Mapped[str] = mapped_column(ForeignKey("instansi.code"))
+    period: Mapped[int]
+    group_code: Mapped[str] = mapped_column(CODE)
+    org_predicate: Mapped[str] = mapped_column(String(32))
+    status: Mapped[str] = mapped_column(String(32))
+    content: Mapped[dict[str, Any]]
+    policy_version: Mapped[str] = mapped_column(String(64))
+    version: Mapped[int] = mapped_column(Integer)
+
+    __mapper_args__: Mapping[str, Any] = {"version_id_col": version}
+
+
+class StepRecordRow(Base):
+    """One recorded activity step; the primary key is what makes a retried activity write nothing twice."""
+
+    __tablename__ = "step_records"
+
+    idempotency_key: Mapped[str] = mapped_column(String(300), primary_key=True)
+    workflow_id: Mapped[str] = mapped_column(String(200), index=True)
+    step: Mapped[str] = mapped_column(String(100))
+    recorded_at: Mapped[datetime]
+    result: Mapped[dict[str, Any]]
+
+
+class AuditLogRow(Base):
+    """Append-only: database triggers refuse UPDATE and DELETE (see the initial migration)."""
+
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
+    occurred_at: Mapped[datetime] = mapped_column(index=True)
+    actor: Mapped[str] = mapped_column(String(64))
+    actor_role: Mapped[str] = mapped_column(String(32))
+    on_behalf_of: Mapped[str | None] = mapped_column(String(64))
+    action: Mapped[str] = mapped_column(String(100))
+    subject: Mapped[str | None] = mapped_column(String(64), index=True)
+    reason: Mapped[str | None] = mapped_column(Text)
+    before: Mapped[dict[str, Any] | None]
+    after: Mapped[dict[str, Any] | None]
+    workflow_id: Mapped[str | None] = mapped_column(String(200), index=True)
+    idempotency_key: Mapped[str | None] = mapped_column(String(300), unique=True)
+
+
+def _answer_check(n: int) -> CheckConstraint:
+    return CheckConstraint(f"u{n} BETWEEN 1 AND 4", name=f"u{n}_range")
+
+
+class SurveyResponseRow(Base):
+    __tablename__ = "survey_responses"
+    __table_args__ = (
+        UniqueConstraint("instansi_code", "period", "respondent_token"),
+        *(_answer_check(n) for n in range(1, SURVEY_ITEMS + 1)),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    instansi_code: Mapped[str] = mapped_column(ForeignKey("instansi.code"))
+    period: Mapped[int]
+    unit_code: Mapped[str] = mapped_column(CODE)
+    respondent_token: Mapped[str] = mapped_column(String(100))
+    # An unanswered unsur stays NULL rather than 0, so it never drags the average down.
+    u1: Mapped[int | None] = mapped_column(SmallInteger)
+    u2: Mapped[int | None] = mapped_column(SmallInteger)
+    u3: Mapped[int | None] = mapped_column(SmallInteger)
+    u4: Mapped[int | None] = mapped_column(SmallInteger)
+    u5: Mapped[int | None] = mapped_column(SmallInteger)
+    u6: Mapped[int | None] = mapped_column(SmallInteger)
+    u7: Mapped[int | None] = mapped_column(SmallInteger)
+    u8: Mapped[int | None] = mapped_column(SmallInteger)
+    u9: Mapped[int | None] = mapped_column(SmallInteger)
+    comment: Mapped[str | None] = mapped_column(Text)
+    source: Mapped[str] = mapped_column(String(16))
+    submitted_at: Mapped[datetime]
+
+
+class OutboxRow(Base):
+    """Notifications waiting to be sent; written in the same transaction as the change they announce."""
+
+    __tablename__ = "outbox"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    created_at: Mapped[datetime]
+    channel: Mapped[str] = mapped_column(String(16))
+    recipient: Mapped[str] = mapped_column(String(254))
+    subject: Mapped[str] = mapped_column(String(300))
+    body: Mapped[str] = mapped_column(Text)
+    workflow_id: Mapped[str | None] = mapped_column(String(200))
+    idempotency_key: Mapped[str | None] = mapped_column(String(300), unique=True)
+    sent_at: Mapped[datetime | None] = mapped_column(index=True)
+    attempts: Mapped[int] = mapped_column(default=0, server_default="0")

@@ -1,0 +1,214 @@
+"""What the application asks of storage: records, repository protocols and the abstract unit of work.
+
+Nothing here imports SQLAlchemy, so unit tests (and activities under test) can pass an in-memory fake that satisfies
+the same protocols. Repositories take and return domain models, never ORM rows.
+"""
+
+from __future__ import annotations
+
+import builtins
+from abc import ABC, abstractmethod
+from datetime import UTC, datetime
+from types import TracebackType
+from typing import Annotated, Any, Generic, Protocol, Self, TypeVar
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+
+from domain.audit import AuditEntry
+from domain.organisation import Employee, Instansi, ReviewerOverride, Unit
+from domain.policy import AppraisalPolicy
+from domain.ratings import OrgPredicate
+from domain.skp import Iku, Skp
+
+M = TypeVar("M", bound=BaseModel)
+
+SURVEY_ITEMS = 9  # the nine unsur of the SKM (PermenPANRB 14/2017)
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+class _Record(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+
+class SkpRecord(_Record):
+    """An SKP with its workflow status and the version to send back when saving (None: not stored yet)."""
+
+    skp: Skp
+    status: str = Field(min_length=1, max_length=32)
+    policy_version: str
+    version: int | None = None
+
+
+class ReviewRecord(_Record, Generic[M]):
+    """The supervisor review of one appraisal workflow; `review` is the domain model the caller asked for."""
+
+    workflow_id: str = Field(min_length=1, max_length=200)
+    employee_nip: str
+    period: int
+    review: M
+    version: int | None = None
+    updated_at: AwareDatetime | None = None
+
+
+class CalibrationRecord(_Record, Generic[M]):
+    """The calibration of one group (unit or job family) of an instansi in one period."""
+
+    instansi_code: str
+    period: int
+    group_code: str
+    org_predicate: OrgPredicate
+    status: str = Field(min_length=1, max_length=32)
+    policy_version: str
+    calibration: M
+    version: int | None = None
+
+
+SurveyAnswer = Annotated[int, Field(ge=1, le=4)]
+
+
+class SurveyResponseRecord(_Record):
+    """One SKM questionnaire: nine unsur on the 1-4 scale (PermenPANRB 14/2017); None where left blank."""
+
+    instansi_code: str
+    period: int
+    unit_code: str
+    respondent_token: str = Field(min_length=1, max_length=100)
+    answers: tuple[SurveyAnswer | None, ...] = Field(min_length=SURVEY_ITEMS, max_length=SURVEY_ITEMS)
+    comment: str | None = None
+    source: str = Field(min_length=1, max_length=16)  # csv, xlsx, form, ...
+    submitted_at: AwareDatetime = Field(default_factory=_now)
+
+
+class OutboxMessage(_Record):
+    id: int | None = None  # set by the store
+    created_at: AwareDatetime = Field(default_factory=_now)
+    channel: str = Field(min_length=1, max_length=16)  # "email" or "log"
+    recipient: str = Field(min_length=1, max_length=254)
+    subject: str = Field(max_length=300)
+    body: str
+    workflow_id: str | None = None
+    idempotency_key: str | None = None
+    sent_at: AwareDatetime | None = None
+    attempts: int = 0
+
+
+class InstansiRepository(Protocol):
+    def add(self, instansi: Instansi) -> None: ...
+    def get(self, code: str) -> Instansi | None: ...
+    def all(self) -> list[Instansi]: ...
+    def policy(self, code: str) -> AppraisalPolicy: ...
+    def set_policy_overrides(self, code: str, overrides: dict[str, Any]) -> AppraisalPolicy: ...
+
+
+class UnitRepository(Protocol):
+    def add(self, unit: Unit, instansi_code: str) -> None: ...
+    def save(self, unit: Unit, instansi_code: str) -> None: ...
+    def get(self, instansi_code: str, code: str) -> Unit | None: ...
+    def list_by_instansi(self, instansi_code: str) -> list[Unit]: ...
+    def mapping(self, instansi_code: str) -> dict[str, Unit]: ...
+
+
+class EmployeeRepository(Protocol):
+    def add(self, employee: Employee, instansi_code: str) -> None: ...
+    def save(self, employee: Employee, instansi_code: str) -> None: ...
+    def get(self, nip: str) -> Employee | None: ...
+    def instansi_of(self, nip: str) -> str | None: ...
+    def list_by_instansi(self, instansi_code: str, *, active_only: bool = False) -> list[Employee]: ...
+    def mapping(self, instansi_code: str) -> dict[str, Employee]: ...
+    def add_override(
+        self, override: ReviewerOverride, *, created_by: str, created_at: datetime | None = None
+    ) -> None: ...
+    def overrides(self, instansi_code: str) -> list[ReviewerOverride]: ...
+
+
+class IkuRepository(Protocol):
+    def add(self, iku: Iku, instansi_code: str) -> None: ...
+    def get(self, instansi_code: str, period: int, code: str) -> Iku | None: ...
+    def for_period(self, instansi_code: str, period: int) -> list[Iku]: ...
+
+
+class SkpRepository(Protocol):
+    def get(self, employee_nip: str, period: int) -> SkpRecord | None: ...
+    def save(self, record: SkpRecord) -> int: ...
+
+
+class ReviewRepository(Protocol):
+    def get(self, workflow_id: str, model: type[M]) -> ReviewRecord[M] | None: ...
+    def save(self, record: ReviewRecord[Any], *, at: datetime | None = None) -> int: ...
+
+
+class CalibrationRepository(Protocol):
+    def get(self, instansi_code: str, period: int, group_code: str, model: type[M]) -> CalibrationRecord[M] | None: ...
+    def for_period(self, instansi_code: str, period: int, model: type[M]) -> list[CalibrationRecord[M]]: ...
+    def save(self, record: CalibrationRecord[Any]) -> int: ...
+
+
+class StepRecordRepository(Protocol):
+    def record_once(
+        self, key: str, workflow_id: str, step: str, result: dict[str, Any]
+    ) -> tuple[dict[str, Any], bool]: ...
+    def get(self, key: str) -> dict[str, Any] | None: ...
+
+
+class AuditLog(Protocol):
+    def append(self, entry: AuditEntry) -> bool: ...
+    def list(
+        self,
+        *,
+        subject: str | None = None,
+        workflow_id: str | None = None,
+        action: str | None = None,
+        limit: int | None = None,
+    ) -> builtins.list[AuditEntry]: ...
+
+
+class SurveyResponseRepository(Protocol):
+    def add(self, response: SurveyResponseRecord) -> None: ...
+    def add_many(self, responses: builtins.list[SurveyResponseRecord]) -> int: ...
+    def list(
+        self, instansi_code: str, period: int, unit_code: str | None = None
+    ) -> builtins.list[SurveyResponseRecord]: ...
+
+
+class OutboxRepository(Protocol):
+    def enqueue(self, message: OutboxMessage) -> tuple[int, bool]: ...
+    def pending(self, *, limit: int = 100) -> list[OutboxMessage]: ...
+    def mark_sent(self, message_id: int, *, at: datetime | None = None) -> None: ...
+    def record_failure(self, message_id: int) -> int: ...
+
+
+class AbstractUnitOfWork(ABC):
+    """One transaction: `with uow: ...; uow.commit()`. Leaving the block without commit() rolls everything back."""
+
+    instansi: InstansiRepository
+    units: UnitRepository
+    employees: EmployeeRepository
+    iku: IkuRepository
+    skp: SkpRepository
+    reviews: ReviewRepository
+    calibrations: CalibrationRepository
+    steps: StepRecordRepository
+    audit: AuditLog
+    survey: SurveyResponseRepository
+    outbox: OutboxRepository
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        # After a commit there is nothing left to undo, so rolling back unconditionally is safe and simplest.
+        self.rollback()
+
+    @abstractmethod
+    def commit(self) -> None: ...
+
+    @abstractmethod
+    def rollback(self) -> None: ...

@@ -1,0 +1,25 @@
+"""SQLAlchemy repositories: each takes the unit of work's session and speaks domain models only."""
+
+from persistence.repositories.appraisal import (
+    SqlCalibrationRepository,
+    SqlIkuRepository,
+    SqlReviewRepository,
+    SqlSkpRepository,
+)
+from persistence.repositories.organisation import SqlEmployeeRepository, SqlInstansiRepository, SqlUnitRepository
+from persistence.repositories.records import SqlAuditLog, SqlOutboxRepository, SqlStepRecordRepository
+from persistence.repositories.survey import SqlSurveyResponseRepository
+
+__all__ = [
+    "SqlAuditLog",
+    "SqlCalibrationRepository",
+    "SqlEmployeeRepository",
+    "SqlIkuRepository",
+    "SqlInstansiRepository",
+    "SqlOutboxRepository",
+    "SqlReviewRepository",
+    "SqlSkpRepository",
+    "SqlStepRecordRepository",
+    "SqlSurveyResponseRepository",
+    "SqlUnitRepository",
+]

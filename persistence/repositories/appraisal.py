@@ -1,0 +1,220 @@
+"""IKU per period, SKP, supervisor reviews and calibrations; the last three carry a version for optimistic locking.
+
+`save(record)` is the one write: `record.version` None means "new", otherwise it is the version the caller read, and
+a record changed since then is refused with ConcurrencyConflict instead of silently overwritten.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any, TypeVar
+
+from pydantic import BaseModel
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from domain.errors import ConcurrencyConflict, DomainError, NotFound
+from domain.ratings import OrgPredicate
+from domain.skp import Iku, Polarity, Skp, Target
+from persistence.orm import CalibrationRow, IkuRow, ReviewRow, SkpRow
+from persistence.ports import CalibrationRecord, ReviewRecord, SkpRecord
+from persistence.repositories._sql import VERSIONED_WRITES, conflict_message, stale_data_as_conflict
+
+M = TypeVar("M", bound=BaseModel)
+_Versioned = TypeVar("_Versioned", SkpRow, ReviewRow, CalibrationRow)
+
+
+def _check_version(what: str, row: _Versioned | None, expected: int | None) -> None:
+    if expected is None and row is not None:
+        raise ConcurrencyConflict(
+            f"{what} sudah ada (versi {row.version}); muat ulang sebelum mengubahnya", rule="optimistic concurrency"
+        )
+    if expected is not None:
+        if row is None:
+            raise NotFound(f"{what} tidak ditemukan", field="versi")
+        if row.version != expected:
+            raise ConcurrencyConflict(conflict_message(what, expected), rule="optimistic concurrency")
+
+
+def _written(session: Session, what: str, expected: int | None) -> int:
+    """The version the row will have once committed; the UPDATE's `WHERE version = expected` is the real check.
+
+    The write is not flushed here: the row lock (PostgreSQL) or the write lock (SQLite) is then taken only at
+    commit, and a lost update surfaces there as ConcurrencyConflict naming what was being saved.
+    """
+    session.info.setdefault(VERSIONED_WRITES, []).append(what)
+    return (expected or 0) + 1  # SQLAlchemy's default version counter: 1 on insert, +1 per update
+
+
+def _iku(row: IkuRow) -> Iku:
+    return Iku(
+        code=row.code,
+        name=row.name,
+        unit_of_measure=row.unit_of_measure,
+        target=Target(polarity=Polarity(row.polarity), value=row.target, upper=row.target_upper),
+        period=row.period,
+        unit_code=row.unit_code,
+    )
+
+
+class SqlIkuRepository:
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    def add(self, iku: Iku, instansi_code: str) -> None:
+        if self._row(instansi_code, iku.period, iku.code) is not None:
+            raise DomainError(
+                f"IKU {iku.code} periode {iku.period} sudah terdaftar di instansi {instansi_code}", field="kode_iku"
+            )
+        self._session.add(
+            IkuRow(
+                instansi_code=instansi_code,
+                period=iku.period,
+                code=iku.code,
+                name=iku.name,
+                unit_of_measure=iku.unit_of_measure,
+                polarity=iku.target.polarity.value,
+                target=iku.target.value,
+                target_upper=iku.target.upper,
+                unit_code=iku.unit_code,
+            )
+        )
+
+    def get(self, instansi_code: str, period: int, code: str) -> Iku | None:
+        row = self._row(instansi_code, period, code)
+        return _iku(row) if row else None
+
+    def for_period(self, instansi_code: str, period: int) -> list[Iku]:
+        rows = self._session.scalars(
+            select(IkuRow).where(IkuRow.instansi_code == instansi_code, IkuRow.period == period).order_by(IkuRow.code)
+        )
+        return [_iku(row) for row in rows]
+
+    def _row(self, instansi_code: str, period: int, code: str) -> IkuRow | None:
+        return self._session.scalars(
+            select(IkuRow).where(IkuRow.instansi_code == instansi_code, IkuRow.period == period, IkuRow.code == code)
+        ).one_or_none()
+
+
+class SqlSkpRepository:
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    def get(self, employee_nip: str, period: int) -> SkpRecord | None:
+        row = self._row(employee_nip, period)
+        if row is None:
+            return None
+        return SkpRecord(
+            skp=Skp.model_validate(row.content),
+            status=row.status,
+            policy_version=row.policy_version,
+            version=row.version,
+        )
+
+    def save(self, record: SkpRecord) -> int:
+        """Store the SKP; returns the version it will have after commit."""
+        skp = record.skp
+        what = f"SKP pegawai {skp.employee_nip} periode {skp.period}"
+        with stale_data_as_conflict(what, record.version):  # the query may autoflush an earlier save
+            row = self._row(skp.employee_nip, skp.period)
+        _check_version(what, row, record.version)
+        if row is None:
+            row = SkpRow(employee_nip=skp.employee_nip, period=skp.period)
+            self._session.add(row)
+        row.status = record.status
+        row.policy_version = record.policy_version
+        row.content = skp.model_dump(mode="json")
+        return _written(self._session, what, record.version)
+
+    def _row(self, employee_nip: str, period: int) -> SkpRow | None:
+        return self._session.scalars(
+            select(SkpRow).where(SkpRow.employee_nip == employee_nip, SkpRow.period == period)
+        ).one_or_none()
+
+
+class SqlReviewRepository:
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    def get(self, workflow_id: str, model: type[M]) -> ReviewRecord[M] | None:
+        row = self._row(workflow_id)
+        if row is None:
+            return None
+        return ReviewRecord(
+            workflow_id=row.workflow_id,
+            employee_nip=row.employee_nip,
+            period=row.period,
+            review=model.model_validate(row.content),
+            version=row.version,
+            updated_at=row.updated_at,
+        )
+
+    def save(self, record: ReviewRecord[Any], *, at: datetime | None = None) -> int:
+        """Store the review; returns the version it will have after commit."""
+        what = f"penilaian pegawai {record.employee_nip} periode {record.period}"
+        with stale_data_as_conflict(what, record.version):  # the query may autoflush an earlier save
+            row = self._row(record.workflow_id)
+        _check_version(what, row, record.version)
+        if row is None:
+            row = ReviewRow(workflow_id=record.workflow_id, employee_nip=record.employee_nip, period=record.period)
+            self._session.add(row)
+        row.content = record.review.model_dump(mode="json")
+        row.updated_at = at or datetime.now(UTC)
+        return _written(self._session, what, record.version)
+
+    def _row(self, workflow_id: str) -> ReviewRow | None:
+        return self._session.scalars(select(ReviewRow).where(ReviewRow.workflow_id == workflow_id)).one_or_none()
+
+
+def _calibration(row: CalibrationRow, model: type[M]) -> CalibrationRecord[M]:
+    return CalibrationRecord(
+        instansi_code=row.instansi_code,
+        period=row.period,
+        group_code=row.group_code,
+        org_predicate=OrgPredicate(row.org_predicate),
+        status=row.status,
+        policy_version=row.policy_version,
+        calibration=model.model_validate(row.content),
+        version=row.version,
+    )
+
+
+class SqlCalibrationRepository:
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    def get(self, instansi_code: str, period: int, group_code: str, model: type[M]) -> CalibrationRecord[M] | None:
+        row = self._row(instansi_code, period, group_code)
+        return _calibration(row, model) if row else None
+
+    def for_period(self, instansi_code: str, period: int, model: type[M]) -> list[CalibrationRecord[M]]:
+        rows = self._session.scalars(
+            select(CalibrationRow)
+            .where(CalibrationRow.instansi_code == instansi_code, CalibrationRow.period == period)
+            .order_by(CalibrationRow.group_code)
+        )
+        return [_calibration(row, model) for row in rows]
+
+    def save(self, record: CalibrationRecord[Any]) -> int:
+        """Store the calibration; returns the version it will have after commit."""
+        what = f"kalibrasi kelompok {record.group_code} instansi {record.instansi_code} periode {record.period}"
+        with stale_data_as_conflict(what, record.version):  # the query may autoflush an earlier save
+            row = self._row(record.instansi_code, record.period, record.group_code)
+        _check_version(what, row, record.version)
+        if row is None:
+            row = CalibrationRow(instansi_code=record.instansi_code, period=record.period, group_code=record.group_code)
+            self._session.add(row)
+        row.org_predicate = record.org_predicate.value
+        row.status = record.status
+        row.policy_version = record.policy_version
+        row.content = record.calibration.model_dump(mode="json")
+        return _written(self._session, what, record.version)
+
+    def _row(self, instansi_code: str, period: int, group_code: str) -> CalibrationRow | None:
+        return self._session.scalars(
+            select(CalibrationRow).where(
+                CalibrationRow.instansi_code == instansi_code,
+                CalibrationRow.period == period,
+                CalibrationRow.group_code == group_code,
+            )
+        ).one_or_none()

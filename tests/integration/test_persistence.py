@@ -1,0 +1,550 @@
+"""Persistence on SQLite and PostgreSQL: migrations, repositories, the unit of work, optimistic concurrency,
+idempotent writes and the append-only audit log. Every test runs on both backends, each on its own database."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import threading
+from collections.abc import Callable
+from datetime import UTC, date, datetime, timedelta, timezone
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from pydantic import BaseModel
+from sqlalchemy import Engine, inspect, text
+from sqlalchemy.exc import IntegrityError, StatementError
+
+from domain.audit import AuditEntry, idempotency_key
+from domain.errors import ConcurrencyConflict, DomainError, NotFound
+from domain.organisation import Employee, EmploymentKind, Instansi, ReviewerOverride, Unit, resolve_reviewers
+from domain.policy import BASE_POLICY_VERSION, DEFAULT_POLICY
+from domain.ratings import Expectation, OrgPredicate, Predicate
+from domain.skp import Aspect, Iku, Indicator, Polarity, RencanaHasilKerja, RhkKind, Skp, Target
+from domain.stages import Role
+from persistence.db import current_revision, downgrade, make_engine, normalize_url, resolve_url, upgrade
+from persistence.orm import Base
+from persistence.ports import CalibrationRecord, OutboxMessage, ReviewRecord, SkpRecord, SurveyResponseRecord
+from persistence.uow import SqlAlchemyUnitOfWork
+
+UowFactory = Callable[[], SqlAlchemyUnitOfWork]
+
+INSTANSI = "DISDIK"
+KADIS = "197001012000031001"
+KABID = "198001012005011002"
+STAFF = "199003032015031004"
+PPPK = "199505052022212005"
+PERIOD = 2026
+APP_TABLES = {
+    "instansi",
+    "units",
+    "employees",
+    "reviewer_overrides",
+    "iku",
+    "skp",
+    "reviews",
+    "calibrations",
+    "step_records",
+    "audit_log",
+    "survey_responses",
+    "outbox",
+}
+
+
+class Review(BaseModel):
+    """Stand-in for the domain review model (any pydantic model round-trips the same way)."""
+
+    hasil_kerja: Expectation
+    perilaku_kerja: Expectation
+    note: str = ""
+    score: Decimal = Decimal("0")
+
+
+class Calibration(BaseModel):
+    ratings: dict[str, Predicate]
+
+
+def _seed(uow: SqlAlchemyUnitOfWork) -> None:
+    uow.instansi.add(Instansi(code=INSTANSI, name="Dinas Pendidikan"))
+    uow.units.add(Unit(code="DIS", name="Dinas"), INSTANSI)
+    uow.units.add(Unit(code="B1", name="Bidang SD", parent_code="DIS"), INSTANSI)
+    people = [
+        Employee(nip=KADIS, name="Kepala Dinas", jabatan="Kepala Dinas", unit_code="DIS"),
+        Employee(nip=KABID, name="Kabid SD", jabatan="Kepala Bidang", unit_code="B1", superior_nip=KADIS),
+        Employee(
+            nip=STAFF,
+            name="Staf",
+            jabatan="Analis",
+            unit_code="B1",
+            superior_nip=KABID,
+            email="staf@example.go.id",
+        ),
+        Employee(
+            nip=PPPK,
+            name="Guru PPPK",
+            jabatan="Guru",
+            unit_code="B1",
+            superior_nip=KABID,
+            kind=EmploymentKind.PPPK,
+            active=False,
+        ),
+    ]
+    for person in people:
+        uow.employees.add(person, INSTANSI)
+
+
+@pytest.fixture
+def seeded(uow_factory: UowFactory) -> UowFactory:
+    with uow_factory() as uow:
+        _seed(uow)
+        uow.commit()
+    return uow_factory
+
+
+def _skp(note: str = "") -> Skp:
+    target = Target(value=Decimal("33.3333"))
+    indicator = Indicator(
+        id="I1", aspect=Aspect.KUANTITAS, text=f"Dokumen {note}", target=target, unit_of_measure="dok"
+    )
+    rhk = RencanaHasilKerja(id="R1", kind=RhkKind.UTAMA, text="Menyusun kurikulum", indicators=[indicator])
+    return Skp(employee_nip=STAFF, period=PERIOD, rhk=[rhk])
+
+
+# --- migrations -------------------------------------------------------------------------------------------------
+
+
+def test_migrations_upgrade_downgrade_upgrade(blank_database_url: str) -> None:
+    def tables() -> set[str]:
+        engine = make_engine(blank_database_url)
+        try:
+            return set(inspect(engine).get_table_names()) - {"alembic_version"}
+        finally:
+            engine.dispose()
+
+    assert current_revision(blank_database_url) is None
+    upgrade(blank_database_url)
+    assert current_revision(blank_database_url) == "0001"
+    assert tables() == APP_TABLES
+    downgrade(blank_database_url, "base")
+    assert current_revision(blank_database_url) is None
+    assert tables() == set()
+    upgrade(blank_database_url)
+    assert tables() == APP_TABLES
+
+
+def test_migrated_schema_matches_the_orm(engine: Engine) -> None:
+    with engine.connect() as connection:
+        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        assert compare_metadata(context, Base.metadata) == []
+
+
+def test_alembic_command_line_works_from_the_repository_root(blank_database_url: str, repo_root: Path) -> None:
+    env = {**os.environ, "DATABASE_URL": blank_database_url}
+    done = subprocess.run(
+        [sys.executable, "-m", "alembic", "-c", "migrations/alembic.ini", "upgrade", "head"],
+        cwd=repo_root,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert current_revision(blank_database_url) == "0001"
+
+
+def test_urls() -> None:
+    assert normalize_url("postgres://u@h/db") == "postgresql+psycopg://u@h/db"
+    assert normalize_url("postgresql://u@h/db") == "postgresql+psycopg://u@h/db"
+    assert normalize_url("postgresql+psycopg://u@h/db") == "postgresql+psycopg://u@h/db"
+    assert resolve_url(environ={}) == "sqlite:///kinerja.db"
+    assert resolve_url(environ={"DATABASE_URL": "postgres://x/y"}) == "postgresql+psycopg://x/y"
+    assert resolve_url("sqlite:///a.db", environ={"DATABASE_URL": "postgres://x/y"}) == "sqlite:///a.db"
+
+
+def test_sqlite_engine_enforces_foreign_keys_and_uses_wal(sqlite_database_url: str) -> None:
+    engine = make_engine(sqlite_database_url)
+    try:
+        with engine.connect() as connection:
+            assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+            assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+            assert connection.exec_driver_sql("PRAGMA busy_timeout").scalar() == 15_000
+    finally:
+        engine.dispose()
+
+
+# --- repositories -----------------------------------------------------------------------------------------------
+
+
+def test_organisation_round_trip(seeded: UowFactory) -> None:
+    with seeded() as uow:
+        assert uow.instansi.get(INSTANSI) == Instansi(code=INSTANSI, name="Dinas Pendidikan")
+        assert [i.code for i in uow.instansi.all()] == [INSTANSI]
+        assert uow.units.mapping(INSTANSI)["B1"] == Unit(code="B1", name="Bidang SD", parent_code="DIS")
+        staff = uow.employees.get(STAFF)
+        assert staff is not None and staff.email == "staf@example.go.id" and staff.superior_nip == KABID
+        pppk = uow.employees.get(PPPK)
+        assert pppk is not None and pppk.kind is EmploymentKind.PPPK and not pppk.active
+        assert uow.employees.instansi_of(STAFF) == INSTANSI
+        assert set(uow.employees.mapping(INSTANSI)) == {KADIS, KABID, STAFF, PPPK}
+        assert PPPK not in {e.nip for e in uow.employees.list_by_instansi(INSTANSI, active_only=True)}
+        assert uow.employees.get("000000000000000000") is None
+        with pytest.raises(DomainError, match=STAFF):
+            uow.employees.add(staff, INSTANSI)
+
+
+def test_save_replaces_an_employee_and_overrides_feed_reviewer_resolution(seeded: UowFactory) -> None:
+    override = ReviewerOverride(
+        employee_nip=STAFF, penilai_nip=KADIS, effective_from=date(2026, 3, 1), reason="reorganisasi bidang"
+    )
+    with seeded() as uow:
+        moved = Employee(nip=STAFF, name="Staf", jabatan="Analis Utama", unit_code="DIS", superior_nip=KADIS)
+        uow.employees.save(moved, INSTANSI)
+        uow.employees.add_override(override, created_by=KADIS)
+        uow.commit()
+    with seeded() as uow:
+        employees = uow.employees.mapping(INSTANSI)
+        overrides = uow.employees.overrides(INSTANSI)
+    assert employees[STAFF].jabatan == "Analis Utama"
+    assert overrides == [override]
+    assert resolve_reviewers(STAFF, employees, overrides, on=date(2026, 6, 1)).source == "reorganisasi bidang"
+
+
+def test_instansi_policy_applies_overrides_with_a_revision(seeded: UowFactory) -> None:
+    with seeded() as uow:
+        assert uow.instansi.policy(INSTANSI) == DEFAULT_POLICY
+        changed = uow.instansi.set_policy_overrides(INSTANSI, {"achievement": {"cap": "120"}})
+        uow.commit()
+    assert changed.version == f"{BASE_POLICY_VERSION}+{INSTANSI}.1"
+    with seeded() as uow:
+        policy = uow.instansi.policy(INSTANSI)
+        assert policy.version == changed.version and policy.achievement.cap == Decimal(120)
+        with pytest.raises(DomainError, match="suggestion"):
+            uow.instansi.set_policy_overrides(INSTANSI, {"suggestion": {"meets_from": "150"}})
+        with pytest.raises(NotFound):
+            uow.instansi.policy("TIDAKADA")
+
+
+def test_iku_keeps_exact_decimals(seeded: UowFactory) -> None:
+    ikus = [
+        Iku(
+            code="IKU1",
+            name="Angka partisipasi",
+            unit_of_measure="%",
+            target=Target(value=Decimal("97.125")),
+            period=PERIOD,
+        ),
+        Iku(
+            code="IKU2",
+            name="Rasio guru",
+            unit_of_measure="rasio",
+            target=Target(polarity=Polarity.RANGE, value=Decimal("15"), upper=Decimal("20.5")),
+            period=PERIOD,
+            unit_code="B1",
+        ),
+        Iku(
+            code="IKU3",
+            name="Angka putus sekolah",
+            unit_of_measure="%",
+            target=Target(polarity=Polarity.LOWER_IS_BETTER, value=Decimal("0.0001")),
+            period=PERIOD,
+        ),
+    ]
+    with seeded() as uow:
+        for iku in ikus:
+            uow.iku.add(iku, INSTANSI)
+        uow.commit()
+    with seeded() as uow:
+        stored = uow.iku.for_period(INSTANSI, PERIOD)
+        assert stored == ikus
+        assert str(stored[1].target.value) == "15" and str(stored[0].target.value) == "97.125"
+        assert uow.iku.for_period(INSTANSI, PERIOD + 1) == []
+        assert uow.iku.get(INSTANSI, PERIOD, "IKU2") == ikus[1]
+        with pytest.raises(DomainError, match="IKU1"):
+            uow.iku.add(ikus[0], INSTANSI)
+
+
+def test_skp_round_trip_and_stale_version(seeded: UowFactory) -> None:
+    with seeded() as uow:
+        assert uow.skp.save(SkpRecord(skp=_skp(), status="draft", policy_version=DEFAULT_POLICY.version)) == 1
+        uow.commit()
+    with seeded() as uow:
+        record = uow.skp.get(STAFF, PERIOD)
+        assert record is not None and record.skp == _skp() and record.version == 1
+        assert uow.skp.save(record.model_copy(update={"skp": _skp("v2"), "status": "submitted"})) == 2
+        uow.commit()
+    with seeded() as uow:
+        latest = uow.skp.get(STAFF, PERIOD)
+        assert latest is not None and latest.version == 2 and latest.status == "submitted"
+        assert latest.skp.indicator("I1") is not None and latest.skp.rhk[0].indicators[0].text == "Dokumen v2"
+        with pytest.raises(ConcurrencyConflict, match=r"SKP pegawai .* periode 2026 \(versi 1\)"):
+            uow.skp.save(record)  # the version-1 copy read before the last save
+        with pytest.raises(ConcurrencyConflict, match="sudah ada"):
+            uow.skp.save(record.model_copy(update={"version": None}))
+
+
+# --- unit of work -----------------------------------------------------------------------------------------------
+
+
+def test_unit_of_work_rolls_back_unless_committed(uow_factory: UowFactory) -> None:
+    with uow_factory() as uow:
+        uow.instansi.add(Instansi(code="A", name="Lupa commit"))
+    with pytest.raises(RuntimeError), uow_factory() as uow:
+        uow.instansi.add(Instansi(code="B", name="Gagal di tengah"))
+        uow.steps.record_once("wf:b", "wf", "b", {})
+        raise RuntimeError("boom")
+    with uow_factory() as uow:
+        uow.instansi.add(Instansi(code="C", name="Disimpan"))
+        uow.commit()
+        uow.instansi.add(Instansi(code="D", name="Setelah commit, tanpa commit lagi"))
+    with uow_factory() as uow:
+        assert [i.code for i in uow.instansi.all()] == ["C"]
+        assert uow.steps.get("wf:b") is None
+
+
+def test_concurrent_review_edits_conflict(seeded: UowFactory) -> None:
+    workflow_id = f"appraisal-{STAFF}-{PERIOD}"
+    first = Review(hasil_kerja=Expectation.MEETS, perilaku_kerja=Expectation.MEETS, score=Decimal("1.10"))
+    with seeded() as uow:
+        uow.reviews.save(ReviewRecord(workflow_id=workflow_id, employee_nip=STAFF, period=PERIOD, review=first))
+        uow.commit()
+
+    with seeded() as tab_a, seeded() as tab_b:
+        read_a = tab_a.reviews.get(workflow_id, Review)
+        read_b = tab_b.reviews.get(workflow_id, Review)
+        assert read_a is not None and read_b is not None and read_a.version == read_b.version == 1
+        assert read_a.review == first and read_a.updated_at is not None and read_a.updated_at.tzinfo is not None
+        tab_a.reviews.save(read_a.model_copy(update={"review": first.model_copy(update={"note": "A"})}))
+        tab_b.reviews.save(read_b.model_copy(update={"review": first.model_copy(update={"note": "B"})}))
+        tab_a.commit()
+        with pytest.raises(ConcurrencyConflict, match=r"penilaian pegawai \d{18} periode 2026.*muat ulang"):
+            tab_b.commit()
+
+    with seeded() as uow:
+        stored = uow.reviews.get(workflow_id, Review)
+    assert stored is not None and stored.version == 2 and stored.review.note == "A"
+
+
+def test_concurrent_calibration_edits_conflict(seeded: UowFactory) -> None:
+    record: CalibrationRecord[Calibration] = CalibrationRecord(
+        instansi_code=INSTANSI,
+        period=PERIOD,
+        group_code="B1",
+        org_predicate=OrgPredicate.BAIK,
+        status="draft",
+        policy_version=DEFAULT_POLICY.version,
+        calibration=Calibration(ratings={STAFF: Predicate.BAIK}),
+    )
+    with seeded() as uow:
+        assert uow.calibrations.save(record) == 1
+        uow.commit()
+
+    with seeded() as first, seeded() as second:
+        mine = first.calibrations.get(INSTANSI, PERIOD, "B1", Calibration)
+        theirs = second.calibrations.get(INSTANSI, PERIOD, "B1", Calibration)
+        assert mine is not None and theirs is not None
+        first.calibrations.save(mine.model_copy(update={"status": "proposed"}))
+        second.calibrations.save(
+            theirs.model_copy(update={"calibration": Calibration(ratings={STAFF: Predicate.SANGAT_BAIK})})
+        )
+        first.commit()
+        with pytest.raises(ConcurrencyConflict, match="kalibrasi kelompok B1"):
+            second.commit()
+
+    with seeded() as uow:
+        stored = uow.calibrations.for_period(INSTANSI, PERIOD, Calibration)
+    assert [(c.status, c.version, c.calibration.ratings[STAFF]) for c in stored] == [("proposed", 2, Predicate.BAIK)]
+
+
+# --- idempotency ------------------------------------------------------------------------------------------------
+
+
+def test_record_once_writes_a_step_once(uow_factory: UowFactory, engine: Engine) -> None:
+    key = idempotency_key("appraisal-1", "submit_review")
+    with uow_factory() as uow:
+        assert uow.steps.record_once(key, "appraisal-1", "submit_review", {"n": 1, "tags": ("a",)}) == (
+            {"n": 1, "tags": ["a"]},
+            True,
+        )
+        assert uow.steps.record_once(key, "appraisal-1", "submit_review", {"n": 2}) == ({"n": 1, "tags": ["a"]}, False)
+        uow.commit()
+    with uow_factory() as uow:  # a retried activity, in a new transaction
+        assert uow.steps.record_once(key, "appraisal-1", "submit_review", {"n": 3}) == ({"n": 1, "tags": ["a"]}, False)
+        assert uow.steps.get(key) == {"n": 1, "tags": ["a"]}
+        with pytest.raises(ValueError, match="already belongs"):
+            uow.steps.record_once(key, "appraisal-2", "submit_review", {})
+    with engine.connect() as connection:
+        assert connection.execute(text("SELECT COUNT(*) FROM step_records")).scalar() == 1
+
+
+def test_record_once_is_safe_when_two_workers_race(uow_factory: UowFactory, engine: Engine) -> None:
+    """Two activity attempts record the same step at once: one row, and both report the same stored result."""
+    key = idempotency_key("appraisal-race", "sign")
+    barrier = threading.Barrier(2)
+    outcomes: list[tuple[dict[str, object], bool]] = []
+    errors: list[BaseException] = []
+
+    def attempt(n: int) -> None:
+        try:
+            with uow_factory() as uow:
+                barrier.wait(timeout=10)
+                outcome = uow.steps.record_once(key, "appraisal-race", "sign", {"attempt": n})
+                uow.commit()
+            outcomes.append(outcome)
+        except BaseException as error:
+            errors.append(error)
+
+    threads = [threading.Thread(target=attempt, args=(n,)) for n in (1, 2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert errors == []
+    assert sorted(new for _, new in outcomes) == [False, True]
+    assert outcomes[0][0] == outcomes[1][0]
+    with engine.connect() as connection:
+        assert connection.execute(text("SELECT COUNT(*) FROM step_records")).scalar() == 1
+
+
+# --- audit log --------------------------------------------------------------------------------------------------
+
+
+def test_audit_log_appends_and_filters(uow_factory: UowFactory) -> None:
+    wib = timezone(timedelta(hours=7))
+    taken_over = AuditEntry(
+        occurred_at=datetime(2027, 1, 6, 9, 30, tzinfo=wib),
+        actor=KABID,
+        actor_role=Role.PENGELOLA_KINERJA,
+        on_behalf_of=STAFF,
+        action="submit_self_assessment",
+        subject=STAFF,
+        reason="pegawai cuti sakit",
+        before={"step": "self_assessment"},
+        after={"step": "supervisor_review", "value": Decimal("1.5")},
+        workflow_id="appraisal-1",
+        idempotency_key="appraisal-1:self_assessment",
+    )
+    with uow_factory() as uow:
+        assert uow.audit.append(taken_over) is True
+        assert uow.audit.append(taken_over) is False  # a retried activity
+        assert uow.audit.append(AuditEntry(actor="system", actor_role=Role.SYSTEM, action="import", subject=KADIS))
+        uow.commit()
+    with uow_factory() as uow:
+        entries = uow.audit.list(subject=STAFF)
+        assert len(uow.audit.list()) == 2 and uow.audit.list(workflow_id="appraisal-1") == entries
+        assert uow.audit.list(action="import")[0].actor == "system"
+    [stored] = entries
+    assert stored.occurred_at == datetime(2027, 1, 6, 2, 30, tzinfo=UTC) and stored.occurred_at.tzinfo == UTC
+    assert stored.after == {"step": "supervisor_review", "value": "1.5"}
+    assert stored.model_dump(exclude={"occurred_at", "after"}) == taken_over.model_dump(
+        exclude={"occurred_at", "after"}
+    )
+
+
+def test_audit_entry_names_a_person_or_the_system() -> None:
+    with pytest.raises(ValueError, match="NIP 18 digit"):
+        AuditEntry(actor="budi", actor_role=Role.PEGAWAI, action="x")
+
+
+@pytest.mark.parametrize(
+    "statement",
+    ["UPDATE audit_log SET reason = 'diubah'", "DELETE FROM audit_log"],
+    ids=["update", "delete"],
+)
+def test_database_refuses_to_change_the_audit_log(uow_factory: UowFactory, engine: Engine, statement: str) -> None:
+    with uow_factory() as uow:
+        uow.audit.append(AuditEntry(actor="system", actor_role=Role.SYSTEM, action="import", reason="awal"))
+        uow.commit()
+    with pytest.raises(IntegrityError, match="hanya dapat ditambah"), engine.begin() as connection:
+        connection.execute(text(statement))
+    with uow_factory() as uow:
+        assert [e.reason for e in uow.audit.list()] == ["awal"]
+
+
+@pytest.mark.postgres
+def test_postgres_refuses_to_truncate_the_audit_log(postgres_database_url: str) -> None:
+    engine = make_engine(postgres_database_url)
+    try:
+        with pytest.raises(IntegrityError, match="hanya dapat ditambah"), engine.begin() as connection:
+            connection.execute(text("TRUNCATE audit_log"))
+    finally:
+        engine.dispose()
+
+
+def test_timestamps_must_carry_a_zone(uow_factory: UowFactory) -> None:
+    message = OutboxMessage(channel="log", recipient=STAFF, subject="s", body="b")
+    with uow_factory() as uow, pytest.raises(StatementError, match="tanpa zona waktu"):
+        uow.outbox.enqueue(message.model_copy(update={"created_at": datetime(2026, 1, 1)}))
+
+
+# --- survey -----------------------------------------------------------------------------------------------------
+
+
+def _response(
+    token: str, unit: str = "B1", answers: tuple[int | None, ...] = (4, 3, 3, 4, 2, 3, 4, 4, None)
+) -> SurveyResponseRecord:
+    return SurveyResponseRecord(
+        instansi_code=INSTANSI, period=PERIOD, unit_code=unit, respondent_token=token, answers=answers, source="csv"
+    )
+
+
+def test_survey_responses_round_trip_and_reject_a_reused_token(seeded: UowFactory) -> None:
+    with seeded() as uow:
+        assert uow.survey.add_many([_response("t1"), _response("t2", unit="DIS")]) == 2
+        uow.commit()
+    with seeded() as uow:
+        with pytest.raises(DomainError, match="'t1'") as refused:
+            uow.survey.add(_response("t1"))
+        assert refused.value.field == "respondent_token"
+        with pytest.raises(DomainError, match="'t3'"):
+            uow.survey.add_many([_response("t3"), _response("t3")])
+        with pytest.raises(DomainError, match=r"'t2'.*instansi DISDIK periode 2026"):
+            uow.survey.add_many([_response("t4"), _response("t2")])
+    with seeded() as uow:
+        assert [r.respondent_token for r in uow.survey.list(INSTANSI, PERIOD)] == ["t1", "t2"]
+        [only] = uow.survey.list(INSTANSI, PERIOD, unit_code="DIS")
+        assert only.answers == (4, 3, 3, 4, 2, 3, 4, 4, None) and only.submitted_at.tzinfo is not None
+        uow.survey.add(_response("t1").model_copy(update={"period": PERIOD + 1}))  # a new period, a new survey
+
+
+def test_database_checks_the_survey_scale(seeded: UowFactory, engine: Engine) -> None:
+    with pytest.raises(IntegrityError), engine.begin() as connection:
+        connection.execute(
+            text(
+                "INSERT INTO survey_responses (instansi_code, period, unit_code, respondent_token, u1, source,"
+                " submitted_at) VALUES ('DISDIK', 2026, 'B1', 'x', 5, 'csv', CURRENT_TIMESTAMP)"
+            )
+        )
+
+
+# --- outbox -----------------------------------------------------------------------------------------------------
+
+
+def test_outbox_enqueues_once_per_key(uow_factory: UowFactory) -> None:
+    message = OutboxMessage(
+        channel="email",
+        recipient="staf@example.go.id",
+        subject="Penilaian menunggu",
+        body="Silakan isi penilaian diri.",
+        workflow_id="appraisal-1",
+        idempotency_key="appraisal-1:reminder-7d",
+    )
+    with uow_factory() as uow:
+        first_id, new = uow.outbox.enqueue(message)
+        assert new and uow.outbox.enqueue(message) == (first_id, False)
+        other_id, _ = uow.outbox.enqueue(message.model_copy(update={"idempotency_key": None, "channel": "log"}))
+        uow.commit()
+    with uow_factory() as uow:
+        assert uow.outbox.enqueue(message) == (first_id, False)
+        assert [m.id for m in uow.outbox.pending()] == [first_id, other_id]
+        assert uow.outbox.record_failure(first_id) == 1
+        uow.outbox.mark_sent(first_id, at=datetime(2026, 1, 2, tzinfo=UTC))
+        with pytest.raises(NotFound):
+            uow.outbox.mark_sent(999_999)
+        uow.commit()
+    with uow_factory() as uow:
+        [left] = uow.outbox.pending()
+    assert left.id == other_id and left.attempts == 0 and left.sent_at is None
