@@ -1,0 +1,1 @@
+"""Application services: use cases that combine the domain rules with a unit of work."""

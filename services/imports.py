@@ -1,0 +1,121 @@
+"""Storing what `importing` validated: one unit of work per file, so a file is imported whole or not at all."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from pydantic import BaseModel
+
+from domain.errors import DomainError, NotFound
+from domain.organisation import Instansi, Unit
+from domain.skp import Iku, Skp
+from importing.roster import RosterImport
+from persistence.ports import AbstractUnitOfWork, SkpRecord
+
+UowFactory = Callable[[], AbstractUnitOfWork]
+
+
+class ImportSummary(BaseModel):
+    """What a stored file changed, for the command line and the audit of an import."""
+
+    kind: str
+    created: int = 0
+    updated: int = 0
+    detail: dict[str, int] = {}
+
+
+def import_roster(uow_factory: UowFactory, instansi: Instansi, roster: RosterImport) -> ImportSummary:
+    """Register the instansi if new, then insert or update its units and employees.
+
+    A re-import is how a reorganisation arrives: people move units and superiors, and nobody is deleted (someone
+    missing from the file keeps their history; mark them inactive in the file to stop new appraisals).
+    """
+    with uow_factory() as uow:
+        if uow.instansi.get(instansi.code) is None:
+            uow.instansi.add(instansi)
+        known_units = uow.units.mapping(instansi.code)
+        for unit in _parents_first(roster.units):
+            uow.units.save(unit, instansi.code)
+        created = updated = 0
+        for employee in roster.employees:
+            if uow.employees.get(employee.nip) is None:
+                created += 1
+            else:
+                other = uow.employees.instansi_of(employee.nip)
+                if other != instansi.code:
+                    raise DomainError(
+                        f"NIP {employee.nip} sudah terdaftar di instansi {other}; pindahkan lewat instansi itu",
+                        field="nip",
+                    )
+                updated += 1
+            uow.employees.save(employee, instansi.code)
+        uow.commit()
+    new_units = sum(unit.code not in known_units for unit in roster.units)
+    return ImportSummary(kind="roster", created=created, updated=updated, detail={"unit_baru": new_units})
+
+
+def import_iku(uow_factory: UowFactory, instansi_code: str, indicators: list[Iku]) -> ImportSummary:
+    """Add a period's IKU. Indicators are versioned per period, so a code already set for that period is refused."""
+    with uow_factory() as uow:
+        _require_instansi(uow, instansi_code)
+        existing = [iku.code for iku in indicators if uow.iku.get(instansi_code, iku.period, iku.code) is not None]
+        if existing:
+            raise DomainError(
+                f"IKU sudah terdaftar untuk periode ini: {', '.join(existing)}; tidak ada yang diimpor",
+                field="kode_iku",
+            )
+        for iku in indicators:
+            uow.iku.add(iku, instansi_code)
+        uow.commit()
+    return ImportSummary(kind="iku", created=len(indicators))
+
+
+def import_skp(uow_factory: UowFactory, instansi_code: str, skps: list[Skp], policy_version: str) -> ImportSummary:
+    """Store draft SKPs (status `draft`); an SKP already stored for the employee and period is not overwritten."""
+    with uow_factory() as uow:
+        _require_instansi(uow, instansi_code)
+        problems: list[str] = []
+        for skp in skps:
+            if uow.employees.instansi_of(skp.employee_nip) != instansi_code:
+                problems.append(f"NIP {skp.employee_nip} bukan pegawai instansi {instansi_code}")
+            elif uow.skp.get(skp.employee_nip, skp.period) is not None:
+                problems.append(f"SKP {skp.employee_nip} periode {skp.period} sudah ada")
+        if problems:
+            raise DomainError("; ".join(problems) + "; tidak ada yang diimpor", field="skp")
+        for skp in skps:
+            uow.skp.save(SkpRecord(skp=skp, status="draft", policy_version=policy_version))
+        uow.commit()
+    return ImportSummary(kind="skp", created=len(skps))
+
+
+def known_references(uow_factory: UowFactory, instansi_code: str, period: int) -> tuple[set[str], set[str]]:
+    """The NIPs and the period's IKU codes of an instansi, for checking an SKP file's references before import."""
+    with uow_factory() as uow:
+        _require_instansi(uow, instansi_code)
+        nips = set(uow.employees.mapping(instansi_code))
+        codes = {iku.code for iku in uow.iku.for_period(instansi_code, period)}
+    return nips, codes
+
+
+def _require_instansi(uow: AbstractUnitOfWork, code: str) -> None:
+    if uow.instansi.get(code) is None:
+        raise NotFound(f"instansi {code} belum terdaftar; impor rosternya dahulu", field="instansi")
+
+
+def _parents_first(units: list[Unit]) -> list[Unit]:
+    by_code = {unit.code: unit for unit in units}
+    ordered: list[Unit] = []
+    seen: set[str] = set()
+
+    def visit(unit: Unit) -> None:
+        if unit.code in seen:
+            return
+        seen.add(unit.code)
+        parent = by_code.get(unit.parent_code) if unit.parent_code else None
+        if parent is not None:
+            visit(parent)
+        ordered.append(unit)
+
+    for unit in units:
+        visit(unit)
+    return ordered

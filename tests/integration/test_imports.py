@@ -1,0 +1,141 @@
+"""`kinerja impor ...` against a real database (SQLite and PostgreSQL): whole files or nothing."""
+
+from __future__ import annotations
+
+import csv
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from persistence.uow import SqlAlchemyUnitOfWork
+from starter import main
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+INSTANSI = "DUKCAPIL-JPR"
+NAME = "Dinas Kependudukan dan Pencatatan Sipil Kota Jayapura"
+
+UowFactory = Callable[[], SqlAlchemyUnitOfWork]
+
+
+@pytest.fixture(autouse=True)
+def _database(database_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DATABASE_URL", database_url)
+
+
+def kinerja(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    status = main(list(argv))
+    captured = capsys.readouterr()
+    return status, captured.out, captured.err
+
+
+def import_roster(capsys: pytest.CaptureFixture[str], path: Path = EXAMPLES / "roster_dukcapil.csv") -> int:
+    status, _, _ = kinerja(capsys, "impor", "roster", str(path), "--instansi", INSTANSI, "--nama-instansi", NAME)
+    return status
+
+
+def test_roster_iku_and_skp_import_in_order(capsys: pytest.CaptureFixture[str], uow_factory: UowFactory) -> None:
+    assert import_roster(capsys) == 0
+    status, out, _ = kinerja(
+        capsys, "impor", "iku", str(EXAMPLES / "iku_dukcapil.csv"), "--instansi", INSTANSI, "--periode", "2026"
+    )
+    assert status == 0, out
+    status, out, err = kinerja(
+        capsys, "impor", "skp", str(EXAMPLES / "skp_dukcapil.csv"), "--instansi", INSTANSI, "--periode", "2026"
+    )
+    assert status == 0, err
+    assert "5 SKP" in out
+    with uow_factory() as uow:
+        employees = uow.employees.mapping(INSTANSI)
+        assert len(employees) == 12
+        assert len(uow.units.list_by_instansi(INSTANSI)) == 4
+        assert len(uow.iku.for_period(INSTANSI, 2026)) == 5
+        head = employees["197203151998031001"]
+        assert head.superior_nip is None
+        record = uow.skp.get("197203151998031001", 2026)
+        assert record is not None and record.status == "draft"
+        assert record.policy_version.startswith("permenpanrb-6-2022")
+
+
+def test_a_bad_roster_imports_nothing(capsys: pytest.CaptureFixture[str], uow_factory: UowFactory) -> None:
+    assert import_roster(capsys, EXAMPLES / "roster_bad.csv") == 1
+    with uow_factory() as uow:
+        assert uow.instansi.get(INSTANSI) is None
+        assert uow.employees.list_by_instansi(INSTANSI) == []
+
+
+def test_reimport_moves_people_without_duplicates(
+    capsys: pytest.CaptureFixture[str], uow_factory: UowFactory, tmp_path: Path
+) -> None:
+    assert import_roster(capsys) == 0
+    moved = tmp_path / "roster.csv"
+    with (EXAMPLES / "roster_dukcapil.csv").open(encoding="utf-8", newline="") as file:
+        rows = list(csv.DictReader(file))
+    # Reorg: the Pranata Komputer moves from Dafduk to Capil, under the Kabid Capil.
+    capil = next(row for row in rows if row["unit"] == "CAPIL")
+    mover = next(row for row in rows if row["nip"] == "199401312020011003")
+    mover.update({key: capil[key] for key in ("unit", "unit_nama", "unit_induk")})
+    mover["nip_atasan"] = "197904122006022002"
+    with moved.open("w", encoding="utf-8", newline="") as file:
+        writer = csv.DictWriter(file, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    status, out, _ = kinerja(capsys, "impor", "roster", str(moved), "--instansi", INSTANSI)
+    assert status == 0
+    assert "0 pegawai baru, 12 diperbarui" in out
+    with uow_factory() as uow:
+        employee = uow.employees.get("199401312020011003")
+        assert employee is not None
+        assert (employee.unit_code, employee.superior_nip) == ("CAPIL", "197904122006022002")
+        assert len(uow.employees.list_by_instansi(INSTANSI)) == 12
+
+
+def test_iku_of_a_period_is_not_imported_twice(capsys: pytest.CaptureFixture[str], uow_factory: UowFactory) -> None:
+    assert import_roster(capsys) == 0
+    argv = ("impor", "iku", str(EXAMPLES / "iku_dukcapil.csv"), "--instansi", INSTANSI, "--periode", "2026")
+    assert kinerja(capsys, *argv)[0] == 0
+    status, _, err = kinerja(capsys, *argv)
+    assert status == 1
+    assert "sudah terdaftar" in err
+    assert (
+        kinerja(
+            capsys, "impor", "iku", str(EXAMPLES / "iku_dukcapil.csv"), "--instansi", INSTANSI, "--periode", "2027"
+        )[0]
+        == 0
+    )
+    with uow_factory() as uow:
+        assert len(uow.iku.for_period(INSTANSI, 2026)) == 5
+        assert len(uow.iku.for_period(INSTANSI, 2027)) == 5
+
+
+def test_skp_for_unknown_people_is_refused_whole(
+    capsys: pytest.CaptureFixture[str], uow_factory: UowFactory, tmp_path: Path
+) -> None:
+    assert import_roster(capsys) == 0
+    kinerja(capsys, "impor", "iku", str(EXAMPLES / "iku_dukcapil.csv"), "--instansi", INSTANSI, "--periode", "2026")
+    skp = tmp_path / "skp.csv"
+    shutil.copy(EXAMPLES / "skp_dukcapil.csv", skp)
+    with skp.open("a", encoding="utf-8") as file:
+        file.write("199101012015031009,RHK orang asing,utama,Indikator,kuantitas,10,dokumen,maksimal,,\n")
+    status, _, err = kinerja(capsys, "impor", "skp", str(skp), "--instansi", INSTANSI, "--periode", "2026")
+    assert status == 1
+    assert "199101012015031009" in err
+    with uow_factory() as uow:
+        assert uow.skp.get("197203151998031001", 2026) is None
+
+
+def test_policy_override_changes_the_recorded_version(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    assert import_roster(capsys) == 0
+    overrides = tmp_path / "kebijakan.json"
+    overrides.write_text('{"survey": {"min_responses_without_population": 50}}', encoding="utf-8")
+    status, out, _ = kinerja(capsys, "kebijakan", "atur", str(overrides), "--instansi", INSTANSI)
+    assert status == 0
+    assert f"+{INSTANSI}.1" in out
+    bad = tmp_path / "buruk.json"
+    bad.write_text('{"survey": {"min_responses_without_population": 0}}', encoding="utf-8")
+    status, _, err = kinerja(capsys, "kebijakan", "atur", str(bad), "--instansi", INSTANSI)
+    assert status == 1
+    assert "min_responses_without_population" in err
+    status, out, _ = kinerja(capsys, "kebijakan", "tampil", "--instansi", INSTANSI)
+    assert '"min_responses_without_population": 50' in out
