@@ -1,0 +1,65 @@
+"""Printing for the command line: readable tables for people, `--json` for machines."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Sequence
+from decimal import Decimal
+from typing import Any, TextIO
+
+from pydantic import BaseModel
+
+
+def table(headers: Sequence[str], rows: Sequence[Sequence[Any]], out: TextIO | None = None) -> None:
+    """A plain aligned table; numbers right-aligned, everything else left."""
+    stream = out or sys.stdout
+    cells = [[_cell(value) for value in row] for row in rows]
+    widths = [len(h) for h in headers]
+    for row in cells:
+        for i, value in enumerate(row):
+            widths[i] = max(widths[i], len(value))
+    numeric = [all(_is_number(row[i]) for row in rows) and bool(rows) for i in range(len(headers))]
+
+    def line(values: Sequence[str]) -> str:
+        parts = [v.rjust(w) if num else v.ljust(w) for v, w, num in zip(values, widths, numeric, strict=True)]
+        return "  ".join(parts).rstrip()
+
+    print(line(headers), file=stream)
+    print("  ".join("-" * w for w in widths), file=stream)
+    for row in cells:
+        print(line(row), file=stream)
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, bool):
+        return "ya" if value else "tidak"
+    return str(value)
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float | Decimal) and not isinstance(value, bool)
+
+
+def to_jsonable(value: Any) -> Any:
+    if isinstance(value, BaseModel):
+        return value.model_dump(mode="json")
+    if isinstance(value, list | tuple):
+        return [to_jsonable(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): to_jsonable(v) for k, v in value.items()}
+    if isinstance(value, Decimal):
+        return str(value)
+    return value
+
+
+def emit_json(value: Any, out: TextIO | None = None) -> None:
+    print(json.dumps(to_jsonable(value), ensure_ascii=False, indent=2), file=out or sys.stdout)
+
+
+def fail(message: str) -> int:
+    """One clear line on stderr; the caller returns the exit code."""
+    print(f"kesalahan: {message}", file=sys.stderr)
+    return 1
