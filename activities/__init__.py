@@ -1,0 +1,1 @@
+"""Temporal activities: thin adapters from workflow steps to the unit of work and the domain."""

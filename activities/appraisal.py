@@ -1,0 +1,232 @@
+"""Activities of the appraisal workflow: record a step, send a reminder or an escalation.
+
+Each one opens a unit of work, writes, commits and returns a DTO. The idempotency key comes from the workflow
+(workflow id + step sequence + action), so a retried activity finds its step recorded and writes nothing twice.
+Business failures (a DomainError) become non-retryable ApplicationErrors; everything else (a locked database, a
+dropped connection) is retried by Temporal with backoff.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import datetime
+
+from pydantic import ValidationError
+from temporalio import activity
+from temporalio.exceptions import ApplicationError
+
+from domain.audit import AuditEntry
+from domain.errors import ConcurrencyConflict, DomainError, NotFound
+from domain.stages import Role, Step
+from persistence.ports import AbstractUnitOfWork, OutboxMessage, ReviewRecord, SkpRecord
+from workflows.contracts import SYSTEM, NoticeKind, RecordStep, RecordStepResult, ReviewOutcome, SendNotice
+
+UnitOfWorkFactory = Callable[[], AbstractUnitOfWork]
+
+
+class AppraisalActivities:
+    """Built once by the worker with its unit-of-work factory; the methods are the activities."""
+
+    def __init__(self, uow_factory: UnitOfWorkFactory) -> None:
+        self._uow_factory = uow_factory
+
+    @activity.defn(name="appraisal.record_step")
+    async def record_step(self, step: RecordStep) -> RecordStepResult:
+        # The database driver blocks; a thread keeps the worker's event loop (and heartbeats) free.
+        return await asyncio.to_thread(self.record_step_sync, step)
+
+    @activity.defn(name="appraisal.send_notice")
+    async def send_notice(self, notice: SendNotice) -> RecordStepResult:
+        return await asyncio.to_thread(self.send_notice_sync, notice)
+
+    def record_step_sync(self, step: RecordStep) -> RecordStepResult:
+        with _business_errors(), self._uow_factory() as uow:
+            stored = uow.steps.get(step.idempotency_key)
+            if stored is not None:
+                return RecordStepResult.model_validate({**stored, "newly_recorded": False})
+            uow.audit.append(
+                AuditEntry(
+                    occurred_at=step.occurred_at,
+                    actor=step.actor,
+                    actor_role=step.actor_role,
+                    on_behalf_of=step.on_behalf_of,
+                    action=step.action,
+                    subject=step.employee_nip,
+                    reason=step.reason,
+                    before=step.before,
+                    after=step.after,
+                    workflow_id=step.workflow_id,
+                    idempotency_key=step.idempotency_key,
+                )
+            )
+            if step.skp is not None or step.review is not None:
+                _require_employee(uow, step.employee_nip)
+            if step.skp is not None:
+                current = uow.skp.get(step.skp.employee_nip, step.skp.period)
+                uow.skp.save(
+                    SkpRecord(
+                        skp=step.skp,
+                        status=step.skp_status or step.step_to.value,
+                        policy_version=step.policy_version,
+                        version=current.version if current else None,
+                    )
+                )
+            if step.review is not None:
+                _save_review(uow, step, step.review)
+            outbox_ids = _enqueue(
+                uow,
+                step.idempotency_key,
+                step.workflow_id,
+                step.notify,
+                subject=f"Penilaian kinerja {step.employee_name}: {step.step_to.label}",
+                body=_task_body(step),
+            )
+            result = RecordStepResult(idempotency_key=step.idempotency_key, newly_recorded=True, outbox_ids=outbox_ids)
+            recorded = self._commit_once(uow, step.idempotency_key, step.workflow_id, step.action, result)
+        activity.logger.info(
+            "appraisal step recorded",
+            extra={
+                "action": step.action,
+                "step_from": step.step_from.value,
+                "step_to": step.step_to.value,
+                "actor": step.actor,
+                "on_behalf_of": step.on_behalf_of,
+                "notified": step.notify,
+                "newly_recorded": recorded.newly_recorded,
+            },
+        )
+        return recorded
+
+    def send_notice_sync(self, notice: SendNotice) -> RecordStepResult:
+        with _business_errors(), self._uow_factory() as uow:
+            stored = uow.steps.get(notice.idempotency_key)
+            if stored is not None:
+                return RecordStepResult.model_validate({**stored, "newly_recorded": False})
+            subject, body = _notice_text(notice)
+            uow.audit.append(
+                AuditEntry(
+                    occurred_at=notice.occurred_at,
+                    actor=SYSTEM,
+                    actor_role=Role.SYSTEM,
+                    action=f"notice.{notice.kind.value}",
+                    subject=notice.employee_nip,
+                    after={
+                        "step": notice.step.value,
+                        "deadline": notice.deadline.isoformat(),
+                        "level": notice.level,
+                        "recipients": notice.recipients,
+                    },
+                    workflow_id=notice.workflow_id,
+                    idempotency_key=notice.idempotency_key,
+                )
+            )
+            outbox_ids = _enqueue(
+                uow, notice.idempotency_key, notice.workflow_id, notice.recipients, subject=subject, body=body
+            )
+            activity.logger.info(
+                "appraisal notice queued",
+                extra={"kind": notice.kind.value, "workflow_id": notice.workflow_id, "recipients": notice.recipients},
+            )
+            result = RecordStepResult(
+                idempotency_key=notice.idempotency_key, newly_recorded=True, outbox_ids=outbox_ids
+            )
+            return self._commit_once(uow, notice.idempotency_key, notice.workflow_id, notice.kind.value, result)
+
+    @staticmethod
+    def _commit_once(
+        uow: AbstractUnitOfWork, key: str, workflow_id: str, step: str, result: RecordStepResult
+    ) -> RecordStepResult:
+        stored, new = uow.steps.record_once(key, workflow_id, step, result.model_dump(mode="json"))
+        if not new:
+            # A concurrent attempt got there first; its writes stand and ours are rolled back on exit.
+            return RecordStepResult.model_validate({**stored, "newly_recorded": False})
+        uow.commit()
+        return result
+
+
+@contextmanager
+def _business_errors() -> Iterator[None]:
+    try:
+        yield
+    except ConcurrencyConflict as error:
+        # Another writer changed the record; the retry reads it afresh and succeeds.
+        raise ApplicationError(str(error), type="ConcurrencyConflict") from error
+    except DomainError as error:
+        raise ApplicationError(str(error), type=type(error).__name__, non_retryable=True) from error
+    except ValidationError as error:
+        # Data the workflow sent that a record refuses: retrying would refuse it again.
+        raise ApplicationError(str(error), type="ValidationError", non_retryable=True) from error
+
+
+def _require_employee(uow: AbstractUnitOfWork, nip: str) -> None:
+    if uow.employees.get(nip) is None:
+        raise NotFound(f"pegawai {nip} tidak terdaftar; impor data pegawai sebelum mencatat SKP atau penilaian")
+
+
+def _save_review(uow: AbstractUnitOfWork, step: RecordStep, review: ReviewOutcome) -> None:
+    current = uow.reviews.get(step.workflow_id, ReviewOutcome)
+    uow.reviews.save(
+        ReviewRecord[ReviewOutcome](
+            workflow_id=step.workflow_id,
+            employee_nip=step.employee_nip,
+            period=step.period,
+            review=review,
+            version=current.version if current else None,
+        ),
+        at=step.occurred_at,
+    )
+
+
+def _enqueue(
+    uow: AbstractUnitOfWork, key: str, workflow_id: str, recipients: list[str], *, subject: str, body: str
+) -> list[int]:
+    ids: list[int] = []
+    for nip in dict.fromkeys(recipients):
+        person = uow.employees.get(nip)
+        email = person.email if person else None
+        message_id, _ = uow.outbox.enqueue(
+            OutboxMessage(
+                channel="email" if email else "log",
+                recipient=email or nip,
+                subject=subject[:300],
+                body=body,
+                workflow_id=workflow_id,
+                idempotency_key=f"{key}/{nip}",
+            )
+        )
+        ids.append(message_id)
+    return ids
+
+
+def _when(value: datetime) -> str:
+    return value.strftime("%d-%m-%Y %H:%M UTC")
+
+
+def _task_body(step: RecordStep) -> str:
+    lines = [
+        f"Pegawai: {step.employee_name} (NIP {step.employee_nip}), periode {step.period}.",
+        f"Langkah sebelumnya: {step.step_from.label} ({step.action}) oleh {step.actor}.",
+        f"Langkah sekarang: {step.step_to.label}.",
+    ]
+    if step.reason:
+        lines.append(f"Alasan/catatan: {step.reason}")
+    if step.next_deadline is not None and step.step_to is not Step.FINAL:
+        lines.append(f"Batas waktu: {_when(step.next_deadline)}.")
+    return "\n".join(lines)
+
+
+def _notice_text(notice: SendNotice) -> tuple[str, str]:
+    who = f"{notice.employee_name} (NIP {notice.employee_nip})"
+    if notice.kind is NoticeKind.REMINDER:
+        subject = f"Pengingat: {notice.step.label} untuk {notice.employee_name}"
+        body = f"Langkah '{notice.step.label}' penilaian kinerja {who} jatuh tempo {_when(notice.deadline)}."
+    else:
+        subject = f"Eskalasi tingkat {notice.level}: {notice.step.label} untuk {notice.employee_name} terlambat"
+        body = (
+            f"Langkah '{notice.step.label}' penilaian kinerja {who} melewati batas waktu {_when(notice.deadline)}"
+            f" dan dieskalasi ke tingkat {notice.level}. Tim pengawasan dapat memperpanjang batas waktu,"
+            " mengalihkan pejabat penilai, atau mengambil alih langkah pegawai dengan alasan tertulis."
+        )
+    return subject, body

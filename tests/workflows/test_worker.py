@@ -1,0 +1,118 @@
+"""worker.py as `kinerja up` runs it (in-process) and as an operator runs it (`python worker.py`, stopped by SIGTERM),
+against the dev server, each on a fresh SQLite file that the worker migrates itself."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import json
+import logging
+import os
+import signal
+import sys
+import uuid
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import inspect
+from temporalio.testing import WorkflowEnvironment
+
+from observability import configure_logging
+from persistence.db import make_engine, make_session_factory
+from persistence.uow import SqlAlchemyUnitOfWork
+from settings import Settings, TemporalSettings
+from temporal_client import start_appraisal
+from tests.workflows import scenario
+from tests.workflows.scenario import EMPLOYEE, STAFF
+from worker import run_worker
+from workflows.appraisal import AppraisalWorkflow
+from workflows.contracts import SubmitSkp
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def _seed(database_url: str) -> None:
+    engine = make_engine(database_url)
+    with SqlAlchemyUnitOfWork(make_session_factory(engine)) as uow:
+        scenario.seed(uow)
+        uow.commit()
+    engine.dispose()
+
+
+async def test_the_worker_runs_in_process_on_a_fresh_database_and_logs_json_with_the_appraisal(
+    dev_env: WorkflowEnvironment, tmp_path: Path, cycle_id: str
+) -> None:
+    database_url = f"sqlite:///{tmp_path}/kinerja.db"
+    settings = Settings(
+        database_url=database_url,
+        temporal=TemporalSettings(
+            address=dev_env.client.service_client.config.target_host, task_queue=f"kinerja-{uuid.uuid4().hex[:8]}"
+        ),
+    )
+    stream = io.StringIO()
+    root = logging.getLogger()
+    level = root.level
+    configure_logging("INFO", stream=stream)
+    try:
+        stop, ready = asyncio.Event(), asyncio.Event()
+        running = asyncio.create_task(run_worker(settings, stop=stop, ready=ready))
+        await asyncio.wait_for(ready.wait(), timeout=30)
+        _seed(database_url)  # the worker migrated the new file before it started polling
+        start = await dev_env.get_current_time()
+        handle = await start_appraisal(
+            dev_env.client, scenario.appraisal_input(cycle_id, start), task_queue=settings.temporal.task_queue
+        )
+        state = await handle.execute_update(AppraisalWorkflow.submit_skp, SubmitSkp(actor=EMPLOYEE, skp=scenario.skp()))
+        assert state.assignees == [scenario.KASI]
+        stop.set()
+        await asyncio.wait_for(running, timeout=30)
+        await handle.terminate("test finished")
+    finally:
+        for handler in [h for h in root.handlers if h.get_name() == "kinerja-json"]:
+            root.removeHandler(handler)
+        root.setLevel(level)
+
+    lines: list[dict[str, Any]] = [json.loads(line) for line in stream.getvalue().splitlines()]
+    events = [line["event"] for line in lines]
+    assert events.index("worker started") < events.index("appraisal step recorded") < events.index("worker stopped")
+    recorded = lines[events.index("appraisal step recorded")]
+    assert recorded["workflow_id"] == handle.id and recorded["run_id"]
+    assert (recorded["cycle"], recorded["nip"], recorded["action"]) == (cycle_id, STAFF, "submit_skp")
+    assert recorded["level"] == "info" and recorded["timestamp"]
+
+
+async def test_python_worker_py_stops_gracefully_on_sigterm(dev_env: WorkflowEnvironment, tmp_path: Path) -> None:
+    database = tmp_path / "fresh.db"
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"sqlite:///{database}",
+        "TEMPORAL__ADDRESS": dev_env.client.service_client.config.target_host,
+        "TEMPORAL__TASK_QUEUE": f"kinerja-{uuid.uuid4().hex[:8]}",
+    }
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "worker.py", cwd=REPO, env=env, stderr=asyncio.subprocess.PIPE
+    )
+    assert process.stderr is not None
+    seen: list[dict[str, Any]] = []
+    try:
+        while not any(line.get("event") == "worker started" for line in seen):
+            raw = await asyncio.wait_for(process.stderr.readline(), timeout=60)
+            assert raw, f"worker exited before it started: {seen}"
+            seen.append(json.loads(raw))
+        process.send_signal(signal.SIGTERM)
+        _, rest = await asyncio.wait_for(process.communicate(), timeout=60)
+    finally:
+        if process.returncode is None:
+            process.kill()
+    seen += [json.loads(line) for line in (rest or b"").splitlines()]
+    assert process.returncode == 0
+    ours = [line["event"] for line in seen if line.get("logger") == "kinerja.worker"]
+    assert ours == [
+        "worker started",
+        "signal received",
+        "worker stopping: finishing in-flight activities",
+        "worker stopped",
+    ]
+    engine = make_engine(f"sqlite:///{database}")
+    assert {"audit_log", "outbox", "step_records"} <= set(inspect(engine).get_table_names())
+    engine.dispose()

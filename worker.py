@@ -1,0 +1,140 @@
+"""The Kinerja worker, and the one composition root: settings → database → activities → Temporal worker.
+
+    python worker.py            # reads DATABASE_URL, TEMPORAL__ADDRESS, ... (settings.py)
+
+`run_worker(settings)` is the same thing in-process, for `kinerja up` and the tests: it migrates the database (so a
+fresh machine works with the SQLite default), registers the search attributes, polls the task queue from the settings
+and stops gracefully — in-flight activities finish — when `stop` is set or, if no `stop` is given, on SIGTERM/SIGINT.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import signal
+import sys
+from collections.abc import Iterator
+from datetime import timedelta
+
+from sqlalchemy import Engine
+from temporalio.client import Client
+from temporalio.service import RPCError
+from temporalio.worker import Worker
+
+import temporal_client
+from activities.appraisal import AppraisalActivities
+from observability import configure_logging, get_logger
+from persistence.db import make_engine, make_session_factory, resolve_url, upgrade
+from persistence.uow import SqlAlchemyUnitOfWork
+from settings import Settings, TemporalSettings, load_settings
+from workflows.appraisal import AppraisalWorkflow
+
+WORKFLOWS = [AppraisalWorkflow]
+# In-flight activities get this long to finish after a stop; Temporal retries any that do not, on another worker.
+GRACEFUL_SHUTDOWN = timedelta(seconds=15)
+
+log = get_logger("kinerja.worker")
+
+
+def build_activities(engine: Engine) -> AppraisalActivities:
+    session_factory = make_session_factory(engine)
+    return AppraisalActivities(lambda: SqlAlchemyUnitOfWork(session_factory))
+
+
+def build_worker(client: Client, settings: TemporalSettings, activities: AppraisalActivities) -> Worker:
+    """The Temporal worker with every workflow and activity of Kinerja; the tests build theirs here too."""
+    return Worker(
+        client,
+        task_queue=settings.task_queue,
+        workflows=WORKFLOWS,
+        activities=[activities.record_step, activities.send_notice],
+        max_cached_workflows=settings.max_cached_workflows,
+        max_concurrent_activities=settings.max_concurrent_activities,
+        max_concurrent_workflow_tasks=settings.max_concurrent_workflow_tasks,
+        graceful_shutdown_timeout=GRACEFUL_SHUTDOWN,
+    )
+
+
+async def run_worker(
+    settings: Settings,
+    *,
+    client: Client | None = None,
+    stop: asyncio.Event | None = None,
+    ready: asyncio.Event | None = None,
+    migrate: bool = True,
+) -> None:
+    """Run until `stop` is set (or SIGTERM/SIGINT when `stop` is None); `ready` is set once the worker polls."""
+    database_url = resolve_url(settings.database_url)
+    if migrate:
+        await asyncio.to_thread(upgrade, database_url)
+    engine = make_engine(database_url)
+    try:
+        if client is None:
+            client = await temporal_client.connect(settings.temporal)
+        await _register_search_attributes(client)
+        worker = build_worker(client, settings.temporal, build_activities(engine))
+        on_signals = stop is None
+        stop = stop or asyncio.Event()
+        with _stop_on_signals(stop, install=on_signals):
+            async with worker:
+                log.info(
+                    "worker started",
+                    task_queue=settings.temporal.task_queue,
+                    namespace=client.namespace,
+                    address=settings.temporal.address,
+                )
+                if ready is not None:
+                    ready.set()
+                await stop.wait()
+                log.info("worker stopping: finishing in-flight activities")
+        log.info("worker stopped")
+    finally:
+        engine.dispose()
+
+
+async def _register_search_attributes(client: Client) -> None:
+    try:
+        added = await temporal_client.ensure_search_attributes(client)
+    except RPCError as error:  # e.g. a managed namespace where only an operator may add them
+        log.warning("search attributes not registered", error=str(error))
+        return
+    if added:
+        log.info("search attributes registered", names=added)
+
+
+@contextlib.contextmanager
+def _stop_on_signals(stop: asyncio.Event, *, install: bool) -> Iterator[None]:
+    """Set `stop` on SIGTERM/SIGINT while the worker runs (only possible in the main thread)."""
+    loop = asyncio.get_running_loop()
+    installed: list[signal.Signals] = []
+    if install:
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            try:
+                loop.add_signal_handler(signum, _on_signal, stop, signum)
+            except (NotImplementedError, RuntimeError, ValueError):  # not the main thread, or not supported
+                continue
+            installed.append(signum)
+    try:
+        yield
+    finally:
+        for signum in installed:
+            loop.remove_signal_handler(signum)
+
+
+def _on_signal(stop: asyncio.Event, signum: signal.Signals) -> None:
+    log.info("signal received", signal=signum.name)
+    stop.set()
+
+
+def main() -> None:
+    settings = load_settings()
+    configure_logging(settings.log_level)
+    try:
+        asyncio.run(run_worker(settings))
+    except RuntimeError as error:  # Client.connect's "Failed client connect", a refused migration, ...
+        log.error("worker failed", error=str(error))
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,873 @@
+"""The appraisal of one employee for one period, from target setting to a final, signed predicate.
+
+Every human step is an Update whose validator checks the actor, the stage (domain.stages.transition) and the payload
+before anything enters history; the handler records the step through an activity and returns the new state. Reads
+are the `state` query. The calibration result arrives as the `calibration_decided` signal, buffered if it comes early.
+
+Deadlines: each step's deadline comes from the cycle's resolved calendar. The main loop sleeps until the next
+checkpoint (reminders before the deadline, escalation at it and one level further up after every grace period),
+waking early when the step or the deadline changes; an extension simply replans the checkpoints.
+
+Changing this workflow while appraisals are running: a change that alters the commands a replay produces (a new
+activity, timer or upsert, or one taken away) must be guarded, e.g.
+
+    if workflow.patched("skp-review-notice"):
+        await self._new_behaviour()
+
+then, once no run started before the change is open, `workflow.deprecate_patch("skp-review-notice")`, and finally
+removal. `tests/workflows/test_replay.py` replays the histories saved in `tests/workflows/histories/` with the current
+code and fails on any unguarded change. After a release, keep the old histories (rename them, e.g. `every_stage.json` →
+`every_stage-0.1.json`: they prove runs started on the old code still replay) and record the new ones with
+`KINERJA_RECORD_HISTORIES=1 pytest tests/workflows/test_appraisal.py`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from temporalio import workflow
+from temporalio.common import RetryPolicy
+from temporalio.exceptions import ActivityError, ApplicationError
+
+with workflow.unsafe.imports_passed_through():
+    from pydantic import ValidationError
+
+    from activities.appraisal import AppraisalActivities
+    from domain.achievement import skp_achievements
+    from domain.assessment import decide_hasil_kerja, predicate_result, suggest_hasil_kerja
+    from domain.errors import DomainError
+    from domain.escalation import (
+        Checkpoint,
+        CheckpointKind,
+        checkpoints,
+        escalation_recipients,
+        last_due,
+        superiors_of,
+    )
+    from domain.ratings import Predicate
+    from domain.skp import Skp
+    from domain.stages import TAKE_OVER_ROLES, Action, Role, Step, transition
+    from workflows import search_attributes
+    from workflows.contracts import (
+        MIN_REASON_CHARS,
+        SYSTEM,
+        Acknowledge,
+        Actor,
+        AppraisalInput,
+        AppraisalState,
+        ApproveSkp,
+        CalibrationDecision,
+        DecideObjection,
+        ExtendDeadline,
+        FileObjection,
+        NoticeKind,
+        Objection,
+        Reassign,
+        RecordStep,
+        ReturnSkp,
+        ReviewOutcome,
+        SendNotice,
+        Sign,
+        SubmitReview,
+        SubmitSelfAssessment,
+        SubmitSkp,
+        TimelineEvent,
+    )
+
+EXTEND_DEADLINE = "extend_deadline"
+REASSIGN = "reassign"
+MANAGER_ROLES = TAKE_OVER_ROLES  # the supervision team and pengelola kinerja manage deadlines and reviewers
+
+# A person is waiting on an update: retry infrastructure errors briefly, then fail the update so they can retry.
+RECORD_RETRY = RetryPolicy(
+    initial_interval=timedelta(seconds=1),
+    backoff_coefficient=2.0,
+    maximum_interval=timedelta(seconds=20),
+    maximum_attempts=8,
+    non_retryable_error_types=["DomainError", "NotFound", "IllegalTransition"],
+)
+# Nobody waits on a reminder: keep trying until the database is back.
+NOTICE_RETRY = RetryPolicy(initial_interval=timedelta(seconds=5), maximum_interval=timedelta(minutes=10))
+ACTIVITY_TIMEOUT = timedelta(seconds=30)
+
+
+@dataclass
+class _Change:
+    """A checked step, ready to record: what the validator approved and the handler applies after recording."""
+
+    action: str
+    to: Step
+    actor: str
+    role: Role
+    on_behalf_of: str | None = None
+    reason: str | None = None
+    after: dict[str, Any] = field(default_factory=dict)
+    apply: Callable[[], None] = lambda: None
+    skp: Skp | None = None  # the SKP to store with the step
+    skp_status: str | None = None
+    review: ReviewOutcome | None = None  # the review to store with the step
+    notify: list[str] | None = None  # None: whoever must act next
+    notice_deadline: datetime | None = None  # None: the next step's deadline
+
+
+@workflow.defn(name="Appraisal")
+class AppraisalWorkflow:
+    @workflow.init
+    def __init__(self, input: AppraisalInput) -> None:
+        self._input = input
+        self._lock = asyncio.Lock()  # one step at a time: handlers and timers interleave at every await
+        self._wake = 0  # bumped whenever the step, the deadline or a buffered signal changes
+        if input.carried is not None:
+            self._s = input.carried.model_copy(update={"runs": input.carried.runs + 1})
+        else:
+            now = workflow.now()
+            self._s = AppraisalState(
+                workflow_id=workflow.info().workflow_id,
+                cycle_id=input.cycle_id,
+                instansi_code=input.instansi_code,
+                period=input.period,
+                employee_nip=input.employee_nip,
+                employee_name=input.employee_name,
+                unit_code=input.unit_code,
+                penilai_nip=input.penilai_nip,
+                atasan_nip=input.atasan_nip,
+                step_entered_at=now,
+            )
+            self._enter(Step.SKP_DRAFTING, now, sync=False)  # run() upserts once it starts
+
+    # --- main loop -------------------------------------------------------------------------------------------------
+
+    @workflow.run
+    async def run(self, input: AppraisalInput) -> AppraisalState:
+        self._sync_search_attributes()
+        while True:
+            if self._s.step is Step.AWAITING_CALIBRATION and self._s.pending_calibration is not None:
+                await self._apply_calibration()
+                continue
+            if self._finished():
+                break
+            if self._history_too_long():
+                await workflow.wait_condition(lambda: workflow.all_handlers_finished() and not self._lock.locked())
+                if not self._finished():
+                    workflow.continue_as_new(self._input.model_copy(update={"carried": self._s}))
+                continue
+            due_at = self._next_checkpoint_at()
+            now = workflow.now()
+            if due_at is not None and due_at <= now:
+                await self._on_checkpoint(now)
+            elif not await self._wait_for_change(None if due_at is None else due_at - now):
+                assert due_at is not None  # only a timeout ends the wait without a change
+                await self._on_checkpoint(due_at)
+        await workflow.wait_condition(workflow.all_handlers_finished)
+        return self._s
+
+    def _finished(self) -> bool:
+        return self._s.step is Step.FINAL
+
+    async def _wait_for_change(self, timeout: timedelta | None) -> bool:
+        """Sleep until the step, the deadline or a buffered signal changes (True) or `timeout` passes (False)."""
+        seen = self._wake
+        try:
+            await workflow.wait_condition(lambda: self._wake != seen, timeout=timeout)
+        except TimeoutError:
+            return False
+        return True
+
+    def _history_too_long(self) -> bool:
+        info = workflow.info()
+        limit = self._input.history_limit
+        return info.is_continue_as_new_suggested() or (limit is not None and info.get_current_history_length() >= limit)
+
+    def _next_checkpoint_at(self) -> datetime | None:
+        s = self._s
+        if s.deadline is None:
+            return None
+        if s.step is Step.OBJECTION_WINDOW:
+            return s.deadline
+        points = self._checkpoints()
+        return points[s.checkpoints_done].at if s.checkpoints_done < len(points) else None
+
+    def _checkpoints(self) -> list[Checkpoint]:
+        s = self._s
+        assert s.deadline is not None and s.deadline_set_at is not None
+        return checkpoints(s.deadline, s.deadline_set_at, self._input.policy.escalation)
+
+    async def _on_checkpoint(self, not_before: datetime) -> None:
+        """Send the reminder or escalation that is due, or close the objection window.
+
+        Under the lock, and checked again once it is held: an update may have moved the step on meanwhile, and a
+        person who just acted must not be reminded of what they did.
+        """
+        async with self._lock:
+            now = max(workflow.now(), not_before)
+            if self._s.step is Step.OBJECTION_WINDOW:
+                if self._s.deadline is not None and self._s.deadline <= now:
+                    await self._system_step(self._close_objection_window())
+                return
+            if self._s.deadline is None:
+                return
+            points = self._checkpoints()
+            index = last_due(points, self._s.checkpoints_done, now)
+            if index is not None:
+                await self._system_step(self._send_notice(points[index], index, now))
+
+    async def _send_notice(self, point: Checkpoint, index: int, now: datetime) -> None:
+        s = self._s
+        s.checkpoints_done = index + 1
+        assert s.deadline is not None
+        if point.kind is CheckpointKind.REMINDER:
+            kind, recipients = NoticeKind.REMINDER, list(s.assignees)
+        else:
+            s.overdue, s.escalation_level = True, point.level
+            self._sync_search_attributes()
+            ladder = superiors_of(s.step.responsible, s.penilai_nip, s.atasan_nip, self._input.superiors)
+            if s.step.responsible is Role.SYSTEM:
+                ladder = list(self._input.pengelola_kinerja)
+            kind = NoticeKind.ESCALATION
+            recipients = escalation_recipients(point.level, self._input.supervision_team, ladder)
+            if point.level == 1:
+                # The pengelola kinerja may draft a missing SKP for the employee (PermenPANRB 8/2021 annex), so they
+                # hear of that step being late.
+                fallback = list(self._input.pengelola_kinerja) if s.step is Step.SKP_DRAFTING else []
+                recipients = list(dict.fromkeys([*s.assignees, *recipients, *fallback]))
+        s.notice_seq += 1
+        key = f"{s.workflow_id}/notice-{s.notice_seq}-{kind.value}"
+        step, deadline = s.step, s.deadline
+        note = f"tingkat {point.level}: {', '.join(recipients)}"
+        self._log(SYSTEM, Role.SYSTEM, f"notice.{kind.value}", step, step, note=note)
+        workflow.logger.info(
+            "appraisal %s sent", kind.value, extra={"step": step.value, "level": point.level, "recipients": recipients}
+        )
+        await workflow.execute_activity_method(
+            AppraisalActivities.send_notice,
+            SendNotice(
+                workflow_id=s.workflow_id,
+                idempotency_key=key,
+                kind=kind,
+                employee_nip=s.employee_nip,
+                employee_name=s.employee_name,
+                step=step,
+                deadline=deadline,
+                level=point.level,
+                recipients=recipients,
+                occurred_at=now,
+            ),
+            start_to_close_timeout=ACTIVITY_TIMEOUT,
+            retry_policy=NOTICE_RETRY,
+        )
+
+    @staticmethod
+    async def _system_step(step: Awaitable[None]) -> None:
+        """Run a step nobody waits on. Infrastructure errors retry without end; a business error here is a bug, so
+        it fails the workflow task (retried after a fix is deployed) instead of failing the appraisal."""
+        try:
+            await step
+        except ActivityError as error:
+            raise RuntimeError(f"system step could not be recorded: {error.cause or error}") from error
+
+    async def _apply_calibration(self) -> None:
+        async with self._lock:
+            decision = self._s.pending_calibration
+            if self._s.step is not Step.AWAITING_CALIBRATION or decision is None:
+                return
+            to = transition(self._s.step, Action.APPLY_CALIBRATION, Role.SYSTEM)
+
+            review = self._s.review
+            if review is not None:
+                review = review.model_copy(update={"calibration": decision, "final_predicate": decision.predicate})
+
+            def apply() -> None:
+                s = self._s
+                s.pending_calibration, s.calibration, s.predicate, s.review = None, decision, decision.predicate, review
+
+            before = self._s.predicate
+            change = _Change(
+                action=Action.APPLY_CALIBRATION.value,
+                to=to,
+                actor=decision.decided_by,
+                role=Role.SYSTEM,
+                reason=decision.reason or None,
+                after={"predicate_before": _value(before), "predicate": decision.predicate.value},
+                apply=apply,
+                review=review,
+            )
+            try:
+                await self._commit(change, retry=NOTICE_RETRY)
+            except ActivityError as error:
+                # Only a business error gets here (infrastructure errors retry without end): drop the decision so
+                # the next one is tried, instead of failing the whole appraisal.
+                self._s.pending_calibration = None
+                workflow.logger.error(
+                    "calibration decision could not be recorded",
+                    extra={"calibration_id": decision.calibration_id, "error": str(error.cause or error)},
+                )
+
+    async def _close_objection_window(self) -> None:
+        to = transition(self._s.step, Action.CLOSE_OBJECTION_WINDOW, Role.SYSTEM)
+        await self._commit(
+            _Change(
+                action=Action.CLOSE_OBJECTION_WINDOW.value,
+                to=to,
+                actor=SYSTEM,
+                role=Role.SYSTEM,
+                reason="masa keberatan berakhir tanpa keberatan (PP 30/2019 Pasal 59)",
+                after={"predicate": _value(self._s.predicate)},
+            ),
+            retry=NOTICE_RETRY,
+        )
+
+    # --- reads and signals -----------------------------------------------------------------------------------------
+
+    @workflow.query
+    def state(self) -> AppraisalState:
+        return self._s
+
+    @workflow.signal
+    def calibration_decided(self, decision: CalibrationDecision) -> None:
+        late = self._s.step in (Step.SIGN_OFF, Step.OBJECTION_WINDOW, Step.OBJECTION_REVIEW, Step.FINAL)
+        if late:
+            # A signal cannot be refused; a decision after penetapan would silently rewrite a signed result.
+            workflow.logger.warning(
+                "calibration decision ignored: result already set",
+                extra={"calibration_id": decision.calibration_id, "step": self._s.step.value},
+            )
+            return
+        self._s.pending_calibration = decision  # the latest decision wins if calibration is redone
+        self._wake += 1
+
+    # --- updates: target setting -----------------------------------------------------------------------------------
+
+    @workflow.update
+    async def submit_skp(self, cmd: SubmitSkp) -> AppraisalState:
+        return await self._handle(lambda: self._plan_submit_skp(cmd))
+
+    @submit_skp.validator
+    def _check_submit_skp(self, cmd: SubmitSkp) -> None:
+        self._check(lambda: self._plan_submit_skp(cmd))
+
+    def _plan_submit_skp(self, cmd: SubmitSkp) -> _Change:
+        change = self._authorise(cmd.actor, Action.SUBMIT_SKP, cmd.reason)
+        skp = cmd.skp
+        if skp.employee_nip != self._s.employee_nip or skp.period != self._s.period:
+            raise DomainError(
+                f"SKP ini milik pegawai {skp.employee_nip} periode {skp.period}, bukan pegawai"
+                f" {self._s.employee_nip} periode {self._s.period}",
+                field="skp",
+            )
+
+        def apply() -> None:
+            self._s.skp = skp
+
+        change.after = {"rhk": len(skp.rhk), "indicators": sum(len(r.indicators) for r in skp.rhk)}
+        change.apply, change.skp, change.skp_status = apply, skp, "submitted"
+        return change
+
+    @workflow.update
+    async def approve_skp(self, cmd: ApproveSkp) -> AppraisalState:
+        return await self._handle(lambda: self._plan_approve_skp(cmd))
+
+    @approve_skp.validator
+    def _check_approve_skp(self, cmd: ApproveSkp) -> None:
+        self._check(lambda: self._plan_approve_skp(cmd))
+
+    def _plan_approve_skp(self, cmd: ApproveSkp) -> _Change:
+        change = self._authorise(cmd.actor, Action.APPROVE_SKP, None)
+        change.reason = cmd.note.strip() or None
+        change.skp, change.skp_status = self._skp(), "approved"
+        return change
+
+    @workflow.update
+    async def return_skp(self, cmd: ReturnSkp) -> AppraisalState:
+        return await self._handle(lambda: self._plan_return_skp(cmd))
+
+    @return_skp.validator
+    def _check_return_skp(self, cmd: ReturnSkp) -> None:
+        self._check(lambda: self._plan_return_skp(cmd))
+
+    def _plan_return_skp(self, cmd: ReturnSkp) -> _Change:
+        change = self._authorise(cmd.actor, Action.RETURN_SKP, None)
+        limit = self._input.policy.max_skp_returns
+        if self._s.skp_returns >= limit:
+            raise DomainError(
+                f"SKP sudah dikembalikan {self._s.skp_returns} kali, batas kebijakan {limit} kali; setujui SKP atau"
+                " minta Tim Pengawasan menyelesaikannya",
+                field="pengembalian",
+                rule="jumlah pengembalian SKP dibatasi kebijakan instansi",
+            )
+        comments = _required_text(cmd.comments, "catatan", "catatan pengembalian SKP")
+        change.reason = comments
+
+        def apply() -> None:
+            self._s.skp_returns += 1
+            self._s.skp_return_comments = comments
+
+        change.after = {"returns": self._s.skp_returns + 1}
+        change.apply, change.skp, change.skp_status = apply, self._skp(), "returned"
+        return change
+
+    # --- updates: self-assessment and review -----------------------------------------------------------------------
+
+    @workflow.update
+    async def submit_self_assessment(self, cmd: SubmitSelfAssessment) -> AppraisalState:
+        return await self._handle(lambda: self._plan_self_assessment(cmd))
+
+    @submit_self_assessment.validator
+    def _check_self_assessment(self, cmd: SubmitSelfAssessment) -> None:
+        self._check(lambda: self._plan_self_assessment(cmd))
+
+    def _plan_self_assessment(self, cmd: SubmitSelfAssessment) -> _Change:
+        change = self._authorise(cmd.actor, Action.SUBMIT_SELF_ASSESSMENT, cmd.reason)
+        skp, policy = self._skp(), self._input.policy
+        achievements = skp_achievements(skp, cmd.realisations, policy)  # every indicator, once, computable
+        suggestion = suggest_hasil_kerja(skp, achievements, policy)
+        realisations = list(cmd.realisations)
+
+        def apply() -> None:
+            s = self._s
+            s.realisations, s.achievements, s.suggestion = realisations, achievements, suggestion
+
+        change.after = {
+            "achievements": {a.indicator_id: str(a.percent) for a in achievements},
+            "suggestion": suggestion.rating.value,
+        }
+        change.apply = apply
+        return change
+
+    @workflow.update
+    async def submit_review(self, cmd: SubmitReview) -> AppraisalState:
+        return await self._handle(lambda: self._plan_review(cmd))
+
+    @submit_review.validator
+    def _check_review(self, cmd: SubmitReview) -> None:
+        self._check(lambda: self._plan_review(cmd))
+
+    def _plan_review(self, cmd: SubmitReview) -> _Change:
+        change = self._authorise(cmd.actor, Action.SUBMIT_REVIEW, None)
+        s, policy = self._s, self._input.policy
+        if s.suggestion is None:
+            raise DomainError("penilaian diri belum ada; saran rating hasil kerja belum dihitung", field="tahap")
+        decision = decide_hasil_kerja(s.suggestion.rating, cmd.hasil_kerja, cmd.override_reason)
+        result = predicate_result(decision.chosen, cmd.perilaku, policy)
+        outcome = ReviewOutcome(
+            reviewed_by=cmd.actor.nip,
+            reviewed_at=workflow.now(),
+            perilaku=cmd.perilaku,
+            hasil_kerja=decision,
+            result=result,
+            feedback=cmd.feedback.strip(),
+            achievements=s.achievements,
+            suggestion=s.suggestion,
+            final_predicate=result.predicate,
+        )
+
+        def apply() -> None:
+            self._s.review, self._s.predicate = outcome, result.predicate
+
+        change.reason = decision.reason
+        change.after = {
+            "hasil_kerja": decision.chosen.value,
+            "suggested": decision.suggested.value,
+            "perilaku": cmd.perilaku.value,
+            "predicate": result.predicate.value,
+        }
+        change.apply, change.review = apply, outcome
+        return change
+
+    # --- updates: sign-off and objection ---------------------------------------------------------------------------
+
+    @workflow.update
+    async def sign(self, cmd: Sign) -> AppraisalState:
+        return await self._handle(lambda: self._plan_sign(cmd))
+
+    @sign.validator
+    def _check_sign(self, cmd: Sign) -> None:
+        self._check(lambda: self._plan_sign(cmd))
+
+    def _plan_sign(self, cmd: Sign) -> _Change:
+        change = self._authorise(cmd.actor, Action.SIGN, None)
+        change.reason = cmd.note.strip() or None
+        change.after = {"predicate": _value(self._s.predicate)}
+
+        def apply() -> None:
+            self._s.signed_at = workflow.now()
+
+        change.apply = apply
+        return change
+
+    @workflow.update
+    async def acknowledge(self, cmd: Acknowledge) -> AppraisalState:
+        return await self._handle(lambda: self._plan_acknowledge(cmd))
+
+    @acknowledge.validator
+    def _check_acknowledge(self, cmd: Acknowledge) -> None:
+        self._check(lambda: self._plan_acknowledge(cmd))
+
+    def _plan_acknowledge(self, cmd: Acknowledge) -> _Change:
+        change = self._authorise(cmd.actor, Action.ACKNOWLEDGE, cmd.reason)
+        change.after = {"predicate": _value(self._s.predicate)}
+        return change
+
+    @workflow.update
+    async def file_objection(self, cmd: FileObjection) -> AppraisalState:
+        return await self._handle(lambda: self._plan_file_objection(cmd))
+
+    @file_objection.validator
+    def _check_file_objection(self, cmd: FileObjection) -> None:
+        self._check(lambda: self._plan_file_objection(cmd))
+
+    def _plan_file_objection(self, cmd: FileObjection) -> _Change:
+        change = self._authorise(cmd.actor, Action.FILE_OBJECTION, None)
+        reason = _required_text(cmd.reason, "alasan", "alasan keberatan")
+        if self._s.atasan_nip is None:
+            raise DomainError(
+                "pegawai ini belum memiliki atasan pejabat penilai yang memutus keberatan; minta Tim Pengawasan"
+                " menetapkannya lebih dulu",
+                field="atasan_nip",
+                rule="keberatan diajukan kepada atasan pejabat penilai kinerja (PP 30/2019 Pasal 59)",
+            )
+        current = self._current_predicate()
+        objection = Objection(filed_by=cmd.actor.nip, filed_at=workflow.now(), reason=reason, predicate_before=current)
+
+        def apply() -> None:
+            self._s.objection = objection
+
+        change.reason, change.apply = reason, apply
+        change.after = {"predicate": current.value}
+        return change
+
+    @workflow.update
+    async def decide_objection(self, cmd: DecideObjection) -> AppraisalState:
+        return await self._handle(lambda: self._plan_decide_objection(cmd))
+
+    @decide_objection.validator
+    def _check_decide_objection(self, cmd: DecideObjection) -> None:
+        self._check(lambda: self._plan_decide_objection(cmd))
+
+    def _plan_decide_objection(self, cmd: DecideObjection) -> _Change:
+        change = self._authorise(cmd.actor, Action.DECIDE_OBJECTION, None)
+        reason = _required_text(cmd.reason, "alasan", "alasan keputusan keberatan")
+        objection = self._s.objection
+        if objection is None:
+            raise DomainError("tidak ada keberatan yang diajukan", field="keberatan")
+        after = cmd.predicate or objection.predicate_before
+        decided = objection.model_copy(
+            update={
+                "decided_by": cmd.actor.nip,
+                "decided_at": workflow.now(),
+                "decision_reason": reason,
+                "predicate_after": after,
+            }
+        )
+
+        review = self._s.review.model_copy(update={"final_predicate": after}) if self._s.review else None
+
+        def apply() -> None:
+            self._s.objection, self._s.predicate, self._s.review = decided, after, review
+
+        change.reason, change.apply, change.review = reason, apply, review
+        change.after = {"predicate_before": objection.predicate_before.value, "predicate": after.value}
+        return change
+
+    # --- updates: the supervision team -----------------------------------------------------------------------------
+
+    @workflow.update
+    async def extend_deadline(self, cmd: ExtendDeadline) -> AppraisalState:
+        return await self._handle(lambda: self._plan_extend(cmd))
+
+    @extend_deadline.validator
+    def _check_extend(self, cmd: ExtendDeadline) -> None:
+        self._check(lambda: self._plan_extend(cmd))
+
+    def _plan_extend(self, cmd: ExtendDeadline) -> _Change:
+        change = self._manage(cmd.actor, EXTEND_DEADLINE, cmd.reason)
+        s = self._s
+        if s.step in (Step.FINAL, Step.OBJECTION_WINDOW) or s.deadline is None:
+            raise DomainError(
+                f"batas waktu tahap '{s.step.label}' tidak dapat diperpanjang"
+                + (" (masa keberatan 14 hari, PP 30/2019 Pasal 59)" if s.step is Step.OBJECTION_WINDOW else ""),
+                field="tahap",
+            )
+        new = cmd.new_deadline
+        if new <= s.deadline or new <= workflow.now():
+            raise DomainError(
+                f"batas waktu baru {new.isoformat()} harus setelah batas waktu sekarang {s.deadline.isoformat()}"
+                " dan setelah saat ini",
+                field="new_deadline",
+            )
+        old = s.deadline
+
+        def apply() -> None:
+            self._set_deadline(new, workflow.now())
+
+        change.apply, change.notify, change.notice_deadline = apply, list(s.assignees), new
+        change.after = {"step": s.step.value, "deadline_before": old.isoformat(), "deadline": new.isoformat()}
+        return change
+
+    @workflow.update
+    async def reassign(self, cmd: Reassign) -> AppraisalState:
+        return await self._handle(lambda: self._plan_reassign(cmd))
+
+    @reassign.validator
+    def _check_reassign(self, cmd: Reassign) -> None:
+        self._check(lambda: self._plan_reassign(cmd))
+
+    def _plan_reassign(self, cmd: Reassign) -> _Change:
+        change = self._manage(cmd.actor, REASSIGN, cmd.reason)
+        s = self._s
+        if s.step is Step.FINAL:
+            raise DomainError("penilaian sudah final; pejabat penilai tidak dapat dialihkan", field="tahap")
+        penilai, atasan = cmd.penilai_nip, cmd.atasan_nip or s.atasan_nip
+        if penilai == s.employee_nip:
+            raise DomainError("pegawai tidak dapat menilai dirinya sendiri", field="penilai_nip")
+        if atasan is not None and atasan in (penilai, s.employee_nip):
+            raise DomainError(
+                f"atasan pejabat penilai {atasan} harus orang lain dari pejabat penilai dan pegawai",
+                field="atasan_nip",
+            )
+        if (penilai, atasan) == (s.penilai_nip, s.atasan_nip):
+            raise DomainError(
+                "pejabat penilai dan atasannya sudah seperti itu; tidak ada yang dialihkan", field="penilai_nip"
+            )
+        before = {"penilai_nip": s.penilai_nip, "atasan_nip": s.atasan_nip}
+
+        def apply() -> None:
+            self._s.penilai_nip, self._s.atasan_nip = penilai, atasan
+            self._s.assignees = self._assignees_for(self._s.step)
+            self._sync_search_attributes()
+
+        change.apply, change.notify, change.notice_deadline = apply, [penilai], s.deadline
+        change.after = {"before": before, "penilai_nip": penilai, "atasan_nip": atasan}
+        return change
+
+    # --- the shared machinery --------------------------------------------------------------------------------------
+
+    def _check(self, plan: Callable[[], _Change]) -> None:
+        """The validator of every update: refuse before the update is accepted, so nothing enters history."""
+        try:
+            plan()
+        except (DomainError, ValidationError) as error:
+            raise _rejection(error) from None
+
+    async def _handle(self, plan: Callable[[], _Change]) -> AppraisalState:
+        async with self._lock:
+            try:
+                # Checked again: another update may have moved the appraisal on since the validator ran.
+                change = plan()
+            except (DomainError, ValidationError) as error:
+                raise _rejection(error) from None
+            try:
+                await self._commit(change)
+            except ActivityError as error:
+                # The step could not be recorded (a business error, or the database stayed unreachable through
+                # every retry): the update fails with the reason, the appraisal stays where it was.
+                cause = error.cause if isinstance(error.cause, ApplicationError) else None
+                raise ApplicationError(
+                    f"langkah tidak tercatat: {cause.message if cause else error}",
+                    type=cause.type if cause and cause.type else "RecordStepFailed",
+                    non_retryable=True,
+                ) from None
+        return self._s
+
+    def _authorise(self, actor: Actor, action: Action, reason: str | None) -> _Change:
+        """Who may do `action` now: the right person in the right role at the right step, or DomainError."""
+        on_behalf = actor.role in TAKE_OVER_ROLES
+        self._check_identity(actor)
+        to = transition(self._s.step, action, actor.role, on_behalf=on_behalf)
+        change = _Change(action=action.value, to=to, actor=actor.nip, role=actor.role)
+        if on_behalf:
+            change.on_behalf_of = self._s.employee_nip
+            change.reason = _required_text(reason, "alasan", f"alasan pengambilalihan '{action.label}'")
+        return change
+
+    def _manage(self, actor: Actor, action: str, reason: str) -> _Change:
+        if actor.role not in MANAGER_ROLES:
+            raise DomainError(
+                f"hanya {Role.PENGAWASAN.label} atau {Role.PENGELOLA_KINERJA.label} yang dapat"
+                f" {'memperpanjang batas waktu' if action == EXTEND_DEADLINE else 'mengalihkan pejabat penilai'},"
+                f" bukan {actor.role.label}",
+                field="peran",
+            )
+        self._check_identity(actor)
+        text = _required_text(reason, "alasan", "alasan")
+        return _Change(action=action, to=self._s.step, actor=actor.nip, role=actor.role, reason=text)
+
+    def _check_identity(self, actor: Actor) -> None:
+        people = self._people(actor.role)
+        if actor.nip not in people:
+            who = ", ".join(people) if people else "belum ditetapkan"
+            raise DomainError(
+                f"NIP {actor.nip} bukan {actor.role.label} pada penilaian kinerja pegawai {self._s.employee_nip}"
+                f" periode {self._s.period} ({actor.role.label}: {who})",
+                field="pelaku",
+            )
+
+    def _people(self, role: Role) -> list[str]:
+        s = self._s
+        if role is Role.PEGAWAI:
+            return [s.employee_nip]
+        if role is Role.PENILAI:
+            return [s.penilai_nip]
+        if role is Role.ATASAN_PENILAI:
+            return [s.atasan_nip] if s.atasan_nip else []
+        if role is Role.PENGAWASAN:
+            return list(self._input.supervision_team)
+        if role is Role.PENGELOLA_KINERJA:
+            return list(self._input.pengelola_kinerja)
+        return []  # the system acts through timers and signals, never through an update
+
+    def _skp(self) -> Skp:
+        if self._s.skp is None:
+            raise DomainError("SKP belum diajukan", field="skp")
+        return self._s.skp
+
+    def _current_predicate(self) -> Predicate:
+        if self._s.predicate is None:
+            raise DomainError("predikat kinerja belum ditetapkan", field="predikat")
+        return self._s.predicate
+
+    async def _commit(self, change: _Change, retry: RetryPolicy = RECORD_RETRY) -> None:
+        """Record the change through the activity, then apply it; a failed recording leaves the state untouched."""
+        s = self._s
+        now = workflow.now()
+        seq = s.step_seq + 1
+        moves = change.to is not s.step
+        returns = s.skp_returns + (1 if change.action == Action.RETURN_SKP.value else 0)
+        notify = change.notify
+        if notify is None:
+            notify = self._notify_on_entering(change.to) if moves else []
+        deadline = change.notice_deadline or (self._deadline_for(change.to, now, returns) if moves else None)
+        # A failed attempt still uses up its number: a later attempt of another step never meets this key.
+        s.step_seq = seq
+        await workflow.execute_activity_method(
+            AppraisalActivities.record_step,
+            RecordStep(
+                workflow_id=s.workflow_id,
+                idempotency_key=f"{s.workflow_id}/{seq}-{change.action}",
+                instansi_code=s.instansi_code,
+                period=s.period,
+                employee_nip=s.employee_nip,
+                employee_name=s.employee_name,
+                actor=change.actor,
+                actor_role=change.role,
+                on_behalf_of=change.on_behalf_of,
+                action=change.action,
+                reason=change.reason,
+                step_from=s.step,
+                step_to=change.to,
+                occurred_at=now,
+                before={"step": s.step.value, "predicate": _value(s.predicate)},
+                after={"step": change.to.value, **change.after},
+                skp=change.skp,
+                skp_status=change.skp_status,
+                policy_version=self._input.policy.version,
+                review=change.review,
+                notify=notify,
+                next_deadline=deadline,
+            ),
+            start_to_close_timeout=ACTIVITY_TIMEOUT,
+            retry_policy=retry,
+        )
+        self._wake += 1  # the main loop looks again: a new deadline, or a history long enough to continue as new
+        step_from = s.step
+        change.apply()
+        self._log(change.actor, change.role, change.action, step_from, change.to, change.on_behalf_of, change.reason)
+        if moves:
+            self._enter(change.to, now)
+        if change.to is Step.FINAL:
+            s.finished_at = now
+
+    def _notify_on_entering(self, step: Step) -> list[str]:
+        if step is Step.FINAL:
+            return list(dict.fromkeys([self._s.employee_nip, self._s.penilai_nip]))
+        return self._assignees_for(step)
+
+    def _deadline_for(self, step: Step, now: datetime, returns: int) -> datetime | None:
+        return self._input.deadlines.for_step(step, now, redraft=returns > 0)
+
+    def _enter(self, step: Step, now: datetime, *, sync: bool = True) -> None:
+        s = self._s
+        s.step, s.stage, s.step_entered_at = step, step.stage, now
+        s.assignees = self._assignees_for(step)
+        self._set_deadline(self._deadline_for(step, now, s.skp_returns), now, sync=sync)
+
+    def _set_deadline(self, deadline: datetime | None, now: datetime, *, sync: bool = True) -> None:
+        s = self._s
+        s.deadline, s.deadline_set_at = deadline, now if deadline else None
+        s.checkpoints_done, s.overdue, s.escalation_level = 0, False, 0
+        self._wake += 1
+        if sync:
+            self._sync_search_attributes()
+
+    def _assignees_for(self, step: Step) -> list[str]:
+        role = step.responsible
+        if role is Role.SYSTEM:
+            return list(self._input.pengelola_kinerja) if step is Step.AWAITING_CALIBRATION else []
+        return self._people(role)
+
+    def _sync_search_attributes(self) -> None:
+        s = self._s
+        values = search_attributes.desired(
+            cycle_id=s.cycle_id,
+            instansi_code=s.instansi_code,
+            unit_code=s.unit_code,
+            employee_nip=s.employee_nip,
+            stage=s.stage.value,
+            step=s.step.value,
+            assignee=s.assignees[0] if s.assignees and s.step.responsible is not Role.SYSTEM else None,
+            overdue=s.overdue,
+            escalation_level=s.escalation_level,
+            deadline=s.deadline,
+        )
+        updates = search_attributes.changes(values, workflow.info().typed_search_attributes)
+        if updates:
+            workflow.upsert_search_attributes(updates)
+
+    def _log(
+        self,
+        actor: str,
+        role: Role,
+        action: str,
+        step_from: Step,
+        step_to: Step,
+        on_behalf_of: str | None = None,
+        reason: str | None = None,
+        note: str | None = None,
+    ) -> None:
+        self._s.timeline.append(
+            TimelineEvent(
+                at=workflow.now(),
+                actor=actor,
+                role=role,
+                action=action,
+                step_from=step_from,
+                step_to=step_to,
+                on_behalf_of=on_behalf_of,
+                reason=reason,
+                note=note,
+            )
+        )
+
+
+def _required_text(text: str | None, field: str, what: str) -> str:
+    cleaned = (text or "").strip()
+    if len("".join(cleaned.split())) < MIN_REASON_CHARS:
+        raise DomainError(f"{what} wajib diisi, paling sedikit {MIN_REASON_CHARS} karakter selain spasi", field=field)
+    return cleaned
+
+
+def _rejection(error: DomainError | ValidationError) -> ApplicationError:
+    """What the person sees: the message naming the field, and the field and rule as details for programs."""
+    if isinstance(error, ValidationError):
+        problems = "; ".join(f"{'.'.join(map(str, e['loc'])) or 'data'}: {e['msg']}" for e in error.errors())
+        return ApplicationError(problems, {"field": None, "rule": None}, type="ValidationError", non_retryable=True)
+    return ApplicationError(
+        str(error), {"field": error.field, "rule": error.rule}, type=type(error).__name__, non_retryable=True
+    )
+
+
+def _value(predicate: Predicate | None) -> str | None:
+    return predicate.value if predicate else None

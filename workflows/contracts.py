@@ -1,0 +1,301 @@
+"""What crosses the Temporal boundary: the appraisal workflow's input, update and signal payloads, its state, and the
+activities' inputs and results. Pydantic models only, no Temporal imports, so clients, workers and tests share them.
+
+Replay safety: a field added here must have a default, because running workflows replay payloads written without it.
+"""
+
+from __future__ import annotations
+
+import re
+from enum import StrEnum
+from typing import Annotated, Any
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
+
+from domain.achievement import IndicatorAchievement
+from domain.assessment import PredicateResult, RatingDecision, Suggestion
+from domain.calendar import Deadlines
+from domain.policy import AppraisalPolicy
+from domain.ratings import Expectation, Predicate
+from domain.skp import Realisation, Skp
+from domain.stages import Role, Stage, Step
+
+Nip = Annotated[str, Field(pattern=r"^\d{18}$")]
+SYSTEM = "system"  # the actor of timer and calibration steps, as in the audit log
+
+# A reason must say something a reviewer of the audit log can weigh, not "ok" or "-".
+MIN_REASON_CHARS = 10
+
+
+_WORKFLOW_ID = re.compile(r"^appraisal-(?P<cycle>.+)-(?P<nip>\d{18})$")
+
+
+def appraisal_workflow_id(cycle_id: str, employee_nip: str) -> str:
+    """One appraisal per employee per cycle: the id makes a second start for the same pair a no-op."""
+    return f"appraisal-{cycle_id}-{employee_nip}"
+
+
+def parse_appraisal_workflow_id(workflow_id: str) -> tuple[str, str] | None:
+    """(cycle id, NIP) of an appraisal workflow id, or None for any other workflow (logs carry both)."""
+    match = _WORKFLOW_ID.match(workflow_id)
+    return (match["cycle"], match["nip"]) if match else None
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+
+# --- workflow input ------------------------------------------------------------------------------------------------
+
+
+class AppraisalInput(_Frozen):
+    cycle_id: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+    instansi_code: str = Field(min_length=1, max_length=32)
+    period: int = Field(ge=2000, le=2100)
+    employee_nip: Nip
+    employee_name: str = Field(min_length=1, max_length=200)
+    unit_code: str = Field(min_length=1, max_length=32)
+    penilai_nip: Nip
+    atasan_nip: Nip | None = None
+    # The employee's line of superiors, nearest first: who hears of an escalation one level further up.
+    superiors: list[Nip] = Field(default_factory=list)
+    supervision_team: list[Nip] = Field(min_length=1)  # tim pengawasan of the instansi
+    pengelola_kinerja: list[Nip] = Field(default_factory=list)  # BKD/BKPSDM: calibration and the SKP fallback
+    deadlines: Deadlines
+    policy: AppraisalPolicy = AppraisalPolicy()
+    # Continue as new once the history has this many events (None: when the server suggests it). Tests set it low.
+    history_limit: int | None = Field(default=None, ge=50)
+    # The state a previous run handed over when it continued as new.
+    carried: AppraisalState | None = None
+
+    @model_validator(mode="after")
+    def _people(self) -> AppraisalInput:
+        if self.penilai_nip == self.employee_nip:
+            raise ValueError("pegawai tidak dapat menjadi pejabat penilai dirinya sendiri")
+        if self.atasan_nip is not None and self.atasan_nip in (self.penilai_nip, self.employee_nip):
+            raise ValueError("atasan pejabat penilai harus orang lain dari pegawai dan pejabat penilai")
+        return self
+
+
+# --- updates and the signal ----------------------------------------------------------------------------------------
+
+
+class Actor(_Frozen):
+    """Who sends a command and in which capacity; the workflow checks the NIP against the people of that role."""
+
+    nip: Nip
+    role: Role
+
+
+class _Command(_Frozen):
+    actor: Actor
+
+
+class SubmitSkp(_Command):
+    skp: Skp
+    reason: str | None = None  # required when pengelola kinerja or the supervision team submit on the employee's behalf
+
+
+class ApproveSkp(_Command):
+    note: str = ""
+
+
+class ReturnSkp(_Command):
+    comments: str
+
+
+class SubmitSelfAssessment(_Command):
+    realisations: list[Realisation]
+    reason: str | None = None  # required for a take-over
+
+
+class SubmitReview(_Command):
+    perilaku: Expectation  # rating perilaku kerja (BerAKHLAK), decided directly by the penilai
+    hasil_kerja: Expectation  # the chosen rating hasil kerja; differing from the suggestion needs override_reason
+    override_reason: str | None = None
+    feedback: str = ""
+
+
+class Sign(_Command):
+    note: str = ""
+
+
+class Acknowledge(_Command):
+    reason: str | None = None  # required for a take-over
+
+
+class FileObjection(_Command):
+    reason: str
+
+
+class DecideObjection(_Command):
+    predicate: Predicate | None = None  # None: the result stands (keberatan ditolak)
+    reason: str
+
+
+class ExtendDeadline(_Command):
+    new_deadline: AwareDatetime
+    reason: str
+
+
+class Reassign(_Command):
+    penilai_nip: Nip
+    atasan_nip: Nip | None = None  # None: keep the current atasan pejabat penilai
+    reason: str
+
+
+class CalibrationDecision(_Frozen):
+    """The cycle's calibration result for this employee (SE MenPAN-RB 3/2023), sent as a signal."""
+
+    calibration_id: str = Field(min_length=1, max_length=100)
+    predicate: Predicate
+    reason: str = ""
+    decided_by: str = Field(default=SYSTEM, pattern=r"^(\d{18}|system)$")  # NIP of the approver, or "system"
+
+
+# --- state (the query result) --------------------------------------------------------------------------------------
+
+
+class TimelineEvent(_Frozen):
+    at: AwareDatetime
+    actor: str  # NIP or "system"
+    role: Role
+    action: str
+    step_from: Step
+    step_to: Step
+    on_behalf_of: str | None = None
+    reason: str | None = None
+    note: str | None = None
+
+
+class ReviewOutcome(_Frozen):
+    """The penilai's review as stored and shown: ratings, the suggestion they saw, the predicate from the matrix."""
+
+    reviewed_by: str
+    reviewed_at: AwareDatetime
+    perilaku: Expectation
+    hasil_kerja: RatingDecision
+    result: PredicateResult
+    feedback: str = ""
+    achievements: list[IndicatorAchievement] = Field(default_factory=list)
+    suggestion: Suggestion | None = None
+    calibration: CalibrationDecision | None = None
+    final_predicate: Predicate | None = None
+
+
+class Objection(_Frozen):
+    filed_by: str
+    filed_at: AwareDatetime
+    reason: str
+    predicate_before: Predicate
+    decided_by: str | None = None
+    decided_at: AwareDatetime | None = None
+    decision_reason: str | None = None
+    predicate_after: Predicate | None = None
+
+    @property
+    def changed(self) -> bool:
+        return self.predicate_after is not None and self.predicate_after != self.predicate_before
+
+
+class AppraisalState(BaseModel):
+    """Everything the workflow knows; also what it carries across continue-as-new."""
+
+    workflow_id: str = ""
+    cycle_id: str
+    instansi_code: str
+    period: int
+    employee_nip: str
+    employee_name: str
+    unit_code: str
+    penilai_nip: str
+    atasan_nip: str | None = None
+
+    step: Step = Step.SKP_DRAFTING
+    stage: Stage = Stage.TARGET_SETTING
+    assignees: list[str] = Field(default_factory=list)
+    step_entered_at: AwareDatetime
+    deadline: AwareDatetime | None = None
+    overdue: bool = False
+    escalation_level: int = 0
+    # Deadline bookkeeping: when the current deadline was set and how many of its checkpoints have been handled.
+    deadline_set_at: AwareDatetime | None = None
+    checkpoints_done: int = 0
+
+    skp: Skp | None = None
+    skp_returns: int = 0
+    skp_return_comments: str | None = None
+    realisations: list[Realisation] = Field(default_factory=list)
+    achievements: list[IndicatorAchievement] = Field(default_factory=list)
+    suggestion: Suggestion | None = None
+    review: ReviewOutcome | None = None
+    pending_calibration: CalibrationDecision | None = None  # arrived before the workflow was ready for it
+    calibration: CalibrationDecision | None = None
+    predicate: Predicate | None = None  # the current predicate: matrix, then calibration, then objection
+    signed_at: AwareDatetime | None = None
+    objection: Objection | None = None
+    finished_at: AwareDatetime | None = None
+
+    timeline: list[TimelineEvent] = Field(default_factory=list)
+    step_seq: int = 0  # recorded steps so far: part of every idempotency key
+    notice_seq: int = 0  # reminders and escalations sent so far
+    runs: int = 1  # 1 + how often the workflow continued as new
+
+
+# --- activities ----------------------------------------------------------------------------------------------------
+
+
+class RecordStep(_Frozen):
+    """One human or system step, recorded once: audit entry, the SKP/review content, a notice to the next actor."""
+
+    workflow_id: str
+    idempotency_key: str
+    instansi_code: str
+    period: int
+    employee_nip: str
+    employee_name: str
+    actor: str  # NIP or "system"
+    actor_role: Role
+    on_behalf_of: str | None = None
+    action: str
+    reason: str | None = None
+    step_from: Step
+    step_to: Step
+    occurred_at: AwareDatetime
+    before: dict[str, Any] | None = None
+    after: dict[str, Any] | None = None
+    skp: Skp | None = None
+    skp_status: str | None = None
+    policy_version: str = ""
+    review: ReviewOutcome | None = None
+    notify: list[str] = Field(default_factory=list)  # NIPs told about the new step
+    next_deadline: AwareDatetime | None = None
+
+
+class RecordStepResult(_Frozen):
+    idempotency_key: str
+    newly_recorded: bool
+    outbox_ids: list[int] = Field(default_factory=list)
+
+
+class NoticeKind(StrEnum):
+    REMINDER = "reminder"
+    ESCALATION = "escalation"
+
+
+class SendNotice(_Frozen):
+    """A reminder before a deadline or an escalation after it."""
+
+    workflow_id: str
+    idempotency_key: str
+    kind: NoticeKind
+    employee_nip: str
+    employee_name: str
+    step: Step
+    deadline: AwareDatetime
+    level: int = 0
+    recipients: list[str]
+    occurred_at: AwareDatetime
+
+
+AppraisalInput.model_rebuild()
