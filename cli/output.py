@@ -59,6 +59,10 @@ def emit_json(value: Any, out: TextIO | None = None) -> None:
     print(json.dumps(to_jsonable(value), ensure_ascii=False, indent=2), file=out or sys.stdout)
 
 
+class CommandError(Exception):
+    """A command cannot do what was asked; the message is the one line the user sees."""
+
+
 def fail(message: str) -> int:
     """One clear line on stderr; the caller returns the exit code."""
     print(f"kesalahan: {message}", file=sys.stderr)

@@ -92,11 +92,13 @@ E = TypeVar("E", bound=StrEnum)
 
 
 def parse_enum(enum: type[E], text: str, field: str) -> E:
-    """Accept a code ("sangat_baik") or a label ("Sangat Baik", any case); error names the field and the choices."""
+    """Accept a code ("sangat_baik"), a label ("Sangat Baik", any case) or a rating without its "Ekspektasi"
+    ("di atas"); the error names the field and the choices."""
     wanted = text.strip().casefold().replace("-", " ").replace("_", " ")
     for member in enum:
         label = str(getattr(member, "label", member.value))
-        candidates = {member.value.replace("_", " "), label.casefold(), label.casefold().split("/")[0]}
+        shown = label.casefold()
+        candidates = {member.value.replace("_", " "), shown, shown.split("/")[0], shown.removesuffix(" ekspektasi")}
         if wanted in candidates:
             return member
     choices = ", ".join(str(getattr(m, "label", m.value)) for m in enum)
