@@ -15,8 +15,8 @@ from pydantic import ValidationError
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 
-from cli import data, demo, offline
-from cli.output import fail
+from cli import appraisal, cycle, data, demo, offline, temporal, worklist
+from cli.output import CommandError, fail
 from domain.errors import DomainError
 from importing.errors import ValidationFailed
 from persistence.db import resolve_url
@@ -31,6 +31,9 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True, metavar="PERINTAH")
     offline.register(commands)
     data.register(commands)
+    cycle.register(commands)
+    appraisal.register(commands)
+    worklist.register(commands)
     demo.register(commands)
     return parser
 
@@ -45,7 +48,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         for line in error.lines()[1:]:
             print(f"  {line}", file=sys.stderr)
         return status
-    except DomainError as error:
+    except (DomainError, CommandError) as error:
         return fail(str(error))
     except ValidationError as error:
         return fail("; ".join(_validation_lines(error)))
@@ -69,5 +72,16 @@ def _validation_lines(error: ValidationError) -> list[str]:
     return [f"{'.'.join(str(p) for p in item['loc']) or 'data'}: {item['msg']}" for item in error.errors()]
 
 
+def entry() -> None:
+    """The `kinerja` script. After a command that used Temporal, the process ends without interpreter finalization:
+    the client's Rust threads can otherwise abort it at exit ("PyGILState_Release", temporalio/sdk-python#300)."""
+    code = main()
+    if temporal.connected():
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code)
+    sys.exit(code)
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    entry()

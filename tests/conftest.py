@@ -12,14 +12,16 @@ is stopped. When it stays unreachable the PostgreSQL cases skip with the reason,
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
+from temporalio.testing import WorkflowEnvironment
 
+import temporal_client
 from persistence.db import make_engine, make_session_factory
 from persistence.uow import SqlAlchemyUnitOfWork
 from tests.dbs import (
@@ -29,6 +31,7 @@ from tests.dbs import (
     ensure_postgres,
     postgres_admin_url,
 )
+from workflows import search_attributes
 
 BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
 
@@ -128,3 +131,14 @@ def uow_factory(session_factory: sessionmaker[Session]) -> Callable[[], SqlAlche
 @pytest.fixture(scope="session")
 def repo_root() -> Path:
     return Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="session")
+async def dev_env() -> AsyncIterator[WorkflowEnvironment]:
+    env = await WorkflowEnvironment.start_local(
+        dev_server_existing_path=str(temporal_client.dev_server_path()),
+        dev_server_extra_args=search_attributes.dev_server_args(),
+        data_converter=temporal_client.DATA_CONVERTER,
+    )
+    yield env
+    await env.shutdown()

@@ -78,6 +78,7 @@ with workflow.unsafe.imports_passed_through():
         TimelineEvent,
     )
 
+WORKFLOW_NAME = "Appraisal"  # the workflow type in Temporal: never rename while appraisals run
 EXTEND_DEADLINE = "extend_deadline"
 REASSIGN = "reassign"
 MANAGER_ROLES = TAKE_OVER_ROLES  # the supervision team and pengelola kinerja manage deadlines and reviewers
@@ -114,7 +115,7 @@ class _Change:
     notice_deadline: datetime | None = None  # None: the next step's deadline
 
 
-@workflow.defn(name="Appraisal")
+@workflow.defn(name=WORKFLOW_NAME)
 class AppraisalWorkflow:
     @workflow.init
     def __init__(self, input: AppraisalInput) -> None:

@@ -24,7 +24,6 @@ from persistence.uow import SqlAlchemyUnitOfWork
 from settings import TemporalSettings
 from tests.workflows import scenario
 from worker import build_activities, build_worker
-from workflows import search_attributes
 
 UowFactory = Callable[[], SqlAlchemyUnitOfWork]
 
@@ -37,17 +36,6 @@ async def time_skipping_env() -> AsyncIterator[WorkflowEnvironment]:
     )
     # The test server has no --search-attribute flag but does take the operator call.
     await temporal_client.ensure_search_attributes(env.client)
-    yield env
-    await env.shutdown()
-
-
-@pytest.fixture(scope="session")
-async def dev_env() -> AsyncIterator[WorkflowEnvironment]:
-    env = await WorkflowEnvironment.start_local(
-        dev_server_existing_path=str(temporal_client.dev_server_path()),
-        dev_server_extra_args=search_attributes.dev_server_args(),
-        data_converter=temporal_client.DATA_CONVERTER,
-    )
     yield env
     await env.shutdown()
 

@@ -1,0 +1,358 @@
+"""Reading appraisals: one person's open tasks and the overdue steps (Temporal visibility, through Kinerja's search
+attributes), one appraisal's state, and its history as a readable timeline.
+
+kinerja tugas --nip NIP [--siklus ID]
+kinerja terlambat [--instansi KODE] [--siklus ID] [--unit KODE] [--tahap TAHAP]
+kinerja status  --siklus ID --nip NIP
+kinerja riwayat --siklus ID --nip NIP
+"""
+
+from __future__ import annotations
+
+import argparse
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, TypeAlias
+
+from temporalio.api.enums.v1 import EventType
+from temporalio.client import Client, WorkflowExecution
+
+from cli.database import open_database
+from cli.output import emit_json, table
+from cli.temporal import local_time, run
+from domain.skp import Target
+from domain.stages import Action, Role, Stage, Step
+from settings import load_settings
+from temporal_client import appraisal_handle
+from workflows import search_attributes as sa
+from workflows.appraisal import WORKFLOW_NAME, AppraisalWorkflow
+from workflows.contracts import AppraisalState
+
+Parsers: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"
+LIMIT = 1000  # rows shown by a list command; more are counted, not printed
+
+
+def register(commands: Parsers) -> None:
+    tasks = commands.add_parser("tugas", aliases=["tasks"], help="langkah penilaian yang menunggu seseorang")
+    tasks.add_argument("--nip", required=True, help="NIP orang yang tugasnya dicari")
+    tasks.add_argument("--siklus", "--cycle", dest="cycle")
+    tasks.add_argument("--json", action="store_true")
+    tasks.set_defaults(handler=_tasks)
+
+    overdue = commands.add_parser(
+        "terlambat", aliases=["overdue"], help="langkah yang melewati batas waktu dan sudah dieskalasi"
+    )
+    overdue.add_argument("--instansi")
+    overdue.add_argument("--siklus", "--cycle", dest="cycle")
+    overdue.add_argument("--unit")
+    overdue.add_argument("--tahap", choices=[stage.value for stage in Stage])
+    overdue.add_argument("--json", action="store_true")
+    overdue.set_defaults(handler=_overdue)
+
+    for name, helptext, handler in (
+        ("status", "status satu penilaian kinerja", _status),
+        ("riwayat", "riwayat satu penilaian kinerja: tahap, pelaku, pengingat, eskalasi, timer", _history),
+    ):
+        parser = commands.add_parser(name, help=helptext)
+        parser.add_argument("--siklus", "--cycle", dest="cycle", required=True)
+        parser.add_argument("--nip", required=True, help="NIP pegawai yang dinilai")
+        parser.add_argument("--json", action="store_true")
+        parser.set_defaults(handler=handler)
+
+
+# --- lists through visibility --------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class OpenStep:
+    workflow_id: str
+    cycle: str
+    instansi: str
+    unit: str
+    nip: str
+    name: str
+    step: Step
+    assignee: str | None
+    deadline: datetime | None
+    overdue: bool
+    escalation_level: int
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "workflow_id": self.workflow_id,
+            "cycle": self.cycle,
+            "instansi": self.instansi,
+            "unit": self.unit,
+            "nip": self.nip,
+            "name": self.name,
+            "step": self.step.value,
+            "step_label": self.step.label,
+            "assignee": self.assignee,
+            "deadline": self.deadline.isoformat() if self.deadline else None,
+            "overdue": self.overdue,
+            "escalation_level": self.escalation_level,
+        }
+
+
+def visibility_query(**equal: str | bool | None) -> str:
+    """`KinerjaX = 'v' AND ...` over running appraisals; values are quoted, so a NIP or code cannot change it."""
+    names = {
+        "cycle": sa.CYCLE.name,
+        "instansi": sa.INSTANSI.name,
+        "unit": sa.UNIT.name,
+        "stage": sa.STAGE.name,
+        "assignee": sa.ASSIGNEE.name,
+        "overdue": sa.OVERDUE.name,
+    }
+    parts = ["ExecutionStatus = 'Running'", f"WorkflowType = '{WORKFLOW_NAME}'"]
+    for key, value in equal.items():
+        if value is None:
+            continue
+        if isinstance(value, bool):
+            parts.append(f"{names[key]} = {'true' if value else 'false'}")
+        else:
+            parts.append(f"{names[key]} = '{_quoted(value)}'")
+    return " AND ".join(parts)
+
+
+def _quoted(value: str) -> str:
+    return value.replace("\\", "\\\\").replace("'", "\\'")
+
+
+async def list_open(client: Client, query: str) -> tuple[list[OpenStep], int]:
+    found: list[OpenStep] = []
+    total = 0
+    async for execution in client.list_workflows(query, page_size=200):
+        total += 1
+        if len(found) < LIMIT:
+            found.append(_open_step(execution))
+    found.sort(key=lambda s: (s.deadline is None, s.deadline or datetime.max.astimezone(), s.unit, s.nip))
+    return found, total
+
+
+def _open_step(execution: WorkflowExecution) -> OpenStep:
+    attrs = execution.typed_search_attributes
+    return OpenStep(
+        workflow_id=execution.id,
+        cycle=attrs.get(sa.CYCLE) or "",
+        instansi=attrs.get(sa.INSTANSI) or "",
+        unit=attrs.get(sa.UNIT) or "",
+        nip=attrs.get(sa.NIP) or "",
+        name="",
+        step=Step(attrs.get(sa.STEP) or Step.SKP_DRAFTING.value),
+        assignee=attrs.get(sa.ASSIGNEE),
+        deadline=attrs.get(sa.DEADLINE),
+        overdue=bool(attrs.get(sa.OVERDUE)),
+        escalation_level=attrs.get(sa.ESCALATION_LEVEL) or 0,
+    )
+
+
+def _with_names(steps: list[OpenStep]) -> list[OpenStep]:
+    """Employee names from the domain database (visibility holds NIPs only)."""
+    if not steps:
+        return steps
+    uow_factory = open_database(load_settings())
+    names: dict[str, str] = {}
+    with uow_factory() as uow:
+        for code in {s.instansi for s in steps}:
+            names.update({nip: e.name for nip, e in uow.employees.mapping(code).items()})
+    return [OpenStep(**{**s.__dict__, "name": names.get(s.nip, "")}) for s in steps]
+
+
+def _print_steps(steps: list[OpenStep], total: int, *, empty: str) -> None:
+    if not steps:
+        print(empty)
+        return
+    table(
+        ["Siklus", "Unit", "NIP", "Nama", "Langkah", "Menunggu", "Batas waktu", "Eskalasi"],
+        [
+            [
+                s.cycle,
+                s.unit,
+                s.nip,
+                s.name,
+                s.step.label,
+                s.assignee,
+                local_time(s.deadline),
+                f"tingkat {s.escalation_level}" if s.overdue else "-",
+            ]
+            for s in steps
+        ],
+    )
+    if total > len(steps):
+        print(f"... dan {total - len(steps)} lainnya (persempit dengan --siklus / --unit / --tahap)")
+
+
+def _tasks(args: argparse.Namespace) -> int:
+    settings = load_settings()
+    nip = "".join(args.nip.split())
+
+    async def body(client: Client) -> tuple[list[OpenStep], int]:
+        return await list_open(client, visibility_query(assignee=nip, cycle=args.cycle))
+
+    steps, total = run(settings, body)
+    steps = _with_names(steps)
+    if args.json:
+        emit_json([s.as_json() for s in steps])
+    else:
+        _print_steps(steps, total, empty=f"Tidak ada tugas terbuka untuk NIP {nip}.")
+    return 0
+
+
+def _overdue(args: argparse.Namespace) -> int:
+    settings = load_settings()
+    query = visibility_query(overdue=True, instansi=args.instansi, cycle=args.cycle, unit=args.unit, stage=args.tahap)
+
+    async def body(client: Client) -> tuple[list[OpenStep], int]:
+        return await list_open(client, query)
+
+    steps, total = run(settings, body)
+    steps = _with_names(steps)
+    if args.json:
+        emit_json([s.as_json() for s in steps])
+    else:
+        _print_steps(steps, total, empty="Tidak ada langkah yang terlambat.")
+        if steps:
+            print(
+                "Tindak lanjut: `kinerja perpanjang`, `kinerja alihkan`, atau ambil alih dengan"
+                " `--peran pengawasan --alasan ...` pada langkah pegawai."
+            )
+    return 0
+
+
+# --- one appraisal -------------------------------------------------------------------------------------------------
+
+
+def _state(args: argparse.Namespace) -> AppraisalState:
+    settings = load_settings()
+
+    async def body(client: Client) -> AppraisalState:
+        state: AppraisalState = await appraisal_handle(client, args.cycle, args.nip).query(AppraisalWorkflow.state)
+        return state
+
+    return run(settings, body, subject=f"penilaian kinerja NIP {args.nip} siklus {args.cycle}")
+
+
+def _status(args: argparse.Namespace) -> int:
+    state = _state(args)
+    if args.json:
+        emit_json(state)
+        return 0
+    s = state
+    print(f"{s.employee_name} ({s.employee_nip}) — unit {s.unit_code}, instansi {s.instansi_code}, periode {s.period}")
+    print(f"  tahap            : {s.stage.label} — {s.step.label}")
+    print(f"  menunggu         : {', '.join(s.assignees) or '-'}")
+    print(
+        f"  batas waktu      : {local_time(s.deadline)}"
+        + (f" (TERLAMBAT, eskalasi tingkat {s.escalation_level})" if s.overdue else "")
+    )
+    print(f"  pejabat penilai  : {s.penilai_nip}")
+    print(f"  atasan penilai   : {s.atasan_nip or '-'}")
+    if s.skp is not None:
+        print(
+            f"  SKP              : {len(s.skp.rhk)} RHK" + (f", dikembalikan {s.skp_returns}x" if s.skp_returns else "")
+        )
+        rows = [
+            [
+                indicator.id,
+                rhk.kind.value,
+                indicator.aspect.value,
+                indicator.text,
+                f"{_target(indicator.target)} {indicator.unit_of_measure}",
+            ]
+            for rhk in s.skp.rhk
+            for indicator in rhk.indicators
+        ]
+        table(["Indikator", "Jenis", "Aspek", "Nama", "Target"], rows)
+    if s.achievements:
+        table(["Indikator", "Capaian %"], [[a.indicator_id, a.percent] for a in s.achievements])
+    if s.suggestion is not None:
+        print(f"  saran hasil kerja: {s.suggestion.rating.label}")
+    if s.review is not None:
+        print(f"  hasil kerja      : {s.review.hasil_kerja.chosen.label}; perilaku kerja: {s.review.perilaku.label}")
+    if s.predicate is not None:
+        print(f"  predikat         : {s.predicate.label}")
+    if s.objection is not None:
+        decided = s.objection.predicate_after.label if s.objection.predicate_after else "belum diputus"
+        print(f"  keberatan        : {s.objection.reason} → {decided}")
+    return 0
+
+
+def _target(target: Target) -> str:
+    return f"{target.value}–{target.upper}" if target.upper is not None else str(target.value)
+
+
+@dataclass(frozen=True)
+class Entry:
+    at: datetime
+    who: str
+    what: str
+    detail: str
+
+
+def timeline(state: AppraisalState, timers: list[datetime]) -> list[Entry]:
+    """The recorded steps and notices, with the timers that fired, in time order."""
+    entries = [
+        Entry(
+            at=event.at,
+            who=_who(event.actor, event.role, event.on_behalf_of),
+            what=_ACTION_LABELS.get(event.action) or _label(event.action),
+            detail="; ".join(
+                part
+                for part in (
+                    f"{event.step_from.label} → {event.step_to.label}" if event.step_from is not event.step_to else "",
+                    event.reason or "",
+                    event.note or "",
+                )
+                if part
+            ),
+        )
+        for event in state.timeline
+    ]
+    entries += [Entry(at=at, who="Temporal", what="timer berbunyi", detail="") for at in timers]
+    return sorted(entries, key=lambda e: (e.at, e.what != "timer berbunyi"))
+
+
+def _who(actor: str, role: Role, on_behalf_of: str | None) -> str:
+    who = "sistem" if role is Role.SYSTEM and not actor.isdigit() else f"{actor} ({role.label})"
+    return who + (f" atas nama {on_behalf_of}" if on_behalf_of else "")
+
+
+_ACTION_LABELS = {
+    "notice.reminder": "pengingat dikirim",
+    "notice.escalation": "ESKALASI (langkah terlambat)",
+    "extend_deadline": "batas waktu diperpanjang",
+    "reassign": "pejabat penilai dialihkan",
+}
+
+
+def _label(action: str) -> str:
+    try:
+        return Action(action).label
+    except ValueError:
+        return action
+
+
+def _history(args: argparse.Namespace) -> int:
+    settings = load_settings()
+
+    async def body(client: Client) -> tuple[AppraisalState, list[datetime]]:
+        handle = appraisal_handle(client, args.cycle, args.nip)
+        state: AppraisalState = await handle.query(AppraisalWorkflow.state)
+        fired = [
+            event.event_time.ToDatetime().astimezone()
+            async for event in handle.fetch_history_events()
+            if event.event_type == EventType.EVENT_TYPE_TIMER_FIRED
+        ]
+        return state, fired
+
+    state, fired = run(settings, body, subject=f"penilaian kinerja NIP {args.nip} siklus {args.cycle}")
+    entries = timeline(state, fired)
+    if args.json:
+        emit_json([{"at": e.at.isoformat(), "who": e.who, "what": e.what, "detail": e.detail} for e in entries])
+        return 0
+    print(f"Riwayat penilaian kinerja {state.employee_name} ({state.employee_nip}), siklus {state.cycle_id}")
+    table(["Waktu", "Pelaku", "Kejadian", "Keterangan"], [[local_time(e.at), e.who, e.what, e.detail] for e in entries])
+    if state.runs > 1:
+        print(f"(riwayat berlanjut dalam {state.runs} run; timer hanya dari run terakhir)")
+    return 0

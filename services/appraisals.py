@@ -1,0 +1,111 @@
+"""Enrolling an instansi's employees into a cycle: one `AppraisalInput` per active employee, from the database.
+
+Reviewers come from the org tree and the explicit overrides (PermenPANRB 6/2022: the pejabat penilai is the direct
+superior); deadlines from the cycle's calendar over the instansi's policy. Who cannot be enrolled is reported with
+the reason, never silently left out.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Container
+from datetime import date
+
+from pydantic import BaseModel
+
+from domain.calendar import CycleCalendar, resolve
+from domain.errors import DomainError, NotFound
+from domain.organisation import resolve_reviewers, superior_chain
+from domain.skp import Skp
+from persistence.ports import AbstractUnitOfWork
+from workflows.contracts import AppraisalInput
+
+UowFactory = Callable[[], AbstractUnitOfWork]
+
+
+class CycleRequest(BaseModel):
+    """What HR says when starting a cycle."""
+
+    cycle_id: str
+    instansi_code: str
+    period: int
+    calendar: CycleCalendar
+    supervision_team: list[str]
+    pengelola_kinerja: list[str] = []
+    only_nips: list[str] | None = None  # enrol only these (a late joiner); None: every active employee
+
+
+class Skipped(BaseModel):
+    nip: str
+    name: str
+    reason: str
+
+
+class CyclePlan(BaseModel):
+    inputs: list[AppraisalInput]
+    skipped: list[Skipped]
+    policy_version: str
+
+
+def plan_cycle(uow_factory: UowFactory, request: CycleRequest, *, today: date | None = None) -> CyclePlan:
+    with uow_factory() as uow:
+        if uow.instansi.get(request.instansi_code) is None:
+            raise NotFound(
+                f"instansi {request.instansi_code} belum terdaftar; impor rosternya dahulu", field="instansi"
+            )
+        policy = uow.instansi.policy(request.instansi_code)
+        employees = uow.employees.mapping(request.instansi_code)
+        overrides = uow.employees.overrides(request.instansi_code)
+    _require_people(employees.keys(), request.supervision_team, "tim_pengawasan")
+    _require_people(employees.keys(), request.pengelola_kinerja, "pengelola_kinerja")
+    deadlines = resolve(request.calendar, request.period, policy)
+    wanted = request.only_nips
+    if wanted is not None:
+        _require_people(employees.keys(), wanted, "nip")
+    inputs: list[AppraisalInput] = []
+    skipped: list[Skipped] = []
+    for employee in employees.values():
+        if wanted is not None and employee.nip not in wanted:
+            continue
+        if not employee.active:
+            continue
+        try:
+            reviewers = resolve_reviewers(employee.nip, employees, overrides, on=today or date.today())
+        except DomainError as error:
+            skipped.append(Skipped(nip=employee.nip, name=employee.name, reason=str(error)))
+            continue
+        inputs.append(
+            AppraisalInput(
+                cycle_id=request.cycle_id,
+                instansi_code=request.instansi_code,
+                period=request.period,
+                employee_nip=employee.nip,
+                employee_name=employee.name,
+                unit_code=employee.unit_code,
+                penilai_nip=reviewers.penilai_nip,
+                atasan_nip=reviewers.atasan_nip,
+                superiors=superior_chain(employee.nip, employees, policy.escalation.max_levels + 1),
+                supervision_team=request.supervision_team,
+                pengelola_kinerja=request.pengelola_kinerja,
+                deadlines=deadlines,
+                policy=policy,
+            )
+        )
+    return CyclePlan(inputs=inputs, skipped=skipped, policy_version=policy.version)
+
+
+def stored_skp(uow_factory: UowFactory, nip: str, period: int) -> Skp:
+    """The SKP draft imported for an employee (`kinerja impor skp`), to submit into the workflow."""
+    with uow_factory() as uow:
+        record = uow.skp.get(nip, period)
+    if record is None:
+        raise NotFound(
+            f"belum ada SKP pegawai {nip} periode {period}; impor dahulu dengan `kinerja impor skp`",
+            field="skp",
+        )
+    return record.skp
+
+
+def _require_people(known: Container[str], nips: list[str], field: str) -> None:
+    missing = [nip for nip in nips if nip not in known]
+    if missing:
+        raise DomainError(f"NIP tidak terdaftar di instansi: {', '.join(missing)}", field=field)

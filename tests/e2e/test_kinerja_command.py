@@ -1,0 +1,234 @@
+"""The `kinerja` command the way HR, a supervisor, an employee and the supervision team use it, against a real
+Temporal dev server and a real worker, on SQLite and on PostgreSQL.
+
+HR imports the sample Dukcapil office and starts a cycle whose SKP-drafting deadline is 25 seconds away. Sri
+Wahyuni's appraisal goes through every stage by command; Budi Santoso drafts nothing, is reminded, becomes overdue,
+is escalated to the supervision team, who extend the deadline and then take the step over.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+from temporalio.testing import WorkflowEnvironment
+
+from settings import Settings, TemporalSettings
+from worker import run_worker
+
+ROOT = Path(__file__).resolve().parents[2]
+EXAMPLES = ROOT / "examples"
+INSTANSI = "E2E-DUKCAPIL"
+
+SRI = "199212252019032001"  # Verifikator Data Kependudukan, bidang DAFDUK
+HERMAN = "198009092005011001"  # Kepala Bidang DAFDUK: Sri's pejabat penilai
+KEPALA = "197203151998031001"  # Kepala Dinas: atasan pejabat penilai
+BUDI = "198808082011021001"  # Analis Pencatatan Sipil, bidang CAPIL
+MARIA = "197904122006022002"  # Kepala Bidang CAPIL: Budi's pejabat penilai
+PENGAWAS = "197807212003122001"  # Sekretaris Dinas, in the tim pengawasan here
+PENGELOLA = "198511022009031002"  # Kasubbag Umum dan Kepegawaian: pengelola kinerja
+
+DRAFT_DUE_SECONDS = 25
+
+
+@dataclass
+class Kinerja:
+    """Runs `python -m starter ...` (what the installed `kinerja` script runs) with this test's settings."""
+
+    env: dict[str, str]
+    cwd: Path
+
+    async def __call__(self, *args: str, ok: bool = True) -> subprocess.CompletedProcess[str]:
+        done = await asyncio.to_thread(
+            subprocess.run,
+            [sys.executable, "-m", "starter", *args],
+            env=self.env,
+            cwd=self.cwd,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        if ok and done.returncode != 0:
+            pytest.fail(f"kinerja {' '.join(args)} failed ({done.returncode}):\n{done.stdout}\n{done.stderr}")
+        return done
+
+    async def json(self, *args: str) -> Any:
+        return json.loads((await self(*args, "--json")).stdout)
+
+
+@pytest.fixture
+async def kinerja(dev_env: WorkflowEnvironment, database_url: str, tmp_path: Path) -> AsyncIterator[Kinerja]:
+    """A worker of this test's database on its own task queue, and the command configured like a user's shell."""
+    address = dev_env.client.service_client.config.target_host
+    task_queue = f"kinerja-e2e-{uuid.uuid4().hex[:8]}"
+    settings = Settings(database_url=database_url, temporal=TemporalSettings(address=address, task_queue=task_queue))
+    stop, ready = asyncio.Event(), asyncio.Event()
+    worker = asyncio.create_task(run_worker(settings, client=dev_env.client, stop=stop, ready=ready))
+    await asyncio.wait_for(ready.wait(), 60)
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url,
+        "TEMPORAL__ADDRESS": address,
+        "TEMPORAL__TASK_QUEUE": task_queue,
+        "PYTHONPATH": str(ROOT),
+    }
+    yield Kinerja(env=env, cwd=tmp_path)
+    stop.set()
+    await asyncio.wait_for(worker, 60)
+
+
+async def test_a_cycle_by_command(kinerja: Kinerja, tmp_path: Path) -> None:
+    cycle = f"E2E-{uuid.uuid4().hex[:6]}"
+    await _set_up_office(kinerja, tmp_path)
+    calendar = tmp_path / "kalender.json"
+    calendar.write_text(
+        json.dumps(
+            {
+                "start": _now_iso(),
+                "skp_draft_due": f"PT{DRAFT_DUE_SECONDS}S",
+                "skp_due": "PT20M",
+                "survey_opens": "PT0S",
+                "survey_closes": "PT40M",
+                "self_assessment_due": "PT30M",
+                "review_due": "PT40M",
+                "calibration_due": "PT50M",
+                "sign_off_due": "PT60M",
+                "objection_window": "PT30M",
+                "objection_decision_due": "PT30M",
+            }
+        )
+    )
+    started = time.monotonic()
+    out = await kinerja(
+        "siklus", "mulai", "--instansi", INSTANSI, "--periode", "2026", "--siklus", cycle,
+        "--tim-pengawasan", PENGAWAS, "--pengelola", PENGELOLA, "--kalender", str(calendar),
+    )  # fmt: skip
+    assert "11 penilaian kinerja berjalan" in out.stdout  # 12 people; the Kepala Dinas has no penilai here
+    assert KEPALA in out.stdout and "tidak didaftarkan" in out.stdout
+    again = await kinerja(
+        "siklus", "mulai", "--instansi", INSTANSI, "--periode", "2026", "--siklus", cycle,
+        "--tim-pengawasan", PENGAWAS, "--pengelola", PENGELOLA, "--kalender", str(calendar),
+    )  # fmt: skip
+    assert "11 penilaian kinerja berjalan" in again.stdout  # a second start finds the running appraisals
+
+    # --- Sri Wahyuni, through every stage -------------------------------------------------------------------------
+    sri = ("--siklus", cycle, "--nip", SRI)
+    tasks = await kinerja.json("tugas", "--nip", SRI, "--siklus", cycle)
+    assert [t["step"] for t in tasks] == ["skp_drafting"]
+    await kinerja("skp", "ajukan", *sri)
+    refused = await kinerja("skp", "setujui", *sri, "--oleh", MARIA, ok=False)  # not Sri's penilai
+    assert refused.returncode == 1
+    assert refused.stderr.startswith("kesalahan: ditolak: pelaku:") and len(refused.stderr.splitlines()) == 1
+    assert "Traceback" not in refused.stderr
+    returned = await kinerja("skp", "kembalikan", *sri, "--oleh", HERMAN, "--catatan", "Target akta terlalu rendah")
+    assert "SKP dikembalikan" in returned.stdout
+    await kinerja("skp", "ajukan", *sri)
+    await kinerja("skp", "setujui", *sri, "--oleh", HERMAN)
+
+    status = await kinerja.json("status", *sri)
+    assert status["step"] == "self_assessment"
+    indicators = [i["id"] for rhk in status["skp"]["rhk"] for i in rhk["indicators"]]
+    realisations = tmp_path / "realisasi.csv"
+    realisations.write_text(
+        "indikator,realisasi,bukti\n"
+        + "".join(f"{ident},{value},https://drive.example.go.id/{ident}\n" for ident, value in _values(status))
+    )
+    assert len(indicators) == 2
+    await kinerja("realisasi", "ajukan", *sri, "--file", str(realisations))
+    review = await kinerja(
+        "penilaian", "ajukan", *sri, "--oleh", HERMAN, "--hasil-kerja", "sesuai", "--perilaku", "di atas ekspektasi"
+    )
+    assert "Baik" in review.stdout
+    await kinerja("hasil-kalibrasi", *sri, "--predikat", "baik", "--oleh", PENGELOLA)
+    signed = await _eventually(kinerja, sri, "sign_off")
+    assert signed["predicate"] == "baik"
+    await kinerja("tetapkan", *sri, "--oleh", HERMAN)
+    await kinerja("keberatan", "ajukan", *sri, "--alasan", "Realisasi layanan keliling belum dihitung")
+    decided = await kinerja(
+        "keberatan", "putuskan", *sri, "--oleh", KEPALA, "--predikat", "sangat baik",
+        "--alasan", "Bukti layanan keliling sah dan menambah capaian",
+    )  # fmt: skip
+    assert "Sangat Baik" in decided.stdout
+    final = await kinerja.json("status", *sri)
+    assert (final["step"], final["predicate"]) == ("final", "sangat_baik")
+    history = (await kinerja("riwayat", *sri)).stdout
+    for expected in ("Ajukan SKP", "Kembalikan SKP", "Setujui SKP", "Kirim penilaian", "Ajukan keberatan"):
+        assert expected in history
+
+    # --- Budi Santoso: reminded, overdue, escalated, extended, taken over -----------------------------------------
+    budi = ("--siklus", cycle, "--nip", BUDI)
+    wait = DRAFT_DUE_SECONDS + 3 - (time.monotonic() - started)
+    if wait > 0:
+        await asyncio.sleep(wait)
+    overdue = await _overdue_listed(kinerja, cycle, BUDI)
+    assert overdue["step"] == "skp_drafting" and overdue["escalation_level"] == 1
+    table = (await kinerja("terlambat", "--siklus", cycle, "--unit", "CAPIL")).stdout
+    assert BUDI in table and "tingkat 1" in table
+    too_short = await kinerja("perpanjang", *budi, "--oleh", PENGAWAS, "--sampai", "2026-01-01", "--alasan",
+                              "Pegawai sedang cuti sakit", ok=False)  # fmt: skip
+    assert too_short.returncode == 1 and "new_deadline" in too_short.stderr
+    await kinerja("perpanjang", *budi, "--oleh", PENGAWAS, "--sampai", "2099-01-31", "--alasan",
+                  "Pegawai sedang cuti sakit sampai akhir bulan")  # fmt: skip
+    extended = await kinerja.json("status", *budi)
+    assert extended["overdue"] is False and extended["deadline"].startswith("2099-01-31")
+    taken = await kinerja(
+        "skp", "ajukan", *budi, "--oleh", PENGAWAS, "--peran", "pengawasan",
+        "--alasan", "Diajukan atas nama pegawai yang cuti sakit, sesuai draf di sistem",
+    )  # fmt: skip
+    assert "SKP diajukan" in taken.stdout
+    assert MARIA in (await kinerja("tugas", "--nip", MARIA, "--siklus", cycle)).stdout
+    budi_history = (await kinerja("riwayat", *budi)).stdout
+    for expected in ("pengingat dikirim", "ESKALASI", "batas waktu diperpanjang", "timer berbunyi", "atas nama"):
+        assert expected in budi_history, budi_history
+
+
+async def _set_up_office(kinerja: Kinerja, tmp_path: Path) -> None:
+    await kinerja("impor", "roster", str(EXAMPLES / "roster_dukcapil.csv"), "--instansi", INSTANSI,
+                  "--nama-instansi", "Dinas Dukcapil Kota Jayapura (uji)")  # fmt: skip
+    await kinerja("impor", "iku", str(EXAMPLES / "iku_dukcapil.csv"), "--instansi", INSTANSI, "--periode", "2026")
+    await kinerja("impor", "skp", str(EXAMPLES / "skp_dukcapil.csv"), "--instansi", INSTANSI, "--periode", "2026")
+    # Reminders 15 and 5 seconds before a deadline, one level further up after 10 minutes.
+    policy = tmp_path / "kebijakan.json"
+    policy.write_text(json.dumps({"escalation": {"reminders_before": ["PT15S", "PT5S"], "grace": "PT10M"}}))
+    await kinerja("kebijakan", "atur", str(policy), "--instansi", INSTANSI)
+
+
+def _values(status: dict[str, Any]) -> list[tuple[str, str]]:
+    """A realisation at the target of every indicator (range targets: their lower bound)."""
+    return [(i["id"], i["target"]["value"]) for rhk in status["skp"]["rhk"] for i in rhk["indicators"]]
+
+
+def _now_iso() -> str:
+    return datetime.now(UTC).isoformat()
+
+
+async def _eventually(kinerja: Kinerja, who: tuple[str, ...], step: str) -> Any:
+    """The state once the workflow has reached `step` (a signal is applied by the workflow after it returns)."""
+    for _ in range(50):
+        state = await kinerja.json("status", *who)
+        if state["step"] == step:
+            return state
+        await asyncio.sleep(0.2)
+    pytest.fail(f"{who} never reached {step}")
+
+
+async def _overdue_listed(kinerja: Kinerja, cycle: str, nip: str) -> Any:
+    """Budi's row in `kinerja terlambat` (visibility is eventually consistent: poll briefly)."""
+    for _ in range(50):
+        rows = await kinerja.json("terlambat", "--siklus", cycle)
+        for row in rows:
+            if row["nip"] == nip:
+                return row
+        await asyncio.sleep(0.5)
+    pytest.fail(f"{nip} never listed as overdue")
