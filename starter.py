@@ -7,6 +7,8 @@ line and a non-zero exit, never a traceback.
 from __future__ import annotations
 
 import argparse
+import contextlib
+import logging
 import os
 import sys
 from collections.abc import Sequence
@@ -15,7 +17,7 @@ from pydantic import ValidationError
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 
-from cli import appraisal, cycle, data, demo, offline, temporal, worklist
+from cli import appraisal, cycle, data, demo, offline, stack, worklist
 from cli.output import CommandError, fail
 from domain.errors import DomainError
 from importing.errors import ValidationFailed
@@ -34,6 +36,7 @@ def build_parser() -> argparse.ArgumentParser:
     cycle.register(commands)
     appraisal.register(commands)
     worklist.register(commands)
+    stack.register(commands)
     demo.register(commands)
     return parser
 
@@ -73,14 +76,15 @@ def _validation_lines(error: ValidationError) -> list[str]:
 
 
 def entry() -> None:
-    """The `kinerja` script. After a command that used Temporal, the process ends without interpreter finalization:
-    the client's Rust threads can otherwise abort it at exit ("PyGILState_Release", temporalio/sdk-python#300)."""
+    """The `kinerja` script. The process ends without interpreter finalization, once its output is flushed: a
+    Temporal client's Rust threads can otherwise abort it at exit ("PyGILState_Release", temporalio/sdk-python#300).
+    Nothing of Kinerja's runs at exit; databases commit inside their unit of work."""
     code = main()
-    if temporal.connected():
-        sys.stdout.flush()
-        sys.stderr.flush()
-        os._exit(code)
-    sys.exit(code)
+    logging.shutdown()
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(OSError, ValueError):
+            stream.flush()
+    os._exit(code)
 
 
 if __name__ == "__main__":

@@ -10,6 +10,7 @@ import argparse
 from datetime import date
 from pathlib import Path
 
+from cli import demo_cycle
 from cli.database import open_database
 from cli.output import table
 from domain.calibration import CalibrationEntry, propose_adjustments
@@ -32,12 +33,22 @@ PERIOD = 2026
 
 
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    demo = commands.add_parser("demo", help="contoh lengkap: instansi Dukcapil dengan data contoh")
+    demo = commands.add_parser(
+        "demo",
+        help="contoh lengkap: instansi Dukcapil dengan data contoh, lalu satu siklus dipercepat (± 1 menit)",
+    )
+    demo.add_argument(
+        "--tanpa-siklus", dest="no_cycle", action="store_true", help="hanya data dan aturan; tanpa Temporal"
+    )
+    demo.add_argument("--skala", dest="scale", type=float, default=1.0, help="pengali jadwal siklus (0.5: 2x cepat)")
+    demo.add_argument("--data-dir", type=Path, default=Path(".kinerja"), help="data Temporal dev server")
+    demo.add_argument("--ui-port", type=int, default=8233, help="port Web UI Temporal (bila server dimulai demo)")
     demo.set_defaults(handler=run_demo)
 
 
-def run_demo(_args: argparse.Namespace) -> int:
-    uow_factory = open_database(load_settings())
+def run_demo(args: argparse.Namespace) -> int:
+    settings = load_settings()
+    uow_factory = open_database(settings)
     _heading("1. Roster, IKU dan SKP dari berkas CSV (examples/)")
     _load_examples(uow_factory)
     with uow_factory() as uow:
@@ -70,6 +81,17 @@ def run_demo(_args: argparse.Namespace) -> int:
         ],
     )
     print(f"\nKebijakan {policy.version}. Data tersimpan di basis data instansi {INSTANSI.code}.")
+    if args.no_cycle:
+        return 0
+
+    _heading("4. Satu siklus dipercepat di Temporal: setiap tahap, keterlambatan dan eskalasi")
+    demo = demo_cycle.Demo(
+        settings=settings, uow_factory=uow_factory, instansi=INSTANSI.code, period=PERIOD, scale=args.scale
+    )
+    with uow_factory() as uow:
+        uow.instansi.set_policy_overrides(INSTANSI.code, demo_cycle.escalation_overrides(demo))
+        uow.commit()
+    demo_cycle.run_cycle(demo, data_dir=args.data_dir, ui_port=args.ui_port)
     return 0
 
 

@@ -28,25 +28,15 @@ from settings import Settings
 
 T = TypeVar("T")
 
-_connected = False
-
-
-def connected() -> bool:
-    """Whether this process opened a Temporal client (see `starter.entry`)."""
-    return _connected
-
 
 async def connect(settings: Settings) -> Client:
-    global _connected
     try:
-        client = await temporal_client.connect(settings.temporal)
+        return await temporal_client.connect(settings.temporal)
     except RuntimeError as error:  # the SDK's "Failed client connect: ..."
         raise CommandError(
             f"Temporal tidak dapat dihubungi di {settings.temporal.address}: jalankan `kinerja up` di terminal lain"
             " (atau atur TEMPORAL__ADDRESS)"
         ) from error
-    _connected = True
-    return client
 
 
 def run(settings: Settings, body: Callable[[Client], Coroutine[Any, Any, T]], *, subject: str = "") -> T:
@@ -102,4 +92,4 @@ def local_time(value: datetime | None) -> str:
     if value is None:
         return "-"
     shown = value.astimezone()
-    return shown.strftime("%Y-%m-%d %H:%M") + " " + shown.strftime("%z")[:3]
+    return shown.strftime("%Y-%m-%d %H:%M:%S") + " " + shown.strftime("%z")[:3]

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import argparse
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, TypeAlias
 
 from temporalio.api.enums.v1 import EventType
@@ -314,7 +314,10 @@ def timeline(state: AppraisalState, timers: list[datetime]) -> list[Entry]:
 
 
 def _who(actor: str, role: Role, on_behalf_of: str | None) -> str:
-    who = "sistem" if role is Role.SYSTEM and not actor.isdigit() else f"{actor} ({role.label})"
+    if role is Role.SYSTEM:
+        who = f"{actor} (kalibrasi)" if actor.isdigit() else "sistem"
+    else:
+        who = f"{actor} ({role.label})"
     return who + (f" atas nama {on_behalf_of}" if on_behalf_of else "")
 
 
@@ -340,7 +343,7 @@ def _history(args: argparse.Namespace) -> int:
         handle = appraisal_handle(client, args.cycle, args.nip)
         state: AppraisalState = await handle.query(AppraisalWorkflow.state)
         fired = [
-            event.event_time.ToDatetime().astimezone()
+            event.event_time.ToDatetime().replace(tzinfo=UTC)
             async for event in handle.fetch_history_events()
             if event.event_type == EventType.EVENT_TYPE_TIMER_FIRED
         ]
