@@ -9,16 +9,14 @@ dropped connection) is retried by Temporal with backoff.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from datetime import datetime
 
-from pydantic import ValidationError
 from temporalio import activity
-from temporalio.exceptions import ApplicationError
 
+from activities.errors import business_errors
 from domain.audit import AuditEntry
-from domain.errors import ConcurrencyConflict, DomainError, NotFound
+from domain.errors import NotFound
 from domain.stages import Role, Step
 from persistence.ports import AbstractUnitOfWork, OutboxMessage, ReviewRecord, SkpRecord
 from workflows.contracts import SYSTEM, NoticeKind, RecordStep, RecordStepResult, ReviewOutcome, SendNotice
@@ -42,7 +40,7 @@ class AppraisalActivities:
         return await asyncio.to_thread(self.send_notice_sync, notice)
 
     def record_step_sync(self, step: RecordStep) -> RecordStepResult:
-        with _business_errors(), self._uow_factory() as uow:
+        with business_errors(), self._uow_factory() as uow:
             stored = uow.steps.get(step.idempotency_key)
             if stored is not None:
                 return RecordStepResult.model_validate({**stored, "newly_recorded": False})
@@ -100,7 +98,7 @@ class AppraisalActivities:
         return recorded
 
     def send_notice_sync(self, notice: SendNotice) -> RecordStepResult:
-        with _business_errors(), self._uow_factory() as uow:
+        with business_errors(), self._uow_factory() as uow:
             stored = uow.steps.get(notice.idempotency_key)
             if stored is not None:
                 return RecordStepResult.model_validate({**stored, "newly_recorded": False})
@@ -144,20 +142,6 @@ class AppraisalActivities:
             return RecordStepResult.model_validate({**stored, "newly_recorded": False})
         uow.commit()
         return result
-
-
-@contextmanager
-def _business_errors() -> Iterator[None]:
-    try:
-        yield
-    except ConcurrencyConflict as error:
-        # Another writer changed the record; the retry reads it afresh and succeeds.
-        raise ApplicationError(str(error), type="ConcurrencyConflict") from error
-    except DomainError as error:
-        raise ApplicationError(str(error), type=type(error).__name__, non_retryable=True) from error
-    except ValidationError as error:
-        # Data the workflow sent that a record refuses: retrying would refuse it again.
-        raise ApplicationError(str(error), type="ValidationError", non_retryable=True) from error
 
 
 def _require_employee(uow: AbstractUnitOfWork, nip: str) -> None:

@@ -12,7 +12,7 @@ from datetime import date
 
 from pydantic import BaseModel
 
-from domain.calendar import CycleCalendar, resolve
+from domain.calendar import CycleCalendar, Deadlines, resolve
 from domain.errors import DomainError, NotFound
 from domain.organisation import resolve_reviewers, superior_chain
 from domain.skp import Skp
@@ -28,7 +28,8 @@ class CycleRequest(BaseModel):
     cycle_id: str
     instansi_code: str
     period: int
-    calendar: CycleCalendar
+    calendar: CycleCalendar = CycleCalendar()
+    deadlines: Deadlines | None = None  # already resolved (the cycle workflow's); else from `calendar` and the policy
     supervision_team: list[str]
     pengelola_kinerja: list[str] = []
     only_nips: list[str] | None = None  # enrol only these (a late joiner); None: every active employee
@@ -57,13 +58,13 @@ def plan_cycle(uow_factory: UowFactory, request: CycleRequest, *, today: date | 
         overrides = uow.employees.overrides(request.instansi_code)
     _require_people(employees.keys(), request.supervision_team, "tim_pengawasan")
     _require_people(employees.keys(), request.pengelola_kinerja, "pengelola_kinerja")
-    deadlines = resolve(request.calendar, request.period, policy)
+    deadlines = request.deadlines or resolve(request.calendar, request.period, policy)
     wanted = request.only_nips
     if wanted is not None:
         _require_people(employees.keys(), wanted, "nip")
     inputs: list[AppraisalInput] = []
     skipped: list[Skipped] = []
-    for employee in employees.values():
+    for employee in sorted(employees.values(), key=lambda e: e.nip):  # NIP order: enrolment pages are stable
         if wanted is not None and employee.nip not in wanted:
             continue
         if not employee.active:

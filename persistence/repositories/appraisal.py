@@ -138,16 +138,16 @@ class SqlReviewRepository:
 
     def get(self, workflow_id: str, model: type[M]) -> ReviewRecord[M] | None:
         row = self._row(workflow_id)
-        if row is None:
-            return None
-        return ReviewRecord(
-            workflow_id=row.workflow_id,
-            employee_nip=row.employee_nip,
-            period=row.period,
-            review=model.model_validate(row.content),
-            version=row.version,
-            updated_at=row.updated_at,
+        return None if row is None else _review(row, model)
+
+    def with_prefix(self, prefix: str, model: type[M]) -> list[ReviewRecord[M]]:
+        """Every review whose workflow id starts with `prefix` (a cycle's appraisals), in workflow id order."""
+        rows = self._session.scalars(
+            select(ReviewRow)
+            .where(ReviewRow.workflow_id.startswith(prefix, autoescape=True))
+            .order_by(ReviewRow.workflow_id)
         )
+        return [_review(row, model) for row in rows]
 
     def save(self, record: ReviewRecord[Any], *, at: datetime | None = None) -> int:
         """Store the review; returns the version it will have after commit."""
@@ -164,6 +164,17 @@ class SqlReviewRepository:
 
     def _row(self, workflow_id: str) -> ReviewRow | None:
         return self._session.scalars(select(ReviewRow).where(ReviewRow.workflow_id == workflow_id)).one_or_none()
+
+
+def _review(row: ReviewRow, model: type[M]) -> ReviewRecord[M]:
+    return ReviewRecord(
+        workflow_id=row.workflow_id,
+        employee_nip=row.employee_nip,
+        period=row.period,
+        review=model.model_validate(row.content),
+        version=row.version,
+        updated_at=row.updated_at,
+    )
 
 
 def _calibration(row: CalibrationRow, model: type[M]) -> CalibrationRecord[M]:
