@@ -22,6 +22,8 @@ from settings import TemporalSettings
 from workflows import search_attributes
 from workflows.appraisal import AppraisalWorkflow
 from workflows.contracts import AppraisalInput, AppraisalState, appraisal_workflow_id
+from workflows.cycle import CycleWorkflow
+from workflows.cycle_contracts import CycleInput, CycleState, cycle_workflow_id
 
 DATA_CONVERTER: DataConverter = pydantic_data_converter
 
@@ -140,3 +142,21 @@ def appraisal_handle(
     """The handle of an appraisal, for updates (`handle.execute_update(AppraisalWorkflow.submit_skp, ...)`) and the
     `state` query."""
     return client.get_workflow_handle_for(AppraisalWorkflow.run, appraisal_workflow_id(cycle_id, employee_nip))
+
+
+async def start_cycle(
+    client: Client, input: CycleInput, *, task_queue: str
+) -> WorkflowHandle[CycleWorkflow, CycleState]:
+    """Start the cycle of an instansi and period, or return the handle of the one already running (same cycle id)."""
+    return await client.start_workflow(
+        CycleWorkflow.run,
+        input,
+        id=cycle_workflow_id(input.cycle_id),
+        task_queue=task_queue,
+        id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
+        id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
+    )
+
+
+def cycle_handle(client: Client, cycle_id: str) -> WorkflowHandle[CycleWorkflow, CycleState]:
+    return client.get_workflow_handle_for(CycleWorkflow.run, cycle_workflow_id(cycle_id))

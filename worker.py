@@ -23,13 +23,15 @@ from temporalio.worker import Worker
 
 import temporal_client
 from activities.appraisal import AppraisalActivities
+from activities.cycle import CycleActivities
 from observability import configure_logging, get_logger
 from persistence.db import make_engine, make_session_factory, resolve_url, upgrade
 from persistence.uow import SqlAlchemyUnitOfWork
 from settings import Settings, TemporalSettings, load_settings
 from workflows.appraisal import AppraisalWorkflow
+from workflows.cycle import CycleWorkflow
 
-WORKFLOWS = [AppraisalWorkflow]
+WORKFLOWS = [AppraisalWorkflow, CycleWorkflow]
 # In-flight activities get this long to finish after a stop; Temporal retries any that do not, on another worker.
 GRACEFUL_SHUTDOWN = timedelta(seconds=15)
 
@@ -41,13 +43,30 @@ def build_activities(engine: Engine) -> AppraisalActivities:
     return AppraisalActivities(lambda: SqlAlchemyUnitOfWork(session_factory))
 
 
-def build_worker(client: Client, settings: TemporalSettings, activities: AppraisalActivities) -> Worker:
+def build_cycle_activities(engine: Engine, client: Client) -> CycleActivities:
+    session_factory = make_session_factory(engine)
+    return CycleActivities(lambda: SqlAlchemyUnitOfWork(session_factory), client, temporal_client.start_appraisal)
+
+
+def build_worker(
+    client: Client, settings: TemporalSettings, activities: AppraisalActivities, cycles: CycleActivities
+) -> Worker:
     """The Temporal worker with every workflow and activity of Kinerja; the tests build theirs here too."""
     return Worker(
         client,
         task_queue=settings.task_queue,
         workflows=WORKFLOWS,
-        activities=[activities.record_step, activities.send_notice],
+        activities=[
+            activities.record_step,
+            activities.send_notice,
+            cycles.enrol_batch,
+            cycles.survey,
+            cycles.predicates,
+            cycles.propose,
+            cycles.decide,
+            cycles.push_calibration,
+            cycles.report,
+        ],
         max_cached_workflows=settings.max_cached_workflows,
         max_concurrent_activities=settings.max_concurrent_activities,
         max_concurrent_workflow_tasks=settings.max_concurrent_workflow_tasks,
@@ -72,7 +91,9 @@ async def run_worker(
         if client is None:
             client = await temporal_client.connect(settings.temporal)
         await _register_search_attributes(client)
-        worker = build_worker(client, settings.temporal, build_activities(engine))
+        worker = build_worker(
+            client, settings.temporal, build_activities(engine), build_cycle_activities(engine, client)
+        )
         on_signals = stop is None
         stop = stop or asyncio.Event()
         with _stop_on_signals(stop, install=on_signals):

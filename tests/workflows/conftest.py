@@ -23,7 +23,7 @@ from persistence.db import make_engine, make_session_factory
 from persistence.uow import SqlAlchemyUnitOfWork
 from settings import TemporalSettings
 from tests.workflows import scenario
-from worker import build_activities, build_worker
+from worker import build_activities, build_cycle_activities, build_worker
 
 UowFactory = Callable[[], SqlAlchemyUnitOfWork]
 
@@ -65,7 +65,12 @@ def office(sqlite_database_url: str) -> Iterator[Office]:
 
 async def _running_worker(client: Client, office: Office) -> AsyncIterator[str]:
     task_queue = f"kinerja-test-{uuid.uuid4().hex[:8]}"
-    worker = build_worker(client, TemporalSettings(task_queue=task_queue), build_activities(office.engine))
+    worker = build_worker(
+        client,
+        TemporalSettings(task_queue=task_queue),
+        build_activities(office.engine),
+        build_cycle_activities(office.engine, client),
+    )
     async with worker:
         yield task_queue
 

@@ -29,6 +29,7 @@ from domain.skp import Aspect, Indicator, Realisation, RencanaHasilKerja, RhkKin
 from domain.stages import Role, Step
 from persistence.ports import AbstractUnitOfWork
 from temporal_client import DATA_CONVERTER
+from worker import WORKFLOWS
 from workflows.appraisal import AppraisalWorkflow
 from workflows.contracts import Actor, AppraisalInput, AppraisalState
 
@@ -230,7 +231,7 @@ async def runs_of(client: Client, handle: Handle) -> list[WorkflowHistory]:
 async def replay_and_record(client: Client, handle: Handle, name: str) -> None:
     """Replay every run just made with the current code (catches nondeterminism now, not in production); with
     KINERJA_RECORD_HISTORIES=1 also save each run as a fixture for the replay test."""
-    replayer = Replayer(workflows=[AppraisalWorkflow], data_converter=DATA_CONVERTER)
+    replayer = Replayer(workflows=WORKFLOWS, data_converter=DATA_CONVERTER)
     histories = await runs_of(client, handle)
     for history in histories:
         await replayer.replay_workflow(history)

@@ -16,7 +16,7 @@ from temporalio.worker import Replayer
 
 from temporal_client import DATA_CONVERTER
 from tests.workflows.scenario import HISTORIES
-from workflows.appraisal import AppraisalWorkflow
+from worker import WORKFLOWS
 
 SAVED = sorted(HISTORIES.glob("*.json"))
 
@@ -28,6 +28,6 @@ def test_histories_are_saved() -> None:
 @pytest.mark.parametrize("path", SAVED, ids=[path.stem for path in SAVED])
 async def test_a_saved_history_replays_with_the_current_code(path: Path) -> None:
     history = WorkflowHistory.from_json(f"replay-{path.stem}", path.read_text())
-    replayer = Replayer(workflows=[AppraisalWorkflow], data_converter=DATA_CONVERTER)
+    replayer = Replayer(workflows=WORKFLOWS, data_converter=DATA_CONVERTER)
     result = await replayer.replay_workflow(history)  # raises on nondeterminism
     assert result.replay_failure is None

@@ -1,0 +1,213 @@
+"""Activities of the cycle workflow: enrol a page of employees, compute the survey index, summarise and calibrate,
+push the calibration to every appraisal, and build the closing report.
+
+Messages to many appraisals (starting them, the calibration result) go out from here in bounded concurrent batches
+with heartbeats — never as thousands of commands in the cycle's history. A retried push resumes from the last
+heartbeat; starting or signalling an appraisal twice is harmless (the workflow id is cycle + NIP, and an appraisal
+keeps the latest calibration decision).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import OrderedDict
+from collections.abc import Awaitable, Callable, Sequence
+from datetime import UTC, datetime
+from typing import TypeVar
+
+from temporalio import activity
+from temporalio.client import Client
+from temporalio.exceptions import WorkflowAlreadyStartedError
+from temporalio.service import RPCError, RPCStatusCode
+
+from activities.errors import business_errors
+from domain.calibration import FinalPredicate
+from persistence.ports import AbstractUnitOfWork
+from services import cycles
+from services.appraisals import CyclePlan, CycleRequest, plan_cycle
+from workflows import search_attributes as sa
+from workflows.appraisal import WORKFLOW_NAME, AppraisalWorkflow
+from workflows.contracts import CalibrationDecision, appraisal_workflow_id
+from workflows.cycle_contracts import (
+    CalibrationOutcome,
+    CalibrationView,
+    CycleRef,
+    CycleReport,
+    DecideRequest,
+    EnrolBatch,
+    EnrolBatchResult,
+    ProposeRequest,
+    PushRequest,
+    ReportRequest,
+    Skipped,
+    SurveyRequest,
+    UnitIkm,
+    UnitPredicates,
+)
+
+UnitOfWorkFactory = Callable[[], AbstractUnitOfWork]
+# temporal_client.start_appraisal, injected by worker.py: start one appraisal, or find it running.
+StartAppraisal = Callable[..., Awaitable[object]]
+T = TypeVar("T")
+CONCURRENCY = 50  # starts or signals in flight at once from one activity
+PLANS_CACHED = 4  # cycles whose enrolment plan a worker keeps between batches
+
+
+class CycleActivities:
+    """Built once by the worker with the unit-of-work factory, the Temporal client and how to start an appraisal."""
+
+    def __init__(self, uow_factory: UnitOfWorkFactory, client: Client, start_appraisal: StartAppraisal) -> None:
+        self._uow_factory = uow_factory
+        self._client = client
+        self._start_appraisal = start_appraisal
+        self._plans: OrderedDict[str, CyclePlan] = OrderedDict()
+
+    @activity.defn(name="cycle.enrol_batch")
+    async def enrol_batch(self, batch: EnrolBatch) -> EnrolBatchResult:
+        plan = await asyncio.to_thread(self._plan, batch)
+        page = plan.inputs[batch.offset : batch.offset + batch.limit]
+        started = closed = 0
+
+        async def start(index: int) -> None:
+            nonlocal started, closed
+            try:
+                await self._start_appraisal(self._client, page[index], task_queue=batch.task_queue)
+                started += 1
+            except WorkflowAlreadyStartedError:
+                closed += 1
+
+        await _in_batches(len(page), start)
+        # Who cannot be enrolled is reported once, with the first page.
+        skipped = [Skipped(nip=s.nip, name=s.name, reason=s.reason) for s in plan.skipped] if batch.offset == 0 else []
+        return EnrolBatchResult(
+            total=len(plan.inputs),
+            next_offset=batch.offset + len(page),
+            started=started,
+            already_closed=closed,
+            skipped=skipped,
+        )
+
+    def _plan(self, batch: EnrolBatch) -> CyclePlan:
+        """The whole cycle's plan in NIP order, computed once per worker and cycle (the org tree is needed whole)."""
+        key = f"{batch.cycle_id}/{batch.instansi_code}/{batch.period}"
+        if batch.offset == 0 or key not in self._plans:
+            with business_errors():
+                self._plans[key] = plan_cycle(
+                    self._uow_factory,
+                    CycleRequest(
+                        cycle_id=batch.cycle_id,
+                        instansi_code=batch.instansi_code,
+                        period=batch.period,
+                        deadlines=batch.deadlines,
+                        supervision_team=batch.supervision_team,
+                        pengelola_kinerja=batch.pengelola_kinerja,
+                    ),
+                )
+            while len(self._plans) > PLANS_CACHED:
+                self._plans.popitem(last=False)
+        self._plans.move_to_end(key)
+        return self._plans[key]
+
+    @activity.defn(name="cycle.survey")
+    async def survey(self, request: SurveyRequest) -> list[UnitIkm]:
+        return await _thread(lambda: cycles.survey_by_unit(self._uow_factory, request, request.populations))
+
+    @activity.defn(name="cycle.predicates")
+    async def predicates(self, ref: CycleRef) -> list[UnitPredicates]:
+        return await _thread(lambda: cycles.predicates_by_unit(self._uow_factory, ref))
+
+    @activity.defn(name="cycle.propose")
+    async def propose(self, request: ProposeRequest) -> CalibrationView:
+        return await _thread(lambda: cycles.propose(self._uow_factory, request, request.request))
+
+    @activity.defn(name="cycle.decide")
+    async def decide(self, request: DecideRequest) -> CalibrationOutcome:
+        return await _thread(lambda: cycles.decide(self._uow_factory, request, request.decision))
+
+    @activity.defn(name="cycle.push_calibration")
+    async def push_calibration(self, request: PushRequest) -> int:
+        """Send every locked predicate to its appraisal; resumes after the last heartbeat when retried."""
+        decision = await _thread(lambda: cycles.locked_decision(self._uow_factory, request))
+        finals = decision.predicates
+        details = activity.info().heartbeat_details
+        done = int(details[0]) if details else 0
+        reason = decision.justification or f"hasil kalibrasi siklus {request.cycle_id} (SE MenPAN-RB 3/2023)"
+        pushed = done
+        while done < len(finals):
+            page = finals[done : done + request.batch_size]
+
+            async def send(index: int, page: Sequence[FinalPredicate] = page) -> None:
+                nonlocal pushed
+                final = page[index]
+                handle = self._client.get_workflow_handle(appraisal_workflow_id(request.cycle_id, final.employee_id))
+                try:
+                    await handle.signal(
+                        AppraisalWorkflow.calibration_decided,
+                        CalibrationDecision(
+                            calibration_id=f"{request.cycle_id}/{cycles.GROUP}",
+                            predicate=final.final,
+                            reason=reason,
+                            decided_by=request.decided_by,
+                        ),
+                    )
+                    pushed += 1
+                except RPCError as error:
+                    if error.status != RPCStatusCode.NOT_FOUND:  # a closed appraisal keeps its result
+                        raise
+                    activity.logger.warning("appraisal closed before calibration", extra={"nip": final.employee_id})
+
+            await _in_batches(len(page), send, done)
+            done += len(page)
+            activity.heartbeat(done)
+        return pushed
+
+    @activity.defn(name="cycle.report")
+    async def report(self, request: ReportRequest) -> CycleReport:
+        predicates = await self.predicates(request)
+        survey = await self.survey(request)
+        counts = await _thread(lambda: cycles.notice_counts(self._uow_factory, request))
+        final = await _thread(lambda: cycles.finished_count(self._uow_factory, request))
+        return CycleReport(
+            generated_at=datetime.now(UTC),
+            enrolled=request.enrolled,
+            final=final,
+            open_steps=request.enrolled - final,
+            predicates=predicates,
+            survey=survey,
+            reminders=counts[0],
+            escalations=counts[1],
+            overdue_now=await self._overdue_now(request.cycle_id),
+        )
+
+    async def _overdue_now(self, cycle_id: str) -> int | None:
+        """Running appraisals of the cycle past their deadline, from visibility (None where it cannot count)."""
+        query = (
+            f"{sa.CYCLE.name} = '{cycle_id}' AND WorkflowType = '{WORKFLOW_NAME}'"
+            f" AND ExecutionStatus = 'Running' AND {sa.OVERDUE.name} = true"
+        )
+        try:
+            return (await self._client.count_workflows(query)).count
+        except RPCError as error:
+            if error.status == RPCStatusCode.UNIMPLEMENTED:  # the time-skipping test server has no visibility
+                return None
+            raise
+
+
+async def _in_batches(count: int, one: Callable[[int], Awaitable[None]], *details: object) -> None:
+    """Run `one(i)` for every index with at most CONCURRENCY in flight, heartbeating (with `details`) as they end."""
+    gate = asyncio.Semaphore(CONCURRENCY)
+
+    async def guarded(index: int) -> None:
+        async with gate:
+            await one(index)
+            activity.heartbeat(*details)
+
+    await asyncio.gather(*(guarded(i) for i in range(count)))
+
+
+async def _thread(call: Callable[[], T]) -> T:
+    def guarded() -> T:
+        with business_errors():
+            return call()
+
+    return await asyncio.to_thread(guarded)

@@ -1,0 +1,263 @@
+"""Use cases of a whole cycle over the database: the survey index per unit, the predicates per unit, the calibration
+proposal and decision (SE MenPAN-RB 3/2023), and the closing report.
+
+The cycle workflow calls these through its activities and gets compact summaries back; the per-employee data (every
+predicate, every survey response, the full proposal and decision) stays here, in the database.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass
+from decimal import Decimal
+
+from pydantic import BaseModel, ConfigDict
+
+from domain.calibration import CalibrationDecision as CommitteeDecision
+from domain.calibration import CalibrationEntry, Proposal, decide_calibration, propose_adjustments
+from domain.errors import DomainError, NotFound
+from domain.ratings import Predicate
+from domain.survey import SurveyResponse, ikm_by_unit
+from persistence.ports import AbstractUnitOfWork, CalibrationRecord
+from workflows.contracts import ReviewOutcome, parse_appraisal_workflow_id
+from workflows.cycle_contracts import (
+    CHANGES_SHOWN,
+    CalibrationOutcome,
+    CalibrationView,
+    CycleRef,
+    DecideCalibration,
+    SetOrgPredicate,
+    UnitIkm,
+    UnitPredicates,
+)
+
+UowFactory = Callable[[], AbstractUnitOfWork]
+GROUP = "ORG"  # the distribution pattern is applied to the whole instansi (one calibration group per period)
+PROPOSED, LOCKED = "proposed", "locked"
+
+
+class _Stored(BaseModel):
+    """A stored calibration read without its schema: a proposal, or a decision once locked."""
+
+    model_config = ConfigDict(extra="allow")
+
+
+@dataclass(frozen=True)
+class Reviewed:
+    nip: str
+    name: str
+    unit: str
+    predicate: Predicate
+    achievement: Decimal | None
+
+
+def reviewed(uow_factory: UowFactory, ref: CycleRef) -> list[Reviewed]:
+    """Every appraisal of the cycle that has a review, with the predicate it stands at now."""
+    prefix = f"appraisal-{ref.cycle_id}-"
+    with uow_factory() as uow:
+        people = uow.employees.mapping(ref.instansi_code)
+        records = uow.reviews.with_prefix(prefix, ReviewOutcome)
+    found: list[Reviewed] = []
+    for record in records:
+        parsed = parse_appraisal_workflow_id(record.workflow_id)
+        if parsed is None or parsed[0] != ref.cycle_id:  # "2026" must not take the reviews of cycle "2026-B"
+            continue
+        review = record.review
+        person = people.get(record.employee_nip)
+        achievements = [a.percent for a in review.achievements]
+        found.append(
+            Reviewed(
+                nip=record.employee_nip,
+                name=person.name if person else record.employee_nip,
+                unit=person.unit_code if person else "-",
+                predicate=review.final_predicate or review.result.predicate,
+                achievement=(sum(achievements, Decimal()) / len(achievements)).quantize(Decimal("0.01"))
+                if achievements
+                else None,
+            )
+        )
+    return found
+
+
+def predicates_by_unit(
+    uow_factory: UowFactory, ref: CycleRef, enrolled: dict[str, str] | None = None
+) -> list[UnitPredicates]:
+    """Predicate counts per unit; `enrolled` (NIP → unit) adds who has no review yet as `missing`."""
+    rows = reviewed(uow_factory, ref)
+    counts: dict[str, Counter[Predicate]] = {}
+    for row in rows:
+        counts.setdefault(row.unit, Counter())[row.predicate] += 1
+    missing: Counter[str] = Counter()
+    done = {row.nip for row in rows}
+    for nip, unit in (enrolled or {}).items():
+        if nip not in done:
+            missing[unit] += 1
+    units = sorted(set(counts) | set(missing))
+    return [
+        UnitPredicates(unit=unit, counts=dict(counts.get(unit, Counter())), missing=missing[unit]) for unit in units
+    ]
+
+
+def survey_by_unit(uow_factory: UowFactory, ref: CycleRef, populations: dict[str, int]) -> list[UnitIkm]:
+    """The IKM of every unit from the responses stored for the instansi and period (PermenPANRB 14/2017)."""
+    with uow_factory() as uow:
+        policy = uow.instansi.policy(ref.instansi_code)
+        records = uow.survey.list(ref.instansi_code, ref.period)
+    responses = [
+        SurveyResponse(
+            **{f"u{i}": answer for i, answer in enumerate(record.answers, start=1)},
+            unit=record.unit_code,
+            respondent=record.respondent_token,
+            comment=record.comment,
+        )
+        for record in records
+    ]
+    results = ikm_by_unit(responses, policy, populations, policy_version=policy.version)
+    return [
+        UnitIkm(
+            unit=result.unit or "-",
+            responses=result.response_count,
+            ikm=str(result.ikm) if result.ikm is not None else None,
+            grade=result.grade,
+            adequate=result.adequate,
+            required_sample=result.required_sample,
+        )
+        for result in results
+    ]
+
+
+def propose(uow_factory: UowFactory, ref: CycleRef, request: SetOrgPredicate) -> CalibrationView:
+    """Check the distribution against the organisation predicate's pattern and store the minimal proposal."""
+    rows = reviewed(uow_factory, ref)
+    if not rows:
+        raise DomainError(
+            "belum ada penilaian yang tercatat dalam siklus ini; tidak ada yang dikalibrasi", field="siklus"
+        )
+    entries = [
+        CalibrationEntry(employee_id=r.nip, name=r.name, predicate=r.predicate, achievement=r.achievement, unit=r.unit)
+        for r in rows
+    ]
+    with uow_factory() as uow:
+        policy = uow.instansi.policy(ref.instansi_code)
+        current = uow.calibrations.get(ref.instansi_code, ref.period, GROUP, _Stored)
+        if current is not None and current.status == LOCKED:
+            raise DomainError("kalibrasi periode ini sudah dikunci", field="kalibrasi")
+        proposal = propose_adjustments(entries, request.org_predicate, policy)
+        uow.calibrations.save(
+            CalibrationRecord[Proposal](
+                instansi_code=ref.instansi_code,
+                period=ref.period,
+                group_code=GROUP,
+                org_predicate=request.org_predicate,
+                status=PROPOSED,
+                policy_version=policy.version,
+                calibration=proposal,
+                version=current.version if current else None,
+            )
+        )
+        uow.commit()
+    return CalibrationView(
+        org_predicate=request.org_predicate,
+        set_by=request.actor,
+        recommendations=request.recommendations,
+        total=len(entries),
+        feasible=proposal.feasible,
+        violations=[v.message for v in proposal.violations],
+        changes=len(proposal.changes),
+        changes_shown=[
+            f"{c.employee_id} {c.name or ''} ({c.unit or '-'}, capaian {_shown(c.achievement)}):"
+            f" {c.from_predicate.label} → {c.to_predicate.label} — {c.reason}"
+            for c in proposal.changes[:CHANGES_SHOWN]
+        ],
+        counts_before=proposal.counts_before,
+        counts_after=proposal.counts_after,
+        policy_version=policy.version,
+    )
+
+
+def decide(uow_factory: UowFactory, ref: CycleRef, decision: DecideCalibration) -> CalibrationOutcome:
+    """Lock the committee's decision on the stored proposal; a deviation needs the justification (domain rule)."""
+    with uow_factory() as uow:
+        policy = uow.instansi.policy(ref.instansi_code)
+        record = uow.calibrations.get(ref.instansi_code, ref.period, GROUP, _Stored)
+        if record is None:
+            raise NotFound("belum ada usulan kalibrasi; tetapkan predikat organisasi dahulu", field="kalibrasi")
+        if record.status == LOCKED:
+            raise DomainError("kalibrasi periode ini sudah dikunci", field="kalibrasi")
+        decided = decide_calibration(
+            Proposal.model_validate(record.calibration.model_dump()),
+            accepted=decision.accept,
+            policy=policy,
+            overrides=decision.overrides,
+            justification=decision.justification,
+        )
+        uow.calibrations.save(
+            CalibrationRecord[CommitteeDecision](
+                instansi_code=ref.instansi_code,
+                period=ref.period,
+                group_code=GROUP,
+                org_predicate=record.org_predicate,
+                status=LOCKED,
+                policy_version=policy.version,
+                calibration=decided,
+                version=record.version,
+            )
+        )
+        uow.commit()
+    return CalibrationOutcome(
+        decided_by=decision.actor,
+        accepted=decided.accepted,
+        overrides=len(decided.overrides),
+        justification=decided.justification,
+        compliant=decided.compliant,
+        violations=[v.message for v in decided.violations],
+        counts=dict(Counter(p.final for p in decided.predicates)),
+    )
+
+
+def locked_decision(uow_factory: UowFactory, ref: CycleRef) -> CommitteeDecision:
+    with uow_factory() as uow:
+        record = uow.calibrations.get(ref.instansi_code, ref.period, GROUP, CommitteeDecision)
+    if record is None or record.status != LOCKED:
+        raise NotFound("kalibrasi periode ini belum dikunci", field="kalibrasi")
+    return record.calibration
+
+
+def _shown(value: Decimal | None) -> str:
+    return "-" if value is None else f"{value}%"
+
+
+def notice_counts(uow_factory: UowFactory, ref: CycleRef) -> tuple[int, int]:
+    """(reminders, escalations) sent in the cycle, from the audit log."""
+    prefix = f"appraisal-{ref.cycle_id}-"
+    counts = []
+    with uow_factory() as uow:
+        for action in ("notice.reminder", "notice.escalation"):
+            entries = uow.audit.list(action=action)
+            counts.append(sum(1 for e in entries if _of_cycle(e.workflow_id, prefix, ref.cycle_id)))
+    return counts[0], counts[1]
+
+
+def _of_cycle(workflow_id: str | None, prefix: str, cycle_id: str) -> bool:
+    if not workflow_id or not workflow_id.startswith(prefix):
+        return False
+    parsed = parse_appraisal_workflow_id(workflow_id)
+    return parsed is not None and parsed[0] == cycle_id
+
+
+FINISHING_ACTIONS = ("acknowledge", "decide_objection", "close_objection_window")  # the moves into the final step
+
+
+def finished_count(uow_factory: UowFactory, ref: CycleRef) -> int:
+    """Appraisals of the cycle that reached the final step, from the audit log."""
+    prefix = f"appraisal-{ref.cycle_id}-"
+    finished: set[str] = set()
+    with uow_factory() as uow:
+        for action in FINISHING_ACTIONS:
+            finished.update(
+                e.workflow_id
+                for e in uow.audit.list(action=action)
+                if e.workflow_id and _of_cycle(e.workflow_id, prefix, ref.cycle_id)
+            )
+    return len(finished)

@@ -1,0 +1,394 @@
+"""A whole cycle of a small instansi on the time-skipping server: enrolment in pages, the survey window with imported
+responses, reviews, a calibration with violations that is adjusted and locked, sign-off, an objection, the closing
+report — and the bound on the cycle's history with a lowered page size."""
+
+from __future__ import annotations
+
+import contextlib
+import uuid
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import Engine
+from temporalio.client import Client, WorkflowHandle, WorkflowHistory, WorkflowUpdateFailedError
+from temporalio.service import RPCError, RPCStatusCode
+from temporalio.testing import WorkflowEnvironment
+
+from domain.calendar import CycleCalendar, resolve
+from domain.organisation import Employee, Instansi, Unit
+from domain.ratings import Expectation, OrgPredicate, Predicate
+from domain.skp import Aspect, Indicator, Realisation, RencanaHasilKerja, RhkKind, Skp, Target
+from domain.stages import Role, Step
+from persistence.db import make_engine, make_session_factory
+from persistence.ports import SurveyResponseRecord
+from persistence.uow import SqlAlchemyUnitOfWork
+from settings import TemporalSettings
+from temporal_client import appraisal_handle
+from tests.workflows import scenario
+from worker import build_activities, build_cycle_activities, build_worker
+from workflows.appraisal import AppraisalWorkflow
+from workflows.contracts import (
+    Actor,
+    ApproveSkp,
+    DecideObjection,
+    FileObjection,
+    Sign,
+    SubmitReview,
+    SubmitSelfAssessment,
+    SubmitSkp,
+)
+from workflows.cycle import CycleWorkflow
+from workflows.cycle_contracts import (
+    CycleInput,
+    CyclePhase,
+    CycleState,
+    DecideCalibration,
+    SetOrgPredicate,
+    cycle_workflow_id,
+)
+
+INSTANSI = "PEMKOT-UJI"
+PERIOD = 2026
+UNITS = ("DAFDUK", "CAPIL", "PIAK")
+STAFF_PER_UNIT = 8
+KEPALA = "197001011995031001"
+SEKDA = "196801011990031001"  # the leader one level up: sets the organisation predicate (not in the roster)
+CycleHandle = WorkflowHandle[CycleWorkflow, CycleState]
+
+
+def nip(unit: int, person: int) -> str:
+    """A valid PNS NIP: born 1 Jan 1985+unit, appointed March 2010, male/female by parity, sequence per person."""
+    return f"{1985 + unit}0101201003{1 + person % 2}{person + 1:03d}"
+
+
+def kabid(unit: int) -> str:
+    return f"{1975 + unit}0505200003{1}{900 + unit:03d}"
+
+
+@dataclass
+class Office:
+    engine: Engine
+    uow_factory: Callable[[], SqlAlchemyUnitOfWork]
+    staff: dict[str, str]  # NIP → unit
+    heads: dict[str, str]  # unit → kabid NIP
+
+
+def seed(uow_factory: Callable[[], SqlAlchemyUnitOfWork]) -> tuple[dict[str, str], dict[str, str]]:
+    staff: dict[str, str] = {}
+    heads: dict[str, str] = {}
+    with uow_factory() as uow:
+        uow.instansi.add(Instansi(code=INSTANSI, name="Pemerintah Kota Uji"))
+        # Reminders 30 and 10 minutes before a deadline, one level up after 30 minutes (hours-long calendar).
+        uow.instansi.set_policy_overrides(
+            INSTANSI, {"escalation": {"reminders_before": ["PT30M", "PT10M"], "grace": "PT30M"}}
+        )
+        uow.units.add(Unit(code="DINAS", name="Dinas"), INSTANSI)
+        uow.employees.add(
+            Employee(nip=KEPALA, name="Kepala Dinas", jabatan="Kepala Dinas", unit_code="DINAS"), INSTANSI
+        )
+        auditor = Employee(
+            nip=scenario.PENGAWAS, name="Auditor", jabatan="Auditor", unit_code="DINAS", superior_nip=KEPALA
+        )
+        uow.employees.add(auditor, INSTANSI)  # the tim pengawasan
+        for u, code in enumerate(UNITS):
+            uow.units.add(Unit(code=code, name=f"Bidang {code}", parent_code="DINAS"), INSTANSI)
+            head = kabid(u)
+            heads[code] = head
+            uow.employees.add(
+                Employee(nip=head, name=f"Kabid {code}", jabatan="Kepala Bidang", unit_code=code, superior_nip=KEPALA),
+                INSTANSI,
+            )
+            for p in range(STAFF_PER_UNIT):
+                person = nip(u, p)
+                staff[person] = code
+                uow.employees.add(
+                    Employee(
+                        nip=person, name=f"Staf {code} {p + 1}", jabatan="Pelaksana", unit_code=code, superior_nip=head
+                    ),
+                    INSTANSI,
+                )
+        # Paper surveys typed in: 30 per unit, mostly "baik" (3) with some "sangat baik" (4).
+        uow.survey.add_many(
+            [
+                SurveyResponseRecord(
+                    instansi_code=INSTANSI,
+                    period=PERIOD,
+                    unit_code=code,
+                    respondent_token=f"{code}-{i:03d}",
+                    answers=tuple(4 if (i + k) % 3 == 0 else 3 for k in range(9)),
+                    source="csv",
+                )
+                for code in UNITS
+                for i in range(30)
+            ]
+        )
+        uow.commit()
+    return staff, heads
+
+
+@pytest.fixture
+async def cycle_office(sqlite_database_url: str) -> AsyncIterator[Office]:
+    engine = make_engine(sqlite_database_url)
+    session_factory = make_session_factory(engine)
+
+    def uow_factory() -> SqlAlchemyUnitOfWork:
+        return SqlAlchemyUnitOfWork(session_factory)
+
+    staff, heads = seed(uow_factory)
+    yield Office(engine=engine, uow_factory=uow_factory, staff=staff, heads=heads)
+    engine.dispose()
+
+
+@pytest.fixture
+async def cycle_queue(time_skipping_env: WorkflowEnvironment, cycle_office: Office) -> AsyncIterator[str]:
+    client = time_skipping_env.client
+    task_queue = f"kinerja-cycle-{uuid.uuid4().hex[:8]}"
+    worker = build_worker(
+        client,
+        TemporalSettings(task_queue=task_queue),
+        build_activities(cycle_office.engine),
+        build_cycle_activities(cycle_office.engine, client),
+    )
+    async with worker:
+        yield task_queue
+
+
+@pytest.fixture
+async def started(
+    time_skipping_env: WorkflowEnvironment, cycle_queue: str, cycle_office: Office
+) -> AsyncIterator[list[CycleHandle]]:
+    """Cycles a test starts; afterwards they and their appraisals are terminated (a workflow left running keeps
+    timers on the shared time-skipping server that no worker serves any more)."""
+    handles: list[CycleHandle] = []
+    yield handles
+    client = time_skipping_env.client
+    people = [*cycle_office.staff, *cycle_office.heads.values(), scenario.PENGAWAS]
+    for handle in handles:
+        cycle_id = handle.id.removeprefix("cycle-")
+        with contextlib.suppress(RPCError):
+            await handle.terminate("test finished")
+        for person in people:
+            with contextlib.suppress(RPCError):
+                await appraisal_handle(client, cycle_id, person).terminate("test finished")
+
+
+def cycle_input(cycle_id: str, start: datetime, **options: object) -> CycleInput:
+    calendar = scenario.compressed_calendar(start)
+    deadlines = resolve(calendar, PERIOD, scenario.POLICY)
+    return CycleInput.model_validate(
+        {
+            "cycle_id": cycle_id,
+            "instansi_code": INSTANSI,
+            "period": PERIOD,
+            "calendar": CycleCalendar.model_validate(calendar.model_dump()),
+            "deadlines": deadlines,
+            "supervision_team": [scenario.PENGAWAS],
+            "pimpinan": [SEKDA],
+            # Krejcie-Morgan minimum samples: 30 → 28, 31 → 29, 200 → 132; every unit has 30 responses.
+            "populations": {"DAFDUK": 30, "CAPIL": 31, "PIAK": 200},
+            **options,
+        }
+    )
+
+
+async def start_cycle(
+    env: WorkflowEnvironment, task_queue: str, started: list[CycleHandle], **options: object
+) -> CycleHandle:
+    cycle_id = f"UJI-{uuid.uuid4().hex[:6]}"
+    begin = await env.get_current_time()
+    handle = await env.client.start_workflow(
+        CycleWorkflow.run,
+        cycle_input(cycle_id, begin, **options),
+        id=cycle_workflow_id(cycle_id),
+        task_queue=task_queue,
+    )
+    started.append(handle)
+    return handle
+
+
+async def skip(env: WorkflowEnvironment, span: timedelta, step: timedelta = timedelta(minutes=30)) -> None:
+    """Skip `span` of workflow time in steps: each step waits for the timers it fires (reminders, escalations of
+    some thirty appraisals) to be handled, and one long step could outlast the RPC's own timeout on a busy machine."""
+    left = span
+    while left > timedelta():
+        await env.sleep(min(step, left))
+        left -= step
+
+
+async def phase(handle: CycleHandle, wanted: CyclePhase) -> CycleState:
+    async def probe() -> CycleState | None:
+        try:
+            state = await handle.query(CycleWorkflow.state)
+        except RPCError as error:  # a query waits for the worker; on a loaded machine it may time out: ask again
+            if error.status is not RPCStatusCode.DEADLINE_EXCEEDED and "Timeout" not in error.message:
+                raise
+            return None
+        return state if state.phase is wanted else None
+
+    return await scenario.eventually(probe, timeout=60, what=f"cycle phase {wanted.value}")
+
+
+def skp_of(employee: str) -> Skp:
+    return Skp(
+        employee_nip=employee,
+        period=PERIOD,
+        rhk=[
+            RencanaHasilKerja(
+                id="R1",
+                kind=RhkKind.UTAMA,
+                text="Layanan dokumen kependudukan tepat waktu",
+                indicators=[
+                    Indicator(
+                        id="I1",
+                        aspect=Aspect.KUANTITAS,
+                        text="Dokumen yang diterbitkan",
+                        target=Target(value=Decimal("100")),
+                        unit_of_measure="dokumen",
+                    )
+                ],
+            )
+        ],
+    )
+
+
+async def review_everyone(client: Client, cycle_id: str, office: Office) -> None:
+    """Every staff member drafts, gets approved, self-assesses at 100 % and is reviewed; the penilai are generous:
+    all but the last two of every unit are rated above expectations on both axes (Sangat Baik)."""
+    for index, (employee, unit) in enumerate(sorted(office.staff.items())):
+        handle = appraisal_handle(client, cycle_id, employee)
+        me, penilai = Actor(nip=employee, role=Role.PEGAWAI), Actor(nip=office.heads[unit], role=Role.PENILAI)
+        await handle.execute_update(AppraisalWorkflow.submit_skp, SubmitSkp(actor=me, skp=skp_of(employee)))
+        await handle.execute_update(AppraisalWorkflow.approve_skp, ApproveSkp(actor=penilai))
+        realised = [Realisation(indicator_id="I1", value=Decimal("100"), evidence=["https://arsip.example.go.id/1"])]
+        await handle.execute_update(
+            AppraisalWorkflow.submit_self_assessment, SubmitSelfAssessment(actor=me, realisations=realised)
+        )
+        generous = index % STAFF_PER_UNIT < STAFF_PER_UNIT - 2
+        await handle.execute_update(
+            AppraisalWorkflow.submit_review,
+            SubmitReview(
+                actor=penilai,
+                hasil_kerja=Expectation.ABOVE if generous else Expectation.MEETS,
+                perilaku=Expectation.ABOVE if generous else Expectation.MEETS,
+                override_reason="Capaian layanan melampaui target dengan kualitas tinggi" if generous else None,
+            ),
+        )
+
+
+async def test_a_whole_cycle_from_enrolment_to_the_closing_report(
+    time_skipping_env: WorkflowEnvironment, cycle_queue: str, cycle_office: Office, started: list[CycleHandle]
+) -> None:
+    env, client = time_skipping_env, time_skipping_env.client
+    handle = await start_cycle(env, cycle_queue, started, batch_size=10)
+    running = await phase(handle, CyclePhase.RUNNING)
+    cycle_id = running.cycle_id
+    # Staff, kabid and the auditor; the kepala dinas has no penilai in the roster.
+    total = len(cycle_office.staff) + len(UNITS) + 1
+    assert (running.total, running.enrolled, running.offset) == (total, total, total)
+    assert [s.nip for s in running.skipped] == [KEPALA] and running.skipped_count == 1
+
+    await review_everyone(client, cycle_id, cycle_office)
+    with pytest.raises(WorkflowUpdateFailedError):  # calibration only after the review deadline
+        await handle.execute_update(
+            CycleWorkflow.set_org_predicate, SetOrgPredicate(actor=SEKDA, org_predicate=OrgPredicate.BAIK)
+        )
+
+    await skip(env, timedelta(hours=6, minutes=5))  # past the survey's close and the review deadline
+    calibrating = await phase(handle, CyclePhase.CALIBRATING)
+    assert calibrating.survey is not None and [u.unit for u in calibrating.survey] == sorted(UNITS)
+    assert all(u.responses == 30 and u.ikm is not None for u in calibrating.survey)
+    assert [(u.unit, u.adequate) for u in calibrating.survey] == [("CAPIL", True), ("DAFDUK", True), ("PIAK", False)]
+    assert calibrating.predicates is not None
+    assert sum(u.counts.get(Predicate.SANGAT_BAIK, 0) for u in calibrating.predicates) == 18
+
+    with pytest.raises(WorkflowUpdateFailedError) as refused:
+        await handle.execute_update(
+            CycleWorkflow.set_org_predicate, SetOrgPredicate(actor=KEPALA, org_predicate=OrgPredicate.BAIK)
+        )
+    assert "bukan pimpinan" in str(refused.value.cause)
+    proposed = await handle.execute_update(
+        CycleWorkflow.set_org_predicate,
+        SetOrgPredicate(  # 18 of 24 Sangat Baik (75 %) breaks Istimewa's "Sangat Baik paling banyak 70%"
+            actor=SEKDA,
+            org_predicate=OrgPredicate.ISTIMEWA,
+            recommendations={"pengelola_kinerja": "istimewa", "pengawasan": "baik"},
+        ),
+    )
+    view = proposed.calibration
+    assert view is not None and view.violations and view.changes > 0 and view.feasible
+    assert view.counts_before[Predicate.SANGAT_BAIK] == 18
+    with pytest.raises(WorkflowUpdateFailedError) as refused:
+        await handle.execute_update(
+            CycleWorkflow.decide_calibration,
+            DecideCalibration(actor=SEKDA, accept=False),  # rejecting the proposal needs a justification
+        )
+    assert "justifikasi" in str(refused.value.cause)
+    locked = await handle.execute_update(CycleWorkflow.decide_calibration, DecideCalibration(actor=SEKDA, accept=True))
+    assert locked.outcome is not None and locked.outcome.compliant
+    signing = await phase(handle, CyclePhase.SIGNING_OFF)
+    assert signing.outcome is not None and signing.outcome.pushed == len(cycle_office.staff)
+
+    # Every reviewed appraisal now waits for penetapan with the calibrated predicate.
+    finals = {}
+    for employee in sorted(cycle_office.staff):
+        state = await scenario.at_step(appraisal_handle(client, cycle_id, employee), Step.SIGN_OFF)
+        finals[employee] = state.predicate
+    assert sum(1 for p in finals.values() if p is Predicate.SANGAT_BAIK) == view.counts_after[Predicate.SANGAT_BAIK]
+    assert sum(1 for p in finals.values() if p is Predicate.SANGAT_BAIK) < 18
+
+    # Sign-off in DAFDUK; one employee objects and the atasan (the kepala dinas) changes the predicate.
+    dafduk = sorted(n for n, u in cycle_office.staff.items() if u == "DAFDUK")
+    for employee in dafduk:
+        penilai = Actor(nip=cycle_office.heads["DAFDUK"], role=Role.PENILAI)
+        await appraisal_handle(client, cycle_id, employee).execute_update(AppraisalWorkflow.sign, Sign(actor=penilai))
+    objector = next(n for n in dafduk if finals[n] is not Predicate.SANGAT_BAIK)
+    objecting = appraisal_handle(client, cycle_id, objector)
+    await objecting.execute_update(
+        AppraisalWorkflow.file_objection,
+        FileObjection(actor=Actor(nip=objector, role=Role.PEGAWAI), reason="Capaian saya diturunkan tanpa penjelasan"),
+    )
+    decided = await objecting.execute_update(
+        AppraisalWorkflow.decide_objection,
+        DecideObjection(
+            actor=Actor(nip=KEPALA, role=Role.ATASAN_PENILAI),
+            predicate=Predicate.SANGAT_BAIK,
+            reason="Bukti kinerja lengkap; penurunan saat kalibrasi tidak berdasar",
+        ),
+    )
+    assert decided.step is Step.FINAL and decided.predicate is Predicate.SANGAT_BAIK
+
+    closed = await handle.result()  # time skips to the end of the objection windows
+    report = closed.report
+    assert closed.phase is CyclePhase.CLOSED and report is not None
+    assert report.enrolled == total
+    assert report.final >= len(dafduk)  # signed ones closed on their own window or by objection; others are open
+    assert report.open_steps == total - report.final and report.open_steps > 0
+    assert report.escalations > 0 and report.reminders > 0  # unsigned penetapan, the kabid's own SKPs
+    assert [u.unit for u in report.survey] == sorted(UNITS)
+    per_unit = {u.unit: u for u in report.predicates}
+    assert sum(per_unit["DAFDUK"].counts.values()) == STAFF_PER_UNIT
+    await scenario.replay_and_record(client, handle, "cycle")  # type: ignore[arg-type]
+
+
+async def test_history_stays_bounded_with_a_small_page_size(
+    time_skipping_env: WorkflowEnvironment, cycle_queue: str, cycle_office: Office, started: list[CycleHandle]
+) -> None:
+    """A page of 2 employees and a history limit of 60 events: enrolling 28 employees (14 pages, ~6 events a page)
+    continues as new at least once, and no run's history exceeds the limit by more than one page."""
+    env, client = time_skipping_env, time_skipping_env.client
+    handle = await start_cycle(env, cycle_queue, started, batch_size=2, history_limit=60)
+    running = await phase(handle, CyclePhase.RUNNING)
+    total = len(cycle_office.staff) + len(UNITS) + 1
+    assert running.enrolled == total and running.runs > 1
+
+    async def every_run() -> list[WorkflowHistory] | None:  # a closed run's last events may show up a moment late
+        histories = await scenario.runs_of(client, handle)  # type: ignore[arg-type]
+        return histories if len(histories) >= running.runs else None
+
+    histories = await scenario.eventually(every_run, what="the history of every run")
+    assert max(len(h.events) for h in histories) <= 60 + 10
+    await handle.terminate("test finished")
+    await scenario.replay_and_record(client, handle, "cycle_continued_as_new")  # type: ignore[arg-type]

@@ -1,0 +1,268 @@
+"""One appraisal cycle of an instansi and period, started by HR: enrolment, the citizen-feedback window, calibration,
+sign-off and the closing report. Each employee's appraisal is its own workflow (workflows/appraisal.py).
+
+Scale: the cycle never holds per-employee data and never sends per-employee commands. Enrolment goes page by page
+through an activity that starts the appraisals (at most `batch_size` per activity, a handful of events per page),
+and the calibration result goes out from one heartbeating activity. The history therefore grows with the number of
+pages, not of employees — about 6 events per page, i.e. ~1,200 events for 100,000 employees at the default page of
+500 — and the cycle continues as new whenever the server suggests it (or above `history_limit`), carrying its state.
+
+Phases, on the cycle's calendar (timers):
+    enrolling → running (survey opens/closes: IKM per unit at close) → at review_due: predicates per unit →
+    calibrating (Update `set_org_predicate` by the leader; Update `decide_calibration` by the leader or committee:
+    locked and pushed to every appraisal) → signing_off (until sign-off and the objection windows end) → closed.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from temporalio import workflow
+from temporalio.common import RetryPolicy
+from temporalio.exceptions import ActivityError, ApplicationError
+
+with workflow.unsafe.imports_passed_through():
+    from pydantic import ValidationError
+
+    from activities.cycle import CycleActivities
+    from domain.assessment import MIN_OVERRIDE_REASON_CHARS
+    from domain.calibration import JUSTIFICATION_RULE
+    from domain.errors import DomainError
+    from workflows.cycle_contracts import (
+        SKIPPED_SHOWN,
+        CycleInput,
+        CyclePhase,
+        CycleRef,
+        CycleState,
+        DecideCalibration,
+        DecideRequest,
+        EnrolBatch,
+        ProposeRequest,
+        PushRequest,
+        ReportRequest,
+        SetOrgPredicate,
+        SurveyRequest,
+    )
+
+CYCLE_WORKFLOW_NAME = "AppraisalCycle"
+SHORT = timedelta(minutes=5)
+LONG = timedelta(hours=2)  # enrolment of one page, the push of a whole cycle: long, but heartbeating
+HEARTBEAT = timedelta(minutes=1)
+RETRY = RetryPolicy(
+    initial_interval=timedelta(seconds=2),
+    maximum_interval=timedelta(minutes=5),
+    non_retryable_error_types=["DomainError", "NotFound", "ValidationError"],
+)
+# A person waits on an update: a few quick tries, then the update fails with the reason.
+UPDATE_RETRY = RetryPolicy(
+    initial_interval=timedelta(seconds=1),
+    maximum_interval=timedelta(seconds=10),
+    maximum_attempts=5,
+    non_retryable_error_types=["DomainError", "NotFound", "ValidationError", "ConcurrencyConflict"],
+)
+
+
+@workflow.defn(name=CYCLE_WORKFLOW_NAME)
+class CycleWorkflow:
+    @workflow.init
+    def __init__(self, input: CycleInput) -> None:
+        self._input = input
+        if input.carried is not None:
+            self._s = input.carried.model_copy(update={"runs": input.carried.runs + 1})
+        else:
+            self._s = CycleState(cycle_id=input.cycle_id, instansi_code=input.instansi_code, period=input.period)
+        self._busy = False  # one calibration update at a time
+
+    @workflow.run
+    async def run(self, input: CycleInput) -> CycleState:
+        s, deadlines = self._s, input.deadlines
+        if s.phase is CyclePhase.ENROLLING:
+            await self._enrol()
+            s.phase = CyclePhase.RUNNING
+        if s.phase is CyclePhase.RUNNING:
+            await self._sleep_until(deadlines.survey_closes)
+            s.survey = await workflow.execute_activity_method(
+                CycleActivities.survey,
+                SurveyRequest(**self._ref().model_dump(), populations=input.populations),
+                start_to_close_timeout=SHORT,
+                retry_policy=RETRY,
+            )
+            s.phase = CyclePhase.SURVEY_CLOSED
+        if s.phase is CyclePhase.SURVEY_CLOSED:
+            await self._sleep_until(deadlines.review_due)
+            s.predicates = await workflow.execute_activity_method(
+                CycleActivities.predicates, self._ref(), start_to_close_timeout=SHORT, retry_policy=RETRY
+            )
+            s.phase = CyclePhase.CALIBRATING
+        if s.phase is CyclePhase.CALIBRATING:
+            await workflow.wait_condition(lambda: s.outcome is not None and not self._busy)
+            assert s.outcome is not None
+            pushed = await workflow.execute_activity_method(
+                CycleActivities.push_calibration,
+                PushRequest(**self._ref().model_dump(), decided_by=s.outcome.decided_by),
+                start_to_close_timeout=LONG,
+                heartbeat_timeout=HEARTBEAT,
+                retry_policy=RETRY,
+            )
+            s.outcome = s.outcome.model_copy(update={"pushed": pushed})
+            s.phase = CyclePhase.SIGNING_OFF
+        if s.phase is CyclePhase.SIGNING_OFF:
+            # Sign-off, then the 14-day objection window and the atasan's decision on a late objection.
+            end = deadlines.sign_off_due + deadlines.objection_window + deadlines.objection_decision_due
+            await self._sleep_until(end)
+            s.report = await workflow.execute_activity_method(
+                CycleActivities.report,
+                ReportRequest(**self._ref().model_dump(), populations=input.populations, enrolled=s.enrolled),
+                start_to_close_timeout=SHORT,
+                retry_policy=RETRY,
+            )
+            s.phase = CyclePhase.CLOSED
+        await workflow.wait_condition(workflow.all_handlers_finished)
+        return s
+
+    def _ref(self) -> CycleRef:
+        return CycleRef(
+            cycle_id=self._input.cycle_id, instansi_code=self._input.instansi_code, period=self._input.period
+        )
+
+    async def _sleep_until(self, instant: datetime) -> None:
+        wait = instant - workflow.now()
+        if wait > timedelta():
+            await workflow.sleep(wait)
+
+    async def _enrol(self) -> None:
+        s, input = self._s, self._input
+        while s.total is None or s.offset < s.total:
+            if self._history_too_long():
+                await workflow.wait_condition(workflow.all_handlers_finished)
+                workflow.continue_as_new(input.model_copy(update={"carried": s}))
+            page = await workflow.execute_activity_method(
+                CycleActivities.enrol_batch,
+                EnrolBatch(
+                    cycle_id=input.cycle_id,
+                    instansi_code=input.instansi_code,
+                    period=input.period,
+                    deadlines=input.deadlines,
+                    supervision_team=input.supervision_team,
+                    pengelola_kinerja=input.pengelola_kinerja,
+                    offset=s.offset,
+                    limit=input.batch_size,
+                    task_queue=workflow.info().task_queue,
+                ),
+                start_to_close_timeout=LONG,
+                heartbeat_timeout=HEARTBEAT,
+                retry_policy=RETRY,
+            )
+            s.total, s.offset = page.total, page.next_offset
+            s.enrolled += page.started
+            s.already_closed += page.already_closed
+            if page.skipped:
+                s.skipped_count = len(page.skipped)
+                s.skipped = page.skipped[:SKIPPED_SHOWN]
+
+    def _history_too_long(self) -> bool:
+        info = workflow.info()
+        limit = self._input.history_limit
+        return info.is_continue_as_new_suggested() or (limit is not None and info.get_current_history_length() >= limit)
+
+    # --- reads -----------------------------------------------------------------------------------------------------
+
+    @workflow.query
+    def state(self) -> CycleState:
+        return self._s
+
+    # --- calibration (SE MenPAN-RB 3/2023) -------------------------------------------------------------------------
+
+    @workflow.update
+    async def set_org_predicate(self, request: SetOrgPredicate) -> CycleState:
+        self._busy = True
+        try:
+            self._s.calibration = await workflow.execute_activity_method(
+                CycleActivities.propose,
+                ProposeRequest(**self._ref().model_dump(), request=request),
+                start_to_close_timeout=SHORT,
+                retry_policy=UPDATE_RETRY,
+            )
+        except ActivityError as error:
+            raise _failed(error) from None
+        finally:
+            self._busy = False
+        return self._s
+
+    @set_org_predicate.validator
+    def _check_org_predicate(self, request: SetOrgPredicate) -> None:
+        self._check_calibrating(request.actor)
+
+    @workflow.update
+    async def decide_calibration(self, decision: DecideCalibration) -> CycleState:
+        self._busy = True
+        try:
+            outcome = await workflow.execute_activity_method(
+                CycleActivities.decide,
+                DecideRequest(**self._ref().model_dump(), decision=decision),
+                start_to_close_timeout=SHORT,
+                retry_policy=UPDATE_RETRY,
+            )
+            self._s.outcome = outcome  # locked: the main loop pushes it to every appraisal
+        except ActivityError as error:
+            raise _failed(error) from None
+        finally:
+            self._busy = False
+        return self._s
+
+    @decide_calibration.validator
+    def _check_decision(self, decision: DecideCalibration) -> None:
+        self._check_calibrating(decision.actor)
+        view = self._s.calibration
+        if view is None:
+            raise _rejection(DomainError("predikat organisasi belum ditetapkan; belum ada usulan", field="kalibrasi"))
+        # The domain rule (decide_calibration), checked here too so a refusal leaves no trace in history: any
+        # deviation from a feasible proposal needs a written justification.
+        deviates = not decision.accept or bool(decision.overrides) or not view.feasible
+        text = "".join((decision.justification or "").split())
+        if deviates and len(text) < MIN_OVERRIDE_REASON_CHARS:
+            raise _rejection(
+                DomainError(
+                    f"tuliskan justifikasi (paling sedikit {MIN_OVERRIDE_REASON_CHARS} karakter selain spasi) karena"
+                    " keputusan menyimpang dari usulan atau pola distribusi",
+                    field="justification",
+                    rule=JUSTIFICATION_RULE,
+                )
+            )
+
+    def _check_calibrating(self, actor: str) -> None:
+        try:
+            if actor not in self._input.pimpinan:
+                raise DomainError(
+                    f"NIP {actor} bukan pimpinan yang menetapkan predikat organisasi siklus ini"
+                    f" ({', '.join(self._input.pimpinan)})",
+                    field="pelaku",
+                    rule="predikat kinerja organisasi ditetapkan pimpinan satu tingkat di atasnya (PermenPANRB 6/2022)",
+                )
+            if self._s.phase is not CyclePhase.CALIBRATING:
+                raise DomainError(
+                    f"kalibrasi hanya setelah batas penilaian; tahap siklus sekarang: {self._s.phase.label}",
+                    field="tahap",
+                )
+            if self._s.outcome is not None:
+                raise DomainError("kalibrasi siklus ini sudah diputuskan dan dikunci", field="kalibrasi")
+            if self._busy:
+                raise DomainError("kalibrasi lain sedang diproses; coba lagi sebentar", field="kalibrasi")
+        except (DomainError, ValidationError) as error:
+            raise _rejection(error) from None
+
+
+def _failed(error: ActivityError) -> ApplicationError:
+    """The update fails with the activity's own reason (the calibration stays as it was)."""
+    cause = error.cause if isinstance(error.cause, ApplicationError) else None
+    return ApplicationError(
+        cause.message if cause else str(error), type=cause.type if cause else "ActivityFailed", non_retryable=True
+    )
+
+
+def _rejection(error: DomainError | ValidationError) -> ApplicationError:
+    if isinstance(error, ValidationError):
+        return ApplicationError(str(error), {"field": None, "rule": None}, type="ValidationError", non_retryable=True)
+    return ApplicationError(
+        str(error), {"field": error.field, "rule": error.rule}, type=type(error).__name__, non_retryable=True
+    )

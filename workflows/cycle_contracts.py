@@ -1,0 +1,216 @@
+"""What crosses the Temporal boundary for the cycle workflow (one per instansi and period): its input, state, updates
+and the inputs and results of its activities.
+
+Everything here is compact on purpose: per-employee data (predicates, survey responses, proposals) stays in the
+database, and the workflow carries counts and short lists, so its history stays small whatever the roster size.
+A field added here must have a default (running cycles replay payloads written without it).
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+
+from domain.calendar import CycleCalendar, Deadlines
+from domain.ratings import OrgPredicate, Predicate
+from workflows.contracts import Nip
+
+SKIPPED_SHOWN = 50  # skipped employees listed in the state; the rest are counted
+CHANGES_SHOWN = 30  # proposed changes listed in the state; all of them are in the database
+
+
+def cycle_workflow_id(cycle_id: str) -> str:
+    return f"cycle-{cycle_id}"
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+
+class CyclePhase(StrEnum):
+    ENROLLING = "enrolling"
+    RUNNING = "running"  # target setting and self-assessment; the survey window may be open
+    SURVEY_CLOSED = "survey_closed"
+    CALIBRATING = "calibrating"  # the review deadline has passed; waiting for the organisation predicate / decision
+    SIGNING_OFF = "signing_off"
+    CLOSED = "closed"
+
+    @property
+    def label(self) -> str:
+        return _PHASE_LABELS[self]
+
+
+_PHASE_LABELS = {
+    CyclePhase.ENROLLING: "Pendaftaran pegawai",
+    CyclePhase.RUNNING: "Penyusunan SKP, penilaian diri dan penilaian",
+    CyclePhase.SURVEY_CLOSED: "Survei ditutup, menunggu batas penilaian",
+    CyclePhase.CALIBRATING: "Kalibrasi",
+    CyclePhase.SIGNING_OFF: "Penetapan dan masa keberatan",
+    CyclePhase.CLOSED: "Selesai",
+}
+
+
+class CycleInput(_Frozen):
+    cycle_id: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+    instansi_code: str = Field(min_length=1, max_length=32)
+    period: int = Field(ge=2000, le=2100)
+    calendar: CycleCalendar
+    deadlines: Deadlines  # resolved once at start, so every appraisal of the cycle has the same ones
+    supervision_team: list[Nip] = Field(min_length=1)
+    pengelola_kinerja: list[Nip] = Field(default_factory=list)
+    # Who sets the organisation predicate: the leader one level up (e.g. the Sekda for a dinas) or a committee.
+    pimpinan: list[Nip] = Field(min_length=1)
+    populations: dict[str, int] = Field(default_factory=dict)  # served population per unit, for the sample size
+    batch_size: int = Field(default=500, ge=1, le=2000)  # employees enrolled per activity
+    history_limit: int | None = Field(default=None, ge=50)  # continue as new above this (None: when suggested)
+    carried: CycleState | None = None
+
+
+class Skipped(_Frozen):
+    nip: str
+    name: str
+    reason: str
+
+
+class UnitIkm(_Frozen):
+    unit: str
+    responses: int
+    ikm: str | None  # the index rounded to 2 dp, as text (exact); None when no response
+    grade: str | None
+    adequate: bool
+    required_sample: int | None = None
+
+
+class UnitPredicates(_Frozen):
+    unit: str
+    counts: dict[Predicate, int]
+    missing: int = 0  # enrolled, but no review recorded
+
+
+class CalibrationView(_Frozen):
+    """What the committee sees: the pattern check and the fewest changes that satisfy it."""
+
+    org_predicate: OrgPredicate
+    set_by: str
+    recommendations: dict[str, str] = Field(default_factory=dict)  # role → recommended organisation predicate/text
+    total: int
+    feasible: bool
+    violations: list[str]
+    changes: int
+    changes_shown: list[str]  # one line per proposed change, in words
+    counts_before: dict[Predicate, int]
+    counts_after: dict[Predicate, int]
+    policy_version: str
+
+
+class CalibrationOutcome(_Frozen):
+    decided_by: str
+    accepted: bool
+    overrides: int
+    justification: str | None
+    compliant: bool
+    violations: list[str]
+    counts: dict[Predicate, int]
+    pushed: int = 0
+
+
+class CycleState(BaseModel):
+    cycle_id: str
+    instansi_code: str
+    period: int
+    phase: CyclePhase = CyclePhase.ENROLLING
+    total: int | None = None  # employees to enrol (known after the first batch)
+    enrolled: int = 0
+    already_closed: int = 0
+    offset: int = 0  # next employee to enrol, in NIP order
+    skipped_count: int = 0
+    skipped: list[Skipped] = Field(default_factory=list)
+    survey: list[UnitIkm] | None = None
+    predicates: list[UnitPredicates] | None = None
+    calibration: CalibrationView | None = None
+    outcome: CalibrationOutcome | None = None
+    report: CycleReport | None = None
+    runs: int = 1
+
+
+class CycleReport(_Frozen):
+    generated_at: AwareDatetime
+    enrolled: int
+    final: int  # appraisals that reached the final step
+    open_steps: int  # appraisals still running
+    predicates: list[UnitPredicates]
+    survey: list[UnitIkm]
+    reminders: int
+    escalations: int
+    overdue_now: int | None  # None where visibility cannot count (the time-skipping test server)
+
+
+# --- updates -------------------------------------------------------------------------------------------------------
+
+
+class SetOrgPredicate(_Frozen):
+    actor: Nip
+    org_predicate: OrgPredicate
+    recommendations: dict[str, str] = Field(default_factory=dict)  # e.g. {"pengelola_kinerja": "baik", ...}
+
+
+class DecideCalibration(_Frozen):
+    actor: Nip
+    accept: bool = True
+    overrides: dict[Nip, Predicate] = Field(default_factory=dict)
+    justification: str | None = None
+
+
+# --- activities ----------------------------------------------------------------------------------------------------
+
+
+class EnrolBatch(_Frozen):
+    cycle_id: str
+    instansi_code: str
+    period: int
+    deadlines: Deadlines
+    supervision_team: list[str]
+    pengelola_kinerja: list[str]
+    offset: int
+    limit: int
+    task_queue: str
+
+
+class EnrolBatchResult(_Frozen):
+    total: int
+    next_offset: int
+    started: int
+    already_closed: int
+    skipped: list[Skipped]
+
+
+class CycleRef(_Frozen):
+    cycle_id: str
+    instansi_code: str
+    period: int
+
+
+class SurveyRequest(CycleRef):
+    populations: dict[str, int] = Field(default_factory=dict)
+
+
+class ProposeRequest(CycleRef):
+    request: SetOrgPredicate
+
+
+class DecideRequest(CycleRef):
+    decision: DecideCalibration
+
+
+class ReportRequest(SurveyRequest):
+    enrolled: int = 0
+
+
+class PushRequest(CycleRef):
+    decided_by: str = Field(default="system", pattern=r"^(\d{18}|system)$")
+    batch_size: int = Field(default=200, ge=1, le=1000)
+
+
+CycleInput.model_rebuild()
+CycleState.model_rebuild()
