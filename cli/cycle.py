@@ -1,10 +1,16 @@
-"""Starting an appraisal cycle for an instansi: one durable appraisal workflow per active employee.
+"""An appraisal cycle of an instansi from the command line: HR starts it, the leader calibrates, HR reads the report.
 
-kinerja siklus mulai --instansi DUKCAPIL-JPR --periode 2026 --siklus 2026-DUKCAPIL \
-    --tim-pengawasan NIP[,NIP] [--pengelola NIP[,NIP]] [--kalender kalender.json] [--nip NIP[,NIP]]
+kinerja siklus mulai --instansi DUKCAPIL-JPR --periode 2026 --tim-pengawasan NIP[,NIP] --pimpinan NIP_SEKDA \
+    [--pengelola NIP[,NIP]] [--kalender kalender.json] [--populasi DAFDUK=1200 ...] [--siklus ID]
+kinerja siklus tambah  --siklus ID --nip NIP[,NIP] ...        # a late joiner, into the running cycle
+kinerja siklus status  --siklus ID
+kinerja siklus kalibrasi usul     --siklus ID --oleh NIP_PIMPINAN --predikat-organisasi baik
+kinerja siklus kalibrasi putuskan --siklus ID --oleh NIP_PIMPINAN (--terima | --tolak) [--ubah NIP=predikat] \
+    [--justifikasi "..."]
+kinerja siklus laporan --siklus ID [--format tabel|json|csv|xlsx] [--file BERKAS]
 
-Starting again is safe: an employee whose appraisal already runs keeps it (the workflow id is cycle + NIP), so a
-late joiner is enrolled by running the same command (or with `--nip`). Who cannot be enrolled is listed with why.
+`siklus mulai` starts one cycle workflow (id `cycle-<siklus>`) that enrols every active employee page by page into
+their own appraisal workflow; starting again is safe and only shows the progress.
 """
 
 from __future__ import annotations
@@ -20,16 +26,22 @@ from temporalio.client import Client
 from temporalio.exceptions import WorkflowAlreadyStartedError
 
 import temporal_client
+from cli import report
 from cli.database import open_database
-from cli.output import emit_json, table
+from cli.output import CommandError, emit_json, table
 from cli.temporal import run
-from domain.calendar import CycleCalendar
+from domain.calendar import CycleCalendar, resolve
+from domain.errors import DomainError
+from domain.ratings import OrgPredicate, Predicate, parse_enum
 from services.appraisals import CycleRequest, plan_cycle
-from settings import load_settings
+from settings import Settings, load_settings
 from workflows.contracts import AppraisalInput
+from workflows.cycle import CycleWorkflow
+from workflows.cycle_contracts import CycleInput, CyclePhase, CycleState, DecideCalibration, SetOrgPredicate
 
 Parsers: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"
-CONCURRENCY = 20  # workflow starts in flight at once
+CONCURRENCY = 20  # workflow starts in flight at once (late joiners)
+POLL_SECONDS = 0.5
 
 
 def register(commands: Parsers) -> None:
@@ -38,7 +50,7 @@ def register(commands: Parsers) -> None:
     start = steps.add_parser(
         "mulai",
         aliases=["start"],
-        help="mulai penilaian kinerja setiap pegawai aktif (aman diulang)",
+        help="mulai siklus: setiap pegawai aktif mendapat penilaian kinerjanya (aman diulang)",
         description=__doc__,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
@@ -48,18 +60,149 @@ def register(commands: Parsers) -> None:
     start.add_argument("--tim-pengawasan", dest="supervision", required=True, help="NIP tim pengawasan, pisahkan ','")
     start.add_argument("--pengelola", default="", help="NIP pengelola kinerja (BKD/BKPSDM), pisahkan ','")
     start.add_argument(
+        "--pimpinan", required=True, help="NIP pimpinan yang menetapkan predikat organisasi (mis. Sekda), pisahkan ','"
+    )
+    start.add_argument(
         "--kalender",
         type=Path,
         metavar="BERKAS_JSON",
         help="batas waktu siklus (tanggal, atau durasi ISO-8601 dari mulai, mis. 'PT10M'); bawaan: kalender kebijakan",
     )
-    start.add_argument("--nip", default="", help="hanya pegawai ini (pisahkan ','), mis. pegawai yang baru bergabung")
+    start.add_argument(
+        "--populasi", action="append", default=[], metavar="UNIT=N", help="jumlah penerima layanan unit (sampel SKM)"
+    )
+    start.add_argument("--halaman", dest="batch_size", type=int, default=500, help="pegawai per langkah pendaftaran")
+    start.add_argument("--tanpa-tunggu", dest="no_wait", action="store_true", help="jangan tunggu pendaftaran selesai")
     start.add_argument("--json", action="store_true")
     start.set_defaults(handler=_start)
+
+    late = steps.add_parser("tambah", help="daftarkan pegawai yang baru bergabung ke siklus berjalan")
+    late.add_argument("--siklus", "--cycle", dest="cycle", required=True)
+    late.add_argument("--nip", required=True, help="NIP pegawai, pisahkan ','")
+    late.set_defaults(handler=_add)
+
+    status = steps.add_parser("status", help="tahap siklus, pendaftaran, IKM, predikat per unit, kalibrasi")
+    status.add_argument("--siklus", "--cycle", dest="cycle", required=True)
+    status.add_argument("--json", action="store_true")
+    status.set_defaults(handler=_status)
+
+    calibration = steps.add_parser("kalibrasi", help="kalibrasi predikat (SE MenPAN-RB 3/2023)")
+    calibration_steps = calibration.add_subparsers(dest="calibration_command", required=True)
+    propose = calibration_steps.add_parser("usul", help="tetapkan predikat organisasi: periksa pola dan usulan")
+    propose.add_argument("--siklus", "--cycle", dest="cycle", required=True)
+    propose.add_argument("--oleh", dest="actor", required=True, help="NIP pimpinan")
+    propose.add_argument("--predikat-organisasi", dest="org_predicate", required=True)
+    propose.add_argument("--rekomendasi-pengelola", dest="rec_hr", help="rekomendasi BKD/BKPSDM")
+    propose.add_argument("--rekomendasi-pengawasan", dest="rec_audit", help="rekomendasi tim pengawasan")
+    propose.add_argument("--json", action="store_true")
+    propose.set_defaults(handler=_propose)
+    decide = calibration_steps.add_parser("putuskan", help="terima atau tolak usulan; hasilnya dikunci dan dikirim")
+    decide.add_argument("--siklus", "--cycle", dest="cycle", required=True)
+    decide.add_argument("--oleh", dest="actor", required=True, help="NIP pimpinan")
+    choice = decide.add_mutually_exclusive_group(required=True)
+    choice.add_argument("--terima", dest="accept", action="store_true", help="terima usulan")
+    choice.add_argument("--tolak", dest="reject", action="store_true", help="predikat tetap seperti hasil penilaian")
+    decide.add_argument("--ubah", action="append", default=[], metavar="NIP=PREDIKAT", help="predikat lain oleh komite")
+    decide.add_argument("--justifikasi", help="wajib bila menyimpang dari usulan atau dari pola")
+    decide.add_argument("--json", action="store_true")
+    decide.set_defaults(handler=_decide)
+
+    report = steps.add_parser("laporan", help="laporan siklus: predikat dan IKM per unit, keterlambatan")
+    report.add_argument("--siklus", "--cycle", dest="cycle", required=True)
+    report.add_argument("--format", choices=["tabel", "json", "csv", "xlsx"], default="tabel")
+    report.add_argument("--file", type=Path, help="tulis ke berkas (csv/xlsx)")
+    report.set_defaults(handler=_report)
 
 
 def _nips(text: str) -> list[str]:
     return ["".join(part.split()) for part in text.split(",") if part.strip()]
+
+
+def _populations(items: list[str]) -> dict[str, int]:
+    found: dict[str, int] = {}
+    for item in items:
+        unit, _, number = item.partition("=")
+        if not unit.strip() or not number.strip().isdigit():
+            raise DomainError(f"'{item}' harus berbentuk UNIT=JUMLAH, mis. DAFDUK=1200", field="populasi")
+        found[unit.strip()] = int(number)
+    return found
+
+
+# --- start -----------------------------------------------------------------------------------------------------------
+
+
+def _start(args: argparse.Namespace) -> int:
+    settings = load_settings()
+    calendar = CycleCalendar.model_validate_json(args.kalender.read_text()) if args.kalender else CycleCalendar()
+    uow_factory = open_database(settings)
+    with uow_factory() as uow:
+        policy = uow.instansi.policy(args.instansi) if uow.instansi.get(args.instansi) else None
+    if policy is None:
+        raise CommandError(f"instansi: {args.instansi} belum terdaftar; impor rosternya dahulu")
+    request = CycleRequest(
+        cycle_id=args.cycle or f"{args.period}-{args.instansi}",
+        instansi_code=args.instansi,
+        period=args.period,
+        deadlines=resolve(calendar, args.period, policy),
+        supervision_team=_nips(args.supervision),
+        pengelola_kinerja=_nips(args.pengelola),
+    )
+    plan = plan_cycle(uow_factory, request)  # refuses unknown people or instansi here, before anything starts
+    assert request.deadlines is not None
+    input = CycleInput(
+        cycle_id=request.cycle_id,
+        instansi_code=request.instansi_code,
+        period=request.period,
+        calendar=calendar,
+        deadlines=request.deadlines,
+        supervision_team=request.supervision_team,
+        pengelola_kinerja=request.pengelola_kinerja,
+        pimpinan=_nips(args.pimpinan),
+        populations=_populations(args.populasi),
+        batch_size=args.batch_size,
+    )
+    progress = sys.stderr.isatty() and not args.json
+
+    async def body(client: Client) -> CycleState:
+        handle = await temporal_client.start_cycle(client, input, task_queue=settings.temporal.task_queue)
+        while True:
+            state: CycleState = await handle.query(CycleWorkflow.state)
+            if progress and state.total:
+                _bar(state.offset, state.total)
+            if args.no_wait or state.phase is not CyclePhase.ENROLLING:
+                return state
+            await asyncio.sleep(POLL_SECONDS)
+
+    state = run(settings, body, subject=f"siklus {input.cycle_id}")
+    if progress and state.total:
+        print(file=sys.stderr)
+    if args.json:
+        emit_json(state)
+        return 0
+    print(
+        f"Siklus {state.cycle_id}: {state.enrolled} penilaian kinerja berjalan"
+        + (f" dari {state.total}" if state.phase is CyclePhase.ENROLLING else "")
+        + f" (kebijakan {plan.policy_version})"
+    )
+    print(f"  SKP disusun paling lambat {input.deadlines.skp_draft_due.astimezone():%Y-%m-%d %H:%M %z}")
+    if state.already_closed:
+        print(f"  {state.already_closed} sudah selesai sebelumnya")
+    _print_skipped(state)
+    return 0
+
+
+def _print_skipped(state: CycleState) -> None:
+    if state.skipped_count:
+        print(f"  {state.skipped_count} pegawai tidak didaftarkan:")
+        table(["NIP", "Nama", "Alasan"], [[s.nip, s.name, s.reason] for s in state.skipped])
+
+
+def _bar(done: int, total: int, width: int = 30) -> None:
+    filled = width * done // max(total, 1)
+    print(f"\r  [{'#' * filled}{'.' * (width - filled)}] {done}/{total}", end="", file=sys.stderr, flush=True)
+
+
+# --- late joiners ----------------------------------------------------------------------------------------------------
 
 
 @dataclass
@@ -68,75 +211,191 @@ class Enrolment:
     closed: list[str] = field(default_factory=list)  # an appraisal of this cycle already finished
 
 
-async def enrol(client: Client, inputs: list[AppraisalInput], *, task_queue: str, progress: bool = False) -> Enrolment:
+async def enrol(client: Client, inputs: list[AppraisalInput], *, task_queue: str) -> Enrolment:
     """Start (or find running) the appraisal of every input, at most CONCURRENCY at a time."""
     result = Enrolment()
     gate = asyncio.Semaphore(CONCURRENCY)
-    done = 0
 
     async def one(input: AppraisalInput) -> None:
-        nonlocal done
         async with gate:
             try:
                 await temporal_client.start_appraisal(client, input, task_queue=task_queue)
                 result.started.append(input.employee_nip)
             except WorkflowAlreadyStartedError:
                 result.closed.append(input.employee_nip)
-            done += 1
-            if progress:
-                _bar(done, len(inputs))
 
     await asyncio.gather(*(one(input) for input in inputs))
-    if progress and inputs:
-        print(file=sys.stderr)
     return result
 
 
-def _bar(done: int, total: int, width: int = 30) -> None:
-    filled = width * done // total
-    print(f"\r  [{'#' * filled}{'.' * (width - filled)}] {done}/{total}", end="", file=sys.stderr, flush=True)
-
-
-def _start(args: argparse.Namespace) -> int:
+def _add(args: argparse.Namespace) -> int:
     settings = load_settings()
-    calendar = CycleCalendar.model_validate_json(args.kalender.read_text()) if args.kalender else CycleCalendar()
-    request = CycleRequest(
-        cycle_id=args.cycle or f"{args.period}-{args.instansi}",
-        instansi_code=args.instansi,
-        period=args.period,
-        calendar=calendar,
-        supervision_team=_nips(args.supervision),
-        pengelola_kinerja=_nips(args.pengelola),
-        only_nips=_nips(args.nip) or None,
+
+    async def read(client: Client) -> tuple[CycleState, CycleInput]:
+        handle = temporal_client.cycle_handle(client, args.cycle)
+        state: CycleState = await handle.query(CycleWorkflow.state)
+        return state, await _input_of(client, args.cycle)
+
+    state, input = run(settings, read, subject=f"siklus {args.cycle}")
+    plan = plan_cycle(
+        open_database(settings),
+        CycleRequest(
+            cycle_id=input.cycle_id,
+            instansi_code=input.instansi_code,
+            period=input.period,
+            deadlines=input.deadlines,
+            supervision_team=input.supervision_team,
+            pengelola_kinerja=input.pengelola_kinerja,
+            only_nips=_nips(args.nip),
+        ),
     )
-    plan = plan_cycle(open_database(settings), request)
 
     async def body(client: Client) -> Enrolment:
-        return await enrol(
-            client, plan.inputs, task_queue=settings.temporal.task_queue, progress=sys.stderr.isatty() and not args.json
+        return await enrol(client, plan.inputs, task_queue=settings.temporal.task_queue)
+
+    result = run(settings, body, subject=f"siklus {args.cycle}")
+    print(f"Siklus {state.cycle_id}: {len(result.started)} pegawai didaftarkan ({', '.join(result.started) or '-'})")
+    for skipped in plan.skipped:
+        print(f"  tidak didaftarkan: {skipped.nip} {skipped.name} — {skipped.reason}")
+    return 0
+
+
+async def _input_of(client: Client, cycle_id: str) -> CycleInput:
+    """The cycle's input, from the first event of its current run's history."""
+    handle = temporal_client.cycle_handle(client, cycle_id)
+    async for event in handle.fetch_history_events():
+        payloads = event.workflow_execution_started_event_attributes.input.payloads
+        values = await client.data_converter.decode(payloads, [CycleInput])
+        found = values[0]
+        if not isinstance(found, CycleInput):
+            raise CommandError(f"siklus {cycle_id}: masukan siklus tidak terbaca")
+        return found
+    raise CommandError(f"siklus {cycle_id} tidak ditemukan")
+
+
+# --- status ----------------------------------------------------------------------------------------------------------
+
+
+def _status(args: argparse.Namespace) -> int:
+    state = _query(load_settings(), args.cycle)
+    if args.json:
+        emit_json(state)
+        return 0
+    show_state(state)
+    return 0
+
+
+def _query(settings: Settings, cycle_id: str) -> CycleState:
+    async def body(client: Client) -> CycleState:
+        state: CycleState = await temporal_client.cycle_handle(client, cycle_id).query(CycleWorkflow.state)
+        return state
+
+    return run(settings, body, subject=f"siklus {cycle_id}")
+
+
+def show_state(s: CycleState) -> None:
+    print(f"Siklus {s.cycle_id} — instansi {s.instansi_code}, periode {s.period}: {s.phase.label}")
+    print(f"  terdaftar: {s.enrolled}" + (f" dari {s.total}" if s.total is not None else ""))
+    _print_skipped(s)
+    if s.survey is not None:
+        print("\nIndeks Kepuasan Masyarakat per unit (PermenPANRB 14/2017):")
+        table(
+            ["Unit", "Responden", "IKM", "Mutu", "Sampel minimal", "Memadai"],
+            [[u.unit, u.responses, u.ikm, u.grade, u.required_sample, u.adequate] for u in s.survey],
+        )
+    if s.predicates is not None:
+        print("\nPredikat per unit (hasil penilaian):")
+        _predicate_table(s)
+    if s.calibration is not None:
+        c = s.calibration
+        print(f"\nKalibrasi: predikat organisasi {c.org_predicate.label} (ditetapkan {c.set_by}), {c.total} pegawai")
+        for role, text in c.recommendations.items():
+            print(f"  rekomendasi {role}: {text}")
+        for violation in c.violations:
+            print(f"  pelanggaran: {violation}")
+        print(f"  usulan: {c.changes} perubahan" + ("" if c.feasible else " (pola tidak dapat dipenuhi seluruhnya)"))
+        for line in c.changes_shown:
+            print(f"    {line}")
+    if s.outcome is not None:
+        o = s.outcome
+        verdict = "diterima" if o.accepted else "ditolak"
+        print(f"\nKeputusan kalibrasi oleh {o.decided_by}: usulan {verdict}, {o.overrides} diubah komite,")
+        print(f"  {'sesuai pola' if o.compliant else 'menyimpang dari pola: ' + '; '.join(o.violations)}")
+        print(
+            f"  dikirim ke {o.pushed} penilaian kinerja"
+            + (f"; justifikasi: {o.justification}" if o.justification else "")
+        )
+    if s.report is not None:
+        r = s.report
+        print(f"\nLaporan penutupan: {r.final} final, {r.open_steps} masih terbuka dari {r.enrolled}")
+        print(
+            f"  pengingat {r.reminders}, eskalasi {r.escalations}"
+            + (f", terlambat kini {r.overdue_now}" if r.overdue_now is not None else "")
         )
 
-    result = run(settings, body, subject=f"siklus {request.cycle_id}")
-    if args.json:
-        emit_json(
-            {
-                "cycle_id": request.cycle_id,
-                "policy_version": plan.policy_version,
-                "enrolled": result.started,
-                "already_closed": result.closed,
-                "skipped": plan.skipped,
-            }
-        )
-        return 0
-    print(
-        f"Siklus {request.cycle_id}: {len(result.started)} penilaian kinerja berjalan (kebijakan {plan.policy_version})"
+
+def _predicate_table(s: CycleState) -> None:
+    predicates = s.report.predicates if s.report else (s.predicates or [])
+    table(
+        ["Unit", *[p.label for p in Predicate], "Belum dinilai"],
+        [[u.unit, *[u.counts.get(p, 0) for p in Predicate], u.missing] for u in predicates],
     )
-    if plan.inputs:
-        first = plan.inputs[0].deadlines
-        print(f"  SKP disusun paling lambat {first.skp_draft_due.astimezone():%Y-%m-%d %H:%M %z}")
-    if result.closed:
-        print(f"  {len(result.closed)} sudah selesai sebelumnya: {', '.join(result.closed)}")
-    if plan.skipped:
-        print(f"  {len(plan.skipped)} pegawai tidak didaftarkan:")
-        table(["NIP", "Nama", "Alasan"], [[s.nip, s.name, s.reason] for s in plan.skipped])
+
+
+# --- calibration -----------------------------------------------------------------------------------------------------
+
+
+def _propose(args: argparse.Namespace) -> int:
+    settings = load_settings()
+    recommendations = {
+        role: text for role, text in (("pengelola_kinerja", args.rec_hr), ("pengawasan", args.rec_audit)) if text
+    }
+    request = SetOrgPredicate(
+        actor="".join(args.actor.split()),
+        org_predicate=parse_enum(OrgPredicate, args.org_predicate, "predikat_organisasi"),
+        recommendations=recommendations,
+    )
+
+    async def body(client: Client) -> CycleState:
+        handle = temporal_client.cycle_handle(client, args.cycle)
+        state: CycleState = await handle.execute_update(CycleWorkflow.set_org_predicate, request)
+        return state
+
+    state = run(settings, body, subject=f"siklus {args.cycle}")
+    if args.json:
+        emit_json(state.calibration)
+    else:
+        show_state(state)
     return 0
+
+
+def _decide(args: argparse.Namespace) -> int:
+    settings = load_settings()
+    overrides: dict[str, Predicate] = {}
+    for item in args.ubah:
+        nip, _, predicate = item.partition("=")
+        overrides["".join(nip.split())] = parse_enum(Predicate, predicate, f"ubah {nip}")
+    decision = DecideCalibration(
+        actor="".join(args.actor.split()), accept=bool(args.accept), overrides=overrides, justification=args.justifikasi
+    )
+
+    async def body(client: Client) -> CycleState:
+        handle = temporal_client.cycle_handle(client, args.cycle)
+        state: CycleState = await handle.execute_update(CycleWorkflow.decide_calibration, decision)
+        return state
+
+    state = run(settings, body, subject=f"siklus {args.cycle}")
+    if args.json:
+        emit_json(state.outcome)
+    else:
+        show_state(state)
+        print("\nHasil kalibrasi dikunci; dikirim ke setiap penilaian kinerja (lihat `kinerja siklus status`).")
+    return 0
+
+
+# --- report ----------------------------------------------------------------------------------------------------------
+
+
+def _report(args: argparse.Namespace) -> int:
+    settings = load_settings()
+    return report.write(settings, _query(settings, args.cycle), args.format, args.file)

@@ -25,6 +25,7 @@ from domain.policy import DEFAULT_POLICY
 from importing.iku import parse_iku
 from importing.roster import parse_roster
 from importing.skp import parse_skp
+from importing.survey import parse_survey
 from importing.tables import read_table
 from persistence import db
 from services import imports
@@ -58,6 +59,14 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         sub.add_argument("--instansi", required=True)
         sub.add_argument("--periode", "--period", dest="period", type=int, default=date.today().year)
         sub.set_defaults(handler=_import_iku if kind == "iku" else _import_skp)
+
+    survey = importing.add_parser(
+        "survei", aliases=["survey"], help="jawaban Survei Kepuasan Masyarakat (kolom unit, token, u1..u9, komentar)"
+    )
+    survey.add_argument("file", type=Path, metavar="BERKAS")
+    survey.add_argument("--instansi", required=True)
+    survey.add_argument("--periode", "--period", dest="period", type=int, default=date.today().year)
+    survey.set_defaults(handler=_import_survey)
 
     policy = commands.add_parser(
         "kebijakan", aliases=["policy"], help="kebijakan penilaian (ambang, matriks, kuota, kalender)"
@@ -132,6 +141,14 @@ def _import_skp(args: argparse.Namespace) -> int:
         version = uow.instansi.policy(args.instansi).version
     summary = imports.import_skp(uow_factory, args.instansi, skps, version)
     print(f"{args.file}: {summary.created} SKP periode {args.period} diimpor sebagai draf")
+    return 0
+
+
+def _import_survey(args: argparse.Namespace) -> int:
+    responses = parse_survey(read_table(args.file))
+    source = args.file.suffix.lstrip(".").lower() or "csv"
+    stored = imports.import_survey(open_database(load_settings()), args.instansi, args.period, responses, source)
+    print(f"{args.file}: {stored} jawaban survei periode {args.period} disimpan (satu token satu jawaban)")
     return 0
 
 

@@ -9,8 +9,9 @@ from pydantic import BaseModel
 from domain.errors import DomainError, NotFound
 from domain.organisation import Instansi, Unit
 from domain.skp import Iku, Skp
+from domain.survey import SurveyResponse
 from importing.roster import RosterImport
-from persistence.ports import AbstractUnitOfWork, SkpRecord
+from persistence.ports import AbstractUnitOfWork, SkpRecord, SurveyResponseRecord
 
 UowFactory = Callable[[], AbstractUnitOfWork]
 
@@ -86,6 +87,40 @@ def import_skp(uow_factory: UowFactory, instansi_code: str, skps: list[Skp], pol
             uow.skp.save(SkpRecord(skp=skp, status="draft", policy_version=policy_version))
         uow.commit()
     return ImportSummary(kind="skp", created=len(skps))
+
+
+def import_survey(
+    uow_factory: UowFactory, instansi_code: str, period: int, responses: list[SurveyResponse], source: str
+) -> int:
+    """Store a survey file's responses in one transaction; every response needs its respondent token, and a token
+    already used in the instansi and period refuses the whole file (one respondent, one answer)."""
+    missing = sum(1 for r in responses if not r.respondent)
+    if missing:
+        raise DomainError(
+            f"{missing} jawaban tanpa token responden; isi kolom token (satu responden satu jawaban)", field="token"
+        )
+    with uow_factory() as uow:
+        _require_instansi(uow, instansi_code)
+        known_units = set(uow.units.mapping(instansi_code))
+        unknown = sorted({r.unit for r in responses if r.unit and r.unit not in known_units})
+        if unknown:
+            raise NotFound(f"unit tidak terdaftar di instansi {instansi_code}: {', '.join(unknown)}", field="unit")
+        stored = uow.survey.add_many(
+            [
+                SurveyResponseRecord(
+                    instansi_code=instansi_code,
+                    period=period,
+                    unit_code=r.unit or "",
+                    respondent_token=r.respondent or "",
+                    answers=r.scores,
+                    comment=r.comment,
+                    source=source[:16],
+                )
+                for r in responses
+            ]
+        )
+        uow.commit()
+    return stored
 
 
 def known_references(uow_factory: UowFactory, instansi_code: str, period: int) -> tuple[set[str], set[str]]:

@@ -38,6 +38,7 @@ BUDI = "198808082011021001"  # Analis Pencatatan Sipil, bidang CAPIL
 MARIA = "197904122006022002"  # Kepala Bidang CAPIL: Budi's pejabat penilai
 PENGAWAS = "197807212003122001"  # Sekretaris Dinas, in the tim pengawasan here
 PENGELOLA = "198511022009031002"  # Kasubbag Umum dan Kepegawaian: pengelola kinerja
+SEKDA = "196801011990031001"  # Sekretaris Daerah: sets the organisation predicate (not in the office's roster)
 
 DRAFT_DUE_SECONDS = 25
 
@@ -112,15 +113,19 @@ async def test_a_cycle_by_command(kinerja: Kinerja, tmp_path: Path) -> None:
     started = time.monotonic()
     out = await kinerja(
         "siklus", "mulai", "--instansi", INSTANSI, "--periode", "2026", "--siklus", cycle,
-        "--tim-pengawasan", PENGAWAS, "--pengelola", PENGELOLA, "--kalender", str(calendar),
+        "--tim-pengawasan", PENGAWAS, "--pengelola", PENGELOLA, "--pimpinan", SEKDA, "--kalender", str(calendar),
+        "--populasi", "DAFDUK=40", "--populasi", "CAPIL=30",
     )  # fmt: skip
     assert "11 penilaian kinerja berjalan" in out.stdout  # 12 people; the Kepala Dinas has no penilai here
     assert KEPALA in out.stdout and "tidak didaftarkan" in out.stdout
     again = await kinerja(
         "siklus", "mulai", "--instansi", INSTANSI, "--periode", "2026", "--siklus", cycle,
-        "--tim-pengawasan", PENGAWAS, "--pengelola", PENGELOLA, "--kalender", str(calendar),
+        "--tim-pengawasan", PENGAWAS, "--pengelola", PENGELOLA, "--pimpinan", SEKDA, "--kalender", str(calendar),
     )  # fmt: skip
     assert "11 penilaian kinerja berjalan" in again.stdout  # a second start finds the running appraisals
+
+    cycle_state = await kinerja.json("siklus", "status", "--siklus", cycle)
+    assert (cycle_state["phase"], cycle_state["enrolled"], cycle_state["skipped_count"]) == ("running", 11, 1)
 
     # --- Sri Wahyuni, through every stage -------------------------------------------------------------------------
     sri = ("--siklus", cycle, "--nip", SRI)
@@ -191,6 +196,19 @@ async def test_a_cycle_by_command(kinerja: Kinerja, tmp_path: Path) -> None:
     budi_history = (await kinerja("riwayat", *budi)).stdout
     for expected in ("pengingat dikirim", "ESKALASI", "batas waktu diperpanjang", "timer berbunyi", "atas nama"):
         assert expected in budi_history, budi_history
+
+    # --- HR: survey answers into the database, the report so far as CSV ------------------------------------------
+    imported = await kinerja("impor", "survei", str(EXAMPLES / "survey_dukcapil.csv"), "--instansi", INSTANSI,
+                             "--periode", "2026")  # fmt: skip
+    assert "40 jawaban survei" in imported.stdout
+    again_survey = await kinerja("impor", "survei", str(EXAMPLES / "survey_dukcapil.csv"), "--instansi", INSTANSI,
+                                 "--periode", "2026", ok=False)  # fmt: skip
+    assert again_survey.returncode == 1 and "token" in again_survey.stderr  # one respondent, one answer
+    report = await kinerja("siklus", "laporan", "--siklus", cycle, "--format", "csv")
+    lines = report.stdout.splitlines()
+    assert lines[0].startswith("nip,nama,unit,predikat") and any(
+        SRI in line and "Sangat Baik" in line for line in lines
+    )
 
 
 async def _set_up_office(kinerja: Kinerja, tmp_path: Path) -> None:

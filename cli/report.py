@@ -1,0 +1,113 @@
+"""The cycle report for HR: predicates and IKM per unit, reminders and escalations, and every employee's predicate —
+in the terminal, as JSON, or as CSV/XLSX files to pass on. Before the cycle closes it is the report so far."""
+
+from __future__ import annotations
+
+import csv
+import sys
+from pathlib import Path
+
+from openpyxl import Workbook
+
+from cli.database import open_database
+from cli.output import CommandError, emit_json, table
+from domain.ratings import Predicate
+from services import cycles
+from settings import Settings
+from workflows.cycle_contracts import CycleRef, CycleState, UnitIkm, UnitPredicates
+
+EMPLOYEE_HEADERS = ["nip", "nama", "unit", "predikat", "capaian_rata_rata", "ikm_unit", "mutu_unit"]
+
+
+def write(settings: Settings, state: CycleState, form: str, file: Path | None) -> int:
+    uow_factory = open_database(settings)
+    ref = CycleRef(cycle_id=state.cycle_id, instansi_code=state.instansi_code, period=state.period)
+    final = state.report is not None
+    units: list[UnitPredicates] = (
+        state.report.predicates if state.report else cycles.predicates_by_unit(uow_factory, ref)
+    )
+    survey: list[UnitIkm] = state.report.survey if state.report else (state.survey or [])
+    by_unit = {u.unit: u for u in survey}
+    people = cycles.reviewed(uow_factory, ref)
+    rows = [
+        [
+            p.nip,
+            p.name,
+            p.unit,
+            p.predicate.label,
+            str(p.achievement) if p.achievement is not None else "",
+            by_unit[p.unit].ikm if p.unit in by_unit else "",
+            by_unit[p.unit].grade if p.unit in by_unit else "",
+        ]
+        for p in people
+    ]
+    if form == "json":
+        emit_json({"cycle": state, "employees": [dict(zip(EMPLOYEE_HEADERS, row, strict=True)) for row in rows]})
+        return 0
+    if form == "csv":
+        out = file.open("w", newline="", encoding="utf-8") if file else sys.stdout
+        try:
+            writer = csv.writer(out)
+            writer.writerow(EMPLOYEE_HEADERS)
+            writer.writerows(rows)
+        finally:
+            if file:
+                out.close()
+        if file:
+            print(f"{len(rows)} pegawai ditulis ke {file}", file=sys.stderr)
+        return 0
+    if form == "xlsx":
+        if file is None:
+            raise CommandError("--file: laporan XLSX perlu nama berkas, mis. --file laporan-2026.xlsx")
+        _xlsx(file, rows, units, survey)
+        print(f"laporan ditulis ke {file} (lembar Pegawai, Unit)")
+        return 0
+    heading = "Laporan siklus" if final else "Laporan sementara (siklus belum ditutup)"
+    print(f"{heading} {state.cycle_id} — instansi {state.instansi_code}, periode {state.period}")
+    table(
+        ["Unit", *[p.label for p in Predicate], "Belum dinilai", "IKM", "Mutu"],
+        [
+            [
+                u.unit,
+                *[u.counts.get(p, 0) for p in Predicate],
+                u.missing,
+                by_unit[u.unit].ikm if u.unit in by_unit else None,
+                by_unit[u.unit].grade if u.unit in by_unit else None,
+            ]
+            for u in units
+        ],
+    )
+    if state.report is not None:
+        r = state.report
+        print(f"{r.final} final, {r.open_steps} masih terbuka dari {r.enrolled}")
+        print(f"pengingat {r.reminders}, eskalasi {r.escalations}")
+    return 0
+
+
+def _xlsx(file: Path, rows: list[list[str | None]], units: list[UnitPredicates], survey: list[UnitIkm]) -> None:
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.title = "Pegawai"
+    sheet.append(EMPLOYEE_HEADERS)
+    for row in rows:
+        sheet.append(row)
+    per_unit = book.create_sheet("Unit")
+    per_unit.append(
+        ["unit", *[p.value for p in Predicate], "belum_dinilai", "responden", "ikm", "mutu", "sampel_memadai"]
+    )
+    by_unit = {u.unit: u for u in survey}
+    for u in units:
+        ikm = by_unit.get(u.unit)
+        per_unit.append(
+            [
+                u.unit,
+                *[u.counts.get(p, 0) for p in Predicate],
+                u.missing,
+                ikm.responses if ikm else None,
+                ikm.ikm if ikm else None,
+                ikm.grade if ikm else None,
+                ikm.adequate if ikm else None,
+            ]
+        )
+    book.save(file)
