@@ -25,7 +25,7 @@ import temporal_client
 from activities.appraisal import AppraisalActivities
 from activities.cycle import CycleActivities
 from observability import configure_logging, get_logger
-from persistence.db import make_engine, make_session_factory, resolve_url, upgrade
+from persistence.db import is_sqlite, make_engine, make_session_factory, resolve_url, upgrade
 from persistence.uow import SqlAlchemyUnitOfWork
 from settings import Settings, TemporalSettings, load_settings
 from workflows.appraisal import AppraisalWorkflow
@@ -86,7 +86,12 @@ async def run_worker(
     database_url = resolve_url(settings.database_url)
     if migrate:
         await asyncio.to_thread(upgrade, database_url)
-    engine = make_engine(database_url)
+    # One connection per activity slot (activities run their database work in threads), so a busy worker queues
+    # in Temporal, not in SQLAlchemy's pool (whose default of 5 + 10 would time activities out under load).
+    pool = (
+        {} if is_sqlite(database_url) else {"pool_size": settings.temporal.max_concurrent_activities, "max_overflow": 5}
+    )
+    engine = make_engine(database_url, **pool)
     try:
         if client is None:
             client = await temporal_client.connect(settings.temporal)
