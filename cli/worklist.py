@@ -119,12 +119,13 @@ def _quoted(value: str) -> str:
     return value.replace("\\", "\\\\").replace("'", "\\'")
 
 
-async def list_open(client: Client, query: str) -> tuple[list[OpenStep], int]:
+async def list_open(client: Client, query: str, *, limit: int | None = LIMIT) -> tuple[list[OpenStep], int]:
+    """The running appraisals matching `query` (at most `limit`, None: all) and how many matched."""
     found: list[OpenStep] = []
     total = 0
     async for execution in client.list_workflows(query, page_size=200):
         total += 1
-        if len(found) < LIMIT:
+        if limit is None or len(found) < limit:
             found.append(_open_step(execution))
     found.sort(key=lambda s: (s.deadline is None, s.deadline or datetime.max.astimezone(), s.unit, s.nip))
     return found, total

@@ -197,6 +197,23 @@ async def test_a_cycle_by_command(kinerja: Kinerja, tmp_path: Path) -> None:
     for expected in ("pengingat dikirim", "ESKALASI", "batas waktu diperpanjang", "timer berbunyi", "atas nama"):
         assert expected in budi_history, budi_history
 
+    # --- the supervision team in bulk: extend every overdue step of a unit, move a penilai's appraisals ------------
+    preview = await kinerja("massal", "perpanjang", "--siklus", cycle, "--unit", "DAFDUK", "--sampai", "2099-02-01",
+                            "--oleh", PENGAWAS, "--alasan", "Gangguan jaringan SIMPEG seminggu", "--coba")  # fmt: skip
+    assert "--coba" in preview.stdout and HERMAN in preview.stdout  # the kabid's own SKP is overdue too
+    extended_all = await kinerja(
+        "massal", "perpanjang", "--siklus", cycle, "--unit", "DAFDUK", "--sampai", "2099-02-01",
+        "--oleh", PENGAWAS, "--alasan", "Gangguan jaringan SIMPEG seminggu",
+    )  # fmt: skip
+    assert " penilaian kinerja diperpanjang" in extended_all.stdout
+    assert not [r for r in await kinerja.json("terlambat", "--siklus", cycle) if r["unit"] == "DAFDUK"]
+    moved = await kinerja(
+        "massal", "alihkan", "--siklus", cycle, "--dari", MARIA, "--penilai", HERMAN, "--unit", "CAPIL",
+        "--oleh", PENGAWAS, "--alasan", "Kabid Capil mutasi ke BKPSDM per 1 Desember",
+    )  # fmt: skip
+    assert "2 dari 2 penilaian kinerja dialihkan" in moved.stdout  # Budi and Nur Aisyah
+    assert (await kinerja.json("status", *budi))["penilai_nip"] == HERMAN
+
     # --- HR: survey answers into the database, the report so far as CSV ------------------------------------------
     imported = await kinerja("impor", "survei", str(EXAMPLES / "survey_dukcapil.csv"), "--instansi", INSTANSI,
                              "--periode", "2026")  # fmt: skip

@@ -1,0 +1,178 @@
+"""Bulk actions of the supervision team over many appraisals at once (overdue at provincial scale).
+
+kinerja massal perpanjang --siklus ID [--unit U] [--tahap T] [--terlambat-sejak P3D] --sampai 2027-02-15 \
+    --oleh NIP_PENGAWAS --alasan "..." [--coba]
+kinerja massal alihkan --siklus ID --dari NIP_PENILAI_LAMA --penilai NIP_BARU [--atasan NIP] [--unit U] \
+    --oleh NIP_PENGAWAS --alasan "..." [--coba]
+
+Each appraisal gets the same Update a single command sends (the workflow's validator checks each one); refusals are
+listed one line per employee and the rest go through. `--coba` lists what would change and changes nothing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, TypeAlias
+
+from temporalio.client import Client, WorkflowUpdateFailedError
+
+from cli.appraisal import parse_instant
+from cli.output import emit_json, table
+from cli.temporal import rejection_message, run
+from cli.worklist import OpenStep, list_open, visibility_query
+from domain.calendar import parse_duration
+from domain.stages import Role, Stage
+from settings import load_settings
+from temporal_client import appraisal_handle
+from workflows.appraisal import AppraisalWorkflow
+from workflows.contracts import Actor, AppraisalState, ExtendDeadline, Reassign
+
+Parsers: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"
+CONCURRENCY = 20
+MANAGERS = [Role.PENGAWASAN.value, Role.PENGELOLA_KINERJA.value]
+
+
+def register(commands: Parsers) -> None:
+    bulk = commands.add_parser(
+        "massal", help="tindakan massal tim pengawasan: perpanjang atau alihkan banyak sekaligus"
+    )
+    actions = bulk.add_subparsers(dest="bulk_command", required=True)
+    extend = actions.add_parser("perpanjang", help="perpanjang batas waktu langkah yang terlambat", description=__doc__)
+    extend.add_argument("--siklus", "--cycle", dest="cycle", required=True)
+    extend.add_argument("--unit")
+    extend.add_argument("--tahap", choices=[stage.value for stage in Stage])
+    extend.add_argument("--terlambat-sejak", dest="age", help="hanya yang lewat batas paling sedikit selama ini (P3D)")
+    extend.add_argument("--sampai", required=True, help="batas baru: tanggal (akhir hari) atau waktu ISO-8601")
+    _common(extend)
+    extend.set_defaults(handler=_extend)
+
+    move = actions.add_parser("alihkan", help="alihkan semua penilaian seorang pejabat penilai", description=__doc__)
+    move.add_argument("--siklus", "--cycle", dest="cycle", required=True)
+    move.add_argument("--dari", required=True, help="NIP pejabat penilai lama")
+    move.add_argument("--penilai", required=True, help="NIP pejabat penilai baru")
+    move.add_argument("--atasan", help="NIP atasan pejabat penilai baru (bawaan: tetap)")
+    move.add_argument("--unit")
+    _common(move)
+    move.set_defaults(handler=_move)
+
+
+def _common(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--oleh", dest="actor", required=True, help="NIP yang bertindak")
+    parser.add_argument("--peran", dest="role", choices=MANAGERS, default=Role.PENGAWASAN.value)
+    parser.add_argument("--alasan", required=True)
+    parser.add_argument("--coba", dest="dry_run", action="store_true", help="tampilkan saja, tanpa mengubah")
+    parser.add_argument("--json", action="store_true")
+
+
+@dataclass(frozen=True)
+class Outcome:
+    nip: str
+    done: bool
+    message: str
+
+
+async def _apply(
+    client: Client, cycle: str, nips: list[str], send: Callable[[Any], Awaitable[AppraisalState]]
+) -> list[Outcome]:
+    gate = asyncio.Semaphore(CONCURRENCY)
+
+    async def one(nip: str) -> Outcome:
+        async with gate:
+            try:
+                state = await send(appraisal_handle(client, cycle, nip))
+            except WorkflowUpdateFailedError as error:
+                return Outcome(nip, False, rejection_message(error.cause))
+            return Outcome(nip, True, state.step.label)
+
+    return list(await asyncio.gather(*(one(nip) for nip in nips)))
+
+
+def _report(outcomes: list[Outcome], args: argparse.Namespace, what: str) -> int:
+    if args.json:
+        emit_json([o.__dict__ for o in outcomes])
+    else:
+        done = [o for o in outcomes if o.done]
+        print(f"{len(done)} dari {len(outcomes)} penilaian kinerja {what}")
+        refused = [o for o in outcomes if not o.done]
+        if refused:
+            table(["NIP", "Ditolak"], [[o.nip, o.message] for o in refused])
+    return 0 if all(o.done for o in outcomes) else 1
+
+
+def _extend(args: argparse.Namespace) -> int:
+    settings = load_settings()
+    actor = Actor(nip=args.actor, role=Role(args.role))
+    new_deadline = parse_instant(args.sampai, "sampai")
+    query = visibility_query(overdue=True, cycle=args.cycle, unit=args.unit, stage=args.tahap)
+    older = parse_duration(args.age, "terlambat_sejak") if args.age else None
+
+    def old_enough(step: OpenStep) -> bool:
+        if older is None or step.deadline is None:
+            return True
+        return older.after(step.deadline) <= datetime.now(UTC)
+
+    async def body(client: Client) -> list[Outcome] | list[OpenStep]:
+        steps, _ = await list_open(client, query, limit=None)
+        chosen = [s for s in steps if old_enough(s)]
+        if args.dry_run:
+            return chosen
+        command = ExtendDeadline(actor=actor, new_deadline=new_deadline, reason=args.alasan)
+        return await _apply(
+            client,
+            args.cycle,
+            [s.nip for s in chosen],
+            lambda handle: handle.execute_update(AppraisalWorkflow.extend_deadline, command),
+        )
+
+    found = run(settings, body, subject=f"siklus {args.cycle}")
+    if args.dry_run:
+        return _preview([s for s in found if isinstance(s, OpenStep)], args, "diperpanjang")
+    return _report([o for o in found if isinstance(o, Outcome)], args, "diperpanjang")
+
+
+def _move(args: argparse.Namespace) -> int:
+    settings = load_settings()
+    actor = Actor(nip=args.actor, role=Role(args.role))
+    query = visibility_query(cycle=args.cycle, unit=args.unit)
+
+    async def body(client: Client) -> list[Outcome] | list[OpenStep]:
+        steps, _ = await list_open(client, query, limit=None)
+        gate = asyncio.Semaphore(CONCURRENCY)
+
+        async def penilai_of(step: OpenStep) -> str:
+            async with gate:
+                state: AppraisalState = await appraisal_handle(client, args.cycle, step.nip).query(
+                    AppraisalWorkflow.state
+                )
+                return state.penilai_nip
+
+        owners = await asyncio.gather(*(penilai_of(s) for s in steps))
+        chosen = [s for s, owner in zip(steps, owners, strict=True) if owner == args.dari]
+        if args.dry_run:
+            return chosen
+        command = Reassign(actor=actor, penilai_nip=args.penilai, atasan_nip=args.atasan, reason=args.alasan)
+        return await _apply(
+            client,
+            args.cycle,
+            [s.nip for s in chosen],
+            lambda handle: handle.execute_update(AppraisalWorkflow.reassign, command),
+        )
+
+    found = run(settings, body, subject=f"siklus {args.cycle}")
+    if args.dry_run:
+        return _preview([s for s in found if isinstance(s, OpenStep)], args, f"dialihkan ke {args.penilai}")
+    return _report([o for o in found if isinstance(o, Outcome)], args, f"dialihkan ke {args.penilai}")
+
+
+def _preview(steps: list[OpenStep], args: argparse.Namespace, what: str) -> int:
+    if args.json:
+        emit_json([s.as_json() for s in steps])
+        return 0
+    print(f"{len(steps)} penilaian kinerja akan {what} (--coba: tidak ada yang diubah)")
+    if steps:
+        table(["NIP", "Unit", "Langkah", "Menunggu"], [[s.nip, s.unit, s.step.label, s.assignee] for s in steps])
+    return 0
