@@ -11,7 +11,19 @@ from pathlib import Path
 
 from temporalio.api.enums.v1 import IndexedValueType
 from temporalio.api.operatorservice.v1 import AddSearchAttributesRequest, ListSearchAttributesRequest
-from temporalio.client import Client, WorkflowHandle
+from temporalio.client import (
+    Client,
+    Schedule,
+    ScheduleActionStartWorkflow,
+    ScheduleAlreadyRunningError,
+    ScheduleHandle,
+    ScheduleOverlapPolicy,
+    SchedulePolicy,
+    ScheduleSpec,
+    ScheduleState,
+    ScheduleUpdate,
+    WorkflowHandle,
+)
 from temporalio.common import TypedSearchAttributes, WorkflowIDConflictPolicy, WorkflowIDReusePolicy
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.converter import DataConverter
@@ -23,7 +35,8 @@ from workflows import search_attributes
 from workflows.appraisal import AppraisalWorkflow
 from workflows.contracts import AppraisalInput, AppraisalState, appraisal_workflow_id
 from workflows.cycle import CycleWorkflow
-from workflows.cycle_contracts import CycleInput, CycleState, cycle_workflow_id
+from workflows.cycle_contracts import CycleInput, CycleState, CycleTemplate, cycle_workflow_id
+from workflows.launcher import CycleLauncherWorkflow
 
 DATA_CONVERTER: DataConverter = pydantic_data_converter
 
@@ -160,3 +173,38 @@ async def start_cycle(
 
 def cycle_handle(client: Client, cycle_id: str) -> WorkflowHandle[CycleWorkflow, CycleState]:
     return client.get_workflow_handle_for(CycleWorkflow.run, cycle_workflow_id(cycle_id))
+
+
+# The Indonesian time zones by UTC offset (WIB, WITA, WIT), for a schedule that fires in local time.
+ZONES = {7: "Asia/Jakarta", 8: "Asia/Makassar", 9: "Asia/Jayapura"}
+
+
+def cycle_schedule_id(instansi_code: str) -> str:
+    return f"cycle-schedule-{instansi_code}"
+
+
+async def schedule_cycles(
+    client: Client, template: CycleTemplate, *, task_queue: str, month: int, day: int, hour: int
+) -> ScheduleHandle:
+    """A yearly Temporal Schedule that starts the instansi's cycle; an existing one gets the new action and time."""
+    schedule = Schedule(
+        action=ScheduleActionStartWorkflow(
+            CycleLauncherWorkflow.run,
+            template,
+            id=f"cycle-launch-{template.instansi_code}",
+            task_queue=task_queue,
+        ),
+        spec=ScheduleSpec(
+            cron_expressions=[f"0 {hour} {day} {month} *"],
+            time_zone_name=ZONES.get(template.calendar.utc_offset_hours, "Asia/Jakarta"),
+        ),
+        policy=SchedulePolicy(overlap=ScheduleOverlapPolicy.SKIP),
+        state=ScheduleState(note=f"siklus penilaian kinerja tahunan {template.instansi_code}"),
+    )
+    schedule_id = cycle_schedule_id(template.instansi_code)
+    try:
+        return await client.create_schedule(schedule_id, schedule)
+    except ScheduleAlreadyRunningError:
+        handle = client.get_schedule_handle(schedule_id)
+        await handle.update(lambda _: ScheduleUpdate(schedule=schedule))
+        return handle

@@ -30,8 +30,9 @@ from persistence.uow import SqlAlchemyUnitOfWork
 from settings import Settings, TemporalSettings, load_settings
 from workflows.appraisal import AppraisalWorkflow
 from workflows.cycle import CycleWorkflow
+from workflows.launcher import CycleLauncherWorkflow
 
-WORKFLOWS = [AppraisalWorkflow, CycleWorkflow]
+WORKFLOWS = [AppraisalWorkflow, CycleWorkflow, CycleLauncherWorkflow]
 # In-flight activities get this long to finish after a stop; Temporal retries any that do not, on another worker.
 GRACEFUL_SHUTDOWN = timedelta(seconds=15)
 
@@ -59,6 +60,7 @@ def build_worker(
         activities=[
             activities.record_step,
             activities.send_notice,
+            cycles.prepare,
             cycles.enrol_batch,
             cycles.survey,
             cycles.predicates,

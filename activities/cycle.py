@@ -31,11 +31,13 @@ from workflows.contracts import CalibrationDecision, appraisal_workflow_id
 from workflows.cycle_contracts import (
     CalibrationOutcome,
     CalibrationView,
+    CycleInput,
     CycleRef,
     CycleReport,
     DecideRequest,
     EnrolBatch,
     EnrolBatchResult,
+    PrepareCycle,
     ProposeRequest,
     PushRequest,
     ReportRequest,
@@ -107,6 +109,11 @@ class CycleActivities:
                 self._plans.popitem(last=False)
         self._plans.move_to_end(key)
         return self._plans[key]
+
+    @activity.defn(name="cycle.prepare")
+    async def prepare(self, request: PrepareCycle) -> CycleInput:
+        """The input of the cycle a schedule starts: the period's deadlines under the instansi's policy now."""
+        return await _thread(lambda: cycles.prepare(self._uow_factory, request))
 
     @activity.defn(name="cycle.survey")
     async def survey(self, request: SurveyRequest) -> list[UnitIkm]:

@@ -37,7 +37,14 @@ from services.appraisals import CycleRequest, plan_cycle
 from settings import Settings, load_settings
 from workflows.contracts import AppraisalInput
 from workflows.cycle import CycleWorkflow
-from workflows.cycle_contracts import CycleInput, CyclePhase, CycleState, DecideCalibration, SetOrgPredicate
+from workflows.cycle_contracts import (
+    CycleInput,
+    CyclePhase,
+    CycleState,
+    CycleTemplate,
+    DecideCalibration,
+    SetOrgPredicate,
+)
 
 Parsers: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"
 CONCURRENCY = 20  # workflow starts in flight at once (late joiners)
@@ -75,6 +82,21 @@ def register(commands: Parsers) -> None:
     start.add_argument("--tanpa-tunggu", dest="no_wait", action="store_true", help="jangan tunggu pendaftaran selesai")
     start.add_argument("--json", action="store_true")
     start.set_defaults(handler=_start)
+
+    schedule = steps.add_parser(
+        "jadwal", help="mulai siklus otomatis setiap tahun (Temporal Schedule), mis. setiap 2 Januari pukul 08.00"
+    )
+    schedule.add_argument("--instansi", required=True)
+    schedule.add_argument("--tim-pengawasan", dest="supervision", required=True)
+    schedule.add_argument("--pengelola", default="")
+    schedule.add_argument("--pimpinan", required=True)
+    schedule.add_argument("--kalender", type=Path, metavar="BERKAS_JSON", help="tanpa 'start': 1 Januari periode itu")
+    schedule.add_argument("--populasi", action="append", default=[], metavar="UNIT=N")
+    schedule.add_argument("--bulan", type=int, default=1, choices=range(1, 13), metavar="1-12")
+    schedule.add_argument("--tanggal", type=int, default=2, choices=range(1, 29), metavar="1-28")
+    schedule.add_argument("--jam", type=int, default=8, choices=range(24), metavar="0-23")
+    schedule.add_argument("--sekarang", dest="trigger", action="store_true", help="jalankan sekali sekarang juga")
+    schedule.set_defaults(handler=_schedule)
 
     late = steps.add_parser("tambah", help="daftarkan pegawai yang baru bergabung ke siklus berjalan")
     late.add_argument("--siklus", "--cycle", dest="cycle", required=True)
@@ -200,6 +222,46 @@ def _print_skipped(state: CycleState) -> None:
 def _bar(done: int, total: int, width: int = 30) -> None:
     filled = width * done // max(total, 1)
     print(f"\r  [{'#' * filled}{'.' * (width - filled)}] {done}/{total}", end="", file=sys.stderr, flush=True)
+
+
+# --- a yearly schedule ---------------------------------------------------------------------------------------------
+
+
+def _schedule(args: argparse.Namespace) -> int:
+    settings = load_settings()
+    calendar = CycleCalendar.model_validate_json(args.kalender.read_text()) if args.kalender else CycleCalendar()
+    if calendar.start is not None:
+        raise CommandError(
+            "--kalender: jadwal tahunan tidak memakai 'start'; tanggal mulai adalah 1 Januari periodenya"
+        )
+    template = CycleTemplate(
+        instansi_code=args.instansi,
+        calendar=calendar,
+        supervision_team=_nips(args.supervision),
+        pengelola_kinerja=_nips(args.pengelola),
+        pimpinan=_nips(args.pimpinan),
+        populations=_populations(args.populasi),
+    )
+    with open_database(settings)() as uow:
+        if uow.instansi.get(args.instansi) is None:
+            raise CommandError(f"instansi: {args.instansi} belum terdaftar; impor rosternya dahulu")
+
+    async def body(client: Client) -> str:
+        handle = await temporal_client.schedule_cycles(
+            client, template, task_queue=settings.temporal.task_queue, month=args.bulan, day=args.tanggal, hour=args.jam
+        )
+        if args.trigger:
+            await handle.trigger()
+        return handle.id
+
+    schedule_id = run(settings, body, subject=f"jadwal {args.instansi}")
+    zone = temporal_client.ZONES.get(calendar.utc_offset_hours, "Asia/Jakarta")
+    print(
+        f"Jadwal {schedule_id}: siklus {args.instansi} dimulai setiap tanggal {args.tanggal}/{args.bulan}"
+        f" pukul {args.jam:02d}.00 ({zone}); id siklus PERIODE-{args.instansi}"
+        + ("; dijalankan sekali sekarang" if args.trigger else "")
+    )
+    return 0
 
 
 # --- late joiners ----------------------------------------------------------------------------------------------------

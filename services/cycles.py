@@ -14,19 +14,23 @@ from decimal import Decimal
 
 from pydantic import BaseModel, ConfigDict
 
+from domain.calendar import resolve
 from domain.calibration import CalibrationDecision as CommitteeDecision
 from domain.calibration import CalibrationEntry, Proposal, decide_calibration, propose_adjustments
 from domain.errors import DomainError, NotFound
 from domain.ratings import Predicate
 from domain.survey import SurveyResponse, ikm_by_unit
 from persistence.ports import AbstractUnitOfWork, CalibrationRecord
+from services.appraisals import CycleRequest, plan_cycle
 from workflows.contracts import ReviewOutcome, parse_appraisal_workflow_id
 from workflows.cycle_contracts import (
     CHANGES_SHOWN,
     CalibrationOutcome,
     CalibrationView,
+    CycleInput,
     CycleRef,
     DecideCalibration,
+    PrepareCycle,
     SetOrgPredicate,
     UnitIkm,
     UnitPredicates,
@@ -261,3 +265,39 @@ def finished_count(uow_factory: UowFactory, ref: CycleRef) -> int:
                 if e.workflow_id and _of_cycle(e.workflow_id, prefix, ref.cycle_id)
             )
     return len(finished)
+
+
+def prepare(uow_factory: UowFactory, request: PrepareCycle) -> CycleInput:
+    """A cycle input for `request.period` from a template: deadlines resolved under the instansi's current policy, and
+    the people checked against its roster (as `kinerja siklus mulai` does)."""
+    template = request.template
+    with uow_factory() as uow:
+        if uow.instansi.get(template.instansi_code) is None:
+            raise NotFound(f"instansi {template.instansi_code} belum terdaftar", field="instansi")
+        policy = uow.instansi.policy(template.instansi_code)
+    deadlines = resolve(template.calendar, request.period, policy)
+    cycle_id = f"{request.period}-{template.instansi_code}"
+    plan_cycle(
+        uow_factory,
+        CycleRequest(
+            cycle_id=cycle_id,
+            instansi_code=template.instansi_code,
+            period=request.period,
+            deadlines=deadlines,
+            supervision_team=template.supervision_team,
+            pengelola_kinerja=template.pengelola_kinerja,
+            only_nips=[],
+        ),
+    )
+    return CycleInput(
+        cycle_id=cycle_id,
+        instansi_code=template.instansi_code,
+        period=request.period,
+        calendar=template.calendar,
+        deadlines=deadlines,
+        supervision_team=template.supervision_team,
+        pengelola_kinerja=template.pengelola_kinerja,
+        pimpinan=template.pimpinan,
+        populations=template.populations,
+        batch_size=template.batch_size,
+    )

@@ -146,6 +146,23 @@ class CycleReport(_Frozen):
     overdue_now: int | None  # None where visibility cannot count (the time-skipping test server)
 
 
+class CycleTemplate(_Frozen):
+    """What a yearly Temporal Schedule starts a cycle from: everything but the period, which is the year it fires."""
+
+    instansi_code: str = Field(min_length=1, max_length=32)
+    calendar: CycleCalendar = CycleCalendar()  # start None: 1 January of the period; deadlines from the policy
+    supervision_team: list[Nip] = Field(min_length=1)
+    pengelola_kinerja: list[Nip] = Field(default_factory=list)
+    pimpinan: list[Nip] = Field(min_length=1)
+    populations: dict[str, int] = Field(default_factory=dict)
+    batch_size: int = Field(default=500, ge=1, le=2000)
+
+
+class PrepareCycle(_Frozen):
+    template: CycleTemplate
+    period: int = Field(ge=2000, le=2100)
+
+
 # --- updates -------------------------------------------------------------------------------------------------------
 
 
