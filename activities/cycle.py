@@ -183,6 +183,7 @@ class CycleActivities:
             survey=survey,
             reminders=counts[0],
             escalations=counts[1],
+            objections=counts[2],
             overdue_now=await self._overdue_now(request.cycle_id),
         )
 

@@ -80,7 +80,7 @@ def write(settings: Settings, state: CycleState, form: str, file: Path | None) -
     if state.report is not None:
         r = state.report
         print(f"{r.final} final, {r.open_steps} masih terbuka dari {r.enrolled}")
-        print(f"pengingat {r.reminders}, eskalasi {r.escalations}")
+        print(f"pengingat {r.reminders}, eskalasi {r.escalations}, keberatan {r.objections}")
     return 0
 
 

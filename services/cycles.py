@@ -232,15 +232,15 @@ def _shown(value: Decimal | None) -> str:
     return "-" if value is None else f"{value}%"
 
 
-def notice_counts(uow_factory: UowFactory, ref: CycleRef) -> tuple[int, int]:
-    """(reminders, escalations) sent in the cycle, from the audit log."""
+def notice_counts(uow_factory: UowFactory, ref: CycleRef) -> tuple[int, int, int]:
+    """(reminders, escalations, objections) of the cycle, from the audit log."""
     prefix = f"appraisal-{ref.cycle_id}-"
     counts = []
     with uow_factory() as uow:
-        for action in ("notice.reminder", "notice.escalation"):
+        for action in ("notice.reminder", "notice.escalation", "file_objection"):
             entries = uow.audit.list(action=action)
             counts.append(sum(1 for e in entries if _of_cycle(e.workflow_id, prefix, ref.cycle_id)))
-    return counts[0], counts[1]
+    return counts[0], counts[1], counts[2]
 
 
 def _of_cycle(workflow_id: str | None, prefix: str, cycle_id: str) -> bool:

@@ -144,6 +144,7 @@ class CycleReport(_Frozen):
     reminders: int
     escalations: int
     overdue_now: int | None  # None where visibility cannot count (the time-skipping test server)
+    objections: int = 0
 
 
 class CycleTemplate(_Frozen):

@@ -366,6 +366,7 @@ async def test_a_whole_cycle_from_enrolment_to_the_closing_report(
     assert report.enrolled == total
     assert report.final >= len(dafduk)  # signed ones closed on their own window or by objection; others are open
     assert report.open_steps == total - report.final and report.open_steps > 0
+    assert report.objections == 1
     assert report.escalations > 0 and report.reminders > 0  # unsigned penetapan, the kabid's own SKPs
     assert [u.unit for u in report.survey] == sorted(UNITS)
     per_unit = {u.unit: u for u in report.predicates}
