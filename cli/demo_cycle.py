@@ -1,7 +1,8 @@
 """The second half of `kinerja demo`: a whole appraisal cycle compressed into about a minute, on the real stack.
 
-The sample office's cycle starts with every deadline seconds or minutes away (ISO-8601 durations from the start) and
-reminders 20 and 10 seconds before a deadline. Sri Wahyuni's appraisal goes through every stage: her SKP is returned
+The sample office's cycle workflow starts with every deadline seconds or minutes away (ISO-8601 durations from the
+start) and reminders 20 and 10 seconds before a deadline; it enrols the office and goes on after the demo (survey
+close, calibration, closing report) whenever a worker runs. Sri Wahyuni's appraisal goes through every stage: her SKP is returned
 once, approved, self-assessed, reviewed, calibrated, signed, objected to and decided. Budi Santoso does nothing: he
 is reminded, becomes overdue and is escalated to the supervision team, who extend his deadline and take the step
 over. Every step goes through the same Workflow Updates as the `kinerja` commands printed beside it.
@@ -20,17 +21,17 @@ from typing import TypeVar
 from temporalio.api.enums.v1 import EventType
 from temporalio.client import Client
 
-from cli.cycle import enrol
+import temporal_client
 from cli.output import CommandError, table
 from cli.stack import LocalStack, local_stack
 from cli.temporal import local_time
 from cli.worklist import list_open, timeline, visibility_query
-from domain.calendar import CycleCalendar
+from domain.calendar import CycleCalendar, resolve
 from domain.ratings import Expectation, Predicate
 from domain.skp import Realisation
 from domain.stages import Role, Step
 from persistence.ports import AbstractUnitOfWork
-from services.appraisals import CycleRequest, plan_cycle, stored_skp
+from services.appraisals import stored_skp
 from settings import Settings
 from temporal_client import appraisal_handle
 from worker import run_worker
@@ -49,6 +50,8 @@ from workflows.contracts import (
     SubmitSelfAssessment,
     SubmitSkp,
 )
+from workflows.cycle import CycleWorkflow
+from workflows.cycle_contracts import CycleInput, CyclePhase
 
 UowFactory = Callable[[], AbstractUnitOfWork]
 T = TypeVar("T")
@@ -59,6 +62,7 @@ KEPALA = "197203151998031001"  # Kepala Dinas: atasan pejabat penilai, decides t
 BUDI = "198808082011021001"  # Analis Pencatatan Sipil: the one who misses his deadline
 PENGAWAS = "197807212003122001"  # Sekretaris Dinas, in the tim pengawasan for the demo
 PENGELOLA = "198511022009031002"  # Kasubbag Umum dan Kepegawaian: pengelola kinerja
+SEKDA = "196801011990031001"  # Sekretaris Daerah: sets the organisation predicate at calibration
 
 DRAFT_DUE = 40  # seconds from the cycle start; every other duration of the demo is scaled with it
 
@@ -127,22 +131,31 @@ async def _cycle(demo: Demo, stack: LocalStack) -> None:
     client = stack.client
     start = datetime.now(UTC)
     cycle_id = f"DEMO-{start:%Y%m%d-%H%M%S}"
-    plan = plan_cycle(
-        demo.uow_factory,
-        CycleRequest(
-            cycle_id=cycle_id,
-            instansi_code=demo.instansi,
-            period=demo.period,
-            calendar=calendar(demo, start),
-            supervision_team=[PENGAWAS],
-            pengelola_kinerja=[PENGELOLA],
-        ),
+    with demo.uow_factory() as uow:
+        policy = uow.instansi.policy(demo.instansi)
+    spec = calendar(demo, start)
+    input = CycleInput(
+        cycle_id=cycle_id,
+        instansi_code=demo.instansi,
+        period=demo.period,
+        calendar=spec,
+        deadlines=resolve(spec, demo.period, policy),
+        supervision_team=[PENGAWAS],
+        pengelola_kinerja=[PENGELOLA],
+        pimpinan=[SEKDA],
+        populations={"DAFDUK": 25, "CAPIL": 18},
     )
-    enrolled = await enrol(client, plan.inputs, task_queue=demo.settings.temporal.task_queue)
-    print(f"Siklus {cycle_id}: {len(enrolled.started)} penilaian kinerja berjalan di Temporal ({stack.address}).")
-    for skipped in plan.skipped:
+    handle = await temporal_client.start_cycle(client, input, task_queue=demo.settings.temporal.task_queue)
+    state = await _until(
+        lambda: handle.query(CycleWorkflow.state), lambda s: s.phase is not CyclePhase.ENROLLING, demo.seconds(60)
+    )
+    print(
+        f"Siklus {cycle_id} (workflow {handle.id}): {state.enrolled} penilaian kinerja berjalan di Temporal"
+        f" ({stack.address})."
+    )
+    for skipped in state.skipped:
         print(f"  tidak didaftarkan: {skipped.name} — {skipped.reason}")
-    draft_due = plan.inputs[0].deadlines.skp_draft_due
+    draft_due = input.deadlines.skp_draft_due
     print(f"  batas penyusunan SKP: {local_time(draft_due)} ({demo.duration(DRAFT_DUE)} dari mulai)")
     if stack.ui_url:
         print(f"  Web UI: {stack.ui_url}/namespaces/{client.namespace}/workflows?query=KinerjaCycle%3D%27{cycle_id}%27")
@@ -157,8 +170,9 @@ async def _cycle(demo: Demo, stack: LocalStack) -> None:
     for nip in (SRI, BUDI):
         await _history(client, cycle_id, nip)
     print(
-        f"\nSelesai. Penilaian lain siklus {cycle_id} masih berjalan; jalankan `kinerja up` dan coba"
-        f" `kinerja terlambat --siklus {cycle_id}` atau `kinerja tugas --nip {HERMAN}`."
+        f"\nSelesai. Siklus {cycle_id} berjalan terus (survei, kalibrasi, penutupan menurut kalender); jalankan"
+        f" `kinerja up` lalu coba `kinerja siklus status --siklus {cycle_id}`, `kinerja terlambat --siklus {cycle_id}`"
+        f" atau `kinerja tugas --nip {HERMAN}`."
     )
 
 
