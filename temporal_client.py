@@ -167,7 +167,8 @@ async def start_cycle(
         id=cycle_workflow_id(input.cycle_id),
         task_queue=task_queue,
         id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
-        id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
+        # A cycle that failed (say, its roster broke mid-enrolment) can be started again once the data is fixed.
+        id_reuse_policy=WorkflowIDReusePolicy.ALLOW_DUPLICATE_FAILED_ONLY,
     )
 
 

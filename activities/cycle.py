@@ -29,6 +29,7 @@ from workflows import search_attributes as sa
 from workflows.appraisal import WORKFLOW_NAME, AppraisalWorkflow
 from workflows.contracts import CalibrationDecision, appraisal_workflow_id
 from workflows.cycle_contracts import (
+    SKIPPED_SHOWN,
     CalibrationOutcome,
     CalibrationView,
     CycleInput,
@@ -79,14 +80,17 @@ class CycleActivities:
                 closed += 1
 
         await _in_batches(len(page), start)
-        # Who cannot be enrolled is reported once, with the first page.
-        skipped = [Skipped(nip=s.nip, name=s.name, reason=s.reason) for s in plan.skipped] if batch.offset == 0 else []
+        # Who cannot be enrolled is reported once, with the first page: the first few by name, all of them counted
+        # (a broken org tree could skip thousands, more than a payload may carry).
+        first = batch.offset == 0
+        skipped = [Skipped(nip=s.nip, name=s.name, reason=s.reason) for s in plan.skipped[:SKIPPED_SHOWN]]
         return EnrolBatchResult(
             total=len(plan.inputs),
             next_offset=batch.offset + len(page),
             started=started,
             already_closed=closed,
-            skipped=skipped,
+            skipped=skipped if first else [],
+            skipped_count=len(plan.skipped) if first else 0,
         )
 
     def _plan(self, batch: EnrolBatch) -> CyclePlan:
@@ -129,7 +133,7 @@ class CycleActivities:
 
     @activity.defn(name="cycle.decide")
     async def decide(self, request: DecideRequest) -> CalibrationOutcome:
-        return await _thread(lambda: cycles.decide(self._uow_factory, request, request.decision))
+        return await _thread(lambda: cycles.decide(self._uow_factory, request, request.decision, request.key))
 
     @activity.defn(name="cycle.push_calibration")
     async def push_calibration(self, request: PushRequest) -> int:
@@ -174,11 +178,12 @@ class CycleActivities:
         survey = await self.survey(request)
         counts = await _thread(lambda: cycles.notice_counts(self._uow_factory, request))
         final = await _thread(lambda: cycles.finished_count(self._uow_factory, request))
+        running = await self._running(request.cycle_id)
         return CycleReport(
             generated_at=datetime.now(UTC),
             enrolled=request.enrolled,
             final=final,
-            open_steps=request.enrolled - final,
+            open_steps=max(request.enrolled - final, 0) if running is None else running,
             predicates=predicates,
             survey=survey,
             reminders=counts[0],
@@ -187,18 +192,27 @@ class CycleActivities:
             overdue_now=await self._overdue_now(request.cycle_id),
         )
 
-    async def _overdue_now(self, cycle_id: str) -> int | None:
-        """Running appraisals of the cycle past their deadline, from visibility (None where it cannot count)."""
-        query = (
-            f"{sa.CYCLE.name} = '{cycle_id}' AND WorkflowType = '{WORKFLOW_NAME}'"
-            f" AND ExecutionStatus = 'Running' AND {sa.OVERDUE.name} = true"
+    async def _running(self, cycle_id: str) -> int | None:
+        """Running appraisals of the cycle, late joiners included, from visibility (None where it cannot count)."""
+        return await self._count(
+            f"{sa.CYCLE.name} = '{cycle_id}' AND WorkflowType = '{WORKFLOW_NAME}' AND ExecutionStatus = 'Running'"
         )
+
+    async def _count(self, query: str) -> int | None:
         try:
             return (await self._client.count_workflows(query)).count
         except RPCError as error:
             if error.status == RPCStatusCode.UNIMPLEMENTED:  # the time-skipping test server has no visibility
                 return None
             raise
+
+    async def _overdue_now(self, cycle_id: str) -> int | None:
+        """Running appraisals of the cycle past their deadline, from visibility (None where it cannot count)."""
+        query = (
+            f"{sa.CYCLE.name} = '{cycle_id}' AND WorkflowType = '{WORKFLOW_NAME}'"
+            f" AND ExecutionStatus = 'Running' AND {sa.OVERDUE.name} = true"
+        )
+        return await self._count(query)
 
 
 async def _in_batches(count: int, one: Callable[[int], Awaitable[None]], *details: object) -> None:

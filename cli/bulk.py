@@ -18,7 +18,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, TypeAlias
 
-from temporalio.client import Client, WorkflowUpdateFailedError
+from temporalio.client import Client, WorkflowUpdateFailedError, WorkflowUpdateRPCTimeoutOrCancelledError
+from temporalio.service import RPCError
 
 from cli.appraisal import parse_instant
 from cli.output import emit_json, table
@@ -86,6 +87,10 @@ async def _apply(
                 state = await send(appraisal_handle(client, cycle, nip))
             except WorkflowUpdateFailedError as error:
                 return Outcome(nip, False, rejection_message(error.cause))
+            except WorkflowUpdateRPCTimeoutOrCancelledError:
+                return Outcome(nip, False, "Temporal tidak menjawab tepat waktu; periksa dengan `kinerja status`")
+            except RPCError as error:  # e.g. the appraisal closed meanwhile
+                return Outcome(nip, False, f"tidak dapat diubah: {error.message}")
             return Outcome(nip, True, state.step.label)
 
     return list(await asyncio.gather(*(one(nip) for nip in nips)))

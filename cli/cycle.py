@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TypeAlias
 
-from temporalio.client import Client
+from temporalio.client import Client, WorkflowExecutionStatus
 from temporalio.exceptions import WorkflowAlreadyStartedError
 
 import temporal_client
@@ -125,7 +125,8 @@ def register(commands: Parsers) -> None:
     choice.add_argument("--terima", dest="accept", action="store_true", help="terima usulan")
     choice.add_argument("--tolak", dest="reject", action="store_true", help="predikat tetap seperti hasil penilaian")
     decide.add_argument("--ubah", action="append", default=[], metavar="NIP=PREDIKAT", help="predikat lain oleh komite")
-    decide.add_argument("--justifikasi", help="wajib bila menyimpang dari usulan atau dari pola")
+    decide.add_argument("--justifikasi", help="wajib bila menyimpang dari usulan atau dari pola, atau dengan --ubah")
+    decide.add_argument("--usulan", help="id usulan yang diputuskan (lihat `siklus status`); bawaan: usulan terakhir")
     decide.add_argument("--json", action="store_true")
     decide.set_defaults(handler=_decide)
 
@@ -188,6 +189,13 @@ def _start(args: argparse.Namespace) -> int:
     async def body(client: Client) -> CycleState:
         handle = await temporal_client.start_cycle(client, input, task_queue=settings.temporal.task_queue)
         while True:
+            status = (await handle.describe()).status
+            if status is not WorkflowExecutionStatus.RUNNING and status is not WorkflowExecutionStatus.COMPLETED:
+                name = status.name.lower() if status else "tidak diketahui"
+                raise CommandError(
+                    f"siklus {input.cycle_id} berhenti ({name}); lihat riwayatnya di Web UI Temporal, perbaiki datanya"
+                    " lalu jalankan `siklus mulai` lagi"
+                )
             state: CycleState = await handle.query(CycleWorkflow.state)
             if progress and state.total:
                 _bar(state.offset, state.total)
@@ -370,7 +378,10 @@ def show_state(s: CycleState) -> None:
         _predicate_table(s)
     if s.calibration is not None:
         c = s.calibration
-        print(f"\nKalibrasi: predikat organisasi {c.org_predicate.label} (ditetapkan {c.set_by}), {c.total} pegawai")
+        print(
+            f"\nKalibrasi (usulan {c.proposal_id}): predikat organisasi {c.org_predicate.label}"
+            f" (ditetapkan {c.set_by}), {c.total} pegawai"
+        )
         for role, text in c.recommendations.items():
             print(f"  rekomendasi {role}: {text}")
         for violation in c.violations:
@@ -399,8 +410,8 @@ def show_state(s: CycleState) -> None:
 def _predicate_table(s: CycleState) -> None:
     predicates = s.report.predicates if s.report else (s.predicates or [])
     table(
-        ["Unit", *[p.label for p in Predicate], "Belum dinilai"],
-        [[u.unit, *[u.counts.get(p, 0) for p in Predicate], u.missing] for u in predicates],
+        ["Unit", *[p.label for p in Predicate]],
+        [[u.unit, *[u.counts.get(p, 0) for p in Predicate]] for u in predicates],
     )
 
 
@@ -438,7 +449,11 @@ def _decide(args: argparse.Namespace) -> int:
         nip, _, predicate = item.partition("=")
         overrides["".join(nip.split())] = parse_enum(Predicate, predicate, f"ubah {nip}")
     decision = DecideCalibration(
-        actor="".join(args.actor.split()), accept=bool(args.accept), overrides=overrides, justification=args.justifikasi
+        actor="".join(args.actor.split()),
+        proposal_id=args.usulan,
+        accept=bool(args.accept),
+        overrides=overrides,
+        justification=args.justifikasi,
     )
 
     async def body(client: Client) -> CycleState:

@@ -1,11 +1,12 @@
 """The second half of `kinerja demo`: a whole appraisal cycle compressed into about a minute, on the real stack.
 
-The sample office's cycle workflow starts with every deadline seconds or minutes away (ISO-8601 durations from the
-start) and reminders 20 and 10 seconds before a deadline; it enrols the office and goes on after the demo (survey
-close, calibration, closing report) whenever a worker runs. Sri Wahyuni's appraisal goes through every stage: her SKP is returned
-once, approved, self-assessed, reviewed, calibrated, signed, objected to and decided. Budi Santoso does nothing: he
-is reminded, becomes overdue and is escalated to the supervision team, who extend his deadline and take the step
-over. Every step goes through the same Workflow Updates as the `kinerja` commands printed beside it.
+The sample office's cycle workflow starts with every deadline seconds or minutes away (ISO-8601 durations from
+the start) and reminders 20 and 10 seconds before a deadline; it enrols the office and goes on after the demo
+(survey close, calibration, closing report) whenever a worker runs. Sri Wahyuni's appraisal goes through every
+stage: her SKP is returned once, approved, self-assessed, reviewed, calibrated, signed, objected to and decided.
+Budi Santoso does nothing: he is reminded, becomes overdue and is escalated to the supervision team, who extend his
+deadline and take the step over. Every step goes through the same Workflow Updates as the `kinerja` commands
+printed beside it.
 """
 
 from __future__ import annotations

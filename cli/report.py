@@ -65,12 +65,11 @@ def write(settings: Settings, state: CycleState, form: str, file: Path | None) -
     heading = "Laporan siklus" if final else "Laporan sementara (siklus belum ditutup)"
     print(f"{heading} {state.cycle_id} — instansi {state.instansi_code}, periode {state.period}")
     table(
-        ["Unit", *[p.label for p in Predicate], "Belum dinilai", "IKM", "Mutu"],
+        ["Unit", *[p.label for p in Predicate], "IKM", "Mutu"],
         [
             [
                 u.unit,
                 *[u.counts.get(p, 0) for p in Predicate],
-                u.missing,
                 by_unit[u.unit].ikm if u.unit in by_unit else None,
                 by_unit[u.unit].grade if u.unit in by_unit else None,
             ]
@@ -93,9 +92,7 @@ def _xlsx(file: Path, rows: list[list[str | None]], units: list[UnitPredicates],
     for row in rows:
         sheet.append(row)
     per_unit = book.create_sheet("Unit")
-    per_unit.append(
-        ["unit", *[p.value for p in Predicate], "belum_dinilai", "responden", "ikm", "mutu", "sampel_memadai"]
-    )
+    per_unit.append(["unit", *[p.value for p in Predicate], "responden", "ikm", "mutu", "sampel_memadai"])
     by_unit = {u.unit: u for u in survey}
     for u in units:
         ikm = by_unit.get(u.unit)
@@ -103,7 +100,6 @@ def _xlsx(file: Path, rows: list[list[str | None]], units: list[UnitPredicates],
             [
                 u.unit,
                 *[u.counts.get(p, 0) for p in Predicate],
-                u.missing,
                 ikm.responses if ikm else None,
                 ikm.ikm if ikm else None,
                 ikm.grade if ikm else None,

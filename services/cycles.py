@@ -7,6 +7,7 @@ predicate, every survey response, the full proposal and decision) stays here, in
 
 from __future__ import annotations
 
+import hashlib
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -37,8 +38,24 @@ from workflows.cycle_contracts import (
 )
 
 UowFactory = Callable[[], AbstractUnitOfWork]
-GROUP = "ORG"  # the distribution pattern is applied to the whole instansi (one calibration group per period)
+GROUP = "ORG"  # the distribution pattern is applied to the whole instansi, one calibration per cycle
 PROPOSED, LOCKED = "proposed", "locked"
+
+
+def group_of(cycle_id: str) -> str:
+    """The calibration's key beside instansi and period: the cycle, so two cycles of a period never share one."""
+    if len(cycle_id) <= 32:
+        return cycle_id
+    return f"{cycle_id[:23]}-{hashlib.sha256(cycle_id.encode()).hexdigest()[:8]}"
+
+
+class LockedDecision(BaseModel):
+    """The committee's decision as stored once locked, with the key of the Update that locked it (a retried
+    activity finds its own decision instead of refusing a second one)."""
+
+    decision: CommitteeDecision
+    decided_by: str
+    key: str
 
 
 class _Stored(BaseModel):
@@ -144,7 +161,7 @@ def propose(uow_factory: UowFactory, ref: CycleRef, request: SetOrgPredicate) ->
     ]
     with uow_factory() as uow:
         policy = uow.instansi.policy(ref.instansi_code)
-        current = uow.calibrations.get(ref.instansi_code, ref.period, GROUP, _Stored)
+        current = uow.calibrations.get(ref.instansi_code, ref.period, group_of(ref.cycle_id), _Stored)
         if current is not None and current.status == LOCKED:
             raise DomainError("kalibrasi periode ini sudah dikunci", field="kalibrasi")
         proposal = propose_adjustments(entries, request.org_predicate, policy)
@@ -152,7 +169,7 @@ def propose(uow_factory: UowFactory, ref: CycleRef, request: SetOrgPredicate) ->
             CalibrationRecord[Proposal](
                 instansi_code=ref.instansi_code,
                 period=ref.period,
-                group_code=GROUP,
+                group_code=group_of(ref.cycle_id),
                 org_predicate=request.org_predicate,
                 status=PROPOSED,
                 policy_version=policy.version,
@@ -162,6 +179,7 @@ def propose(uow_factory: UowFactory, ref: CycleRef, request: SetOrgPredicate) ->
         )
         uow.commit()
     return CalibrationView(
+        proposal_id=_proposal_id(proposal),
         org_predicate=request.org_predicate,
         set_by=request.actor,
         recommendations=request.recommendations,
@@ -180,37 +198,71 @@ def propose(uow_factory: UowFactory, ref: CycleRef, request: SetOrgPredicate) ->
     )
 
 
-def decide(uow_factory: UowFactory, ref: CycleRef, decision: DecideCalibration) -> CalibrationOutcome:
-    """Lock the committee's decision on the stored proposal; a deviation needs the justification (domain rule)."""
+def decide(uow_factory: UowFactory, ref: CycleRef, decision: DecideCalibration, key: str) -> CalibrationOutcome:
+    """Lock the committee's decision on the stored proposal; a deviation needs the justification (domain rule).
+
+    `key` (the Update's id) is stored with the lock. Once locked, the locked decision is returned, never replaced.
+    The proposal must be the one the committee saw (`proposal_id`) and still cover every review of the cycle.
+    """
+    group = group_of(ref.cycle_id)
+    late = stale_reviews(uow_factory, ref)
     with uow_factory() as uow:
         policy = uow.instansi.policy(ref.instansi_code)
-        record = uow.calibrations.get(ref.instansi_code, ref.period, GROUP, _Stored)
+        record = uow.calibrations.get(ref.instansi_code, ref.period, group, _Stored)
         if record is None:
             raise NotFound("belum ada usulan kalibrasi; tetapkan predikat organisasi dahulu", field="kalibrasi")
         if record.status == LOCKED:
-            raise DomainError("kalibrasi periode ini sudah dikunci", field="kalibrasi")
+            # The cycle asks only while it has no outcome: this is a retry of the Update that locked it (same key),
+            # or one after that Update failed past the commit. Either way the lock stands and is what is reported.
+            return _outcome(LockedDecision.model_validate(record.calibration.model_dump()))
+        if late:
+            raise DomainError(
+                f"{late} penilaian tercatat setelah usulan dibuat; ulangi `siklus kalibrasi usul` agar semua ikut",
+                field="usulan",
+            )
+        proposal = Proposal.model_validate(record.calibration.model_dump())
+        if decision.proposal_id is not None and decision.proposal_id != _proposal_id(proposal):
+            raise DomainError(
+                "usulan kalibrasi sudah berubah sejak dilihat; periksa lagi `siklus status`", field="usulan"
+            )
         decided = decide_calibration(
-            Proposal.model_validate(record.calibration.model_dump()),
+            proposal,
             accepted=decision.accept,
             policy=policy,
             overrides=decision.overrides,
             justification=decision.justification,
         )
+        locked = LockedDecision(decision=decided, decided_by=decision.actor, key=key)
         uow.calibrations.save(
-            CalibrationRecord[CommitteeDecision](
+            CalibrationRecord[LockedDecision](
                 instansi_code=ref.instansi_code,
                 period=ref.period,
-                group_code=GROUP,
+                group_code=group,
                 org_predicate=record.org_predicate,
                 status=LOCKED,
                 policy_version=policy.version,
-                calibration=decided,
+                calibration=locked,
                 version=record.version,
             )
         )
         uow.commit()
+    return _outcome(locked)
+
+
+def stale_reviews(uow_factory: UowFactory, ref: CycleRef) -> int:
+    """Reviews of the cycle that the stored proposal does not cover (recorded after it was made)."""
+    with uow_factory() as uow:
+        record = uow.calibrations.get(ref.instansi_code, ref.period, group_of(ref.cycle_id), _Stored)
+    if record is None or record.status != PROPOSED:
+        return 0
+    covered = {e.employee_id for e in Proposal.model_validate(record.calibration.model_dump()).entries}
+    return sum(1 for r in reviewed(uow_factory, ref) if r.nip not in covered)
+
+
+def _outcome(locked: LockedDecision) -> CalibrationOutcome:
+    decided = locked.decision
     return CalibrationOutcome(
-        decided_by=decision.actor,
+        decided_by=locked.decided_by,
         accepted=decided.accepted,
         overrides=len(decided.overrides),
         justification=decided.justification,
@@ -220,12 +272,17 @@ def decide(uow_factory: UowFactory, ref: CycleRef, decision: DecideCalibration) 
     )
 
 
+def _proposal_id(proposal: Proposal) -> str:
+    """A short fingerprint of a proposal: what the committee saw is what it decides on."""
+    return hashlib.sha256(proposal.model_dump_json().encode()).hexdigest()[:12]
+
+
 def locked_decision(uow_factory: UowFactory, ref: CycleRef) -> CommitteeDecision:
     with uow_factory() as uow:
-        record = uow.calibrations.get(ref.instansi_code, ref.period, GROUP, CommitteeDecision)
+        record = uow.calibrations.get(ref.instansi_code, ref.period, group_of(ref.cycle_id), _Stored)
     if record is None or record.status != LOCKED:
-        raise NotFound("kalibrasi periode ini belum dikunci", field="kalibrasi")
-    return record.calibration
+        raise NotFound("kalibrasi siklus ini belum dikunci", field="kalibrasi")
+    return LockedDecision.model_validate(record.calibration.model_dump()).decision
 
 
 def _shown(value: Decimal | None) -> str:

@@ -154,10 +154,11 @@ class CycleWorkflow:
                 retry_policy=RETRY,
             )
             s.total, s.offset = page.total, page.next_offset
+            s.max_history = max(s.max_history, workflow.info().get_current_history_length())
             s.enrolled += page.started
             s.already_closed += page.already_closed
-            if page.skipped:
-                s.skipped_count = len(page.skipped)
+            if page.skipped_count:
+                s.skipped_count = page.skipped_count
                 s.skipped = page.skipped[:SKIPPED_SHOWN]
 
     def _history_too_long(self) -> bool:
@@ -195,11 +196,13 @@ class CycleWorkflow:
 
     @workflow.update
     async def decide_calibration(self, decision: DecideCalibration) -> CycleState:
+        update = workflow.current_update_info()
+        key = update.id if update else f"{workflow.info().run_id}/decide"
         self._busy = True
         try:
             outcome = await workflow.execute_activity_method(
                 CycleActivities.decide,
-                DecideRequest(**self._ref().model_dump(), decision=decision),
+                DecideRequest(**self._ref().model_dump(), decision=decision, key=key),
                 start_to_close_timeout=SHORT,
                 retry_policy=UPDATE_RETRY,
             )
@@ -216,6 +219,12 @@ class CycleWorkflow:
         view = self._s.calibration
         if view is None:
             raise _rejection(DomainError("predikat organisasi belum ditetapkan; belum ada usulan", field="kalibrasi"))
+        if decision.proposal_id is not None and decision.proposal_id != view.proposal_id:
+            raise _rejection(
+                DomainError(
+                    "usulan kalibrasi sudah berubah sejak dilihat; periksa lagi `siklus status`", field="usulan"
+                )
+            )
         # The domain rule (decide_calibration), checked here too so a refusal leaves no trace in history: any
         # deviation from a feasible proposal needs a written justification.
         deviates = not decision.accept or bool(decision.overrides) or not view.feasible
@@ -255,9 +264,13 @@ class CycleWorkflow:
 def _failed(error: ActivityError) -> ApplicationError:
     """The update fails with the activity's own reason (the calibration stays as it was)."""
     cause = error.cause if isinstance(error.cause, ApplicationError) else None
-    return ApplicationError(
-        cause.message if cause else str(error), type=cause.type if cause else "ActivityFailed", non_retryable=True
-    )
+    if cause is None:  # a timeout or the like: not the person's fault, and worth another try
+        return ApplicationError(
+            "kalibrasi tidak dapat diproses sekarang (layanan sibuk atau tidak terjangkau); coba lagi sebentar",
+            type="CalibrationUnavailable",
+            non_retryable=True,
+        )
+    return ApplicationError(cause.message, type=cause.type, non_retryable=True)
 
 
 def _rejection(error: DomainError | ValidationError) -> ApplicationError:

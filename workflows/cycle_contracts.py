@@ -91,6 +91,7 @@ class UnitPredicates(_Frozen):
 class CalibrationView(_Frozen):
     """What the committee sees: the pattern check and the fewest changes that satisfy it."""
 
+    proposal_id: str = ""  # fingerprint of the stored proposal; a decision names the one it was made on
     org_predicate: OrgPredicate
     set_by: str
     recommendations: dict[str, str] = Field(default_factory=dict)  # role → recommended organisation predicate/text
@@ -132,6 +133,7 @@ class CycleState(BaseModel):
     outcome: CalibrationOutcome | None = None
     report: CycleReport | None = None
     runs: int = 1
+    max_history: int = 0  # the longest history any run of this cycle has had while enrolling (events)
 
 
 class CycleReport(_Frozen):
@@ -175,6 +177,7 @@ class SetOrgPredicate(_Frozen):
 
 class DecideCalibration(_Frozen):
     actor: Nip
+    proposal_id: str | None = None  # the proposal decided on (None: the current one)
     accept: bool = True
     overrides: dict[Nip, Predicate] = Field(default_factory=dict)
     justification: str | None = None
@@ -200,7 +203,8 @@ class EnrolBatchResult(_Frozen):
     next_offset: int
     started: int
     already_closed: int
-    skipped: list[Skipped]
+    skipped: list[Skipped]  # the first SKIPPED_SHOWN
+    skipped_count: int = 0
 
 
 class CycleRef(_Frozen):
@@ -219,6 +223,7 @@ class ProposeRequest(CycleRef):
 
 class DecideRequest(CycleRef):
     decision: DecideCalibration
+    key: str  # the Update's id: a retried activity recognises its own locked decision
 
 
 class ReportRequest(SurveyRequest):

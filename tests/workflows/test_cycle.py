@@ -13,7 +13,7 @@ from decimal import Decimal
 
 import pytest
 from sqlalchemy import Engine
-from temporalio.client import Client, WorkflowHandle, WorkflowHistory, WorkflowUpdateFailedError
+from temporalio.client import Client, WorkflowHandle, WorkflowUpdateFailedError
 from temporalio.service import RPCError, RPCStatusCode
 from temporalio.testing import WorkflowEnvironment
 
@@ -379,17 +379,12 @@ async def test_history_stays_bounded_with_a_small_page_size(
 ) -> None:
     """A page of 2 employees and a history limit of 60 events: enrolling 28 employees (14 pages, ~6 events a page)
     continues as new at least once, and no run's history exceeds the limit by more than one page."""
-    env, client = time_skipping_env, time_skipping_env.client
-    handle = await start_cycle(env, cycle_queue, started, batch_size=2, history_limit=60)
+    handle = await start_cycle(time_skipping_env, cycle_queue, started, batch_size=2, history_limit=60)
     running = await phase(handle, CyclePhase.RUNNING)
     total = len(cycle_office.staff) + len(UNITS) + 1
     assert running.enrolled == total and running.runs > 1
 
-    async def every_run() -> list[WorkflowHistory] | None:  # a closed run's last events may show up a moment late
-        histories = await scenario.runs_of(client, handle)  # type: ignore[arg-type]
-        return histories if len(histories) >= running.runs else None
-
-    histories = await scenario.eventually(every_run, what="the history of every run")
-    assert max(len(h.events) for h in histories) <= 60 + 10
-    await handle.terminate("test finished")
-    await scenario.replay_and_record(client, handle, "cycle_continued_as_new")  # type: ignore[arg-type]
+    assert 60 <= running.max_history <= 60 + 10  # a page (~6 events) past the limit at most, then a new run
+    current = (await handle.describe()).raw_description.workflow_execution_info.history_length
+    assert current <= 60 + 10
+    # The saved histories of such a run (cycle_continued_as_new-run*.json) are replayed by test_replay.py.
