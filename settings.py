@@ -10,8 +10,10 @@ class TemporalSettings(BaseModel):
     address: str = "localhost:7233"
     namespace: str = "default"
     task_queue: str = "kinerja"
-    # A bounded workflow cache keeps worker memory flat however many appraisals are open.
-    max_cached_workflows: int = Field(default=2000, ge=0)
+    # A bounded workflow cache keeps worker memory flat however many appraisals are open: about 0.3 MiB per cached
+    # appraisal (docs/benchmarks.md), so ~150 MiB here. An appraisal is touched a few times a year; one not in the
+    # cache is replayed from its (small) history when it is.
+    max_cached_workflows: int = Field(default=500, ge=0)
     max_concurrent_activities: int = Field(default=50, ge=1)
     max_concurrent_workflow_tasks: int = Field(default=50, ge=1)
 

@@ -268,6 +268,12 @@ class _DevServer:
             "--ui-disable-news-fetch",  # the Web UI would otherwise fetch a news feed from the internet
             "--db-filename",
             str(self.db_file),
+            # WAL: readers and the writer do not block each other (about twice the throughput in the benchmark);
+            # synchronous=normal is durable across a crash of the process, as WAL intends.
+            "--sqlite-pragma",
+            "journal_mode=wal",
+            "--sqlite-pragma",
+            "synchronous=normal",
             "--namespace",
             settings.temporal.namespace,
             "--log-level",
