@@ -672,7 +672,9 @@ class AppraisalWorkflow:
                     type=cause.type if cause and cause.type else "RecordStepFailed",
                     non_retryable=True,
                 ) from None
-        return self._s
+        # The reply carries the state with only the step just recorded: every Update result is stored in history,
+        # and the whole timeline in each would grow it with the square of the steps. The `state` query has it all.
+        return self._s.model_copy(update={"timeline": self._s.timeline[-1:]})
 
     def _authorise(self, actor: Actor, action: Action, reason: str | None) -> _Change:
         """Who may do `action` now: the right person in the right role at the right step, or DomainError."""
