@@ -746,9 +746,13 @@ class AppraisalWorkflow:
         deadline = change.notice_deadline or (self._deadline_for(change.to, now, returns) if moves else None)
         # A failed attempt still uses up its number: a later attempt of another step never meets this key.
         s.step_seq = seq
+        # The Update's id when a person acts: if the worker dies after the local activity wrote the step but before
+        # the Update was accepted, the redelivered Update carries the same id and writes nothing twice.
+        update = workflow.current_update_info()
+        key = f"{s.workflow_id}/{update.id}-{change.action}" if update else f"{s.workflow_id}/{seq}-{change.action}"
         step = RecordStep(
             workflow_id=s.workflow_id,
-            idempotency_key=f"{s.workflow_id}/{seq}-{change.action}",
+            idempotency_key=key,
             instansi_code=s.instansi_code,
             period=s.period,
             employee_nip=s.employee_nip,
@@ -770,9 +774,11 @@ class AppraisalWorkflow:
             notify=notify,
             next_deadline=deadline,
         )
-        if workflow.patched(RECORD_STEP_LOCALLY):
-            # A local activity: the person waiting on the Update gets the answer without an activity-task round trip
-            # through the server, and the history gets one marker instead of three activity events.
+        if retry is RECORD_RETRY and workflow.patched(RECORD_STEP_LOCALLY):
+            # A person's step (an Update): a local activity answers them without an activity-task round trip
+            # through the server, and the history gets one marker instead of three activity events. System steps
+            # (calibration, the window closing) keep the regular activity: their retries may last hours, which a
+            # local activity would spend holding the workflow task and this lock.
             await workflow.execute_local_activity_method(
                 AppraisalActivities.record_step, step, start_to_close_timeout=ACTIVITY_TIMEOUT, retry_policy=retry
             )
