@@ -14,6 +14,7 @@ import contextlib
 import signal
 import sys
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 from sqlalchemy import Engine
@@ -71,6 +72,8 @@ def build_worker(
         ],
         max_cached_workflows=settings.max_cached_workflows,
         max_concurrent_activities=settings.max_concurrent_activities,
+        # Steps are recorded by local activities (workflows/appraisal.py); the same cap keeps them within the pool.
+        max_concurrent_local_activities=settings.max_concurrent_activities,
         max_concurrent_workflow_tasks=settings.max_concurrent_workflow_tasks,
         graceful_shutdown_timeout=GRACEFUL_SHUTDOWN,
     )
@@ -90,10 +93,13 @@ async def run_worker(
         await asyncio.to_thread(upgrade, database_url)
     # One connection per activity slot (activities run their database work in threads), so a busy worker queues
     # in Temporal, not in SQLAlchemy's pool (whose default of 5 + 10 would time activities out under load).
-    pool = (
-        {} if is_sqlite(database_url) else {"pool_size": settings.temporal.max_concurrent_activities, "max_overflow": 5}
-    )
+    slots = 2 * settings.temporal.max_concurrent_activities  # activities and local activities
+    pool = {} if is_sqlite(database_url) else {"pool_size": slots, "max_overflow": 5}
     engine = make_engine(database_url, **pool)
+    # Activities do their database work in threads (asyncio.to_thread): one thread per slot, not the default few.
+    asyncio.get_running_loop().set_default_executor(
+        ThreadPoolExecutor(max_workers=slots, thread_name_prefix="activity")
+    )
     try:
         if client is None:
             client = await temporal_client.connect(settings.temporal)

@@ -142,8 +142,9 @@ class CycleActivities:
         finals = decision.predicates
         details = activity.info().heartbeat_details
         done = int(details[0]) if details else 0
+        already = int(details[1]) if len(details) > 1 else done
         reason = decision.justification or f"hasil kalibrasi siklus {request.cycle_id} (SE MenPAN-RB 3/2023)"
-        pushed = done
+        pushed = already
         while done < len(finals):
             page = finals[done : done + request.batch_size]
 
@@ -167,9 +168,9 @@ class CycleActivities:
                         raise
                     activity.logger.warning("appraisal closed before calibration", extra={"nip": final.employee_id})
 
-            await _in_batches(len(page), send, done)
+            await _in_batches(len(page), send, done, pushed)
             done += len(page)
-            activity.heartbeat(done)
+            activity.heartbeat(done, pushed)
         return pushed
 
     @activity.defn(name="cycle.report")

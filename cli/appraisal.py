@@ -119,7 +119,12 @@ def register(commands: Parsers) -> None:
     decide.add_argument("--alasan", required=True)
 
     extend = _step(commands, "perpanjang", "perpanjang batas waktu langkah saat ini", Role.PENGAWASAN, _extend)
-    extend.add_argument("--sampai", required=True, help="batas baru: tanggal (akhir hari) atau waktu ISO-8601")
+    extend.add_argument(
+        "--sampai",
+        required=True,
+        help="batas baru: tanggal (akhir hari) atau waktu ISO-8601; tanpa zona dibaca WIB, tulis +08:00 (WITA) atau"
+        " +09:00 (WIT) bila perlu",
+    )
     extend.add_argument("--alasan", required=True)
     reassign = _step(commands, "alihkan", "alihkan pejabat penilai (reorganisasi, berhalangan)", Role.PENGAWASAN, _move)
     reassign.add_argument("--penilai", required=True, help="NIP pejabat penilai baru")
@@ -168,6 +173,8 @@ def _send(args: argparse.Namespace) -> int:
     async def body(client: Any) -> AppraisalState:
         handle = appraisal_handle(client, args.cycle, args.nip)
         state: AppraisalState = await handle.execute_update(update, payload)
+        if args.json:  # the reply carries only the step just recorded; print the whole state
+            state = await handle.query(AppraisalWorkflow.state)
         return state
 
     state = run(settings, body, subject=subject)

@@ -155,7 +155,10 @@ def _move(args: argparse.Namespace) -> int:
                 )
                 return state.penilai_nip
 
-        owners = await asyncio.gather(*(penilai_of(s) for s in steps))
+        owners = await asyncio.gather(*(penilai_of(s) for s in steps), return_exceptions=True)
+        unreadable = [s.nip for s, owner in zip(steps, owners, strict=True) if isinstance(owner, BaseException)]
+        if unreadable:
+            print(f"peringatan: status {len(unreadable)} penilaian tidak terbaca: {', '.join(unreadable[:20])}")
         chosen = [s for s, owner in zip(steps, owners, strict=True) if owner == args.dari]
         if args.dry_run:
             return chosen

@@ -14,7 +14,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 from decimal import Decimal
 from pathlib import Path
 from typing import TypeVar
@@ -25,7 +25,7 @@ from temporalio.client import Client
 import temporal_client
 from cli.output import CommandError, table
 from cli.stack import LocalStack, local_stack
-from cli.temporal import local_time
+from cli.temporal import local_time, translate
 from cli.worklist import list_open, timeline, visibility_query
 from domain.calendar import CycleCalendar, resolve
 from domain.ratings import Expectation, Predicate
@@ -56,6 +56,7 @@ from workflows.cycle_contracts import CycleInput, CyclePhase
 
 UowFactory = Callable[[], AbstractUnitOfWork]
 T = TypeVar("T")
+WIB = timezone(timedelta(hours=7))
 
 SRI = "199212252019032001"  # Verifikator Data Kependudukan
 HERMAN = "198009092005011001"  # Kepala Bidang Pendaftaran Penduduk: Sri's pejabat penilai
@@ -121,11 +122,23 @@ async def _run(demo: Demo, data_dir: Path, ui_port: int) -> None:
         stop, ready = asyncio.Event(), asyncio.Event()
         worker = asyncio.create_task(run_worker(demo.settings, client=stack.client, stop=stop, ready=ready))
         try:
-            await asyncio.wait_for(ready.wait(), 60)
-            await _cycle(demo, stack)
+            await _ready(ready, worker)
+            await translate(_cycle(demo, stack), subject="demo")
         finally:
             stop.set()
             await worker
+
+
+async def _ready(ready: asyncio.Event, worker: asyncio.Task[None]) -> None:
+    """Until the worker polls; a worker that fails or never gets there is one clear error, not a traceback."""
+    waiting = asyncio.create_task(ready.wait())
+    done, _ = await asyncio.wait({waiting, worker}, timeout=60, return_when=asyncio.FIRST_COMPLETED)
+    if waiting in done:
+        return
+    waiting.cancel()
+    if worker in done and worker.exception() is not None:
+        raise CommandError(f"worker demo tidak dapat berjalan: {worker.exception()}")
+    raise CommandError("worker demo tidak siap dalam 60 detik")
 
 
 async def _cycle(demo: Demo, stack: LocalStack) -> None:
@@ -327,7 +340,8 @@ async def _budi(demo: Demo, steps: _Steps, start: datetime) -> None:
     new_deadline = datetime.now(UTC) + demo.seconds(120)
     await steps.send(
         BUDI,
-        f"perpanjang --oleh {PENGAWAS} --sampai {new_deadline:%Y-%m-%dT%H:%M} --alasan '...'",
+        f"perpanjang --oleh {PENGAWAS} --sampai {new_deadline.astimezone(WIB).isoformat(timespec='seconds')}"
+        " --alasan '...'",
         "Tim Pengawasan memperpanjang batas waktu",
         lambda h: h.execute_update(
             AppraisalWorkflow.extend_deadline,

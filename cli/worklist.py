@@ -10,6 +10,7 @@ kinerja riwayat --siklus ID --nip NIP
 from __future__ import annotations
 
 import argparse
+import heapq
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, TypeAlias
@@ -120,15 +121,24 @@ def _quoted(value: str) -> str:
 
 
 async def list_open(client: Client, query: str, *, limit: int | None = LIMIT) -> tuple[list[OpenStep], int]:
-    """The running appraisals matching `query` (at most `limit`, None: all) and how many matched."""
+    """The running appraisals matching `query`, nearest deadline first (at most `limit`, None: all), and how many
+    matched."""
     found: list[OpenStep] = []
     total = 0
     async for execution in client.list_workflows(query, page_size=200):
         total += 1
-        if limit is None or len(found) < limit:
-            found.append(_open_step(execution))
-    found.sort(key=lambda s: (s.deadline is None, s.deadline or datetime.max.astimezone(), s.unit, s.nip))
-    return found, total
+        found.append(_open_step(execution))
+        if limit is not None and len(found) > 4 * limit:  # keep memory bounded, the nearest deadlines kept
+            found = heapq.nsmallest(limit, found, key=_urgency)
+    found.sort(key=_urgency)
+    return (found if limit is None else found[:limit]), total
+
+
+_NO_DEADLINE = datetime.max.replace(tzinfo=UTC)
+
+
+def _urgency(step: OpenStep) -> tuple[bool, datetime, str, str]:
+    return (step.deadline is None, step.deadline or _NO_DEADLINE, step.unit, step.nip)
 
 
 def _open_step(execution: WorkflowExecution) -> OpenStep:
