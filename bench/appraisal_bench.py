@@ -312,6 +312,7 @@ async def _measure(options: Options, size: int, run: str, stack: Stack, seed_sec
         floor_updates_activity=with_activity,
         happy_runs=happy_runs,
         kinerja_history_max=max(kinerja_lengths.values()),
+        cycle_history=starts.enrolment.cycle_history,
         floor_history_max=max(floor_lengths.values()),
         histories_described=len(kinerja_lengths) + len(floor_lengths),
         floor_history_sample=floor_history,

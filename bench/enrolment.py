@@ -37,6 +37,7 @@ class Enrolment:
     skipped: int  # employees plan_cycle could not enrol (the kepala: no superior in the instansi)
     plan_seconds: float
     seconds: float  # planning included: the time from "start the cycle" to every appraisal started
+    cycle_history: int | None = None  # events of the cycle workflow's longest run while enrolling (cycle-workflow)
 
 
 class Enrol(Protocol):
@@ -79,7 +80,13 @@ async def cycle_workflow(
     plan = await asyncio.to_thread(plan_cycle, uow_factory, request.model_copy(update={"deadlines": input.deadlines}))
     if state.enrolled != len(plan.inputs):
         raise RuntimeError(f"the cycle enrolled {state.enrolled} appraisals, the plan has {len(plan.inputs)}")
-    return Enrolment(inputs=plan.inputs, skipped=state.skipped_count, plan_seconds=0.0, seconds=seconds)
+    return Enrolment(
+        inputs=plan.inputs,
+        skipped=state.skipped_count,
+        plan_seconds=0.0,
+        seconds=seconds,
+        cycle_history=state.max_history,
+    )
 
 
 def _cycle_input(uow_factory: UowFactory, request: CycleRequest) -> CycleInput:

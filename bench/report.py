@@ -85,6 +85,7 @@ class SizeResult:
     happy_runs: list[HappyRun]
     kinerja_history_max: int
     floor_history_max: int
+    cycle_history: int | None  # the cycle workflow's longest run while enrolling (cycle-workflow enrolment)
     histories_described: int
     floor_history_sample: HistoryStats  # a floor workflow after its two Updates
     input_bytes: int  # one AppraisalInput as the data converter encodes it
@@ -174,6 +175,10 @@ def rows_for(result: SizeResult) -> list[Row]:
             "events/appraisal, happy path, window timer", [x.history.events for x in r.happy_runs if not x.acknowledged]
         ),
         row("largest history, any workflow (events)", r.kinerja_history_max, r.floor_history_max),
+        replace(
+            row("cycle workflow history, enrolling (events)", r.cycle_history, None, "< 10,240"),
+            ok=None if r.cycle_history is None else r.cycle_history < 10_240,
+        ),
         row("history size, happy path (KiB)", happy_kib, r.floor_history_sample.bytes / 1024),
         row("AppraisalInput payload (KiB)", r.input_bytes / 1024, None),
         row("worker CPU per start (ms)", per_start(k.cpu.worker, k), per_start(f.cpu.worker, f)),
