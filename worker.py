@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
+import os
 import signal
 import sys
 from collections.abc import Iterator
@@ -163,11 +165,19 @@ def _on_signal(stop: asyncio.Event, signum: signal.Signals) -> None:
 def main() -> None:
     settings = load_settings()
     configure_logging(settings.log_level)
+    code = 0
     try:
         asyncio.run(run_worker(settings))
     except RuntimeError as error:  # Client.connect's "Failed client connect", a refused migration, ...
         log.error("worker failed", error=str(error))
-        sys.exit(1)
+        code = 1
+    # Leave without interpreter finalization once the logs are out: the Temporal client's Rust threads can abort it
+    # ("PyGILState_Release", temporalio/sdk-python#300), which would turn a clean stop into a crash.
+    logging.shutdown()
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(OSError, ValueError):
+            stream.flush()
+    os._exit(code)
 
 
 if __name__ == "__main__":
