@@ -20,7 +20,7 @@ import asyncio
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TypeAlias
+from typing import Any, TypeAlias
 
 from temporalio.client import Client, WorkflowExecutionStatus
 from temporalio.exceptions import WorkflowAlreadyStartedError
@@ -429,17 +429,22 @@ def _propose(args: argparse.Namespace) -> int:
         recommendations=recommendations,
     )
 
-    async def body(client: Client) -> CycleState:
-        handle = temporal_client.cycle_handle(client, args.cycle)
-        state: CycleState = await handle.execute_update(CycleWorkflow.set_org_predicate, request)
-        return state
-
-    state = run(settings, body, subject=f"siklus {args.cycle}")
+    state = _update(settings, args.cycle, CycleWorkflow.set_org_predicate, request)
     if args.json:
         emit_json(state.calibration)
     else:
         show_state(state)
     return 0
+
+
+def _update(settings: Settings, cycle_id: str, update: Any, payload: Any) -> CycleState:
+    """Send one of the cycle's Updates; a refusal is its validator's one-line message."""
+
+    async def body(client: Client) -> CycleState:
+        state: CycleState = await temporal_client.cycle_handle(client, cycle_id).execute_update(update, payload)
+        return state
+
+    return run(settings, body, subject=f"siklus {cycle_id}")
 
 
 def _decide(args: argparse.Namespace) -> int:
@@ -456,12 +461,7 @@ def _decide(args: argparse.Namespace) -> int:
         justification=args.justifikasi,
     )
 
-    async def body(client: Client) -> CycleState:
-        handle = temporal_client.cycle_handle(client, args.cycle)
-        state: CycleState = await handle.execute_update(CycleWorkflow.decide_calibration, decision)
-        return state
-
-    state = run(settings, body, subject=f"siklus {args.cycle}")
+    state = _update(settings, args.cycle, CycleWorkflow.decide_calibration, decision)
     if args.json:
         emit_json(state.outcome)
     else:

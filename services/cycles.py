@@ -81,8 +81,7 @@ def reviewed(uow_factory: UowFactory, ref: CycleRef) -> list[Reviewed]:
         records = uow.reviews.with_prefix(prefix, ReviewOutcome)
     found: list[Reviewed] = []
     for record in records:
-        parsed = parse_appraisal_workflow_id(record.workflow_id)
-        if parsed is None or parsed[0] != ref.cycle_id:  # "2026" must not take the reviews of cycle "2026-B"
+        if not _of_cycle(record.workflow_id, ref.cycle_id):  # "2026" must not take the reviews of cycle "2026-B"
             continue
         review = record.review
         person = people.get(record.employee_nip)
@@ -291,20 +290,11 @@ def _shown(value: Decimal | None) -> str:
 
 def notice_counts(uow_factory: UowFactory, ref: CycleRef) -> tuple[int, int, int]:
     """(reminders, escalations, objections) of the cycle, from the audit log."""
-    prefix = f"appraisal-{ref.cycle_id}-"
-    counts = []
     with uow_factory() as uow:
-        for action in ("notice.reminder", "notice.escalation", "file_objection"):
-            entries = uow.audit.list(action=action)
-            counts.append(sum(1 for e in entries if _of_cycle(e.workflow_id, prefix, ref.cycle_id)))
-    return counts[0], counts[1], counts[2]
-
-
-def _of_cycle(workflow_id: str | None, prefix: str, cycle_id: str) -> bool:
-    if not workflow_id or not workflow_id.startswith(prefix):
-        return False
-    parsed = parse_appraisal_workflow_id(workflow_id)
-    return parsed is not None and parsed[0] == cycle_id
+        reminders, escalations, objections = (
+            len(_audited(uow, ref, action)) for action in ("notice.reminder", "notice.escalation", "file_objection")
+        )
+    return reminders, escalations, objections
 
 
 FINISHING_ACTIONS = ("acknowledge", "decide_objection", "close_objection_window")  # the moves into the final step
@@ -312,16 +302,20 @@ FINISHING_ACTIONS = ("acknowledge", "decide_objection", "close_objection_window"
 
 def finished_count(uow_factory: UowFactory, ref: CycleRef) -> int:
     """Appraisals of the cycle that reached the final step, from the audit log."""
-    prefix = f"appraisal-{ref.cycle_id}-"
-    finished: set[str] = set()
     with uow_factory() as uow:
-        for action in FINISHING_ACTIONS:
-            finished.update(
-                e.workflow_id
-                for e in uow.audit.list(action=action)
-                if e.workflow_id and _of_cycle(e.workflow_id, prefix, ref.cycle_id)
-            )
-    return len(finished)
+        return len({workflow_id for action in FINISHING_ACTIONS for workflow_id in _audited(uow, ref, action)})
+
+
+def _audited(uow: AbstractUnitOfWork, ref: CycleRef, action: str) -> list[str]:
+    """The workflow id of every audit entry of `action` made by an appraisal of the cycle."""
+    return [
+        e.workflow_id for e in uow.audit.list(action=action) if e.workflow_id and _of_cycle(e.workflow_id, ref.cycle_id)
+    ]
+
+
+def _of_cycle(workflow_id: str, cycle_id: str) -> bool:
+    parsed = parse_appraisal_workflow_id(workflow_id)
+    return parsed is not None and parsed[0] == cycle_id
 
 
 def prepare(uow_factory: UowFactory, request: PrepareCycle) -> CycleInput:

@@ -77,6 +77,7 @@ with workflow.unsafe.imports_passed_through():
         SubmitSkp,
         TimelineEvent,
     )
+    from workflows.rejections import rejection
 
 WORKFLOW_NAME = "Appraisal"  # the workflow type in Temporal: never rename while appraisals run
 RECORD_STEP_LOCALLY = "record-step-local-activity"  # workflow.patched id (added in 0.2)
@@ -652,7 +653,7 @@ class AppraisalWorkflow:
         try:
             plan()
         except (DomainError, ValidationError) as error:
-            raise _rejection(error) from None
+            raise rejection(error) from None
 
     async def _handle(self, plan: Callable[[], _Change]) -> AppraisalState:
         async with self._lock:
@@ -660,7 +661,7 @@ class AppraisalWorkflow:
                 # Checked again: another update may have moved the appraisal on since the validator ran.
                 change = plan()
             except (DomainError, ValidationError) as error:
-                raise _rejection(error) from None
+                raise rejection(error) from None
             try:
                 await self._commit(change)
             except ActivityError as error:
@@ -872,16 +873,6 @@ def _required_text(text: str | None, field: str, what: str) -> str:
     if len("".join(cleaned.split())) < MIN_REASON_CHARS:
         raise DomainError(f"{what} wajib diisi, paling sedikit {MIN_REASON_CHARS} karakter selain spasi", field=field)
     return cleaned
-
-
-def _rejection(error: DomainError | ValidationError) -> ApplicationError:
-    """What the person sees: the message naming the field, and the field and rule as details for programs."""
-    if isinstance(error, ValidationError):
-        problems = "; ".join(f"{'.'.join(map(str, e['loc'])) or 'data'}: {e['msg']}" for e in error.errors())
-        return ApplicationError(problems, {"field": None, "rule": None}, type="ValidationError", non_retryable=True)
-    return ApplicationError(
-        str(error), {"field": error.field, "rule": error.rule}, type=type(error).__name__, non_retryable=True
-    )
 
 
 def _value(predicate: Predicate | None) -> str | None:

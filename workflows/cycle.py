@@ -43,6 +43,7 @@ with workflow.unsafe.imports_passed_through():
         SetOrgPredicate,
         SurveyRequest,
     )
+    from workflows.rejections import rejection
 
 CYCLE_WORKFLOW_NAME = "AppraisalCycle"
 SHORT = timedelta(minutes=5)
@@ -218,9 +219,9 @@ class CycleWorkflow:
         self._check_calibrating(decision.actor)
         view = self._s.calibration
         if view is None:
-            raise _rejection(DomainError("predikat organisasi belum ditetapkan; belum ada usulan", field="kalibrasi"))
+            raise rejection(DomainError("predikat organisasi belum ditetapkan; belum ada usulan", field="kalibrasi"))
         if decision.proposal_id is not None and decision.proposal_id != view.proposal_id:
-            raise _rejection(
+            raise rejection(
                 DomainError(
                     "usulan kalibrasi sudah berubah sejak dilihat; periksa lagi `siklus status`", field="usulan"
                 )
@@ -230,7 +231,7 @@ class CycleWorkflow:
         deviates = not decision.accept or bool(decision.overrides) or not view.feasible
         text = "".join((decision.justification or "").split())
         if deviates and len(text) < MIN_OVERRIDE_REASON_CHARS:
-            raise _rejection(
+            raise rejection(
                 DomainError(
                     f"tuliskan justifikasi (paling sedikit {MIN_OVERRIDE_REASON_CHARS} karakter selain spasi) karena"
                     " keputusan menyimpang dari usulan atau pola distribusi",
@@ -258,7 +259,7 @@ class CycleWorkflow:
             if self._busy:
                 raise DomainError("kalibrasi lain sedang diproses; coba lagi sebentar", field="kalibrasi")
         except (DomainError, ValidationError) as error:
-            raise _rejection(error) from None
+            raise rejection(error) from None
 
 
 def _failed(error: ActivityError) -> ApplicationError:
@@ -271,11 +272,3 @@ def _failed(error: ActivityError) -> ApplicationError:
             non_retryable=True,
         )
     return ApplicationError(cause.message, type=cause.type, non_retryable=True)
-
-
-def _rejection(error: DomainError | ValidationError) -> ApplicationError:
-    if isinstance(error, ValidationError):
-        return ApplicationError(str(error), {"field": None, "rule": None}, type="ValidationError", non_retryable=True)
-    return ApplicationError(
-        str(error), {"field": error.field, "rule": error.rule}, type=type(error).__name__, non_retryable=True
-    )

@@ -4,7 +4,6 @@ and the whole demo — a compressed cycle on its own Temporal dev server and wor
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -12,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from starter import main
+from tests.ports import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -30,22 +30,15 @@ def test_rules_part_runs_on_a_fresh_sqlite_file_and_again(
     assert (tmp_path / "kinerja.db").exists()
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
 def test_whole_demo_shows_every_stage_an_overdue_step_and_its_escalation(tmp_path: Path) -> None:
     env = {
         **os.environ,
         "DATABASE_URL": f"sqlite:///{tmp_path / 'kinerja.db'}",
-        "TEMPORAL__ADDRESS": f"127.0.0.1:{_free_port()}",
+        "TEMPORAL__ADDRESS": f"127.0.0.1:{free_port()}",
         "PYTHONPATH": str(ROOT),
     }
     done = subprocess.run(
-        [sys.executable, "-m", "starter", "demo", "--skala", "0.5", "--ui-port", str(_free_port())],
+        [sys.executable, "-m", "starter", "demo", "--skala", "0.5", "--ui-port", str(free_port())],
         env=env,
         cwd=tmp_path,
         capture_output=True,

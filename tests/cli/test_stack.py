@@ -8,7 +8,6 @@ import http.server
 import os
 import queue
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -24,19 +23,13 @@ from temporalio.common import WorkflowIDReusePolicy
 
 import temporal_client
 from settings import TemporalSettings
+from tests.ports import free_port
 from workflows import search_attributes
 
 ROOT = Path(__file__).resolve().parents[2]
 READY_TIMEOUT = 90
 STOP_TIMEOUT = 30
 KINERJA_ATTRIBUTES = {key.name for key in search_attributes.ALL}
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 def _dev_servers(data_dir: Path) -> dict[int, int]:
@@ -138,7 +131,7 @@ class Up:
 
 @pytest.fixture
 def up(tmp_path: Path) -> Iterator[Up]:
-    stack = Up(cwd=tmp_path, port=_free_port(), ui_port=_free_port())
+    stack = Up(cwd=tmp_path, port=free_port(), ui_port=free_port())
     try:
         yield stack
     finally:

@@ -63,13 +63,14 @@ def office(sqlite_database_url: str) -> Iterator[Office]:
     engine.dispose()
 
 
-async def _running_worker(client: Client, office: Office) -> AsyncIterator[str]:
+async def running_worker(client: Client, engine: Engine) -> AsyncIterator[str]:
+    """A worker with every workflow and the real activities over `engine`, on a fresh task queue (yielded)."""
     task_queue = f"kinerja-test-{uuid.uuid4().hex[:8]}"
     worker = build_worker(
         client,
         TemporalSettings(task_queue=task_queue),
-        build_activities(office.engine),
-        build_cycle_activities(office.engine, client),
+        build_activities(engine),
+        build_cycle_activities(engine, client),
     )
     async with worker:
         yield task_queue
@@ -78,14 +79,14 @@ async def _running_worker(client: Client, office: Office) -> AsyncIterator[str]:
 @pytest.fixture
 async def task_queue(time_skipping_env: WorkflowEnvironment, office: Office) -> AsyncIterator[str]:
     """A worker with the real activities over this test's database, on the time-skipping server."""
-    async for queue in _running_worker(time_skipping_env.client, office):
+    async for queue in running_worker(time_skipping_env.client, office.engine):
         yield queue
 
 
 @pytest.fixture
 async def dev_task_queue(dev_env: WorkflowEnvironment, office: Office) -> AsyncIterator[str]:
     """The same on the dev server."""
-    async for queue in _running_worker(dev_env.client, office):
+    async for queue in running_worker(dev_env.client, office.engine):
         yield queue
 
 

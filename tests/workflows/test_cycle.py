@@ -25,10 +25,9 @@ from domain.stages import Role, Step
 from persistence.db import make_engine, make_session_factory
 from persistence.ports import SurveyResponseRecord
 from persistence.uow import SqlAlchemyUnitOfWork
-from settings import TemporalSettings
 from temporal_client import appraisal_handle
 from tests.workflows import scenario
-from worker import build_activities, build_cycle_activities, build_worker
+from tests.workflows.conftest import running_worker
 from workflows.appraisal import AppraisalWorkflow
 from workflows.contracts import (
     Actor,
@@ -144,15 +143,7 @@ async def cycle_office(sqlite_database_url: str) -> AsyncIterator[Office]:
 
 @pytest.fixture
 async def cycle_queue(time_skipping_env: WorkflowEnvironment, cycle_office: Office) -> AsyncIterator[str]:
-    client = time_skipping_env.client
-    task_queue = f"kinerja-cycle-{uuid.uuid4().hex[:8]}"
-    worker = build_worker(
-        client,
-        TemporalSettings(task_queue=task_queue),
-        build_activities(cycle_office.engine),
-        build_cycle_activities(cycle_office.engine, client),
-    )
-    async with worker:
+    async for task_queue in running_worker(time_skipping_env.client, cycle_office.engine):
         yield task_queue
 
 
