@@ -10,6 +10,7 @@ and stops gracefully — in-flight activities finish — when `stop` is set or, 
 from __future__ import annotations
 
 import asyncio
+import compileall
 import contextlib
 import logging
 import os
@@ -18,6 +19,7 @@ import sys
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
+from pathlib import Path
 
 from sqlalchemy import Engine
 from temporalio.client import Client
@@ -25,6 +27,7 @@ from temporalio.service import RPCError
 from temporalio.worker import Worker
 
 import temporal_client
+import workflows
 from activities.appraisal import AppraisalActivities
 from activities.cycle import CycleActivities
 from observability import configure_logging, get_logger
@@ -52,10 +55,27 @@ def build_cycle_activities(engine: Engine, client: Client) -> CycleActivities:
     return CycleActivities(lambda: SqlAlchemyUnitOfWork(session_factory), client, temporal_client.start_appraisal)
 
 
+def compile_workflow_code() -> bool:
+    """Write the bytecode of the workflow modules, so the sandbox loads them instead of compiling them again.
+
+    The sandbox imports a workflow's module afresh for every workflow instance it creates: a new run, and any run
+    that left the cache (an Update to an appraisal not touched for a while, the common case with 100,000 of them).
+    Where no bytecode was written (PYTHONDONTWRITEBYTECODE, as in many container images and CI machines), each
+    of those imports compiles the source again: a fifth of the worker's CPU per Update in the benchmark
+    (docs/benchmarks.md). False (logged) where the folder is read-only; the worker runs all the same.
+    """
+    folder = Path(workflows.__file__).parent
+    written = bool(compileall.compile_dir(folder, maxlevels=0, quiet=2))
+    if not written:
+        log.warning("workflow bytecode not written: the sandbox compiles each new instance", folder=str(folder))
+    return written
+
+
 def build_worker(
     client: Client, settings: TemporalSettings, activities: AppraisalActivities, cycles: CycleActivities
 ) -> Worker:
     """The Temporal worker with every workflow and activity of Kinerja; the tests build theirs here too."""
+    compile_workflow_code()
     return Worker(
         client,
         task_queue=settings.task_queue,
