@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from decimal import Decimal
 from fractions import Fraction
 
@@ -74,6 +75,7 @@ class SurveyResponse:
     unit: str | None = None
     respondent: str | None = None  # an anonymous token, never a name
     comment: str | None = None
+    submitted_at: datetime | None = None  # when the respondent answered, if the form says (see survey_window.py)
 
     def __post_init__(self) -> None:
         for unsur, value in zip(UNSUR, self.scores, strict=True):
@@ -91,6 +93,7 @@ class SurveyResponse:
         unit: str | None = None,
         respondent: str | None = None,
         comment: str | None = None,
+        submitted_at: datetime | None = None,
     ) -> SurveyResponse:
         """A response from the 9 scores in regulation order."""
         if len(scores) != len(UNSUR):
@@ -111,6 +114,7 @@ class SurveyResponse:
             unit=unit,
             respondent=respondent,
             comment=comment,
+            submitted_at=submitted_at,
         )
 
 

@@ -1,16 +1,27 @@
 """SKM questionnaires exported from a paper tally or a form tool: one row per respondent, nine unsur scored 1–4.
 
 Columns: unit, token (the respondent's anonymous token: one response each), u1 … u9 (PermenPANRB 14/2017 order;
-blank = not answered) and an optional komentar. Every bad cell is reported with its line; nothing is returned
-from a file with errors.
+blank = not answered), an optional komentar and an optional waktu (when the respondent answered: a form tool's
+timestamp, a paper form's date). Every bad cell is reported with its line; nothing is returned from a file with
+errors.
+
+Given the cycle's survey window and the moment of the import, every answer must fall inside the window
+(domain/survey_window.py); an answer without waktu counts as given when it is imported (a paper tally typed in).
 """
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta, timezone, tzinfo
+
+from domain.calendar import WIB
 from domain.errors import DomainError
 from domain.survey import UNSUR, SurveyResponse
+from domain.survey_window import SurveyWindow, submission_problem
 from importing.errors import RowErrors
-from importing.tables import Column, Table, conform, overflow_message
+from importing.tables import Column, Row, Table, conform, overflow_message
+from importing.values import parse_instant
+
+LOCAL = timezone(timedelta(hours=WIB))
 
 SURVEY_COLUMNS = (
     Column(name="unit", aliases=("unit_layanan", "unit_kerja", "kode_unit", "unit_code")),
@@ -20,11 +31,37 @@ SURVEY_COLUMNS = (
         for n, unsur in enumerate(UNSUR, start=1)
     ),
     Column(name="komentar", aliases=("comment", "saran", "kritik_saran", "saran_masukan"), required=False),
+    Column(
+        name="waktu",
+        aliases=(
+            "waktu_isi",
+            "waktu_pengisian",
+            "tanggal",
+            "tanggal_isi",
+            "tanggal_pengisian",
+            "stempel_waktu",
+            "timestamp",
+            "submitted_at",
+        ),
+        required=False,
+    ),
 )
 
 
-def parse_survey(table: Table) -> list[SurveyResponse]:
-    """The responses of a survey file, or `ValidationFailed` listing every bad row."""
+def parse_survey(
+    table: Table,
+    *,
+    zone: tzinfo = LOCAL,
+    window: SurveyWindow | None = None,
+    received_at: datetime | None = None,
+) -> list[SurveyResponse]:
+    """The responses of a survey file, or `ValidationFailed` listing every bad row.
+
+    A waktu without an offset is local time in `zone` (WIB unless said otherwise). With `window`, `received_at` (the
+    moment of the import) is required: a blank waktu becomes it, and every answer is checked against the window.
+    """
+    if window is not None and received_at is None:
+        raise ValueError("received_at is required to check answers against a survey window")
     table = conform(table, SURVEY_COLUMNS)
     errors = RowErrors(table.source, table.labels)
     responses: list[SurveyResponse] = []
@@ -62,17 +99,46 @@ def parse_survey(table: Table) -> list[SurveyResponse]:
                     "skor.tidak_sah",
                 )
                 scores.append(None)
+        submitted_at = _submitted_at(row, zone, window, received_at, errors)
         if all(score is None for score in scores):
             errors.add(row.line, None, "", "tidak ada unsur yang dijawab", "jawaban.kosong")
             continue
         try:
             responses.append(
-                SurveyResponse.of(scores, unit=unit or None, respondent=token, comment=row.get("komentar") or None)
+                SurveyResponse.of(
+                    scores,
+                    unit=unit or None,
+                    respondent=token,
+                    comment=row.get("komentar") or None,
+                    submitted_at=submitted_at,
+                )
             )
         except DomainError as error:  # defensive: the checks above already cover the domain's rule
             errors.add(row.line, error.field, "", str(error), "skor.tidak_sah")
     errors.raise_if_any()
     return responses
+
+
+def _submitted_at(
+    row: Row, zone: tzinfo, window: SurveyWindow | None, received_at: datetime | None, errors: RowErrors
+) -> datetime | None:
+    """When the row's respondent answered (blank: when it is imported), checked against the window if there is one."""
+    text = row.get("waktu")
+    if not text:
+        submitted_at = received_at
+    else:
+        try:
+            submitted_at = parse_instant(text, zone)
+        except ValueError as error:
+            errors.add(row.line, "waktu", text, f"waktu pengisian {error}", "waktu.tidak_sah")
+            return None
+    if window is None or submitted_at is None or received_at is None:
+        return submitted_at
+    problem = submission_problem(window, submitted_at, received_at=received_at, zone=zone)
+    if problem is not None:
+        blank = "" if text else "tanpa waktu pengisian, dianggap diisi saat impor: "
+        errors.add(row.line, "waktu", text, f"{blank}{problem.message} ({problem.rule})", "waktu.di_luar_masa_survei")
+    return submitted_at
 
 
 def _score(text: str) -> int | None:

@@ -1,4 +1,4 @@
-"""Cell values: decimals in Indonesian or plain notation, polarity words, targets, yes/no, choices.
+"""Cell values: decimals in Indonesian or plain notation, polarity words, targets, yes/no, choices, instants.
 
 Each parser raises ValueError with a Bahasa Indonesia message that the caller puts on the row and column.
 """
@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from datetime import date, datetime, time, tzinfo
 from decimal import Decimal, InvalidOperation
 from enum import StrEnum
 from typing import TypeVar
@@ -62,6 +63,13 @@ _POLARITY_WORDS: dict[Polarity, tuple[str, ...]] = {
     Polarity.RANGE: ("rentang", "range", "interval", "stabil", "stabilize", "stabilisasi"),
 }
 _POLARITY = {word: polarity for polarity, words in _POLARITY_WORDS.items() for word in words}
+
+# Indonesian spreadsheets and form tools write day first: "05/10/2026 09.12.33", "5-10-2026 9:12".
+_DAY_FIRST = re.compile(
+    r"(?P<day>\d{1,2})[/.-](?P<month>\d{1,2})[/.-](?P<year>\d{4})"
+    r"(?:[ T,]+(?P<hour>\d{1,2})[:.](?P<minute>\d{2})(?:[:.](?P<second>\d{2}))?)?"
+)
+_INSTANT_EXAMPLES = "contoh: 2026-10-05, 2026-10-05 09:12, 2026-10-05T09:12:00+09:00 atau 05/10/2026 09.12"
 
 _TRUE = frozenset({"ya", "y", "aktif", "true", "benar", "1", "yes"})
 _FALSE = frozenset({"tidak", "t", "n", "nonaktif", "non aktif", "tidak aktif", "false", "salah", "0", "no"})
@@ -149,6 +157,28 @@ def parse_choice(enum: type[E], text: str) -> E:
     except ValueError:
         choices = ", ".join(str(getattr(m, "label", m.value)) for m in enum)
         raise ValueError(f"tidak dikenal; pilihan: {choices}") from None
+
+
+def parse_instant(text: str, zone: tzinfo) -> datetime:
+    """An instant from a cell: ISO-8601 (what an XLSX date cell reads as) or day-first DD/MM/YYYY [HH.MM[.SS]].
+
+    A time without an offset is local time in `zone`; a bare date is the start of that day there. Month-first dates
+    are not guessed: DD/MM is the Indonesian order.
+    """
+    cleaned = text.strip()
+    match = _DAY_FIRST.fullmatch(cleaned)
+    try:
+        if match is not None:
+            parts = {name: int(value) for name, value in match.groupdict().items() if value is not None}
+            day = date(parts["year"], parts["month"], parts["day"])
+            moment = time(parts.get("hour", 0), parts.get("minute", 0), parts.get("second", 0))
+            return datetime.combine(day, moment, tzinfo=zone)
+        if len(cleaned) == 10:
+            return datetime.combine(date.fromisoformat(cleaned), time(0), tzinfo=zone)
+        value = datetime.fromisoformat(cleaned)
+    except ValueError:
+        raise ValueError(f"bukan tanggal/waktu yang sah; {_INSTANT_EXAMPLES}") from None
+    return value if value.tzinfo is not None and value.utcoffset() is not None else value.replace(tzinfo=zone)
 
 
 def parse_target(row: Row, polarity: Polarity, style: NumberStyle, errors: RowErrors) -> Target | None:
