@@ -228,6 +228,37 @@ class SurveyResponseRow(Base):
     submitted_at: Mapped[datetime]
 
 
+class CycleRow(Base):
+    """A cycle's calendar as it was planned, so survey imports and readers know its SKM window without Temporal."""
+
+    __tablename__ = "cycles"
+
+    cycle_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    instansi_code: Mapped[str] = mapped_column(ForeignKey("instansi.code"), index=True)
+    period: Mapped[int]
+    survey_opens: Mapped[datetime]
+    survey_closes: Mapped[datetime]
+    deadlines: Mapped[dict[str, Any]]  # every resolved deadline (domain Deadlines, mode="json")
+    policy_version: Mapped[str] = mapped_column(String(64))
+    registered_at: Mapped[datetime]
+
+
+class CycleSurveyRow(Base):
+    """The IKM per unit as the cycle computed it when its survey closed (PermenPANRB 14/2017).
+
+    No foreign key to `cycles`: a cycle started before calendars were recorded still records its index.
+    """
+
+    __tablename__ = "cycle_surveys"
+
+    cycle_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    instansi_code: Mapped[str] = mapped_column(ForeignKey("instansi.code"))
+    period: Mapped[int]
+    results: Mapped[dict[str, Any]]  # {"units": [domain IkmResult, mode="json"]}
+    policy_version: Mapped[str] = mapped_column(String(64))
+    computed_at: Mapped[datetime]
+
+
 class OutboxRow(Base):
     """Notifications waiting to be sent; written in the same transaction as the change they announce."""
 

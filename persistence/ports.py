@@ -15,10 +15,12 @@ from typing import Annotated, Any, Generic, Protocol, Self, TypeVar
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from domain.audit import AuditEntry
+from domain.calendar import Deadlines
 from domain.organisation import Employee, Instansi, ReviewerOverride, Unit
 from domain.policy import AppraisalPolicy
 from domain.ratings import OrgPredicate
 from domain.skp import Iku, Skp
+from domain.survey import IkmResult
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -80,6 +82,28 @@ class SurveyResponseRecord(_Record):
     comment: str | None = None
     source: str = Field(min_length=1, max_length=16)  # csv, xlsx, form, ...
     submitted_at: AwareDatetime = Field(default_factory=_now)
+
+
+class CycleRecord(_Record):
+    """The calendar a cycle was planned with (`siklus mulai`, a yearly schedule, the cycle's own enrolment)."""
+
+    cycle_id: str = Field(min_length=1, max_length=64)
+    instansi_code: str
+    period: int
+    deadlines: Deadlines
+    policy_version: str
+    registered_at: AwareDatetime = Field(default_factory=_now)
+
+
+class CycleSurveyRecord(_Record):
+    """The IKM per unit a cycle computed from the stored SKM answers when its survey closed (PermenPANRB 14/2017)."""
+
+    cycle_id: str = Field(min_length=1, max_length=64)
+    instansi_code: str
+    period: int
+    units: list[IkmResult]
+    policy_version: str
+    computed_at: AwareDatetime = Field(default_factory=_now)
 
 
 class OutboxMessage(_Record):
@@ -174,6 +198,14 @@ class SurveyResponseRepository(Protocol):
     ) -> builtins.list[SurveyResponseRecord]: ...
 
 
+class CycleRepository(Protocol):
+    def register(self, cycle: CycleRecord) -> CycleRecord: ...
+    def get(self, cycle_id: str) -> CycleRecord | None: ...
+    def for_period(self, instansi_code: str, period: int) -> builtins.list[CycleRecord]: ...
+    def save_survey(self, survey: CycleSurveyRecord) -> None: ...
+    def survey(self, cycle_id: str) -> CycleSurveyRecord | None: ...
+
+
 class OutboxRepository(Protocol):
     def enqueue(self, message: OutboxMessage) -> tuple[int, bool]: ...
     def pending(self, *, limit: int = 100) -> list[OutboxMessage]: ...
@@ -195,6 +227,7 @@ class AbstractUnitOfWork(ABC):
     audit: AuditLog
     survey: SurveyResponseRepository
     outbox: OutboxRepository
+    cycles: CycleRepository
 
     def __enter__(self) -> Self:
         return self

@@ -18,6 +18,7 @@ from persistence.ports import AbstractUnitOfWork
 from persistence.repositories import (
     SqlAuditLog,
     SqlCalibrationRepository,
+    SqlCycleRepository,
     SqlEmployeeRepository,
     SqlIkuRepository,
     SqlInstansiRepository,
@@ -51,6 +52,7 @@ class SqlAlchemyUnitOfWork(AbstractUnitOfWork):
         self.audit = SqlAuditLog(session)
         self.survey = SqlSurveyResponseRepository(session)
         self.outbox = SqlOutboxRepository(session)
+        self.cycles = SqlCycleRepository(session)
         return super().__enter__()
 
     def __exit__(

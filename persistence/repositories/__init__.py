@@ -6,6 +6,7 @@ from persistence.repositories.appraisal import (
     SqlReviewRepository,
     SqlSkpRepository,
 )
+from persistence.repositories.cycle import SqlCycleRepository
 from persistence.repositories.organisation import SqlEmployeeRepository, SqlInstansiRepository, SqlUnitRepository
 from persistence.repositories.records import SqlAuditLog, SqlOutboxRepository, SqlStepRecordRepository
 from persistence.repositories.survey import SqlSurveyResponseRepository
@@ -13,6 +14,7 @@ from persistence.repositories.survey import SqlSurveyResponseRepository
 __all__ = [
     "SqlAuditLog",
     "SqlCalibrationRepository",
+    "SqlCycleRepository",
     "SqlEmployeeRepository",
     "SqlIkuRepository",
     "SqlInstansiRepository",

@@ -20,15 +20,25 @@ from sqlalchemy import Engine, inspect, text
 from sqlalchemy.exc import IntegrityError, StatementError
 
 from domain.audit import AuditEntry, idempotency_key
+from domain.calendar import CycleCalendar, resolve
 from domain.errors import ConcurrencyConflict, DomainError, NotFound
 from domain.organisation import Employee, EmploymentKind, Instansi, ReviewerOverride, Unit, resolve_reviewers
 from domain.policy import BASE_POLICY_VERSION, DEFAULT_POLICY
 from domain.ratings import Expectation, OrgPredicate, Predicate
 from domain.skp import Aspect, Iku, Indicator, Polarity, RencanaHasilKerja, RhkKind, Skp, Target
 from domain.stages import Role
+from domain.survey import SurveyResponse, compute_ikm
 from persistence.db import current_revision, downgrade, make_engine, normalize_url, resolve_url, upgrade
 from persistence.orm import Base
-from persistence.ports import CalibrationRecord, OutboxMessage, ReviewRecord, SkpRecord, SurveyResponseRecord
+from persistence.ports import (
+    CalibrationRecord,
+    CycleRecord,
+    CycleSurveyRecord,
+    OutboxMessage,
+    ReviewRecord,
+    SkpRecord,
+    SurveyResponseRecord,
+)
 from persistence.uow import SqlAlchemyUnitOfWork
 
 UowFactory = Callable[[], SqlAlchemyUnitOfWork]
@@ -52,7 +62,10 @@ APP_TABLES = {
     "audit_log",
     "survey_responses",
     "outbox",
+    "cycles",
+    "cycle_surveys",
 }
+HEAD = "0002"
 
 
 class Review(BaseModel):
@@ -127,7 +140,7 @@ def test_migrations_upgrade_downgrade_upgrade(blank_database_url: str) -> None:
 
     assert current_revision(blank_database_url) is None
     upgrade(blank_database_url)
-    assert current_revision(blank_database_url) == "0001"
+    assert current_revision(blank_database_url) == HEAD
     assert tables() == APP_TABLES
     downgrade(blank_database_url, "base")
     assert current_revision(blank_database_url) is None
@@ -153,7 +166,7 @@ def test_alembic_command_line_works_from_the_repository_root(blank_database_url:
         check=False,
     )
     assert done.returncode == 0, done.stderr
-    assert current_revision(blank_database_url) == "0001"
+    assert current_revision(blank_database_url) == HEAD
 
 
 def test_urls() -> None:
@@ -518,6 +531,60 @@ def test_database_checks_the_survey_scale(seeded: UowFactory, engine: Engine) ->
                 " submitted_at) VALUES ('DISDIK', 2026, 'B1', 'x', 5, 'csv', CURRENT_TIMESTAMP)"
             )
         )
+
+
+# --- cycles -----------------------------------------------------------------------------------------------------
+
+
+def test_a_cycle_calendar_is_registered_once_and_found_by_period(seeded: UowFactory) -> None:
+    planned = resolve(CycleCalendar(survey_opens="2026-09-01"), PERIOD, DEFAULT_POLICY)
+    other = resolve(CycleCalendar(), PERIOD, DEFAULT_POLICY)
+    cycle = CycleRecord(
+        cycle_id="2026-DISDIK",
+        instansi_code=INSTANSI,
+        period=PERIOD,
+        deadlines=planned,
+        policy_version=BASE_POLICY_VERSION,
+    )
+    with seeded() as uow:
+        assert uow.cycles.register(cycle).deadlines == planned
+        # A second plan of the same cycle (another calendar) leaves the first: the running cycle keeps it too.
+        assert uow.cycles.register(cycle.model_copy(update={"deadlines": other})).deadlines == planned
+        uow.cycles.register(cycle.model_copy(update={"cycle_id": "2026-DISDIK-B", "deadlines": other}))
+        uow.commit()
+    with seeded() as uow:
+        stored = uow.cycles.get("2026-DISDIK")
+        assert stored is not None and stored.deadlines == planned
+        assert stored.deadlines.objection_window == timedelta(days=14)
+        assert stored.deadlines.survey_opens == datetime(2026, 9, 1, 23, 59, 59, tzinfo=timezone(timedelta(hours=7)))
+        assert [c.cycle_id for c in uow.cycles.for_period(INSTANSI, PERIOD)] == ["2026-DISDIK", "2026-DISDIK-B"]
+        assert uow.cycles.for_period(INSTANSI, PERIOD + 1) == []
+        assert uow.cycles.get("nope") is None
+
+
+def test_the_ikm_a_cycle_computed_round_trips_exactly_and_is_replaced(seeded: UowFactory) -> None:
+    responses = [SurveyResponse.of((4, 3, 3, 4, 2, 3, 4, 4, 3), unit="B1")] * 3
+    result = compute_ikm(responses, DEFAULT_POLICY, 10, unit="B1")
+    first = CycleSurveyRecord(
+        cycle_id="2026-DISDIK",
+        instansi_code=INSTANSI,
+        period=PERIOD,
+        units=[result],
+        policy_version=BASE_POLICY_VERSION,
+        computed_at=datetime(2026, 12, 1, tzinfo=UTC),
+    )
+    with seeded() as uow:
+        assert uow.cycles.survey("2026-DISDIK") is None
+        uow.cycles.save_survey(first)
+        uow.commit()
+    with seeded() as uow:
+        assert uow.cycles.survey("2026-DISDIK") == first
+        uow.cycles.save_survey(first.model_copy(update={"units": [], "computed_at": datetime(2027, 2, 1, tzinfo=UTC)}))
+        uow.commit()
+    with seeded() as uow:
+        again = uow.cycles.survey("2026-DISDIK")
+    assert again is not None and again.units == [] and again.computed_at == datetime(2027, 2, 1, tzinfo=UTC)
+    assert first.units[0].ikm == Decimal("83.33") and first.units[0].required_sample == 10
 
 
 # --- outbox -----------------------------------------------------------------------------------------------------
