@@ -82,3 +82,19 @@ def escalation_recipients(level: int, team: Sequence[str], ladder: Sequence[str]
     """The supervision team plus the superior `level` steps above the actor (the top of the ladder if shorter)."""
     superior = [ladder[min(level, len(ladder)) - 1]] if ladder and level >= 1 else []
     return list(dict.fromkeys([*team, *superior]))
+
+
+def calibration_recipients(
+    point: Checkpoint, pimpinan: Sequence[str], team: Sequence[str], pengelola: Sequence[str]
+) -> list[str]:
+    """Who hears of a checkpoint of the cycle's calibration deadline (`calibration_due`).
+
+    The leader who sets the organisation predicate and decides the calibration (SE MenPAN-RB 3/2023 step 1) is
+    reminded. At the deadline and after every grace it escalates to the supervision team and the pengelola kinerja,
+    who prepare the calibration and answer for the cycle's calendar; the leader hears of the first level too, as the
+    actor of an overdue appraisal step does. There is no ladder above the leader within the instansi.
+    """
+    if point.kind is CheckpointKind.REMINDER:
+        return list(dict.fromkeys(pimpinan))
+    actor = list(pimpinan) if point.level == 1 else []
+    return list(dict.fromkeys([*actor, *team, *pengelola]))

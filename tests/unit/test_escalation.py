@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from domain.escalation import CheckpointKind, checkpoints, escalation_recipients, last_due, superiors_of
+from domain.escalation import (
+    CheckpointKind,
+    calibration_recipients,
+    checkpoints,
+    escalation_recipients,
+    last_due,
+    superiors_of,
+)
 from domain.policy import EscalationPolicy
 from domain.stages import Role
 
@@ -54,3 +61,21 @@ def test_the_supervision_team_always_hears_and_each_level_adds_the_next_superior
     assert escalation_recipients(2, team, ladder) == ["T1", "T2", "A"]
     assert escalation_recipients(3, team, ladder) == ["T1", "T2", "A"]  # the top of a short ladder
     assert escalation_recipients(1, team, []) == ["T1", "T2"]
+
+
+def test_the_pimpinan_is_reminded_of_calibration_and_its_escalation_goes_to_supervision_and_hr() -> None:
+    pimpinan, team, pengelola = ["SEKDA"], ["T1", "T2"], ["HR"]
+    reminder, level_1, level_2 = checkpoints(DEADLINE, DEADLINE - 2 * DAY, POLICY)
+    assert reminder.kind is CheckpointKind.REMINDER
+    assert calibration_recipients(reminder, pimpinan, team, pengelola) == ["SEKDA"]
+    # The first level tells the pimpinan too, as an overdue step's actor hears of it; nobody stands above them.
+    assert calibration_recipients(level_1, pimpinan, team, pengelola) == ["SEKDA", "T1", "T2", "HR"]
+    assert calibration_recipients(level_2, pimpinan, team, pengelola) == ["T1", "T2", "HR"]
+
+
+def test_calibration_recipients_are_named_once_in_order() -> None:
+    level_1 = checkpoints(DEADLINE, DEADLINE, POLICY)[0]
+    # A committee of two, one of whom also sits on the supervision team; no pengelola kinerja named.
+    assert calibration_recipients(level_1, ["S1", "T1"], ["T1", "T2"], []) == ["S1", "T1", "T2"]
+    reminder = checkpoints(DEADLINE, DEADLINE - 30 * DAY, POLICY)[0]
+    assert calibration_recipients(reminder, ["S1", "S1"], ["T1"], ["HR"]) == ["S1"]
