@@ -1,5 +1,6 @@
 """Activities of the cycle workflow: enrol a page of employees, compute the survey index, summarise and calibrate,
-push the calibration to every appraisal, and build the closing report.
+remind the pimpinan of the calibration deadline and escalate it, push the calibration to every appraisal, and build
+the closing report.
 
 Messages to many appraisals (starting them, the calibration result) go out from here in bounded concurrent batches
 with heartbeats — never as thousands of commands in the cycle's history. A retried push resumes from the last
@@ -27,9 +28,10 @@ from services import cycles
 from services.appraisals import CyclePlan, CycleRequest, plan_cycle
 from workflows import search_attributes as sa
 from workflows.appraisal import WORKFLOW_NAME, AppraisalWorkflow
-from workflows.contracts import CalibrationDecision, appraisal_workflow_id
+from workflows.contracts import CalibrationDecision, RecordStepResult, appraisal_workflow_id
 from workflows.cycle_contracts import (
     SKIPPED_SHOWN,
+    CalibrationNotice,
     CalibrationOutcome,
     CalibrationView,
     CycleInput,
@@ -135,6 +137,11 @@ class CycleActivities:
     async def decide(self, request: DecideRequest) -> CalibrationOutcome:
         return await _thread(lambda: cycles.decide(self._uow_factory, request, request.decision, request.key))
 
+    @activity.defn(name="cycle.send_notice")
+    async def send_notice(self, notice: CalibrationNotice) -> RecordStepResult:
+        """A calibration reminder or escalation into the audit log and the outbox; a retry writes nothing twice."""
+        return await _thread(lambda: cycles.send_calibration_notice(self._uow_factory, notice))
+
     @activity.defn(name="cycle.push_calibration")
     async def push_calibration(self, request: PushRequest) -> int:
         """Send every locked predicate to its appraisal; resumes after the last heartbeat when retried."""
@@ -178,6 +185,7 @@ class CycleActivities:
         predicates = await self.predicates(request)
         survey = await self.survey(request)
         counts = await _thread(lambda: cycles.notice_counts(self._uow_factory, request))
+        calibration = await _thread(lambda: cycles.calibration_notice_counts(self._uow_factory, request))
         final = await _thread(lambda: cycles.finished_count(self._uow_factory, request))
         running = await self._running(request.cycle_id)
         return CycleReport(
@@ -190,6 +198,8 @@ class CycleActivities:
             reminders=counts[0],
             escalations=counts[1],
             objections=counts[2],
+            calibration_reminders=calibration[0],
+            calibration_escalations=calibration[1],
             overdue_now=await self._overdue_now(request.cycle_id),
         )
 

@@ -183,6 +183,7 @@ def _start(args: argparse.Namespace) -> int:
         pimpinan=_nips(args.pimpinan),
         populations=_populations(args.populasi),
         batch_size=args.batch_size,
+        escalation=policy.escalation,
     )
     progress = sys.stderr.isatty() and not args.json
 
@@ -376,6 +377,8 @@ def show_state(s: CycleState) -> None:
     if s.predicates is not None:
         print("\nPredikat per unit (hasil penilaian):")
         _predicate_table(s)
+    if s.calibration_due is not None:
+        _print_calibration_due(s)
     if s.calibration is not None:
         c = s.calibration
         print(
@@ -405,6 +408,21 @@ def show_state(s: CycleState) -> None:
             f"  pengingat {r.reminders}, eskalasi {r.escalations}"
             + (f", terlambat kini {r.overdue_now}" if r.overdue_now is not None else "")
         )
+        if r.calibration_reminders or r.calibration_escalations:
+            print(f"  kalibrasi: pengingat {r.calibration_reminders}, eskalasi {r.calibration_escalations}")
+
+
+def _print_calibration_due(s: CycleState) -> None:
+    assert s.calibration_due is not None
+    late = s.outcome is None and s.calibration_escalations > 0
+    print(
+        f"\nBatas kalibrasi: {s.calibration_due.astimezone():%Y-%m-%d %H:%M %z}"
+        + (" — TERLAMBAT, sudah dieskalasi" if late else "")
+    )
+    print(
+        f"  pengingat ke pimpinan: {s.calibration_reminders},"
+        f" eskalasi ke tim pengawasan dan pengelola kinerja: {s.calibration_escalations}"
+    )
 
 
 def _predicate_table(s: CycleState) -> None:

@@ -158,6 +158,7 @@ async def _cycle(demo: Demo, stack: LocalStack) -> None:
         pengelola_kinerja=[PENGELOLA],
         pimpinan=[SEKDA],
         populations={"DAFDUK": 25, "CAPIL": 18},
+        escalation=policy.escalation,
     )
     handle = await temporal_client.start_cycle(client, input, task_queue=demo.settings.temporal.task_queue)
     state = await _until(

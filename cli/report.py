@@ -80,6 +80,8 @@ def write(settings: Settings, state: CycleState, form: str, file: Path | None) -
         r = state.report
         print(f"{r.final} final, {r.open_steps} masih terbuka dari {r.enrolled}")
         print(f"pengingat {r.reminders}, eskalasi {r.escalations}, keberatan {r.objections}")
+        if r.calibration_reminders or r.calibration_escalations:
+            print(f"kalibrasi: pengingat {r.calibration_reminders}, eskalasi {r.calibration_escalations}")
     return 0
 
 

@@ -11,21 +11,25 @@ import hashlib
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from decimal import Decimal
 
 from pydantic import BaseModel, ConfigDict
 
+from domain.audit import AuditEntry
 from domain.calendar import resolve
 from domain.calibration import CalibrationDecision as CommitteeDecision
 from domain.calibration import CalibrationEntry, Proposal, decide_calibration, propose_adjustments
 from domain.errors import DomainError, NotFound
 from domain.ratings import Predicate
+from domain.stages import Role
 from domain.survey import SurveyResponse, ikm_by_unit
-from persistence.ports import AbstractUnitOfWork, CalibrationRecord
+from persistence.ports import AbstractUnitOfWork, CalibrationRecord, OutboxMessage
 from services.appraisals import CycleRequest, plan_cycle
-from workflows.contracts import ReviewOutcome, parse_appraisal_workflow_id
+from workflows.contracts import SYSTEM, NoticeKind, RecordStepResult, ReviewOutcome, parse_appraisal_workflow_id
 from workflows.cycle_contracts import (
     CHANGES_SHOWN,
+    CalibrationNotice,
     CalibrationOutcome,
     CalibrationView,
     CycleInput,
@@ -35,6 +39,7 @@ from workflows.cycle_contracts import (
     SetOrgPredicate,
     UnitIkm,
     UnitPredicates,
+    cycle_workflow_id,
 )
 
 UowFactory = Callable[[], AbstractUnitOfWork]
@@ -351,4 +356,101 @@ def prepare(uow_factory: UowFactory, request: PrepareCycle) -> CycleInput:
         pimpinan=template.pimpinan,
         populations=template.populations,
         batch_size=template.batch_size,
+        escalation=policy.escalation,
     )
+
+
+# --- the calibration deadline: reminders to the pimpinan, escalation to the supervision team and pengelola kinerja ---
+
+
+def send_calibration_notice(uow_factory: UowFactory, notice: CalibrationNotice) -> RecordStepResult:
+    """Write a calibration reminder or escalation to the audit log and the outbox, once per idempotency key.
+
+    A retried activity finds the notice recorded and writes nothing; the audit entry and every outbox message carry
+    keys of their own as well, so even a concurrent attempt cannot write them twice.
+    """
+    with uow_factory() as uow:
+        stored = uow.steps.get(notice.idempotency_key)
+        if stored is not None:
+            return RecordStepResult.model_validate({**stored, "newly_recorded": False})
+        uow.audit.append(
+            AuditEntry(
+                occurred_at=notice.occurred_at,
+                actor=SYSTEM,
+                actor_role=Role.SYSTEM,
+                action=f"notice.{notice.kind.value}",
+                subject=notice.cycle_id,
+                after={
+                    "step": "calibration",
+                    "deadline": notice.deadline.isoformat(),
+                    "level": notice.level,
+                    "recipients": notice.recipients,
+                    "proposed": notice.proposed,
+                },
+                workflow_id=notice.workflow_id,
+                idempotency_key=notice.idempotency_key,
+            )
+        )
+        subject, body = _calibration_notice_text(notice)
+        outbox_ids: list[int] = []
+        for nip in dict.fromkeys(notice.recipients):
+            person = uow.employees.get(nip)
+            email = person.email if person else None
+            message_id, _ = uow.outbox.enqueue(
+                OutboxMessage(
+                    channel="email" if email else "log",
+                    recipient=email or nip,
+                    subject=subject[:300],
+                    body=body,
+                    workflow_id=notice.workflow_id,
+                    idempotency_key=f"{notice.idempotency_key}/{nip}",
+                )
+            )
+            outbox_ids.append(message_id)
+        result = RecordStepResult(idempotency_key=notice.idempotency_key, newly_recorded=True, outbox_ids=outbox_ids)
+        step = f"calibration.{notice.kind.value}"
+        stored, new = uow.steps.record_once(
+            notice.idempotency_key, notice.workflow_id, step, result.model_dump(mode="json")
+        )
+        if not new:  # a concurrent attempt got there first; ours is rolled back on exit
+            return RecordStepResult.model_validate({**stored, "newly_recorded": False})
+        uow.commit()
+    return result
+
+
+def _calibration_notice_text(notice: CalibrationNotice) -> tuple[str, str]:
+    cycle = f"siklus {notice.cycle_id} (instansi {notice.instansi_code}, periode {notice.period})"
+    due = _when(notice.deadline)
+    waiting = (
+        "Predikat kinerja organisasi sudah ditetapkan; usulan kalibrasi menunggu keputusan"
+        " (`kinerja siklus kalibrasi putuskan`)."
+        if notice.proposed
+        else "Predikat kinerja organisasi belum ditetapkan (`kinerja siklus kalibrasi usul`), lalu kalibrasi"
+        " diputuskan (`kinerja siklus kalibrasi putuskan`)."
+    )
+    if notice.kind is NoticeKind.REMINDER:
+        subject = f"Pengingat: kalibrasi {cycle} jatuh tempo {due}"
+        body = f"Kalibrasi predikat kinerja {cycle} jatuh tempo {due} (SE MenPAN-RB 3/2023). {waiting}"
+    else:
+        subject = f"Eskalasi tingkat {notice.level}: kalibrasi {cycle} terlambat"
+        body = (
+            f"Kalibrasi predikat kinerja {cycle} melewati batas waktu {due} dan dieskalasi ke tingkat"
+            f" {notice.level}. {waiting} Penetapan predikat setiap pegawai menunggu keputusan pimpinan"
+            f" ({', '.join(notice.pimpinan)})."
+        )
+    return subject, body
+
+
+def _when(value: datetime) -> str:
+    return value.astimezone(UTC).strftime("%d-%m-%Y %H:%M UTC")
+
+
+def calibration_notice_counts(uow_factory: UowFactory, ref: CycleRef) -> tuple[int, int]:
+    """(reminders, escalations) the cycle itself sent about its calibration deadline, from the audit log."""
+    workflow_id = cycle_workflow_id(ref.cycle_id)
+    with uow_factory() as uow:
+        reminders, escalations = (
+            len(uow.audit.list(workflow_id=workflow_id, action=f"notice.{kind.value}"))
+            for kind in (NoticeKind.REMINDER, NoticeKind.ESCALATION)
+        )
+    return reminders, escalations

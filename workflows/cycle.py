@@ -11,6 +11,12 @@ Phases, on the cycle's calendar (timers):
     enrolling → running (survey opens/closes: IKM per unit at close) → at review_due: predicates per unit →
     calibrating (Update `set_org_predicate` by the leader; Update `decide_calibration` by the leader or committee:
     locked and pushed to every appraisal) → signing_off (until sign-off and the objection windows end) → closed.
+
+While calibrating, the calibration deadline (`calibration_due`) works like an appraisal step's deadline: the pimpinan
+is reminded at the policy's offsets before it, and at it and after every grace it escalates to the supervision team
+and the pengelola kinerja (domain.escalation), until the decision is locked; a late decision is still taken. Runs
+that reached calibration on the code before this replay without it (CALIBRATION_REMINDERS, a `workflow.patched` id;
+the rule for changing running workflows is in workflows/appraisal.py).
 """
 
 from __future__ import annotations
@@ -28,8 +34,12 @@ with workflow.unsafe.imports_passed_through():
     from domain.assessment import MIN_OVERRIDE_REASON_CHARS
     from domain.calibration import JUSTIFICATION_RULE
     from domain.errors import DomainError
+    from domain.escalation import Checkpoint, CheckpointKind, calibration_recipients, checkpoints, last_due
+    from domain.policy import DEFAULT_POLICY, EscalationPolicy
+    from workflows.contracts import NoticeKind
     from workflows.cycle_contracts import (
         SKIPPED_SHOWN,
+        CalibrationNotice,
         CycleInput,
         CyclePhase,
         CycleRef,
@@ -42,10 +52,12 @@ with workflow.unsafe.imports_passed_through():
         ReportRequest,
         SetOrgPredicate,
         SurveyRequest,
+        cycle_workflow_id,
     )
     from workflows.rejections import rejection
 
 CYCLE_WORKFLOW_NAME = "AppraisalCycle"
+CALIBRATION_REMINDERS = "calibration-reminders"  # workflow.patched id (added after 0.2)
 SHORT = timedelta(minutes=5)
 LONG = timedelta(hours=2)  # enrolment of one page, the push of a whole cycle: long, but heartbeating
 HEARTBEAT = timedelta(minutes=1)
@@ -54,6 +66,8 @@ RETRY = RetryPolicy(
     maximum_interval=timedelta(minutes=5),
     non_retryable_error_types=["DomainError", "NotFound", "ValidationError"],
 )
+# Nobody waits on a notice: keep trying until the database is back.
+NOTICE_RETRY = RetryPolicy(initial_interval=timedelta(seconds=5), maximum_interval=timedelta(minutes=10))
 # A person waits on an update: a few quick tries, then the update fails with the reason.
 UPDATE_RETRY = RetryPolicy(
     initial_interval=timedelta(seconds=1),
@@ -96,7 +110,10 @@ class CycleWorkflow:
             )
             s.phase = CyclePhase.CALIBRATING
         if s.phase is CyclePhase.CALIBRATING:
-            await workflow.wait_condition(lambda: s.outcome is not None and not self._busy)
+            s.calibration_due = deadlines.calibration_due
+            if workflow.patched(CALIBRATION_REMINDERS):
+                await self._remind_until_decided()
+            await workflow.wait_condition(self._decided)
             assert s.outcome is not None
             pushed = await workflow.execute_activity_method(
                 CycleActivities.push_calibration,
@@ -166,6 +183,84 @@ class CycleWorkflow:
         info = workflow.info()
         limit = self._input.history_limit
         return info.is_continue_as_new_suggested() or (limit is not None and info.get_current_history_length() >= limit)
+
+    # --- the calibration deadline ----------------------------------------------------------------------------------
+
+    def _decided(self) -> bool:
+        return self._s.outcome is not None and not self._busy
+
+    async def _remind_until_decided(self) -> None:
+        """Send each reminder and escalation of `calibration_due` as it falls due, until the decision is locked.
+
+        The checkpoints are planned on entering calibration, so reminders already past then are skipped; waking after
+        several of them (a worker outage) sends one notice, at the level reached.
+        """
+        policy: EscalationPolicy = self._input.escalation or DEFAULT_POLICY.escalation
+        points = checkpoints(self._input.deadlines.calibration_due, workflow.now(), policy)
+        done = 0
+        while done < len(points):
+            due_at = points[done].at
+            if await self._decided_before(due_at):
+                return
+            # A decision in flight finishes first: the pimpinan who has just decided is not reminded of it.
+            await workflow.wait_condition(lambda: not self._busy)
+            if self._s.outcome is not None:
+                return
+            now = max(workflow.now(), due_at)
+            index = last_due(points, done, now)
+            assert index is not None  # points[done] is due by now
+            await self._send_calibration_notice(points[index], now)
+            done = index + 1
+
+    async def _decided_before(self, instant: datetime) -> bool:
+        """Wait for the decision until `instant`: True once it is locked, False when `instant` comes first."""
+        wait = instant - workflow.now()
+        if wait <= timedelta():
+            return self._decided()
+        try:
+            await workflow.wait_condition(self._decided, timeout=wait)
+        except TimeoutError:
+            return False
+        return True
+
+    async def _send_calibration_notice(self, point: Checkpoint, now: datetime) -> None:
+        s, input = self._s, self._input
+        reminder = point.kind is CheckpointKind.REMINDER
+        kind = NoticeKind.REMINDER if reminder else NoticeKind.ESCALATION
+        deadline = input.deadlines.calibration_due
+        # The checkpoint by what it is (how long before the deadline, or the level), not by its place in the plan.
+        checkpoint = f"{int((deadline - point.at).total_seconds())}s" if reminder else f"level-{point.level}"
+        workflow_id = cycle_workflow_id(input.cycle_id)
+        recipients = calibration_recipients(point, input.pimpinan, input.supervision_team, input.pengelola_kinerja)
+        notice = CalibrationNotice(
+            **self._ref().model_dump(),
+            workflow_id=workflow_id,
+            idempotency_key=f"{workflow_id}/calibration-{kind.value}-{checkpoint}",
+            kind=kind,
+            level=point.level,
+            deadline=deadline,
+            recipients=recipients,
+            pimpinan=list(input.pimpinan),
+            proposed=s.calibration is not None,
+            occurred_at=now,
+        )
+        try:
+            await workflow.execute_activity_method(
+                CycleActivities.send_notice, notice, start_to_close_timeout=SHORT, retry_policy=NOTICE_RETRY
+            )
+        except ActivityError as error:
+            # Only a business error ends the retries, and that is a bug: logged, and the calibration is not held up
+            # by a notice about it.
+            workflow.logger.error(
+                "calibration notice not recorded",
+                extra={"key": notice.idempotency_key, "error": str(error.cause or error)},
+            )
+            return
+        if reminder:
+            s.calibration_reminders += 1
+        else:
+            s.calibration_escalations += 1
+        workflow.logger.info("calibration %s sent", kind.value, extra={"level": point.level, "recipients": recipients})
 
     # --- reads -----------------------------------------------------------------------------------------------------
 

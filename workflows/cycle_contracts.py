@@ -13,8 +13,9 @@ from enum import StrEnum
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from domain.calendar import CycleCalendar, Deadlines
+from domain.policy import EscalationPolicy
 from domain.ratings import OrgPredicate, Predicate
-from workflows.contracts import Nip
+from workflows.contracts import Nip, NoticeKind
 
 SKIPPED_SHOWN = 50  # skipped employees listed in the state; the rest are counted
 CHANGES_SHOWN = 30  # proposed changes listed in the state; all of them are in the database
@@ -65,6 +66,9 @@ class CycleInput(_Frozen):
     batch_size: int = Field(default=500, ge=1, le=2000)  # employees enrolled per activity
     history_limit: int | None = Field(default=None, ge=50)  # continue as new above this (None: when suggested)
     carried: CycleState | None = None
+    # The instansi's reminder offsets and grace at start, for the calibration deadline as for every appraisal step
+    # (None, as in cycles started before it was carried: the regulation defaults of DEFAULT_POLICY).
+    escalation: EscalationPolicy | None = None
 
 
 class Skipped(_Frozen):
@@ -134,6 +138,9 @@ class CycleState(BaseModel):
     report: CycleReport | None = None
     runs: int = 1
     max_history: int = 0  # the longest history any run of this cycle has had while enrolling (events)
+    calibration_due: AwareDatetime | None = None  # set on entering calibration
+    calibration_reminders: int = 0  # reminders sent to the pimpinan before calibration_due
+    calibration_escalations: int = 0  # escalations sent at and after calibration_due while undecided
 
 
 class CycleReport(_Frozen):
@@ -147,6 +154,8 @@ class CycleReport(_Frozen):
     escalations: int
     overdue_now: int | None  # None where visibility cannot count (the time-skipping test server)
     objections: int = 0
+    calibration_reminders: int = 0  # the cycle's own notices to the pimpinan about calibration_due
+    calibration_escalations: int = 0
 
 
 class CycleTemplate(_Frozen):
@@ -228,6 +237,20 @@ class DecideRequest(CycleRef):
 
 class ReportRequest(SurveyRequest):
     enrolled: int = 0
+
+
+class CalibrationNotice(CycleRef):
+    """A reminder before the calibration deadline, or an escalation at or after it (no decision yet)."""
+
+    workflow_id: str
+    idempotency_key: str  # cycle workflow + kind + checkpoint: a retried activity writes nothing twice
+    kind: NoticeKind
+    level: int = 0  # escalation level; 0 for a reminder
+    deadline: AwareDatetime
+    recipients: list[str] = Field(min_length=1)
+    pimpinan: list[str]
+    proposed: bool = False  # the organisation predicate is set and a proposal waits for the decision
+    occurred_at: AwareDatetime
 
 
 class PushRequest(CycleRef):
