@@ -1,39 +1,46 @@
 """A whole cycle of a small instansi on the time-skipping server: enrolment in pages, the survey window with imported
 responses, reviews, a calibration with violations that is adjusted and locked, sign-off, an objection, the closing
-report — and the bound on the cycle's history with a lowered page size."""
+report; a pimpinan who lets the calibration deadline pass, reminded and escalated, then deciding late — and the bound
+on the cycle's history with a lowered page size."""
 
 from __future__ import annotations
 
 import contextlib
 import uuid
+from collections import Counter
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest
 from sqlalchemy import Engine
 from temporalio.client import Client, WorkflowHandle, WorkflowUpdateFailedError
 from temporalio.service import RPCError, RPCStatusCode
-from temporalio.testing import WorkflowEnvironment
+from temporalio.testing import ActivityEnvironment, WorkflowEnvironment
 
+from cli.cycle import show_state
+from domain.audit import AuditEntry
 from domain.calendar import CycleCalendar, resolve
 from domain.organisation import Employee, Instansi, Unit
 from domain.ratings import Expectation, OrgPredicate, Predicate
 from domain.skp import Aspect, Indicator, Realisation, RencanaHasilKerja, RhkKind, Skp, Target
 from domain.stages import Role, Step
 from persistence.db import make_engine, make_session_factory
-from persistence.ports import SurveyResponseRecord
+from persistence.ports import OutboxMessage, SurveyResponseRecord
 from persistence.uow import SqlAlchemyUnitOfWork
+from services import cycles
 from temporal_client import appraisal_handle
 from tests.workflows import scenario
 from tests.workflows.conftest import running_worker
+from worker import build_cycle_activities
 from workflows.appraisal import AppraisalWorkflow
 from workflows.contracts import (
     Actor,
     ApproveSkp,
     DecideObjection,
     FileObjection,
+    NoticeKind,
     Sign,
     SubmitReview,
     SubmitSelfAssessment,
@@ -41,8 +48,10 @@ from workflows.contracts import (
 )
 from workflows.cycle import CycleWorkflow
 from workflows.cycle_contracts import (
+    CalibrationNotice,
     CycleInput,
     CyclePhase,
+    CycleRef,
     CycleState,
     DecideCalibration,
     SetOrgPredicate,
@@ -156,7 +165,7 @@ async def started(
     handles: list[CycleHandle] = []
     yield handles
     client = time_skipping_env.client
-    people = [*cycle_office.staff, *cycle_office.heads.values(), scenario.PENGAWAS]
+    people = [*cycle_office.staff, *cycle_office.heads.values(), scenario.PENGAWAS, scenario.PENGELOLA]
     for handle in handles:
         cycle_id = handle.id.removeprefix("cycle-")
         with contextlib.suppress(RPCError):
@@ -178,6 +187,7 @@ def cycle_input(cycle_id: str, start: datetime, **options: object) -> CycleInput
             "deadlines": deadlines,
             "supervision_team": [scenario.PENGAWAS],
             "pimpinan": [SEKDA],
+            "escalation": scenario.ESCALATION,  # the instansi's policy as seeded: 30 and 10 minutes, grace 30
             # Krejcie-Morgan minimum samples: 30 → 28, 31 → 29, 200 → 132; every unit has 30 responses.
             "populations": {"DAFDUK": 30, "CAPIL": 31, "PIAK": 200},
             **options,
@@ -248,25 +258,32 @@ def skp_of(employee: str) -> Skp:
 async def review_everyone(client: Client, cycle_id: str, office: Office) -> None:
     """Every staff member drafts, gets approved, self-assesses at 100 % and is reviewed; the penilai are generous:
     all but the last two of every unit are rated above expectations on both axes (Sangat Baik)."""
-    for index, (employee, unit) in enumerate(sorted(office.staff.items())):
-        handle = appraisal_handle(client, cycle_id, employee)
-        me, penilai = Actor(nip=employee, role=Role.PEGAWAI), Actor(nip=office.heads[unit], role=Role.PENILAI)
-        await handle.execute_update(AppraisalWorkflow.submit_skp, SubmitSkp(actor=me, skp=skp_of(employee)))
-        await handle.execute_update(AppraisalWorkflow.approve_skp, ApproveSkp(actor=penilai))
-        realised = [Realisation(indicator_id="I1", value=Decimal("100"), evidence=["https://arsip.example.go.id/1"])]
-        await handle.execute_update(
-            AppraisalWorkflow.submit_self_assessment, SubmitSelfAssessment(actor=me, realisations=realised)
-        )
-        generous = index % STAFF_PER_UNIT < STAFF_PER_UNIT - 2
-        await handle.execute_update(
-            AppraisalWorkflow.submit_review,
-            SubmitReview(
-                actor=penilai,
-                hasil_kerja=Expectation.ABOVE if generous else Expectation.MEETS,
-                perilaku=Expectation.ABOVE if generous else Expectation.MEETS,
-                override_reason="Capaian layanan melampaui target dengan kualitas tinggi" if generous else None,
-            ),
-        )
+    for index, employee in enumerate(sorted(office.staff)):
+        await review(client, cycle_id, office, employee, generous=index % STAFF_PER_UNIT < STAFF_PER_UNIT - 2)
+
+
+async def review(client: Client, cycle_id: str, office: Office, employee: str, *, generous: bool) -> None:
+    """One employee's SKP, self-assessment at 100 % and review: Sangat Baik if `generous`, else Baik."""
+    handle = appraisal_handle(client, cycle_id, employee)
+    me, penilai = (
+        Actor(nip=employee, role=Role.PEGAWAI),
+        Actor(nip=office.heads[office.staff[employee]], role=Role.PENILAI),
+    )
+    await handle.execute_update(AppraisalWorkflow.submit_skp, SubmitSkp(actor=me, skp=skp_of(employee)))
+    await handle.execute_update(AppraisalWorkflow.approve_skp, ApproveSkp(actor=penilai))
+    realised = [Realisation(indicator_id="I1", value=Decimal("100"), evidence=["https://arsip.example.go.id/1"])]
+    await handle.execute_update(
+        AppraisalWorkflow.submit_self_assessment, SubmitSelfAssessment(actor=me, realisations=realised)
+    )
+    await handle.execute_update(
+        AppraisalWorkflow.submit_review,
+        SubmitReview(
+            actor=penilai,
+            hasil_kerja=Expectation.ABOVE if generous else Expectation.MEETS,
+            perilaku=Expectation.ABOVE if generous else Expectation.MEETS,
+            override_reason="Capaian layanan melampaui target dengan kualitas tinggi" if generous else None,
+        ),
+    )
 
 
 async def test_a_whole_cycle_from_enrolment_to_the_closing_report(
@@ -363,6 +380,141 @@ async def test_a_whole_cycle_from_enrolment_to_the_closing_report(
     per_unit = {u.unit: u for u in report.predicates}
     assert sum(per_unit["DAFDUK"].counts.values()) == STAFF_PER_UNIT
     await scenario.replay_and_record(client, handle, "cycle")  # type: ignore[arg-type]
+
+
+def calibration_notices(office: Office, cycle_id: str) -> tuple[list[AuditEntry], list[OutboxMessage]]:
+    """The cycle's own notices (not its appraisals'): audit entries in the order written, and outbox messages."""
+    workflow_id = cycle_workflow_id(cycle_id)
+    with office.uow_factory() as uow:
+        audit = uow.audit.list(workflow_id=workflow_id)
+        outbox = [m for m in uow.outbox.pending(limit=10_000) if m.workflow_id == workflow_id]
+    return audit, outbox
+
+
+async def cycle_state_when(handle: CycleHandle, check: Callable[[CycleState], bool], what: str) -> CycleState:
+    async def probe() -> CycleState | None:
+        state = await handle.query(CycleWorkflow.state)
+        return state if check(state) else None
+
+    return await scenario.eventually(probe, timeout=60, what=what)
+
+
+async def test_a_pimpinan_who_does_not_calibrate_is_reminded_then_escalated_and_may_still_decide_late(
+    time_skipping_env: WorkflowEnvironment,
+    cycle_queue: str,
+    cycle_office: Office,
+    started: list[CycleHandle],
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """Calendar: review due at 6 h, calibration due at 8 h. The Sekda is reminded 30 and 10 minutes before; at 8 h the
+    supervision team and the pengelola kinerja hear of it (with the Sekda), and again one grace later; the Sekda then
+    decides, the result goes out, and the third level due at 9 h is never sent."""
+    env, client = time_skipping_env, time_skipping_env.client
+    pengelola = scenario.PENGELOLA
+    with cycle_office.uow_factory() as uow:
+        uow.employees.add(
+            Employee(
+                nip=pengelola, name="Analis SDM", jabatan="Analis SDM Aparatur", unit_code="DINAS", superior_nip=KEPALA
+            ),
+            INSTANSI,
+        )
+        uow.commit()
+    three_levels = scenario.ESCALATION.model_copy(update={"max_levels": 3})
+    handle = await start_cycle(env, cycle_queue, started, pengelola_kinerja=[pengelola], escalation=three_levels)
+    running = await phase(handle, CyclePhase.RUNNING)
+    cycle_id = running.cycle_id
+    reviewed = [min(n for n, u in cycle_office.staff.items() if u == unit) for unit in UNITS]
+    for employee in reviewed:  # one Baik per unit: enough for a proposal
+        await review(client, cycle_id, cycle_office, employee, generous=False)
+
+    await skip(env, timedelta(hours=6, minutes=5))  # past the review deadline: calibration, nothing sent yet
+    calibrating = await phase(handle, CyclePhase.CALIBRATING)
+    started_with = (await handle.fetch_history()).events[0].workflow_execution_started_event_attributes
+    [input] = await client.data_converter.decode(started_with.input.payloads, [CycleInput])
+    assert isinstance(input, CycleInput) and calibrating.calibration_due == input.deadlines.calibration_due
+    assert (calibrating.calibration_reminders, calibrating.calibration_escalations) == (0, 0)
+    assert calibration_notices(cycle_office, cycle_id) == ([], [])
+
+    await skip(env, timedelta(hours=1, minutes=50))  # 7 h 55: both reminders, no escalation yet
+    reminded = await cycle_state_when(handle, lambda s: s.calibration_reminders == 2, "two calibration reminders")
+    assert reminded.calibration_escalations == 0 and reminded.outcome is None
+    audit, outbox = calibration_notices(cycle_office, cycle_id)
+    assert [(e.action, e.subject, e.after and e.after["recipients"]) for e in audit] == [
+        ("notice.reminder", cycle_id, [SEKDA]),
+        ("notice.reminder", cycle_id, [SEKDA]),
+    ]
+    assert [m.recipient for m in outbox] == [SEKDA, SEKDA]
+    assert all(m.subject.startswith("Pengingat: kalibrasi") for m in outbox)
+
+    await skip(env, timedelta(minutes=40))  # 8 h 35: the deadline (level 1) and one grace later (level 2)
+    escalated = await cycle_state_when(handle, lambda s: s.calibration_escalations == 2, "two calibration escalations")
+    assert escalated.calibration_reminders == 2 and escalated.phase is CyclePhase.CALIBRATING
+    audit, outbox = calibration_notices(cycle_office, cycle_id)
+    assert [(e.action, e.after and e.after["level"], e.after and e.after["recipients"]) for e in audit[2:]] == [
+        ("notice.escalation", 1, [SEKDA, scenario.PENGAWAS, pengelola]),
+        ("notice.escalation", 2, [scenario.PENGAWAS, pengelola]),
+    ]
+    assert Counter(m.recipient for m in outbox) == {SEKDA: 3, scenario.PENGAWAS: 2, pengelola: 2}
+    assert len({m.idempotency_key for m in outbox}) == len(outbox) == 7
+    assert len({e.idempotency_key for e in audit}) == len(audit) == 4
+    assert [m.subject.split(":")[0] for m in outbox[2:]] == ["Eskalasi tingkat 1"] * 3 + ["Eskalasi tingkat 2"] * 2
+    show_state(escalated)  # `kinerja siklus status`
+    shown = capsys.readouterr().out
+    assert "Batas kalibrasi:" in shown and "TERLAMBAT" in shown
+    assert "pengingat ke pimpinan: 2, eskalasi ke tim pengawasan dan pengelola kinerja: 2" in shown
+
+    proposed = await handle.execute_update(
+        CycleWorkflow.set_org_predicate, SetOrgPredicate(actor=SEKDA, org_predicate=OrgPredicate.BAIK)
+    )
+    assert proposed.calibration is not None and proposed.calibration.feasible and proposed.calibration.changes == 1
+    locked = await handle.execute_update(CycleWorkflow.decide_calibration, DecideCalibration(actor=SEKDA, accept=True))
+    assert locked.outcome is not None and locked.outcome.compliant
+    signing = await phase(handle, CyclePhase.SIGNING_OFF)
+    assert signing.outcome is not None and signing.outcome.pushed == len(reviewed)
+
+    await skip(env, timedelta(minutes=30))  # 9 h 05: the third level would have been due at 9 h
+    after = await handle.query(CycleWorkflow.state)
+    assert (after.calibration_reminders, after.calibration_escalations) == (2, 2)
+    assert calibration_notices(cycle_office, cycle_id) == (audit, outbox)
+    show_state(after)
+    assert "TERLAMBAT" not in capsys.readouterr().out
+
+    closed = await handle.result()  # time skips to the end of the objection windows
+    assert closed.report is not None
+    assert (closed.report.calibration_reminders, closed.report.calibration_escalations) == (2, 2)
+    await scenario.replay_and_record(client, handle, "cycle_calibration_overdue")  # type: ignore[arg-type]
+
+
+async def test_a_retried_calibration_notice_is_written_once(
+    time_skipping_env: WorkflowEnvironment, cycle_office: Office
+) -> None:
+    activities = build_cycle_activities(cycle_office.engine, time_skipping_env.client)
+    ref = CycleRef(cycle_id="UJI-ULANG", instansi_code=INSTANSI, period=PERIOD)
+    workflow_id = cycle_workflow_id(ref.cycle_id)
+    due = datetime(2027, 1, 20, 16, 59, 59, tzinfo=UTC)
+    notice = CalibrationNotice(
+        **ref.model_dump(),
+        workflow_id=workflow_id,
+        idempotency_key=f"{workflow_id}/calibration-escalation-level-1",
+        kind=NoticeKind.ESCALATION,
+        level=1,
+        deadline=due,
+        recipients=[SEKDA, scenario.PENGAWAS],
+        pimpinan=[SEKDA],
+        occurred_at=due,
+    )
+    env = ActivityEnvironment()
+    first = await env.run(activities.send_notice, notice)
+    retried = await env.run(activities.send_notice, notice)
+    assert (first.newly_recorded, retried.newly_recorded) == (True, False)
+    assert retried.outbox_ids == first.outbox_ids and len(first.outbox_ids) == 2
+    audit, outbox = calibration_notices(cycle_office, ref.cycle_id)
+    assert [e.action for e in audit] == ["notice.escalation"] and len(outbox) == 2
+    assert (
+        "20-01-2027 16:59 UTC" in outbox[0].body
+        and "predikat kinerja organisasi belum ditetapkan" in outbox[0].body.lower()
+    )
+    assert cycles.calibration_notice_counts(cycle_office.uow_factory, ref) == (0, 1)
 
 
 async def test_history_stays_bounded_with_a_small_page_size(
