@@ -2,7 +2,8 @@
 
 Reviewers come from the org tree and the explicit overrides (PermenPANRB 6/2022: the pejabat penilai is the direct
 superior); deadlines from the cycle's calendar over the instansi's policy. Who cannot be enrolled is reported with
-the reason, never silently left out.
+the reason, never silently left out. The first plan of a cycle records its calendar in the database, where survey
+imports and readers find its SKM window (services/surveys.py).
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from domain.calendar import CycleCalendar, Deadlines, resolve
 from domain.errors import DomainError, NotFound
 from domain.organisation import resolve_reviewers, superior_chain
 from domain.skp import Skp
-from persistence.ports import AbstractUnitOfWork
+from persistence.ports import AbstractUnitOfWork, CycleRecord
 from workflows.contracts import AppraisalInput
 
 UowFactory = Callable[[], AbstractUnitOfWork]
@@ -91,7 +92,25 @@ def plan_cycle(uow_factory: UowFactory, request: CycleRequest, *, today: date | 
                 policy=policy,
             )
         )
+    _register(uow_factory, request, deadlines, policy.version)
     return CyclePlan(inputs=inputs, skipped=skipped, policy_version=policy.version)
+
+
+def _register(uow_factory: UowFactory, request: CycleRequest, deadlines: Deadlines, policy_version: str) -> None:
+    """Record the cycle's calendar once. Every start goes through a plan (`siklus mulai`, a schedule's launcher, the
+    cycle's own first enrolment page), and a running cycle keeps the deadlines it started with whatever a later plan
+    says, so the first registration is the one kept."""
+    with uow_factory() as uow:
+        uow.cycles.register(
+            CycleRecord(
+                cycle_id=request.cycle_id,
+                instansi_code=request.instansi_code,
+                period=request.period,
+                deadlines=deadlines,
+                policy_version=policy_version,
+            )
+        )
+        uow.commit()
 
 
 def stored_skp(uow_factory: UowFactory, nip: str, period: int) -> Skp:

@@ -26,6 +26,7 @@ from domain.stages import Role
 from domain.survey import SurveyResponse, ikm_by_unit
 from persistence.ports import AbstractUnitOfWork, CalibrationRecord, OutboxMessage
 from services.appraisals import CycleRequest, plan_cycle
+from services.surveys import record_survey
 from workflows.contracts import SYSTEM, NoticeKind, RecordStepResult, ReviewOutcome, parse_appraisal_workflow_id
 from workflows.cycle_contracts import (
     CHANGES_SHOWN,
@@ -130,15 +131,25 @@ def survey_by_unit(uow_factory: UowFactory, ref: CycleRef, populations: dict[str
         policy = uow.instansi.policy(ref.instansi_code)
         records = uow.survey.list(ref.instansi_code, ref.period)
     responses = [
-        SurveyResponse(
-            **{f"u{i}": answer for i, answer in enumerate(record.answers, start=1)},
+        SurveyResponse.of(
+            record.answers,
             unit=record.unit_code,
             respondent=record.respondent_token,
             comment=record.comment,
+            submitted_at=record.submitted_at,
         )
         for record in records
     ]
     results = ikm_by_unit(responses, policy, populations, policy_version=policy.version)
+    # Kept for readers outside the workflow: the penilai's view of the unit, and survey imports refused from now on.
+    record_survey(
+        uow_factory,
+        cycle_id=ref.cycle_id,
+        instansi_code=ref.instansi_code,
+        period=ref.period,
+        results=results,
+        policy_version=policy.version,
+    )
     return [
         UnitIkm(
             unit=result.unit or "-",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import UTC, datetime, tzinfo
 
 from pydantic import BaseModel
 
@@ -10,8 +11,10 @@ from domain.errors import DomainError, NotFound
 from domain.organisation import Instansi, Unit
 from domain.skp import Iku, Skp
 from domain.survey import SurveyResponse
+from domain.survey_window import WINDOW_RULE, check_import_open, submission_problem
 from importing.roster import RosterImport
 from persistence.ports import AbstractUnitOfWork, SkpRecord, SurveyResponseRecord
+from services.surveys import find_cycle, window_of
 
 UowFactory = Callable[[], AbstractUnitOfWork]
 
@@ -90,10 +93,25 @@ def import_skp(uow_factory: UowFactory, instansi_code: str, skps: list[Skp], pol
 
 
 def import_survey(
-    uow_factory: UowFactory, instansi_code: str, period: int, responses: list[SurveyResponse], source: str
+    uow_factory: UowFactory,
+    instansi_code: str,
+    period: int,
+    responses: list[SurveyResponse],
+    source: str,
+    *,
+    cycle_id: str | None = None,
+    now: datetime | None = None,
+    zone: tzinfo = UTC,
 ) -> int:
     """Store a survey file's responses in one transaction; every response needs its respondent token, and a token
-    already used in the instansi and period refuses the whole file (one respondent, one answer)."""
+    already used in the instansi and period refuses the whole file (one respondent, one answer).
+
+    The answers go to the survey window of the cycle (`cycle_id`, or the instansi's only cycle of the period): the file
+    is refused once the window has closed or the IKM has been computed, and if any answer was given outside the window
+    (PermenPANRB 14/2017; domain/survey_window.py). An answer without a time counts as given `now`. `parse_survey`
+    with the window reports such rows line by line first; this is the same rule, kept where the data is stored.
+    """
+    now = now or datetime.now(UTC)
     missing = sum(1 for r in responses if not r.respondent)
     if missing:
         raise DomainError(
@@ -101,6 +119,20 @@ def import_survey(
         )
     with uow_factory() as uow:
         _require_instansi(uow, instansi_code)
+        cycle = find_cycle(uow, instansi_code, period, cycle_id)
+        window = window_of(cycle)
+        computed = uow.cycles.survey(cycle.cycle_id)
+        check_import_open(
+            window, now, computed_at=computed.computed_at if computed else None, cycle_id=cycle.cycle_id, zone=zone
+        )
+        outside = [r for r in responses if submission_problem(window, r.submitted_at or now, received_at=now)]
+        if outside:
+            raise DomainError(
+                f"{len(outside)} jawaban (mis. token '{outside[0].respondent}') tidak diisi dalam masa survei siklus"
+                f" {cycle.cycle_id} ({window.text(zone)}) atau bertanggal sesudah impor; tidak ada yang diimpor",
+                field="waktu",
+                rule=WINDOW_RULE,
+            )
         known_units = set(uow.units.mapping(instansi_code))
         unknown = sorted({r.unit for r in responses if r.unit and r.unit not in known_units})
         if unknown:
@@ -115,6 +147,7 @@ def import_survey(
                     answers=r.scores,
                     comment=r.comment,
                     source=source[:16],
+                    submitted_at=r.submitted_at or now,
                 )
                 for r in responses
             ]
