@@ -4,6 +4,7 @@ kinerja db upgrade
 kinerja impor roster roster.csv --instansi DUKCAPIL-JPR --nama-instansi "Dinas Dukcapil Kota Jayapura"
 kinerja impor iku iku.csv --instansi DUKCAPIL-JPR --periode 2026
 kinerja impor skp skp.xlsx --instansi DUKCAPIL-JPR --periode 2026
+kinerja impor survei survei.csv --instansi DUKCAPIL-JPR --periode 2026 [--siklus 2026-DUKCAPIL] [--zona WIT]
 kinerja kebijakan tampil --instansi DUKCAPIL-JPR
 """
 
@@ -11,7 +12,7 @@ from __future__ import annotations
 
 import argparse
 import json
-from datetime import date
+from datetime import UTC, date, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
@@ -28,8 +29,10 @@ from importing.skp import parse_skp
 from importing.survey import parse_survey
 from importing.tables import read_table
 from persistence import db
-from services import imports
+from services import imports, surveys
 from settings import Settings, load_settings
+
+ZONES = {"WIB": 7, "WITA": 8, "WIT": 9}
 
 
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -61,11 +64,28 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         sub.set_defaults(handler=_import_iku if kind == "iku" else _import_skp)
 
     survey = importing.add_parser(
-        "survei", aliases=["survey"], help="jawaban Survei Kepuasan Masyarakat (kolom unit, token, u1..u9, komentar)"
+        "survei",
+        aliases=["survey"],
+        help="jawaban Survei Kepuasan Masyarakat (kolom unit, token, u1..u9, komentar, waktu) dalam masa survei siklus",
     )
     survey.add_argument("file", type=Path, metavar="BERKAS")
     survey.add_argument("--instansi", required=True)
-    survey.add_argument("--periode", "--period", dest="period", type=int, default=date.today().year)
+    survey.add_argument(
+        "--periode", "--period", dest="period", type=int, help="bawaan: periode --siklus, atau tahun ini"
+    )
+    survey.add_argument(
+        "--siklus",
+        "--cycle",
+        dest="cycle",
+        help="siklus yang masa surveinya berlaku (bawaan: satu-satunya siklus instansi pada periode itu)",
+    )
+    survey.add_argument(
+        "--zona",
+        choices=list(ZONES),
+        default="WIB",
+        help="zona waktu kolom waktu yang ditulis tanpa zona (bawaan: WIB); jawaban tanpa waktu dianggap diisi saat"
+        " impor",
+    )
     survey.set_defaults(handler=_import_survey)
 
     policy = commands.add_parser(
@@ -145,10 +165,20 @@ def _import_skp(args: argparse.Namespace) -> int:
 
 
 def _import_survey(args: argparse.Namespace) -> int:
-    responses = parse_survey(read_table(args.file))
+    zone = timezone(timedelta(hours=ZONES[args.zona]))
+    now = datetime.now(UTC)
+    uow_factory = open_database(load_settings())
+    period = args.period if args.period is not None or args.cycle else date.today().year
+    intake = surveys.survey_intake(uow_factory, args.instansi, period, args.cycle, now=now, zone=zone)
+    responses = parse_survey(read_table(args.file), zone=zone, window=intake.window, received_at=now)
     source = args.file.suffix.lstrip(".").lower() or "csv"
-    stored = imports.import_survey(open_database(load_settings()), args.instansi, args.period, responses, source)
-    print(f"{args.file}: {stored} jawaban survei periode {args.period} disimpan (satu token satu jawaban)")
+    stored = imports.import_survey(
+        uow_factory, args.instansi, intake.period, responses, source, cycle_id=intake.cycle_id, now=now, zone=zone
+    )
+    print(
+        f"{args.file}: {stored} jawaban survei periode {intake.period} disimpan untuk siklus {intake.cycle_id}"
+        f" (masa survei {intake.window.text(zone)}; satu token satu jawaban)"
+    )
     return 0
 
 

@@ -1,5 +1,6 @@
 """Reading appraisals: one person's open tasks and the overdue steps (Temporal visibility, through Kinerja's search
-attributes), one appraisal's state, and its history as a readable timeline.
+attributes), one appraisal's state, and its history as a readable timeline. A task list and an appraisal's state
+show the SKM of the employee's unit from the database: the survey window until it closes, then the unit's IKM.
 
 kinerja tugas --nip NIP [--siklus ID]
 kinerja terlambat [--instansi KODE] [--siklus ID] [--unit KODE] [--tahap TAHAP]
@@ -23,6 +24,7 @@ from cli.output import emit_json, table
 from cli.temporal import local_time, run
 from domain.skp import Target
 from domain.stages import Action, Role, Stage, Step
+from services.surveys import SurveyStatus, UnitSurvey, unit_surveys
 from settings import load_settings
 from temporal_client import appraisal_handle
 from workflows import search_attributes as sa
@@ -203,10 +205,14 @@ def _tasks(args: argparse.Namespace) -> int:
 
     steps, total = run(settings, body)
     steps = _with_names(steps)
+    found = _surveys([(s.cycle, s.unit) for s in steps])
     if args.json:
-        emit_json([s.as_json() for s in steps])
+        emit_json([{**s.as_json(), "unit_survey": found[(s.cycle, s.unit)]} for s in steps])
     else:
         _print_steps(steps, total, empty=f"Tidak ada tugas terbuka untuk NIP {nip}.")
+        if found:
+            print("\nIndeks Kepuasan Masyarakat unit (SKM, PermenPANRB 14/2017):")
+            _survey_table(list(found.values()))
     return 0
 
 
@@ -246,8 +252,9 @@ def _state(args: argparse.Namespace) -> AppraisalState:
 
 def _status(args: argparse.Namespace) -> int:
     state = _state(args)
+    survey = _surveys([(state.cycle_id, state.unit_code)])[(state.cycle_id, state.unit_code)]
     if args.json:
-        emit_json(state)
+        emit_json({**state.model_dump(mode="json"), "unit_survey": survey})
         return 0
     s = state
     print(f"{s.employee_name} ({s.employee_nip}) — unit {s.unit_code}, instansi {s.instansi_code}, periode {s.period}")
@@ -259,6 +266,7 @@ def _status(args: argparse.Namespace) -> int:
     )
     print(f"  pejabat penilai  : {s.penilai_nip}")
     print(f"  atasan penilai   : {s.atasan_nip or '-'}")
+    print(f"  IKM unit         : {survey_text(survey)}")
     if s.skp is not None:
         print(
             f"  SKP              : {len(s.skp.rhk)} RHK" + (f", dikembalikan {s.skp_returns}x" if s.skp_returns else "")
@@ -287,6 +295,68 @@ def _status(args: argparse.Namespace) -> int:
         decided = s.objection.predicate_after.label if s.objection.predicate_after else "belum diputus"
         print(f"  keberatan        : {s.objection.reason} → {decided}")
     return 0
+
+
+# --- the SKM of the employee's unit (PermenPANRB 14/2017), from the database -------------------------------------
+
+
+def _surveys(wanted: list[tuple[str, str]]) -> dict[tuple[str, str], UnitSurvey]:
+    if not wanted:
+        return {}
+    return unit_surveys(open_database(load_settings()), wanted, now=datetime.now(UTC))
+
+
+def survey_text(survey: UnitSurvey) -> str:
+    """One line for a person: the index once computed, else where the survey window stands."""
+    status = survey.status
+    if status is SurveyStatus.COMPUTED:
+        if survey.ikm is None:
+            return "belum dapat dihitung — " + "; ".join(survey.messages)
+        return f"{survey.ikm} — mutu {survey.grade} ({survey.grade_label}), {_sample(survey)}"
+    if status is SurveyStatus.OPEN:
+        return f"survei masih dibuka sampai {local_time(survey.closes)}"
+    if status is SurveyStatus.NOT_OPEN:
+        return f"survei belum dibuka; dibuka {local_time(survey.opens)} sampai {local_time(survey.closes)}"
+    if status is SurveyStatus.CLOSING:
+        return f"survei ditutup {local_time(survey.closes)}; IKM sedang dihitung"
+    return "; ".join(survey.messages) or status.label
+
+
+def _sample(survey: UnitSurvey) -> str:
+    verdict = "sampel memadai" if survey.adequate else "sampel belum memadai"
+    minimum = f", minimal {survey.required_sample}" if survey.required_sample is not None else ""
+    return f"{survey.responses} responden ({verdict}{minimum})"
+
+
+def _survey_table(found: list[UnitSurvey]) -> None:
+    table(
+        ["Siklus", "Unit", "Survei", "IKM", "Mutu", "Responden", "Memadai"],
+        [
+            [
+                s.cycle_id,
+                s.unit,
+                _window_text(s),
+                s.ikm,
+                f"{s.grade} {s.grade_label}" if s.grade else None,
+                s.responses,
+                s.adequate,
+            ]
+            for s in sorted(found, key=lambda s: (s.cycle_id, s.unit))
+        ],
+    )
+
+
+def _window_text(survey: UnitSurvey) -> str:
+    status = survey.status
+    if status is SurveyStatus.OPEN:
+        return f"masih dibuka s.d. {local_time(survey.closes)}"
+    if status is SurveyStatus.NOT_OPEN:
+        return f"belum dibuka; dibuka {local_time(survey.opens)}"
+    if status is SurveyStatus.COMPUTED:
+        return f"ditutup; IKM dihitung {local_time(survey.computed_at)}"
+    if status is SurveyStatus.CLOSING:
+        return f"ditutup {local_time(survey.closes)}; IKM sedang dihitung"
+    return status.label
 
 
 def _target(target: Target) -> str:

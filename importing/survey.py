@@ -137,7 +137,9 @@ def _submitted_at(
     problem = submission_problem(window, submitted_at, received_at=received_at, zone=zone)
     if problem is not None:
         blank = "" if text else "tanpa waktu pengisian, dianggap diisi saat impor: "
-        errors.add(row.line, "waktu", text, f"{blank}{problem.message} ({problem.rule})", "waktu.di_luar_masa_survei")
+        errors.add(
+            row.line, "waktu", text, f"{blank}{problem.message}; aturan: {problem.rule}", "waktu.di_luar_masa_survei"
+        )
     return submitted_at
 
 
