@@ -22,6 +22,7 @@ from datetime import timedelta
 from pathlib import Path
 
 from sqlalchemy import Engine
+from sqlalchemy.orm import configure_mappers
 from temporalio.client import Client
 from temporalio.service import RPCError
 from temporalio.worker import Worker
@@ -46,6 +47,8 @@ log = get_logger("kinerja.worker")
 
 
 def build_activities(engine: Engine) -> AppraisalActivities:
+    # SQLAlchemy sets its mappers up on first use: do it here, not inside the first step a person waits on.
+    configure_mappers()
     session_factory = make_session_factory(engine)
     return AppraisalActivities(lambda: SqlAlchemyUnitOfWork(session_factory))
 
@@ -89,6 +92,7 @@ def build_worker(
             cycles.predicates,
             cycles.propose,
             cycles.decide,
+            cycles.send_notice,
             cycles.push_calibration,
             cycles.report,
         ],
