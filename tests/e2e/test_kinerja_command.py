@@ -131,6 +131,7 @@ async def test_a_cycle_by_command(kinerja: Kinerja, tmp_path: Path) -> None:
     sri = ("--siklus", cycle, "--nip", SRI)
     tasks = await kinerja.json("tugas", "--nip", SRI, "--siklus", cycle)
     assert [t["step"] for t in tasks] == ["skp_drafting"]
+    assert tasks[0]["unit_survey"]["status"] == "open"  # the SKM window of the cycle's calendar, from the database
     await kinerja("skp", "ajukan", *sri)
     refused = await kinerja("skp", "setujui", *sri, "--oleh", MARIA, ok=False)  # not Sri's penilai
     assert refused.returncode == 1
@@ -143,6 +144,8 @@ async def test_a_cycle_by_command(kinerja: Kinerja, tmp_path: Path) -> None:
 
     status = await kinerja.json("status", *sri)
     assert status["step"] == "self_assessment"
+    assert (status["unit_survey"]["unit"], status["unit_survey"]["status"]) == ("DAFDUK", "open")
+    assert "IKM unit         : survei masih dibuka sampai" in (await kinerja("status", *sri)).stdout
     indicators = [i["id"] for rhk in status["skp"]["rhk"] for i in rhk["indicators"]]
     realisations = tmp_path / "realisasi.csv"
     realisations.write_text(
@@ -217,7 +220,13 @@ async def test_a_cycle_by_command(kinerja: Kinerja, tmp_path: Path) -> None:
     # --- HR: survey answers into the database, the report so far as CSV ------------------------------------------
     imported = await kinerja("impor", "survei", str(EXAMPLES / "survey_dukcapil.csv"), "--instansi", INSTANSI,
                              "--periode", "2026")  # fmt: skip
-    assert "40 jawaban survei" in imported.stdout
+    assert f"40 jawaban survei periode 2026 disimpan untuk siklus {cycle}" in imported.stdout
+    early = tmp_path / "survei-awal.csv"
+    early.write_text("unit,token,u1,u2,u3,u4,u5,u6,u7,u8,u9,waktu\nCAPIL,AWAL-1,4,4,4,4,4,4,4,4,4,2026-01-02 08:00\n")
+    refused_survey = await kinerja("impor", "survei", str(early), "--instansi", INSTANSI, "--periode", "2026",
+                                   ok=False)  # fmt: skip
+    assert refused_survey.returncode == 1 and "baris 2, kolom waktu" in refused_survey.stderr
+    assert "sebelum survei dibuka" in refused_survey.stderr
     again_survey = await kinerja("impor", "survei", str(EXAMPLES / "survey_dukcapil.csv"), "--instansi", INSTANSI,
                                  "--periode", "2026", ok=False)  # fmt: skip
     assert again_survey.returncode == 1 and "token" in again_survey.stderr  # one respondent, one answer
