@@ -1,8 +1,8 @@
 """The SKM window of a cycle: when a citizen's answer counts toward the unit's IKM (PermenPANRB 14/2017).
 
-PermenPANRB 14/2017 obliges every penyelenggara to survey its users periodically, at least once a year (reference 2),
-and the IKM is the index of one survey period. The period is the penyelenggara's choice: here it is the cycle
-calendar's `survey_opens` – `survey_closes` (policy default 1 October – 30 November [U: the dates]). Hence two rules:
+PermenPANRB 14/2017 obliges every penyelenggara to survey its users periodically, at least once a year (reference 2,
+[C]), and each round gives one IKM. The regulation sets the frequency, not the dates [U]: here a round is the cycle
+calendar's `survey_opens` – `survey_closes` (policy default 1 October – 30 November, a policy setting). Hence:
 
 - an answer counts only if it was given inside the window (from the opening instant to the closing one, both
   included), and never after the moment it is imported;
@@ -13,7 +13,7 @@ calendar's `survey_opens` – `survey_closes` (policy default 1 October – 30 N
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta, timezone, tzinfo
+from datetime import UTC, datetime, timedelta, tzinfo
 from enum import StrEnum
 
 from domain.errors import DomainError
@@ -149,10 +149,6 @@ def shown(at: datetime, zone: tzinfo = UTC) -> str:
     if name is None:
         name = "UTC" if offset == timedelta() else local.strftime("UTC%z")
     return f"{local:%Y-%m-%d %H:%M:%S} {name}"
-
-
-def zone_of(utc_offset_hours: int) -> timezone:
-    return timezone(timedelta(hours=utc_offset_hours))
 
 
 def _require_aware(value: datetime, field: str) -> None:
