@@ -308,18 +308,13 @@ def _surveys(wanted: list[tuple[str, str]]) -> dict[tuple[str, str], UnitSurvey]
 
 def survey_text(survey: UnitSurvey) -> str:
     """One line for a person: the index once computed, else where the survey window stands."""
-    status = survey.status
-    if status is SurveyStatus.COMPUTED:
-        if survey.ikm is None:
-            return "belum dapat dihitung — " + "; ".join(survey.messages)
+    if survey.status is SurveyStatus.COMPUTED and survey.ikm is not None:
         return f"{survey.ikm} — mutu {survey.grade} ({survey.grade_label}), {_sample(survey)}"
-    if status is SurveyStatus.OPEN:
-        return f"survei masih dibuka sampai {local_time(survey.closes)}"
-    if status is SurveyStatus.NOT_OPEN:
-        return f"survei belum dibuka; dibuka {local_time(survey.opens)} sampai {local_time(survey.closes)}"
-    if status is SurveyStatus.CLOSING:
-        return f"survei ditutup {local_time(survey.closes)}; IKM sedang dihitung"
-    return "; ".join(survey.messages) or status.label
+    if survey.status is SurveyStatus.COMPUTED:
+        return "belum dapat dihitung — " + "; ".join(survey.messages)
+    if survey.status is SurveyStatus.UNKNOWN:
+        return "; ".join(survey.messages) or survey.status.label
+    return f"survei {_window_text(survey)}"
 
 
 def _sample(survey: UnitSurvey) -> str:
@@ -349,9 +344,9 @@ def _survey_table(found: list[UnitSurvey]) -> None:
 def _window_text(survey: UnitSurvey) -> str:
     status = survey.status
     if status is SurveyStatus.OPEN:
-        return f"masih dibuka s.d. {local_time(survey.closes)}"
+        return f"masih dibuka sampai {local_time(survey.closes)}"
     if status is SurveyStatus.NOT_OPEN:
-        return f"belum dibuka; dibuka {local_time(survey.opens)}"
+        return f"belum dibuka; dibuka {local_time(survey.opens)} sampai {local_time(survey.closes)}"
     if status is SurveyStatus.COMPUTED:
         return f"ditutup; IKM dihitung {local_time(survey.computed_at)}"
     if status is SurveyStatus.CLOSING:

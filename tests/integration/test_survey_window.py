@@ -327,7 +327,7 @@ def test_status_and_tasks_say_until_when_the_survey_is_open(
     status, out, _ = kinerja(capsys, "tugas", "--nip", HERMAN)
     assert status == 0
     assert "Indeks Kepuasan Masyarakat unit (SKM, PermenPANRB 14/2017):" in out
-    assert "masih dibuka s.d." in out
+    assert f"DAFDUK  masih dibuka sampai {local_time(deadlines.survey_closes)}" in out
     [task] = json.loads(kinerja(capsys, "tugas", "--nip", HERMAN, "--json")[1])
     assert task["name"] == "Sri Wahyuni, S.H." and task["unit_survey"]["status"] == "open"
 
@@ -362,3 +362,16 @@ def test_status_and_tasks_show_the_unit_ikm_once_computed(
     assert f"{dafduk.ikm}" in row and f"{dafduk.grade} {view.grade_label}" in row and row.rstrip().endswith("tidak")
     [task] = json.loads(kinerja(capsys, "tugas", "--nip", HERMAN, "--json")[1])
     assert task["unit_survey"]["ikm"] == dafduk.ikm
+
+
+@pytest.mark.usefixtures("temporal_reads")
+def test_status_before_the_window_opens_and_after_it_closes_until_the_ikm_is_recorded(
+    capsys: pytest.CaptureFixture[str], office: UowFactory
+) -> None:
+    early = plan(office, opens=timedelta(days=1), closes=timedelta(days=2))
+    out = kinerja(capsys, "status", "--siklus", CYCLE, "--nip", SRI)[1]
+    opens, closes = local_time(early.survey_opens), local_time(early.survey_closes)
+    assert f"  IKM unit         : survei belum dibuka; dibuka {opens} sampai {closes}" in out
+    late = plan(office, opens=-timedelta(days=2), closes=-timedelta(hours=1), cycle_id="2026-DUKCAPIL-B")
+    closing = unit_survey(office, "2026-DUKCAPIL-B", "DAFDUK", now=datetime.now(UTC))
+    assert worklist.survey_text(closing) == f"survei ditutup {local_time(late.survey_closes)}; IKM sedang dihitung"
