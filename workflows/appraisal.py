@@ -1,8 +1,7 @@
 """The appraisal of one employee for one period, from target setting to a final, signed predicate.
 
 Every human step is an Update whose validator checks the actor, the stage (domain.stages.transition) and the payload
-before anything enters history; the handler applies the step and answers with the new state, and an activity
-writes it to the database right after, in order (`unrecorded` in the state counts the steps on their way). Reads
+before anything enters history; the handler records the step through an activity and returns the new state. Reads
 are the `state` query. The calibration result arrives as the `calibration_decided` signal, buffered if it comes early.
 
 Deadlines: each step's deadline comes from the cycle's resolved calendar. The main loop sleeps until the next
@@ -82,7 +81,6 @@ with workflow.unsafe.imports_passed_through():
 
 WORKFLOW_NAME = "Appraisal"  # the workflow type in Temporal: never rename while appraisals run
 RECORD_STEP_LOCALLY = "record-step-local-activity"  # workflow.patched id (added in 0.2)
-RECORD_AFTER_REPLY = "record-step-after-reply"  # workflow.patched id (added in 0.3)
 EXTEND_DEADLINE = "extend_deadline"
 REASSIGN = "reassign"
 MANAGER_ROLES = TAKE_OVER_ROLES  # the supervision team and pengelola kinerja manage deadlines and reviewers
@@ -93,13 +91,6 @@ RECORD_RETRY = RetryPolicy(
     backoff_coefficient=2.0,
     maximum_interval=timedelta(seconds=20),
     maximum_attempts=8,
-    non_retryable_error_types=["DomainError", "NotFound", "IllegalTransition"],
-)
-# A step already accepted (its Update answered) is written to the database in order, after the reply: keep trying
-# until the database is back; a business error is logged and counted instead (the step stands in the appraisal).
-AFTER_REPLY_RETRY = RetryPolicy(
-    initial_interval=timedelta(seconds=1),
-    maximum_interval=timedelta(minutes=1),
     non_retryable_error_types=["DomainError", "NotFound", "IllegalTransition"],
 )
 # Nobody waits on a reminder: keep trying until the database is back.
@@ -133,8 +124,6 @@ class AppraisalWorkflow:
         self._input = input
         self._lock = asyncio.Lock()  # one step at a time: handlers and timers interleave at every await
         self._wake = 0  # bumped whenever the step, the deadline or a buffered signal changes
-        self._unrecorded: list[RecordStep] = []  # accepted steps on their way to the database, oldest first
-        self._writer: asyncio.Task[None] | None = None
         if input.carried is not None:
             self._s = input.carried.model_copy(update={"runs": input.carried.runs + 1})
         else:
@@ -165,9 +154,7 @@ class AppraisalWorkflow:
             if self._finished():
                 break
             if self._history_too_long():
-                await workflow.wait_condition(
-                    lambda: workflow.all_handlers_finished() and not self._lock.locked() and not self._unrecorded
-                )
+                await workflow.wait_condition(lambda: workflow.all_handlers_finished() and not self._lock.locked())
                 if not self._finished():
                     workflow.continue_as_new(self._input.model_copy(update={"carried": self._s}))
                 continue
@@ -178,7 +165,7 @@ class AppraisalWorkflow:
             elif not await self._wait_for_change(None if due_at is None else due_at - now):
                 assert due_at is not None  # only a timeout ends the wait without a change
                 await self._on_checkpoint(due_at)
-        await workflow.wait_condition(lambda: workflow.all_handlers_finished() and not self._unrecorded)
+        await workflow.wait_condition(workflow.all_handlers_finished)
         return self._s
 
     def _finished(self) -> bool:
@@ -748,8 +735,7 @@ class AppraisalWorkflow:
         return self._s.predicate
 
     async def _commit(self, change: _Change, retry: RetryPolicy = RECORD_RETRY) -> None:
-        """Record the change and apply it. A person's step is applied and answered first and written after the reply
-        (`_record_after_reply`); a system step is written first, so a failed write leaves the state untouched."""
+        """Record the change through the activity, then apply it; a failed recording leaves the state untouched."""
         s = self._s
         now = workflow.now()
         seq = s.step_seq + 1
@@ -789,13 +775,7 @@ class AppraisalWorkflow:
             notify=notify,
             next_deadline=deadline,
         )
-        if retry is RECORD_RETRY and workflow.patched(RECORD_AFTER_REPLY):
-            # A person's step (an Update): accepted in the workflow's history — durable from here on — and answered
-            # at once; the database record (audit entry, SKP or review, the next person's notice) follows from the
-            # writer below, in order, within moments. Waiting for the database before answering doubled an
-            # Update's round trip (docs/benchmarks.md); the history, not the database, is the record of the step.
-            self._record_after_reply(step)
-        elif retry is RECORD_RETRY and workflow.patched(RECORD_STEP_LOCALLY):
+        if retry is RECORD_RETRY and workflow.patched(RECORD_STEP_LOCALLY):
             # A person's step (an Update): a local activity answers them without an activity-task round trip
             # through the server, and the history gets one marker instead of three activity events. System steps
             # (calibration, the window closing) keep the regular activity: their retries may last hours, which a
@@ -803,9 +783,7 @@ class AppraisalWorkflow:
             await workflow.execute_local_activity_method(
                 AppraisalActivities.record_step, step, start_to_close_timeout=ACTIVITY_TIMEOUT, retry_policy=retry
             )
-        else:  # system steps; and runs started before the changes replay as they ran
-            if self._unrecorded:  # the database gets the steps in the order they happened
-                await workflow.wait_condition(lambda: not self._unrecorded)
+        else:  # runs started before the change replay as they ran
             await workflow.execute_activity_method(
                 AppraisalActivities.record_step, step, start_to_close_timeout=ACTIVITY_TIMEOUT, retry_policy=retry
             )
@@ -817,34 +795,6 @@ class AppraisalWorkflow:
             self._enter(change.to, now)
         if change.to is Step.FINAL:
             s.finished_at = now
-
-    def _record_after_reply(self, step: RecordStep) -> None:
-        self._unrecorded.append(step)
-        self._s.unrecorded = len(self._unrecorded)
-        if self._writer is None or self._writer.done():
-            self._writer = asyncio.create_task(self._write_unrecorded())
-
-    async def _write_unrecorded(self) -> None:
-        """Write the accepted steps to the database one by one, oldest first, until none is left."""
-        while self._unrecorded:
-            step = self._unrecorded[0]
-            try:
-                await workflow.execute_activity_method(
-                    AppraisalActivities.record_step,
-                    step,
-                    start_to_close_timeout=ACTIVITY_TIMEOUT,
-                    retry_policy=AFTER_REPLY_RETRY,
-                )
-            except ActivityError as error:
-                # Only a business error gets here (e.g. the employee was removed from the roster meanwhile): the step
-                # stands in the appraisal and its history; the database lacks it. Counted in the state for operators.
-                self._s.record_failures += 1
-                workflow.logger.error(
-                    "accepted step could not be written to the database",
-                    extra={"idempotency_key": step.idempotency_key, "error": str(error.cause or error)},
-                )
-            self._unrecorded.pop(0)
-            self._s.unrecorded = len(self._unrecorded)
 
     def _notify_on_entering(self, step: Step) -> list[str]:
         if step is Step.FINAL:

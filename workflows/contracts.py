@@ -239,8 +239,6 @@ class AppraisalState(BaseModel):
     timeline: list[TimelineEvent] = Field(default_factory=list)
     step_seq: int = 0  # recorded steps so far: part of every idempotency key
     notice_seq: int = 0  # reminders and escalations sent so far
-    unrecorded: int = 0  # steps accepted and answered, not yet written to the database (a moment, normally)
-    record_failures: int = 0  # accepted steps the database refused (a business error): see the worker's log
     runs: int = 1  # 1 + how often the workflow continued as new
 
 

@@ -19,7 +19,6 @@ from typing import TypeVar
 from temporalio.api.enums.v1 import EventType
 from temporalio.api.history.v1 import HistoryEvent
 from temporalio.client import Client, WorkflowHandle, WorkflowHistory
-from temporalio.service import RPCError, RPCStatusCode
 from temporalio.worker import Replayer
 
 from domain.calendar import CycleCalendar, Deadlines, resolve
@@ -174,9 +173,6 @@ HR = Actor(nip=PENGELOLA, role=Role.PENGELOLA_KINERJA)
 MEETS = Expectation.MEETS
 
 
-QUERY_TIMEOUT = timedelta(seconds=5)
-
-
 async def eventually(probe: Callable[[], Awaitable[T | None]], *, timeout: float = 15.0, what: str = "") -> T:
     """Poll `probe` until it returns something other than None or False, within `timeout` seconds of real time."""
     deadline = asyncio.get_running_loop().time() + timeout
@@ -191,14 +187,7 @@ async def eventually(probe: Callable[[], Awaitable[T | None]], *, timeout: float
 
 async def state_when(handle: Handle, check: Callable[[AppraisalState], bool], what: str) -> AppraisalState:
     async def probe() -> AppraisalState | None:
-        try:
-            state = await handle.query(AppraisalWorkflow.state, rpc_timeout=QUERY_TIMEOUT)
-        except RPCError as error:
-            # A query can go unanswered: the time-skipping server loses one that races a continue-as-new (the answer
-            # is for the run that just closed: "Task not found when completing"), and a loaded machine is slow.
-            if error.status is not RPCStatusCode.DEADLINE_EXCEEDED and "Timeout" not in error.message:
-                raise
-            return None
+        state = await handle.query(AppraisalWorkflow.state)
         return state if check(state) else None
 
     return await eventually(probe, what=what)
@@ -206,11 +195,6 @@ async def state_when(handle: Handle, check: Callable[[AppraisalState], bool], wh
 
 async def at_step(handle: Handle, step: Step) -> AppraisalState:
     return await state_when(handle, lambda s: s.step is step, f"step {step.value}")
-
-
-async def written(handle: Handle) -> AppraisalState:
-    """Once every accepted step is in the database: an Update answers first, its step is written just after."""
-    return await state_when(handle, lambda s: s.unrecorded == 0, "the accepted steps written to the database")
 
 
 _TASK_BOOKKEEPING = {

@@ -35,7 +35,6 @@ from tests.workflows.scenario import (
     history_length,
     replay_and_record,
     state_when,
-    written,
 )
 from workflows import search_attributes
 from workflows.appraisal import AppraisalWorkflow
@@ -194,7 +193,6 @@ async def test_a_returned_skp_is_redrafted_and_then_approved(
     assert state.skp_return_comments == "Indikator kualitas harus mengacu ke IKU kepuasan layanan"
     # A redraft is due by the penetapan deadline, not the (earlier) first-draft deadline.
     assert state.deadline == (await handle.query(AppraisalWorkflow.state)).deadline
-    await written(handle)
     with office.uow_factory() as uow:
         returned = uow.skp.get(STAFF, scenario.PERIOD)
     assert returned is not None and returned.status == "returned"
@@ -202,7 +200,6 @@ async def test_a_returned_skp_is_redrafted_and_then_approved(
     await handle.execute_update(AppraisalWorkflow.submit_skp, SubmitSkp(actor=EMPLOYEE, skp=scenario.skp()))
     state = await handle.execute_update(AppraisalWorkflow.approve_skp, ApproveSkp(actor=PENILAI))
     assert state.step is Step.SELF_ASSESSMENT
-    await written(handle)
     assert _audit_actions(office, handle.id) == ["submit_skp", "return_skp", "submit_skp", "approve_skp"]
     with office.uow_factory() as uow:
         approved = uow.skp.get(STAFF, scenario.PERIOD)
@@ -260,7 +257,6 @@ async def test_an_overdue_self_assessment_is_reminded_escalated_extended_and_com
         SubmitSelfAssessment(actor=EMPLOYEE, realisations=scenario.realisations()),
     )
     assert (state.step, state.overdue) == (Step.SUPERVISOR_REVIEW, False)
-    await written(handle)
     with office.uow_factory() as uow:
         extension = uow.audit.list(workflow_id=handle.id, action="extend_deadline")
     assert len(extension) == 1
@@ -288,7 +284,6 @@ async def test_a_reassigned_reviewer_takes_over_and_the_old_one_is_refused(
         AppraisalWorkflow.submit_review, SubmitReview(actor=PENILAI_BARU, perilaku=MEETS, hasil_kerja=MEETS)
     )
     assert state.review is not None and state.review.reviewed_by == KASI_BARU
-    await written(handle)
     with office.uow_factory() as uow:
         reassigned = uow.audit.list(workflow_id=handle.id, action="reassign")
     assert reassigned[0].reason == "reorganisasi: Seksi Identitas digabung (SK 12/2026)"
@@ -351,7 +346,6 @@ async def test_pengelola_kinerja_takes_over_the_employees_step_with_a_reason(
     assert state.timeline[-1].on_behalf_of == STAFF
     # A rating is never taken over: reviewer steps are reassigned instead.
     await _rejected(handle, AppraisalWorkflow.approve_skp, ApproveSkp(actor=TIM_PENGAWASAN))
-    await written(handle)
     with office.uow_factory() as uow:
         entry = uow.audit.list(workflow_id=handle.id, action="submit_skp")[0]
     assert (entry.actor, entry.actor_role, entry.on_behalf_of, entry.reason) == (
@@ -367,7 +361,6 @@ async def test_rejected_updates_leave_the_history_unchanged(
 ) -> None:
     handle = await start()
     await handle.execute_update(AppraisalWorkflow.submit_skp, SubmitSkp(actor=EMPLOYEE, skp=scenario.skp()))
-    await written(handle)  # the step's own activity is done: only the refusals could add to the history now
     before = await handle.fetch_history()
 
     wrong_actor = await _rejected(handle, AppraisalWorkflow.approve_skp, ApproveSkp(actor=ATASAN))

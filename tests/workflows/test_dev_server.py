@@ -25,7 +25,6 @@ from tests.workflows.scenario import (
     at_step,
     eventually,
     state_when,
-    written,
 )
 from workflows import search_attributes
 from workflows.appraisal import AppraisalWorkflow
@@ -68,7 +67,6 @@ async def test_updates_move_the_appraisal_and_visibility_lists_it_by_stage_and_a
     ]
 
     # A rejected update leaves the history exactly as it was: the server drops the speculative workflow task.
-    await written(handle)  # the accepted step's own activity is done: only the refusals could add to the history now
     before = await handle.fetch_history()
     with pytest.raises(WorkflowUpdateFailedError):
         await handle.execute_update(AppraisalWorkflow.sign, Sign(actor=PENILAI))
