@@ -61,6 +61,7 @@ class Options:
     happy_paths: int
     objection_window: str
     enrolment: str
+    floor_starts: int | None
     floor_in_process: bool
     sqlite_wal: bool
     keep_temp: bool
@@ -278,7 +279,8 @@ async def _measure(options: Options, size: int, run: str, stack: Stack, seed_sec
     await _warm_up(options, stack, request, run)
     worker_idle = _memory(stack.worker)
 
-    ids = floor.workflow_ids(f"floor-{run}", size)
+    # The floor's start rate does not depend on N: at 100,000 a sample keeps its half of the run short.
+    ids = floor.workflow_ids(f"floor-{run}", max(3 * m, min(size, options.floor_starts or size)))
     starts = await _starts(options, stack, request, ids)
     server_after_starts = _memory(stack.server)
     enrolled = starts.enrolment.inputs
@@ -367,7 +369,8 @@ async def _run_all(options: Options) -> int:
     print(
         f"options: C={options.concurrency}, {results[0].updates_per_phase} appraisals x 2 Updates per Update phase, "
         f"{options.happy_paths} happy paths (objection window {options.objection_window}), enrolment "
-        f"'{options.enrolment}', floor worker {'in-process' if options.floor_in_process else 'own process'}, "
+        f"'{options.enrolment}', floor worker {'in-process' if options.floor_in_process else 'own process'}"
+        f"{f', floor start rate from {options.floor_starts} starts' if options.floor_starts else ''}, "
         f"dev server SQLite{' + WAL' if options.sqlite_wal else ''}"
     )
     print()
@@ -402,6 +405,11 @@ def parse(argv: list[str] | None = None) -> Options:
     parser.add_argument("--objection-window", default="PT5S", help="ISO duration for the happy path (default PT5S)")
     parser.add_argument("--enrolment", choices=sorted(ENROLMENTS), default="per-employee")
     parser.add_argument(
+        "--floor-starts",
+        type=int,
+        help="floor workflows started for the start rate (default N; at least 3 x the Update workflows)",
+    )
+    parser.add_argument(
         "--floor-in-process", action="store_true", help="run the floor's worker inside this process, not its own"
     )
     parser.add_argument("--sqlite-wal", action="store_true", help="start the dev server with WAL pragmas")
@@ -417,6 +425,7 @@ def parse(argv: list[str] | None = None) -> Options:
         happy_paths=args.happy_paths,
         objection_window=args.objection_window,
         enrolment=args.enrolment,
+        floor_starts=args.floor_starts,
         floor_in_process=args.floor_in_process,
         sqlite_wal=args.sqlite_wal,
         keep_temp=args.keep_temp,
