@@ -123,6 +123,7 @@ def initial_search_attributes(input: AppraisalInput) -> TypedSearchAttributes:
             stage=first.stage.value,
             step=first.value,
             assignee=input.employee_nip,
+            penilai=input.penilai_nip,
             overdue=False,
             escalation_level=0,
             deadline=input.deadlines.for_step(first, input.deadlines.start),

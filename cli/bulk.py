@@ -29,6 +29,7 @@ from domain.calendar import parse_duration
 from domain.stages import Role, Stage
 from settings import load_settings
 from temporal_client import appraisal_handle
+from workflows import search_attributes as sa
 from workflows.appraisal import AppraisalWorkflow
 from workflows.contracts import Actor, AppraisalState, ExtendDeadline, Reassign
 
@@ -142,10 +143,13 @@ def _extend(args: argparse.Namespace) -> int:
 def _move(args: argparse.Namespace) -> int:
     settings = load_settings()
     actor = Actor(nip=args.actor, role=Role(args.role))
-    query = visibility_query(cycle=args.cycle, unit=args.unit)
+    tagged = visibility_query(cycle=args.cycle, unit=args.unit, penilai=args.dari)
+    # Appraisals started before KinerjaPenilai existed do not carry it: only those are asked for their penilai.
+    untagged = f"{visibility_query(cycle=args.cycle, unit=args.unit)} AND {sa.PENILAI.name} IS NULL"
 
     async def body(client: Client) -> list[Outcome] | list[OpenStep]:
-        steps, _ = await list_open(client, query, limit=None)
+        found, _ = await list_open(client, tagged, limit=None)
+        steps, _ = await list_open(client, untagged, limit=None)
         gate = asyncio.Semaphore(CONCURRENCY)
 
         async def penilai_of(step: OpenStep) -> str:
@@ -159,7 +163,7 @@ def _move(args: argparse.Namespace) -> int:
         unreadable = [s.nip for s, owner in zip(steps, owners, strict=True) if isinstance(owner, BaseException)]
         if unreadable:
             print(f"peringatan: status {len(unreadable)} penilaian tidak terbaca: {', '.join(unreadable[:20])}")
-        chosen = [s for s, owner in zip(steps, owners, strict=True) if owner == args.dari]
+        chosen = found + [s for s, owner in zip(steps, owners, strict=True) if owner == args.dari]
         if args.dry_run:
             return chosen
         command = Reassign(actor=actor, penilai_nip=args.penilai, atasan_nip=args.atasan, reason=args.alasan)

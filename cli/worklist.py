@@ -105,6 +105,7 @@ def visibility_query(**equal: str | bool | None) -> str:
         "unit": sa.UNIT.name,
         "stage": sa.STAGE.name,
         "assignee": sa.ASSIGNEE.name,
+        "penilai": sa.PENILAI.name,
         "overdue": sa.OVERDUE.name,
     }
     parts = ["ExecutionStatus = 'Running'", f"WorkflowType = '{WORKFLOW_NAME}'"]

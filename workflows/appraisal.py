@@ -124,6 +124,9 @@ class AppraisalWorkflow:
         self._input = input
         self._lock = asyncio.Lock()  # one step at a time: handlers and timers interleave at every await
         self._wake = 0  # bumped whenever the step, the deadline or a buffered signal changes
+        # KinerjaPenilai (added in 0.3) is kept up to date only by runs started with it, so a run started before it
+        # existed replays with the same upserts; continue-as-new carries the attributes, and with them this choice.
+        self._keeps_penilai = workflow.info().typed_search_attributes.get(search_attributes.PENILAI) is not None
         if input.carried is not None:
             self._s = input.carried.model_copy(update={"runs": input.carried.runs + 1})
         else:
@@ -834,6 +837,7 @@ class AppraisalWorkflow:
             stage=s.stage.value,
             step=s.step.value,
             assignee=s.assignees[0] if s.assignees and s.step.responsible is not Role.SYSTEM else None,
+            penilai=s.penilai_nip if self._keeps_penilai else None,
             overdue=s.overdue,
             escalation_level=s.escalation_level,
             deadline=s.deadline,

@@ -28,6 +28,7 @@ NIP = SearchAttributeKey.for_keyword("KinerjaNip")  # the appraised employee
 STAGE = SearchAttributeKey.for_keyword("KinerjaStage")
 STEP = SearchAttributeKey.for_keyword("KinerjaStep")
 ASSIGNEE = SearchAttributeKey.for_keyword("KinerjaAssignee")  # who must act now; unset while nobody is
+PENILAI = SearchAttributeKey.for_keyword("KinerjaPenilai")  # the pejabat penilai kinerja, whatever the step
 OVERDUE = SearchAttributeKey.for_bool("KinerjaOverdue")
 ESCALATION_LEVEL = SearchAttributeKey.for_int("KinerjaEscalationLevel")
 DEADLINE = SearchAttributeKey.for_datetime("KinerjaDeadline")  # of the current step; unset when none
@@ -40,6 +41,7 @@ ALL: tuple[SearchAttributeKey[Any], ...] = (
     STAGE,
     STEP,
     ASSIGNEE,
+    PENILAI,
     OVERDUE,
     ESCALATION_LEVEL,
     DEADLINE,
@@ -70,11 +72,12 @@ def desired(
     stage: str,
     step: str,
     assignee: str | None,
+    penilai: str | None,
     overdue: bool,
     escalation_level: int,
     deadline: datetime | None,
 ) -> list[tuple[SearchAttributeKey[Any], Any]]:
-    """The value every attribute should have (None: unset)."""
+    """The value every attribute should have (None: unset; for `penilai`, also: not kept by this run)."""
     return [
         (CYCLE, cycle_id),
         (INSTANSI, instansi_code),
@@ -83,6 +86,7 @@ def desired(
         (STAGE, stage),
         (STEP, step),
         (ASSIGNEE, assignee),
+        *([(PENILAI, penilai)] if penilai is not None else []),
         (OVERDUE, overdue),
         (ESCALATION_LEVEL, escalation_level),
         (DEADLINE, deadline),

@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import pytest
 from temporalio.client import Client, WorkflowUpdateFailedError
+from temporalio.common import TypedSearchAttributes
 from temporalio.testing import WorkflowEnvironment
 
+import temporal_client
 from domain.audit import AuditEntry
 from domain.ratings import Predicate
 from domain.stages import Step
@@ -15,6 +17,7 @@ from tests.workflows.conftest import Office, Starter
 from tests.workflows.scenario import (
     EMPLOYEE,
     KASI,
+    KASI_BARU,
     KEPALA,
     MEETS,
     PENGAWAS,
@@ -33,10 +36,12 @@ from workflows.contracts import (
     ApproveSkp,
     CalibrationDecision,
     ExtendDeadline,
+    Reassign,
     Sign,
     SubmitReview,
     SubmitSelfAssessment,
     SubmitSkp,
+    appraisal_workflow_id,
 )
 
 
@@ -127,3 +132,35 @@ async def test_an_overdue_step_is_listed_until_the_deadline_is_extended(
         ExtendDeadline(actor=TIM_PENGAWASAN, new_deadline=new_deadline, reason="gangguan aplikasi e-Kinerja seminggu"),
     )
     assert await _listed(client, f"KinerjaCycle = '{cycle_id}' AND KinerjaOverdue = false") == [handle.id]
+
+
+async def test_a_penilais_appraisals_are_listed_by_attribute_and_older_runs_by_its_absence(
+    dev_env: WorkflowEnvironment, dev_start: Starter, dev_task_queue: str, cycle_id: str
+) -> None:
+    """`kinerja massal alihkan` finds one penilai's appraisals through KinerjaPenilai; runs started before that
+    attribute existed do not carry it (and never get it, so they replay as they ran), and are found by its absence."""
+    client = dev_env.client
+    handle = await dev_start()
+    mine = f"KinerjaCycle = '{cycle_id}'"
+    assert await _listed(client, f"{mine} AND KinerjaPenilai = '{KASI}'") == [handle.id]
+    reassign = Reassign(actor=TIM_PENGAWASAN, penilai_nip=KASI_BARU, reason="reorganisasi seksi (SK 12/2026)")
+    await handle.execute_update(AppraisalWorkflow.reassign, reassign)
+    assert await _listed(client, f"{mine} AND KinerjaPenilai = '{KASI_BARU}'") == [handle.id]
+
+    # A run as the previous release started it: every attribute but KinerjaPenilai.
+    older = scenario.appraisal_input(f"{cycle_id}-lama", await dev_env.get_current_time())
+    attributes = temporal_client.initial_search_attributes(older).search_attributes
+    old = await client.start_workflow(
+        AppraisalWorkflow.run,
+        older,
+        id=appraisal_workflow_id(older.cycle_id, older.employee_nip),
+        task_queue=dev_task_queue,
+        search_attributes=TypedSearchAttributes([p for p in attributes if p.key != search_attributes.PENILAI]),
+    )
+    try:
+        await old.execute_update(AppraisalWorkflow.reassign, reassign)
+        untagged = f"KinerjaCycle = '{older.cycle_id}' AND KinerjaPenilai IS NULL"
+        assert await _listed(client, untagged) == [old.id]
+        assert (await old.describe()).typed_search_attributes.get(search_attributes.PENILAI) is None
+    finally:
+        await old.terminate("test finished")
