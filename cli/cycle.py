@@ -170,7 +170,9 @@ def _start(args: argparse.Namespace) -> int:
         supervision_team=_nips(args.supervision),
         pengelola_kinerja=_nips(args.pengelola),
     )
-    plan = plan_cycle(uow_factory, request)  # refuses unknown people or instansi here, before anything starts
+    # Refuses unknown people or instansi here, before anything starts; the calendar is recorded by the cycle's own
+    # first enrolment page, with the deadlines the workflow really has.
+    plan = plan_cycle(uow_factory, request, register=False)
     assert request.deadlines is not None
     input = CycleInput(
         cycle_id=request.cycle_id,

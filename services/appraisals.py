@@ -48,7 +48,9 @@ class CyclePlan(BaseModel):
     policy_version: str
 
 
-def plan_cycle(uow_factory: UowFactory, request: CycleRequest, *, today: date | None = None) -> CyclePlan:
+def plan_cycle(
+    uow_factory: UowFactory, request: CycleRequest, *, today: date | None = None, register: bool = True
+) -> CyclePlan:
     with uow_factory() as uow:
         if uow.instansi.get(request.instansi_code) is None:
             raise NotFound(
@@ -92,14 +94,16 @@ def plan_cycle(uow_factory: UowFactory, request: CycleRequest, *, today: date | 
                 policy=policy,
             )
         )
-    _register(uow_factory, request, deadlines, policy.version)
+    if register:
+        _register(uow_factory, request, deadlines, policy.version)
     return CyclePlan(inputs=inputs, skipped=skipped, policy_version=policy.version)
 
 
 def _register(uow_factory: UowFactory, request: CycleRequest, deadlines: Deadlines, policy_version: str) -> None:
-    """Record the cycle's calendar once. Every start goes through a plan (`siklus mulai`, a schedule's launcher, the
-    cycle's own first enrolment page), and a running cycle keeps the deadlines it started with whatever a later plan
-    says, so the first registration is the one kept."""
+    """Record the cycle's calendar once. Every cycle's own first enrolment page plans with the deadlines the workflow
+    started with (and a schedule's launcher, `siklus tambah`, plan too); a running cycle keeps those whatever a later
+    plan says, so the first registration is the one kept. `siklus mulai` checks its plan without registering it:
+    a start that then fails must not leave a calendar no workflow has."""
     with uow_factory() as uow:
         uow.cycles.register(
             CycleRecord(
