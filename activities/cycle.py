@@ -183,7 +183,11 @@ class CycleActivities:
     @activity.defn(name="cycle.report")
     async def report(self, request: ReportRequest) -> CycleReport:
         predicates = await self.predicates(request)
-        survey = await self.survey(request)
+        survey = request.survey
+        if survey is None:  # a run started before the report was given the IKM of the close: compute, keep as it was
+            survey = await _thread(
+                lambda: cycles.survey_by_unit(self._uow_factory, request, request.populations, record=False)
+            )
         counts = await _thread(lambda: cycles.notice_counts(self._uow_factory, request))
         calibration = await _thread(lambda: cycles.calibration_notice_counts(self._uow_factory, request))
         final = await _thread(lambda: cycles.finished_count(self._uow_factory, request))

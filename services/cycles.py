@@ -125,8 +125,11 @@ def predicates_by_unit(
     ]
 
 
-def survey_by_unit(uow_factory: UowFactory, ref: CycleRef, populations: dict[str, int]) -> list[UnitIkm]:
-    """The IKM of every unit from the responses stored for the instansi and period (PermenPANRB 14/2017)."""
+def survey_by_unit(
+    uow_factory: UowFactory, ref: CycleRef, populations: dict[str, int], *, record: bool = True
+) -> list[UnitIkm]:
+    """The IKM of every unit from the responses stored for the instansi and period (PermenPANRB 14/2017); recorded
+    as the cycle's index (`record`) when the survey closes."""
     with uow_factory() as uow:
         policy = uow.instansi.policy(ref.instansi_code)
         records = uow.survey.list(ref.instansi_code, ref.period)
@@ -142,14 +145,15 @@ def survey_by_unit(uow_factory: UowFactory, ref: CycleRef, populations: dict[str
     ]
     results = ikm_by_unit(responses, policy, populations, policy_version=policy.version)
     # Kept for readers outside the workflow: the penilai's view of the unit, and survey imports refused from now on.
-    record_survey(
-        uow_factory,
-        cycle_id=ref.cycle_id,
-        instansi_code=ref.instansi_code,
-        period=ref.period,
-        results=results,
-        policy_version=policy.version,
-    )
+    if record:
+        record_survey(
+            uow_factory,
+            cycle_id=ref.cycle_id,
+            instansi_code=ref.instansi_code,
+            period=ref.period,
+            results=results,
+            policy_version=policy.version,
+        )
     return [
         UnitIkm(
             unit=result.unit or "-",

@@ -130,7 +130,9 @@ class CycleWorkflow:
             await self._sleep_until(end)
             s.report = await workflow.execute_activity_method(
                 CycleActivities.report,
-                ReportRequest(**self._ref().model_dump(), populations=input.populations, enrolled=s.enrolled),
+                ReportRequest(
+                    **self._ref().model_dump(), populations=input.populations, enrolled=s.enrolled, survey=s.survey
+                ),
                 start_to_close_timeout=SHORT,
                 retry_policy=RETRY,
             )

@@ -237,6 +237,9 @@ class DecideRequest(CycleRef):
 
 class ReportRequest(SurveyRequest):
     enrolled: int = 0
+    # The IKM per unit as computed when the survey closed (what the penilai saw); None only in runs started before it
+    # was passed, whose report computes it again from the stored answers.
+    survey: list[UnitIkm] | None = None
 
 
 class CalibrationNotice(CycleRef):
