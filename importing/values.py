@@ -159,6 +159,9 @@ def parse_choice(enum: type[E], text: str) -> E:
         raise ValueError(f"tidak dikenal; pilihan: {choices}") from None
 
 
+MIN_YEAR, MAX_YEAR = 2000, 2100  # the instants a survey or appraisal file can sensibly carry
+
+
 def parse_instant(text: str, zone: tzinfo) -> datetime:
     """An instant from a cell: ISO-8601 (what an XLSX date cell reads as) or day-first DD/MM/YYYY [HH.MM[.SS]].
 
@@ -172,12 +175,15 @@ def parse_instant(text: str, zone: tzinfo) -> datetime:
             parts = {name: int(value) for name, value in match.groupdict().items() if value is not None}
             day = date(parts["year"], parts["month"], parts["day"])
             moment = time(parts.get("hour", 0), parts.get("minute", 0), parts.get("second", 0))
-            return datetime.combine(day, moment, tzinfo=zone)
-        if len(cleaned) == 10:
-            return datetime.combine(date.fromisoformat(cleaned), time(0), tzinfo=zone)
-        value = datetime.fromisoformat(cleaned)
+            value = datetime.combine(day, moment, tzinfo=zone)
+        elif len(cleaned) == 10:
+            value = datetime.combine(date.fromisoformat(cleaned), time(0), tzinfo=zone)
+        else:
+            value = datetime.fromisoformat(cleaned)
     except ValueError:
         raise ValueError(f"bukan tanggal/waktu yang sah; {_INSTANT_EXAMPLES}") from None
+    if not MIN_YEAR <= value.year <= MAX_YEAR:  # a typo such as 0202; the far edges also overflow date arithmetic
+        raise ValueError(f"tahun {value.year} di luar {MIN_YEAR}-{MAX_YEAR}; {_INSTANT_EXAMPLES}")
     return value if value.tzinfo is not None and value.utcoffset() is not None else value.replace(tzinfo=zone)
 
 

@@ -49,6 +49,12 @@ def test_impossible_or_month_first_dates_are_refused_not_guessed(text: str) -> N
         parse_instant(text, WIT)
 
 
+@pytest.mark.parametrize("text", ["0001-01-01T00:00:00+09:00", "02/10/0202", "9999-12-31T23:59:59-12:00"])
+def test_years_far_outside_any_period_are_refused_as_a_row_error(text: str) -> None:
+    with pytest.raises(ValueError, match="di luar 2000-2100"):
+        parse_instant(text, WIT)
+
+
 def test_answers_inside_the_window_keep_their_time(tmp_path: Path) -> None:
     path = _file(
         tmp_path,
