@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, TypeAlias
 
+from sqlalchemy.exc import SQLAlchemyError
 from temporalio.api.enums.v1 import EventType
 from temporalio.client import Client, WorkflowExecution
 
@@ -302,9 +303,18 @@ def _status(args: argparse.Namespace) -> int:
 
 
 def _surveys(wanted: list[tuple[str, str]]) -> dict[tuple[str, str], UnitSurvey]:
+    """The unit's SKM from the database; the appraisal itself comes from Temporal and is shown all the same when the
+    database cannot be read (the IKM line then says why)."""
     if not wanted:
         return {}
-    return unit_surveys(open_database(load_settings()), wanted, now=datetime.now(UTC))
+    try:
+        return unit_surveys(open_database(load_settings(), migrate=False), wanted, now=datetime.now(UTC))
+    except SQLAlchemyError as error:
+        reason = f"IKM tidak tersedia: basis data tidak dapat dibaca ({type(error).__name__})"
+        return {
+            (cycle, unit): UnitSurvey(cycle_id=cycle, unit=unit, status=SurveyStatus.UNKNOWN, messages=[reason])
+            for cycle, unit in wanted
+        }
 
 
 def survey_text(survey: UnitSurvey) -> str:
