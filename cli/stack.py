@@ -111,6 +111,7 @@ async def _up(settings: Settings, *, data_dir: Path, ui_port: int, with_worker: 
     assert main is not None
     running = False
     forced = False
+    workers: list[asyncio.Task[None]] = []
 
     def on_signal(signum: signal.Signals) -> None:
         nonlocal forced
@@ -120,6 +121,8 @@ async def _up(settings: Settings, *, data_dir: Path, ui_port: int, with_worker: 
             # (Temporal retries them at the next start; they are idempotent). The dev server is still stopped.
             forced = True
             print("Menghentikan paksa tanpa menunggu aktivitas yang sedang berjalan...", flush=True)
+            for worker in workers:
+                worker.cancel()  # its graceful shutdown would wait up to worker.GRACEFUL_SHUTDOWN
             main.cancel()
             return
         if not running and not stop.is_set():
@@ -131,7 +134,7 @@ async def _up(settings: Settings, *, data_dir: Path, ui_port: int, with_worker: 
         await asyncio.to_thread(upgrade, database_url)
         async with local_stack(settings, data_dir=data_dir, ui_port=ui_port, log=sys.stdout) as stack:
             running = True
-            worker = await _start_worker(settings, stack.client, stop) if with_worker else None
+            worker = await _start_worker(settings, stack.client, stop, workers) if with_worker else None
             if not stop.is_set():
                 _print_ready(settings, stack, database_url, with_worker=with_worker)
             await _until_stopped(stop, worker)
@@ -144,9 +147,12 @@ async def _up(settings: Settings, *, data_dir: Path, ui_port: int, with_worker: 
     return 0
 
 
-async def _start_worker(settings: Settings, client: Client, stop: asyncio.Event) -> asyncio.Task[None]:
+async def _start_worker(
+    settings: Settings, client: Client, stop: asyncio.Event, started: list[asyncio.Task[None]]
+) -> asyncio.Task[None]:
     ready = asyncio.Event()
     worker = asyncio.create_task(run_worker(settings, client=client, stop=stop, ready=ready, migrate=False))
+    started.append(worker)
     waiting = asyncio.create_task(ready.wait())
     try:
         await asyncio.wait({worker, waiting}, timeout=WORKER_READY_DEADLINE, return_when=asyncio.FIRST_COMPLETED)
