@@ -82,9 +82,8 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     survey.add_argument(
         "--zona",
         choices=list(ZONES),
-        default="WIB",
-        help="zona waktu kolom waktu yang ditulis tanpa zona (bawaan: WIB); jawaban tanpa waktu dianggap diisi saat"
-        " impor",
+        help="zona waktu kolom waktu yang ditulis tanpa zona (wajib bila ada; tidak ditebak); jawaban tanpa waktu"
+        " dianggap diisi saat impor",
     )
     survey.set_defaults(handler=_import_survey)
 
@@ -165,12 +164,13 @@ def _import_skp(args: argparse.Namespace) -> int:
 
 
 def _import_survey(args: argparse.Namespace) -> int:
-    zone = timezone(timedelta(hours=ZONES[args.zona]))
+    given = timezone(timedelta(hours=ZONES[args.zona])) if args.zona else None
+    zone = given or timezone(timedelta(hours=ZONES["WIB"]))  # to show the window in; answers are never read in it
     now = datetime.now(UTC)
     uow_factory = open_database(load_settings())
     period = args.period if args.period is not None or args.cycle else date.today().year
     intake = surveys.survey_intake(uow_factory, args.instansi, period, args.cycle, now=now, zone=zone)
-    responses = parse_survey(read_table(args.file), zone=zone, window=intake.window, received_at=now)
+    responses = parse_survey(read_table(args.file), zone=given, window=intake.window, received_at=now)
     source = args.file.suffix.lstrip(".").lower() or "csv"
     stored = imports.import_survey(
         uow_factory, args.instansi, intake.period, responses, source, cycle_id=intake.cycle_id, now=now, zone=zone

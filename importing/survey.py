@@ -11,17 +11,14 @@ Given the cycle's survey window and the moment of the import, every answer must 
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone, tzinfo
+from datetime import UTC, datetime, tzinfo
 
-from domain.calendar import WIB
 from domain.errors import DomainError
 from domain.survey import UNSUR, SurveyResponse
 from domain.survey_window import SurveyWindow, submission_problem
 from importing.errors import RowErrors
 from importing.tables import Column, Row, Table, conform, overflow_message
-from importing.values import parse_instant
-
-LOCAL = timezone(timedelta(hours=WIB))
+from importing.values import has_utc_offset, parse_instant
 
 SURVEY_COLUMNS = (
     Column(name="unit", aliases=("unit_layanan", "unit_kerja", "kode_unit", "unit_code")),
@@ -51,14 +48,16 @@ SURVEY_COLUMNS = (
 def parse_survey(
     table: Table,
     *,
-    zone: tzinfo = LOCAL,
+    zone: tzinfo | None = None,
     window: SurveyWindow | None = None,
     received_at: datetime | None = None,
 ) -> list[SurveyResponse]:
     """The responses of a survey file, or `ValidationFailed` listing every bad row.
 
-    A waktu without an offset is local time in `zone` (WIB unless said otherwise). With `window`, `received_at` (the
-    moment of the import) is required: a blank waktu becomes it, and every answer is checked against the window.
+    A waktu without an offset is local time in `zone`; without a `zone` such a waktu is a row error, never a guess
+    (WIB, WITA and WIT are an hour apart: a guess moves answers across the window's edges). With `window`,
+    `received_at` (the moment of the import) is required: a blank waktu becomes it, and every answer is checked
+    against the window.
     """
     if window is not None and received_at is None:
         raise ValueError("received_at is required to check answers against a survey window")
@@ -120,21 +119,32 @@ def parse_survey(
 
 
 def _submitted_at(
-    row: Row, zone: tzinfo, window: SurveyWindow | None, received_at: datetime | None, errors: RowErrors
+    row: Row, zone: tzinfo | None, window: SurveyWindow | None, received_at: datetime | None, errors: RowErrors
 ) -> datetime | None:
     """When the row's respondent answered (blank: when it is imported), checked against the window if there is one."""
     text = row.get("waktu")
     if not text:
         submitted_at = received_at
+    elif zone is None and not has_utc_offset(text):
+        errors.add(
+            row.line,
+            "waktu",
+            text,
+            "waktu pengisian tanpa zona waktu: tulis zonanya (mis. 2026-10-05 09:12+09:00) atau sebutkan zona berkas"
+            " dengan --zona WIB|WITA|WIT",
+            "waktu.tanpa_zona",
+        )
+        return None
     else:
         try:
-            submitted_at = parse_instant(text, zone)
+            submitted_at = parse_instant(text, zone or UTC)
         except ValueError as error:
             errors.add(row.line, "waktu", text, f"waktu pengisian {error}", "waktu.tidak_sah")
             return None
     if window is None or submitted_at is None or received_at is None:
         return submitted_at
-    problem = submission_problem(window, submitted_at, received_at=received_at, zone=zone)
+    shown_in = zone or submitted_at.tzinfo or UTC
+    problem = submission_problem(window, submitted_at, received_at=received_at, zone=shown_in)
     if problem is not None:
         blank = "" if text else "tanpa waktu pengisian, dianggap diisi saat impor: "
         errors.add(

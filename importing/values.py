@@ -159,6 +159,17 @@ def parse_choice(enum: type[E], text: str) -> E:
         raise ValueError(f"tidak dikenal; pilihan: {choices}") from None
 
 
+def has_utc_offset(text: str) -> bool:
+    """Whether an instant's text says its own offset (`...+09:00`, `...Z`); day-first and bare dates never do."""
+    cleaned = text.strip()
+    if len(cleaned) <= 10 or _DAY_FIRST.fullmatch(cleaned) is not None:
+        return False
+    try:
+        return datetime.fromisoformat(cleaned).tzinfo is not None
+    except ValueError:
+        return False
+
+
 MIN_YEAR, MAX_YEAR = 2000, 2100  # the instants a survey or appraisal file can sensibly carry
 
 

@@ -224,7 +224,7 @@ async def test_a_cycle_by_command(kinerja: Kinerja, tmp_path: Path) -> None:
     early = tmp_path / "survei-awal.csv"
     early.write_text("unit,token,u1,u2,u3,u4,u5,u6,u7,u8,u9,waktu\nCAPIL,AWAL-1,4,4,4,4,4,4,4,4,4,2026-01-02 08:00\n")
     refused_survey = await kinerja("impor", "survei", str(early), "--instansi", INSTANSI, "--periode", "2026",
-                                   ok=False)  # fmt: skip
+                                   "--zona", "WIT", ok=False)  # fmt: skip
     assert refused_survey.returncode == 1 and "baris 2, kolom waktu" in refused_survey.stderr
     assert "sebelum survei dibuka" in refused_survey.stderr
     again_survey = await kinerja("impor", "survei", str(EXAMPLES / "survey_dukcapil.csv"), "--instansi", INSTANSI,

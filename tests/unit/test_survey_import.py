@@ -120,8 +120,24 @@ def test_a_form_tool_timestamp_column_in_xlsx_is_read_in_the_given_zone(tmp_path
 
 def test_without_a_window_the_time_is_only_read(tmp_path: Path) -> None:
     path = _file(tmp_path, f"DAFDUK,T1,{ANSWERS},2020-01-01", f"DAFDUK,T2,{ANSWERS},")
-    first, second = parse_survey(read_table(path))
-    assert first.submitted_at == datetime(2020, 1, 1, tzinfo=WIB)  # WIB unless told otherwise
+    first, second = parse_survey(read_table(path), zone=WIB)
+    assert first.submitted_at == datetime(2020, 1, 1, tzinfo=WIB)
     assert second.submitted_at is None
     with pytest.raises(ValueError, match="received_at"):
         parse_survey(read_table(path), window=WINDOW)
+
+
+def test_a_time_without_its_zone_is_refused_unless_the_files_zone_is_given(tmp_path: Path) -> None:
+    """WIB, WITA and WIT are an hour apart: an answer at 23:30 WIT on the closing day is inside the window, read as
+    WIB it is after the close. So a waktu without an offset is never read in a guessed zone."""
+    path = _file(tmp_path, f"DAFDUK,T1,{ANSWERS},30/11/2026 23.30", f"DAFDUK,T2,{ANSWERS},2026-11-30T23:30+09:00")
+    with pytest.raises(ValidationFailed) as failed:
+        parse_survey(read_table(path), window=WINDOW, received_at=WINDOW.closes + timedelta(minutes=1))
+    [error] = failed.value.errors
+    assert (error.line, error.column, error.code) == (2, "waktu", "waktu.tanpa_zona")
+    assert "--zona" in error.message
+
+    first, second = parse_survey(
+        read_table(path), zone=WIT, window=WINDOW, received_at=WINDOW.closes + timedelta(minutes=1)
+    )
+    assert first.submitted_at == second.submitted_at == datetime(2026, 11, 30, 23, 30, tzinfo=WIT)
