@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
-from datetime import datetime
 
 from temporalio import activity
 
@@ -18,7 +17,8 @@ from activities.errors import business_errors
 from domain.audit import AuditEntry
 from domain.errors import NotFound
 from domain.stages import Role, Step
-from persistence.ports import AbstractUnitOfWork, OutboxMessage, ReviewRecord, SkpRecord
+from persistence.ports import AbstractUnitOfWork, ReviewRecord, SkpRecord
+from services import notices
 from workflows.contracts import SYSTEM, NoticeKind, RecordStep, RecordStepResult, ReviewOutcome, SendNotice
 
 UnitOfWorkFactory = Callable[[], AbstractUnitOfWork]
@@ -41,9 +41,9 @@ class AppraisalActivities:
 
     def record_step_sync(self, step: RecordStep) -> RecordStepResult:
         with business_errors(), self._uow_factory() as uow:
-            stored = uow.steps.get(step.idempotency_key)
-            if stored is not None:
-                return RecordStepResult.model_validate({**stored, "newly_recorded": False})
+            earlier = notices.recorded(uow, step.idempotency_key)
+            if earlier is not None:
+                return earlier
             uow.audit.append(
                 AuditEntry(
                     occurred_at=step.occurred_at,
@@ -73,7 +73,7 @@ class AppraisalActivities:
                 )
             if step.review is not None:
                 _save_review(uow, step, step.review)
-            outbox_ids = _enqueue(
+            outbox_ids = notices.enqueue(
                 uow,
                 step.idempotency_key,
                 step.workflow_id,
@@ -82,7 +82,7 @@ class AppraisalActivities:
                 body=_task_body(step),
             )
             result = RecordStepResult(idempotency_key=step.idempotency_key, newly_recorded=True, outbox_ids=outbox_ids)
-            recorded = self._commit_once(uow, step.idempotency_key, step.workflow_id, step.action, result)
+            recorded = notices.commit_once(uow, step.idempotency_key, step.workflow_id, step.action, result)
         activity.logger.info(
             "appraisal step recorded",
             extra={
@@ -99,9 +99,9 @@ class AppraisalActivities:
 
     def send_notice_sync(self, notice: SendNotice) -> RecordStepResult:
         with business_errors(), self._uow_factory() as uow:
-            stored = uow.steps.get(notice.idempotency_key)
-            if stored is not None:
-                return RecordStepResult.model_validate({**stored, "newly_recorded": False})
+            earlier = notices.recorded(uow, notice.idempotency_key)
+            if earlier is not None:
+                return earlier
             subject, body = _notice_text(notice)
             uow.audit.append(
                 AuditEntry(
@@ -120,7 +120,7 @@ class AppraisalActivities:
                     idempotency_key=notice.idempotency_key,
                 )
             )
-            outbox_ids = _enqueue(
+            outbox_ids = notices.enqueue(
                 uow, notice.idempotency_key, notice.workflow_id, notice.recipients, subject=subject, body=body
             )
             activity.logger.info(
@@ -130,18 +130,7 @@ class AppraisalActivities:
             result = RecordStepResult(
                 idempotency_key=notice.idempotency_key, newly_recorded=True, outbox_ids=outbox_ids
             )
-            return self._commit_once(uow, notice.idempotency_key, notice.workflow_id, notice.kind.value, result)
-
-    @staticmethod
-    def _commit_once(
-        uow: AbstractUnitOfWork, key: str, workflow_id: str, step: str, result: RecordStepResult
-    ) -> RecordStepResult:
-        stored, new = uow.steps.record_once(key, workflow_id, step, result.model_dump(mode="json"))
-        if not new:
-            # A concurrent attempt got there first; its writes stand and ours are rolled back on exit.
-            return RecordStepResult.model_validate({**stored, "newly_recorded": False})
-        uow.commit()
-        return result
+            return notices.commit_once(uow, notice.idempotency_key, notice.workflow_id, notice.kind.value, result)
 
 
 def _require_employee(uow: AbstractUnitOfWork, nip: str) -> None:
@@ -163,31 +152,6 @@ def _save_review(uow: AbstractUnitOfWork, step: RecordStep, review: ReviewOutcom
     )
 
 
-def _enqueue(
-    uow: AbstractUnitOfWork, key: str, workflow_id: str, recipients: list[str], *, subject: str, body: str
-) -> list[int]:
-    ids: list[int] = []
-    for nip in dict.fromkeys(recipients):
-        person = uow.employees.get(nip)
-        email = person.email if person else None
-        message_id, _ = uow.outbox.enqueue(
-            OutboxMessage(
-                channel="email" if email else "log",
-                recipient=email or nip,
-                subject=subject[:300],
-                body=body,
-                workflow_id=workflow_id,
-                idempotency_key=f"{key}/{nip}",
-            )
-        )
-        ids.append(message_id)
-    return ids
-
-
-def _when(value: datetime) -> str:
-    return value.strftime("%d-%m-%Y %H:%M UTC")
-
-
 def _task_body(step: RecordStep) -> str:
     lines = [
         f"Pegawai: {step.employee_name} (NIP {step.employee_nip}), periode {step.period}.",
@@ -197,19 +161,19 @@ def _task_body(step: RecordStep) -> str:
     if step.reason:
         lines.append(f"Alasan/catatan: {step.reason}")
     if step.next_deadline is not None and step.step_to is not Step.FINAL:
-        lines.append(f"Batas waktu: {_when(step.next_deadline)}.")
+        lines.append(f"Batas waktu: {notices.when(step.next_deadline)}.")
     return "\n".join(lines)
 
 
 def _notice_text(notice: SendNotice) -> tuple[str, str]:
-    who = f"{notice.employee_name} (NIP {notice.employee_nip})"
+    who, due = f"{notice.employee_name} (NIP {notice.employee_nip})", notices.when(notice.deadline)
     if notice.kind is NoticeKind.REMINDER:
         subject = f"Pengingat: {notice.step.label} untuk {notice.employee_name}"
-        body = f"Langkah '{notice.step.label}' penilaian kinerja {who} jatuh tempo {_when(notice.deadline)}."
+        body = f"Langkah '{notice.step.label}' penilaian kinerja {who} jatuh tempo {due}."
     else:
         subject = f"Eskalasi tingkat {notice.level}: {notice.step.label} untuk {notice.employee_name} terlambat"
         body = (
-            f"Langkah '{notice.step.label}' penilaian kinerja {who} melewati batas waktu {_when(notice.deadline)}"
+            f"Langkah '{notice.step.label}' penilaian kinerja {who} melewati batas waktu {due}"
             f" dan dieskalasi ke tingkat {notice.level}. Tim pengawasan dapat memperpanjang batas waktu,"
             " mengalihkan pejabat penilai, atau mengambil alih langkah pegawai dengan alasan tertulis."
         )

@@ -11,7 +11,6 @@ import hashlib
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from decimal import Decimal
 
 from pydantic import BaseModel, ConfigDict
@@ -24,7 +23,8 @@ from domain.errors import DomainError, NotFound
 from domain.ratings import Predicate
 from domain.stages import Role
 from domain.survey import SurveyResponse, ikm_by_unit
-from persistence.ports import AbstractUnitOfWork, CalibrationRecord, OutboxMessage
+from persistence.ports import AbstractUnitOfWork, CalibrationRecord
+from services import notices
 from services.appraisals import CycleRequest, plan_cycle
 from services.surveys import record_survey
 from workflows.contracts import SYSTEM, NoticeKind, RecordStepResult, ReviewOutcome, parse_appraisal_workflow_id
@@ -385,9 +385,9 @@ def send_calibration_notice(uow_factory: UowFactory, notice: CalibrationNotice) 
     keys of their own as well, so even a concurrent attempt cannot write them twice.
     """
     with uow_factory() as uow:
-        stored = uow.steps.get(notice.idempotency_key)
-        if stored is not None:
-            return RecordStepResult.model_validate({**stored, "newly_recorded": False})
+        earlier = notices.recorded(uow, notice.idempotency_key)
+        if earlier is not None:
+            return earlier
         uow.audit.append(
             AuditEntry(
                 occurred_at=notice.occurred_at,
@@ -407,35 +407,18 @@ def send_calibration_notice(uow_factory: UowFactory, notice: CalibrationNotice) 
             )
         )
         subject, body = _calibration_notice_text(notice)
-        outbox_ids: list[int] = []
-        for nip in dict.fromkeys(notice.recipients):
-            person = uow.employees.get(nip)
-            email = person.email if person else None
-            message_id, _ = uow.outbox.enqueue(
-                OutboxMessage(
-                    channel="email" if email else "log",
-                    recipient=email or nip,
-                    subject=subject[:300],
-                    body=body,
-                    workflow_id=notice.workflow_id,
-                    idempotency_key=f"{notice.idempotency_key}/{nip}",
-                )
-            )
-            outbox_ids.append(message_id)
-        result = RecordStepResult(idempotency_key=notice.idempotency_key, newly_recorded=True, outbox_ids=outbox_ids)
-        step = f"calibration.{notice.kind.value}"
-        stored, new = uow.steps.record_once(
-            notice.idempotency_key, notice.workflow_id, step, result.model_dump(mode="json")
+        outbox_ids = notices.enqueue(
+            uow, notice.idempotency_key, notice.workflow_id, notice.recipients, subject=subject, body=body
         )
-        if not new:  # a concurrent attempt got there first; ours is rolled back on exit
-            return RecordStepResult.model_validate({**stored, "newly_recorded": False})
-        uow.commit()
-    return result
+        result = RecordStepResult(idempotency_key=notice.idempotency_key, newly_recorded=True, outbox_ids=outbox_ids)
+        return notices.commit_once(
+            uow, notice.idempotency_key, notice.workflow_id, f"calibration.{notice.kind.value}", result
+        )
 
 
 def _calibration_notice_text(notice: CalibrationNotice) -> tuple[str, str]:
     cycle = f"siklus {notice.cycle_id} (instansi {notice.instansi_code}, periode {notice.period})"
-    due = _when(notice.deadline)
+    due = notices.when(notice.deadline)
     waiting = (
         "Predikat kinerja organisasi sudah ditetapkan; usulan kalibrasi menunggu keputusan"
         " (`kinerja siklus kalibrasi putuskan`)."
@@ -454,10 +437,6 @@ def _calibration_notice_text(notice: CalibrationNotice) -> tuple[str, str]:
             f" ({', '.join(notice.pimpinan)})."
         )
     return subject, body
-
-
-def _when(value: datetime) -> str:
-    return value.astimezone(UTC).strftime("%d-%m-%Y %H:%M UTC")
 
 
 def calibration_notice_counts(uow_factory: UowFactory, ref: CycleRef) -> tuple[int, int]:
