@@ -77,7 +77,7 @@ def desired(
     escalation_level: int,
     deadline: datetime | None,
 ) -> list[tuple[SearchAttributeKey[Any], Any]]:
-    """The value every attribute should have (None: unset; for `penilai`, also: not kept by this run)."""
+    """The value every attribute should have (None: unset; `penilai` None: left alone, by runs that do not keep it)."""
     return [
         (CYCLE, cycle_id),
         (INSTANSI, instansi_code),
