@@ -70,7 +70,7 @@ class CycleActivities:
     @activity.defn(name="cycle.enrol_batch")
     async def enrol_batch(self, batch: EnrolBatch) -> EnrolBatchResult:
         plan = await asyncio.to_thread(self._plan, batch)
-        page = plan.inputs[batch.offset : batch.offset + batch.limit]
+        page = plan.page(batch.offset, batch.limit)
         started = closed = 0
 
         async def start(index: int) -> None:
@@ -86,8 +86,10 @@ class CycleActivities:
         # (a broken org tree could skip thousands, more than a payload may carry).
         first = batch.offset == 0
         skipped = [Skipped(nip=s.nip, name=s.name, reason=s.reason) for s in plan.skipped[:SKIPPED_SHOWN]]
+        if batch.offset + len(page) >= plan.total:  # the last page: the worker needs the plan no longer
+            self._plans.pop(_plan_key(batch), None)
         return EnrolBatchResult(
-            total=len(plan.inputs),
+            total=plan.total,
             next_offset=batch.offset + len(page),
             started=started,
             already_closed=closed,
@@ -97,7 +99,7 @@ class CycleActivities:
 
     def _plan(self, batch: EnrolBatch) -> CyclePlan:
         """The whole cycle's plan in NIP order, computed once per worker and cycle (the org tree is needed whole)."""
-        key = f"{batch.cycle_id}/{batch.instansi_code}/{batch.period}"
+        key = _plan_key(batch)
         if batch.offset == 0 or key not in self._plans:
             with business_errors():
                 self._plans[key] = plan_cycle(
@@ -248,3 +250,7 @@ async def _thread(call: Callable[[], T]) -> T:
             return call()
 
     return await asyncio.to_thread(guarded)
+
+
+def _plan_key(batch: EnrolBatch) -> str:
+    return f"{batch.cycle_id}/{batch.instansi_code}/{batch.period}"

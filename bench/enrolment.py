@@ -78,8 +78,8 @@ async def cycle_workflow(
     seconds = time.perf_counter() - began
     # Untimed: the plan the cycle enrolled from, so the later phases know whom to drive.
     plan = await asyncio.to_thread(plan_cycle, uow_factory, request.model_copy(update={"deadlines": input.deadlines}))
-    if state.enrolled != len(plan.inputs):
-        raise RuntimeError(f"the cycle enrolled {state.enrolled} appraisals, the plan has {len(plan.inputs)}")
+    if state.enrolled != plan.total:
+        raise RuntimeError(f"the cycle enrolled {state.enrolled} appraisals, the plan has {plan.total}")
     return Enrolment(
         inputs=plan.inputs,
         skipped=state.skipped_count,

@@ -9,6 +9,7 @@ imports and readers find its SKM window (services/surveys.py).
 from __future__ import annotations
 
 from collections.abc import Callable, Container
+from dataclasses import dataclass
 from datetime import date
 
 from pydantic import BaseModel
@@ -16,6 +17,7 @@ from pydantic import BaseModel
 from domain.calendar import CycleCalendar, Deadlines, resolve
 from domain.errors import DomainError, NotFound
 from domain.organisation import resolve_reviewers, superior_chain
+from domain.policy import AppraisalPolicy
 from domain.skp import Skp
 from persistence.ports import AbstractUnitOfWork, CycleRecord
 from workflows.contracts import AppraisalInput
@@ -42,10 +44,63 @@ class Skipped(BaseModel):
     reason: str
 
 
-class CyclePlan(BaseModel):
-    inputs: list[AppraisalInput]
+@dataclass(frozen=True, slots=True)
+class Planned:
+    """One employee's place in a cycle: the part of their AppraisalInput that is theirs alone."""
+
+    nip: str
+    name: str
+    unit_code: str
+    penilai_nip: str
+    atasan_nip: str | None
+    superiors: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class CyclePlan:
+    """Whom a cycle enrols, in NIP order, and who it cannot. Compact: 100,000 full AppraisalInputs held by a worker
+    between enrolment pages took ~180 MiB (they share the deadlines and policy but not much else); these take a
+    fraction, and `page` builds the inputs of one page when it is started."""
+
+    request: CycleRequest
+    deadlines: Deadlines
+    policy: AppraisalPolicy
+    planned: list[Planned]
     skipped: list[Skipped]
-    policy_version: str
+
+    @property
+    def policy_version(self) -> str:
+        return self.policy.version
+
+    @property
+    def total(self) -> int:
+        return len(self.planned)
+
+    def page(self, offset: int, limit: int) -> list[AppraisalInput]:
+        return [self._input(planned) for planned in self.planned[offset : offset + limit]]
+
+    @property
+    def inputs(self) -> list[AppraisalInput]:
+        """Every input at once: for a late joiner or a small office, not for a province."""
+        return self.page(0, self.total)
+
+    def _input(self, planned: Planned) -> AppraisalInput:
+        request = self.request
+        return AppraisalInput(
+            cycle_id=request.cycle_id,
+            instansi_code=request.instansi_code,
+            period=request.period,
+            employee_nip=planned.nip,
+            employee_name=planned.name,
+            unit_code=planned.unit_code,
+            penilai_nip=planned.penilai_nip,
+            atasan_nip=planned.atasan_nip,
+            superiors=list(planned.superiors),
+            supervision_team=request.supervision_team,
+            pengelola_kinerja=request.pengelola_kinerja,
+            deadlines=self.deadlines,
+            policy=self.policy,
+        )
 
 
 def plan_cycle(
@@ -65,7 +120,7 @@ def plan_cycle(
     wanted = request.only_nips
     if wanted is not None:
         _require_people(employees.keys(), wanted, "nip")
-    inputs: list[AppraisalInput] = []
+    planned: list[Planned] = []
     skipped: list[Skipped] = []
     for employee in sorted(employees.values(), key=lambda e: e.nip):  # NIP order: enrolment pages are stable
         if wanted is not None and employee.nip not in wanted:
@@ -77,26 +132,19 @@ def plan_cycle(
         except DomainError as error:
             skipped.append(Skipped(nip=employee.nip, name=employee.name, reason=str(error)))
             continue
-        inputs.append(
-            AppraisalInput(
-                cycle_id=request.cycle_id,
-                instansi_code=request.instansi_code,
-                period=request.period,
-                employee_nip=employee.nip,
-                employee_name=employee.name,
+        planned.append(
+            Planned(
+                nip=employee.nip,
+                name=employee.name,
                 unit_code=employee.unit_code,
                 penilai_nip=reviewers.penilai_nip,
                 atasan_nip=reviewers.atasan_nip,
-                superiors=superior_chain(employee.nip, employees, policy.escalation.max_levels + 1),
-                supervision_team=request.supervision_team,
-                pengelola_kinerja=request.pengelola_kinerja,
-                deadlines=deadlines,
-                policy=policy,
+                superiors=tuple(superior_chain(employee.nip, employees, policy.escalation.max_levels + 1)),
             )
         )
     if register:
         _register(uow_factory, request, deadlines, policy.version)
-    return CyclePlan(inputs=inputs, skipped=skipped, policy_version=policy.version)
+    return CyclePlan(request=request, deadlines=deadlines, policy=policy, planned=planned, skipped=skipped)
 
 
 def _register(uow_factory: UowFactory, request: CycleRequest, deadlines: Deadlines, policy_version: str) -> None:
