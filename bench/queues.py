@@ -17,7 +17,8 @@ from temporalio.client import Client
 
 from bench import histories
 
-DRAIN_TIMEOUT = 600.0  # seconds
+DRAIN_TIMEOUT = 600.0  # seconds, at least
+MIN_DRAIN_RATE = 10.0  # first tasks per second below which a backlog is taken for a stuck worker
 RECENT = 20  # of the workflows started last, how many must have run their first task
 FIRST_TASK_DONE = 4  # events: started, and the first workflow task scheduled, started and completed
 _KINDS = (TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW, TaskQueueType.TASK_QUEUE_TYPE_ACTIVITY)
@@ -38,9 +39,14 @@ async def backlog(client: Client, task_queue: str) -> int:
     return total
 
 
-async def drain(client: Client, task_queue: str, last_started: Sequence[str], timeout: float = DRAIN_TIMEOUT) -> float:
+async def drain(client: Client, task_queue: str, last_started: Sequence[str], timeout: float | None = None) -> float:
     """Wait until the workflows started last have run their first task and no task waits in `task_queue` (the
-    stats alone may still show the previous phase's empty queue); returns the seconds waited."""
+    stats alone may still show the previous phase's empty queue); returns the seconds waited.
+
+    The default timeout grows with the starts: at 100,000 the worker was ~50,000 first tasks behind when the last
+    appraisal started (starts at ~55/s, first tasks at ~26/s), far more than a fixed 10 minutes drains."""
+    if timeout is None:
+        timeout = max(DRAIN_TIMEOUT, len(last_started) / MIN_DRAIN_RATE)
     loop = asyncio.get_running_loop()
     began = loop.time()
     recent = list(last_started[-RECENT:])
