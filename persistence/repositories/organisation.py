@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from pydantic import ValidationError
-from sqlalchemy import select
+from sqlalchemy import Row, select
 from sqlalchemy.orm import Session
 
 from domain.errors import DomainError, NotFound
@@ -100,7 +100,19 @@ class SqlUnitRepository:
         ).one_or_none()
 
 
-def _employee(row: EmployeeRow) -> Employee:
+_EMPLOYEE_COLUMNS = (
+    EmployeeRow.nip,
+    EmployeeRow.name,
+    EmployeeRow.jabatan,
+    EmployeeRow.unit_code,
+    EmployeeRow.kind,
+    EmployeeRow.superior_nip,
+    EmployeeRow.email,
+    EmployeeRow.active,
+)
+
+
+def _employee(row: EmployeeRow | Row[*tuple[Any, ...]]) -> Employee:
     return Employee(
         nip=row.nip,
         name=row.name,
@@ -156,10 +168,12 @@ class SqlEmployeeRepository:
         return row.instansi_code if row else None
 
     def list_by_instansi(self, instansi_code: str, *, active_only: bool = False) -> list[Employee]:
-        query = select(EmployeeRow).where(EmployeeRow.instansi_code == instansi_code)
+        # Columns, not entities: a province's 100,000 rows would otherwise stay in the session's identity map beside
+        # the domain objects made from them, for as long as the unit of work is open (half the memory of planning).
+        query = select(*_EMPLOYEE_COLUMNS).where(EmployeeRow.instansi_code == instansi_code)
         if active_only:
             query = query.where(EmployeeRow.active.is_(True))
-        return [_employee(row) for row in self._session.scalars(query.order_by(EmployeeRow.nip))]
+        return [_employee(row) for row in self._session.execute(query.order_by(EmployeeRow.nip))]
 
     def mapping(self, instansi_code: str) -> dict[str, Employee]:
         """Everyone of the instansi by NIP, inactive people included: resolve_reviewers must see them to refuse them."""
