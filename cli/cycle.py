@@ -33,7 +33,7 @@ from cli.temporal import run
 from domain.calendar import CycleCalendar, resolve
 from domain.errors import DomainError
 from domain.ratings import OrgPredicate, Predicate, parse_enum
-from services.appraisals import CycleRequest, plan_cycle
+from services.appraisals import CycleRequest, plan_cycle, record_calendar
 from settings import Settings, load_settings
 from workflows.contracts import AppraisalInput
 from workflows.cycle import CycleWorkflow
@@ -170,8 +170,7 @@ def _start(args: argparse.Namespace) -> int:
         supervision_team=_nips(args.supervision),
         pengelola_kinerja=_nips(args.pengelola),
     )
-    # Refuses unknown people or instansi here, before anything starts; the calendar is recorded by the cycle's own
-    # first enrolment page, with the deadlines the workflow really has.
+    # Refuses unknown people or instansi here, before anything starts; the calendar is recorded once it has started.
     plan = plan_cycle(uow_factory, request, register=False)
     assert request.deadlines is not None
     input = CycleInput(
@@ -191,6 +190,9 @@ def _start(args: argparse.Namespace) -> int:
 
     async def body(client: Client) -> CycleState:
         handle = await temporal_client.start_cycle(client, input, task_queue=settings.temporal.task_queue)
+        # The deadlines of the workflow now running (a cycle already running keeps its own): its SKM window.
+        running = await _input_of(client, input.cycle_id)
+        record_calendar(uow_factory, request, running.deadlines, plan.policy_version)
         while True:
             status = (await handle.describe()).status
             if status is not WorkflowExecutionStatus.RUNNING and status is not WorkflowExecutionStatus.COMPLETED:

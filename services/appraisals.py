@@ -143,15 +143,16 @@ def plan_cycle(
             )
         )
     if register:
-        _register(uow_factory, request, deadlines, policy.version)
+        record_calendar(uow_factory, request, deadlines, policy.version)
     return CyclePlan(request=request, deadlines=deadlines, policy=policy, planned=planned, skipped=skipped)
 
 
-def _register(uow_factory: UowFactory, request: CycleRequest, deadlines: Deadlines, policy_version: str) -> None:
-    """Record the cycle's calendar once. Every cycle's own first enrolment page plans with the deadlines the workflow
-    started with (and a schedule's launcher, `siklus tambah`, plan too); a running cycle keeps those whatever a later
-    plan says, so the first registration is the one kept. `siklus mulai` checks its plan without registering it:
-    a start that then fails must not leave a calendar no workflow has."""
+def record_calendar(uow_factory: UowFactory, request: CycleRequest, deadlines: Deadlines, policy_version: str) -> None:
+    """Record the cycle's calendar once, with the deadlines its workflow runs on: the cycle's own first enrolment page
+    plans with them (a schedule's launcher and `siklus tambah` plan too), and `siklus mulai` records them from the
+    running workflow's input once the start has succeeded, which also records a cycle started before calendars were
+    kept. A running cycle keeps its deadlines whatever a later plan says, so the first registration is the one kept;
+    `siklus mulai` checks its plan without registering it, so a start that fails leaves no calendar behind."""
     with uow_factory() as uow:
         uow.cycles.register(
             CycleRecord(

@@ -1,9 +1,9 @@
 """The SKM window of a cycle and the IKM of a unit, from the database (PermenPANRB 14/2017).
 
-A cycle's calendar is recorded when the cycle is planned (`plan_cycle`), and the IKM per unit when the cycle computes
-it at the survey close (`services.cycles.survey_by_unit`). Survey imports check their answers against that window,
-and a penilai reading an appraisal or a worklist sees the unit's index once the window has closed — all without
-asking Temporal.
+A cycle's calendar is recorded when the cycle starts (`siklus mulai`, the cycle's first enrolment page), and the
+IKM per unit when the cycle computes it at the survey close (`services.cycles.survey_by_unit`). Survey imports check
+their answers against that window, and a penilai reading an appraisal or a worklist sees the unit's index once the
+window has closed — all without asking Temporal.
 """
 
 from __future__ import annotations
