@@ -16,10 +16,10 @@ from temporalio import activity
 from activities.errors import business_errors
 from domain.audit import AuditEntry
 from domain.errors import NotFound
-from domain.stages import Role, Step
+from domain.stages import Step
 from persistence.ports import AbstractUnitOfWork, ReviewRecord, SkpRecord
 from services import notices
-from workflows.contracts import SYSTEM, NoticeKind, RecordStep, RecordStepResult, ReviewOutcome, SendNotice
+from workflows.contracts import NoticeKind, RecordStep, RecordStepResult, ReviewOutcome, SendNotice
 
 UnitOfWorkFactory = Callable[[], AbstractUnitOfWork]
 
@@ -98,39 +98,31 @@ class AppraisalActivities:
         return recorded
 
     def send_notice_sync(self, notice: SendNotice) -> RecordStepResult:
+        subject, body = _notice_text(notice)
         with business_errors(), self._uow_factory() as uow:
-            earlier = notices.recorded(uow, notice.idempotency_key)
-            if earlier is not None:
-                return earlier
-            subject, body = _notice_text(notice)
-            uow.audit.append(
-                AuditEntry(
-                    occurred_at=notice.occurred_at,
-                    actor=SYSTEM,
-                    actor_role=Role.SYSTEM,
-                    action=f"notice.{notice.kind.value}",
-                    subject=notice.employee_nip,
-                    after={
-                        "step": notice.step.value,
-                        "deadline": notice.deadline.isoformat(),
-                        "level": notice.level,
-                        "recipients": notice.recipients,
-                    },
+            result = notices.send(
+                uow,
+                notices.Notice(
+                    key=notice.idempotency_key,
                     workflow_id=notice.workflow_id,
-                    idempotency_key=notice.idempotency_key,
-                )
+                    kind=notice.kind,
+                    about=notice.employee_nip,
+                    step=notice.step.value,
+                    deadline=notice.deadline,
+                    level=notice.level,
+                    recipients=notice.recipients,
+                    occurred_at=notice.occurred_at,
+                    subject=subject,
+                    body=body,
+                    recorded_as=notice.kind.value,
+                ),
             )
-            outbox_ids = notices.enqueue(
-                uow, notice.idempotency_key, notice.workflow_id, notice.recipients, subject=subject, body=body
-            )
+        if result.newly_recorded:
             activity.logger.info(
                 "appraisal notice queued",
                 extra={"kind": notice.kind.value, "workflow_id": notice.workflow_id, "recipients": notice.recipients},
             )
-            result = RecordStepResult(
-                idempotency_key=notice.idempotency_key, newly_recorded=True, outbox_ids=outbox_ids
-            )
-            return notices.commit_once(uow, notice.idempotency_key, notice.workflow_id, notice.kind.value, result)
+        return result
 
 
 def _require_employee(uow: AbstractUnitOfWork, nip: str) -> None:

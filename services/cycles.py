@@ -15,19 +15,17 @@ from decimal import Decimal
 
 from pydantic import BaseModel, ConfigDict
 
-from domain.audit import AuditEntry
 from domain.calendar import resolve
 from domain.calibration import CalibrationDecision as CommitteeDecision
 from domain.calibration import CalibrationEntry, Proposal, decide_calibration, propose_adjustments
 from domain.errors import DomainError, NotFound
 from domain.ratings import Predicate
-from domain.stages import Role
 from domain.survey import SurveyResponse, ikm_by_unit
 from persistence.ports import AbstractUnitOfWork, CalibrationRecord
 from services import notices
 from services.appraisals import CycleRequest, plan_cycle
 from services.surveys import record_survey
-from workflows.contracts import SYSTEM, NoticeKind, RecordStepResult, ReviewOutcome, parse_appraisal_workflow_id
+from workflows.contracts import NoticeKind, RecordStepResult, ReviewOutcome, parse_appraisal_workflow_id
 from workflows.cycle_contracts import (
     CHANGES_SHOWN,
     CalibrationNotice,
@@ -384,35 +382,25 @@ def send_calibration_notice(uow_factory: UowFactory, notice: CalibrationNotice) 
     A retried activity finds the notice recorded and writes nothing; the audit entry and every outbox message carry
     keys of their own as well, so even a concurrent attempt cannot write them twice.
     """
+    subject, body = _calibration_notice_text(notice)
     with uow_factory() as uow:
-        earlier = notices.recorded(uow, notice.idempotency_key)
-        if earlier is not None:
-            return earlier
-        uow.audit.append(
-            AuditEntry(
-                occurred_at=notice.occurred_at,
-                actor=SYSTEM,
-                actor_role=Role.SYSTEM,
-                action=f"notice.{notice.kind.value}",
-                subject=notice.cycle_id,
-                after={
-                    "step": "calibration",
-                    "deadline": notice.deadline.isoformat(),
-                    "level": notice.level,
-                    "recipients": notice.recipients,
-                    "proposed": notice.proposed,
-                },
+        return notices.send(
+            uow,
+            notices.Notice(
+                key=notice.idempotency_key,
                 workflow_id=notice.workflow_id,
-                idempotency_key=notice.idempotency_key,
-            )
-        )
-        subject, body = _calibration_notice_text(notice)
-        outbox_ids = notices.enqueue(
-            uow, notice.idempotency_key, notice.workflow_id, notice.recipients, subject=subject, body=body
-        )
-        result = RecordStepResult(idempotency_key=notice.idempotency_key, newly_recorded=True, outbox_ids=outbox_ids)
-        return notices.commit_once(
-            uow, notice.idempotency_key, notice.workflow_id, f"calibration.{notice.kind.value}", result
+                kind=notice.kind,
+                about=notice.cycle_id,
+                step="calibration",
+                deadline=notice.deadline,
+                level=notice.level,
+                recipients=notice.recipients,
+                occurred_at=notice.occurred_at,
+                subject=subject,
+                body=body,
+                recorded_as=f"calibration.{notice.kind.value}",
+                details={"proposed": notice.proposed},
+            ),
         )
 
 

@@ -3,10 +3,64 @@ activity write nothing twice. Shared by the appraisal's activities and the cycle
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Any
 
+from domain.audit import AuditEntry
+from domain.stages import Role
 from persistence.ports import AbstractUnitOfWork, OutboxMessage
-from workflows.contracts import RecordStepResult
+from workflows.contracts import SYSTEM, NoticeKind, RecordStepResult
+
+
+@dataclass(frozen=True)
+class Notice:
+    """A reminder or an escalation about a deadline, as the audit log and the outbox keep it."""
+
+    key: str  # idempotency key: a retried activity writes nothing twice
+    workflow_id: str
+    kind: NoticeKind
+    about: str  # the audit entry's subject: the employee's NIP, or the cycle
+    step: str  # what is due: an appraisal step, or "calibration"
+    deadline: datetime
+    level: int
+    recipients: list[str]
+    occurred_at: datetime
+    subject: str
+    body: str
+    recorded_as: str  # the step name of its idempotency record
+    details: dict[str, Any] = field(default_factory=dict)  # more for the audit entry
+
+
+def send(uow: AbstractUnitOfWork, notice: Notice) -> RecordStepResult:
+    """The audit entry and one outbox message per recipient, committed once per key (an earlier attempt's result
+    otherwise)."""
+    earlier = recorded(uow, notice.key)
+    if earlier is not None:
+        return earlier
+    uow.audit.append(
+        AuditEntry(
+            occurred_at=notice.occurred_at,
+            actor=SYSTEM,
+            actor_role=Role.SYSTEM,
+            action=f"notice.{notice.kind.value}",
+            subject=notice.about,
+            after={
+                "step": notice.step,
+                "deadline": notice.deadline.isoformat(),
+                "level": notice.level,
+                "recipients": notice.recipients,
+                **notice.details,
+            },
+            workflow_id=notice.workflow_id,
+            idempotency_key=notice.key,
+        )
+    )
+    outbox_ids = enqueue(
+        uow, notice.key, notice.workflow_id, notice.recipients, subject=notice.subject, body=notice.body
+    )
+    result = RecordStepResult(idempotency_key=notice.key, newly_recorded=True, outbox_ids=outbox_ids)
+    return commit_once(uow, notice.key, notice.workflow_id, notice.recorded_as, result)
 
 
 def recorded(uow: AbstractUnitOfWork, key: str) -> RecordStepResult | None:
