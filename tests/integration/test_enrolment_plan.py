@@ -10,7 +10,7 @@ import pytest
 
 from persistence.uow import SqlAlchemyUnitOfWork
 from services.appraisals import CycleRequest, plan_cycle
-from starter import main
+from tests.integration.commands import kinerja
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 INSTANSI = "DUKCAPIL-JPR"
@@ -22,10 +22,9 @@ UowFactory = Callable[[], SqlAlchemyUnitOfWork]
 
 
 @pytest.fixture
-def office(database_url: str, monkeypatch: pytest.MonkeyPatch, uow_factory: UowFactory) -> UowFactory:
-    monkeypatch.setenv("DATABASE_URL", database_url)
+def office(cli_database: None, capsys: pytest.CaptureFixture[str], uow_factory: UowFactory) -> UowFactory:
     roster = str(EXAMPLES / "roster_dukcapil.csv")
-    assert main(["impor", "roster", roster, "--instansi", INSTANSI, "--nama-instansi", "Dukcapil"]) == 0
+    assert kinerja(capsys, "impor", "roster", roster, "--instansi", INSTANSI, "--nama-instansi", "Dukcapil")[0] == 0
     return uow_factory
 
 

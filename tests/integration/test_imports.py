@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from persistence.uow import SqlAlchemyUnitOfWork
-from starter import main
+from tests.integration.commands import kinerja
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 INSTANSI = "DUKCAPIL-JPR"
@@ -19,15 +19,7 @@ NAME = "Dinas Kependudukan dan Pencatatan Sipil Kota Jayapura"
 UowFactory = Callable[[], SqlAlchemyUnitOfWork]
 
 
-@pytest.fixture(autouse=True)
-def _database(database_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("DATABASE_URL", database_url)
-
-
-def kinerja(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
-    status = main(list(argv))
-    captured = capsys.readouterr()
-    return status, captured.out, captured.err
+pytestmark = pytest.mark.usefixtures("cli_database")
 
 
 def import_roster(capsys: pytest.CaptureFixture[str], path: Path = EXAMPLES / "roster_dukcapil.csv") -> int:

@@ -25,7 +25,7 @@ from persistence.uow import SqlAlchemyUnitOfWork
 from services.appraisals import CycleRequest, plan_cycle
 from services.cycles import survey_by_unit
 from services.surveys import SurveyStatus, unit_survey
-from starter import main
+from tests.integration.commands import kinerja
 from workflows.contracts import AppraisalState
 from workflows.cycle_contracts import CycleRef
 
@@ -42,15 +42,7 @@ HEADER = "unit,token,u1,u2,u3,u4,u5,u6,u7,u8,u9,waktu"
 UowFactory = Callable[[], SqlAlchemyUnitOfWork]
 
 
-@pytest.fixture(autouse=True)
-def _database(database_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("DATABASE_URL", database_url)
-
-
-def kinerja(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
-    status = main(list(argv))
-    captured = capsys.readouterr()
-    return status, captured.out, captured.err
+pytestmark = pytest.mark.usefixtures("cli_database")
 
 
 @pytest.fixture
