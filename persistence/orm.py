@@ -16,6 +16,7 @@ from sqlalchemy import (
     CheckConstraint,
     Date,
     ForeignKey,
+    Index,
     Integer,
     MetaData,
     SmallInteger,
@@ -75,10 +76,15 @@ class UnitRow(Base):
 
 class EmployeeRow(Base):
     __tablename__ = "employees"
-    __table_args__ = (CheckConstraint("kind IN ('PNS', 'PPPK')", name="kind"),)
+    __table_args__ = (
+        CheckConstraint("kind IN ('PNS', 'PPPK')", name="kind"),
+        # An instansi's active roster in NIP order, a page at a time (services.appraisals.plan_page); its prefix
+        # serves every lookup by instansi.
+        Index("ix_employees_roster", "instansi_code", "active", "nip"),
+    )
 
     nip: Mapped[str] = mapped_column(NIP, primary_key=True)
-    instansi_code: Mapped[str] = mapped_column(ForeignKey("instansi.code"), index=True)
+    instansi_code: Mapped[str] = mapped_column(ForeignKey("instansi.code"))
     # No foreign keys on unit or superior: an import brings rows in any order, and the domain checks the tree.
     unit_code: Mapped[str] = mapped_column(CODE)
     name: Mapped[str] = mapped_column(NAME)

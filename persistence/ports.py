@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import builtins
 from abc import ABC, abstractmethod
+from collections.abc import Collection
 from datetime import UTC, datetime
 from types import TracebackType
 from typing import Annotated, Any, Generic, Protocol, Self, TypeVar
@@ -142,10 +143,22 @@ class EmployeeRepository(Protocol):
     def instansi_of(self, nip: str) -> str | None: ...
     def list_by_instansi(self, instansi_code: str, *, active_only: bool = False) -> list[Employee]: ...
     def mapping(self, instansi_code: str) -> dict[str, Employee]: ...
+    def active_page(
+        self,
+        instansi_code: str,
+        *,
+        after: str | None = None,
+        offset: int = 0,
+        limit: int,
+        only: Collection[str] | None = None,
+    ) -> list[Employee]: ...
+    def count_active(self, instansi_code: str, *, only: Collection[str] | None = None) -> int: ...
+    def by_nips(self, instansi_code: str, nips: Collection[str]) -> dict[str, Employee]: ...
     def add_override(
         self, override: ReviewerOverride, *, created_by: str, created_at: datetime | None = None
     ) -> None: ...
     def overrides(self, instansi_code: str) -> list[ReviewerOverride]: ...
+    def overrides_of(self, nips: Collection[str]) -> list[ReviewerOverride]: ...
 
 
 class IkuRepository(Protocol):

@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection, Iterator
 from datetime import UTC, datetime
-from typing import Any
+from itertools import islice
+from typing import Any, TypeVarTuple
 
 from pydantic import ValidationError
-from sqlalchemy import Row, select
+from sqlalchemy import Row, Select, func, select
 from sqlalchemy.orm import Session
 
 from domain.errors import DomainError, NotFound
 from domain.organisation import Employee, EmploymentKind, Instansi, ReviewerOverride, Unit
 from domain.policy import DEFAULT_POLICY, AppraisalPolicy
 from persistence.orm import EmployeeRow, InstansiRow, ReviewerOverrideRow, UnitRow
+
+Ts = TypeVarTuple("Ts")
 
 
 class SqlInstansiRepository:
@@ -179,6 +183,41 @@ class SqlEmployeeRepository:
         """Everyone of the instansi by NIP, inactive people included: resolve_reviewers must see them to refuse them."""
         return {employee.nip: employee for employee in self.list_by_instansi(instansi_code)}
 
+    def active_page(
+        self,
+        instansi_code: str,
+        *,
+        after: str | None = None,
+        offset: int = 0,
+        limit: int,
+        only: Collection[str] | None = None,
+    ) -> list[Employee]:
+        """Active employees in NIP order: those after the NIP `after` (a cursor that a change to the roster cannot
+        shift) or, without it, from position `offset`; `only` narrows them to these NIPs."""
+        query = self._active(instansi_code, only, select(*_EMPLOYEE_COLUMNS))
+        query = query.where(EmployeeRow.nip > after) if after is not None else query.offset(offset)
+        return [_employee(row) for row in self._session.execute(query.order_by(EmployeeRow.nip).limit(limit))]
+
+    def count_active(self, instansi_code: str, *, only: Collection[str] | None = None) -> int:
+        return self._session.scalar(self._active(instansi_code, only, select(func.count()))) or 0
+
+    def by_nips(self, instansi_code: str, nips: Collection[str]) -> dict[str, Employee]:
+        """These people of the instansi by NIP, inactive included; NIPs not in the instansi are left out."""
+        found: dict[str, Employee] = {}
+        for chunk in _chunks(nips):
+            # By primary key, the instansi checked here: with it in the WHERE, SQLite's planner may walk the whole
+            # instansi's index instead.
+            query = select(*_EMPLOYEE_COLUMNS, EmployeeRow.instansi_code).where(EmployeeRow.nip.in_(chunk))
+            rows = self._session.execute(query)
+            found.update((row.nip, _employee(row)) for row in rows if row.instansi_code == instansi_code)
+        return found
+
+    def _active(self, instansi_code: str, only: Collection[str] | None, query: Select[*Ts]) -> Select[*Ts]:
+        query = query.select_from(EmployeeRow).where(
+            EmployeeRow.instansi_code == instansi_code, EmployeeRow.active.is_(True)
+        )
+        return query if only is None else query.where(EmployeeRow.nip.in_(list(only)))
+
     def add_override(self, override: ReviewerOverride, *, created_by: str, created_at: datetime | None = None) -> None:
         if self._session.get(EmployeeRow, override.employee_nip) is None:
             raise NotFound(f"pegawai {override.employee_nip} tidak ditemukan", field="nip")
@@ -202,3 +241,21 @@ class SqlEmployeeRepository:
             .order_by(ReviewerOverrideRow.effective_from, ReviewerOverrideRow.id)
         )
         return [_override(row) for row in rows]
+
+    def overrides_of(self, nips: Collection[str]) -> list[ReviewerOverride]:
+        """The reviewer overrides of these employees, oldest first (as `overrides`)."""
+        found: list[ReviewerOverrideRow] = []
+        for chunk in _chunks(nips):
+            found.extend(
+                self._session.scalars(select(ReviewerOverrideRow).where(ReviewerOverrideRow.employee_nip.in_(chunk)))
+            )
+        return [_override(row) for row in sorted(found, key=lambda row: (row.effective_from, row.id))]
+
+
+IN_CHUNK = 500  # values in one IN (...): well under SQLite's and PostgreSQL's limits on bound parameters
+
+
+def _chunks(values: Collection[str]) -> Iterator[list[str]]:
+    iterator = iter(sorted(values))
+    while chunk := list(islice(iterator, IN_CHUNK)):
+        yield chunk

@@ -65,7 +65,7 @@ APP_TABLES = {
     "cycles",
     "cycle_surveys",
 }
-HEAD = "0002"
+HEAD = "0003"
 
 
 class Review(BaseModel):
