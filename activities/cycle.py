@@ -11,7 +11,6 @@ keeps the latest calibration decision).
 from __future__ import annotations
 
 import asyncio
-from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime
 from typing import TypeVar
@@ -25,7 +24,7 @@ from activities.errors import business_errors
 from domain.calibration import FinalPredicate
 from persistence.ports import AbstractUnitOfWork
 from services import cycles
-from services.appraisals import CyclePlan, CycleRequest, plan_cycle
+from services.appraisals import CycleRequest, PlanPage, plan_page, record_calendar
 from workflows import search_attributes as sa
 from workflows.appraisal import WORKFLOW_NAME, AppraisalWorkflow
 from workflows.contracts import CalibrationDecision, RecordStepResult, appraisal_workflow_id
@@ -55,7 +54,6 @@ UnitOfWorkFactory = Callable[[], AbstractUnitOfWork]
 StartAppraisal = Callable[..., Awaitable[object]]
 T = TypeVar("T")
 CONCURRENCY = 50  # starts or signals in flight at once from one activity
-PLANS_CACHED = 4  # cycles whose enrolment plan a worker keeps between batches
 
 
 class CycleActivities:
@@ -65,58 +63,53 @@ class CycleActivities:
         self._uow_factory = uow_factory
         self._client = client
         self._start_appraisal = start_appraisal
-        self._plans: OrderedDict[str, CyclePlan] = OrderedDict()
 
     @activity.defn(name="cycle.enrol_batch")
     async def enrol_batch(self, batch: EnrolBatch) -> EnrolBatchResult:
-        plan = await asyncio.to_thread(self._plan, batch)
-        page = plan.page(batch.offset, batch.limit)
+        """Plan and start one page of the cycle: the active employees after the previous page's last NIP. Nothing is
+        kept between pages, so a worker's memory does not grow with the instansi and any worker can take the next."""
+        with business_errors():
+            page = await asyncio.to_thread(self._plan_page, batch)
+        inputs = page.plan.inputs
         started = closed = 0
 
         async def start(index: int) -> None:
             nonlocal started, closed
             try:
-                await self._start_appraisal(self._client, page[index], task_queue=batch.task_queue)
+                await self._start_appraisal(self._client, inputs[index], task_queue=batch.task_queue)
                 started += 1
             except WorkflowAlreadyStartedError:
                 closed += 1
 
-        await _in_batches(len(page), start)
-        # Who cannot be enrolled is reported once, with the first page: the first few by name, all of them counted
-        # (a broken org tree could skip thousands, more than a payload may carry).
-        first = batch.offset == 0
-        skipped = [Skipped(nip=s.nip, name=s.name, reason=s.reason) for s in plan.skipped[:SKIPPED_SHOWN]]
-        if batch.offset + len(page) >= plan.total:  # the last page: the worker needs the plan no longer
-            self._plans.pop(_plan_key(batch), None)
+        await _in_batches(len(inputs), start)
+        next_offset = batch.offset + page.read
+        # A full page may have more after it, whatever the count says now (people leave while a cycle enrols); a short
+        # one was the last.
+        total = max(page.in_scope, next_offset + 1) if page.read == batch.limit else next_offset
+        skipped = page.plan.skipped
         return EnrolBatchResult(
-            total=plan.total,
-            next_offset=batch.offset + len(page),
+            total=total,
+            next_offset=next_offset,
+            last_nip=page.last_nip or batch.after_nip,
             started=started,
             already_closed=closed,
-            skipped=skipped if first else [],
-            skipped_count=len(plan.skipped) if first else 0,
+            skipped=[Skipped(nip=s.nip, name=s.name, reason=s.reason) for s in skipped[:SKIPPED_SHOWN]],
+            skipped_count=len(skipped),
         )
 
-    def _plan(self, batch: EnrolBatch) -> CyclePlan:
-        """The whole cycle's plan in NIP order, computed once per worker and cycle (the org tree is needed whole)."""
-        key = _plan_key(batch)
-        if batch.offset == 0 or key not in self._plans:
-            with business_errors():
-                self._plans[key] = plan_cycle(
-                    self._uow_factory,
-                    CycleRequest(
-                        cycle_id=batch.cycle_id,
-                        instansi_code=batch.instansi_code,
-                        period=batch.period,
-                        deadlines=batch.deadlines,
-                        supervision_team=batch.supervision_team,
-                        pengelola_kinerja=batch.pengelola_kinerja,
-                    ),
-                )
-            while len(self._plans) > PLANS_CACHED:
-                self._plans.popitem(last=False)
-        self._plans.move_to_end(key)
-        return self._plans[key]
+    def _plan_page(self, batch: EnrolBatch) -> PlanPage:
+        request = CycleRequest(
+            cycle_id=batch.cycle_id,
+            instansi_code=batch.instansi_code,
+            period=batch.period,
+            deadlines=batch.deadlines,
+            supervision_team=batch.supervision_team,
+            pengelola_kinerja=batch.pengelola_kinerja,
+        )
+        page = plan_page(self._uow_factory, request, after=batch.after_nip, offset=batch.offset, limit=batch.limit)
+        if batch.offset == 0:  # the cycle's first page records its calendar (services.appraisals.record_calendar)
+            record_calendar(self._uow_factory, request, page.plan.deadlines, page.plan.policy_version)
+        return page
 
     @activity.defn(name="cycle.prepare")
     async def prepare(self, request: PrepareCycle) -> CycleInput:
@@ -250,7 +243,3 @@ async def _thread(call: Callable[[], T]) -> T:
             return call()
 
     return await asyncio.to_thread(guarded)
-
-
-def _plan_key(batch: EnrolBatch) -> str:
-    return f"{batch.cycle_id}/{batch.instansi_code}/{batch.period}"

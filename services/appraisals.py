@@ -2,8 +2,10 @@
 
 Reviewers come from the org tree and the explicit overrides (PermenPANRB 6/2022: the pejabat penilai is the direct
 superior); deadlines from the cycle's calendar over the instansi's policy. Who cannot be enrolled is reported with
-the reason, never silently left out. The first plan of a cycle records its calendar in the database, where survey
-imports and readers find its SKM window (services/surveys.py).
+the reason, never silently left out. A cycle is planned a page at a time (`plan_page`): the active employees after
+the previous page's last NIP and the people above them, so the memory of the worker that enrols does not grow with
+the instansi. The cycle's first page records its calendar in the database, where survey imports and readers find its
+SKM window (services/surveys.py).
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from pydantic import BaseModel
 
 from domain.calendar import CycleCalendar, Deadlines, resolve
 from domain.errors import DomainError, NotFound
-from domain.organisation import resolve_reviewers, superior_chain
+from domain.organisation import Employee, ReviewerOverride, resolve_reviewers, superior_chain
 from domain.policy import AppraisalPolicy
 from domain.skp import Skp
 from persistence.ports import AbstractUnitOfWork, CycleRecord
@@ -58,9 +60,8 @@ class Planned:
 
 @dataclass(frozen=True)
 class CyclePlan:
-    """Whom a cycle enrols, in NIP order, and who it cannot. Compact: 100,000 full AppraisalInputs held by a worker
-    between enrolment pages took ~180 MiB (they share the deadlines and policy but not much else); these take a
-    fraction, and `page` builds the inputs of one page when it is started."""
+    """Whom a cycle enrols, in NIP order, and who it cannot: the whole cycle (`plan_cycle`) or one page of it
+    (`plan_page`). Compact: the inputs share the deadlines and policy, and `inputs` builds them when asked."""
 
     request: CycleRequest
     deadlines: Deadlines
@@ -76,13 +77,9 @@ class CyclePlan:
     def total(self) -> int:
         return len(self.planned)
 
-    def page(self, offset: int, limit: int) -> list[AppraisalInput]:
-        return [self._input(planned) for planned in self.planned[offset : offset + limit]]
-
     @property
     def inputs(self) -> list[AppraisalInput]:
-        """Every input at once: for a late joiner or a small office, not for a province."""
-        return self.page(0, self.total)
+        return [self._input(planned) for planned in self.planned]
 
     def _input(self, planned: Planned) -> AppraisalInput:
         request = self.request
@@ -103,32 +100,52 @@ class CyclePlan:
         )
 
 
-def plan_cycle(
-    uow_factory: UowFactory, request: CycleRequest, *, today: date | None = None, register: bool = True
-) -> CyclePlan:
+@dataclass(frozen=True)
+class PlanPage:
+    """One page of a cycle's enrolment: the plan of the active employees read, and where the next page starts."""
+
+    plan: CyclePlan
+    read: int  # active employees read: planned and skipped
+    last_nip: str | None  # the cursor of the next page (None when nothing was read)
+    in_scope: int  # active employees the cycle enrols or skips, counted now
+
+
+PLAN_PAGE = 500  # employees read at once when planning a whole cycle
+
+
+def plan_page(
+    uow_factory: UowFactory,
+    request: CycleRequest,
+    *,
+    after: str | None = None,
+    offset: int = 0,
+    limit: int = PLAN_PAGE,
+    today: date | None = None,
+) -> PlanPage:
+    """Plan the active employees after the NIP `after` (or from position `offset`), `limit` of them, reading only them
+    and the people above them: a worker's memory does not grow with the instansi (a province, a national rollout).
+    Reviewers come from the org tree and the overrides as in `resolve_reviewers`."""
+    code = request.instansi_code
     with uow_factory() as uow:
-        if uow.instansi.get(request.instansi_code) is None:
-            raise NotFound(
-                f"instansi {request.instansi_code} belum terdaftar; impor rosternya dahulu", field="instansi"
-            )
-        policy = uow.instansi.policy(request.instansi_code)
-        employees = uow.employees.mapping(request.instansi_code)
-        overrides = uow.employees.overrides(request.instansi_code)
-    _require_people(employees.keys(), request.supervision_team, "tim_pengawasan")
-    _require_people(employees.keys(), request.pengelola_kinerja, "pengelola_kinerja")
-    deadlines = request.deadlines or resolve(request.calendar, request.period, policy)
-    wanted = request.only_nips
-    if wanted is not None:
-        _require_people(employees.keys(), wanted, "nip")
+        if uow.instansi.get(code) is None:
+            raise NotFound(f"instansi {code} belum terdaftar; impor rosternya dahulu", field="instansi")
+        policy = uow.instansi.policy(code)
+        named = [*request.supervision_team, *request.pengelola_kinerja, *(request.only_nips or [])]
+        known = uow.employees.by_nips(code, named)
+        _require_people(known, request.supervision_team, "tim_pengawasan")
+        _require_people(known, request.pengelola_kinerja, "pengelola_kinerja")
+        _require_people(known, request.only_nips or [], "nip")
+        rows = uow.employees.active_page(code, after=after, offset=offset, limit=limit, only=request.only_nips)
+        in_scope = uow.employees.count_active(code, only=request.only_nips)
+        overrides = uow.employees.overrides_of([employee.nip for employee in rows])
+        levels = policy.escalation.max_levels + 1
+        people = _with_superiors(uow, code, rows, overrides, levels)
+    on = today or date.today()
     planned: list[Planned] = []
     skipped: list[Skipped] = []
-    for employee in sorted(employees.values(), key=lambda e: e.nip):  # NIP order: enrolment pages are stable
-        if wanted is not None and employee.nip not in wanted:
-            continue
-        if not employee.active:
-            continue
+    for employee in rows:
         try:
-            reviewers = resolve_reviewers(employee.nip, employees, overrides, on=today or date.today())
+            reviewers = resolve_reviewers(employee.nip, people, overrides, on=on)
         except DomainError as error:
             skipped.append(Skipped(nip=employee.nip, name=employee.name, reason=str(error)))
             continue
@@ -139,12 +156,49 @@ def plan_cycle(
                 unit_code=employee.unit_code,
                 penilai_nip=reviewers.penilai_nip,
                 atasan_nip=reviewers.atasan_nip,
-                superiors=tuple(superior_chain(employee.nip, employees, policy.escalation.max_levels + 1)),
+                superiors=tuple(superior_chain(employee.nip, people, levels)),
             )
         )
+    deadlines = request.deadlines or resolve(request.calendar, request.period, policy)
+    return PlanPage(
+        plan=CyclePlan(request=request, deadlines=deadlines, policy=policy, planned=planned, skipped=skipped),
+        read=len(rows),
+        last_nip=rows[-1].nip if rows else None,
+        in_scope=in_scope,
+    )
+
+
+def plan_cycle(
+    uow_factory: UowFactory, request: CycleRequest, *, today: date | None = None, register: bool = True
+) -> CyclePlan:
+    """The whole cycle's plan, page by page (for a late joiner, a check before a start, a small office)."""
+    page = plan_page(uow_factory, request, today=today)
+    plan = page.plan
+    while page.read == PLAN_PAGE:
+        page = plan_page(uow_factory, request, after=page.last_nip, today=today)
+        plan.planned.extend(page.plan.planned)
+        plan.skipped.extend(page.plan.skipped)
     if register:
-        record_calendar(uow_factory, request, deadlines, policy.version)
-    return CyclePlan(request=request, deadlines=deadlines, policy=policy, planned=planned, skipped=skipped)
+        record_calendar(uow_factory, request, plan.deadlines, plan.policy_version)
+    return plan
+
+
+def _with_superiors(
+    uow: AbstractUnitOfWork, code: str, rows: list[Employee], overrides: list[ReviewerOverride], levels: int
+) -> dict[str, Employee]:
+    """The page's employees and, `levels` deep, the people above them (the org tree's and the overrides' reviewers),
+    inactive ones included so `resolve_reviewers` can refuse them."""
+    people = {employee.nip: employee for employee in rows}
+    above = {employee.superior_nip for employee in rows if employee.superior_nip}
+    above |= {nip for o in overrides for nip in (o.penilai_nip, o.atasan_nip) if nip}
+    for _ in range(levels):
+        missing = above - people.keys()
+        if not missing:
+            break
+        found = uow.employees.by_nips(code, missing)
+        people.update(found)
+        above = {employee.superior_nip for employee in found.values() if employee.superior_nip}
+    return people
 
 
 def record_calendar(uow_factory: UowFactory, request: CycleRequest, deadlines: Deadlines, policy_version: str) -> None:

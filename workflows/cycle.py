@@ -168,6 +168,7 @@ class CycleWorkflow:
                     offset=s.offset,
                     limit=input.batch_size,
                     task_queue=workflow.info().task_queue,
+                    after_nip=s.cursor,
                 ),
                 start_to_close_timeout=LONG,
                 heartbeat_timeout=HEARTBEAT,
@@ -177,9 +178,14 @@ class CycleWorkflow:
             s.max_history = max(s.max_history, workflow.info().get_current_history_length())
             s.enrolled += page.started
             s.already_closed += page.already_closed
-            if page.skipped_count:
-                s.skipped_count = page.skipped_count
-                s.skipped = page.skipped[:SKIPPED_SHOWN]
+            if page.last_nip is None:  # recorded before pages had a cursor: the first page told the whole cycle's
+                if page.skipped_count:
+                    s.skipped_count = page.skipped_count
+                    s.skipped = page.skipped[:SKIPPED_SHOWN]
+            else:
+                s.cursor = page.last_nip
+                s.skipped_count += page.skipped_count
+                s.skipped = [*s.skipped, *page.skipped][:SKIPPED_SHOWN]
 
     def _history_too_long(self) -> bool:
         info = workflow.info()

@@ -125,10 +125,11 @@ class CycleState(BaseModel):
     instansi_code: str
     period: int
     phase: CyclePhase = CyclePhase.ENROLLING
-    total: int | None = None  # employees to enrol (known after the first batch)
+    total: int | None = None  # active employees to enrol or skip (known after the first batch, counted at each)
     enrolled: int = 0
     already_closed: int = 0
-    offset: int = 0  # next employee to enrol, in NIP order
+    offset: int = 0  # active employees read so far, in NIP order
+    cursor: str | None = None  # the last NIP read: the next page starts after it
     skipped_count: int = 0
     skipped: list[Skipped] = Field(default_factory=list)
     survey: list[UnitIkm] | None = None
@@ -202,9 +203,10 @@ class EnrolBatch(_Frozen):
     deadlines: Deadlines
     supervision_team: list[str]
     pengelola_kinerja: list[str]
-    offset: int
+    offset: int  # employees read so far: where the page starts when there is no cursor (a cycle older than it)
     limit: int
     task_queue: str
+    after_nip: str | None = None  # the previous page's last NIP: the page starts after it
 
 
 class EnrolBatchResult(_Frozen):
@@ -212,8 +214,11 @@ class EnrolBatchResult(_Frozen):
     next_offset: int
     started: int
     already_closed: int
-    skipped: list[Skipped]  # the first SKIPPED_SHOWN
+    skipped: list[Skipped]  # the first SKIPPED_SHOWN of this page
     skipped_count: int = 0
+    # The page's last NIP. Results recorded before pages had a cursor have none: their first page carried the whole
+    # cycle's skipped employees, and `total` counted only those enrolled.
+    last_nip: str | None = None
 
 
 class CycleRef(_Frozen):

@@ -4,12 +4,14 @@ plan's pages (what the cycle's enrolment activity starts, page by page), and whe
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import date
 from pathlib import Path
 
 import pytest
 
+from domain.organisation import ReviewerOverride
 from persistence.uow import SqlAlchemyUnitOfWork
-from services.appraisals import CycleRequest, plan_cycle
+from services.appraisals import CycleRequest, PlanPage, plan_cycle, plan_page
 from tests.integration.commands import kinerja
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
@@ -17,6 +19,8 @@ INSTANSI = "DUKCAPIL-JPR"
 PENGAWAS = "197807212003122001"
 SRI = "199212252019032001"
 HERMAN = "198009092005011001"  # Sri's pejabat penilai
+KEPALA = "197203151998031001"  # Herman's superior, the head of the instansi
+MARIA = "197904122006022002"  # another Kepala Bidang
 
 UowFactory = Callable[[], SqlAlchemyUnitOfWork]
 
@@ -32,17 +36,65 @@ def _request(cycle_id: str) -> CycleRequest:
     return CycleRequest(cycle_id=cycle_id, instansi_code=INSTANSI, period=2026, supervision_team=[PENGAWAS])
 
 
-def test_the_pages_of_a_plan_are_its_inputs_in_nip_order(office: UowFactory) -> None:
-    plan = plan_cycle(office, _request("2026-PAGES"))
+def _pages(office: UowFactory, request: CycleRequest, limit: int, after: str | None = None) -> list[PlanPage]:
+    pages = [plan_page(office, request, after=after, limit=limit)]
+    while pages[-1].read == limit:
+        pages.append(plan_page(office, request, after=pages[-1].last_nip, limit=limit))
+    return pages
+
+
+def test_the_pages_of_a_plan_follow_a_nip_cursor_and_make_the_whole_plan(office: UowFactory) -> None:
+    request = _request("2026-PAGES")
+    plan = plan_cycle(office, request)
     inputs = plan.inputs
-    assert plan.total == len(inputs) > 3
     assert [i.employee_nip for i in inputs] == sorted(i.employee_nip for i in inputs)
-    pages = [plan.page(offset, 3) for offset in range(0, plan.total, 3)]
-    assert [i for page in pages for i in page] == inputs
-    assert plan.page(plan.total, 3) == []
+    assert [s.nip for s in plan.skipped] == [KEPALA]  # no superior inside the instansi: reported, not dropped
+    pages = _pages(office, request, 3)
+    assert [i for page in pages for i in page.plan.inputs] == inputs
+    assert [s for page in pages for s in page.plan.skipped] == plan.skipped
+    assert {page.in_scope for page in pages} == {len(inputs) + 1} == {sum(page.read for page in pages)}
+    # Reviewers resolve from the page and the people above it only, as from the whole org tree.
     sri = next(i for i in inputs if i.employee_nip == SRI)
-    assert (sri.penilai_nip, sri.cycle_id, sri.supervision_team) == (HERMAN, "2026-PAGES", [PENGAWAS])
-    assert sri.superiors[0] == HERMAN and sri.policy.version == plan.policy_version
+    assert (sri.penilai_nip, sri.atasan_nip, sri.supervision_team) == (HERMAN, KEPALA, [PENGAWAS])
+    assert sri.superiors == [HERMAN, KEPALA] and sri.policy.version == plan.policy_version
+    # A position, for a cycle recorded before pages had a cursor, reads the same page.
+    second = plan_page(office, request, offset=3, limit=3)
+    assert second.plan.inputs == pages[1].plan.inputs
+
+
+def test_an_override_names_a_penilai_outside_the_page(office: UowFactory) -> None:
+    with office() as uow:
+        uow.employees.add_override(
+            ReviewerOverride(
+                employee_nip=SRI, penilai_nip=MARIA, effective_from=date(2026, 1, 1), reason="Plt. Kepala Bidang"
+            ),
+            created_by=PENGAWAS,
+        )
+        uow.commit()
+    page = plan_page(office, _request("2026-OVERRIDE").model_copy(update={"only_nips": [SRI]}))  # Sri alone
+    [sri] = page.plan.inputs
+    assert (sri.employee_nip, sri.penilai_nip, sri.atasan_nip) == (SRI, MARIA, KEPALA)
+
+
+def test_a_roster_change_during_enrolment_neither_skips_nor_repeats_anyone(office: UowFactory) -> None:
+    """Pages start after the last NIP read, so someone leaving before it does not shift the rest; someone joining
+    before it waits for `siklus tambah`, as any late joiner."""
+    request = _request("2026-MOVING")
+    first = plan_page(office, request, limit=4)
+    read = [p.nip for p in first.plan.planned] + [s.nip for s in first.plan.skipped]
+    with office() as uow:
+        leaver = uow.employees.get(read[0])
+        assert leaver is not None
+        uow.employees.save(leaver.model_copy(update={"active": False}), INSTANSI)
+        joiner = leaver.model_copy(update={"nip": "197001012000011001", "name": "Pegawai Baru", "active": True})
+        uow.employees.save(joiner, INSTANSI)
+        uow.commit()
+    rest = _pages(office, request, 4, after=first.last_nip)
+    later = [p.nip for page in rest for p in page.plan.planned] + [s.nip for page in rest for s in page.plan.skipped]
+    everyone = plan_cycle(office, _request("2026-AFTER"), register=False)
+    now = {p.nip for p in everyone.planned} | {s.nip for s in everyone.skipped}
+    assert set(read) | set(later) == (now - {joiner.nip}) | {leaver.nip}
+    assert not set(read) & set(later)
 
 
 def test_a_plan_records_the_calendar_only_when_asked(office: UowFactory) -> None:

@@ -293,9 +293,9 @@ async def test_a_whole_cycle_from_enrolment_to_the_closing_report(
     handle = await start_cycle(env, cycle_queue, started, batch_size=10)
     running = await phase(handle, CyclePhase.RUNNING)
     cycle_id = running.cycle_id
-    # Staff, kabid and the auditor; the kepala dinas has no penilai in the roster.
-    total = len(cycle_office.staff) + len(UNITS) + 1
-    assert (running.total, running.enrolled, running.offset) == (total, total, total)
+    # Staff, kabid and the auditor; the kepala dinas has no penilai in the roster: read, skipped and reported.
+    enrolled = len(cycle_office.staff) + len(UNITS) + 1
+    assert (running.total, running.enrolled, running.offset) == (enrolled + 1, enrolled, enrolled + 1)
     assert [s.nip for s in running.skipped] == [KEPALA] and running.skipped_count == 1
 
     await review_everyone(client, cycle_id, cycle_office)
@@ -371,9 +371,9 @@ async def test_a_whole_cycle_from_enrolment_to_the_closing_report(
     closed = await handle.result()  # time skips to the end of the objection windows
     report = closed.report
     assert closed.phase is CyclePhase.CLOSED and report is not None
-    assert report.enrolled == total
+    assert report.enrolled == enrolled
     assert report.final >= len(dafduk)  # signed ones closed on their own window or by objection; others are open
-    assert report.open_steps == total - report.final and report.open_steps > 0
+    assert report.open_steps == enrolled - report.final and report.open_steps > 0
     assert report.objections == 1
     assert report.escalations > 0 and report.reminders > 0  # unsigned penetapan, the kabid's own SKPs
     assert [u.unit for u in report.survey] == sorted(UNITS)
@@ -520,12 +520,22 @@ async def test_a_retried_calibration_notice_is_written_once(
 async def test_history_stays_bounded_with_a_small_page_size(
     time_skipping_env: WorkflowEnvironment, cycle_queue: str, cycle_office: Office, started: list[CycleHandle]
 ) -> None:
-    """A page of 2 employees and a history limit of 60 events: enrolling 28 employees (14 pages, ~6 events a page)
-    continues as new at least once, and no run's history goes past the limit by more than the page in flight."""
+    """A page of 2 employees and a history limit of 60 events: reading 29 employees (15 pages, ~6 events a page)
+    continues as new at least once, and no run's history goes past the limit by more than the page in flight. Those
+    who cannot be enrolled, on any page of any run, are all counted."""
+    gone = cycle_office.heads["CAPIL"]  # left before the cycle: the unit's staff have no active pejabat penilai
+    with cycle_office.uow_factory() as uow:
+        head = uow.employees.get(gone)
+        assert head is not None
+        uow.employees.save(head.model_copy(update={"active": False}), INSTANSI)
+        uow.commit()
     handle = await start_cycle(time_skipping_env, cycle_queue, started, batch_size=2, history_limit=60)
     running = await phase(handle, CyclePhase.RUNNING)
-    total = len(cycle_office.staff) + len(UNITS) + 1
-    assert running.enrolled == total and running.runs > 1
+    capil = sorted(n for n, unit in cycle_office.staff.items() if unit == "CAPIL")
+    enrolled = len(cycle_office.staff) + len(UNITS) + 1 - len(capil) - 1
+    assert running.enrolled == enrolled and running.runs > 1
+    assert running.skipped_count == 1 + len(capil) and [s.nip for s in running.skipped] == [KEPALA, *capil]
+    assert running.total == running.offset == enrolled + running.skipped_count
 
     # A run goes past the limit by at most the page in flight (~6 events), plus a few events if a workflow task
     # times out and is retried on a loaded machine (CI saw 72); never by the pages still to come.
