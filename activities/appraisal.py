@@ -62,13 +62,14 @@ class AppraisalActivities:
             if step.skp is not None or step.review is not None:
                 _require_employee(uow, step.employee_nip)
             if step.skp is not None:
-                current = uow.skp.get(step.skp.employee_nip, step.skp.period)
+                # Only the stored version: the step replaces the SKP whatever it holds, so its content is not read.
+                current = uow.skp.version(step.skp.employee_nip, step.skp.period)
                 uow.skp.save(
                     SkpRecord(
                         skp=step.skp,
                         status=step.skp_status or step.step_to.value,
                         policy_version=step.policy_version,
-                        version=current.version if current else None,
+                        version=current,
                     )
                 )
             if step.review is not None:
@@ -126,19 +127,19 @@ class AppraisalActivities:
 
 
 def _require_employee(uow: AbstractUnitOfWork, nip: str) -> None:
-    if uow.employees.get(nip) is None:
+    if nip not in uow.employees.emails([nip]):
         raise NotFound(f"pegawai {nip} tidak terdaftar; impor data pegawai sebelum mencatat SKP atau penilaian")
 
 
 def _save_review(uow: AbstractUnitOfWork, step: RecordStep, review: ReviewOutcome) -> None:
-    current = uow.reviews.get(step.workflow_id, ReviewOutcome)
+    current = uow.reviews.version(step.workflow_id)
     uow.reviews.save(
         ReviewRecord[ReviewOutcome](
             workflow_id=step.workflow_id,
             employee_nip=step.employee_nip,
             period=step.period,
             review=review,
-            version=current.version if current else None,
+            version=current,
         ),
         at=step.occurred_at,
     )

@@ -74,9 +74,10 @@ def enqueue(
 ) -> list[int]:
     """One outbox message per recipient (e-mail where the roster has an address, else the log), each keyed."""
     ids: list[int] = []
-    for nip in dict.fromkeys(recipients):
-        person = uow.employees.get(nip)
-        email = person.email if person else None
+    people = list(dict.fromkeys(recipients))
+    emails = uow.employees.emails(people)
+    for nip in people:
+        email = emails.get(nip)
         message_id, _ = uow.outbox.enqueue(
             OutboxMessage(
                 channel="email" if email else "log",

@@ -111,6 +111,12 @@ class SqlSkpRepository:
             version=row.version,
         )
 
+    def version(self, employee_nip: str, period: int) -> int | None:
+        """The stored SKP's version, without reading its content (None: none stored)."""
+        return self._session.scalar(
+            select(SkpRow.version).where(SkpRow.employee_nip == employee_nip, SkpRow.period == period)
+        )
+
     def save(self, record: SkpRecord) -> int:
         """Store the SKP; returns the version it will have after commit."""
         skp = record.skp
@@ -148,6 +154,10 @@ class SqlReviewRepository:
             .order_by(ReviewRow.workflow_id)
         )
         return [_review(row, model) for row in rows]
+
+    def version(self, workflow_id: str) -> int | None:
+        """The stored review's version, without reading its content (None: none stored)."""
+        return self._session.scalar(select(ReviewRow.version).where(ReviewRow.workflow_id == workflow_id))
 
     def save(self, record: ReviewRecord[Any], *, at: datetime | None = None) -> int:
         """Store the review; returns the version it will have after commit."""

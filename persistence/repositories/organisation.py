@@ -212,6 +212,14 @@ class SqlEmployeeRepository:
             found.update((row.nip, _employee(row)) for row in rows if row.instansi_code == instansi_code)
         return found
 
+    def emails(self, nips: Collection[str]) -> dict[str, str | None]:
+        """The e-mail address of each of these people (None: none on the roster); unknown NIPs are left out."""
+        found: dict[str, str | None] = {}
+        for chunk in _chunks(nips):
+            query = select(EmployeeRow.nip, EmployeeRow.email).where(EmployeeRow.nip.in_(chunk))
+            found.update((row.nip, row.email) for row in self._session.execute(query))
+        return found
+
     def _active(self, instansi_code: str, only: Collection[str] | None, query: Select[*Ts]) -> Select[*Ts]:
         query = query.select_from(EmployeeRow).where(
             EmployeeRow.instansi_code == instansi_code, EmployeeRow.active.is_(True)
