@@ -280,14 +280,18 @@ async def _measure(options: Options, size: int, run: str, stack: Stack, seed_sec
     worker_idle = _memory(stack.worker)
 
     # The floor's start rate does not depend on N: at 100,000 a sample keeps its half of the run short.
-    ids = floor.workflow_ids(f"floor-{run}", max(3 * m, min(size, options.floor_starts or size)))
+    ids = floor.workflow_ids(f"floor-{run}", max(4 * m, min(size, options.floor_starts or size)))
     starts = await _starts(options, stack, request, ids)
     server_after_starts = _memory(stack.server)
     enrolled = starts.enrolment.inputs
     one_at_a_time = await _updates(stack, ids[:m], enrolled[:m], 1)
     loaded = await _updates(stack, ids[m : 2 * m], enrolled[m : 2 * m], c)
     with_activity = await floor.two_updates(client, ids[2 * m : 3 * m], 1, with_activity=True)
-    progress(f"N={size}: floor: Update with an activity p50 {with_activity.latency.p50:.1f} ms")
+    with_local = await floor.two_updates(client, ids[3 * m : 4 * m], 1, local_activity=True)
+    progress(
+        f"N={size}: floor: Update with an activity p50 {with_activity.latency.p50:.1f} ms,"
+        f" with a local activity {with_local.latency.p50:.1f} ms"
+    )
 
     happy_inputs = enrolled[len(enrolled) - options.happy_paths :] if options.happy_paths else []
     happy_runs = await _happy_paths(options, stack, request, [input.employee_nip for input in happy_inputs])
@@ -296,7 +300,7 @@ async def _measure(options: Options, size: int, run: str, stack: Stack, seed_sec
     untouched = _ids(enrolled[2 * m : len(enrolled) - len(happy_inputs)])
     kinerja_ids = [*_ids(enrolled[: 2 * m]), *_sample(untouched, DESCRIBE_SAMPLE), *(r.workflow_id for r in happy_runs)]
     kinerja_lengths = await histories.lengths(client, kinerja_ids, c)
-    floor_lengths = await histories.lengths(client, [*ids[: 3 * m], *_sample(ids[3 * m :], DESCRIBE_SAMPLE)], c)
+    floor_lengths = await histories.lengths(client, [*ids[: 4 * m], *_sample(ids[4 * m :], DESCRIBE_SAMPLE)], c)
     floor_history = histories.stats(await client.get_workflow_handle(ids[0]).fetch_history())
     payload = temporal_client.DATA_CONVERTER.payload_converter.to_payloads([enrolled[0]])[0]
 
@@ -312,6 +316,7 @@ async def _measure(options: Options, size: int, run: str, stack: Stack, seed_sec
         updates=one_at_a_time,
         updates_loaded=loaded,
         floor_updates_activity=with_activity,
+        floor_updates_local_activity=with_local,
         happy_runs=happy_runs,
         kinerja_history_max=max(kinerja_lengths.values()),
         cycle_history=starts.enrolment.cycle_history,
@@ -407,7 +412,7 @@ def parse(argv: list[str] | None = None) -> Options:
     parser.add_argument(
         "--floor-starts",
         type=int,
-        help="floor workflows started for the start rate (default N; at least 3 x the Update workflows)",
+        help="floor workflows started for the start rate (default N; at least 4 x the Update workflows)",
     )
     parser.add_argument(
         "--floor-in-process", action="store_true", help="run the floor's worker inside this process, not its own"

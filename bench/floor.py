@@ -1,4 +1,4 @@
-"""The floor's phases: start rate, and Update round trips with and without one activity."""
+"""The floor's phases: start rate, and Update round trips with and without one activity (regular or local)."""
 
 from __future__ import annotations
 
@@ -24,13 +24,14 @@ async def start_all(client: Client, task_queue: str, ids: Sequence[str], concurr
 
 
 async def two_updates(
-    client: Client, ids: Sequence[str], concurrency: int, *, with_activity: bool = False
+    client: Client, ids: Sequence[str], concurrency: int, *, with_activity: bool = False, local_activity: bool = False
 ) -> UpdatePhase:
     """Two Updates per workflow (the shape of submit + approve), each timed."""
 
     async def steps(workflow_id: str, samples: list[float]) -> None:
         handle = client.get_workflow_handle_for(FloorWorkflow.run, workflow_id)
         for seq in (1, 2):
-            await timed(samples, handle.execute_update(FloorWorkflow.ping, Ping(seq=seq, with_activity=with_activity)))
+            ping = Ping(seq=seq, with_activity=with_activity, local_activity=local_activity)
+            await timed(samples, handle.execute_update(FloorWorkflow.ping, ping))
 
     return await update_phase(ids, concurrency, steps)

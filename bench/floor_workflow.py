@@ -21,8 +21,10 @@ class FloorInput:
 @dataclass(frozen=True)
 class Ping:
     seq: int
-    # One no-op activity in the handler: the shape of a Kinerja step, which records itself through an activity.
+    # One no-op activity in the handler: a regular one, or a local one, the shape of a Kinerja step (a person's step
+    # is written by a local activity before the Update is answered).
     with_activity: bool = False
+    local_activity: bool = False
 
 
 @activity.defn(name="bench.noop")
@@ -45,5 +47,7 @@ class FloorWorkflow:
     async def ping(self, ping: Ping) -> int:
         if ping.with_activity:
             await workflow.execute_activity(noop, ping.seq, start_to_close_timeout=timedelta(seconds=30))
+        if ping.local_activity:
+            await workflow.execute_local_activity(noop, ping.seq, start_to_close_timeout=timedelta(seconds=30))
         self._done += 1
         return self._done

@@ -82,6 +82,7 @@ class SizeResult:
     updates: Comparison  # one at a time
     updates_loaded: Comparison  # `concurrency` at a time
     floor_updates_activity: UpdatePhase  # one at a time, one no-op activity per Update
+    floor_updates_local_activity: UpdatePhase  # one at a time, one no-op local activity per Update
     happy_runs: list[HappyRun]
     kinerja_history_max: int
     floor_history_max: int
@@ -165,6 +166,11 @@ def rows_for(result: SizeResult) -> list[Row]:
         row("Update p99 (ms, one at a time)", one.kinerja.phase.latency.p99, one.floor.phase.latency.p99),
         row(
             "Update p50 vs floor + 1 activity (ms)", one.kinerja.phase.latency.p50, r.floor_updates_activity.latency.p50
+        ),
+        row(
+            "Update p50 vs floor + 1 local activity (ms)",
+            one.kinerja.phase.latency.p50,
+            r.floor_updates_local_activity.latency.p50,
         ),
         row(f"Update throughput (/s, C={c})", loaded.kinerja.phase.per_second, loaded.floor.phase.per_second),
         row(f"Update p50 under load (ms, C={c})", loaded.kinerja.phase.latency.p50, loaded.floor.phase.latency.p50),
