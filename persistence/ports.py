@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import builtins
 from abc import ABC, abstractmethod
-from collections.abc import Collection
+from collections.abc import Collection, Iterator
 from datetime import UTC, datetime
 from types import TracebackType
 from typing import Annotated, Any, Generic, Protocol, Self, TypeVar
@@ -179,6 +179,9 @@ class ReviewRepository(Protocol):
     def version(self, workflow_id: str) -> int | None: ...
     def save(self, record: ReviewRecord[Any], *, at: datetime | None = None) -> int: ...
     def with_prefix(self, prefix: str, model: type[M]) -> builtins.list[ReviewRecord[M]]: ...
+    def batches_with_prefix(
+        self, prefix: str, model: type[M], *, size: int = 1000
+    ) -> Iterator[builtins.list[ReviewRecord[M]]]: ...
 
 
 class CalibrationRepository(Protocol):

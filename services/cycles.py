@@ -25,7 +25,7 @@ from persistence.ports import AbstractUnitOfWork, CalibrationRecord
 from services import notices
 from services.appraisals import CycleRequest, plan_cycle
 from services.surveys import record_survey
-from workflows.contracts import NoticeKind, RecordStepResult, ReviewOutcome, parse_appraisal_workflow_id
+from workflows.contracts import NoticeKind, RecordStepResult, parse_appraisal_workflow_id
 from workflows.cycle_contracts import (
     CHANGES_SHOWN,
     CalibrationNotice,
@@ -77,30 +77,47 @@ class Reviewed:
     achievement: Decimal | None
 
 
+class _Result(BaseModel):
+    predicate: Predicate
+
+
+class _Achievement(BaseModel):
+    percent: Decimal
+
+
+class _ReviewedView(BaseModel):
+    """The fields of a stored ReviewOutcome (workflows.contracts) that a cycle reads: reading only these keeps
+    summarising 100,000 reviews quick."""
+
+    result: _Result
+    achievements: list[_Achievement] = []
+    final_predicate: Predicate | None = None
+
+
 def reviewed(uow_factory: UowFactory, ref: CycleRef) -> list[Reviewed]:
-    """Every appraisal of the cycle that has a review, with the predicate it stands at now."""
+    """Every appraisal of the cycle that has a review, with the predicate it stands at now. Read a batch at a time
+    with the names of its people: memory grows only by the small rows returned."""
     prefix = f"appraisal-{ref.cycle_id}-"
-    with uow_factory() as uow:
-        people = uow.employees.mapping(ref.instansi_code)
-        records = uow.reviews.with_prefix(prefix, ReviewOutcome)
     found: list[Reviewed] = []
-    for record in records:
-        if not _of_cycle(record.workflow_id, ref.cycle_id):  # "2026" must not take the reviews of cycle "2026-B"
-            continue
-        review = record.review
-        person = people.get(record.employee_nip)
-        achievements = [a.percent for a in review.achievements]
-        found.append(
-            Reviewed(
-                nip=record.employee_nip,
-                name=person.name if person else record.employee_nip,
-                unit=person.unit_code if person else "-",
-                predicate=review.final_predicate or review.result.predicate,
-                achievement=(sum(achievements, Decimal()) / len(achievements)).quantize(Decimal("0.01"))
-                if achievements
-                else None,
-            )
-        )
+    with uow_factory() as uow:
+        for batch in uow.reviews.batches_with_prefix(prefix, _ReviewedView):
+            # "2026" must not take the reviews of cycle "2026-B"
+            records = [record for record in batch if _of_cycle(record.workflow_id, ref.cycle_id)]
+            people = uow.employees.by_nips(ref.instansi_code, {record.employee_nip for record in records})
+            for record in records:
+                review, person = record.review, people.get(record.employee_nip)
+                achievements = [a.percent for a in review.achievements]
+                found.append(
+                    Reviewed(
+                        nip=record.employee_nip,
+                        name=person.name if person else record.employee_nip,
+                        unit=person.unit_code if person else "-",
+                        predicate=review.final_predicate or review.result.predicate,
+                        achievement=(sum(achievements, Decimal()) / len(achievements)).quantize(Decimal("0.01"))
+                        if achievements
+                        else None,
+                    )
+                )
     return found
 
 

@@ -341,6 +341,35 @@ def test_concurrent_review_edits_conflict(seeded: UowFactory) -> None:
     assert stored is not None and stored.version == 2 and stored.review.note == "A"
 
 
+class ScoreOnly(BaseModel):
+    """A narrower view of the stored Review: a reader that needs one field validates only it."""
+
+    score: Decimal
+
+
+def test_reviews_with_a_prefix_come_in_batches_in_workflow_id_order(seeded: UowFactory) -> None:
+    people = [KADIS, KABID, STAFF, PPPK]
+    with seeded() as uow:
+        for index, nip in enumerate(people):
+            review = Review(hasil_kerja=Expectation.MEETS, perilaku_kerja=Expectation.MEETS, score=Decimal(index))
+            uow.reviews.save(
+                ReviewRecord(workflow_id=f"appraisal-C1-{nip}", employee_nip=nip, period=PERIOD, review=review)
+            )
+        other = Review(hasil_kerja=Expectation.MEETS, perilaku_kerja=Expectation.MEETS, score=Decimal(9))
+        uow.reviews.save(
+            ReviewRecord(workflow_id=f"appraisal-C2-{STAFF}", employee_nip=STAFF, period=PERIOD, review=other)
+        )
+        uow.commit()
+    with seeded() as uow:
+        batches = list(uow.reviews.batches_with_prefix("appraisal-C1-", ScoreOnly, size=3))
+        whole = uow.reviews.with_prefix("appraisal-C1-", Review)
+    assert [len(batch) for batch in batches] == [3, 1]
+    read = [record for batch in batches for record in batch]
+    assert [r.employee_nip for r in read] == sorted(people) == [r.employee_nip for r in whole]
+    assert {r.employee_nip: r.review.score for r in read} == {nip: Decimal(i) for i, nip in enumerate(people)}
+    assert all(r.version == 1 and r.updated_at is not None for r in read)
+
+
 def test_concurrent_calibration_edits_conflict(seeded: UowFactory) -> None:
     record: CalibrationRecord[Calibration] = CalibrationRecord(
         instansi_code=INSTANSI,
