@@ -127,14 +127,7 @@ def plan_page(
     Reviewers come from the org tree and the overrides as in `resolve_reviewers`."""
     code = request.instansi_code
     with uow_factory() as uow:
-        if uow.instansi.get(code) is None:
-            raise NotFound(f"instansi {code} belum terdaftar; impor rosternya dahulu", field="instansi")
-        policy = uow.instansi.policy(code)
-        named = [*request.supervision_team, *request.pengelola_kinerja, *(request.only_nips or [])]
-        known = uow.employees.by_nips(code, named)
-        _require_people(known, request.supervision_team, "tim_pengawasan")
-        _require_people(known, request.pengelola_kinerja, "pengelola_kinerja")
-        _require_people(known, request.only_nips or [], "nip")
+        policy = _checked(uow, request)
         rows = uow.employees.active_page(code, after=after, offset=offset, limit=limit, only=request.only_nips)
         in_scope = uow.employees.count_active(code, only=request.only_nips)
         overrides = uow.employees.overrides_of([employee.nip for employee in rows])
@@ -166,6 +159,25 @@ def plan_page(
         last_nip=rows[-1].nip if rows else None,
         in_scope=in_scope,
     )
+
+
+def check_cycle(uow_factory: UowFactory, request: CycleRequest) -> AppraisalPolicy:
+    """Refuse a cycle of an unknown instansi or naming people not on its roster, before anything starts; the
+    instansi's policy otherwise. Who will be enrolled or skipped is for the cycle's own pages to find."""
+    with uow_factory() as uow:
+        return _checked(uow, request)
+
+
+def _checked(uow: AbstractUnitOfWork, request: CycleRequest) -> AppraisalPolicy:
+    code = request.instansi_code
+    if uow.instansi.get(code) is None:
+        raise NotFound(f"instansi {code} belum terdaftar; impor rosternya dahulu", field="instansi")
+    named = [*request.supervision_team, *request.pengelola_kinerja, *(request.only_nips or [])]
+    known = uow.employees.by_nips(code, named)
+    _require_people(known, request.supervision_team, "tim_pengawasan")
+    _require_people(known, request.pengelola_kinerja, "pengelola_kinerja")
+    _require_people(known, request.only_nips or [], "nip")
+    return uow.instansi.policy(code)
 
 
 def plan_cycle(

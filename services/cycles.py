@@ -23,7 +23,7 @@ from domain.ratings import Predicate
 from domain.survey import SurveyResponse, ikm_by_unit
 from persistence.ports import AbstractUnitOfWork, CalibrationRecord
 from services import notices
-from services.appraisals import CycleRequest, plan_cycle
+from services.appraisals import CycleRequest, check_cycle, record_calendar
 from services.surveys import record_survey
 from workflows.contracts import NoticeKind, RecordStepResult, parse_appraisal_workflow_id
 from workflows.cycle_contracts import (
@@ -357,24 +357,18 @@ def prepare(uow_factory: UowFactory, request: PrepareCycle) -> CycleInput:
     """A cycle input for `request.period` from a template: deadlines resolved under the instansi's current policy, and
     the people checked against its roster (as `kinerja siklus mulai` does)."""
     template = request.template
-    with uow_factory() as uow:
-        if uow.instansi.get(template.instansi_code) is None:
-            raise NotFound(f"instansi {template.instansi_code} belum terdaftar", field="instansi")
-        policy = uow.instansi.policy(template.instansi_code)
-    deadlines = resolve(template.calendar, request.period, policy)
     cycle_id = f"{request.period}-{template.instansi_code}"
-    plan_cycle(
-        uow_factory,
-        CycleRequest(
-            cycle_id=cycle_id,
-            instansi_code=template.instansi_code,
-            period=request.period,
-            deadlines=deadlines,
-            supervision_team=template.supervision_team,
-            pengelola_kinerja=template.pengelola_kinerja,
-            only_nips=[],
-        ),
+    cycle = CycleRequest(
+        cycle_id=cycle_id,
+        instansi_code=template.instansi_code,
+        period=request.period,
+        calendar=template.calendar,
+        supervision_team=template.supervision_team,
+        pengelola_kinerja=template.pengelola_kinerja,
     )
+    policy = check_cycle(uow_factory, cycle)
+    deadlines = resolve(template.calendar, request.period, policy)
+    record_calendar(uow_factory, cycle, deadlines, policy.version)
     return CycleInput(
         cycle_id=cycle_id,
         instansi_code=template.instansi_code,

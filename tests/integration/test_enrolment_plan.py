@@ -9,9 +9,10 @@ from pathlib import Path
 
 import pytest
 
+from domain.errors import DomainError, NotFound
 from domain.organisation import ReviewerOverride
 from persistence.uow import SqlAlchemyUnitOfWork
-from services.appraisals import CycleRequest, PlanPage, plan_cycle, plan_page
+from services.appraisals import CycleRequest, PlanPage, check_cycle, plan_cycle, plan_page
 from tests.integration.commands import kinerja
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
@@ -98,8 +99,23 @@ def test_a_roster_change_during_enrolment_neither_skips_nor_repeats_anyone(offic
 
 
 def test_a_plan_records_the_calendar_only_when_asked(office: UowFactory) -> None:
-    plan_cycle(office, _request("2026-CHECKED"), register=False)  # `siklus mulai` checking before it starts
+    check_cycle(office, _request("2026-CHECKED"))  # `siklus mulai` checking before it starts
+    plan_cycle(office, _request("2026-PLANNED"), register=False)
     plan_cycle(office, _request("2026-ENROLLED"))  # the cycle's own first enrolment page
     with office() as uow:
-        assert uow.cycles.get("2026-CHECKED") is None
+        assert uow.cycles.get("2026-CHECKED") is None and uow.cycles.get("2026-PLANNED") is None
         assert uow.cycles.get("2026-ENROLLED") is not None
+
+
+def test_a_cycle_naming_people_off_the_roster_or_an_unknown_instansi_is_refused_before_it_starts(
+    office: UowFactory,
+) -> None:
+    stranger = "199901012020011001"
+    with pytest.raises(DomainError, match=f"tidak terdaftar di instansi: {stranger}") as refused:
+        check_cycle(office, _request("2026-X").model_copy(update={"supervision_team": [PENGAWAS, stranger]}))
+    assert refused.value.field == "tim_pengawasan"
+    with pytest.raises(DomainError) as refused:
+        plan_page(office, _request("2026-X").model_copy(update={"pengelola_kinerja": [stranger]}))
+    assert refused.value.field == "pengelola_kinerja"
+    with pytest.raises(NotFound, match="instansi TIDAK-ADA belum terdaftar"):
+        check_cycle(office, _request("2026-X").model_copy(update={"instansi_code": "TIDAK-ADA"}))
