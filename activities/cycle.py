@@ -24,7 +24,7 @@ from activities.errors import business_errors
 from domain.calibration import FinalPredicate
 from persistence.ports import AbstractUnitOfWork
 from services import cycles
-from services.appraisals import CycleRequest, PlanPage, plan_page, record_calendar
+from services.appraisals import CycleRequest, PlanPage, nip_of_planned, plan_page, record_calendar
 from workflows import search_attributes as sa
 from workflows.appraisal import WORKFLOW_NAME, AppraisalWorkflow
 from workflows.contracts import CalibrationDecision, RecordStepResult, appraisal_workflow_id
@@ -90,7 +90,8 @@ class CycleActivities:
         return EnrolBatchResult(
             total=total,
             next_offset=next_offset,
-            last_nip=page.last_nip or batch.after_nip,
+            last_nip=page.last_nip,
+            paged=True,
             started=started,
             already_closed=closed,
             skipped=[Skipped(nip=s.nip, name=s.name, reason=s.reason) for s in skipped[:SKIPPED_SHOWN]],
@@ -106,7 +107,11 @@ class CycleActivities:
             supervision_team=batch.supervision_team,
             pengelola_kinerja=batch.pengelola_kinerja,
         )
-        page = plan_page(self._uow_factory, request, after=batch.after_nip, offset=batch.offset, limit=batch.limit)
+        after = batch.after_nip
+        if after is None and batch.offset > 0:
+            # The cycle began enrolling before pages had a cursor: its offset counts the planned employees only.
+            after = nip_of_planned(self._uow_factory, request, batch.offset)
+        page = plan_page(self._uow_factory, request, after=after, limit=batch.limit)
         if batch.offset == 0:  # the cycle's first page records its calendar (services.appraisals.record_calendar)
             record_calendar(self._uow_factory, request, page.plan.deadlines, page.plan.policy_version)
         return page

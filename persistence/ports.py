@@ -148,7 +148,6 @@ class EmployeeRepository(Protocol):
         instansi_code: str,
         *,
         after: str | None = None,
-        offset: int = 0,
         limit: int,
         only: Collection[str] | None = None,
     ) -> list[Employee]: ...

@@ -106,7 +106,7 @@ class PlanPage:
 
     plan: CyclePlan
     read: int  # active employees read: planned and skipped
-    last_nip: str | None  # the cursor of the next page (None when nothing was read)
+    last_nip: str | None  # where the next page starts: the last NIP read, else the cursor given (None: from the first)
     in_scope: int  # active employees the cycle enrols or skips, counted now
 
 
@@ -118,17 +118,16 @@ def plan_page(
     request: CycleRequest,
     *,
     after: str | None = None,
-    offset: int = 0,
     limit: int = PLAN_PAGE,
     today: date | None = None,
 ) -> PlanPage:
-    """Plan the active employees after the NIP `after` (or from position `offset`), `limit` of them, reading only them
+    """Plan the active employees after the NIP `after` (from the first without it), `limit` of them, reading only them
     and the people above them: a worker's memory does not grow with the instansi (a province, a national rollout).
     Reviewers come from the org tree and the overrides as in `resolve_reviewers`."""
     code = request.instansi_code
     with uow_factory() as uow:
         policy = _checked(uow, request)
-        rows = uow.employees.active_page(code, after=after, offset=offset, limit=limit, only=request.only_nips)
+        rows = uow.employees.active_page(code, after=after, limit=limit, only=request.only_nips)
         in_scope = uow.employees.count_active(code, only=request.only_nips)
         overrides = uow.employees.overrides_of([employee.nip for employee in rows])
         levels = policy.escalation.max_levels + 1
@@ -156,7 +155,7 @@ def plan_page(
     return PlanPage(
         plan=CyclePlan(request=request, deadlines=deadlines, policy=policy, planned=planned, skipped=skipped),
         read=len(rows),
-        last_nip=rows[-1].nip if rows else None,
+        last_nip=rows[-1].nip if rows else after,
         in_scope=in_scope,
     )
 
@@ -193,6 +192,25 @@ def plan_cycle(
     if register:
         record_calendar(uow_factory, request, plan.deadlines, plan.policy_version)
     return plan
+
+
+def nip_of_planned(
+    uow_factory: UowFactory, request: CycleRequest, position: int, *, today: date | None = None, size: int = PLAN_PAGE
+) -> str:
+    """The NIP of the `position`-th employee (from 1) the whole plan enrols, read page by page: where an enrolment
+    continues whose pages were counted among the planned employees only (a cycle that began enrolling before pages
+    had a NIP cursor). Past the end of the plan, the last employee read."""
+    after: str | None = None
+    seen = 0
+    while True:
+        page = plan_page(uow_factory, request, after=after, limit=size, today=today)
+        planned = page.plan.planned
+        if seen + len(planned) >= position:
+            return planned[position - seen - 1].nip
+        seen += len(planned)
+        if page.read < size:
+            return page.last_nip or ""
+        after = page.last_nip
 
 
 def _with_superiors(

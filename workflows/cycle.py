@@ -178,12 +178,14 @@ class CycleWorkflow:
             s.max_history = max(s.max_history, workflow.info().get_current_history_length())
             s.enrolled += page.started
             s.already_closed += page.already_closed
-            if page.last_nip is None:  # recorded before pages had a cursor: the first page told the whole cycle's
+            if not page.paged:  # recorded before pages had a cursor: the first page told the whole cycle's skipped
+                s.skipped_whole = True
                 if page.skipped_count:
                     s.skipped_count = page.skipped_count
                     s.skipped = page.skipped[:SKIPPED_SHOWN]
-            else:
-                s.cursor = page.last_nip
+                continue
+            s.cursor = page.last_nip
+            if not s.skipped_whole:  # else they are counted already
                 s.skipped_count += page.skipped_count
                 s.skipped = [*s.skipped, *page.skipped][:SKIPPED_SHOWN]
 

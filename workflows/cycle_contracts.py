@@ -130,6 +130,7 @@ class CycleState(BaseModel):
     already_closed: int = 0
     offset: int = 0  # active employees read so far, in NIP order
     cursor: str | None = None  # the last NIP read: the next page starts after it
+    skipped_whole: bool = False  # a page recorded before cursors counted the whole cycle's skipped employees
     skipped_count: int = 0
     skipped: list[Skipped] = Field(default_factory=list)
     survey: list[UnitIkm] | None = None
@@ -216,9 +217,10 @@ class EnrolBatchResult(_Frozen):
     already_closed: int
     skipped: list[Skipped]  # the first SKIPPED_SHOWN of this page
     skipped_count: int = 0
-    # The page's last NIP. Results recorded before pages had a cursor have none: their first page carried the whole
-    # cycle's skipped employees, and `total` counted only those enrolled.
-    last_nip: str | None = None
+    last_nip: str | None = None  # where the next page starts
+    # False in results recorded before pages had a cursor: their first page carried the whole cycle's skipped
+    # employees, and offsets and `total` counted only those enrolled.
+    paged: bool = False
 
 
 class CycleRef(_Frozen):

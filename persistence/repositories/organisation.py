@@ -188,14 +188,14 @@ class SqlEmployeeRepository:
         instansi_code: str,
         *,
         after: str | None = None,
-        offset: int = 0,
         limit: int,
         only: Collection[str] | None = None,
     ) -> list[Employee]:
-        """Active employees in NIP order: those after the NIP `after` (a cursor that a change to the roster cannot
-        shift) or, without it, from position `offset`; `only` narrows them to these NIPs."""
+        """Active employees in NIP order after the NIP `after` (a cursor that a change to the roster cannot shift),
+        `limit` of them; `only` narrows them to these NIPs."""
         query = self._active(instansi_code, only, select(*_EMPLOYEE_COLUMNS))
-        query = query.where(EmployeeRow.nip > after) if after is not None else query.offset(offset)
+        if after is not None:
+            query = query.where(EmployeeRow.nip > after)
         return [_employee(row) for row in self._session.execute(query.order_by(EmployeeRow.nip).limit(limit))]
 
     def count_active(self, instansi_code: str, *, only: Collection[str] | None = None) -> int:

@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 
 from domain.errors import DomainError, NotFound
-from domain.organisation import ReviewerOverride
+from domain.organisation import ReviewerOverride, resolve_reviewers, superior_chain
 from persistence.uow import SqlAlchemyUnitOfWork
-from services.appraisals import CycleRequest, PlanPage, check_cycle, plan_cycle, plan_page
+from services.appraisals import CycleRequest, PlanPage, check_cycle, nip_of_planned, plan_cycle, plan_page
 from tests.integration.commands import kinerja
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
@@ -54,13 +54,30 @@ def test_the_pages_of_a_plan_follow_a_nip_cursor_and_make_the_whole_plan(office:
     assert [i for page in pages for i in page.plan.inputs] == inputs
     assert [s for page in pages for s in page.plan.skipped] == plan.skipped
     assert {page.in_scope for page in pages} == {len(inputs) + 1} == {sum(page.read for page in pages)}
-    # Reviewers resolve from the page and the people above it only, as from the whole org tree.
+    # Reviewers resolve from the page and the people above it only, as from the whole org tree: pages of one
+    # employee, none of whose superiors is on the page, give what the domain rules give over everyone.
+    with office() as uow:
+        everyone, overrides = uow.employees.mapping(INSTANSI), uow.employees.overrides(INSTANSI)
+    for page in _pages(office, request, 1):
+        for one in page.plan.planned:
+            reviewers = resolve_reviewers(one.nip, everyone, overrides, on=date.today())
+            chain = tuple(superior_chain(one.nip, everyone, page.plan.policy.escalation.max_levels + 1))
+            assert (one.penilai_nip, one.atasan_nip, one.superiors) == (
+                reviewers.penilai_nip,
+                reviewers.atasan_nip,
+                chain,
+            )
     sri = next(i for i in inputs if i.employee_nip == SRI)
     assert (sri.penilai_nip, sri.atasan_nip, sri.supervision_team) == (HERMAN, KEPALA, [PENGAWAS])
     assert sri.superiors == [HERMAN, KEPALA] and sri.policy.version == plan.policy_version
-    # A position, for a cycle recorded before pages had a cursor, reads the same page.
-    second = plan_page(office, request, offset=3, limit=3)
-    assert second.plan.inputs == pages[1].plan.inputs
+    # A cycle that began enrolling before pages had a cursor counted its offset among the planned employees only:
+    # it continues after the one at that position.
+    planned = [i.employee_nip for i in inputs]
+    assert [nip_of_planned(office, request, n, size=3) for n in (1, 4, len(planned))] == [
+        planned[0],
+        planned[3],
+        planned[-1],
+    ]
 
 
 def test_an_override_names_a_penilai_outside_the_page(office: UowFactory) -> None:
@@ -72,7 +89,8 @@ def test_an_override_names_a_penilai_outside_the_page(office: UowFactory) -> Non
             created_by=PENGAWAS,
         )
         uow.commit()
-    page = plan_page(office, _request("2026-OVERRIDE").model_copy(update={"only_nips": [SRI]}))  # Sri alone
+    alone = _request("2026-OVERRIDE").model_copy(update={"only_nips": [SRI]})
+    page = plan_page(office, alone, today=date(2026, 2, 1))
     [sri] = page.plan.inputs
     assert (sri.employee_nip, sri.penilai_nip, sri.atasan_nip) == (SRI, MARIA, KEPALA)
 

@@ -15,9 +15,11 @@ from decimal import Decimal
 
 import pytest
 from sqlalchemy import Engine
+from temporalio import activity
 from temporalio.client import Client, WorkflowHandle, WorkflowUpdateFailedError
 from temporalio.service import RPCError, RPCStatusCode
 from temporalio.testing import ActivityEnvironment, WorkflowEnvironment
+from temporalio.worker import Worker
 
 from cli.cycle import show_state
 from domain.audit import AuditEntry
@@ -54,7 +56,10 @@ from workflows.cycle_contracts import (
     CycleRef,
     CycleState,
     DecideCalibration,
+    EnrolBatch,
+    EnrolBatchResult,
     SetOrgPredicate,
+    Skipped,
     cycle_workflow_id,
 )
 
@@ -544,3 +549,49 @@ async def test_history_stays_bounded_with_a_small_page_size(
     current = (await handle.describe()).raw_description.workflow_execution_info.history_length
     assert current <= 60 + slack
     # The saved histories of such a run (cycle_continued_as_new-run*.json) are replayed by test_replay.py.
+
+
+async def test_a_cycle_enrolling_across_the_upgrade_to_nip_cursors_counts_its_skipped_employees_once(
+    time_skipping_env: WorkflowEnvironment,
+) -> None:
+    """Its first page ran on the old code: the offset counted the planned employees only, and the page reported the
+    whole cycle's skipped employees. The next pages run on the new code and must neither count those again nor lose
+    the old page's offset. The enrolment activity stands in for both versions (what each returned)."""
+    batches: list[EnrolBatch] = []
+
+    @activity.defn(name="cycle.enrol_batch")
+    async def enrol_batch(batch: EnrolBatch) -> EnrolBatchResult:
+        batches.append(batch)
+        kepala = Skipped(nip=KEPALA, name="Kepala Dinas", reason="tidak memiliki atasan langsung")
+        if batch.offset == 0:  # the old code: no cursor, the whole cycle's skipped employees, offsets among planned
+            return EnrolBatchResult(
+                total=5, next_offset=2, started=2, already_closed=0, skipped=[kepala], skipped_count=1
+            )
+        # The new code: a short last page, whose own skipped employee was counted by the old first page already.
+        return EnrolBatchResult(
+            total=6,
+            next_offset=6,
+            started=3,
+            already_closed=0,
+            skipped=[kepala],
+            skipped_count=1,
+            last_nip=nip(2, 3),
+            paged=True,
+        )
+
+    client, task_queue = time_skipping_env.client, f"kinerja-upgrade-{uuid.uuid4().hex[:8]}"
+    async with Worker(client, task_queue=task_queue, workflows=[CycleWorkflow], activities=[enrol_batch]):
+        cycle_id = f"UJI-{uuid.uuid4().hex[:6]}"
+        handle = await client.start_workflow(
+            CycleWorkflow.run,
+            cycle_input(cycle_id, await time_skipping_env.get_current_time(), batch_size=3),
+            id=cycle_workflow_id(cycle_id),
+            task_queue=task_queue,
+        )
+        try:
+            running = await phase(handle, CyclePhase.RUNNING)
+        finally:
+            await handle.terminate("test finished")
+    assert [(b.offset, b.after_nip) for b in batches] == [(0, None), (2, None)]  # the activity finds the NIP
+    assert (running.enrolled, running.skipped_count, running.cursor) == (5, 1, nip(2, 3))
+    assert [s.nip for s in running.skipped] == [KEPALA] and running.skipped_whole
