@@ -77,20 +77,20 @@ class Reviewed:
     achievement: Decimal | None
 
 
-class _Result(BaseModel):
+class ReviewedResult(BaseModel):
     predicate: Predicate
 
 
-class _Achievement(BaseModel):
+class ReviewedAchievement(BaseModel):
     percent: Decimal
 
 
-class _ReviewedView(BaseModel):
+class ReviewedView(BaseModel):
     """The fields of a stored ReviewOutcome (workflows.contracts) that a cycle reads: reading only these keeps
     summarising 100,000 reviews quick."""
 
-    result: _Result
-    achievements: list[_Achievement] = []
+    result: ReviewedResult
+    achievements: list[ReviewedAchievement] = []
     final_predicate: Predicate | None = None
 
 
@@ -100,7 +100,7 @@ def reviewed(uow_factory: UowFactory, ref: CycleRef) -> list[Reviewed]:
     prefix = f"appraisal-{ref.cycle_id}-"
     found: list[Reviewed] = []
     with uow_factory() as uow:
-        for batch in uow.reviews.batches_with_prefix(prefix, _ReviewedView):
+        for batch in uow.reviews.batches_with_prefix(prefix, ReviewedView):
             # "2026" must not take the reviews of cycle "2026-B"
             records = [record for record in batch if _of_cycle(record.workflow_id, ref.cycle_id)]
             people = uow.employees.by_nips(ref.instansi_code, {record.employee_nip for record in records})
