@@ -113,7 +113,7 @@ class CycleActivities:
             after = nip_of_planned(self._uow_factory, request, batch.offset)
         page = plan_page(self._uow_factory, request, after=after, limit=batch.limit)
         if batch.offset == 0:  # the cycle's first page records its calendar (services.appraisals.record_calendar)
-            record_calendar(self._uow_factory, request, page.plan.deadlines, page.plan.policy_version)
+            record_calendar(self._uow_factory, request, page.plan.deadlines, page.plan.policy)
         return page
 
     @activity.defn(name="cycle.prepare")

@@ -171,7 +171,7 @@ def _start(args: argparse.Namespace) -> int:
         pengelola_kinerja=_nips(args.pengelola),
     )
     # Refuses unknown people or instansi here, before anything starts; the calendar is recorded once it has started.
-    policy_version = check_cycle(uow_factory, request).version
+    check_cycle(uow_factory, request)
     assert request.deadlines is not None
     input = CycleInput(
         cycle_id=request.cycle_id,
@@ -192,7 +192,7 @@ def _start(args: argparse.Namespace) -> int:
         handle = await temporal_client.start_cycle(client, input, task_queue=settings.temporal.task_queue)
         # The deadlines of the workflow now running (a cycle already running keeps its own): its SKM window.
         running = await _input_of(client, input.cycle_id)
-        record_calendar(uow_factory, request, running.deadlines, policy_version)
+        record_calendar(uow_factory, request, running.deadlines, policy)
         while True:
             status = (await handle.describe()).status
             if status is not WorkflowExecutionStatus.RUNNING and status is not WorkflowExecutionStatus.COMPLETED:
@@ -217,7 +217,7 @@ def _start(args: argparse.Namespace) -> int:
     print(
         f"Siklus {state.cycle_id}: {state.enrolled} penilaian kinerja berjalan"
         + (f" dari {state.total}" if state.phase is CyclePhase.ENROLLING else "")
-        + f" (kebijakan {policy_version})"
+        + f" (kebijakan {policy.version})"
     )
     print(f"  SKP disusun paling lambat {input.deadlines.skp_draft_due.astimezone():%Y-%m-%d %H:%M %z}")
     if state.already_closed:

@@ -247,6 +247,7 @@ class CycleRow(Base):
     deadlines: Mapped[dict[str, Any]]  # every resolved deadline (domain Deadlines, mode="json")
     policy_version: Mapped[str] = mapped_column(String(64))
     registered_at: Mapped[datetime]
+    policy: Mapped[dict[str, Any] | None]  # the whole AppraisalPolicy it planned with (mode="json")
 
 
 class CycleSurveyRow(Base):

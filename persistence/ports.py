@@ -94,6 +94,9 @@ class CycleRecord(_Record):
     deadlines: Deadlines
     policy_version: str
     registered_at: AwareDatetime = Field(default_factory=_now)
+    # The instansi's policy when the cycle began enrolling: every page, and every late joiner, is planned under it.
+    # None for cycles recorded before it was kept.
+    policy: AppraisalPolicy | None = None
 
 
 class CycleSurveyRecord(_Record):

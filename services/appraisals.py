@@ -127,6 +127,9 @@ def plan_page(
     code = request.instansi_code
     with uow_factory() as uow:
         policy = _checked(uow, request)
+        recorded = uow.cycles.get(request.cycle_id)
+        if recorded is not None and recorded.policy is not None:
+            policy = recorded.policy  # the policy the cycle began with, whatever has changed since
         rows = uow.employees.active_page(code, after=after, limit=limit, only=request.only_nips)
         in_scope = uow.employees.count_active(code, only=request.only_nips)
         overrides = uow.employees.overrides_of([employee.nip for employee in rows])
@@ -190,7 +193,7 @@ def plan_cycle(
         plan.planned.extend(page.plan.planned)
         plan.skipped.extend(page.plan.skipped)
     if register:
-        record_calendar(uow_factory, request, plan.deadlines, plan.policy_version)
+        record_calendar(uow_factory, request, plan.deadlines, plan.policy)
     return plan
 
 
@@ -231,12 +234,15 @@ def _with_superiors(
     return people
 
 
-def record_calendar(uow_factory: UowFactory, request: CycleRequest, deadlines: Deadlines, policy_version: str) -> None:
+def record_calendar(
+    uow_factory: UowFactory, request: CycleRequest, deadlines: Deadlines, policy: AppraisalPolicy
+) -> None:
     """Record the cycle's calendar once, with the deadlines its workflow runs on: the cycle's own first enrolment page
     plans with them (a schedule's launcher and `siklus tambah` plan too), and `siklus mulai` records them from the
     running workflow's input once the start has succeeded, which also records a cycle started before calendars were
-    kept. A running cycle keeps its deadlines whatever a later plan says, so the first registration is the one kept;
-    `siklus mulai` checks its plan without registering it, so a start that fails leaves no calendar behind."""
+    kept. A running cycle keeps its deadlines whatever a later plan says, so the first registration is the one kept,
+    and with it the policy every later page and late joiner of the cycle is planned under; `siklus mulai` checks the
+    request without registering it, so a start that fails leaves no calendar behind."""
     with uow_factory() as uow:
         uow.cycles.register(
             CycleRecord(
@@ -244,7 +250,8 @@ def record_calendar(uow_factory: UowFactory, request: CycleRequest, deadlines: D
                 instansi_code=request.instansi_code,
                 period=request.period,
                 deadlines=deadlines,
-                policy_version=policy_version,
+                policy_version=policy.version,
+                policy=policy,
             )
         )
         uow.commit()

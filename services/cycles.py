@@ -368,7 +368,7 @@ def prepare(uow_factory: UowFactory, request: PrepareCycle) -> CycleInput:
     )
     policy = check_cycle(uow_factory, cycle)
     deadlines = resolve(template.calendar, request.period, policy)
-    record_calendar(uow_factory, cycle, deadlines, policy.version)
+    record_calendar(uow_factory, cycle, deadlines, policy)
     return CycleInput(
         cycle_id=cycle_id,
         instansi_code=template.instansi_code,

@@ -13,6 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from domain.calendar import Deadlines
+from domain.policy import AppraisalPolicy
 from domain.survey import IkmResult
 from persistence.orm import CycleRow, CycleSurveyRow
 from persistence.ports import CycleRecord, CycleSurveyRecord
@@ -27,6 +28,7 @@ def _record(row: CycleRow) -> CycleRecord:
         deadlines=Deadlines.model_validate(row.deadlines),
         policy_version=row.policy_version,
         registered_at=row.registered_at,
+        policy=AppraisalPolicy.model_validate(row.policy) if row.policy is not None else None,
     )
 
 
@@ -47,6 +49,7 @@ class SqlCycleRepository:
                 deadlines=deadlines.model_dump(mode="json"),
                 policy_version=cycle.policy_version,
                 registered_at=cycle.registered_at,
+                policy=cycle.policy.model_dump(mode="json") if cycle.policy is not None else None,
             )
         )
         stored = self.get(cycle.cycle_id)

@@ -12,7 +12,15 @@ import pytest
 from domain.errors import DomainError, NotFound
 from domain.organisation import ReviewerOverride, resolve_reviewers, superior_chain
 from persistence.uow import SqlAlchemyUnitOfWork
-from services.appraisals import CycleRequest, PlanPage, check_cycle, nip_of_planned, plan_cycle, plan_page
+from services.appraisals import (
+    CycleRequest,
+    PlanPage,
+    check_cycle,
+    nip_of_planned,
+    plan_cycle,
+    plan_page,
+    record_calendar,
+)
 from tests.integration.commands import kinerja
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
@@ -137,3 +145,19 @@ def test_a_cycle_naming_people_off_the_roster_or_an_unknown_instansi_is_refused_
     assert refused.value.field == "pengelola_kinerja"
     with pytest.raises(NotFound, match="instansi TIDAK-ADA belum terdaftar"):
         check_cycle(office, _request("2026-X").model_copy(update={"instansi_code": "TIDAK-ADA"}))
+
+
+def test_a_policy_changed_while_a_cycle_enrols_applies_to_the_next_cycle_not_to_its_later_pages(
+    office: UowFactory,
+) -> None:
+    request = _request("2026-STEADY")
+    first = plan_page(office, request, limit=3)
+    record_calendar(office, request, first.plan.deadlines, first.plan.policy)  # as the cycle's first page does
+    with office() as uow:
+        changed = uow.instansi.set_policy_overrides(INSTANSI, {"max_skp_returns": 5})
+        uow.commit()
+    assert changed.version != first.plan.policy_version
+    later = plan_page(office, request, after=first.last_nip, limit=3)
+    late_joiner = plan_page(office, request.model_copy(update={"only_nips": [SRI]}))
+    assert later.plan.policy == late_joiner.plan.policy == first.plan.policy
+    assert plan_page(office, _request("2027-NEXT"), limit=3).plan.policy == changed

@@ -65,7 +65,7 @@ APP_TABLES = {
     "cycles",
     "cycle_surveys",
 }
-HEAD = "0003"
+HEAD = "0004"
 
 
 class Review(BaseModel):
