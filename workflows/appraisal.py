@@ -25,9 +25,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
 
 from temporalio import workflow
 from temporalio.common import RetryPolicy
@@ -52,6 +50,7 @@ with workflow.unsafe.imports_passed_through():
     from domain.skp import Skp
     from domain.stages import TAKE_OVER_ROLES, Action, Role, Step, transition
     from workflows import search_attributes
+    from workflows.changes import Change
     from workflows.contracts import (
         MIN_REASON_CHARS,
         SYSTEM,
@@ -96,25 +95,6 @@ RECORD_RETRY = RetryPolicy(
 # Nobody waits on a reminder: keep trying until the database is back.
 NOTICE_RETRY = RetryPolicy(initial_interval=timedelta(seconds=5), maximum_interval=timedelta(minutes=10))
 ACTIVITY_TIMEOUT = timedelta(seconds=30)
-
-
-@dataclass
-class _Change:
-    """A checked step, ready to record: what the validator approved and the handler applies after recording."""
-
-    action: str
-    to: Step
-    actor: str
-    role: Role
-    on_behalf_of: str | None = None
-    reason: str | None = None
-    after: dict[str, Any] = field(default_factory=dict)
-    apply: Callable[[], None] = lambda: None
-    skp: Skp | None = None  # the SKP to store with the step
-    skp_status: str | None = None
-    review: ReviewOutcome | None = None  # the review to store with the step
-    notify: list[str] | None = None  # None: whoever must act next
-    notice_deadline: datetime | None = None  # None: the next step's deadline
 
 
 @workflow.defn(name=WORKFLOW_NAME)
@@ -291,7 +271,7 @@ class AppraisalWorkflow:
                 s.pending_calibration, s.calibration, s.predicate, s.review = None, decision, decision.predicate, review
 
             before = self._s.predicate
-            change = _Change(
+            change = Change(
                 action=Action.APPLY_CALIBRATION.value,
                 to=to,
                 actor=decision.decided_by,
@@ -315,7 +295,7 @@ class AppraisalWorkflow:
     async def _close_objection_window(self) -> None:
         to = transition(self._s.step, Action.CLOSE_OBJECTION_WINDOW, Role.SYSTEM)
         await self._commit(
-            _Change(
+            Change(
                 action=Action.CLOSE_OBJECTION_WINDOW.value,
                 to=to,
                 actor=SYSTEM,
@@ -355,7 +335,7 @@ class AppraisalWorkflow:
     def _check_submit_skp(self, cmd: SubmitSkp) -> None:
         self._check(lambda: self._plan_submit_skp(cmd))
 
-    def _plan_submit_skp(self, cmd: SubmitSkp) -> _Change:
+    def _plan_submit_skp(self, cmd: SubmitSkp) -> Change:
         change = self._authorise(cmd.actor, Action.SUBMIT_SKP, cmd.reason)
         skp = cmd.skp
         if skp.employee_nip != self._s.employee_nip or skp.period != self._s.period:
@@ -380,7 +360,7 @@ class AppraisalWorkflow:
     def _check_approve_skp(self, cmd: ApproveSkp) -> None:
         self._check(lambda: self._plan_approve_skp(cmd))
 
-    def _plan_approve_skp(self, cmd: ApproveSkp) -> _Change:
+    def _plan_approve_skp(self, cmd: ApproveSkp) -> Change:
         change = self._authorise(cmd.actor, Action.APPROVE_SKP, None)
         change.reason = cmd.note.strip() or None
         change.skp, change.skp_status = self._skp(), "approved"
@@ -394,7 +374,7 @@ class AppraisalWorkflow:
     def _check_return_skp(self, cmd: ReturnSkp) -> None:
         self._check(lambda: self._plan_return_skp(cmd))
 
-    def _plan_return_skp(self, cmd: ReturnSkp) -> _Change:
+    def _plan_return_skp(self, cmd: ReturnSkp) -> Change:
         change = self._authorise(cmd.actor, Action.RETURN_SKP, None)
         limit = self._input.policy.max_skp_returns
         if self._s.skp_returns >= limit:
@@ -425,7 +405,7 @@ class AppraisalWorkflow:
     def _check_self_assessment(self, cmd: SubmitSelfAssessment) -> None:
         self._check(lambda: self._plan_self_assessment(cmd))
 
-    def _plan_self_assessment(self, cmd: SubmitSelfAssessment) -> _Change:
+    def _plan_self_assessment(self, cmd: SubmitSelfAssessment) -> Change:
         change = self._authorise(cmd.actor, Action.SUBMIT_SELF_ASSESSMENT, cmd.reason)
         skp, policy = self._skp(), self._input.policy
         achievements = skp_achievements(skp, cmd.realisations, policy)  # every indicator, once, computable
@@ -451,7 +431,7 @@ class AppraisalWorkflow:
     def _check_review(self, cmd: SubmitReview) -> None:
         self._check(lambda: self._plan_review(cmd))
 
-    def _plan_review(self, cmd: SubmitReview) -> _Change:
+    def _plan_review(self, cmd: SubmitReview) -> Change:
         change = self._authorise(cmd.actor, Action.SUBMIT_REVIEW, None)
         s, policy = self._s, self._input.policy
         if s.suggestion is None:
@@ -493,7 +473,7 @@ class AppraisalWorkflow:
     def _check_sign(self, cmd: Sign) -> None:
         self._check(lambda: self._plan_sign(cmd))
 
-    def _plan_sign(self, cmd: Sign) -> _Change:
+    def _plan_sign(self, cmd: Sign) -> Change:
         change = self._authorise(cmd.actor, Action.SIGN, None)
         change.reason = cmd.note.strip() or None
         change.after = {"predicate": _value(self._s.predicate)}
@@ -512,7 +492,7 @@ class AppraisalWorkflow:
     def _check_acknowledge(self, cmd: Acknowledge) -> None:
         self._check(lambda: self._plan_acknowledge(cmd))
 
-    def _plan_acknowledge(self, cmd: Acknowledge) -> _Change:
+    def _plan_acknowledge(self, cmd: Acknowledge) -> Change:
         change = self._authorise(cmd.actor, Action.ACKNOWLEDGE, cmd.reason)
         change.after = {"predicate": _value(self._s.predicate)}
         return change
@@ -525,7 +505,7 @@ class AppraisalWorkflow:
     def _check_file_objection(self, cmd: FileObjection) -> None:
         self._check(lambda: self._plan_file_objection(cmd))
 
-    def _plan_file_objection(self, cmd: FileObjection) -> _Change:
+    def _plan_file_objection(self, cmd: FileObjection) -> Change:
         change = self._authorise(cmd.actor, Action.FILE_OBJECTION, None)
         reason = _required_text(cmd.reason, "alasan", "alasan keberatan")
         if self._s.atasan_nip is None:
@@ -553,7 +533,7 @@ class AppraisalWorkflow:
     def _check_decide_objection(self, cmd: DecideObjection) -> None:
         self._check(lambda: self._plan_decide_objection(cmd))
 
-    def _plan_decide_objection(self, cmd: DecideObjection) -> _Change:
+    def _plan_decide_objection(self, cmd: DecideObjection) -> Change:
         change = self._authorise(cmd.actor, Action.DECIDE_OBJECTION, None)
         reason = _required_text(cmd.reason, "alasan", "alasan keputusan keberatan")
         objection = self._s.objection
@@ -588,7 +568,7 @@ class AppraisalWorkflow:
     def _check_extend(self, cmd: ExtendDeadline) -> None:
         self._check(lambda: self._plan_extend(cmd))
 
-    def _plan_extend(self, cmd: ExtendDeadline) -> _Change:
+    def _plan_extend(self, cmd: ExtendDeadline) -> Change:
         change = self._manage(cmd.actor, EXTEND_DEADLINE, cmd.reason)
         s = self._s
         if s.step in (Step.FINAL, Step.OBJECTION_WINDOW) or s.deadline is None:
@@ -621,7 +601,7 @@ class AppraisalWorkflow:
     def _check_reassign(self, cmd: Reassign) -> None:
         self._check(lambda: self._plan_reassign(cmd))
 
-    def _plan_reassign(self, cmd: Reassign) -> _Change:
+    def _plan_reassign(self, cmd: Reassign) -> Change:
         change = self._manage(cmd.actor, REASSIGN, cmd.reason)
         s = self._s
         if s.step is Step.FINAL:
@@ -651,14 +631,14 @@ class AppraisalWorkflow:
 
     # --- the shared machinery --------------------------------------------------------------------------------------
 
-    def _check(self, plan: Callable[[], _Change]) -> None:
+    def _check(self, plan: Callable[[], Change]) -> None:
         """The validator of every update: refuse before the update is accepted, so nothing enters history."""
         try:
             plan()
         except (DomainError, ValidationError) as error:
             raise rejection(error) from None
 
-    async def _handle(self, plan: Callable[[], _Change]) -> AppraisalState:
+    async def _handle(self, plan: Callable[[], Change]) -> AppraisalState:
         async with self._lock:
             try:
                 # Checked again: another update may have moved the appraisal on since the validator ran.
@@ -680,18 +660,18 @@ class AppraisalWorkflow:
         # and the whole timeline in each would grow it with the square of the steps. The `state` query has it all.
         return self._s.model_copy(update={"timeline": self._s.timeline[-1:]})
 
-    def _authorise(self, actor: Actor, action: Action, reason: str | None) -> _Change:
+    def _authorise(self, actor: Actor, action: Action, reason: str | None) -> Change:
         """Who may do `action` now: the right person in the right role at the right step, or DomainError."""
         on_behalf = actor.role in TAKE_OVER_ROLES
         self._check_identity(actor)
         to = transition(self._s.step, action, actor.role, on_behalf=on_behalf)
-        change = _Change(action=action.value, to=to, actor=actor.nip, role=actor.role)
+        change = Change(action=action.value, to=to, actor=actor.nip, role=actor.role)
         if on_behalf:
             change.on_behalf_of = self._s.employee_nip
             change.reason = _required_text(reason, "alasan", f"alasan pengambilalihan '{action.label}'")
         return change
 
-    def _manage(self, actor: Actor, action: str, reason: str) -> _Change:
+    def _manage(self, actor: Actor, action: str, reason: str) -> Change:
         if actor.role not in MANAGER_ROLES:
             raise DomainError(
                 f"hanya {Role.PENGAWASAN.label} atau {Role.PENGELOLA_KINERJA.label} yang dapat"
@@ -701,7 +681,7 @@ class AppraisalWorkflow:
             )
         self._check_identity(actor)
         text = _required_text(reason, "alasan", "alasan")
-        return _Change(action=action, to=self._s.step, actor=actor.nip, role=actor.role, reason=text)
+        return Change(action=action, to=self._s.step, actor=actor.nip, role=actor.role, reason=text)
 
     def _check_identity(self, actor: Actor) -> None:
         people = self._people(actor.role)
@@ -737,7 +717,7 @@ class AppraisalWorkflow:
             raise DomainError("predikat kinerja belum ditetapkan", field="predikat")
         return self._s.predicate
 
-    async def _commit(self, change: _Change, retry: RetryPolicy = RECORD_RETRY) -> None:
+    async def _commit(self, change: Change, retry: RetryPolicy = RECORD_RETRY) -> None:
         """Record the change through the activity, then apply it; a failed recording leaves the state untouched."""
         s = self._s
         now = workflow.now()
