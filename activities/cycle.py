@@ -54,6 +54,7 @@ UnitOfWorkFactory = Callable[[], AbstractUnitOfWork]
 StartAppraisal = Callable[..., Awaitable[object]]
 T = TypeVar("T")
 CONCURRENCY = 50  # starts or signals in flight at once from one activity
+HEARTBEAT_EVERY = 10.0  # seconds between heartbeats while a page is planned (the workflow allows a minute)
 
 
 class CycleActivities:
@@ -69,7 +70,7 @@ class CycleActivities:
         """Plan and start one page of the cycle: the active employees after the previous page's last NIP. Nothing is
         kept between pages, so a worker's memory does not grow with the instansi and any worker can take the next."""
         with business_errors():
-            page = await asyncio.to_thread(self._plan_page, batch)
+            page = await _heartbeating(asyncio.to_thread(self._plan_page, batch))
         inputs = page.plan.inputs
         started = closed = 0
 
@@ -240,6 +241,15 @@ async def _in_batches(count: int, one: Callable[[int], Awaitable[None]], *detail
             activity.heartbeat(*details)
 
     await asyncio.gather(*(guarded(i) for i in range(count)))
+
+
+async def _heartbeating(work: Awaitable[T]) -> T:
+    """Await `work`, heartbeating while it runs: planning the page of a cycle that began enrolling before pages had a
+    cursor reads every page before it, which may outlast the heartbeat timeout."""
+    task = asyncio.ensure_future(work)
+    while not (await asyncio.wait({task}, timeout=HEARTBEAT_EVERY))[0]:
+        activity.heartbeat()
+    return task.result()
 
 
 async def _thread(call: Callable[[], T]) -> T:

@@ -185,7 +185,7 @@ def _checked(uow: AbstractUnitOfWork, request: CycleRequest) -> AppraisalPolicy:
 def plan_cycle(
     uow_factory: UowFactory, request: CycleRequest, *, today: date | None = None, register: bool = True
 ) -> CyclePlan:
-    """The whole cycle's plan, page by page (for a late joiner, a check before a start, a small office)."""
+    """The whole cycle's plan, page by page (late joiners, a small office, the benchmark), under the cycle's policy."""
     page = plan_page(uow_factory, request, today=today)
     plan = page.plan
     while page.read == PLAN_PAGE:
@@ -238,11 +238,11 @@ def record_calendar(
     uow_factory: UowFactory, request: CycleRequest, deadlines: Deadlines, policy: AppraisalPolicy
 ) -> None:
     """Record the cycle's calendar once, with the deadlines its workflow runs on: the cycle's own first enrolment page
-    plans with them (a schedule's launcher and `siklus tambah` plan too), and `siklus mulai` records them from the
-    running workflow's input once the start has succeeded, which also records a cycle started before calendars were
-    kept. A running cycle keeps its deadlines whatever a later plan says, so the first registration is the one kept,
-    and with it the policy every later page and late joiner of the cycle is planned under; `siklus mulai` checks the
-    request without registering it, so a start that fails leaves no calendar behind."""
+    records them (as a schedule's launcher and `siklus tambah` do), and `siklus mulai` records them from the running
+    workflow's input once the start has succeeded, which also records a cycle started before calendars were kept. A
+    running cycle keeps its deadlines whatever a later plan says, so the first registration is the one kept, and with
+    it the policy every later page and late joiner of the cycle is planned under; `siklus mulai` checks the request
+    without registering it, so a start that fails leaves no calendar behind."""
     with uow_factory() as uow:
         uow.cycles.register(
             CycleRecord(

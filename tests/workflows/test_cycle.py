@@ -5,6 +5,7 @@ on the cycle's history with a lowered page size."""
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import uuid
 from collections import Counter
@@ -21,6 +22,7 @@ from temporalio.service import RPCError, RPCStatusCode
 from temporalio.testing import ActivityEnvironment, WorkflowEnvironment
 from temporalio.worker import Worker
 
+from activities import cycle as cycle_activities
 from cli.cycle import show_state
 from domain.audit import AuditEntry
 from domain.calendar import CycleCalendar, resolve
@@ -595,3 +597,18 @@ async def test_a_cycle_enrolling_across_the_upgrade_to_nip_cursors_counts_its_sk
     assert [(b.offset, b.after_nip) for b in batches] == [(0, None), (2, None)]  # the activity finds the NIP
     assert (running.enrolled, running.skipped_count, running.cursor) == (5, 1, nip(2, 3))
     assert [s.nip for s in running.skipped] == [KEPALA] and running.skipped_whole
+
+
+async def test_planning_a_page_heartbeats_while_it_runs(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Planning a page may read every page before it (a cycle that began enrolling before pages had a cursor); the
+    enrolment activity heartbeats meanwhile, so a long plan is not mistaken for a dead worker."""
+    monkeypatch.setattr(cycle_activities, "HEARTBEAT_EVERY", 0.01)
+    env = ActivityEnvironment()
+    beats: list[object] = []
+    env.on_heartbeat = lambda *details: beats.append(details)
+
+    async def planning() -> int:
+        return await cycle_activities._heartbeating(asyncio.sleep(0.1, result=7))
+
+    assert await env.run(planning) == 7
+    assert len(beats) >= 3
