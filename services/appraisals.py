@@ -11,7 +11,7 @@ SKM window (services/surveys.py).
 from __future__ import annotations
 
 from collections.abc import Callable, Container
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 
 from pydantic import BaseModel
@@ -126,10 +126,11 @@ def plan_page(
     Reviewers come from the org tree and the overrides as in `resolve_reviewers`."""
     code = request.instansi_code
     with uow_factory() as uow:
-        policy = _checked(uow, request)
+        _check(uow, request)
         recorded = uow.cycles.get(request.cycle_id)
-        if recorded is not None and recorded.policy is not None:
-            policy = recorded.policy  # the policy the cycle began with, whatever has changed since
+        # The policy the cycle began with, whatever has changed since; the instansi's own before it has begun.
+        kept = recorded.policy if recorded is not None else None
+        policy = kept if kept is not None else uow.instansi.policy(code)
         rows = uow.employees.active_page(code, after=after, limit=limit, only=request.only_nips)
         in_scope = uow.employees.count_active(code, only=request.only_nips)
         overrides = uow.employees.overrides_of([employee.nip for employee in rows])
@@ -167,10 +168,11 @@ def check_cycle(uow_factory: UowFactory, request: CycleRequest) -> AppraisalPoli
     """Refuse a cycle of an unknown instansi or naming people not on its roster, before anything starts; the
     instansi's policy otherwise. Who will be enrolled or skipped is for the cycle's own pages to find."""
     with uow_factory() as uow:
-        return _checked(uow, request)
+        _check(uow, request)
+        return uow.instansi.policy(request.instansi_code)
 
 
-def _checked(uow: AbstractUnitOfWork, request: CycleRequest) -> AppraisalPolicy:
+def _check(uow: AbstractUnitOfWork, request: CycleRequest) -> None:
     code = request.instansi_code
     if uow.instansi.get(code) is None:
         raise NotFound(f"instansi {code} belum terdaftar; impor rosternya dahulu", field="instansi")
@@ -179,19 +181,20 @@ def _checked(uow: AbstractUnitOfWork, request: CycleRequest) -> AppraisalPolicy:
     _require_people(known, request.supervision_team, "tim_pengawasan")
     _require_people(known, request.pengelola_kinerja, "pengelola_kinerja")
     _require_people(known, request.only_nips or [], "nip")
-    return uow.instansi.policy(code)
 
 
 def plan_cycle(
     uow_factory: UowFactory, request: CycleRequest, *, today: date | None = None, register: bool = True
 ) -> CyclePlan:
     """The whole cycle's plan, page by page (late joiners, a small office, the benchmark), under the cycle's policy."""
-    page = plan_page(uow_factory, request, today=today)
-    plan = page.plan
-    while page.read == PLAN_PAGE:
-        page = plan_page(uow_factory, request, after=page.last_nip, today=today)
-        plan.planned.extend(page.plan.planned)
-        plan.skipped.extend(page.plan.skipped)
+    pages = [plan_page(uow_factory, request, today=today)]
+    while pages[-1].read == PLAN_PAGE:
+        pages.append(plan_page(uow_factory, request, after=pages[-1].last_nip, today=today))
+    plan = replace(
+        pages[0].plan,
+        planned=[one for page in pages for one in page.plan.planned],
+        skipped=[one for page in pages for one in page.plan.skipped],
+    )
     if register:
         record_calendar(uow_factory, request, plan.deadlines, plan.policy)
     return plan

@@ -147,13 +147,10 @@ class SqlReviewRepository:
         row = self._row(workflow_id)
         return None if row is None else _review(row, model)
 
-    def with_prefix(self, prefix: str, model: type[M]) -> list[ReviewRecord[M]]:
-        """Every review whose workflow id starts with `prefix` (a cycle's appraisals), in workflow id order."""
-        return [record for batch in self.batches_with_prefix(prefix, model) for record in batch]
-
     def batches_with_prefix(self, prefix: str, model: type[M], *, size: int = 1000) -> Iterator[list[ReviewRecord[M]]]:
-        """The same, `size` at a time, read as columns and streamed: a province's 100,000 reviews are never all in
-        memory at once, and `model` may be a narrower view of the stored review (only the fields a reader needs)."""
+        """Every review whose workflow id starts with `prefix` (a cycle's appraisals), in workflow id order, `size` at
+        a time, read as columns and streamed: a province's 100,000 reviews are never all in memory at once, and
+        `model` may be a narrower view of the stored review (only the fields a reader needs)."""
         query = (
             select(*_REVIEW_COLUMNS)
             .where(ReviewRow.workflow_id.startswith(prefix, autoescape=True))

@@ -362,7 +362,7 @@ def test_reviews_with_a_prefix_come_in_batches_in_workflow_id_order(seeded: UowF
         uow.commit()
     with seeded() as uow:
         batches = list(uow.reviews.batches_with_prefix("appraisal-C1-", ScoreOnly, size=3))
-        whole = uow.reviews.with_prefix("appraisal-C1-", Review)
+        whole = [record for batch in uow.reviews.batches_with_prefix("appraisal-C1-", Review) for record in batch]
     assert [len(batch) for batch in batches] == [3, 1]
     read = [record for batch in batches for record in batch]
     assert [r.employee_nip for r in read] == sorted(people) == [r.employee_nip for r in whole]
