@@ -17,7 +17,7 @@ from activities.errors import business_errors
 from domain.audit import AuditEntry
 from domain.errors import NotFound
 from domain.stages import Step
-from persistence.ports import AbstractUnitOfWork, ReviewRecord, SkpRecord
+from persistence.ports import AbstractUnitOfWork, ReviewRecord
 from services import notices
 from workflows.contracts import NoticeKind, RecordStep, RecordStepResult, ReviewOutcome, SendNotice
 
@@ -59,18 +59,19 @@ class AppraisalActivities:
                     idempotency_key=step.idempotency_key,
                 )
             )
-            if step.skp is not None or step.review is not None:
-                _require_employee(uow, step.employee_nip)
+            writes_content = step.skp is not None or step.review is not None
+            # One read for both: that the employee is on the roster, and the addresses of the people told.
+            emails = uow.employees.emails([*step.notify, step.employee_nip] if writes_content else step.notify)
+            if writes_content and step.employee_nip not in emails:
+                raise NotFound(
+                    f"pegawai {step.employee_nip} tidak terdaftar;"
+                    " impor data pegawai sebelum mencatat SKP atau penilaian",
+                    field="nip",
+                )
             if step.skp is not None:
-                # Only the stored version: the step replaces the SKP whatever it holds, so its content is not read.
-                current = uow.skp.version(step.skp.employee_nip, step.skp.period)
-                uow.skp.save(
-                    SkpRecord(
-                        skp=step.skp,
-                        status=step.skp_status or step.step_to.value,
-                        policy_version=step.policy_version,
-                        version=current,
-                    )
+                # The step replaces the SKP whatever it holds: nothing to read first.
+                uow.skp.replace(
+                    step.skp, status=step.skp_status or step.step_to.value, policy_version=step.policy_version
                 )
             if step.review is not None:
                 _save_review(uow, step, step.review)
@@ -81,6 +82,7 @@ class AppraisalActivities:
                 step.notify,
                 subject=f"Penilaian kinerja {step.employee_name}: {step.step_to.label}",
                 body=_task_body(step),
+                emails=emails,
             )
             result = RecordStepResult(idempotency_key=step.idempotency_key, newly_recorded=True, outbox_ids=outbox_ids)
             recorded = notices.commit_once(uow, step.idempotency_key, step.workflow_id, step.action, result)
@@ -124,11 +126,6 @@ class AppraisalActivities:
                 extra={"kind": notice.kind.value, "workflow_id": notice.workflow_id, "recipients": notice.recipients},
             )
         return result
-
-
-def _require_employee(uow: AbstractUnitOfWork, nip: str) -> None:
-    if nip not in uow.employees.emails([nip]):
-        raise NotFound(f"pegawai {nip} tidak terdaftar; impor data pegawai sebelum mencatat SKP atau penilaian")
 
 
 def _save_review(uow: AbstractUnitOfWork, step: RecordStep, review: ReviewOutcome) -> None:

@@ -3,6 +3,7 @@ activity write nothing twice. Shared by the appraisal's activities and the cycle
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -70,12 +71,23 @@ def recorded(uow: AbstractUnitOfWork, key: str) -> RecordStepResult | None:
 
 
 def enqueue(
-    uow: AbstractUnitOfWork, key: str, workflow_id: str, recipients: list[str], *, subject: str, body: str
+    uow: AbstractUnitOfWork,
+    key: str,
+    workflow_id: str,
+    recipients: list[str],
+    *,
+    subject: str,
+    body: str,
+    emails: Mapping[str, str | None] | None = None,
 ) -> list[int]:
-    """One outbox message per recipient (e-mail where the roster has an address, else the log), each keyed."""
+    """One outbox message per recipient (e-mail where the roster has an address, else the log), each keyed.
+
+    `emails`: the recipients' addresses when the caller has read them already (employees.emails); read here if not.
+    """
     ids: list[int] = []
     people = list(dict.fromkeys(recipients))
-    emails = uow.employees.emails(people)
+    if emails is None:
+        emails = uow.employees.emails(people)
     for nip in people:
         email = emails.get(nip)
         message_id, _ = uow.outbox.enqueue(

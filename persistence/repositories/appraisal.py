@@ -8,10 +8,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import UTC, datetime
+from functools import cache
 from typing import Any, TypeVar
 
 from pydantic import BaseModel
-from sqlalchemy import Row, select
+from sqlalchemy import Insert, Row, Table, select
 from sqlalchemy.orm import Session
 
 from domain.errors import ConcurrencyConflict, DomainError, NotFound
@@ -19,7 +20,13 @@ from domain.ratings import OrgPredicate
 from domain.skp import Iku, Polarity, Skp, Target
 from persistence.orm import CalibrationRow, IkuRow, ReviewRow, SkpRow
 from persistence.ports import CalibrationRecord, ReviewRecord, SkpRecord
-from persistence.repositories._sql import VERSIONED_WRITES, conflict_message, stale_data_as_conflict
+from persistence.repositories._sql import (
+    VERSIONED_WRITES,
+    backend,
+    conflict_message,
+    dialect_insert,
+    stale_data_as_conflict,
+)
 
 M = TypeVar("M", bound=BaseModel)
 _Versioned = TypeVar("_Versioned", SkpRow, ReviewRow, CalibrationRow)
@@ -112,10 +119,24 @@ class SqlSkpRepository:
             version=row.version,
         )
 
-    def version(self, employee_nip: str, period: int) -> int | None:
-        """The stored SKP's version, without reading its content (None: none stored)."""
-        return self._session.scalar(
-            select(SkpRow.version).where(SkpRow.employee_nip == employee_nip, SkpRow.period == period)
+    def replace(self, skp: Skp, *, status: str, policy_version: str) -> int:
+        """Store the SKP whatever version is stored, in one statement; returns its new version.
+
+        For an appraisal's steps: the workflow is the one writer of its SKP and each step replaces what it holds, so
+        there is nothing to compare (save() is for writers who read a version first).
+        """
+        return int(
+            self._session.execute(
+                _skp_upsert(backend(self._session)),
+                {
+                    "employee_nip": skp.employee_nip,
+                    "period": skp.period,
+                    "status": status,
+                    "policy_version": policy_version,
+                    "content": skp.model_dump(mode="json"),
+                    "version": 1,  # a new row; a stored one counts on from its own version
+                },
+            ).scalar_one()
         )
 
     def save(self, record: SkpRecord) -> int:
@@ -137,6 +158,17 @@ class SqlSkpRepository:
         return self._session.scalars(
             select(SkpRow).where(SkpRow.employee_nip == employee_nip, SkpRow.period == period)
         ).one_or_none()
+
+
+@cache
+def _skp_upsert(dialect: str) -> Insert:
+    """INSERT ... ON CONFLICT (employee_nip, period) DO UPDATE, version + 1, built once per backend."""
+    table: Table = SkpRow.__table__  # type: ignore[assignment]
+    insert = dialect_insert(dialect, table)
+    replaced = {column: insert.excluded[column] for column in ("status", "policy_version", "content")}
+    return insert.on_conflict_do_update(
+        index_elements=["employee_nip", "period"], set_={**replaced, "version": table.c.version + 1}
+    ).returning(table.c.version)
 
 
 class SqlReviewRepository:

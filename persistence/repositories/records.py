@@ -11,7 +11,7 @@ import json
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import Table, bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
 from domain.audit import AuditEntry
@@ -19,7 +19,14 @@ from domain.errors import NotFound
 from domain.stages import Role
 from persistence.orm import AuditLogRow, OutboxRow, StepRecordRow
 from persistence.ports import OutboxMessage
-from persistence.repositories._sql import insert_unless_exists
+from persistence.repositories._sql import backend, keyed_insert
+
+_STEPS: Table = StepRecordRow.__table__  # type: ignore[assignment]
+_AUDIT: Table = AuditLogRow.__table__  # type: ignore[assignment]
+_OUTBOX: Table = OutboxRow.__table__  # type: ignore[assignment]
+# Built once: every step a person takes runs these (see keyed_insert).
+_STEP_RESULT = select(_STEPS.c.result).where(_STEPS.c.idempotency_key == bindparam("key"))
+_OUTBOX_ID = select(_OUTBOX.c.id).where(_OUTBOX.c.idempotency_key == bindparam("key"))
 
 
 class SqlStepRecordRepository:
@@ -34,15 +41,14 @@ class SqlStepRecordRepository:
         """
         stored: dict[str, Any] = json.loads(json.dumps(result))
         inserted = self._session.execute(
-            insert_unless_exists(self._session, StepRecordRow, ["idempotency_key"])
-            .values(
-                idempotency_key=key,
-                workflow_id=workflow_id,
-                step=step,
-                recorded_at=datetime.now(UTC),
-                result=stored,
-            )
-            .returning(StepRecordRow.idempotency_key)
+            keyed_insert(backend(self._session), _STEPS, "idempotency_key", "idempotency_key"),
+            {
+                "idempotency_key": key,
+                "workflow_id": workflow_id,
+                "step": step,
+                "recorded_at": datetime.now(UTC),
+                "result": stored,
+            },
         ).scalar_one_or_none()
         if inserted is not None:
             return stored, True
@@ -57,7 +63,7 @@ class SqlStepRecordRepository:
         return dict(row.result), False
 
     def get(self, key: str) -> dict[str, Any] | None:
-        result = self._session.scalar(select(StepRecordRow.result).where(StepRecordRow.idempotency_key == key))
+        result = self._session.scalar(_STEP_RESULT, {"key": key})
         return dict(result) if result is not None else None
 
 
@@ -91,9 +97,7 @@ class SqlAuditLog:
             self._session.execute(insert(AuditLogRow).values(**values))
             return True
         inserted = self._session.execute(
-            insert_unless_exists(self._session, AuditLogRow, ["idempotency_key"])
-            .values(**values)
-            .returning(AuditLogRow.id)
+            keyed_insert(backend(self._session), _AUDIT, "idempotency_key", "id"), values
         ).scalar_one_or_none()
         return inserted is not None
 
@@ -143,13 +147,11 @@ class SqlOutboxRepository:
             new_id = self._session.execute(insert(OutboxRow).values(**values).returning(OutboxRow.id)).scalar_one()
             return new_id, True
         inserted = self._session.execute(
-            insert_unless_exists(self._session, OutboxRow, ["idempotency_key"]).values(**values).returning(OutboxRow.id)
+            keyed_insert(backend(self._session), _OUTBOX, "idempotency_key", "id"), values
         ).scalar_one_or_none()
         if inserted is not None:
             return inserted, True
-        existing = self._session.scalar(
-            select(OutboxRow.id).where(OutboxRow.idempotency_key == message.idempotency_key)
-        )
+        existing = self._session.scalar(_OUTBOX_ID, {"key": message.idempotency_key})
         assert existing is not None  # the conflict above proves the row exists
         return existing, False
 

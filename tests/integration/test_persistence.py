@@ -299,6 +299,27 @@ def test_skp_round_trip_and_stale_version(seeded: UowFactory) -> None:
             uow.skp.save(record.model_copy(update={"version": None}))
 
 
+def test_skp_replace_stores_whatever_is_stored_and_counts_the_version_on(seeded: UowFactory) -> None:
+    with seeded() as uow:
+        assert uow.skp.replace(_skp(), status="submitted", policy_version="p1") == 1  # none stored: a new row
+        uow.commit()
+    with seeded() as uow:
+        stored = uow.skp.get(STAFF, PERIOD)
+        assert stored is not None and stored.version == 1
+        assert uow.skp.save(stored.model_copy(update={"status": "draft"})) == 2  # another writer, who read first
+        uow.commit()
+    with seeded() as uow:
+        # An appraisal step replaces the SKP it finds, version 2 here, without reading it first.
+        assert uow.skp.replace(_skp("v2"), status="approved", policy_version="p2") == 3
+        uow.commit()
+    with seeded() as uow:
+        latest = uow.skp.get(STAFF, PERIOD)
+        assert latest is not None and (latest.version, latest.status, latest.policy_version) == (3, "approved", "p2")
+        assert latest.skp == _skp("v2")
+        with pytest.raises(ConcurrencyConflict):
+            uow.skp.save(latest.model_copy(update={"version": 2}))  # a writer who read before the step is refused
+
+
 # --- unit of work -----------------------------------------------------------------------------------------------
 
 
