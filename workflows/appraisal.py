@@ -21,8 +21,10 @@ code and fails on any unguarded change. After a release, keep the old histories 
 `KINERJA_RECORD_HISTORIES=1 pytest tests/workflows/test_appraisal.py`.
 """
 
-from __future__ import annotations
-
+# No `from __future__ import annotations` here: the sandbox executes this module again for every appraisal it
+# creates or brings back into the cache, and workflow.defn then resolves every handler's type hints. As strings they
+# are compiled and evaluated each time (a tenth of the worker's CPU in the benchmark's Update phase); as the objects
+# Python 3.11 builds at definition they are only read.
 import asyncio
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
