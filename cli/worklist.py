@@ -163,14 +163,16 @@ def _open_step(execution: WorkflowExecution) -> OpenStep:
 
 
 def _with_names(steps: list[OpenStep]) -> list[OpenStep]:
-    """Employee names from the domain database (visibility holds NIPs only)."""
+    """Employee names from the domain database (visibility holds NIPs only): only the people listed, not the roster,
+    which at a province is 100,000 rows for a page of 50."""
     if not steps:
         return steps
     uow_factory = open_database(load_settings())
     names: dict[str, str] = {}
     with uow_factory() as uow:
         for code in {s.instansi for s in steps}:
-            names.update({nip: e.name for nip, e in uow.employees.mapping(code).items()})
+            listed = {s.nip for s in steps if s.instansi == code}
+            names.update({nip: e.name for nip, e in uow.employees.by_nips(code, listed).items()})
     return [OpenStep(**{**s.__dict__, "name": names.get(s.nip, "")}) for s in steps]
 
 

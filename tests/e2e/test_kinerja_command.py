@@ -131,6 +131,7 @@ async def test_a_cycle_by_command(kinerja: Kinerja, tmp_path: Path) -> None:
     sri = ("--siklus", cycle, "--nip", SRI)
     tasks = await kinerja.json("tugas", "--nip", SRI, "--siklus", cycle)
     assert [t["step"] for t in tasks] == ["skp_drafting"]
+    assert tasks[0]["name"] == "Sri Wahyuni, S.H."  # from the roster, for the people listed only
     assert tasks[0]["unit_survey"]["status"] == "open"  # the SKM window of the cycle's calendar, from the database
     await kinerja("skp", "ajukan", *sri)
     refused = await kinerja("skp", "setujui", *sri, "--oleh", MARIA, ok=False)  # not Sri's penilai
