@@ -59,13 +59,23 @@ class UpdatePhase:
     samples: list[float]  # seconds per Update
     seconds: float  # wall time of the phase
     latency: Latency
+    # The same samples by the Update's turn on its workflow: [0] the first Update each workflow took, [1] the second.
+    # The first usually finds its workflow evicted from the worker's cache (rebuilt from history before it is
+    # handled); the second, sent right after, finds it cached.
+    by_turn: list[list[float]]
 
     @classmethod
-    def of(cls, samples: list[float], seconds: float) -> UpdatePhase:
-        return cls(samples=samples, seconds=seconds, latency=latency(samples))
+    def of(cls, samples: list[float], seconds: float, by_turn: list[list[float]] | None = None) -> UpdatePhase:
+        return cls(samples=samples, seconds=seconds, latency=latency(samples), by_turn=by_turn or [])
 
     def __add__(self, other: UpdatePhase) -> UpdatePhase:
-        return UpdatePhase.of(self.samples + other.samples, self.seconds + other.seconds)
+        turns = max(len(self.by_turn), len(other.by_turn))
+        by_turn = [_turn(self, i) + _turn(other, i) for i in range(turns)]
+        return UpdatePhase.of(self.samples + other.samples, self.seconds + other.seconds, by_turn)
+
+    def turn(self, index: int) -> Latency:
+        """Latency of the `index`-th Update (0: first) of every workflow."""
+        return latency(_turn(self, index))
 
     @property
     def updates(self) -> int:
@@ -79,7 +89,23 @@ class UpdatePhase:
 async def update_phase(
     items: Iterable[T], concurrency: int, steps: Callable[[T, list[float]], Awaitable[object]]
 ) -> UpdatePhase:
-    """Run `steps(item, samples)` (which times each Update into `samples`) over `items`, `concurrency` at a time."""
+    """Run `steps(item, samples)` (which times each Update of one workflow into `samples`, in order) over `items`,
+    `concurrency` at a time."""
     samples: list[float] = []
-    seconds = await run_pool(items, concurrency, lambda item: steps(item, samples))
-    return UpdatePhase.of(samples, seconds)
+    by_turn: list[list[float]] = []
+
+    async def one(item: T) -> None:
+        own: list[float] = []
+        await steps(item, own)
+        samples.extend(own)
+        for index, seconds in enumerate(own):
+            if index == len(by_turn):
+                by_turn.append([])
+            by_turn[index].append(seconds)
+
+    seconds = await run_pool(items, concurrency, one)
+    return UpdatePhase.of(samples, seconds, by_turn)
+
+
+def _turn(phase: UpdatePhase, index: int) -> list[float]:
+    return phase.by_turn[index] if index < len(phase.by_turn) else []

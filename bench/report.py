@@ -162,6 +162,8 @@ def rows_for(result: SizeResult) -> list[Row]:
             ),
             UPDATE_P50_MAX_RATIO,
         ),
+        row("... first Update of a workflow (ms, p50)", one.kinerja.phase.turn(0).p50, one.floor.phase.turn(0).p50),
+        row("... second, right after it (ms, p50)", one.kinerja.phase.turn(1).p50, one.floor.phase.turn(1).p50),
         row("Update p95 (ms, one at a time)", one.kinerja.phase.latency.p95, one.floor.phase.latency.p95),
         row("Update p99 (ms, one at a time)", one.kinerja.phase.latency.p99, one.floor.phase.latency.p99),
         row(
