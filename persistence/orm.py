@@ -188,6 +188,8 @@ class AuditLogRow(Base):
     """Append-only: database triggers refuse UPDATE and DELETE (see the initial migration)."""
 
     __tablename__ = "audit_log"
+    # A cycle's report counts the entries of a few actions made by its appraisals (services.cycles).
+    __table_args__ = (Index("ix_audit_log_action_workflow", "action", "workflow_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
     occurred_at: Mapped[datetime] = mapped_column(index=True)

@@ -25,7 +25,7 @@ from persistence.ports import AbstractUnitOfWork, CalibrationRecord
 from services import notices
 from services.appraisals import CycleRequest, check_cycle, record_calendar
 from services.surveys import record_survey
-from workflows.contracts import NoticeKind, RecordStepResult, parse_appraisal_workflow_id
+from workflows.contracts import NoticeKind, RecordStepResult, appraisal_workflow_id_pattern, parse_appraisal_workflow_id
 from workflows.cycle_contracts import (
     CHANGES_SHOWN,
     CalibrationNotice,
@@ -323,12 +323,14 @@ def _shown(value: Decimal | None) -> str:
     return "-" if value is None else f"{value}%"
 
 
+NOTICE_ACTIONS = ("notice.reminder", "notice.escalation", "file_objection")
+
+
 def notice_counts(uow_factory: UowFactory, ref: CycleRef) -> tuple[int, int, int]:
-    """(reminders, escalations, objections) of the cycle, from the audit log."""
+    """(reminders, escalations, objections) of the cycle's appraisals, counted in the audit log."""
     with uow_factory() as uow:
-        reminders, escalations, objections = (
-            len(_audited(uow, ref, action)) for action in ("notice.reminder", "notice.escalation", "file_objection")
-        )
+        counts = uow.audit.count_by_action(NOTICE_ACTIONS, workflow_id_like=appraisal_workflow_id_pattern(ref.cycle_id))
+    reminders, escalations, objections = (counts.get(action, 0) for action in NOTICE_ACTIONS)
     return reminders, escalations, objections
 
 
@@ -336,16 +338,11 @@ FINISHING_ACTIONS = ("acknowledge", "decide_objection", "close_objection_window"
 
 
 def finished_count(uow_factory: UowFactory, ref: CycleRef) -> int:
-    """Appraisals of the cycle that reached the final step, from the audit log."""
+    """Appraisals of the cycle that reached the final step, counted in the audit log."""
     with uow_factory() as uow:
-        return len({workflow_id for action in FINISHING_ACTIONS for workflow_id in _audited(uow, ref, action)})
-
-
-def _audited(uow: AbstractUnitOfWork, ref: CycleRef, action: str) -> list[str]:
-    """The workflow id of every audit entry of `action` made by an appraisal of the cycle."""
-    return [
-        e.workflow_id for e in uow.audit.list(action=action) if e.workflow_id and _of_cycle(e.workflow_id, ref.cycle_id)
-    ]
+        return uow.audit.count_workflows(
+            FINISHING_ACTIONS, workflow_id_like=appraisal_workflow_id_pattern(ref.cycle_id)
+        )
 
 
 def _of_cycle(workflow_id: str, cycle_id: str) -> bool:

@@ -15,6 +15,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validato
 from domain.achievement import IndicatorAchievement
 from domain.assessment import PredicateResult, RatingDecision, Suggestion
 from domain.calendar import Deadlines
+from domain.nip import NIP_LENGTH
 from domain.policy import AppraisalPolicy
 from domain.ratings import Expectation, Predicate
 from domain.skp import Realisation, Skp
@@ -27,12 +28,19 @@ SYSTEM = "system"  # the actor of timer and calibration steps, as in the audit l
 MIN_REASON_CHARS = 10
 
 
-_WORKFLOW_ID = re.compile(r"^appraisal-(?P<cycle>.+)-(?P<nip>\d{18})$")
+_WORKFLOW_ID = re.compile(rf"^appraisal-(?P<cycle>.+)-(?P<nip>\d{{{NIP_LENGTH}}})$")
 
 
 def appraisal_workflow_id(cycle_id: str, employee_nip: str) -> str:
     """One appraisal per employee per cycle: the id makes a second start for the same pair a no-op."""
     return f"appraisal-{cycle_id}-{employee_nip}"
+
+
+def appraisal_workflow_id_pattern(cycle_id: str) -> str:
+    """The SQL LIKE pattern (escape character `\\`) of every appraisal id of the cycle, and of no other: the cycle's
+    prefix, then exactly a NIP's 18 characters, so that cycle `2026-A` does not take in `2026-A-B`'s appraisals."""
+    escaped = "".join(f"\\{char}" if char in "\\%_" else char for char in cycle_id)
+    return f"appraisal-{escaped}-{'_' * NIP_LENGTH}"
 
 
 def parse_appraisal_workflow_id(workflow_id: str) -> tuple[str, str] | None:

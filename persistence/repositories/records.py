@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import builtins
 import json
+from collections.abc import Collection
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Table, bindparam, insert, select, update
+from sqlalchemy import Table, bindparam, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from domain.audit import AuditEntry
@@ -119,6 +120,24 @@ class SqlAuditLog:
             query = query.where(AuditLogRow.action == action)
         query = query.order_by(AuditLogRow.id).limit(limit)
         return [_entry(row) for row in self._session.scalars(query)]
+
+    def count_by_action(self, actions: Collection[str], *, workflow_id_like: str) -> dict[str, int]:
+        """How many entries of each of `actions` were made by the workflows whose id matches the LIKE pattern
+        (escape character `\\`); an action without any is left out. Counted by the database, from the index on
+        (action, workflow_id): a province's audit log holds millions of entries."""
+        query = (
+            select(AuditLogRow.action, func.count())
+            .where(AuditLogRow.action.in_(list(actions)), AuditLogRow.workflow_id.like(workflow_id_like, escape="\\"))
+            .group_by(AuditLogRow.action)
+        )
+        return dict(self._session.execute(query).all())
+
+    def count_workflows(self, actions: Collection[str], *, workflow_id_like: str) -> int:
+        """How many workflows whose id matches the LIKE pattern made at least one entry of `actions`."""
+        query = select(func.count(func.distinct(AuditLogRow.workflow_id))).where(
+            AuditLogRow.action.in_(list(actions)), AuditLogRow.workflow_id.like(workflow_id_like, escape="\\")
+        )
+        return self._session.scalar(query) or 0
 
 
 def _message(row: OutboxRow) -> OutboxMessage:

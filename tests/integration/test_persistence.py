@@ -40,6 +40,7 @@ from persistence.ports import (
     SurveyResponseRecord,
 )
 from persistence.uow import SqlAlchemyUnitOfWork
+from workflows.contracts import appraisal_workflow_id, appraisal_workflow_id_pattern
 
 UowFactory = Callable[[], SqlAlchemyUnitOfWork]
 
@@ -65,7 +66,7 @@ APP_TABLES = {
     "cycles",
     "cycle_surveys",
 }
-HEAD = "0004"
+HEAD = "0005"
 
 
 class Review(BaseModel):
@@ -505,6 +506,51 @@ def test_audit_log_appends_and_filters(uow_factory: UowFactory) -> None:
     assert stored.model_dump(exclude={"occurred_at", "after"}) == taken_over.model_dump(
         exclude={"occurred_at", "after"}
     )
+
+
+def test_audit_counts_a_cycles_entries_by_action_and_workflow(uow_factory: UowFactory) -> None:
+    """The report's counts: only the cycle's appraisals, even beside a cycle whose id extends it or matches it under
+    LIKE's wildcards, and only the actions asked for."""
+
+    def entry(cycle_id: str, nip: str, action: str, n: int) -> AuditEntry:
+        workflow_id = appraisal_workflow_id(cycle_id, nip)
+        return AuditEntry(
+            actor=nip,
+            actor_role=Role.PEGAWAI,
+            action=action,
+            workflow_id=workflow_id,
+            idempotency_key=f"{workflow_id}/{n}",
+        )
+
+    entries = [
+        entry("2027_JPR", STAFF, "notice.reminder", 1),
+        entry("2027_JPR", STAFF, "notice.reminder", 2),
+        entry("2027_JPR", KABID, "notice.escalation", 3),
+        entry("2027_JPR", STAFF, "acknowledge", 4),
+        entry("2027_JPR", KABID, "close_objection_window", 5),
+        entry("2027_JPR", KABID, "acknowledge", 6),  # the same appraisal twice: one finished appraisal
+        entry("2027_JPR", KADIS, "submit_skp", 7),  # not asked for
+        entry("2027_JPR-B", STAFF, "notice.reminder", 8),  # a cycle whose id extends this one's
+        entry("2027xJPR", STAFF, "notice.reminder", 9),  # `_` as a LIKE wildcard would take this in
+        entry("2027xJPR", KADIS, "acknowledge", 10),
+    ]
+    with uow_factory() as uow:
+        for e in entries:
+            uow.audit.append(e)
+        uow.audit.append(AuditEntry(actor="system", actor_role=Role.SYSTEM, action="notice.reminder"))  # no workflow
+        uow.commit()
+    pattern = appraisal_workflow_id_pattern("2027_JPR")
+    with uow_factory() as uow:
+        assert uow.audit.count_by_action(
+            ["notice.reminder", "notice.escalation", "file_objection"], workflow_id_like=pattern
+        ) == {
+            "notice.reminder": 2,
+            "notice.escalation": 1,
+        }
+        assert uow.audit.count_workflows(["acknowledge", "close_objection_window"], workflow_id_like=pattern) == 2
+        assert uow.audit.count_workflows(["decide_objection"], workflow_id_like=pattern) == 0
+        other = appraisal_workflow_id_pattern("2027_JPR-B")
+        assert uow.audit.count_by_action(["notice.reminder"], workflow_id_like=other) == {"notice.reminder": 1}
 
 
 def test_audit_entry_names_a_person_or_the_system() -> None:
