@@ -25,7 +25,7 @@ from persistence.ports import AbstractUnitOfWork, CalibrationRecord
 from services import notices
 from services.appraisals import CycleRequest, check_cycle, record_calendar
 from services.surveys import record_survey
-from workflows.contracts import NoticeKind, RecordStepResult, appraisal_workflow_id_pattern, parse_appraisal_workflow_id
+from workflows.contracts import NoticeKind, RecordStepResult, appraisal_workflow_ids, parse_appraisal_workflow_id
 from workflows.cycle_contracts import (
     CHANGES_SHOWN,
     CalibrationNotice,
@@ -328,8 +328,9 @@ NOTICE_ACTIONS = ("notice.reminder", "notice.escalation", "file_objection")
 
 def notice_counts(uow_factory: UowFactory, ref: CycleRef) -> tuple[int, int, int]:
     """(reminders, escalations, objections) of the cycle's appraisals, counted in the audit log."""
+    prefix, length = appraisal_workflow_ids(ref.cycle_id)
     with uow_factory() as uow:
-        counts = uow.audit.count_by_action(NOTICE_ACTIONS, workflow_id_like=appraisal_workflow_id_pattern(ref.cycle_id))
+        counts = uow.audit.count_by_action(NOTICE_ACTIONS, workflow_id_prefix=prefix, workflow_id_length=length)
     reminders, escalations, objections = (counts.get(action, 0) for action in NOTICE_ACTIONS)
     return reminders, escalations, objections
 
@@ -339,10 +340,9 @@ FINISHING_ACTIONS = ("acknowledge", "decide_objection", "close_objection_window"
 
 def finished_count(uow_factory: UowFactory, ref: CycleRef) -> int:
     """Appraisals of the cycle that reached the final step, counted in the audit log."""
+    prefix, length = appraisal_workflow_ids(ref.cycle_id)
     with uow_factory() as uow:
-        return uow.audit.count_workflows(
-            FINISHING_ACTIONS, workflow_id_like=appraisal_workflow_id_pattern(ref.cycle_id)
-        )
+        return uow.audit.count_workflows(FINISHING_ACTIONS, workflow_id_prefix=prefix, workflow_id_length=length)
 
 
 def _of_cycle(workflow_id: str, cycle_id: str) -> bool:

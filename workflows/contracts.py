@@ -36,11 +36,11 @@ def appraisal_workflow_id(cycle_id: str, employee_nip: str) -> str:
     return f"appraisal-{cycle_id}-{employee_nip}"
 
 
-def appraisal_workflow_id_pattern(cycle_id: str) -> str:
-    """The SQL LIKE pattern (escape character `\\`) of every appraisal id of the cycle, and of no other: the cycle's
-    prefix, then exactly a NIP's 18 characters, so that cycle `2026-A` does not take in `2026-A-B`'s appraisals."""
-    escaped = "".join(f"\\{char}" if char in "\\%_" else char for char in cycle_id)
-    return f"appraisal-{escaped}-{'_' * NIP_LENGTH}"
+def appraisal_workflow_ids(cycle_id: str) -> tuple[str, int]:
+    """(prefix, length) that every appraisal id of the cycle has and no other id has: the length, a NIP's 18
+    characters after the prefix, keeps cycle `2026-A` from taking in `2026-A-B`'s appraisals."""
+    prefix = f"appraisal-{cycle_id}-"
+    return prefix, len(prefix) + NIP_LENGTH
 
 
 def parse_appraisal_workflow_id(workflow_id: str) -> tuple[str, str] | None:

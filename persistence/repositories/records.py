@@ -12,7 +12,7 @@ from collections.abc import Collection
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Table, bindparam, func, insert, select, update
+from sqlalchemy import ColumnElement, Table, bindparam, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from domain.audit import AuditEntry
@@ -121,23 +121,36 @@ class SqlAuditLog:
         query = query.order_by(AuditLogRow.id).limit(limit)
         return [_entry(row) for row in self._session.scalars(query)]
 
-    def count_by_action(self, actions: Collection[str], *, workflow_id_like: str) -> dict[str, int]:
-        """How many entries of each of `actions` were made by the workflows whose id matches the LIKE pattern
-        (escape character `\\`); an action without any is left out. Counted by the database, from the index on
-        (action, workflow_id): a province's audit log holds millions of entries."""
+    def count_by_action(
+        self, actions: Collection[str], *, workflow_id_prefix: str, workflow_id_length: int
+    ) -> dict[str, int]:
+        """How many entries of each of `actions` were made by the workflows whose id starts with the prefix and has
+        the length; an action without any is left out. Counted by the database, from the index on (action,
+        workflow_id): a province's audit log holds millions of entries."""
         query = (
             select(AuditLogRow.action, func.count())
-            .where(AuditLogRow.action.in_(list(actions)), AuditLogRow.workflow_id.like(workflow_id_like, escape="\\"))
+            .where(*_actions_of(actions, workflow_id_prefix, workflow_id_length))
             .group_by(AuditLogRow.action)
         )
         return dict(self._session.execute(query).all())
 
-    def count_workflows(self, actions: Collection[str], *, workflow_id_like: str) -> int:
-        """How many workflows whose id matches the LIKE pattern made at least one entry of `actions`."""
+    def count_workflows(self, actions: Collection[str], *, workflow_id_prefix: str, workflow_id_length: int) -> int:
+        """How many workflows whose id starts with the prefix and has the length made at least one entry of
+        `actions`."""
         query = select(func.count(func.distinct(AuditLogRow.workflow_id))).where(
-            AuditLogRow.action.in_(list(actions)), AuditLogRow.workflow_id.like(workflow_id_like, escape="\\")
+            *_actions_of(actions, workflow_id_prefix, workflow_id_length)
         )
         return self._session.scalar(query) or 0
+
+
+def _actions_of(actions: Collection[str], prefix: str, length: int) -> tuple[ColumnElement[bool], ...]:
+    # Equality, not LIKE: SQLite's LIKE ignores letter case, and cycle ids may differ only in it.
+    workflow_id = AuditLogRow.workflow_id
+    return (
+        AuditLogRow.action.in_(list(actions)),
+        func.substr(workflow_id, 1, len(prefix)) == prefix,
+        func.length(workflow_id) == length,
+    )
 
 
 def _message(row: OutboxRow) -> OutboxMessage:

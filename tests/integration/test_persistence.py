@@ -40,7 +40,7 @@ from persistence.ports import (
     SurveyResponseRecord,
 )
 from persistence.uow import SqlAlchemyUnitOfWork
-from workflows.contracts import appraisal_workflow_id, appraisal_workflow_id_pattern
+from workflows.contracts import appraisal_workflow_id, appraisal_workflow_ids
 
 UowFactory = Callable[[], SqlAlchemyUnitOfWork]
 
@@ -509,17 +509,13 @@ def test_audit_log_appends_and_filters(uow_factory: UowFactory) -> None:
 
 
 def test_audit_counts_a_cycles_entries_by_action_and_workflow(uow_factory: UowFactory) -> None:
-    """The report's counts: only the cycle's appraisals, even beside a cycle whose id extends it or matches it under
-    LIKE's wildcards, and only the actions asked for."""
+    """The report's counts: only the cycle's appraisals, beside cycles whose id extends it, differs from it only in
+    letter case or would match it under LIKE's `_`, and only the actions asked for."""
 
     def entry(cycle_id: str, nip: str, action: str, n: int) -> AuditEntry:
         workflow_id = appraisal_workflow_id(cycle_id, nip)
         return AuditEntry(
-            actor=nip,
-            actor_role=Role.PEGAWAI,
-            action=action,
-            workflow_id=workflow_id,
-            idempotency_key=f"{workflow_id}/{n}",
+            actor=nip, actor_role=Role.PEGAWAI, action=action, workflow_id=workflow_id, idempotency_key=f"k{n}"
         )
 
     entries = [
@@ -532,25 +528,31 @@ def test_audit_counts_a_cycles_entries_by_action_and_workflow(uow_factory: UowFa
         entry("2027_JPR", KADIS, "submit_skp", 7),  # not asked for
         entry("2027_JPR-B", STAFF, "notice.reminder", 8),  # a cycle whose id extends this one's
         entry("2027xJPR", STAFF, "notice.reminder", 9),  # `_` as a LIKE wildcard would take this in
-        entry("2027xJPR", KADIS, "acknowledge", 10),
+        entry("2027_jpr", STAFF, "notice.reminder", 10),  # SQLite's LIKE would take this in
+        entry("2027_jpr", KADIS, "acknowledge", 11),
     ]
     with uow_factory() as uow:
         for e in entries:
             uow.audit.append(e)
         uow.audit.append(AuditEntry(actor="system", actor_role=Role.SYSTEM, action="notice.reminder"))  # no workflow
         uow.commit()
-    pattern = appraisal_workflow_id_pattern("2027_JPR")
-    with uow_factory() as uow:
-        assert uow.audit.count_by_action(
-            ["notice.reminder", "notice.escalation", "file_objection"], workflow_id_like=pattern
-        ) == {
-            "notice.reminder": 2,
-            "notice.escalation": 1,
-        }
-        assert uow.audit.count_workflows(["acknowledge", "close_objection_window"], workflow_id_like=pattern) == 2
-        assert uow.audit.count_workflows(["decide_objection"], workflow_id_like=pattern) == 0
-        other = appraisal_workflow_id_pattern("2027_JPR-B")
-        assert uow.audit.count_by_action(["notice.reminder"], workflow_id_like=other) == {"notice.reminder": 1}
+
+    def counts(cycle_id: str, actions: list[str]) -> dict[str, int]:
+        prefix, length = appraisal_workflow_ids(cycle_id)
+        with uow_factory() as uow:
+            return uow.audit.count_by_action(actions, workflow_id_prefix=prefix, workflow_id_length=length)
+
+    def finished(cycle_id: str, actions: list[str]) -> int:
+        prefix, length = appraisal_workflow_ids(cycle_id)
+        with uow_factory() as uow:
+            return uow.audit.count_workflows(actions, workflow_id_prefix=prefix, workflow_id_length=length)
+
+    notices = ["notice.reminder", "notice.escalation", "file_objection"]
+    assert counts("2027_JPR", notices) == {"notice.reminder": 2, "notice.escalation": 1}
+    assert finished("2027_JPR", ["acknowledge", "close_objection_window"]) == 2
+    assert finished("2027_JPR", ["decide_objection"]) == 0
+    assert counts("2027_JPR-B", notices) == {"notice.reminder": 1}
+    assert counts("2027_jpr", notices) == {"notice.reminder": 1} and finished("2027_jpr", ["acknowledge"]) == 1
 
 
 def test_audit_entry_names_a_person_or_the_system() -> None:
