@@ -173,6 +173,10 @@ def _with_names(steps: list[OpenStep]) -> list[OpenStep]:
         for code in {s.instansi for s in steps}:
             listed = {s.nip for s in steps if s.instansi == code}
             names.update({nip: e.name for nip, e in uow.employees.by_nips(code, listed).items()})
+        for nip in {s.nip for s in steps} - names.keys():  # moved to another instansi since the cycle began
+            moved = uow.employees.get(nip)
+            if moved is not None:
+                names[nip] = moved.name
     return [OpenStep(**{**s.__dict__, "name": names.get(s.nip, "")}) for s in steps]
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -322,6 +323,13 @@ def test_status_and_tasks_say_until_when_the_survey_is_open(
     assert f"DAFDUK  masih dibuka sampai {local_time(deadlines.survey_closes)}" in out
     [task] = json.loads(kinerja(capsys, "tugas", "--nip", HERMAN, "--json")[1])
     assert task["name"] == "Sri Wahyuni, S.H." and task["unit_survey"]["status"] == "open"
+
+
+def test_tasks_name_people_who_moved_to_another_instansi_since_the_cycle_began(office: UowFactory) -> None:
+    listed = [_open_step(), replace(_open_step(), instansi="DINAS-LAMA")]  # the cycle ran where Sri was before
+    assert [step.name for step in worklist._with_names(listed)] == ["Sri Wahyuni, S.H.", "Sri Wahyuni, S.H."]
+    unknown = replace(_open_step(), nip="199901012020011001")
+    assert [step.name for step in worklist._with_names([unknown])] == [""]
 
 
 @pytest.mark.usefixtures("temporal_reads")
