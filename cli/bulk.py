@@ -24,8 +24,7 @@ from temporalio.service import RPCError
 from cli.appraisal import parse_instant
 from cli.output import emit_json, table
 from cli.temporal import rejection_message, run
-from cli.worklist import OpenStep, list_open, visibility_query
-from domain.calendar import parse_duration
+from cli.worklist import AGE_HELP, OpenStep, list_open, overdue_query, visibility_query
 from domain.stages import Role, Stage
 from settings import load_settings
 from temporal_client import appraisal_handle
@@ -47,7 +46,7 @@ def register(commands: Parsers) -> None:
     extend.add_argument("--siklus", "--cycle", dest="cycle", required=True)
     extend.add_argument("--unit")
     extend.add_argument("--tahap", choices=[stage.value for stage in Stage])
-    extend.add_argument("--terlambat-sejak", dest="age", help="hanya yang lewat batas paling sedikit selama ini (P3D)")
+    extend.add_argument("--terlambat-sejak", dest="age", help=AGE_HELP)
     extend.add_argument("--sampai", required=True, help="batas baru: tanggal (akhir hari) atau waktu ISO-8601")
     _common(extend)
     extend.set_defaults(handler=_extend)
@@ -113,17 +112,10 @@ def _extend(args: argparse.Namespace) -> int:
     settings = load_settings()
     actor = Actor(nip=args.actor, role=Role(args.role))
     new_deadline = parse_instant(args.sampai, "sampai")
-    query = visibility_query(overdue=True, cycle=args.cycle, unit=args.unit, stage=args.tahap)
-    older = parse_duration(args.age, "terlambat_sejak") if args.age else None
-
-    def old_enough(step: OpenStep) -> bool:
-        if older is None or step.deadline is None:
-            return True
-        return older.after(step.deadline) <= datetime.now(UTC)
+    query = overdue_query(age=args.age, now=datetime.now(UTC), cycle=args.cycle, unit=args.unit, stage=args.tahap)
 
     async def body(client: Client) -> list[Outcome] | list[OpenStep]:
-        steps, _ = await list_open(client, query, limit=None)
-        chosen = [s for s in steps if old_enough(s)]
+        chosen, _ = await list_open(client, query, limit=None)
         if args.dry_run:
             return chosen
         command = ExtendDeadline(actor=actor, new_deadline=new_deadline, reason=args.alasan)

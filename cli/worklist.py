@@ -23,6 +23,7 @@ from temporalio.client import Client, WorkflowExecution
 from cli.database import open_database
 from cli.output import emit_json, table
 from cli.temporal import local_time, run
+from domain.calendar import parse_duration
 from domain.skp import Target
 from domain.stages import Action, Role, Stage, Step
 from services.surveys import SurveyStatus, UnitSurvey, unit_surveys
@@ -50,6 +51,7 @@ def register(commands: Parsers) -> None:
     overdue.add_argument("--siklus", "--cycle", dest="cycle")
     overdue.add_argument("--unit")
     overdue.add_argument("--tahap", choices=[stage.value for stage in Stage])
+    overdue.add_argument("--terlambat-sejak", dest="age", help=AGE_HELP)
     overdue.add_argument("--json", action="store_true")
     overdue.set_defaults(handler=_overdue)
 
@@ -118,6 +120,19 @@ def visibility_query(**equal: str | bool | None) -> str:
         else:
             parts.append(f"{names[key]} = '{_quoted(value)}'")
     return " AND ".join(parts)
+
+
+AGE_HELP = "hanya yang lewat batas waktu paling sedikit selama ini, durasi ISO-8601 (P3D: 3 hari, PT12H: 12 jam)"
+
+
+def overdue_query(*, age: str | None, now: datetime, **equal: str | None) -> str:
+    """The overdue appraisals matching `equal` (as `visibility_query`), and with `age` only those whose deadline
+    passed at least that long before `now`: filtered by the server, so the count and the first page are right."""
+    query = visibility_query(overdue=True, **equal)
+    if age is None:
+        return query
+    cutoff = parse_duration(age, "terlambat_sejak").before(now).astimezone(UTC)
+    return f"{query} AND {sa.DEADLINE.name} <= '{cutoff.isoformat()}'"
 
 
 def _quoted(value: str) -> str:
@@ -226,7 +241,9 @@ def _tasks(args: argparse.Namespace) -> int:
 
 def _overdue(args: argparse.Namespace) -> int:
     settings = load_settings()
-    query = visibility_query(overdue=True, instansi=args.instansi, cycle=args.cycle, unit=args.unit, stage=args.tahap)
+    query = overdue_query(
+        age=args.age, now=datetime.now(UTC), instansi=args.instansi, cycle=args.cycle, unit=args.unit, stage=args.tahap
+    )
 
     async def body(client: Client) -> tuple[list[OpenStep], int]:
         return await list_open(client, query)

@@ -75,6 +75,10 @@ class IsoDuration:
         day = min(start.day, _gregorian.monthrange(year, month)[1])
         return start.replace(year=year, month=month, day=day) + self.delta
 
+    def before(self, end: datetime) -> datetime:
+        """`end` minus this duration, with the month-end rule of `after` (31 Mar - P1M is 28 or 29 Feb)."""
+        return IsoDuration(years=-self.years, months=-self.months, delta=-self.delta).after(end)
+
     def as_timedelta(self, field: str) -> timedelta:
         if self.years or self.months:
             raise DomainError(

@@ -5,10 +5,12 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
 
+from cli.worklist import overdue_query
 from starter import main
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
@@ -151,3 +153,19 @@ def test_the_installed_command_runs_in_its_own_process(tmp_path: Path) -> None:
     assert done.returncode == 1
     assert "tanggal_lahir" in done.stdout
     assert "Traceback" not in done.stderr
+
+
+def test_the_overdue_queue_filters_by_age_on_the_server() -> None:
+    now = datetime(2027, 2, 10, 15, 0, tzinfo=timezone(timedelta(hours=7)))  # 08:00 UTC
+    query = overdue_query(age="P3D", now=now, cycle="2026-DUKCAPIL", unit="CAPIL", stage=None)
+    assert query.endswith(
+        "KinerjaCycle = '2026-DUKCAPIL' AND KinerjaUnit = 'CAPIL' AND KinerjaDeadline <= '2027-02-07T08:00:00+00:00'"
+    )
+    assert "KinerjaOverdue = true" in query
+    assert "KinerjaDeadline" not in overdue_query(age=None, now=now, cycle="2026-DUKCAPIL")
+
+
+def test_a_bad_age_for_the_overdue_queue_names_the_option(capsys: pytest.CaptureFixture[str]) -> None:
+    status, _, err = run(capsys, "terlambat", "--siklus", "2026-DUKCAPIL", "--terlambat-sejak", "3 hari")
+    assert status == 1
+    assert "'3 hari' bukan durasi ISO-8601" in err and "P30D" in err

@@ -184,6 +184,9 @@ async def test_a_cycle_by_command(kinerja: Kinerja, tmp_path: Path) -> None:
     assert overdue["step"] == "skp_drafting" and overdue["escalation_level"] == 1
     table = (await kinerja("terlambat", "--siklus", cycle, "--unit", "CAPIL")).stdout
     assert BUDI in table and "tingkat 1" in table
+    late = ("terlambat", "--siklus", cycle, "--unit", "CAPIL", "--terlambat-sejak")
+    assert BUDI in [row["nip"] for row in await kinerja.json(*late, "PT1S")]  # his deadline passed seconds ago
+    assert BUDI not in [row["nip"] for row in await kinerja.json(*late, "P1D")]
     too_short = await kinerja("perpanjang", *budi, "--oleh", PENGAWAS, "--sampai", "2026-01-01", "--alasan",
                               "Pegawai sedang cuti sakit", ok=False)  # fmt: skip
     assert too_short.returncode == 1 and "new_deadline" in too_short.stderr
