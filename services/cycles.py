@@ -11,6 +11,7 @@ import hashlib
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from decimal import Decimal
 
 from pydantic import BaseModel, ConfigDict
@@ -21,10 +22,9 @@ from domain.calibration import CalibrationEntry, Proposal, decide_calibration, p
 from domain.errors import DomainError, NotFound
 from domain.ratings import Predicate
 from domain.survey import SurveyResponse, ikm_by_unit
-from persistence.ports import AbstractUnitOfWork, CalibrationRecord
+from persistence.ports import AbstractUnitOfWork, CalibrationRecord, CycleSurveyRecord
 from services import notices
 from services.appraisals import CycleRequest, check_cycle, record_calendar
-from services.surveys import record_survey
 from workflows.contracts import NoticeKind, RecordStepResult, appraisal_workflow_ids, parse_appraisal_workflow_id
 from workflows.cycle_contracts import (
     CHANGES_SHOWN,
@@ -144,31 +144,37 @@ def survey_by_unit(
     uow_factory: UowFactory, ref: CycleRef, populations: dict[str, int], *, record: bool = True
 ) -> list[UnitIkm]:
     """The IKM of every unit from the responses stored for the instansi and period (PermenPANRB 14/2017); recorded
-    as the cycle's index (`record`) when the survey closes."""
+    as the cycle's index (`record`) when the survey closes, in the transaction that read the responses and with the
+    cycle locked, so that a survey import is either in the index or refused (services.imports.import_survey)."""
     with uow_factory() as uow:
+        if record:
+            uow.cycles.lock(ref.cycle_id)
         policy = uow.instansi.policy(ref.instansi_code)
         records = uow.survey.list(ref.instansi_code, ref.period)
-    responses = [
-        SurveyResponse.of(
-            record.answers,
-            unit=record.unit_code,
-            respondent=record.respondent_token,
-            comment=record.comment,
-            submitted_at=record.submitted_at,
-        )
-        for record in records
-    ]
-    results = ikm_by_unit(responses, policy, populations, policy_version=policy.version)
-    # Kept for readers outside the workflow: the penilai's view of the unit, and survey imports refused from now on.
-    if record:
-        record_survey(
-            uow_factory,
-            cycle_id=ref.cycle_id,
-            instansi_code=ref.instansi_code,
-            period=ref.period,
-            results=results,
-            policy_version=policy.version,
-        )
+        responses = [
+            SurveyResponse.of(
+                record.answers,
+                unit=record.unit_code,
+                respondent=record.respondent_token,
+                comment=record.comment,
+                submitted_at=record.submitted_at,
+            )
+            for record in records
+        ]
+        results = ikm_by_unit(responses, policy, populations, policy_version=policy.version)
+        # Kept for readers outside the workflow: the penilai's view of the unit, and survey imports refused from now.
+        if record:
+            uow.cycles.save_survey(
+                CycleSurveyRecord(
+                    cycle_id=ref.cycle_id,
+                    instansi_code=ref.instansi_code,
+                    period=ref.period,
+                    units=results,
+                    policy_version=policy.version,
+                    computed_at=datetime.now(UTC),
+                )
+            )
+            uow.commit()
     return [
         UnitIkm(
             unit=result.unit or "-",

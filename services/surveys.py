@@ -17,7 +17,6 @@ from enum import StrEnum
 from pydantic import AwareDatetime, BaseModel, ConfigDict, computed_field
 
 from domain.errors import DomainError, NotFound
-from domain.survey import IkmResult
 from domain.survey_window import SurveyPhase, SurveyWindow, check_import_open
 from persistence.ports import AbstractUnitOfWork, CycleRecord, CycleSurveyRecord
 
@@ -143,31 +142,6 @@ def survey_intake(
         window, now, computed_at=computed.computed_at if computed else None, cycle_id=cycle.cycle_id, zone=zone
     )
     return SurveyIntake(cycle_id=cycle.cycle_id, period=cycle.period, window=window)
-
-
-def record_survey(
-    uow_factory: UowFactory,
-    *,
-    cycle_id: str,
-    instansi_code: str,
-    period: int,
-    results: list[IkmResult],
-    policy_version: str,
-    at: datetime | None = None,
-) -> None:
-    """Store the IKM per unit the cycle computed (replacing an earlier computation of the same cycle)."""
-    with uow_factory() as uow:
-        uow.cycles.save_survey(
-            CycleSurveyRecord(
-                cycle_id=cycle_id,
-                instansi_code=instansi_code,
-                period=period,
-                units=results,
-                policy_version=policy_version,
-                computed_at=at or datetime.now(UTC),
-            )
-        )
-        uow.commit()
 
 
 def unit_surveys(

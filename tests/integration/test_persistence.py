@@ -7,6 +7,7 @@ import os
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta, timezone
 from decimal import Decimal
@@ -658,6 +659,41 @@ def test_a_cycle_calendar_is_registered_once_and_found_by_period(seeded: UowFact
         assert [c.cycle_id for c in uow.cycles.for_period(INSTANSI, PERIOD)] == ["2026-DISDIK", "2026-DISDIK-B"]
         assert uow.cycles.for_period(INSTANSI, PERIOD + 1) == []
         assert uow.cycles.get("nope") is None
+
+
+def test_a_locked_cycle_waits_for_the_unit_of_work_that_holds_it(seeded: UowFactory) -> None:
+    """What keeps a survey import out of an IKM computation running beside it (services.imports, services.cycles):
+    the second to lock the cycle goes on only once the first has committed."""
+    cycle = CycleRecord(
+        cycle_id="2026-DISDIK",
+        instansi_code=INSTANSI,
+        period=PERIOD,
+        deadlines=resolve(CycleCalendar(), PERIOD, DEFAULT_POLICY),
+        policy_version=BASE_POLICY_VERSION,
+    )
+    with seeded() as uow:
+        uow.cycles.register(cycle)
+        uow.commit()
+    held, released = threading.Event(), threading.Event()
+
+    def first() -> None:
+        with seeded() as uow:
+            uow.cycles.lock(cycle.cycle_id)
+            held.set()
+            time.sleep(0.5)
+            released.set()
+            uow.commit()
+
+    holder = threading.Thread(target=first)
+    holder.start()
+    try:
+        assert held.wait(10)
+        with seeded() as uow:
+            uow.cycles.lock(cycle.cycle_id)
+            assert released.is_set()  # it waited for the first to commit
+            uow.commit()
+    finally:
+        holder.join(10)
 
 
 def test_the_ikm_a_cycle_computed_round_trips_exactly_and_is_replaced(seeded: UowFactory) -> None:
