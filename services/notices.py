@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from domain.audit import AuditEntry
@@ -116,6 +116,14 @@ def commit_once(
     return result
 
 
+INDONESIAN_ZONES = ((7, "WIB"), (8, "WITA"), (9, "WIT"))
+
+
 def when(value: datetime) -> str:
-    """A deadline as the notices print it."""
-    return value.astimezone(UTC).strftime("%d-%m-%Y %H:%M UTC")
+    """A deadline as the notices print it, in Indonesia's three time zones: a notice does not know where its reader
+    is, and the cycle's own zone is not recorded (cycles keep UTC instants). '31-01-2027 21.59 WIB / 22.59 WITA /
+    23.59 WIT'; each zone with its date when they are not all on the same day."""
+    local = [(value.astimezone(timezone(timedelta(hours=hours))), name) for hours, name in INDONESIAN_ZONES]
+    one_day = len({instant.date() for instant, _ in local}) == 1
+    parts = [f"{instant:%H.%M} {name}" if one_day else f"{instant:%d-%m-%Y %H.%M} {name}" for instant, name in local]
+    return f"{local[0][0]:%d-%m-%Y} {' / '.join(parts)}" if one_day else " / ".join(parts)

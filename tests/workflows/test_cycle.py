@@ -518,7 +518,7 @@ async def test_a_retried_calibration_notice_is_written_once(
     audit, outbox = calibration_notices(cycle_office, ref.cycle_id)
     assert [e.action for e in audit] == ["notice.escalation"] and len(outbox) == 2
     assert (
-        "20-01-2027 16:59 UTC" in outbox[0].body
+        "20-01-2027 23.59 WIB / 21-01-2027 00.59 WITA / 21-01-2027 01.59 WIT" in outbox[0].body
         and "predikat kinerja organisasi belum ditetapkan" in outbox[0].body.lower()
     )
     assert cycles.calibration_notice_counts(cycle_office.uow_factory, ref) == (0, 1)
