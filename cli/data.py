@@ -25,7 +25,7 @@ from domain.organisation import Instansi
 from domain.policy import DEFAULT_POLICY
 from importing.iku import parse_iku
 from importing.roster import parse_roster
-from importing.skp import parse_skp
+from importing.skp import parse_skp, superior_rhk_ids
 from importing.survey import parse_survey
 from importing.tables import read_table
 from persistence import db
@@ -155,7 +155,9 @@ def _import_iku(args: argparse.Namespace) -> int:
 def _import_skp(args: argparse.Namespace) -> int:
     uow_factory = open_database(load_settings())
     nips, iku_codes = imports.known_references(uow_factory, args.instansi, args.period)
-    skps = parse_skp(read_table(args.file), args.period, nips, iku_codes)
+    table = read_table(args.file)
+    stored = imports.stored_rhk_ids(uow_factory, args.instansi, args.period, superior_rhk_ids(table))
+    skps = parse_skp(table, args.period, nips, iku_codes, known_rhk=stored)
     with uow_factory() as uow:
         version = uow.instansi.policy(args.instansi).version
     summary = imports.import_skp(uow_factory, args.instansi, skps, version)

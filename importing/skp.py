@@ -7,6 +7,7 @@ superior (`rhk_atasan`): that RHK's id, or its exact text when exactly one other
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import TypeVar
@@ -91,6 +92,17 @@ def parse_skp(
     _check_utama(rhks, lines_by_nip, errors)
     errors.raise_if_any()
     return _build(rhks, lines_by_nip, period, errors)
+
+
+RHK_ID = re.compile(r"^\d{18}-R\d+$")  # `<nip>-R<n>`, as parse_skp numbers them
+
+
+def superior_rhk_ids(table: Table) -> set[str]:
+    """The `rhk_atasan` values of the file that are RHK ids: what a file of staff SKPs may cascade from when their
+    superiors' SKPs were imported before it (pass the stored ones as `parse_skp(..., known_rhk=...)`)."""
+    conformed = conform(table, SKP_COLUMNS)
+    values = {row.get("rhk_atasan").strip() for row in conformed.rows}
+    return {value for value in values if RHK_ID.match(value)}
 
 
 def _parse_row(

@@ -166,6 +166,19 @@ def known_references(uow_factory: UowFactory, instansi_code: str, period: int) -
     return nips, codes
 
 
+def stored_rhk_ids(uow_factory: UowFactory, instansi_code: str, period: int, wanted: set[str]) -> set[str]:
+    """Which of these RHK ids (`<nip>-R<n>`) belong to SKPs of the period already stored for the instansi's people:
+    a file of staff SKPs may cascade from their superiors' RHKs imported in an earlier file."""
+    nips = {rhk_id.rsplit("-R", 1)[0] for rhk_id in wanted}
+    found: set[str] = set()
+    with uow_factory() as uow:
+        for nip in uow.employees.by_nips(instansi_code, nips):
+            record = uow.skp.get(nip, period)
+            if record is not None:
+                found.update(rhk.id for rhk in record.skp.rhk if rhk.id in wanted)
+    return found
+
+
 def _require_instansi(uow: AbstractUnitOfWork, code: str) -> None:
     if uow.instansi.get(code) is None:
         raise NotFound(f"instansi {code} belum terdaftar; impor rosternya dahulu", field="instansi")

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from domain.skp import CascadeRef
 from persistence.uow import SqlAlchemyUnitOfWork
 from tests.integration.commands import kinerja
 
@@ -99,6 +100,40 @@ def test_iku_of_a_period_is_not_imported_twice(capsys: pytest.CaptureFixture[str
     with uow_factory() as uow:
         assert len(uow.iku.for_period(INSTANSI, 2026)) == 5
         assert len(uow.iku.for_period(INSTANSI, 2027)) == 5
+
+
+def test_staff_skps_cascade_from_their_superiors_imported_in_an_earlier_file(
+    capsys: pytest.CaptureFixture[str], uow_factory: UowFactory, tmp_path: Path
+) -> None:
+    """A BKD imports SKPs level by level: the heads' file first, then their staff's, naming the heads' stored RHKs."""
+    assert import_roster(capsys) == 0
+    kinerja(capsys, "impor", "iku", str(EXAMPLES / "iku_dukcapil.csv"), "--instansi", INSTANSI, "--periode", "2026")
+    assert (
+        kinerja(
+            capsys, "impor", "skp", str(EXAMPLES / "skp_dukcapil.csv"), "--instansi", INSTANSI, "--periode", "2026"
+        )[0]
+        == 0
+    )
+    header = (EXAMPLES / "skp_dukcapil.csv").read_text(encoding="utf-8").splitlines()[0]
+    yakob, herman = "199401312020011003", "198009092005011001"  # Yakob's atasan is Herman, whose SKP is stored
+
+    def staff_file(reference: str) -> Path:
+        path = tmp_path / f"skp-staf-{reference}.csv"
+        row = f"{yakob},Terpeliharanya server SIAK,utama,Ketersediaan server SIAK,kuantitas,99,%,maksimal,,{reference}"
+        path.write_text(f"{header}\n{row}\n", encoding="utf-8")
+        return path
+
+    status, _, err = kinerja(
+        capsys, "impor", "skp", str(staff_file(f"{herman}-R9")), "--instansi", INSTANSI, "--periode", "2026"
+    )
+    assert status == 1 and f"{herman}-R9" in err and "RHK atasan tidak ditemukan" in err
+    status, out, err = kinerja(
+        capsys, "impor", "skp", str(staff_file(f"{herman}-R1")), "--instansi", INSTANSI, "--periode", "2026"
+    )
+    assert status == 0 and "1 SKP" in out, err
+    with uow_factory() as uow:
+        record = uow.skp.get(yakob, 2026)
+        assert record is not None and record.skp.rhk[0].cascaded_from == CascadeRef(superior_rhk_id=f"{herman}-R1")
 
 
 def test_skp_for_unknown_people_is_refused_whole(
