@@ -36,16 +36,21 @@ class Unit(BaseModel):
     parent_code: str | None = None
 
 
+# Deliberately loose: one '@', a dot in the domain, no spaces; at most 254 characters (RFC 5321's path limit).
+EMAIL_PATTERN = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
+EMAIL_MAX = 254
+
+
 class Employee(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     nip: str = Field(pattern=r"^\d{18}$")
     name: str = Field(min_length=1, max_length=200)
     jabatan: str = Field(min_length=1, max_length=200)
-    unit_code: str
+    unit_code: str = Field(min_length=1, max_length=32)  # as Unit.code
     kind: EmploymentKind = EmploymentKind.PNS
-    superior_nip: str | None = None
-    email: str | None = None
+    superior_nip: str | None = Field(default=None, pattern=r"^\d{18}$")
+    email: str | None = Field(default=None, max_length=EMAIL_MAX, pattern=EMAIL_PATTERN)
     active: bool = True
 
 

@@ -68,6 +68,7 @@ class RowErrors:
         self.source = source
         self.labels = dict(labels or {})  # canonical column -> the header as the file writes it
         self.errors: list[RowError] = []
+        self._seen: set[tuple[int, str | None, str, str]] = set()
 
     def add(
         self,
@@ -78,6 +79,12 @@ class RowErrors:
         code: str,
         related_lines: Iterable[int] = (),
     ) -> None:
+        """Add one error; the same error of the same cell found by two checks (a unit code too long for both the
+        unit and the employee) is kept once."""
+        key = (line, column, code, message)
+        if key in self._seen:
+            return
+        self._seen.add(key)
         self.errors.append(
             RowError(
                 line=line,

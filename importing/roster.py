@@ -14,7 +14,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 
 from domain.errors import DomainError
 from domain.nip import NipError, normalize_nip, validate_nip
-from domain.organisation import Employee, EmploymentKind, Unit
+from domain.organisation import EMAIL_MAX, EMAIL_PATTERN, Employee, EmploymentKind, Unit
 from importing.errors import RowErrors, lines_text
 from importing.graph import find_cycles
 from importing.tables import Column, Row, Table, conform, overflow_message
@@ -49,8 +49,7 @@ _SEGMENT_NAMES = {
     "jenis_kelamin": "jenis kelamin",
     "nomor_urut": "nomor urut",
 }
-# Deliberately loose: one '@', a dot in the domain, no spaces, at most 254 characters (the column size).
-_EMAIL = re.compile(r"(?=.{3,254}$)[^@\s]+@[^@\s]+\.[^@\s]+")
+_EMAIL = re.compile(EMAIL_PATTERN)
 _EMPLOYEE_COLUMNS = {"nip": "nip", "name": "nama", "jabatan": "jabatan", "unit_code": "unit", "email": "email"}
 _UNIT_COLUMNS = {"code": "unit", "name": "unit_nama", "parent_code": "unit_induk"}
 
@@ -113,7 +112,7 @@ def parse_roster(table: Table, instansi_code: str, today: date) -> RosterImport:
         except ValueError as error:
             errors.add(row.line, "aktif", row.get("aktif"), str(error), "aktif.tidak_dikenal")
         email = row.get("email")
-        if email and not _EMAIL.fullmatch(email):
+        if email and not (_EMAIL.fullmatch(email) and len(email) <= EMAIL_MAX):
             errors.add(
                 row.line, "email", email, "alamat surel tidak valid (contoh: nama@instansi.go.id)", "email.tidak_valid"
             )

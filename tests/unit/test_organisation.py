@@ -1,6 +1,7 @@
 from datetime import date
 
 import pytest
+from pydantic import ValidationError
 
 from domain.errors import DomainError, NotFound
 from domain.organisation import (
@@ -74,3 +75,20 @@ def test_unit_tree_cycles_are_errors() -> None:
         unit_ancestry("A", units)
     tree = {"DIS": Unit(code="DIS", name="Dinas"), "B1": Unit(code="B1", name="Bidang", parent_code="DIS")}
     assert unit_ancestry("B1", tree) == ["B1", "DIS"]
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("unit_code", "U" * 33),
+        ("unit_code", ""),
+        ("email", "sri@dukcapil"),
+        ("email", "a b@x.id"),
+        ("superior_nip", "123"),
+    ],
+)
+def test_an_employee_refuses_what_the_roster_cannot_hold(field: str, value: str) -> None:
+    fields = {"nip": "199212252019032001", "name": "Sri Wahyuni", "jabatan": "Verifikator", "unit_code": "DAFDUK"}
+    with pytest.raises(ValidationError) as error:
+        Employee.model_validate({**fields, field: value})
+    assert [e["loc"] for e in error.value.errors()] == [(field,)]
