@@ -145,10 +145,10 @@ def survey_by_unit(
 ) -> list[UnitIkm]:
     """The IKM of every unit from the responses stored for the instansi and period (PermenPANRB 14/2017); recorded
     as the cycle's index (`record`) when the survey closes, in the transaction that read the responses and with the
-    cycle locked, so that a survey import is either in the index or refused (services.imports.import_survey)."""
+    instansi locked, so that a survey import is either in the index or refused (services.imports.import_survey)."""
     with uow_factory() as uow:
         if record:
-            uow.cycles.lock(ref.cycle_id)
+            uow.instansi.lock(ref.instansi_code)
         policy = uow.instansi.policy(ref.instansi_code)
         records = uow.survey.list(ref.instansi_code, ref.period)
         responses = [

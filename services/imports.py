@@ -121,7 +121,7 @@ def import_survey(
         _require_instansi(uow, instansi_code)
         cycle = find_cycle(uow, instansi_code, period, cycle_id)
         window = window_of(cycle)
-        uow.cycles.lock(cycle.cycle_id)  # not while the cycle computes its IKM: counted there, or refused here
+        uow.instansi.lock(instansi_code)  # not while a cycle computes its IKM: counted there, or refused here
         computed = uow.cycles.survey(cycle.cycle_id)
         check_import_open(
             window, now, computed_at=computed.computed_at if computed else None, cycle_id=cycle.cycle_id, zone=zone

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import builtins
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from domain.calendar import Deadlines
@@ -79,16 +79,6 @@ class SqlCycleRepository:
         row.results = {"units": [unit.model_dump(mode="json") for unit in survey.units]}
         row.policy_version = survey.policy_version
         row.computed_at = survey.computed_at
-
-    def lock(self, cycle_id: str) -> None:
-        """Hold the cycle until this unit of work ends; another unit of work that locks it waits until then.
-
-        A survey import and the computation of the cycle's IKM both lock first: an import is then either counted
-        in the index or refused because the index exists, never stored beside an index that left it out. A write
-        that changes nothing takes the lock on both databases: the row's on PostgreSQL, the database's write lock
-        on SQLite (where reads after it see every commit before it).
-        """
-        self._session.execute(update(CycleRow).where(CycleRow.cycle_id == cycle_id).values(period=CycleRow.period))
 
     def survey(self, cycle_id: str) -> CycleSurveyRecord | None:
         row = self._session.get(CycleSurveyRow, cycle_id)

@@ -8,7 +8,7 @@ from itertools import islice
 from typing import Any, TypeVarTuple
 
 from pydantic import ValidationError
-from sqlalchemy import Row, Select, func, select
+from sqlalchemy import Row, Select, func, select, update
 from sqlalchemy.orm import Session
 
 from domain.errors import DomainError, NotFound
@@ -35,6 +35,19 @@ class SqlInstansiRepository:
     def all(self) -> list[Instansi]:
         rows = self._session.scalars(select(InstansiRow).order_by(InstansiRow.code))
         return [Instansi(code=row.code, name=row.name) for row in rows]
+
+    def lock(self, code: str) -> None:
+        """Hold the instansi until this unit of work ends; another unit of work that locks it waits until then.
+
+        A survey import and the computation of a cycle's IKM both lock first (the answers are the instansi's, per
+        period): an import is then either counted in the index or refused because the index exists, never stored
+        beside an index that left it out. A write that changes nothing takes the lock on both databases: the row's
+        on PostgreSQL (a no-key update: inserts that only reference the instansi go on), the database's write lock
+        on SQLite (where reads after it see every commit before it).
+        """
+        self._session.execute(
+            update(InstansiRow).where(InstansiRow.code == code).values(policy_revision=InstansiRow.policy_revision)
+        )
 
     def policy(self, code: str) -> AppraisalPolicy:
         """The policy in force for the instansi; its version names the override revision, e.g. `...+DISDIK.3`."""

@@ -661,24 +661,14 @@ def test_a_cycle_calendar_is_registered_once_and_found_by_period(seeded: UowFact
         assert uow.cycles.get("nope") is None
 
 
-def test_a_locked_cycle_waits_for_the_unit_of_work_that_holds_it(seeded: UowFactory) -> None:
+def test_a_locked_instansi_waits_for_the_unit_of_work_that_holds_it(seeded: UowFactory) -> None:
     """What keeps a survey import out of an IKM computation running beside it (services.imports, services.cycles):
-    the second to lock the cycle goes on only once the first has committed."""
-    cycle = CycleRecord(
-        cycle_id="2026-DISDIK",
-        instansi_code=INSTANSI,
-        period=PERIOD,
-        deadlines=resolve(CycleCalendar(), PERIOD, DEFAULT_POLICY),
-        policy_version=BASE_POLICY_VERSION,
-    )
-    with seeded() as uow:
-        uow.cycles.register(cycle)
-        uow.commit()
+    the second to lock the instansi goes on only once the first has committed."""
     held, released = threading.Event(), threading.Event()
 
     def first() -> None:
         with seeded() as uow:
-            uow.cycles.lock(cycle.cycle_id)
+            uow.instansi.lock(INSTANSI)
             held.set()
             time.sleep(0.5)
             released.set()
@@ -689,8 +679,9 @@ def test_a_locked_cycle_waits_for_the_unit_of_work_that_holds_it(seeded: UowFact
     try:
         assert held.wait(10)
         with seeded() as uow:
-            uow.cycles.lock(cycle.cycle_id)
+            uow.instansi.lock(INSTANSI)
             assert released.is_set()  # it waited for the first to commit
+            assert uow.instansi.policy(INSTANSI) == DEFAULT_POLICY  # the lock changed nothing
             uow.commit()
     finally:
         holder.join(10)
