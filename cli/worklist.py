@@ -24,6 +24,7 @@ from cli.database import open_database
 from cli.output import emit_json, table
 from cli.temporal import local_time, run
 from domain.calendar import parse_duration
+from domain.errors import DomainError
 from domain.skp import Target
 from domain.stages import Action, Role, Stage, Step
 from services.surveys import SurveyStatus, UnitSurvey, unit_surveys
@@ -122,7 +123,8 @@ def visibility_query(**equal: str | bool | None) -> str:
     return " AND ".join(parts)
 
 
-AGE_HELP = "hanya yang lewat batas waktu paling sedikit selama ini, durasi ISO-8601 (P3D: 3 hari, PT12H: 12 jam)"
+AGE_FIELD = "terlambat_sejak"
+AGE_HELP = "hanya yang lewat batas waktu paling sedikit selama ini: minggu, hari atau jam ISO-8601 (P3D, P2W, PT12H)"
 
 
 def overdue_query(*, age: str | None, now: datetime, **equal: str | None) -> str:
@@ -131,7 +133,12 @@ def overdue_query(*, age: str | None, now: datetime, **equal: str | None) -> str
     query = visibility_query(overdue=True, **equal)
     if age is None:
         return query
-    cutoff = parse_duration(age, "terlambat_sejak").before(now).astimezone(UTC)
+    # In weeks, days, hours...: a month back from now is not what a month after each deadline is.
+    length = parse_duration(age, AGE_FIELD).as_timedelta(AGE_FIELD)
+    try:
+        cutoff = (now - length).astimezone(UTC)
+    except OverflowError:
+        raise DomainError(f"'{age}' terlalu panjang untuk batas waktu mana pun", field=AGE_FIELD) from None
     return f"{query} AND {sa.DEADLINE.name} <= '{cutoff.isoformat()}'"
 
 

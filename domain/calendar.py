@@ -75,10 +75,6 @@ class IsoDuration:
         day = min(start.day, _gregorian.monthrange(year, month)[1])
         return start.replace(year=year, month=month, day=day) + self.delta
 
-    def before(self, end: datetime) -> datetime:
-        """`end` minus this duration, with the month-end rule of `after` (31 Mar - P1M is 28 or 29 Feb)."""
-        return IsoDuration(years=-self.years, months=-self.months, delta=-self.delta).after(end)
-
     def as_timedelta(self, field: str) -> timedelta:
         if self.years or self.months:
             raise DomainError(
@@ -101,13 +97,16 @@ def parse_duration(text: str, field: str) -> IsoDuration:
     parts = match.groupdict()
     whole = {name: int(parts[name] or 0) for name in ("years", "months", "weeks", "days", "hours", "minutes")}
     seconds = Decimal((parts["seconds"] or "0").replace(",", "."))
-    delta = timedelta(
-        weeks=whole["weeks"],
-        days=whole["days"],
-        hours=whole["hours"],
-        minutes=whole["minutes"],
-        seconds=float(seconds),
-    )
+    try:
+        delta = timedelta(
+            weeks=whole["weeks"],
+            days=whole["days"],
+            hours=whole["hours"],
+            minutes=whole["minutes"],
+            seconds=float(seconds),
+        )
+    except OverflowError:
+        raise DomainError(f"'{text}' terlalu panjang untuk sebuah durasi", field=field) from None
     return IsoDuration(years=whole["years"], months=whole["months"], delta=delta)
 
 

@@ -165,7 +165,18 @@ def test_the_overdue_queue_filters_by_age_on_the_server() -> None:
     assert "KinerjaDeadline" not in overdue_query(age=None, now=now, cycle="2026-DUKCAPIL")
 
 
-def test_a_bad_age_for_the_overdue_queue_names_the_option(capsys: pytest.CaptureFixture[str]) -> None:
-    status, _, err = run(capsys, "terlambat", "--siklus", "2026-DUKCAPIL", "--terlambat-sejak", "3 hari")
+@pytest.mark.parametrize(
+    ("age", "says"),
+    [
+        ("3 hari", "'3 hari' bukan durasi ISO-8601"),
+        ("P1M", "tanpa tahun atau bulan"),  # a month back from now is not a month after each deadline
+        ("P99999999D", "terlalu panjang"),
+        ("P9999999999D", "terlalu panjang"),
+    ],
+)
+def test_a_bad_age_for_the_overdue_queue_names_the_option(
+    capsys: pytest.CaptureFixture[str], age: str, says: str
+) -> None:
+    status, _, err = run(capsys, "terlambat", "--siklus", "2026-DUKCAPIL", "--terlambat-sejak", age)
     assert status == 1
-    assert "'3 hari' bukan durasi ISO-8601" in err and "P30D" in err
+    assert says in err and "terlambat_sejak" in err

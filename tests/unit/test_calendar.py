@@ -107,11 +107,10 @@ def test_a_month_of_31_january_ends_on_the_last_day_of_february() -> None:
     assert parse_duration("P1M", "skp_due").after(start) == datetime(2026, 2, 28, tzinfo=UTC)
 
 
-def test_a_duration_before_an_end_counts_back_with_the_same_month_end_rule() -> None:
-    end = datetime(2026, 3, 31, 10, tzinfo=UTC)
-    assert parse_duration("P1M", "terlambat_sejak").before(end) == datetime(2026, 2, 28, 10, tzinfo=UTC)
-    assert parse_duration("P3DT2H", "terlambat_sejak").before(end) == datetime(2026, 3, 28, 8, tzinfo=UTC)
-    assert parse_duration("P1Y2M", "terlambat_sejak").before(end) == datetime(2025, 1, 31, 10, tzinfo=UTC)
+def test_a_duration_too_long_for_any_clock_names_the_field() -> None:
+    with pytest.raises(DomainError) as error:
+        parse_duration("P9999999999D", "review_due")
+    assert error.value.field == "review_due" and "terlalu panjang" in str(error.value)
 
 
 def test_windows_cannot_be_calendar_months() -> None:
