@@ -97,7 +97,7 @@ class ReviewedView(BaseModel):
 def reviewed(uow_factory: UowFactory, ref: CycleRef) -> list[Reviewed]:
     """Every appraisal of the cycle that has a review, with the predicate it stands at now. Read a batch at a time
     with the names of its people: memory grows only by the small rows returned."""
-    prefix = f"appraisal-{ref.cycle_id}-"
+    prefix, _ = appraisal_workflow_ids(ref.cycle_id)
     found: list[Reviewed] = []
     with uow_factory() as uow:
         for batch in uow.reviews.batches_with_prefix(prefix, ReviewedView):

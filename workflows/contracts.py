@@ -33,14 +33,18 @@ _WORKFLOW_ID = re.compile(rf"^appraisal-(?P<cycle>.+)-(?P<nip>\d{{{NIP_LENGTH}}}
 
 def appraisal_workflow_id(cycle_id: str, employee_nip: str) -> str:
     """One appraisal per employee per cycle: the id makes a second start for the same pair a no-op."""
-    return f"appraisal-{cycle_id}-{employee_nip}"
+    return f"{_appraisal_prefix(cycle_id)}{employee_nip}"
 
 
 def appraisal_workflow_ids(cycle_id: str) -> tuple[str, int]:
     """(prefix, length) that every appraisal id of the cycle has and no other id has: the length, a NIP's 18
     characters after the prefix, keeps cycle `2026-A` from taking in `2026-A-B`'s appraisals."""
-    prefix = f"appraisal-{cycle_id}-"
+    prefix = _appraisal_prefix(cycle_id)
     return prefix, len(prefix) + NIP_LENGTH
+
+
+def _appraisal_prefix(cycle_id: str) -> str:
+    return f"appraisal-{cycle_id}-"
 
 
 def parse_appraisal_workflow_id(workflow_id: str) -> tuple[str, str] | None:
