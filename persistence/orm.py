@@ -283,3 +283,36 @@ class OutboxRow(Base):
     idempotency_key: Mapped[str | None] = mapped_column(String(300), unique=True)
     sent_at: Mapped[datetime | None] = mapped_column(index=True)
     attempts: Mapped[int] = mapped_column(default=0, server_default="0")
+
+
+class WorklistRow(Base):
+    """Where each appraisal stands (domain.worklist): one row per appraisal workflow, replaced by each step.
+
+    No foreign keys: a step is recorded whatever else the database holds, and a row outlives a roster change.
+    """
+
+    __tablename__ = "worklist"
+    __table_args__ = (
+        # kinerja tugas: one person's open steps, in a cycle or all.
+        Index("ix_worklist_assignee", "assignee", "cycle_id"),
+        # kinerja terlambat, the closing report: a cycle's (or an instansi's) overdue steps, oldest deadline first.
+        Index("ix_worklist_cycle_overdue", "cycle_id", "overdue", "deadline"),
+        Index("ix_worklist_instansi_overdue", "instansi_code", "overdue", "deadline"),
+        # kinerja massal alihkan: a penilai's appraisals.
+        Index("ix_worklist_penilai", "penilai_nip", "cycle_id"),
+    )
+
+    workflow_id: Mapped[str] = mapped_column(String(200), primary_key=True)
+    cycle_id: Mapped[str] = mapped_column(String(64))
+    instansi_code: Mapped[str] = mapped_column(CODE)
+    unit_code: Mapped[str] = mapped_column(CODE)
+    employee_nip: Mapped[str] = mapped_column(NIP)
+    penilai_nip: Mapped[str] = mapped_column(NIP)
+    stage: Mapped[str] = mapped_column(String(32))
+    step: Mapped[str] = mapped_column(String(32))
+    assignee: Mapped[str | None] = mapped_column(NIP)
+    deadline: Mapped[datetime | None]
+    overdue: Mapped[bool] = mapped_column(Boolean)
+    escalation_level: Mapped[int] = mapped_column(Integer)
+    seq: Mapped[int] = mapped_column(Integer)
+    updated_at: Mapped[datetime]

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import builtins
 from abc import ABC, abstractmethod
-from collections.abc import Collection, Iterator
+from collections.abc import Collection, Iterator, Sequence
 from datetime import UTC, datetime
 from types import TracebackType
 from typing import Annotated, Any, Generic, Protocol, Self, TypeVar
@@ -22,6 +22,7 @@ from domain.policy import AppraisalPolicy
 from domain.ratings import OrgPredicate
 from domain.skp import Iku, Skp
 from domain.survey import IkmResult
+from domain.worklist import WorkItem, WorklistQuery
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -238,6 +239,15 @@ class OutboxRepository(Protocol):
     def record_failure(self, message_id: int) -> int: ...
 
 
+class WorklistRepository(Protocol):
+    def enrol(self, items: Sequence[WorkItem]) -> None: ...
+    def put(self, item: WorkItem) -> None: ...
+    def remove(self, workflow_ids: Sequence[str]) -> int: ...
+    def get(self, workflow_id: str) -> WorkItem | None: ...
+    def open(self, query: WorklistQuery, *, limit: int | None = None, offset: int = 0) -> list[WorkItem]: ...
+    def count(self, query: WorklistQuery) -> int: ...
+
+
 class AbstractUnitOfWork(ABC):
     """One transaction: `with uow: ...; uow.commit()`. Leaving the block without commit() rolls everything back."""
 
@@ -253,6 +263,7 @@ class AbstractUnitOfWork(ABC):
     survey: SurveyResponseRepository
     outbox: OutboxRepository
     cycles: CycleRepository
+    worklist: WorklistRepository
 
     def __enter__(self) -> Self:
         return self

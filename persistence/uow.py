@@ -28,6 +28,7 @@ from persistence.repositories import (
     SqlStepRecordRepository,
     SqlSurveyResponseRepository,
     SqlUnitRepository,
+    SqlWorklistRepository,
 )
 from persistence.repositories._sql import VERSIONED_WRITES, conflict_message
 
@@ -53,6 +54,7 @@ class SqlAlchemyUnitOfWork(AbstractUnitOfWork):
         self.survey = SqlSurveyResponseRepository(session)
         self.outbox = SqlOutboxRepository(session)
         self.cycles = SqlCycleRepository(session)
+        self.worklist = SqlWorklistRepository(session)
         return super().__enter__()
 
     def __exit__(

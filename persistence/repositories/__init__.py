@@ -10,6 +10,7 @@ from persistence.repositories.cycle import SqlCycleRepository
 from persistence.repositories.organisation import SqlEmployeeRepository, SqlInstansiRepository, SqlUnitRepository
 from persistence.repositories.records import SqlAuditLog, SqlOutboxRepository, SqlStepRecordRepository
 from persistence.repositories.survey import SqlSurveyResponseRepository
+from persistence.repositories.worklist import SqlWorklistRepository
 
 __all__ = [
     "SqlAuditLog",
@@ -24,4 +25,5 @@ __all__ = [
     "SqlStepRecordRepository",
     "SqlSurveyResponseRepository",
     "SqlUnitRepository",
+    "SqlWorklistRepository",
 ]

@@ -27,8 +27,9 @@ from domain.organisation import Employee, EmploymentKind, Instansi, ReviewerOver
 from domain.policy import BASE_POLICY_VERSION, DEFAULT_POLICY
 from domain.ratings import Expectation, OrgPredicate, Predicate
 from domain.skp import Aspect, Iku, Indicator, Polarity, RencanaHasilKerja, RhkKind, Skp, Target
-from domain.stages import Role
+from domain.stages import Role, Stage, Step
 from domain.survey import SurveyResponse, compute_ikm
+from domain.worklist import WorkItem, WorklistQuery
 from persistence.db import current_revision, downgrade, make_engine, normalize_url, resolve_url, upgrade
 from persistence.orm import Base
 from persistence.ports import (
@@ -66,8 +67,9 @@ APP_TABLES = {
     "outbox",
     "cycles",
     "cycle_surveys",
+    "worklist",
 }
-HEAD = "0005"
+HEAD = "0006"
 
 
 class Review(BaseModel):
@@ -740,3 +742,86 @@ def test_outbox_enqueues_once_per_key(uow_factory: UowFactory) -> None:
     with uow_factory() as uow:
         [left] = uow.outbox.pending()
     assert left.id == other_id and left.attempts == 0 and left.sent_at is None
+
+
+def _work(nip: str, step: Step, *, deadline: datetime | None, seq: int = 0, **more: object) -> WorkItem:
+    cycle = str(more.pop("cycle_id", "2026-DISDIK"))
+    return WorkItem.model_validate(
+        {
+            "workflow_id": appraisal_workflow_id(cycle, nip),
+            "cycle_id": cycle,
+            "instansi_code": INSTANSI,
+            "unit_code": "SMA1",
+            "employee_nip": nip,
+            "penilai_nip": KABID,
+            "step": step,
+            "assignee": nip if step is Step.SKP_DRAFTING else KABID,
+            "deadline": deadline,
+            "seq": seq,
+            **more,
+        }
+    )
+
+
+def test_the_worklist_keeps_where_each_appraisal_stands(uow_factory: UowFactory) -> None:
+    due = datetime(2027, 1, 15, 16, 59, tzinfo=UTC)
+    first = _work(STAFF, Step.SKP_DRAFTING, deadline=due)
+    with uow_factory() as uow:
+        uow.worklist.enrol([first, _work(PPPK, Step.SKP_DRAFTING, deadline=due + timedelta(days=1))])
+        uow.commit()
+    # A step replaces the entry; enrolling again (a retried page) keeps what the step wrote.
+    approval = _work(STAFF, Step.SKP_APPROVAL, deadline=due + timedelta(days=14), seq=1)
+    with uow_factory() as uow:
+        uow.worklist.put(approval)
+        uow.worklist.enrol([first])
+        uow.commit()
+    with uow_factory() as uow:
+        assert uow.worklist.get(first.workflow_id) == approval
+        assert uow.worklist.get("appraisal-none") is None
+        # A late retry of an earlier step does not put the list back; the same step again (an escalation) does write.
+        uow.worklist.put(first)
+        overdue = approval.model_copy(update={"overdue": True, "escalation_level": 2})
+        uow.worklist.put(overdue)
+        uow.commit()
+    with uow_factory() as uow:
+        assert uow.worklist.get(first.workflow_id) == overdue
+        mine = uow.worklist.open(WorklistQuery(assignee=KABID))
+        assert [item.employee_nip for item in mine] == [STAFF]
+        assert uow.worklist.count(WorklistQuery(cycle_id="2026-DISDIK", overdue=True)) == 1
+        assert uow.worklist.count(WorklistQuery(cycle_id="2026-DISDIK", stage=Stage.TARGET_SETTING)) == 2
+        assert uow.worklist.count(WorklistQuery(cycle_id="2026-DISDIK", stage=Stage.SELF_ASSESSMENT)) == 0
+        assert uow.worklist.count(WorklistQuery(cycle_id="other")) == 0
+        assert uow.worklist.remove([first.workflow_id, "appraisal-none"]) == 1
+        uow.commit()
+    with uow_factory() as uow:
+        assert uow.worklist.get(first.workflow_id) is None
+        assert uow.worklist.count(WorklistQuery(cycle_id="2026-DISDIK")) == 1
+
+
+def test_the_worklist_lists_open_steps_nearest_deadline_first(uow_factory: UowFactory) -> None:
+    due = datetime(2027, 2, 1, tzinfo=UTC)
+    nips = [f"19900101201501{n:04d}" for n in range(1, 7)]
+    items = [
+        _work(nips[0], Step.SUPERVISOR_REVIEW, deadline=due + timedelta(days=2), overdue=True),
+        _work(nips[1], Step.SUPERVISOR_REVIEW, deadline=due, overdue=True),
+        _work(nips[2], Step.AWAITING_CALIBRATION, deadline=None, assignee=None),
+        _work(nips[3], Step.FINAL, deadline=None, assignee=None),
+        _work(nips[4], Step.SUPERVISOR_REVIEW, deadline=due - timedelta(days=5), overdue=True, unit_code="SMA2"),
+        # Another cycle whose id only differs in letter case: never mixed in.
+        _work(nips[5], Step.SUPERVISOR_REVIEW, deadline=due, overdue=True, cycle_id="2026-disdik"),
+    ]
+    with uow_factory() as uow:
+        uow.worklist.enrol(items)
+        uow.commit()
+    with uow_factory() as uow:
+        cycle = WorklistQuery(cycle_id="2026-DISDIK")
+        listed = uow.worklist.open(cycle)
+        assert [item.employee_nip for item in listed] == [nips[4], nips[1], nips[0], nips[2]]  # no deadline last
+        assert uow.worklist.count(cycle) == 4  # the final appraisal is not open
+        assert [item.employee_nip for item in uow.worklist.open(cycle, limit=2, offset=1)] == [nips[1], nips[0]]
+        late = cycle.model_copy(update={"overdue": True, "deadline_before": due + timedelta(hours=1)})
+        assert [item.employee_nip for item in uow.worklist.open(late)] == [nips[4], nips[1]]
+        unit = late.model_copy(update={"unit_code": "SMA1"})
+        assert [item.employee_nip for item in uow.worklist.open(unit)] == [nips[1]]
+        by_instansi = WorklistQuery(instansi_code=INSTANSI, penilai_nip=KABID, overdue=True)
+        assert uow.worklist.count(by_instansi) == 4

@@ -1,0 +1,52 @@
+"""The worklist: where each appraisal stands — its step, who must act, by when, and whether it is overdue — so the
+task lists (`kinerja tugas`), the supervision team's queue (`kinerja terlambat`), its bulk actions and a cycle's
+closing report read one table instead of asking Temporal visibility. Written with the step or escalation that changes
+it, in the same transaction, so a list shows a step as soon as it is recorded.
+"""
+
+from __future__ import annotations
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict
+
+from domain.stages import Stage, Step
+
+
+class WorkItem(BaseModel):
+    """Where one appraisal stands.
+
+    `seq` is the appraisal's step number (0 at enrolment): a write never replaces an entry with a higher one, so a late
+    retry of an earlier step cannot put the list back."""
+
+    model_config = ConfigDict(frozen=True)
+
+    workflow_id: str
+    cycle_id: str
+    instansi_code: str
+    unit_code: str
+    employee_nip: str
+    penilai_nip: str
+    step: Step
+    assignee: str | None = None  # who must act now; None while nobody is (the system acts, or the appraisal is final)
+    deadline: AwareDatetime | None = None
+    overdue: bool = False
+    escalation_level: int = 0
+    seq: int = 0
+
+    @property
+    def stage(self) -> Stage:
+        return self.step.stage
+
+
+class WorklistQuery(BaseModel):
+    """Which open steps to list: every given field must match (None: any). Final appraisals are never listed."""
+
+    model_config = ConfigDict(frozen=True)
+
+    cycle_id: str | None = None
+    instansi_code: str | None = None
+    unit_code: str | None = None
+    stage: Stage | None = None
+    assignee: str | None = None
+    penilai_nip: str | None = None
+    overdue: bool | None = None
+    deadline_before: AwareDatetime | None = None  # only steps whose deadline is at or before this instant

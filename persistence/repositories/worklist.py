@@ -1,0 +1,113 @@
+"""The worklist table (domain.worklist): one row per appraisal, replaced by each step and escalation."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from functools import cache
+from typing import Any
+
+from sqlalchemy import ColumnElement, Insert, Select, Table, delete, func, select
+from sqlalchemy.orm import Session
+
+from domain.stages import Step
+from domain.worklist import WorkItem, WorklistQuery
+from persistence.orm import WorklistRow
+from persistence.repositories._sql import backend, dialect_insert
+
+_WORKLIST: Table = WorklistRow.__table__  # type: ignore[assignment]
+_ITEM_FIELDS = tuple(WorkItem.model_fields)
+_FINAL = Step.FINAL.value
+_REMOVE_AT_ONCE = 500  # ids per DELETE: well under SQLite's bound-parameter limit
+
+
+@cache
+def _put(dialect: str) -> Insert:
+    """INSERT ... ON CONFLICT (workflow_id) DO UPDATE ... WHERE the stored seq is not higher, built once per backend:
+    every step a person takes runs it."""
+    insert = dialect_insert(dialect, _WORKLIST)
+    columns = [name for name in (*_ITEM_FIELDS, "stage", "updated_at") if name != "workflow_id"]
+    return insert.on_conflict_do_update(
+        index_elements=["workflow_id"],
+        set_={name: insert.excluded[name] for name in columns},
+        where=_WORKLIST.c.seq <= insert.excluded.seq,
+    )
+
+
+@cache
+def _enrol(dialect: str) -> Insert:
+    return dialect_insert(dialect, _WORKLIST).on_conflict_do_nothing(index_elements=["workflow_id"])
+
+
+def _values(item: WorkItem, at: datetime) -> dict[str, Any]:
+    values = {name: getattr(item, name) for name in _ITEM_FIELDS}
+    values["step"] = item.step.value
+    values["stage"] = item.stage.value
+    values["updated_at"] = at
+    return values
+
+
+def _item(row: WorklistRow) -> WorkItem:
+    return WorkItem.model_validate({name: getattr(row, name) for name in _ITEM_FIELDS})
+
+
+def _where(query: WorklistQuery) -> list[ColumnElement[bool]]:
+    row = WorklistRow
+    conditions: list[ColumnElement[bool]] = [row.step != _FINAL]
+    equal: dict[str, Any] = {
+        "cycle_id": query.cycle_id,
+        "instansi_code": query.instansi_code,
+        "unit_code": query.unit_code,
+        "assignee": query.assignee,
+        "penilai_nip": query.penilai_nip,
+        "overdue": query.overdue,
+        "stage": query.stage.value if query.stage is not None else None,
+    }
+    conditions += [getattr(row, name) == value for name, value in equal.items() if value is not None]
+    if query.deadline_before is not None:
+        conditions.append(row.deadline <= query.deadline_before)
+    return conditions
+
+
+class SqlWorklistRepository:
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    def enrol(self, items: Sequence[WorkItem]) -> None:
+        """The first entry of each new appraisal; an appraisal that has one already (a retried or repeated
+        enrolment, or one that has moved on or finished) keeps it."""
+        if items:
+            at = datetime.now(UTC)
+            self._session.execute(_enrol(backend(self._session)), [_values(item, at) for item in items])
+
+    def put(self, item: WorkItem) -> None:
+        """Where the appraisal stands now, unless the stored entry is of a later step (a late retry)."""
+        self._session.execute(_put(backend(self._session)), _values(item, datetime.now(UTC)))
+
+    def remove(self, workflow_ids: Sequence[str]) -> int:
+        """Remove these appraisals' entries; returns how many there were."""
+        removed = 0
+        for start in range(0, len(workflow_ids), _REMOVE_AT_ONCE):
+            chunk = list(workflow_ids[start : start + _REMOVE_AT_ONCE])
+            statement = delete(WorklistRow).where(WorklistRow.workflow_id.in_(chunk)).returning(WorklistRow.workflow_id)
+            removed += len(self._session.execute(statement).all())
+        return removed
+
+    def get(self, workflow_id: str) -> WorkItem | None:
+        row = self._session.get(WorklistRow, workflow_id)
+        return _item(row) if row is not None else None
+
+    def open(self, query: WorklistQuery, *, limit: int | None = None, offset: int = 0) -> list[WorkItem]:
+        """The open steps matching `query`, nearest deadline first (no deadline last), then by unit and NIP."""
+        row = WorklistRow
+        statement: Select[WorklistRow] = (
+            select(row)
+            .where(*_where(query))
+            .order_by(row.deadline.is_(None), row.deadline, row.unit_code, row.employee_nip)
+            .limit(limit)
+            .offset(offset)
+        )
+        return [_item(found) for found in self._session.scalars(statement)]
+
+    def count(self, query: WorklistQuery) -> int:
+        return self._session.scalar(select(func.count()).select_from(WorklistRow).where(*_where(query))) or 0
