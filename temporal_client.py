@@ -29,7 +29,6 @@ from temporalio.converter import DataConverter
 from temporalio.service import RPCError, RPCStatusCode
 
 import payloads
-from domain.stages import Step
 from settings import TemporalSettings
 from workflows import search_attributes
 from workflows.appraisal import AppraisalWorkflow
@@ -112,21 +111,15 @@ def time_skipping_server_path() -> Path:
 
 
 def initial_search_attributes(input: AppraisalInput) -> TypedSearchAttributes:
-    """The attributes of a new appraisal (first step: the employee drafts the SKP), set at start: no upsert event."""
-    first = Step.SKP_DRAFTING
+    """The attributes of a new appraisal, set at start (no upsert event): who and where. Its step and deadline are
+    the worklist's, whose first entry `services.worklist.enrol` writes before the appraisal starts."""
     return search_attributes.initial(
-        search_attributes.desired(
+        search_attributes.identity(
             cycle_id=input.cycle_id,
             instansi_code=input.instansi_code,
             unit_code=input.unit_code,
             employee_nip=input.employee_nip,
-            stage=first.stage.value,
-            step=first.value,
-            assignee=input.employee_nip,
             penilai=input.penilai_nip,
-            overdue=False,
-            escalation_level=0,
-            deadline=input.deadlines.for_step(first, input.deadlines.start),
         )
     )
 

@@ -75,6 +75,8 @@ class AppraisalActivities:
                 )
             if step.review is not None:
                 _save_review(uow, step, step.review)
+            if step.work is not None:
+                uow.worklist.put(step.work)
             outbox_ids = notices.enqueue(
                 uow,
                 step.idempotency_key,
@@ -118,6 +120,7 @@ class AppraisalActivities:
                     subject=subject,
                     body=body,
                     recorded_as=notice.kind.value,
+                    work=notice.work,
                 ),
             )
         if result.newly_recorded:

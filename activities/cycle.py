@@ -22,11 +22,11 @@ from temporalio.service import RPCError, RPCStatusCode
 
 from activities.errors import business_errors
 from domain.calibration import FinalPredicate
+from domain.worklist import WorklistQuery
 from persistence.ports import AbstractUnitOfWork
-from services import cycles
+from services import cycles, worklist
 from services.appraisals import CycleRequest, PlanPage, nip_of_planned, plan_page, record_calendar
-from workflows import search_attributes as sa
-from workflows.appraisal import WORKFLOW_NAME, AppraisalWorkflow
+from workflows.appraisal import AppraisalWorkflow
 from workflows.contracts import CalibrationDecision, RecordStepResult, appraisal_workflow_id
 from workflows.cycle_contracts import (
     SKIPPED_SHOWN,
@@ -72,6 +72,8 @@ class CycleActivities:
         with business_errors():
             page = await _heartbeating(asyncio.to_thread(self._plan_page, batch))
         inputs = page.plan.inputs
+        # Their first worklist entries before they start: each is in its employee's task list from the moment it runs.
+        await _thread(lambda: worklist.enrol(self._uow_factory, inputs))
         started = closed = 0
 
         async def start(index: int) -> None:
@@ -192,12 +194,16 @@ class CycleActivities:
         counts = await _thread(lambda: cycles.notice_counts(self._uow_factory, request))
         calibration = await _thread(lambda: cycles.calibration_notice_counts(self._uow_factory, request))
         final = await _thread(lambda: cycles.finished_count(self._uow_factory, request))
-        running = await self._running(request.cycle_id)
+        in_cycle = WorklistQuery(cycle_id=request.cycle_id)
+        open_steps = await _thread(lambda: worklist.count(self._uow_factory, in_cycle))
+        overdue = await _thread(
+            lambda: worklist.count(self._uow_factory, in_cycle.model_copy(update={"overdue": True}))
+        )
         return CycleReport(
             generated_at=datetime.now(UTC),
             enrolled=request.enrolled,
             final=final,
-            open_steps=max(request.enrolled - final, 0) if running is None else running,
+            open_steps=open_steps,
             predicates=predicates,
             survey=survey,
             reminders=counts[0],
@@ -205,30 +211,8 @@ class CycleActivities:
             objections=counts[2],
             calibration_reminders=calibration[0],
             calibration_escalations=calibration[1],
-            overdue_now=await self._overdue_now(request.cycle_id),
+            overdue_now=overdue,
         )
-
-    async def _running(self, cycle_id: str) -> int | None:
-        """Running appraisals of the cycle, late joiners included, from visibility (None where it cannot count)."""
-        return await self._count(
-            f"{sa.CYCLE.name} = '{cycle_id}' AND WorkflowType = '{WORKFLOW_NAME}' AND ExecutionStatus = 'Running'"
-        )
-
-    async def _count(self, query: str) -> int | None:
-        try:
-            return (await self._client.count_workflows(query)).count
-        except RPCError as error:
-            if error.status == RPCStatusCode.UNIMPLEMENTED:  # the time-skipping test server has no visibility
-                return None
-            raise
-
-    async def _overdue_now(self, cycle_id: str) -> int | None:
-        """Running appraisals of the cycle past their deadline, from visibility (None where it cannot count)."""
-        query = (
-            f"{sa.CYCLE.name} = '{cycle_id}' AND WorkflowType = '{WORKFLOW_NAME}'"
-            f" AND ExecutionStatus = 'Running' AND {sa.OVERDUE.name} = true"
-        )
-        return await self._count(query)
 
 
 async def _in_batches(count: int, one: Callable[[int], Awaitable[None]], *details: object) -> None:

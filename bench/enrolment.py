@@ -22,6 +22,7 @@ import temporal_client
 from bench.measure import run_pool
 from domain.calendar import resolve
 from persistence.ports import AbstractUnitOfWork
+from services import worklist
 from services.appraisals import CycleRequest, plan_cycle
 from workflows.contracts import AppraisalInput
 from workflows.cycle import CycleWorkflow
@@ -52,6 +53,7 @@ async def per_employee(
     """`plan_cycle`, then `temporal_client.start_appraisal` for every input, `concurrency` at a time."""
     began = time.perf_counter()
     plan = await asyncio.to_thread(plan_cycle, uow_factory, request)
+    await asyncio.to_thread(worklist.enrol, uow_factory, plan.inputs)  # as the cycle's enrolment does
     planned = time.perf_counter()
 
     async def start(input: AppraisalInput) -> None:

@@ -5,8 +5,9 @@ kinerja massal perpanjang --siklus ID [--unit U] [--tahap T] [--terlambat-sejak 
 kinerja massal alihkan --siklus ID --dari NIP_PENILAI_LAMA --penilai NIP_BARU [--atasan NIP] [--unit U] \
     --oleh NIP_PENGAWAS --alasan "..." [--coba]
 
-Each appraisal gets the same Update a single command sends (the workflow's validator checks each one); refusals are
-listed one line per employee and the rest go through. `--coba` lists what would change and changes nothing.
+The appraisals are chosen from the worklist table; each gets the same Update a single command sends (the workflow's
+validator checks each one); refusals are listed one line per employee and the rest go through. `--coba` lists what
+would change and changes nothing.
 """
 
 from __future__ import annotations
@@ -24,11 +25,11 @@ from temporalio.service import RPCError
 from cli.appraisal import parse_instant
 from cli.output import emit_json, table
 from cli.temporal import rejection_message, run
-from cli.worklist import AGE_HELP, OpenStep, list_open, overdue_query, visibility_query
+from cli.worklist import AGE_HELP, OpenStep, list_open, overdue_query
 from domain.stages import Role, Stage
+from domain.worklist import WorklistQuery
 from settings import load_settings
 from temporal_client import appraisal_handle
-from workflows import search_attributes as sa
 from workflows.appraisal import AppraisalWorkflow
 from workflows.contracts import Actor, AppraisalState, ExtendDeadline, Reassign
 
@@ -113,12 +114,12 @@ def _extend(args: argparse.Namespace) -> int:
     actor = Actor(nip=args.actor, role=Role(args.role))
     new_deadline = parse_instant(args.sampai, "sampai")
     query = overdue_query(age=args.age, now=datetime.now(UTC), cycle=args.cycle, unit=args.unit, stage=args.tahap)
+    chosen, _ = list_open(query, limit=None)
+    if args.dry_run:
+        return _preview(chosen, args, "diperpanjang")
+    command = ExtendDeadline(actor=actor, new_deadline=new_deadline, reason=args.alasan)
 
-    async def body(client: Client) -> list[Outcome] | list[OpenStep]:
-        chosen, _ = await list_open(client, query, limit=None)
-        if args.dry_run:
-            return chosen
-        command = ExtendDeadline(actor=actor, new_deadline=new_deadline, reason=args.alasan)
+    async def body(client: Client) -> list[Outcome]:
         return await _apply(
             client,
             args.cycle,
@@ -126,39 +127,18 @@ def _extend(args: argparse.Namespace) -> int:
             lambda handle: handle.execute_update(AppraisalWorkflow.extend_deadline, command),
         )
 
-    found = run(settings, body, subject=f"siklus {args.cycle}")
-    if args.dry_run:
-        return _preview([s for s in found if isinstance(s, OpenStep)], args, "diperpanjang")
-    return _report([o for o in found if isinstance(o, Outcome)], args, "diperpanjang")
+    return _report(run(settings, body, subject=f"siklus {args.cycle}"), args, "diperpanjang")
 
 
 def _move(args: argparse.Namespace) -> int:
     settings = load_settings()
     actor = Actor(nip=args.actor, role=Role(args.role))
-    tagged = visibility_query(cycle=args.cycle, unit=args.unit, penilai=args.dari)
-    # Appraisals started before KinerjaPenilai existed do not carry it: only those are asked for their penilai.
-    untagged = f"{visibility_query(cycle=args.cycle, unit=args.unit)} AND {sa.PENILAI.name} IS NULL"
+    chosen, _ = list_open(WorklistQuery(cycle_id=args.cycle, unit_code=args.unit, penilai_nip=args.dari), limit=None)
+    if args.dry_run:
+        return _preview(chosen, args, f"dialihkan ke {args.penilai}")
+    command = Reassign(actor=actor, penilai_nip=args.penilai, atasan_nip=args.atasan, reason=args.alasan)
 
-    async def body(client: Client) -> list[Outcome] | list[OpenStep]:
-        found, _ = await list_open(client, tagged, limit=None)
-        steps, _ = await list_open(client, untagged, limit=None)
-        gate = asyncio.Semaphore(CONCURRENCY)
-
-        async def penilai_of(step: OpenStep) -> str:
-            async with gate:
-                state: AppraisalState = await appraisal_handle(client, args.cycle, step.nip).query(
-                    AppraisalWorkflow.state
-                )
-                return state.penilai_nip
-
-        owners = await asyncio.gather(*(penilai_of(s) for s in steps), return_exceptions=True)
-        unreadable = [s.nip for s, owner in zip(steps, owners, strict=True) if isinstance(owner, BaseException)]
-        if unreadable:
-            print(f"peringatan: status {len(unreadable)} penilaian tidak terbaca: {', '.join(unreadable[:20])}")
-        chosen = found + [s for s, owner in zip(steps, owners, strict=True) if owner == args.dari]
-        if args.dry_run:
-            return chosen
-        command = Reassign(actor=actor, penilai_nip=args.penilai, atasan_nip=args.atasan, reason=args.alasan)
+    async def body(client: Client) -> list[Outcome]:
         return await _apply(
             client,
             args.cycle,
@@ -166,10 +146,7 @@ def _move(args: argparse.Namespace) -> int:
             lambda handle: handle.execute_update(AppraisalWorkflow.reassign, command),
         )
 
-    found = run(settings, body, subject=f"siklus {args.cycle}")
-    if args.dry_run:
-        return _preview([s for s in found if isinstance(s, OpenStep)], args, f"dialihkan ke {args.penilai}")
-    return _report([o for o in found if isinstance(o, Outcome)], args, f"dialihkan ke {args.penilai}")
+    return _report(run(settings, body, subject=f"siklus {args.cycle}"), args, f"dialihkan ke {args.penilai}")
 
 
 def _preview(steps: list[OpenStep], args: argparse.Namespace, what: str) -> int:

@@ -33,6 +33,7 @@ from cli.temporal import run
 from domain.calendar import CycleCalendar, resolve
 from domain.errors import DomainError
 from domain.ratings import OrgPredicate, Predicate, parse_enum
+from services import worklist
 from services.appraisals import CycleRequest, check_cycle, plan_cycle, record_calendar
 from settings import Settings, load_settings
 from workflows.contracts import AppraisalInput
@@ -312,8 +313,9 @@ def _add(args: argparse.Namespace) -> int:
         return state, await _input_of(client, args.cycle)
 
     state, input = run(settings, read, subject=f"siklus {args.cycle}")
+    uow_factory = open_database(settings)
     plan = plan_cycle(
-        open_database(settings),
+        uow_factory,
         CycleRequest(
             cycle_id=input.cycle_id,
             instansi_code=input.instansi_code,
@@ -324,6 +326,8 @@ def _add(args: argparse.Namespace) -> int:
             only_nips=_nips(args.nip),
         ),
     )
+
+    worklist.enrol(uow_factory, plan.inputs)
 
     async def body(client: Client) -> Enrolment:
         return await enrol(client, plan.inputs, task_queue=settings.temporal.task_queue)

@@ -26,11 +26,12 @@ import temporal_client
 from cli.output import CommandError, table
 from cli.stack import LocalStack, local_stack
 from cli.temporal import local_time, translate
-from cli.worklist import list_open, timeline, visibility_query
+from cli.worklist import OpenStep, list_open, timeline
 from domain.calendar import CycleCalendar, resolve
 from domain.ratings import Expectation, Predicate
 from domain.skp import Realisation
 from domain.stages import Role, Step
+from domain.worklist import WorklistQuery
 from persistence.ports import AbstractUnitOfWork
 from services.appraisals import stored_skp
 from settings import Settings
@@ -327,8 +328,12 @@ async def _budi(demo: Demo, steps: _Steps, start: datetime) -> None:
         f"  ! {local_time(state.deadline)} TERLAMBAT: eskalasi tingkat {state.escalation_level}"
         " ke Tim Pengawasan dan atasan"
     )
+
+    async def overdue_now() -> tuple[list[OpenStep], int]:
+        return list_open(WorklistQuery(overdue=True, cycle_id=steps.cycle_id), uow_factory=demo.uow_factory)
+
     overdue = await _until(
-        lambda: list_open(steps.client, visibility_query(overdue=True, cycle=steps.cycle_id)),
+        overdue_now,
         lambda found: any(s.nip == BUDI for s in found[0]),
         demo.seconds(30),
     )

@@ -1,5 +1,5 @@
-"""Reading appraisals: one person's open tasks and the overdue steps (Temporal visibility, through Kinerja's search
-attributes), one appraisal's state, and its history as a readable timeline. A task list and an appraisal's state
+"""Reading appraisals: one person's open tasks and the overdue steps (the worklist table, written with every step),
+one appraisal's state, and its history as a readable timeline. A task list and an appraisal's state
 show the SKM of the employee's unit from the database: the survey window until it closes, then the unit's IKM.
 
 kinerja tugas --nip NIP [--siklus ID]
@@ -11,14 +11,13 @@ kinerja riwayat --siklus ID --nip NIP
 from __future__ import annotations
 
 import argparse
-import heapq
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, TypeAlias
 
 from sqlalchemy.exc import SQLAlchemyError
 from temporalio.api.enums.v1 import EventType
-from temporalio.client import Client, WorkflowExecution
+from temporalio.client import Client
 
 from cli.database import open_database
 from cli.output import emit_json, table
@@ -27,11 +26,12 @@ from domain.calendar import parse_duration
 from domain.errors import DomainError
 from domain.skp import Target
 from domain.stages import Action, Role, Stage, Step
+from domain.worklist import WorkItem, WorklistQuery
 from services.surveys import SurveyStatus, UnitSurvey, unit_surveys
+from services.worklist import UowFactory, open_steps
 from settings import load_settings
 from temporal_client import appraisal_handle
-from workflows import search_attributes as sa
-from workflows.appraisal import WORKFLOW_NAME, AppraisalWorkflow
+from workflows.appraisal import AppraisalWorkflow
 from workflows.contracts import AppraisalState
 
 Parsers: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"
@@ -67,7 +67,7 @@ def register(commands: Parsers) -> None:
         parser.set_defaults(handler=handler)
 
 
-# --- lists through visibility --------------------------------------------------------------------------------------
+# --- lists from the worklist ---------------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -101,36 +101,28 @@ class OpenStep:
         }
 
 
-def visibility_query(**equal: str | bool | None) -> str:
-    """`KinerjaX = 'v' AND ...` over running appraisals; values are quoted, so a NIP or code cannot change it."""
-    names = {
-        "cycle": sa.CYCLE.name,
-        "instansi": sa.INSTANSI.name,
-        "unit": sa.UNIT.name,
-        "stage": sa.STAGE.name,
-        "assignee": sa.ASSIGNEE.name,
-        "penilai": sa.PENILAI.name,
-        "overdue": sa.OVERDUE.name,
-    }
-    parts = ["ExecutionStatus = 'Running'", f"WorkflowType = '{WORKFLOW_NAME}'"]
-    for key, value in equal.items():
-        if value is None:
-            continue
-        if isinstance(value, bool):
-            parts.append(f"{names[key]} = {'true' if value else 'false'}")
-        else:
-            parts.append(f"{names[key]} = '{_quoted(value)}'")
-    return " AND ".join(parts)
-
-
 AGE_FIELD = "terlambat_sejak"
 AGE_HELP = "hanya yang lewat batas waktu paling sedikit selama ini: minggu, hari atau jam ISO-8601 (P3D, P2W, PT12H)"
 
 
-def overdue_query(*, age: str | None, now: datetime, **equal: str | None) -> str:
-    """The overdue appraisals matching `equal` (as `visibility_query`), and with `age` only those whose deadline
-    passed at least that long before `now`: filtered by the server, so the count and the first page are right."""
-    query = visibility_query(overdue=True, **equal)
+def overdue_query(
+    *,
+    age: str | None,
+    now: datetime,
+    instansi: str | None = None,
+    cycle: str | None = None,
+    unit: str | None = None,
+    stage: str | None = None,
+) -> WorklistQuery:
+    """The overdue steps of the instansi, cycle, unit and stage given, and with `age` only those whose deadline passed
+    at least that long before `now`: filtered by the database, so the count and the first page are right."""
+    query = WorklistQuery(
+        overdue=True,
+        instansi_code=instansi,
+        cycle_id=cycle,
+        unit_code=unit,
+        stage=Stage(stage) if stage is not None else None,
+    )
     if age is None:
         return query
     # In weeks, days, hours...: a month back from now is not what a month after each deadline is.
@@ -139,57 +131,40 @@ def overdue_query(*, age: str | None, now: datetime, **equal: str | None) -> str
         cutoff = (now - length).astimezone(UTC)
     except OverflowError:
         raise DomainError(f"'{age}' terlalu panjang untuk batas waktu mana pun", field=AGE_FIELD) from None
-    return f"{query} AND {sa.DEADLINE.name} <= '{cutoff.isoformat()}'"
+    return query.model_copy(update={"deadline_before": cutoff})
 
 
-def _quoted(value: str) -> str:
-    return value.replace("\\", "\\\\").replace("'", "\\'")
+def list_open(
+    query: WorklistQuery, *, limit: int | None = LIMIT, uow_factory: UowFactory | None = None
+) -> tuple[list[OpenStep], int]:
+    """The open steps matching `query` from the worklist, nearest deadline first (at most `limit`, None: all), with
+    the employees' names, and how many matched. From the configured database unless `uow_factory` is given."""
+    uow_factory = uow_factory or open_database(load_settings())
+    found = open_steps(uow_factory, query, limit=limit)
+    return _with_names(uow_factory, [_open_step(item) for item in found.items]), found.total
 
 
-async def list_open(client: Client, query: str, *, limit: int | None = LIMIT) -> tuple[list[OpenStep], int]:
-    """The running appraisals matching `query`, nearest deadline first (at most `limit`, None: all), and how many
-    matched."""
-    found: list[OpenStep] = []
-    total = 0
-    async for execution in client.list_workflows(query, page_size=200):
-        total += 1
-        found.append(_open_step(execution))
-        if limit is not None and len(found) > 4 * limit:  # keep memory bounded, the nearest deadlines kept
-            found = heapq.nsmallest(limit, found, key=_urgency)
-    found.sort(key=_urgency)
-    return (found if limit is None else found[:limit]), total
-
-
-_NO_DEADLINE = datetime.max.replace(tzinfo=UTC)
-
-
-def _urgency(step: OpenStep) -> tuple[bool, datetime, str, str]:
-    return (step.deadline is None, step.deadline or _NO_DEADLINE, step.unit, step.nip)
-
-
-def _open_step(execution: WorkflowExecution) -> OpenStep:
-    attrs = execution.typed_search_attributes
+def _open_step(item: WorkItem) -> OpenStep:
     return OpenStep(
-        workflow_id=execution.id,
-        cycle=attrs.get(sa.CYCLE) or "",
-        instansi=attrs.get(sa.INSTANSI) or "",
-        unit=attrs.get(sa.UNIT) or "",
-        nip=attrs.get(sa.NIP) or "",
+        workflow_id=item.workflow_id,
+        cycle=item.cycle_id,
+        instansi=item.instansi_code,
+        unit=item.unit_code,
+        nip=item.employee_nip,
         name="",
-        step=Step(attrs.get(sa.STEP) or Step.SKP_DRAFTING.value),
-        assignee=attrs.get(sa.ASSIGNEE),
-        deadline=attrs.get(sa.DEADLINE),
-        overdue=bool(attrs.get(sa.OVERDUE)),
-        escalation_level=attrs.get(sa.ESCALATION_LEVEL) or 0,
+        step=item.step,
+        assignee=item.assignee,
+        deadline=item.deadline,
+        overdue=item.overdue,
+        escalation_level=item.escalation_level,
     )
 
 
-def _with_names(steps: list[OpenStep]) -> list[OpenStep]:
-    """Employee names from the domain database (visibility holds NIPs only): only the people listed, not the roster,
-    which at a province is 100,000 rows for a page of 50."""
+def _with_names(uow_factory: UowFactory, steps: list[OpenStep]) -> list[OpenStep]:
+    """Employee names from the roster (the worklist holds NIPs only): only the people listed, not the roster, which at
+    a province is 100,000 rows for a page of 50."""
     if not steps:
         return steps
-    uow_factory = open_database(load_settings())
     names: dict[str, str] = {}
     with uow_factory() as uow:
         for code in {s.instansi for s in steps}:
@@ -227,14 +202,8 @@ def _print_steps(steps: list[OpenStep], total: int, *, empty: str) -> None:
 
 
 def _tasks(args: argparse.Namespace) -> int:
-    settings = load_settings()
     nip = "".join(args.nip.split())
-
-    async def body(client: Client) -> tuple[list[OpenStep], int]:
-        return await list_open(client, visibility_query(assignee=nip, cycle=args.cycle))
-
-    steps, total = run(settings, body)
-    steps = _with_names(steps)
+    steps, total = list_open(WorklistQuery(assignee=nip, cycle_id=args.cycle))
     found = _surveys([(s.cycle, s.unit) for s in steps])
     if args.json:
         emit_json([{**s.as_json(), "unit_survey": found[(s.cycle, s.unit)]} for s in steps])
@@ -247,16 +216,10 @@ def _tasks(args: argparse.Namespace) -> int:
 
 
 def _overdue(args: argparse.Namespace) -> int:
-    settings = load_settings()
     query = overdue_query(
         age=args.age, now=datetime.now(UTC), instansi=args.instansi, cycle=args.cycle, unit=args.unit, stage=args.tahap
     )
-
-    async def body(client: Client) -> tuple[list[OpenStep], int]:
-        return await list_open(client, query)
-
-    steps, total = run(settings, body)
-    steps = _with_names(steps)
+    steps, total = list_open(query)
     if args.json:
         emit_json([s.as_json() for s in steps])
     else:

@@ -10,6 +10,7 @@ from typing import Any
 
 from domain.audit import AuditEntry
 from domain.stages import Role
+from domain.worklist import WorkItem
 from persistence.ports import AbstractUnitOfWork, OutboxMessage
 from workflows.contracts import SYSTEM, NoticeKind, RecordStepResult
 
@@ -31,6 +32,7 @@ class Notice:
     body: str
     recorded_as: str  # the step name of its idempotency record
     details: dict[str, Any] = field(default_factory=dict)  # more for the audit entry
+    work: WorkItem | None = None  # where the appraisal stands after it (an escalation marks it overdue)
 
 
 def send(uow: AbstractUnitOfWork, notice: Notice) -> RecordStepResult:
@@ -57,6 +59,8 @@ def send(uow: AbstractUnitOfWork, notice: Notice) -> RecordStepResult:
             idempotency_key=notice.key,
         )
     )
+    if notice.work is not None:
+        uow.worklist.put(notice.work)
     outbox_ids = enqueue(
         uow, notice.key, notice.workflow_id, notice.recipients, subject=notice.subject, body=notice.body
     )

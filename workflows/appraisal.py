@@ -51,6 +51,7 @@ with workflow.unsafe.imports_passed_through():
     from domain.ratings import Predicate
     from domain.skp import Skp
     from domain.stages import TAKE_OVER_ROLES, Action, Role, Step, transition
+    from domain.worklist import WorkItem
     from workflows import search_attributes
     from workflows.changes import Change
     from workflows.contracts import (
@@ -108,7 +109,12 @@ class AppraisalWorkflow:
         self._wake = 0  # bumped whenever the step, the deadline or a buffered signal changes
         # KinerjaPenilai (added in 0.3) is kept up to date only by runs started with it, so a run started before it
         # existed replays with the same upserts; continue-as-new carries the attributes, and with them this choice.
-        self._keeps_penilai = workflow.info().typed_search_attributes.get(search_attributes.PENILAI) is not None
+        attributes = workflow.info().typed_search_attributes
+        self._keeps_penilai = attributes.get(search_attributes.PENILAI) is not None
+        # Runs started before the worklist table (0.4) kept their step, assignee and deadline in search attributes
+        # and still do, so they replay with the same upserts; newer runs keep them in the worklist only (written with
+        # each step), which spares every step an upsert. The attributes a run starts with say which it is.
+        self._keeps_progress = attributes.get(search_attributes.STEP) is not None
         if input.carried is not None:
             self._s = input.carried.model_copy(update={"runs": input.carried.runs + 1})
         else:
@@ -243,6 +249,7 @@ class AppraisalWorkflow:
                 level=point.level,
                 recipients=recipients,
                 occurred_at=now,
+                work=self._work_item() if kind is NoticeKind.ESCALATION else None,
             ),
             start_to_close_timeout=ACTIVITY_TIMEOUT,
             retry_policy=NOTICE_RETRY,
@@ -628,6 +635,7 @@ class AppraisalWorkflow:
             self._sync_search_attributes()
 
         change.apply, change.notify, change.notice_deadline = apply, [penilai], s.deadline
+        change.penilai_nip, change.atasan_nip = penilai, atasan
         change.after = {"before": before, "penilai_nip": penilai, "atasan_nip": atasan}
         return change
 
@@ -759,6 +767,7 @@ class AppraisalWorkflow:
             review=change.review,
             notify=notify,
             next_deadline=deadline,
+            work=self._work_after(change, now, returns, seq),
         )
         if retry is RECORD_RETRY and workflow.patched(RECORD_STEP_LOCALLY):
             # A person's step (an Update): a local activity answers them without an activity-task round trip
@@ -803,11 +812,64 @@ class AppraisalWorkflow:
         if sync:
             self._sync_search_attributes()
 
-    def _assignees_for(self, step: Step) -> list[str]:
+    def _assignees_for(self, step: Step, reassigned: Change | None = None) -> list[str]:
+        """Who must act at `step`: as the appraisal stands, or as `reassigned` (a reassignment) will leave it."""
         role = step.responsible
         if role is Role.SYSTEM:
             return list(self._input.pengelola_kinerja) if step is Step.AWAITING_CALIBRATION else []
+        if reassigned is not None and role is Role.PENILAI and reassigned.penilai_nip:
+            return [reassigned.penilai_nip]
+        if reassigned is not None and role is Role.ATASAN_PENILAI and reassigned.atasan_nip:
+            return [reassigned.atasan_nip]
         return self._people(role)
+
+    def _work_item(self) -> WorkItem:
+        """Where the appraisal stands now, for the worklist."""
+        s = self._s
+        return WorkItem(
+            workflow_id=s.workflow_id,
+            cycle_id=s.cycle_id,
+            instansi_code=s.instansi_code,
+            unit_code=s.unit_code,
+            employee_nip=s.employee_nip,
+            penilai_nip=s.penilai_nip,
+            step=s.step,
+            assignee=self._assignee(s.step, s.assignees),
+            deadline=s.deadline,
+            overdue=s.overdue,
+            escalation_level=s.escalation_level,
+            seq=s.step_seq,
+        )
+
+    def _work_after(self, change: Change, now: datetime, returns: int, seq: int) -> WorkItem:
+        """Where the appraisal will stand once `change` is applied (as `_enter`, `_set_deadline` and the reassignment
+        leave it), so the step and the worklist are written in one transaction before the change is applied."""
+        s = self._s
+        if change.to is not s.step:  # entering a step: its deadline, nothing overdue yet
+            deadline, overdue, level = self._deadline_for(change.to, now, returns), False, 0
+        elif change.action == EXTEND_DEADLINE:  # a new deadline for the same step
+            deadline, overdue, level = change.notice_deadline, False, 0
+        else:
+            deadline, overdue, level = s.deadline, s.overdue, s.escalation_level
+        return WorkItem(
+            workflow_id=s.workflow_id,
+            cycle_id=s.cycle_id,
+            instansi_code=s.instansi_code,
+            unit_code=s.unit_code,
+            employee_nip=s.employee_nip,
+            penilai_nip=change.penilai_nip or s.penilai_nip,
+            step=change.to,
+            assignee=self._assignee(change.to, self._assignees_for(change.to, change)),
+            deadline=deadline,
+            overdue=overdue,
+            escalation_level=level,
+            seq=seq,
+        )
+
+    @staticmethod
+    def _assignee(step: Step, assignees: list[str]) -> str | None:
+        """The one person whose list shows the step: nobody's while the system acts."""
+        return assignees[0] if assignees and step.responsible is not Role.SYSTEM else None
 
     def _sync_search_attributes(self) -> None:
         s = self._s
@@ -818,11 +880,12 @@ class AppraisalWorkflow:
             employee_nip=s.employee_nip,
             stage=s.stage.value,
             step=s.step.value,
-            assignee=s.assignees[0] if s.assignees and s.step.responsible is not Role.SYSTEM else None,
+            assignee=self._assignee(s.step, s.assignees),
             penilai=s.penilai_nip if self._keeps_penilai else None,
             overdue=s.overdue,
             escalation_level=s.escalation_level,
             deadline=s.deadline,
+            progress=self._keeps_progress,
         )
         updates = search_attributes.changes(values, workflow.info().typed_search_attributes)
         if updates:

@@ -34,3 +34,5 @@ class Change:
     review: ReviewOutcome | None = None  # the review to store with the step
     notify: list[str] | None = None  # None: whoever must act next
     notice_deadline: datetime | None = None  # None: the next step's deadline
+    penilai_nip: str | None = None  # the new pejabat penilai of a reassignment
+    atasan_nip: str | None = None  # and their atasan

@@ -20,6 +20,7 @@ from domain.policy import AppraisalPolicy
 from domain.ratings import Expectation, Predicate
 from domain.skp import Realisation, Skp
 from domain.stages import Role, Stage, Step
+from domain.worklist import WorkItem
 
 Nip = Annotated[str, Field(pattern=r"^\d{18}$")]
 SYSTEM = "system"  # the actor of timer and calibration steps, as in the audit log
@@ -257,6 +258,22 @@ class AppraisalState(BaseModel):
 # --- activities ----------------------------------------------------------------------------------------------------
 
 
+def first_work_item(input: AppraisalInput) -> WorkItem:
+    """A new appraisal's first step: the employee drafts the SKP by the cycle's drafting deadline."""
+    first = Step.SKP_DRAFTING
+    return WorkItem(
+        workflow_id=appraisal_workflow_id(input.cycle_id, input.employee_nip),
+        cycle_id=input.cycle_id,
+        instansi_code=input.instansi_code,
+        unit_code=input.unit_code,
+        employee_nip=input.employee_nip,
+        penilai_nip=input.penilai_nip,
+        step=first,
+        assignee=input.employee_nip,
+        deadline=input.deadlines.for_step(first, input.deadlines.start),
+    )
+
+
 class RecordStep(_Frozen):
     """One human or system step, recorded once: audit entry, the SKP/review content, a notice to the next actor."""
 
@@ -282,6 +299,7 @@ class RecordStep(_Frozen):
     review: ReviewOutcome | None = None
     notify: list[str] = Field(default_factory=list)  # NIPs told about the new step
     next_deadline: AwareDatetime | None = None
+    work: WorkItem | None = None  # where the appraisal stands after the step (None: recorded before the worklist)
 
 
 class RecordStepResult(_Frozen):
@@ -308,6 +326,7 @@ class SendNotice(_Frozen):
     level: int = 0
     recipients: list[str]
     occurred_at: AwareDatetime
+    work: WorkItem | None = None  # an escalation marks the appraisal overdue in the worklist
 
 
 AppraisalInput.model_rebuild()

@@ -149,12 +149,13 @@ class CycleReport(_Frozen):
     generated_at: AwareDatetime
     enrolled: int
     final: int  # appraisals that reached the final step
-    open_steps: int  # appraisals still running
+    open_steps: int  # appraisals not yet final (from the worklist)
     predicates: list[UnitPredicates]
     survey: list[UnitIkm]
     reminders: int
     escalations: int
-    overdue_now: int | None  # None where visibility cannot count (the time-skipping test server)
+    # Steps overdue when the report was made (None: an older report, made where visibility could not count).
+    overdue_now: int | None
     objections: int = 0
     calibration_reminders: int = 0  # the cycle's own notices to the pimpinan about calibration_due
     calibration_escalations: int = 0

@@ -1,7 +1,13 @@
-"""Custom search attributes, so operators and supervisors list work through Temporal visibility, e.g.
+"""Custom search attributes, so operators find an appraisal through Temporal visibility and its Web UI, e.g.
 
-    KinerjaAssignee = '198001012005011002' AND KinerjaOverdue = true
-    KinerjaInstansi = 'DISDIK' AND KinerjaStage = 'supervisor_review' ORDER BY KinerjaDeadline
+    KinerjaCycle = 'DISDIK-2027' AND KinerjaUnit = 'SMA1'
+    KinerjaNip = '199001012015011001' OR KinerjaPenilai = '198001012005011002'
+
+Who an appraisal waits on, its deadline and whether it is overdue are the worklist table's (persistence, written with
+every step): the task lists read it there, consistent with the step just recorded. Appraisals started before 0.4 also
+keep `KinerjaStage`, `KinerjaStep`, `KinerjaAssignee`, `KinerjaOverdue`, `KinerjaEscalationLevel` and
+`KinerjaDeadline` up to date (and must, to replay as they ran); newer ones set only who and where, at start, and
+`KinerjaPenilai` again when a reviewer is reassigned.
 
 They must be registered before a workflow sets them: `temporal server start-dev` takes `dev_server_args()`, a
 running cluster (or the time-skipping test server, which has no `--search-attribute` flag) takes
@@ -76,8 +82,18 @@ def desired(
     overdue: bool,
     escalation_level: int,
     deadline: datetime | None,
+    progress: bool,
 ) -> list[tuple[SearchAttributeKey[Any], Any]]:
-    """The value every attribute should have (None: unset; `penilai` None: left alone, by runs that do not keep it)."""
+    """The value every attribute should have (None: unset; `penilai` None: left alone, by runs that do not keep it;
+    `progress` False: who and where only, the rest is the worklist's)."""
+    if not progress:
+        return identity(
+            cycle_id=cycle_id,
+            instansi_code=instansi_code,
+            unit_code=unit_code,
+            employee_nip=employee_nip,
+            penilai=penilai,
+        )
     return [
         (CYCLE, cycle_id),
         (INSTANSI, instansi_code),
@@ -90,6 +106,19 @@ def desired(
         (OVERDUE, overdue),
         (ESCALATION_LEVEL, escalation_level),
         (DEADLINE, deadline),
+    ]
+
+
+def identity(
+    *, cycle_id: str, instansi_code: str, unit_code: str, employee_nip: str, penilai: str | None
+) -> list[tuple[SearchAttributeKey[Any], Any]]:
+    """Who and where: all an appraisal started since 0.4 keeps in visibility."""
+    return [
+        (CYCLE, cycle_id),
+        (INSTANSI, instansi_code),
+        (UNIT, unit_code),
+        (NIP, employee_nip),
+        *([(PENILAI, penilai)] if penilai is not None else []),
     ]
 
 

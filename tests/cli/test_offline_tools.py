@@ -5,12 +5,13 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
 
 from cli.worklist import overdue_query
+from domain.worklist import WorklistQuery
 from starter import main
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
@@ -155,14 +156,16 @@ def test_the_installed_command_runs_in_its_own_process(tmp_path: Path) -> None:
     assert "Traceback" not in done.stderr
 
 
-def test_the_overdue_queue_filters_by_age_on_the_server() -> None:
+def test_the_overdue_queue_filters_by_age_in_the_database() -> None:
     now = datetime(2027, 2, 10, 15, 0, tzinfo=timezone(timedelta(hours=7)))  # 08:00 UTC
     query = overdue_query(age="P3D", now=now, cycle="2026-DUKCAPIL", unit="CAPIL", stage=None)
-    assert query.endswith(
-        "KinerjaCycle = '2026-DUKCAPIL' AND KinerjaUnit = 'CAPIL' AND KinerjaDeadline <= '2027-02-07T08:00:00+00:00'"
+    assert query == WorklistQuery(
+        overdue=True,
+        cycle_id="2026-DUKCAPIL",
+        unit_code="CAPIL",
+        deadline_before=datetime(2027, 2, 7, 8, 0, tzinfo=UTC),
     )
-    assert "KinerjaOverdue = true" in query
-    assert "KinerjaDeadline" not in overdue_query(age=None, now=now, cycle="2026-DUKCAPIL")
+    assert overdue_query(age=None, now=now, cycle="2026-DUKCAPIL").deadline_before is None
 
 
 @pytest.mark.parametrize(

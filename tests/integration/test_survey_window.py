@@ -14,7 +14,6 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -22,6 +21,7 @@ from cli import worklist
 from cli.temporal import local_time
 from domain.calendar import CycleCalendar, Deadlines
 from domain.stages import Step
+from domain.worklist import WorkItem
 from persistence.uow import SqlAlchemyUnitOfWork
 from services.appraisals import CycleRequest, plan_cycle
 from services.cycles import survey_by_unit
@@ -47,7 +47,8 @@ pytestmark = pytest.mark.usefixtures("cli_database")
 
 
 @pytest.fixture
-def office(capsys: pytest.CaptureFixture[str], uow_factory: UowFactory) -> UowFactory:
+def office(capsys: pytest.CaptureFixture[str], uow_factory: UowFactory, cli_database: None) -> UowFactory:
+    """The roster imported by `kinerja impor roster` into this test's database (which `cli_database` points it at)."""
     roster = str(EXAMPLES / "roster_dukcapil.csv")
     assert kinerja(capsys, "impor", "roster", roster, "--instansi", INSTANSI, "--nama-instansi", "Dukcapil")[0] == 0
     return uow_factory
@@ -294,14 +295,27 @@ def _open_step() -> worklist.OpenStep:
 
 
 @pytest.fixture
-def temporal_reads(monkeypatch: pytest.MonkeyPatch) -> None:
-    """What `status` and `tugas` read from Temporal, given: the appraisal's state and the visibility list."""
+def temporal_reads(monkeypatch: pytest.MonkeyPatch, office: UowFactory) -> None:
+    """What `status` reads from Temporal, given (the appraisal's state), and the appraisal's worklist entry, stored."""
     monkeypatch.setattr(worklist, "_state", lambda args: _state())
-
-    def listed(settings: Any, body: Any, **kwargs: Any) -> tuple[list[worklist.OpenStep], int]:
-        return [_open_step()], 1
-
-    monkeypatch.setattr(worklist, "run", listed)
+    step = _open_step()
+    with office() as uow:
+        uow.worklist.enrol(
+            [
+                WorkItem(
+                    workflow_id=step.workflow_id,
+                    cycle_id=step.cycle,
+                    instansi_code=step.instansi,
+                    unit_code=step.unit,
+                    employee_nip=step.nip,
+                    penilai_nip=HERMAN,
+                    step=step.step,
+                    assignee=step.assignee,
+                    deadline=step.deadline,
+                )
+            ]
+        )
+        uow.commit()
 
 
 @pytest.mark.usefixtures("temporal_reads")
@@ -327,9 +341,9 @@ def test_status_and_tasks_say_until_when_the_survey_is_open(
 
 def test_tasks_name_people_who_moved_to_another_instansi_since_the_cycle_began(office: UowFactory) -> None:
     listed = [_open_step(), replace(_open_step(), instansi="DINAS-LAMA")]  # the cycle ran where Sri was before
-    assert [step.name for step in worklist._with_names(listed)] == ["Sri Wahyuni, S.H.", "Sri Wahyuni, S.H."]
+    assert [step.name for step in worklist._with_names(office, listed)] == ["Sri Wahyuni, S.H.", "Sri Wahyuni, S.H."]
     unknown = replace(_open_step(), nip="199901012020011001")
-    assert [step.name for step in worklist._with_names([unknown])] == [""]
+    assert [step.name for step in worklist._with_names(office, [unknown])] == [""]
 
 
 @pytest.mark.usefixtures("temporal_reads")

@@ -21,6 +21,7 @@ from temporalio.testing import WorkflowEnvironment
 import temporal_client
 from persistence.db import make_engine, make_session_factory
 from persistence.uow import SqlAlchemyUnitOfWork
+from services import worklist
 from settings import TemporalSettings
 from tests.workflows import scenario
 from worker import build_activities, build_cycle_activities, build_worker
@@ -98,14 +99,14 @@ def cycle_id() -> str:
 Starter = Callable[..., Awaitable[scenario.Handle]]
 
 
-async def _starter(env: WorkflowEnvironment, task_queue: str, cycle_id: str) -> AsyncIterator[Starter]:
+async def _starter(env: WorkflowEnvironment, task_queue: str, cycle_id: str, office: Office) -> AsyncIterator[Starter]:
     handles: list[scenario.Handle] = []
 
     async def start(**options: Any) -> scenario.Handle:
         begin = await env.get_current_time()
-        handle = await temporal_client.start_appraisal(
-            env.client, scenario.appraisal_input(cycle_id, begin, **options), task_queue=task_queue
-        )
+        input = scenario.appraisal_input(cycle_id, begin, **options)
+        worklist.enrol(office.uow_factory, [input])  # as a cycle's enrolment does before it starts them
+        handle = await temporal_client.start_appraisal(env.client, input, task_queue=task_queue)
         handles.append(handle)
         return handle
 
@@ -118,14 +119,18 @@ async def _starter(env: WorkflowEnvironment, task_queue: str, cycle_id: str) -> 
 
 
 @pytest.fixture
-async def start(time_skipping_env: WorkflowEnvironment, task_queue: str, cycle_id: str) -> AsyncIterator[Starter]:
+async def start(
+    time_skipping_env: WorkflowEnvironment, task_queue: str, cycle_id: str, office: Office
+) -> AsyncIterator[Starter]:
     """`await start(**appraisal_input options)`: an appraisal of the scenario's employee on the time-skipping server."""
-    async for starter in _starter(time_skipping_env, task_queue, cycle_id):
+    async for starter in _starter(time_skipping_env, task_queue, cycle_id, office):
         yield starter
 
 
 @pytest.fixture
-async def dev_start(dev_env: WorkflowEnvironment, dev_task_queue: str, cycle_id: str) -> AsyncIterator[Starter]:
+async def dev_start(
+    dev_env: WorkflowEnvironment, dev_task_queue: str, cycle_id: str, office: Office
+) -> AsyncIterator[Starter]:
     """The same on the dev server."""
-    async for starter in _starter(dev_env, dev_task_queue, cycle_id):
+    async for starter in _starter(dev_env, dev_task_queue, cycle_id, office):
         yield starter

@@ -12,6 +12,7 @@ from temporalio.testing import WorkflowEnvironment
 from domain.audit import AuditEntry
 from domain.ratings import Expectation, Predicate
 from domain.stages import Role, Stage, Step
+from domain.worklist import WorkItem
 from tests.workflows import scenario
 from tests.workflows.conftest import Office, Starter
 from tests.workflows.scenario import (
@@ -221,9 +222,9 @@ async def test_an_overdue_self_assessment_is_reminded_escalated_extended_and_com
     await time_skipping_env.sleep(timedelta(minutes=10))
     state = await state_when(handle, lambda s: s.escalation_level == 1, "escalation level 1")
     assert state.overdue
-    attributes = (await handle.describe()).typed_search_attributes
-    assert attributes.get(search_attributes.OVERDUE) is True
-    assert attributes.get(search_attributes.ESCALATION_LEVEL) == 1
+    # In the supervision team's queue once the escalation is written (the state says so a moment before).
+    entry = await eventually(lambda: _overdue_entry(office, handle.id), what="the overdue worklist entry")
+    assert (entry.step, entry.escalation_level, entry.deadline) == (Step.SELF_ASSESSMENT, 1, due)
     # ... and one level further up (the atasan) when nobody acts within the grace.
     await time_skipping_env.sleep(timedelta(minutes=30))
     state = await state_when(handle, lambda s: s.escalation_level == 2, "escalation level 2")
@@ -247,7 +248,10 @@ async def test_an_overdue_self_assessment_is_reminded_escalated_extended_and_com
         ),
     )
     assert (state.overdue, state.escalation_level, state.deadline) == (False, 0, now + timedelta(hours=1))
-    assert (await handle.describe()).typed_search_attributes.get(search_attributes.OVERDUE) is False
+    with office.uow_factory() as uow:
+        extended = uow.worklist.get(handle.id)
+    assert extended is not None
+    assert (extended.overdue, extended.escalation_level, extended.deadline) == (False, 0, state.deadline)
     # The timers follow the new deadline: a reminder 30 minutes before it.
     await time_skipping_env.sleep(timedelta(minutes=35))
     await state_when(handle, lambda s: s.notice_seq == 5, "reminder before the extended deadline")
@@ -265,6 +269,12 @@ async def test_an_overdue_self_assessment_is_reminded_escalated_extended_and_com
     await replay_and_record(time_skipping_env.client, handle, "overdue_extended")
 
 
+async def _overdue_entry(office: Office, workflow_id: str) -> WorkItem | None:
+    with office.uow_factory() as uow:
+        entry = uow.worklist.get(workflow_id)
+    return entry if entry is not None and entry.overdue else None
+
+
 async def test_a_reassigned_reviewer_takes_over_and_the_old_one_is_refused(
     time_skipping_env: WorkflowEnvironment, start: Starter, office: Office
 ) -> None:
@@ -275,7 +285,10 @@ async def test_a_reassigned_reviewer_takes_over_and_the_old_one_is_refused(
         Reassign(actor=HR, penilai_nip=KASI_BARU, reason="reorganisasi: Seksi Identitas digabung (SK 12/2026)"),
     )
     assert (state.penilai_nip, state.atasan_nip, state.assignees) == (KASI_BARU, KABID, [KASI_BARU])
-    assert (await handle.describe()).typed_search_attributes.get(search_attributes.ASSIGNEE) == KASI_BARU
+    with office.uow_factory() as uow:
+        entry = uow.worklist.get(handle.id)
+    assert entry is not None and (entry.assignee, entry.penilai_nip) == (KASI_BARU, KASI_BARU)
+    assert (await handle.describe()).typed_search_attributes.get(search_attributes.PENILAI) == KASI_BARU
 
     review = SubmitReview(actor=PENILAI, perilaku=MEETS, hasil_kerja=MEETS)
     refused = await _rejected(handle, AppraisalWorkflow.submit_review, review)

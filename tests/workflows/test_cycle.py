@@ -381,6 +381,8 @@ async def test_a_whole_cycle_from_enrolment_to_the_closing_report(
     assert report.enrolled == enrolled
     assert report.final >= len(dafduk)  # signed ones closed on their own window or by objection; others are open
     assert report.open_steps == enrolled - report.final and report.open_steps > 0
+    # From the worklist, which the time-skipping server's missing visibility no longer leaves uncounted.
+    assert report.overdue_now is not None and 0 < report.overdue_now <= report.open_steps
     assert report.objections == 1
     assert report.escalations > 0 and report.reminders > 0  # unsigned penetapan, the kabid's own SKPs
     assert [u.unit for u in report.survey] == sorted(UNITS)
