@@ -24,7 +24,7 @@ from activities.errors import business_errors
 from domain.calibration import FinalPredicate
 from domain.worklist import WorklistQuery
 from persistence.ports import AbstractUnitOfWork
-from services import cycles, worklist
+from services import cycles, worklist, worklist_sync
 from services.appraisals import CycleRequest, PlanPage, nip_of_planned, plan_page, record_calendar
 from workflows.appraisal import AppraisalWorkflow
 from workflows.contracts import CalibrationDecision, RecordStepResult, appraisal_workflow_id
@@ -74,17 +74,19 @@ class CycleActivities:
         inputs = page.plan.inputs
         # Their first worklist entries before they start: each is in its employee's task list from the moment it runs.
         await _thread(lambda: worklist.enrol(self._uow_factory, inputs))
-        started = closed = 0
+        started = 0
+        closed: list[str] = []
 
         async def start(index: int) -> None:
-            nonlocal started, closed
+            nonlocal started
             try:
                 await self._start_appraisal(self._client, inputs[index], task_queue=batch.task_queue)
                 started += 1
-            except WorkflowAlreadyStartedError:
-                closed += 1
+            except WorkflowAlreadyStartedError:  # closed already: an entry of its own steps stays, a new one goes
+                closed.append(appraisal_workflow_id(inputs[index].cycle_id, inputs[index].employee_nip))
 
         await _in_batches(len(inputs), start)
+        await _thread(lambda: worklist.forget_unstarted(self._uow_factory, closed))
         next_offset = batch.offset + page.read
         # A full page may have more after it, whatever the count says now (people leave while a cycle enrols); a short
         # one was the last.
@@ -96,7 +98,7 @@ class CycleActivities:
             last_nip=page.last_nip,
             paged=True,
             started=started,
-            already_closed=closed,
+            already_closed=len(closed),
             skipped=[Skipped(nip=s.nip, name=s.name, reason=s.reason) for s in skipped[:SKIPPED_SHOWN]],
             skipped_count=len(skipped),
         )
@@ -194,6 +196,7 @@ class CycleActivities:
         counts = await _thread(lambda: cycles.notice_counts(self._uow_factory, request))
         calibration = await _thread(lambda: cycles.calibration_notice_counts(self._uow_factory, request))
         final = await _thread(lambda: cycles.finished_count(self._uow_factory, request))
+        await self._drop_ended(request.cycle_id)
         in_cycle = WorklistQuery(cycle_id=request.cycle_id)
         open_steps = await _thread(lambda: worklist.count(self._uow_factory, in_cycle))
         overdue = await _thread(
@@ -213,6 +216,14 @@ class CycleActivities:
             calibration_escalations=calibration[1],
             overdue_now=overdue,
         )
+
+    async def _drop_ended(self, cycle_id: str) -> None:
+        """Appraisals an operator ended keep open entries nothing will close: not counted as open or overdue."""
+        try:
+            await worklist_sync.drop_ended(self._client, self._uow_factory, cycle_id)
+        except RPCError as error:
+            if error.status != RPCStatusCode.UNIMPLEMENTED:  # the time-skipping test server has no visibility
+                raise
 
 
 async def _in_batches(count: int, one: Callable[[int], Awaitable[None]], *details: object) -> None:

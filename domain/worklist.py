@@ -14,8 +14,10 @@ from domain.stages import Stage, Step
 class WorkItem(BaseModel):
     """Where one appraisal stands.
 
-    `seq` is the appraisal's step number (0 at enrolment): a write never replaces an entry with a higher one, so a late
-    retry of an earlier step cannot put the list back."""
+    `recorded_at` is the workflow time of the step or escalation that wrote it, and a write never replaces an entry
+    recorded later: a late retry of an earlier step cannot put the list back, while a run reset to an earlier step
+    (its workflow time goes on) writes as usual. None for an entry written from outside the workflow (at enrolment,
+    or by `kinerja sinkron-worklist`), which the appraisal's first write replaces."""
 
     model_config = ConfigDict(frozen=True)
 
@@ -30,7 +32,7 @@ class WorkItem(BaseModel):
     deadline: AwareDatetime | None = None
     overdue: bool = False
     escalation_level: int = 0
-    seq: int = 0
+    recorded_at: AwareDatetime | None = None
 
     @property
     def stage(self) -> Stage:

@@ -314,5 +314,5 @@ class WorklistRow(Base):
     deadline: Mapped[datetime | None]
     overdue: Mapped[bool] = mapped_column(Boolean)
     escalation_level: Mapped[int] = mapped_column(Integer)
-    seq: Mapped[int] = mapped_column(Integer)
+    recorded_at: Mapped[datetime | None]  # the workflow time of the write; NULL from outside the workflow
     updated_at: Mapped[datetime]

@@ -20,15 +20,31 @@ UowFactory = Callable[[], AbstractUnitOfWork]
 def enrol(uow_factory: UowFactory, inputs: Sequence[AppraisalInput]) -> None:
     """The first entry of each appraisal about to start; one that has an entry already keeps it (a retried page, a
     late joiner enrolled twice, an appraisal that has moved on or finished)."""
-    add_missing(uow_factory, [first_work_item(input) for input in inputs])
+    if not inputs:
+        return
+    with uow_factory() as uow:
+        uow.worklist.enrol([first_work_item(input) for input in inputs])
+        uow.commit()
 
 
-def add_missing(uow_factory: UowFactory, items: Sequence[WorkItem]) -> None:
-    """Add the entries of appraisals that have none; an existing entry is kept."""
+def forget_unstarted(uow_factory: UowFactory, workflow_ids: Sequence[str]) -> None:
+    """Remove the entries `enrol` wrote for appraisals that did not start (their id had closed already), unless a
+    step of theirs wrote one."""
+    if not workflow_ids:
+        return
+    with uow_factory() as uow:
+        uow.worklist.remove(workflow_ids, unrecorded_only=True)
+        uow.commit()
+
+
+def put_unrecorded(uow_factory: UowFactory, items: Sequence[WorkItem]) -> None:
+    """Entries read from outside the workflow (search attributes): they replace what enrolment or an earlier
+    reading wrote, never what a step or escalation wrote."""
     if not items:
         return
     with uow_factory() as uow:
-        uow.worklist.enrol(items)
+        for item in items:
+            uow.worklist.put(item)
         uow.commit()
 
 

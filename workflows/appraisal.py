@@ -767,7 +767,7 @@ class AppraisalWorkflow:
             review=change.review,
             notify=notify,
             next_deadline=deadline,
-            work=self._work_after(change, now, returns, seq),
+            work=self._work_after(change, now, returns),
         )
         if retry is RECORD_RETRY and workflow.patched(RECORD_STEP_LOCALLY):
             # A person's step (an Update): a local activity answers them without an activity-task round trip
@@ -826,22 +826,11 @@ class AppraisalWorkflow:
     def _work_item(self) -> WorkItem:
         """Where the appraisal stands now, for the worklist."""
         s = self._s
-        return WorkItem(
-            workflow_id=s.workflow_id,
-            cycle_id=s.cycle_id,
-            instansi_code=s.instansi_code,
-            unit_code=s.unit_code,
-            employee_nip=s.employee_nip,
-            penilai_nip=s.penilai_nip,
-            step=s.step,
-            assignee=self._assignee(s.step, s.assignees),
-            deadline=s.deadline,
-            overdue=s.overdue,
-            escalation_level=s.escalation_level,
-            seq=s.step_seq,
+        return self._entry(
+            s.step, s.penilai_nip, s.assignees, s.deadline, s.overdue, s.escalation_level, workflow.now()
         )
 
-    def _work_after(self, change: Change, now: datetime, returns: int, seq: int) -> WorkItem:
+    def _work_after(self, change: Change, now: datetime, returns: int) -> WorkItem:
         """Where the appraisal will stand once `change` is applied (as `_enter`, `_set_deadline` and the reassignment
         leave it), so the step and the worklist are written in one transaction before the change is applied."""
         s = self._s
@@ -851,19 +840,33 @@ class AppraisalWorkflow:
             deadline, overdue, level = change.notice_deadline, False, 0
         else:
             deadline, overdue, level = s.deadline, s.overdue, s.escalation_level
+        penilai, assignees = change.penilai_nip or s.penilai_nip, self._assignees_for(change.to, change)
+        return self._entry(change.to, penilai, assignees, deadline, overdue, level, now)
+
+    def _entry(
+        self,
+        step: Step,
+        penilai_nip: str,
+        assignees: list[str],
+        deadline: datetime | None,
+        overdue: bool,
+        escalation_level: int,
+        at: datetime,
+    ) -> WorkItem:
+        s = self._s
         return WorkItem(
             workflow_id=s.workflow_id,
             cycle_id=s.cycle_id,
             instansi_code=s.instansi_code,
             unit_code=s.unit_code,
             employee_nip=s.employee_nip,
-            penilai_nip=change.penilai_nip or s.penilai_nip,
-            step=change.to,
-            assignee=self._assignee(change.to, self._assignees_for(change.to, change)),
+            penilai_nip=penilai_nip,
+            step=step,
+            assignee=self._assignee(step, assignees),
             deadline=deadline,
             overdue=overdue,
-            escalation_level=level,
-            seq=seq,
+            escalation_level=escalation_level,
+            recorded_at=at,
         )
 
     @staticmethod

@@ -9,7 +9,7 @@ counts asked Temporal visibility, and every step upserted six search attributes 
 and history event per step, visibility writes the server's store must keep up with at a province, and lists that are
 only eventually consistent on a cluster. The step's own transaction now writes this table (domain.worklist,
 persistence.repositories.worklist). Appraisals already running fill it as they take their next step; until then
-`kinerja admin isi-worklist` copies their current search attributes into it.
+`kinerja sinkron-worklist` copies their current search attributes into it.
 """
 
 from __future__ import annotations
@@ -44,7 +44,7 @@ def upgrade() -> None:
         sa.Column("deadline", TIMESTAMP, nullable=True),
         sa.Column("overdue", sa.Boolean(), nullable=False),
         sa.Column("escalation_level", sa.Integer(), nullable=False),
-        sa.Column("seq", sa.Integer(), nullable=False),
+        sa.Column("recorded_at", TIMESTAMP, nullable=True),
         sa.Column("updated_at", TIMESTAMP, nullable=False),
         sa.PrimaryKeyConstraint("workflow_id", name=op.f("pk_worklist")),
     )

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from functools import cache
 from typing import Any
 
-from sqlalchemy import ColumnElement, Insert, Select, Table, delete, func, select
+from sqlalchemy import ColumnElement, Insert, Select, Table, delete, func, or_, select
 from sqlalchemy.orm import Session
 
 from domain.stages import Step
@@ -22,15 +22,19 @@ _REMOVE_AT_ONCE = 500  # ids per DELETE: well under SQLite's bound-parameter lim
 
 
 @cache
-def _put(dialect: str) -> Insert:
-    """INSERT ... ON CONFLICT (workflow_id) DO UPDATE ... WHERE the stored seq is not higher, built once per backend:
-    every step a person takes runs it."""
+def _put(dialect: str, recorded: bool) -> Insert:
+    """INSERT ... ON CONFLICT (workflow_id) DO UPDATE, built once per backend: every step a person takes runs it.
+
+    A recorded write (from the workflow) replaces an entry written outside the workflow or recorded no later; an
+    unrecorded one (`kinerja sinkron-worklist`) replaces only another unrecorded one."""
     insert = dialect_insert(dialect, _WORKLIST)
     columns = [name for name in (*_ITEM_FIELDS, "stage", "updated_at") if name != "workflow_id"]
+    stored = _WORKLIST.c.recorded_at
+    replaceable = or_(stored.is_(None), stored <= insert.excluded.recorded_at) if recorded else stored.is_(None)
     return insert.on_conflict_do_update(
         index_elements=["workflow_id"],
         set_={name: insert.excluded[name] for name in columns},
-        where=_WORKLIST.c.seq <= insert.excluded.seq,
+        where=replaceable,
     )
 
 
@@ -81,16 +85,19 @@ class SqlWorklistRepository:
             self._session.execute(_enrol(backend(self._session)), [_values(item, at) for item in items])
 
     def put(self, item: WorkItem) -> None:
-        """Where the appraisal stands now, unless the stored entry is of a later step (a late retry)."""
-        self._session.execute(_put(backend(self._session)), _values(item, datetime.now(UTC)))
+        """Where the appraisal stands now, unless the stored entry was recorded later (see `_put`)."""
+        statement = _put(backend(self._session), item.recorded_at is not None)
+        self._session.execute(statement, _values(item, datetime.now(UTC)))
 
-    def remove(self, workflow_ids: Sequence[str]) -> int:
-        """Remove these appraisals' entries; returns how many there were."""
+    def remove(self, workflow_ids: Sequence[str], *, unrecorded_only: bool = False) -> int:
+        """Remove these appraisals' entries (only those no step wrote, with `unrecorded_only`); returns how many."""
         removed = 0
         for start in range(0, len(workflow_ids), _REMOVE_AT_ONCE):
             chunk = list(workflow_ids[start : start + _REMOVE_AT_ONCE])
-            statement = delete(WorklistRow).where(WorklistRow.workflow_id.in_(chunk)).returning(WorklistRow.workflow_id)
-            removed += len(self._session.execute(statement).all())
+            statement = delete(WorklistRow).where(WorklistRow.workflow_id.in_(chunk))
+            if unrecorded_only:
+                statement = statement.where(WorklistRow.recorded_at.is_(None))
+            removed += len(self._session.execute(statement.returning(WorklistRow.workflow_id)).all())
         return removed
 
     def get(self, workflow_id: str) -> WorkItem | None:

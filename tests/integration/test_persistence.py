@@ -744,7 +744,7 @@ def test_outbox_enqueues_once_per_key(uow_factory: UowFactory) -> None:
     assert left.id == other_id and left.attempts == 0 and left.sent_at is None
 
 
-def _work(nip: str, step: Step, *, deadline: datetime | None, seq: int = 0, **more: object) -> WorkItem:
+def _work(nip: str, step: Step, *, deadline: datetime | None, at: datetime | None = None, **more: object) -> WorkItem:
     cycle = str(more.pop("cycle_id", "2026-DISDIK"))
     return WorkItem.model_validate(
         {
@@ -757,7 +757,7 @@ def _work(nip: str, step: Step, *, deadline: datetime | None, seq: int = 0, **mo
             "step": step,
             "assignee": nip if step is Step.SKP_DRAFTING else KABID,
             "deadline": deadline,
-            "seq": seq,
+            "recorded_at": at,
             **more,
         }
     )
@@ -770,7 +770,8 @@ def test_the_worklist_keeps_where_each_appraisal_stands(uow_factory: UowFactory)
         uow.worklist.enrol([first, _work(PPPK, Step.SKP_DRAFTING, deadline=due + timedelta(days=1))])
         uow.commit()
     # A step replaces the entry; enrolling again (a retried page) keeps what the step wrote.
-    approval = _work(STAFF, Step.SKP_APPROVAL, deadline=due + timedelta(days=14), seq=1)
+    submitted = datetime(2027, 1, 10, 9, 0, tzinfo=UTC)
+    approval = _work(STAFF, Step.SKP_APPROVAL, deadline=due + timedelta(days=14), at=submitted)
     with uow_factory() as uow:
         uow.worklist.put(approval)
         uow.worklist.enrol([first])
@@ -778,24 +779,37 @@ def test_the_worklist_keeps_where_each_appraisal_stands(uow_factory: UowFactory)
     with uow_factory() as uow:
         assert uow.worklist.get(first.workflow_id) == approval
         assert uow.worklist.get("appraisal-none") is None
-        # A late retry of an earlier step does not put the list back; the same step again (an escalation) does write.
+        # A late retry of an earlier step does not put the list back; nor does a reading from outside the workflow.
+        uow.worklist.put(first.model_copy(update={"recorded_at": submitted - timedelta(minutes=1)}))
         uow.worklist.put(first)
-        overdue = approval.model_copy(update={"overdue": True, "escalation_level": 2})
+        # An escalation at the same step, later, does write.
+        overdue = approval.model_copy(update={"overdue": True, "escalation_level": 2, "recorded_at": due})
         uow.worklist.put(overdue)
         uow.commit()
     with uow_factory() as uow:
         assert uow.worklist.get(first.workflow_id) == overdue
-        mine = uow.worklist.open(WorklistQuery(assignee=KABID))
-        assert [item.employee_nip for item in mine] == [STAFF]
-        assert uow.worklist.count(WorklistQuery(cycle_id="2026-DISDIK", overdue=True)) == 1
+        # A run reset to an earlier step writes as usual: its workflow time goes on.
+        reset = first.model_copy(update={"recorded_at": due + timedelta(hours=1)})
+        uow.worklist.put(reset)
+        uow.commit()
+    with uow_factory() as uow:
+        assert uow.worklist.get(first.workflow_id) == reset
+        uow.worklist.put(overdue)
+        mine = uow.worklist.open(WorklistQuery(assignee=PPPK))
+        assert [item.employee_nip for item in mine] == [PPPK]
         assert uow.worklist.count(WorklistQuery(cycle_id="2026-DISDIK", stage=Stage.TARGET_SETTING)) == 2
         assert uow.worklist.count(WorklistQuery(cycle_id="2026-DISDIK", stage=Stage.SELF_ASSESSMENT)) == 0
         assert uow.worklist.count(WorklistQuery(cycle_id="other")) == 0
+        # An entry read from outside the workflow replaces another such entry, never one the workflow wrote.
+        read_later = _work(PPPK, Step.SKP_APPROVAL, deadline=due)
+        uow.worklist.put(read_later)
+        assert uow.worklist.get(read_later.workflow_id) == read_later
+        # An appraisal that did not start loses its enrolment entry, not one its steps wrote.
+        assert uow.worklist.remove([first.workflow_id, read_later.workflow_id], unrecorded_only=True) == 1
         assert uow.worklist.remove([first.workflow_id, "appraisal-none"]) == 1
         uow.commit()
     with uow_factory() as uow:
-        assert uow.worklist.get(first.workflow_id) is None
-        assert uow.worklist.count(WorklistQuery(cycle_id="2026-DISDIK")) == 1
+        assert uow.worklist.count(WorklistQuery(cycle_id="2026-DISDIK")) == 0
 
 
 def test_the_worklist_lists_open_steps_nearest_deadline_first(uow_factory: UowFactory) -> None:

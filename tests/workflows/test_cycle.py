@@ -30,6 +30,7 @@ from domain.organisation import Employee, Instansi, Unit
 from domain.ratings import Expectation, OrgPredicate, Predicate
 from domain.skp import Aspect, Indicator, Realisation, RencanaHasilKerja, RhkKind, Skp, Target
 from domain.stages import Role, Step
+from domain.worklist import WorklistQuery
 from persistence.db import make_engine, make_session_factory
 from persistence.ports import OutboxMessage, SurveyResponseRecord
 from persistence.uow import SqlAlchemyUnitOfWork
@@ -49,6 +50,7 @@ from workflows.contracts import (
     SubmitReview,
     SubmitSelfAssessment,
     SubmitSkp,
+    appraisal_workflow_id,
 )
 from workflows.cycle import CycleWorkflow
 from workflows.cycle_contracts import (
@@ -553,6 +555,35 @@ async def test_history_stays_bounded_with_a_small_page_size(
     current = (await handle.describe()).raw_description.workflow_execution_info.history_length
     assert current <= 60 + slack
     # The saved histories of such a run (cycle_continued_as_new-run*.json) are replayed by test_replay.py.
+
+
+async def test_enrolment_puts_each_appraisal_in_the_worklist_and_not_one_that_had_closed(
+    time_skipping_env: WorkflowEnvironment, cycle_queue: str, cycle_office: Office, started: list[CycleHandle]
+) -> None:
+    """An employee whose appraisal of this cycle closed already (ended by an operator) is not started again, and
+    the entry enrolment wrote for it before trying is taken back: it would stay open in their list for good."""
+    client = time_skipping_env.client
+    cycle_id = f"UJI-{uuid.uuid4().hex[:6]}"
+    closed = sorted(cycle_office.staff)[0]
+    ended = await client.start_workflow(
+        "Appraisal", id=appraisal_workflow_id(cycle_id, closed), task_queue=f"nobody-{uuid.uuid4().hex[:6]}"
+    )
+    await ended.terminate("pegawai pindah; penilaian dihentikan operator")
+    handle = await client.start_workflow(
+        CycleWorkflow.run,
+        cycle_input(cycle_id, await time_skipping_env.get_current_time()),
+        id=cycle_workflow_id(cycle_id),
+        task_queue=cycle_queue,
+    )
+    started.append(handle)
+    running = await phase(handle, CyclePhase.RUNNING)
+    assert running.already_closed == 1
+    with cycle_office.uow_factory() as uow:
+        assert uow.worklist.get(appraisal_workflow_id(cycle_id, closed)) is None
+        listed = uow.worklist.open(WorklistQuery(cycle_id=cycle_id))
+    assert len(listed) == running.enrolled
+    assert {item.step for item in listed} == {Step.SKP_DRAFTING}
+    assert all(item.assignee == item.employee_nip for item in listed)
 
 
 async def test_a_cycle_enrolling_across_the_upgrade_to_nip_cursors_counts_its_skipped_employees_once(

@@ -13,12 +13,11 @@ from temporalio.client import Client, WorkflowUpdateFailedError
 from temporalio.service import RPCError
 from temporalio.testing import WorkflowEnvironment
 
-from cli import worklist_sync
 from domain.audit import AuditEntry
 from domain.ratings import Predicate
 from domain.stages import Stage, Step
 from domain.worklist import WorklistQuery
-from services import worklist
+from services import worklist, worklist_sync
 from tests.workflows import scenario
 from tests.workflows.conftest import Office, Starter
 from tests.workflows.scenario import (
