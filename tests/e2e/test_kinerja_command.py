@@ -272,7 +272,7 @@ async def _eventually(kinerja: Kinerja, who: tuple[str, ...], step: str) -> Any:
 
 
 async def _overdue_listed(kinerja: Kinerja, cycle: str, nip: str) -> Any:
-    """Budi's row in `kinerja terlambat` (visibility is eventually consistent: poll briefly)."""
+    """Budi's row in `kinerja terlambat`, once his escalation (a timer, then an activity) has written it."""
     for _ in range(50):
         rows = await kinerja.json("terlambat", "--siklus", cycle)
         for row in rows:
