@@ -229,7 +229,9 @@ class AppraisalWorkflow:
                 fallback = list(self._input.pengelola_kinerja) if s.step is Step.SKP_DRAFTING else []
                 recipients = list(dict.fromkeys([*s.assignees, *recipients, *fallback]))
         s.notice_seq += 1
-        key = f"{s.workflow_id}/notice-{s.notice_seq}-{kind.value}"
+        # With the run: a run reset to an earlier point numbers its notices again, and must not find the abandoned
+        # branch's records under the same keys (it would skip writing its own).
+        key = f"{s.workflow_id}/{workflow.info().run_id}/notice-{s.notice_seq}-{kind.value}"
         step, deadline = s.step, s.deadline
         note = f"tingkat {point.level}: {', '.join(recipients)}"
         self._log(SYSTEM, Role.SYSTEM, f"notice.{kind.value}", step, step, note=note)
@@ -743,7 +745,11 @@ class AppraisalWorkflow:
         # The Update's id when a person acts: if the worker dies after the local activity wrote the step but before
         # the Update was accepted, the redelivered Update carries the same id and writes nothing twice.
         update = workflow.current_update_info()
-        key = f"{s.workflow_id}/{update.id}-{change.action}" if update else f"{s.workflow_id}/{seq}-{change.action}"
+        # A system step's number is the run's (see the notices' keys).
+        run = workflow.info().run_id
+        key = (
+            f"{s.workflow_id}/{update.id}-{change.action}" if update else f"{s.workflow_id}/{run}/{seq}-{change.action}"
+        )
         step = RecordStep(
             workflow_id=s.workflow_id,
             idempotency_key=key,
