@@ -27,7 +27,7 @@ from persistence.ports import AbstractUnitOfWork
 from services import cycles, worklist, worklist_sync
 from services.appraisals import CycleRequest, PlanPage, nip_of_planned, plan_page, record_calendar
 from workflows.appraisal import AppraisalWorkflow
-from workflows.contracts import CalibrationDecision, RecordStepResult, appraisal_workflow_id
+from workflows.contracts import AppraisalInput, CalibrationDecision, RecordStepResult, appraisal_workflow_id
 from workflows.cycle_contracts import (
     SKIPPED_SHOWN,
     CalibrationNotice,
@@ -72,21 +72,21 @@ class CycleActivities:
         with business_errors():
             page = await _heartbeating(asyncio.to_thread(self._plan_page, batch))
         inputs = page.plan.inputs
-        # Their first worklist entries before they start: each is in its employee's task list from the moment it runs.
-        await _thread(lambda: worklist.enrol(self._uow_factory, inputs))
-        started = 0
-        closed: list[str] = []
+        started: list[AppraisalInput] = []
+        closed = 0
 
         async def start(index: int) -> None:
-            nonlocal started
+            nonlocal closed
             try:
                 await self._start_appraisal(self._client, inputs[index], task_queue=batch.task_queue)
-                started += 1
-            except WorkflowAlreadyStartedError:  # closed already: an entry of its own steps stays, a new one goes
-                closed.append(appraisal_workflow_id(inputs[index].cycle_id, inputs[index].employee_nip))
+                started.append(inputs[index])
+            except WorkflowAlreadyStartedError:  # closed already: not started again, not listed again
+                closed += 1
 
         await _in_batches(len(inputs), start)
-        await _thread(lambda: worklist.forget_unstarted(self._uow_factory, closed))
+        # The first worklist entries of those running (a retried page writes the rest); an entry a step or an
+        # escalation of theirs wrote meanwhile is kept.
+        await _thread(lambda: worklist.enrol(self._uow_factory, started))
         next_offset = batch.offset + page.read
         # A full page may have more after it, whatever the count says now (people leave while a cycle enrols); a short
         # one was the last.
@@ -97,8 +97,8 @@ class CycleActivities:
             next_offset=next_offset,
             last_nip=page.last_nip,
             paged=True,
-            started=started,
-            already_closed=len(closed),
+            started=len(started),
+            already_closed=closed,
             skipped=[Skipped(nip=s.nip, name=s.name, reason=s.reason) for s in skipped[:SKIPPED_SHOWN]],
             skipped_count=len(skipped),
         )
@@ -196,7 +196,7 @@ class CycleActivities:
         counts = await _thread(lambda: cycles.notice_counts(self._uow_factory, request))
         calibration = await _thread(lambda: cycles.calibration_notice_counts(self._uow_factory, request))
         final = await _thread(lambda: cycles.finished_count(self._uow_factory, request))
-        await self._drop_ended(request.cycle_id)
+        await self._synchronise(request.cycle_id)
         in_cycle = WorklistQuery(cycle_id=request.cycle_id)
         open_steps = await _thread(lambda: worklist.count(self._uow_factory, in_cycle))
         overdue = await _thread(
@@ -217,10 +217,11 @@ class CycleActivities:
             overdue_now=overdue,
         )
 
-    async def _drop_ended(self, cycle_id: str) -> None:
-        """Appraisals an operator ended keep open entries nothing will close: not counted as open or overdue."""
+    async def _synchronise(self, cycle_id: str) -> None:
+        """Before counting: appraisals an operator ended keep open entries nothing will close, and running ones from
+        before 0.4 that took no step since have none (services.worklist_sync)."""
         try:
-            await worklist_sync.drop_ended(self._client, self._uow_factory, cycle_id)
+            await worklist_sync.synchronise(self._client, self._uow_factory, cycle_id)
         except RPCError as error:
             if error.status != RPCStatusCode.UNIMPLEMENTED:  # the time-skipping test server has no visibility
                 raise

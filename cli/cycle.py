@@ -36,7 +36,7 @@ from domain.ratings import OrgPredicate, Predicate, parse_enum
 from services import worklist
 from services.appraisals import CycleRequest, check_cycle, plan_cycle, record_calendar
 from settings import Settings, load_settings
-from workflows.contracts import AppraisalInput, appraisal_workflow_id
+from workflows.contracts import AppraisalInput
 from workflows.cycle import CycleWorkflow
 from workflows.cycle_contracts import (
     CycleInput,
@@ -327,13 +327,12 @@ def _add(args: argparse.Namespace) -> int:
         ),
     )
 
-    worklist.enrol(uow_factory, plan.inputs)
-
     async def body(client: Client) -> Enrolment:
         return await enrol(client, plan.inputs, task_queue=settings.temporal.task_queue)
 
     result = run(settings, body, subject=f"siklus {args.cycle}")
-    worklist.forget_unstarted(uow_factory, [appraisal_workflow_id(input.cycle_id, nip) for nip in result.closed])
+    running = set(result.started)
+    worklist.enrol(uow_factory, [input for input in plan.inputs if input.employee_nip in running])
     print(f"Siklus {state.cycle_id}: {len(result.started)} pegawai didaftarkan ({', '.join(result.started) or '-'})")
     for skipped in plan.skipped:
         print(f"  tidak didaftarkan: {skipped.nip} {skipped.name} — {skipped.reason}")

@@ -1,7 +1,7 @@
 """`kinerja sinkron-worklist [--siklus ID]`: keep the worklist in step with Temporal where no step writes it — once
 after upgrading to 0.4 (running appraisals that have taken no step since), and after an operator ends appraisals by
-hand (terminated, cancelled). Entries a step wrote are kept, so running it twice is harmless. See
-services/worklist_sync.py.
+hand (terminated, cancelled: each open entry of the cycle is checked against its appraisal's latest run). Entries a
+step wrote are kept, so running it twice is harmless. See services/worklist_sync.py.
 """
 
 from __future__ import annotations

@@ -2,13 +2,14 @@
 
 A step's own activity keeps an appraisal's entry current (activities/appraisal.py, in the step's transaction); what
 is here writes the entry of an appraisal that has taken no step yet, so the employee finds "Susun SKP" in their list
-from the moment they are enrolled, and reads pages of open steps for the command line and the closing report.
+once they are enrolled, and reads pages of open steps for the command line and the closing report.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 
 from domain.worklist import WorkItem, WorklistQuery
 from persistence.ports import AbstractUnitOfWork
@@ -18,22 +19,12 @@ UowFactory = Callable[[], AbstractUnitOfWork]
 
 
 def enrol(uow_factory: UowFactory, inputs: Sequence[AppraisalInput]) -> None:
-    """The first entry of each appraisal about to start; one that has an entry already keeps it (a retried page, a
-    late joiner enrolled twice, an appraisal that has moved on or finished)."""
+    """The first entry of each appraisal just started (or found running); one that has an entry already keeps it (a
+    retried page, a late joiner enrolled twice, an appraisal whose first step or escalation came first)."""
     if not inputs:
         return
     with uow_factory() as uow:
         uow.worklist.enrol([first_work_item(input) for input in inputs])
-        uow.commit()
-
-
-def forget_unstarted(uow_factory: UowFactory, workflow_ids: Sequence[str]) -> None:
-    """Remove the entries `enrol` wrote for appraisals that did not start (their id had closed already), unless a
-    step of theirs wrote one."""
-    if not workflow_ids:
-        return
-    with uow_factory() as uow:
-        uow.worklist.remove(workflow_ids, unrecorded_only=True)
         uow.commit()
 
 
@@ -48,13 +39,13 @@ def put_unrecorded(uow_factory: UowFactory, items: Sequence[WorkItem]) -> None:
         uow.commit()
 
 
-def remove(uow_factory: UowFactory, workflow_ids: Sequence[str]) -> int:
-    """Remove the entries of appraisals that will take no further step (an operator ended them); returns how many
-    there were."""
-    if not workflow_ids:
+def remove_unchanged(uow_factory: UowFactory, entries: Sequence[tuple[str, datetime | None]]) -> int:
+    """Remove the entries of appraisals that will take no further step (an operator ended them), each given with the
+    `recorded_at` it was read with: one written again since (a run reset meanwhile) stays. Returns how many."""
+    if not entries:
         return 0
     with uow_factory() as uow:
-        removed = uow.worklist.remove(workflow_ids)
+        removed = uow.worklist.remove_unchanged(entries)
         uow.commit()
     return removed
 
@@ -71,6 +62,11 @@ def open_steps(uow_factory: UowFactory, query: WorklistQuery, *, limit: int | No
         items = uow.worklist.open(query, limit=limit)
         total = len(items) if limit is None or len(items) < limit else uow.worklist.count(query)
         return OpenSteps(items=items, total=total)
+
+
+def open_page(uow_factory: UowFactory, query: WorklistQuery, limit: int, offset: int) -> list[WorkItem]:
+    with uow_factory() as uow:
+        return uow.worklist.open(query, limit=limit, offset=offset)
 
 
 def count(uow_factory: UowFactory, query: WorklistQuery) -> int:

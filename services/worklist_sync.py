@@ -4,7 +4,8 @@ given (visibility, read a page at a time):
 - a running appraisal started before 0.4 keeps its step in search attributes and writes its entry only with its next
   step: `fill_from_visibility` gives it one now (its penilai from its state if it predates KinerjaPenilai);
 - an appraisal an operator terminated or cancelled, or that failed or timed out, keeps an open entry nothing will
-  close: `drop_ended` removes it, unless the appraisal runs again (a reset starts a new run under the same id).
+  close: `drop_ended` removes it, unless its latest run is running (a reset starts a new run under the same id) or
+  the entry was written again meanwhile.
 
 `kinerja sinkron-worklist` runs both; a cycle's closing report drops its own ended appraisals before it counts.
 """
@@ -13,19 +14,20 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass
+from datetime import datetime
 
 from temporalio.client import Client, WorkflowExecutionStatus
+from temporalio.service import RPCError, RPCStatusCode
 
 from domain.stages import Step
-from domain.worklist import WorkItem
-from services.worklist import UowFactory, put_unrecorded, remove
+from domain.worklist import WorkItem, WorklistQuery
+from services.worklist import UowFactory, open_page, put_unrecorded, remove_unchanged
 from workflows import search_attributes as sa
 from workflows.appraisal import WORKFLOW_NAME, AppraisalWorkflow
 from workflows.contracts import AppraisalState
 
 PAGE = 500
 CONCURRENCY = 20  # describes or queries in flight
-ENDED = "ExecutionStatus IN ('Terminated', 'Canceled', 'Failed', 'TimedOut')"
 STILL_THERE = (WorkflowExecutionStatus.RUNNING, WorkflowExecutionStatus.COMPLETED)
 
 
@@ -37,10 +39,8 @@ class Synced:
 
 async def synchronise(client: Client, uow_factory: UowFactory, cycle: str | None = None) -> Synced:
     """Both, for one cycle or (None) all."""
-    return Synced(
-        added_from=await fill_from_visibility(client, uow_factory, cycle),
-        removed=await drop_ended(client, uow_factory, cycle),
-    )
+    removed = await drop_ended(client, uow_factory, cycle)  # first: it needs no visibility
+    return Synced(added_from=await fill_from_visibility(client, uow_factory, cycle), removed=removed)
 
 
 async def fill_from_visibility(client: Client, uow_factory: UowFactory, cycle: str | None = None) -> int:
@@ -82,18 +82,31 @@ async def fill_from_visibility(client: Client, uow_factory: UowFactory, cycle: s
 
 
 async def drop_ended(client: Client, uow_factory: UowFactory, cycle: str | None = None) -> int:
-    """Remove the entries of appraisals whose latest run ended without finishing; returns how many were removed."""
-    ended = sorted({execution.id async for execution in client.list_workflows(_appraisals(cycle, ENDED))})
+    """Remove the open entries whose appraisal's latest run ended without finishing, or is gone (past the namespace's
+    retention); returns how many were removed. Asks Temporal about every open entry of the cycle (None: of all
+    cycles), CONCURRENCY at a time: visibility forgets a closed run after the retention, a cycle lasts a year."""
+    entries: list[tuple[str, datetime | None]] = []
+    query = WorklistQuery(cycle_id=cycle)
+    while True:
+        page = await asyncio.to_thread(open_page, uow_factory, query, PAGE, len(entries))
+        entries += [(item.workflow_id, item.recorded_at) for item in page]
+        if len(page) < PAGE:
+            break
     gate = asyncio.Semaphore(CONCURRENCY)
 
-    async def gone(workflow_id: str) -> bool:
-        async with gate:  # visibility lists every run; only the latest says whether the appraisal still runs
-            latest = await client.get_workflow_handle(workflow_id).describe()
+    async def ended(workflow_id: str) -> bool:
+        async with gate:
+            try:
+                latest = await client.get_workflow_handle(workflow_id).describe()
+            except RPCError as error:
+                if error.status == RPCStatusCode.NOT_FOUND:
+                    return True
+                raise
         return latest.status not in STILL_THERE
 
-    verdicts = await asyncio.gather(*(gone(workflow_id) for workflow_id in ended))
-    dropped = [workflow_id for workflow_id, is_gone in zip(ended, verdicts, strict=True) if is_gone]
-    return await asyncio.to_thread(remove, uow_factory, dropped)
+    verdicts = await asyncio.gather(*(ended(workflow_id) for workflow_id, _ in entries))
+    gone = [entry for entry, is_gone in zip(entries, verdicts, strict=True) if is_gone]
+    return await asyncio.to_thread(remove_unchanged, uow_factory, gone)
 
 
 def _appraisals(cycle: str | None, condition: str) -> str:

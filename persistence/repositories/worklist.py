@@ -18,7 +18,6 @@ from persistence.repositories._sql import backend, dialect_insert
 _WORKLIST: Table = WorklistRow.__table__  # type: ignore[assignment]
 _ITEM_FIELDS = tuple(WorkItem.model_fields)
 _FINAL = Step.FINAL.value
-_REMOVE_AT_ONCE = 500  # ids per DELETE: well under SQLite's bound-parameter limit
 
 
 @cache
@@ -89,14 +88,13 @@ class SqlWorklistRepository:
         statement = _put(backend(self._session), item.recorded_at is not None)
         self._session.execute(statement, _values(item, datetime.now(UTC)))
 
-    def remove(self, workflow_ids: Sequence[str], *, unrecorded_only: bool = False) -> int:
-        """Remove these appraisals' entries (only those no step wrote, with `unrecorded_only`); returns how many."""
+    def remove_unchanged(self, entries: Sequence[tuple[str, datetime | None]]) -> int:
+        """Remove each (workflow id, recorded_at) entry unless it was written again since it was read (a run reset
+        meanwhile); returns how many were removed."""
         removed = 0
-        for start in range(0, len(workflow_ids), _REMOVE_AT_ONCE):
-            chunk = list(workflow_ids[start : start + _REMOVE_AT_ONCE])
-            statement = delete(WorklistRow).where(WorklistRow.workflow_id.in_(chunk))
-            if unrecorded_only:
-                statement = statement.where(WorklistRow.recorded_at.is_(None))
+        for workflow_id, recorded_at in entries:
+            same = WorklistRow.recorded_at.is_(None) if recorded_at is None else WorklistRow.recorded_at == recorded_at
+            statement = delete(WorklistRow).where(WorklistRow.workflow_id == workflow_id, same)
             removed += len(self._session.execute(statement.returning(WorklistRow.workflow_id)).all())
         return removed
 

@@ -560,8 +560,8 @@ async def test_history_stays_bounded_with_a_small_page_size(
 async def test_enrolment_puts_each_appraisal_in_the_worklist_and_not_one_that_had_closed(
     time_skipping_env: WorkflowEnvironment, cycle_queue: str, cycle_office: Office, started: list[CycleHandle]
 ) -> None:
-    """An employee whose appraisal of this cycle closed already (ended by an operator) is not started again, and
-    the entry enrolment wrote for it before trying is taken back: it would stay open in their list for good."""
+    """An employee whose appraisal of this cycle closed already (ended by an operator) is not started again, nor
+    listed again: an entry written for it would stay open in their list for good."""
     client = time_skipping_env.client
     cycle_id = f"UJI-{uuid.uuid4().hex[:6]}"
     closed = sorted(cycle_office.staff)[0]
