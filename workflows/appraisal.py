@@ -743,13 +743,11 @@ class AppraisalWorkflow:
         # A failed attempt still uses up its number: a later attempt of another step never meets this key.
         s.step_seq = seq
         # The Update's id when a person acts: if the worker dies after the local activity wrote the step but before
-        # the Update was accepted, the redelivered Update carries the same id and writes nothing twice.
+        # the Update was accepted, the redelivered Update carries the same id and writes nothing twice. With the run,
+        # as the notices' keys: a run reset to an earlier point (which may apply the same Updates again, and numbers
+        # its system steps again) must not find the abandoned branch's records and skip writing its own.
         update = workflow.current_update_info()
-        # A system step's number is the run's (see the notices' keys).
-        run = workflow.info().run_id
-        key = (
-            f"{s.workflow_id}/{update.id}-{change.action}" if update else f"{s.workflow_id}/{run}/{seq}-{change.action}"
-        )
+        key = f"{s.workflow_id}/{workflow.info().run_id}/{update.id if update else seq}-{change.action}"
         step = RecordStep(
             workflow_id=s.workflow_id,
             idempotency_key=key,
