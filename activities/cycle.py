@@ -54,6 +54,7 @@ UnitOfWorkFactory = Callable[[], AbstractUnitOfWork]
 StartAppraisal = Callable[..., Awaitable[object]]
 T = TypeVar("T")
 CONCURRENCY = 50  # starts or signals in flight at once from one activity
+REPORT_SYNC_BUDGET = 120.0  # seconds the report spends checking open entries (its activity has five minutes)
 HEARTBEAT_EVERY = 10.0  # seconds between heartbeats while a page is planned (the workflow allows a minute)
 
 
@@ -219,9 +220,16 @@ class CycleActivities:
 
     async def _synchronise(self, cycle_id: str) -> None:
         """Before counting: appraisals an operator ended keep open entries nothing will close, and running ones from
-        before 0.4 that took no step since have none (services.worklist_sync)."""
+        before 0.4 that took no step since have none (services.worklist_sync). Best effort within a budget: the
+        report must not wait on a cleanup `kinerja sinkron-worklist` can finish."""
+        dropped = await worklist_sync.drop_ended(self._client, self._uow_factory, cycle_id, budget=REPORT_SYNC_BUDGET)
+        if dropped.unchecked or not dropped.complete:
+            activity.logger.warning(
+                "worklist not fully checked before the report; run kinerja sinkron-worklist",
+                extra={"cycle_id": cycle_id, "unchecked": dropped.unchecked, "complete": dropped.complete},
+            )
         try:
-            await worklist_sync.synchronise(self._client, self._uow_factory, cycle_id)
+            await worklist_sync.fill_from_visibility(self._client, self._uow_factory, cycle_id)
         except RPCError as error:
             if error.status != RPCStatusCode.UNIMPLEMENTED:  # the time-skipping test server has no visibility
                 raise

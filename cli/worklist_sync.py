@@ -37,8 +37,12 @@ def _sync(args: argparse.Namespace) -> int:
         return await synchronise(client, uow_factory, args.cycle)
 
     synced = run(settings, body)
+    dropped = synced.dropped
     print(
         f"{synced.added_from} penilaian kinerja berjalan dari versi sebelum 0.4 diperiksa (yang belum ada kini ada di"
-        f" worklist); {synced.removed} penilaian yang dihentikan tanpa selesai dikeluarkan dari worklist."
+        f" worklist); {dropped.removed} penilaian yang dihentikan tanpa selesai dikeluarkan dari worklist."
     )
+    if dropped.unchecked:
+        print(f"peringatan: {dropped.unchecked} penilaian tidak dijawab Temporal dan tetap di worklist; ulangi nanti")
+        return 1
     return 0

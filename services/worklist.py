@@ -64,9 +64,13 @@ def open_steps(uow_factory: UowFactory, query: WorklistQuery, *, limit: int | No
         return OpenSteps(items=items, total=total)
 
 
-def open_page(uow_factory: UowFactory, query: WorklistQuery, limit: int, offset: int) -> list[WorkItem]:
+def open_entries(
+    uow_factory: UowFactory, query: WorklistQuery, after: str | None, limit: int
+) -> list[tuple[str, datetime | None]]:
+    """(workflow id, recorded_at) of the open entries matching `query`, in id order after `after`: a stable order to
+    page through while entries change."""
     with uow_factory() as uow:
-        return uow.worklist.open(query, limit=limit, offset=offset)
+        return uow.worklist.open_ids(query, after=after, limit=limit)
 
 
 def count(uow_factory: UowFactory, query: WorklistQuery) -> int:

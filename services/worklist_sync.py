@@ -14,14 +14,15 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass
-from datetime import datetime
 
+from temporalio.api.workflowservice.v1 import DescribeNamespaceRequest
 from temporalio.client import Client, WorkflowExecutionStatus
 from temporalio.service import RPCError, RPCStatusCode
 
+from domain.errors import DomainError
 from domain.stages import Step
 from domain.worklist import WorkItem, WorklistQuery
-from services.worklist import UowFactory, open_page, put_unrecorded, remove_unchanged
+from services.worklist import UowFactory, open_entries, put_unrecorded, remove_unchanged
 from workflows import search_attributes as sa
 from workflows.appraisal import WORKFLOW_NAME, AppraisalWorkflow
 from workflows.contracts import AppraisalState
@@ -32,15 +33,24 @@ STILL_THERE = (WorkflowExecutionStatus.RUNNING, WorkflowExecutionStatus.COMPLETE
 
 
 @dataclass(frozen=True)
+class Dropped:
+    removed: int  # entries of appraisals that ended without finishing
+    unchecked: int  # entries kept because Temporal did not answer for them
+    complete: bool  # False: stopped at the time budget
+
+
+@dataclass(frozen=True)
 class Synced:
     added_from: int  # running appraisals from before 0.4 read (each now has an entry)
-    removed: int  # entries of appraisals that ended without finishing
+    dropped: Dropped
 
 
-async def synchronise(client: Client, uow_factory: UowFactory, cycle: str | None = None) -> Synced:
-    """Both, for one cycle or (None) all."""
-    removed = await drop_ended(client, uow_factory, cycle)  # first: it needs no visibility
-    return Synced(added_from=await fill_from_visibility(client, uow_factory, cycle), removed=removed)
+async def synchronise(
+    client: Client, uow_factory: UowFactory, cycle: str | None = None, *, budget: float | None = None
+) -> Synced:
+    """Both, for one cycle or (None) all; `budget` as for `drop_ended`."""
+    dropped = await drop_ended(client, uow_factory, cycle, budget=budget)  # first: it needs no visibility
+    return Synced(added_from=await fill_from_visibility(client, uow_factory, cycle), dropped=dropped)
 
 
 async def fill_from_visibility(client: Client, uow_factory: UowFactory, cycle: str | None = None) -> int:
@@ -81,32 +91,54 @@ async def fill_from_visibility(client: Client, uow_factory: UowFactory, cycle: s
     return read
 
 
-async def drop_ended(client: Client, uow_factory: UowFactory, cycle: str | None = None) -> int:
+async def drop_ended(
+    client: Client, uow_factory: UowFactory, cycle: str | None = None, *, budget: float | None = None
+) -> Dropped:
     """Remove the open entries whose appraisal's latest run ended without finishing, or is gone (past the namespace's
-    retention); returns how many were removed. Asks Temporal about every open entry of the cycle (None: of all
-    cycles), CONCURRENCY at a time: visibility forgets a closed run after the retention, a cycle lasts a year."""
-    entries: list[tuple[str, datetime | None]] = []
+    retention). Asks Temporal about every open entry of the cycle (None: of all cycles), a page at a time in the
+    order of their ids and CONCURRENCY at a time, and removes each page's before the next: visibility forgets a
+    closed run after the retention, and a cycle lasts a year. With `budget` (seconds), stops after the page that
+    outlasts it; an entry Temporal does not answer for is kept and counted."""
+    await _check_namespace(client)
+    deadline = None if budget is None else asyncio.get_running_loop().time() + budget
+    removed = unchecked = 0
+    after: str | None = None
     query = WorklistQuery(cycle_id=cycle)
-    while True:
-        page = await asyncio.to_thread(open_page, uow_factory, query, PAGE, len(entries))
-        entries += [(item.workflow_id, item.recorded_at) for item in page]
-        if len(page) < PAGE:
-            break
     gate = asyncio.Semaphore(CONCURRENCY)
 
-    async def ended(workflow_id: str) -> bool:
+    async def ended(workflow_id: str) -> bool | None:
         async with gate:
             try:
                 latest = await client.get_workflow_handle(workflow_id).describe()
             except RPCError as error:
-                if error.status == RPCStatusCode.NOT_FOUND:
+                if error.status == RPCStatusCode.NOT_FOUND:  # the namespace is there (checked): the workflow is not
                     return True
-                raise
+                return None
         return latest.status not in STILL_THERE
 
-    verdicts = await asyncio.gather(*(ended(workflow_id) for workflow_id, _ in entries))
-    gone = [entry for entry, is_gone in zip(entries, verdicts, strict=True) if is_gone]
-    return await asyncio.to_thread(remove_unchanged, uow_factory, gone)
+    while True:
+        page = await asyncio.to_thread(open_entries, uow_factory, query, after, PAGE)
+        if not page:
+            break
+        verdicts = await asyncio.gather(*(ended(workflow_id) for workflow_id, _ in page))
+        unchecked += sum(1 for verdict in verdicts if verdict is None)
+        gone = [entry for entry, verdict in zip(page, verdicts, strict=True) if verdict]
+        removed += await asyncio.to_thread(remove_unchanged, uow_factory, gone)
+        after = page[-1][0]
+        if len(page) < PAGE or (deadline is not None and asyncio.get_running_loop().time() > deadline):
+            break
+    return Dropped(removed=removed, unchecked=unchecked, complete=len(page) < PAGE if page else True)
+
+
+async def _check_namespace(client: Client) -> None:
+    """A wrong namespace answers NOT_FOUND for every workflow, which would read as every appraisal gone."""
+    try:
+        await client.workflow_service.describe_namespace(DescribeNamespaceRequest(namespace=client.namespace))
+    except RPCError as error:
+        if error.status == RPCStatusCode.NOT_FOUND:
+            raise DomainError(f"namespace Temporal '{client.namespace}' tidak ada", field="namespace") from None
+        if error.status != RPCStatusCode.UNIMPLEMENTED:  # the time-skipping test server has only its own
+            raise
 
 
 def _appraisals(cycle: str | None, condition: str) -> str:

@@ -114,5 +114,14 @@ class SqlWorklistRepository:
         )
         return [_item(found) for found in self._session.scalars(statement)]
 
+    def open_ids(self, query: WorklistQuery, *, after: str | None, limit: int) -> list[tuple[str, datetime | None]]:
+        """(workflow id, recorded_at) of the open entries matching `query`, in id order, after the id `after`."""
+        row = WorklistRow
+        conditions = _where(query)
+        if after is not None:
+            conditions.append(row.workflow_id > after)
+        statement = select(row.workflow_id, row.recorded_at).where(*conditions).order_by(row.workflow_id).limit(limit)
+        return [(found.workflow_id, found.recorded_at) for found in self._session.execute(statement)]
+
     def count(self, query: WorklistQuery) -> int:
         return self._session.scalar(select(func.count()).select_from(WorklistRow).where(*_where(query))) or 0

@@ -842,3 +842,8 @@ def test_the_worklist_lists_open_steps_nearest_deadline_first(uow_factory: UowFa
         assert [item.employee_nip for item in uow.worklist.open(unit)] == [nips[1]]
         by_instansi = WorklistQuery(instansi_code=INSTANSI, penilai_nip=KABID, overdue=True)
         assert uow.worklist.count(by_instansi) == 4
+        # In id order, page after page, for a cleanup that deletes as it goes (no offset to shift).
+        ids = sorted(item.workflow_id for item in listed)
+        first_page = uow.worklist.open_ids(cycle, after=None, limit=3)
+        assert [workflow_id for workflow_id, _ in first_page] == ids[:3]
+        assert uow.worklist.open_ids(cycle, after=first_page[-1][0], limit=3) == [(ids[3], None)]
