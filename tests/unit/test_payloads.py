@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from domain.stages import Role
-from payloads import DATA_CONVERTER, KinerjaPayloadConverter, _adapter
+from payloads import DATA_CONVERTER, KinerjaPayloadConverter, SharedAdapterJsonConverter, _adapter
 from workflows.contracts import Actor
 
 
@@ -23,3 +23,12 @@ def test_an_unhashable_type_hint_is_decoded_without_the_cache() -> None:
     hint: Any = Annotated[list[int], []]  # a list in the metadata: not hashable
     [payload] = DATA_CONVERTER.payload_converter.to_payloads([[1, 2]])
     assert DATA_CONVERTER.payload_converter.from_payloads([payload], [hint]) == [[1, 2]]
+
+
+def test_every_converter_shares_one_set_of_encoding_converters() -> None:
+    # The SDK builds a payload converter for each serialization context of each activation: building is cheap only
+    # if the encodings (the pydantic one holds a schema serializer) are built once.
+    first, second = KinerjaPayloadConverter(), KinerjaPayloadConverter()
+    assert list(first.converters) == list(second.converters)
+    assert all(first.converters[encoding] is second.converters[encoding] for encoding in first.converters)
+    assert any(isinstance(converter, SharedAdapterJsonConverter) for converter in first.converters.values())
