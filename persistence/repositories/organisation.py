@@ -8,7 +8,7 @@ from itertools import islice
 from typing import Any, TypeVarTuple
 
 from pydantic import ValidationError
-from sqlalchemy import Row, Select, func, select, update
+from sqlalchemy import Row, Select, bindparam, func, select, update
 from sqlalchemy.orm import Session
 
 from domain.errors import DomainError, NotFound
@@ -229,8 +229,7 @@ class SqlEmployeeRepository:
         """The e-mail address of each of these people (None: none on the roster); unknown NIPs are left out."""
         found: dict[str, str | None] = {}
         for chunk in _chunks(nips):
-            query = select(EmployeeRow.nip, EmployeeRow.email).where(EmployeeRow.nip.in_(chunk))
-            found.update((row.nip, row.email) for row in self._session.execute(query))
+            found.update((row.nip, row.email) for row in self._session.execute(_EMAILS, {"nips": chunk}))
         return found
 
     def _active(self, instansi_code: str, only: Collection[str] | None, query: Select[*Ts]) -> Select[*Ts]:
@@ -272,6 +271,9 @@ class SqlEmployeeRepository:
             )
         return [_override(row) for row in sorted(found, key=lambda row: (row.effective_from, row.id))]
 
+
+# Built once: every step a person takes reads the addresses of the people it tells (the expanding IN takes a list).
+_EMAILS = select(EmployeeRow.nip, EmployeeRow.email).where(EmployeeRow.nip.in_(bindparam("nips", expanding=True)))
 
 IN_CHUNK = 500  # values in one IN (...): well under SQLite's and PostgreSQL's limits on bound parameters
 

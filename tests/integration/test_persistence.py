@@ -41,6 +41,7 @@ from persistence.ports import (
     SkpRecord,
     SurveyResponseRecord,
 )
+from persistence.repositories.organisation import IN_CHUNK
 from persistence.uow import SqlAlchemyUnitOfWork
 from workflows.contracts import appraisal_workflow_id, appraisal_workflow_ids
 
@@ -211,6 +212,13 @@ def test_organisation_round_trip(seeded: UowFactory) -> None:
         assert uow.employees.get("000000000000000000") is None
         with pytest.raises(DomainError, match=STAFF):
             uow.employees.add(staff, INSTANSI)
+
+
+def test_emails_gives_each_known_nip_its_address_in_chunks(seeded: UowFactory) -> None:
+    unknown = [f"19900101201501{i:04d}" for i in range(IN_CHUNK + 1)]  # more than one IN (...) holds
+    with seeded() as uow:
+        assert uow.employees.emails([STAFF, KADIS, *unknown]) == {STAFF: "staf@example.go.id", KADIS: None}
+        assert uow.employees.emails([]) == {}
 
 
 def test_save_replaces_an_employee_and_overrides_feed_reviewer_resolution(seeded: UowFactory) -> None:
