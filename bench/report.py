@@ -166,13 +166,17 @@ def rows_for(result: SizeResult) -> list[Row]:
         row("... second, right after it (ms, p50)", one.kinerja.phase.turn(1).p50, one.floor.phase.turn(1).p50),
         row("Update p95 (ms, one at a time)", one.kinerja.phase.latency.p95, one.floor.phase.latency.p95),
         row("Update p99 (ms, one at a time)", one.kinerja.phase.latency.p99, one.floor.phase.latency.p99),
+        # Second Updates only: each finds its workflow cached on either side. The references' workflows were started
+        # at another time than the plain floor's, so their first Updates find the cache in another state.
         row(
-            "Update p50 vs floor + 1 activity (ms)", one.kinerja.phase.latency.p50, r.floor_updates_activity.latency.p50
+            "second Update vs floor + 1 activity (ms, p50)",
+            one.kinerja.phase.turn(1).p50,
+            r.floor_updates_activity.turn(1).p50,
         ),
         row(
-            "Update p50 vs floor + 1 local activity (ms)",
-            one.kinerja.phase.latency.p50,
-            r.floor_updates_local_activity.latency.p50,
+            "second Update vs floor + 1 local activity (ms, p50)",
+            one.kinerja.phase.turn(1).p50,
+            r.floor_updates_local_activity.turn(1).p50,
         ),
         row(f"Update throughput (/s, C={c})", loaded.kinerja.phase.per_second, loaded.floor.phase.per_second),
         row(f"Update p50 under load (ms, C={c})", loaded.kinerja.phase.latency.p50, loaded.floor.phase.latency.p50),
