@@ -34,8 +34,9 @@ from workflows import search_attributes
 from workflows.appraisal import AppraisalWorkflow
 from workflows.contracts import AppraisalInput, AppraisalState, appraisal_workflow_id
 from workflows.cycle import CycleWorkflow
-from workflows.cycle_contracts import CycleInput, CycleState, CycleTemplate, cycle_workflow_id
+from workflows.cycle_contracts import CycleInput, CycleState, CycleTemplate, WorklistUpkeep, cycle_workflow_id
 from workflows.launcher import CycleLauncherWorkflow
+from workflows.upkeep import WorklistUpkeepWorkflow
 
 DATA_CONVERTER: DataConverter = payloads.DATA_CONVERTER
 
@@ -196,7 +197,30 @@ async def schedule_cycles(
         policy=SchedulePolicy(overlap=ScheduleOverlapPolicy.SKIP),
         state=ScheduleState(note=f"siklus penilaian kinerja tahunan {template.instansi_code}"),
     )
-    schedule_id = cycle_schedule_id(template.instansi_code)
+    return await _create_or_update(client, cycle_schedule_id(template.instansi_code), schedule)
+
+
+WORKLIST_UPKEEP_SCHEDULE = "worklist-upkeep"
+
+
+async def schedule_worklist_upkeep(
+    client: Client, request: WorklistUpkeep, *, task_queue: str, hour: int, utc_offset_hours: int
+) -> ScheduleHandle:
+    """A daily Temporal Schedule that checks every open worklist entry against Temporal (workflows/upkeep.py), at
+    `hour` local time; an existing one gets the new time and budget."""
+    zone = ZONES.get(utc_offset_hours, "Asia/Jakarta")
+    schedule = Schedule(
+        action=ScheduleActionStartWorkflow(
+            WorklistUpkeepWorkflow.run, request, id=WORKLIST_UPKEEP_SCHEDULE, task_queue=task_queue
+        ),
+        spec=ScheduleSpec(cron_expressions=[f"0 {hour} * * *"], time_zone_name=zone),
+        policy=SchedulePolicy(overlap=ScheduleOverlapPolicy.SKIP),
+        state=ScheduleState(note="pemeliharaan worklist harian: penilaian yang dihentikan operator keluar dari daftar"),
+    )
+    return await _create_or_update(client, WORKLIST_UPKEEP_SCHEDULE, schedule)
+
+
+async def _create_or_update(client: Client, schedule_id: str, schedule: Schedule) -> ScheduleHandle:
     try:
         return await client.create_schedule(schedule_id, schedule)
     except ScheduleAlreadyRunningError:

@@ -38,8 +38,9 @@ from settings import Settings, TemporalSettings, load_settings
 from workflows.appraisal import AppraisalWorkflow
 from workflows.cycle import CycleWorkflow
 from workflows.launcher import CycleLauncherWorkflow
+from workflows.upkeep import WorklistUpkeepWorkflow
 
-WORKFLOWS = [AppraisalWorkflow, CycleWorkflow, CycleLauncherWorkflow]
+WORKFLOWS = [AppraisalWorkflow, CycleWorkflow, CycleLauncherWorkflow, WorklistUpkeepWorkflow]
 # In-flight activities get this long to finish after a stop; Temporal retries any that do not, on another worker.
 GRACEFUL_SHUTDOWN = timedelta(seconds=15)
 
@@ -95,6 +96,7 @@ def build_worker(
             cycles.send_notice,
             cycles.push_calibration,
             cycles.report,
+            cycles.upkeep_worklist,
         ],
         max_cached_workflows=settings.max_cached_workflows,
         max_concurrent_activities=settings.max_concurrent_activities,

@@ -47,6 +47,8 @@ from workflows.cycle_contracts import (
     SurveyRequest,
     UnitIkm,
     UnitPredicates,
+    WorklistUpkeep,
+    WorklistUpkept,
 )
 
 UnitOfWorkFactory = Callable[[], AbstractUnitOfWork]
@@ -216,6 +218,26 @@ class CycleActivities:
             calibration_reminders=calibration[0],
             calibration_escalations=calibration[1],
             overdue_now=overdue,
+        )
+
+    @activity.defn(name="worklist.upkeep")
+    async def upkeep_worklist(self, request: WorklistUpkeep) -> WorklistUpkept:
+        """`kinerja sinkron-worklist` for every cycle, as the daily schedule runs it: appraisals an operator ended
+        leave the lists, and running ones from before 0.4 get an entry (services.worklist_sync)."""
+        synced = await _heartbeating(
+            worklist_sync.synchronise(self._client, self._uow_factory, budget=request.budget_minutes * 60.0)
+        )
+        dropped = synced.dropped
+        if dropped.unchecked or not dropped.complete:
+            activity.logger.warning(
+                "worklist not fully checked; the next run goes on",
+                extra={"unchecked": dropped.unchecked, "complete": dropped.complete},
+            )
+        return WorklistUpkept(
+            added_from=synced.added_from,
+            removed=dropped.removed,
+            unchecked=dropped.unchecked,
+            complete=dropped.complete,
         )
 
     async def _synchronise(self, cycle_id: str) -> None:

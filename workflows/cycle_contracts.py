@@ -19,6 +19,7 @@ from workflows.contracts import Nip, NoticeKind
 
 SKIPPED_SHOWN = 50  # skipped employees listed in the state; the rest are counted
 CHANGES_SHOWN = 30  # proposed changes listed in the state; all of them are in the database
+UPKEEP_MAX_MINUTES = 600  # the longest the daily worklist upkeep may run
 
 
 def cycle_workflow_id(cycle_id: str) -> str:
@@ -271,3 +272,16 @@ class PushRequest(CycleRef):
 
 CycleInput.model_rebuild()
 CycleState.model_rebuild()
+
+
+class WorklistUpkeep(_Frozen):
+    """What the daily upkeep schedule passes: how long its check may run before it stops (the rest waits a day)."""
+
+    budget_minutes: int = Field(default=30, ge=1, le=UPKEEP_MAX_MINUTES)
+
+
+class WorklistUpkept(_Frozen):
+    added_from: int  # running appraisals from before 0.4 read from visibility
+    removed: int  # entries of appraisals that ended without finishing
+    unchecked: int  # entries kept because Temporal did not answer for them
+    complete: bool  # False: stopped at the budget before every open entry was checked

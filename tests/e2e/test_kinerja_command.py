@@ -280,3 +280,22 @@ async def _overdue_listed(kinerja: Kinerja, cycle: str, nip: str) -> Any:
                 return row
         await asyncio.sleep(0.5)
     pytest.fail(f"{nip} never listed as overdue")
+
+
+async def test_the_nightly_worklist_upkeep_is_scheduled_by_command(
+    kinerja: Kinerja, dev_env: WorkflowEnvironment
+) -> None:
+    refused = await kinerja("sinkron-worklist", "--jadwal", "--siklus", "2026-X", ok=False)
+    assert refused.returncode != 0 and "tanpa --siklus" in refused.stderr
+
+    done = await kinerja("sinkron-worklist", "--jadwal", "--jam", "3", "--zona", "8")
+    assert "worklist-upkeep" in done.stdout and "03.00 (Asia/Makassar)" in done.stdout
+    schedule = dev_env.client.get_schedule_handle("worklist-upkeep")
+    try:
+        # Again, as a whole new setting (the zone back to WIB): the schedule is updated, not refused.
+        await kinerja("sinkron-worklist", "--jadwal", "--jam", "4", "--batas-menit", "45")
+        spec = (await schedule.describe()).schedule.spec  # the server keeps the cron line as a calendar
+        assert spec.time_zone_name == "Asia/Jakarta"
+        assert [(r.start, r.end) for r in spec.calendars[0].hour] == [(4, 4)]
+    finally:
+        await schedule.delete()
