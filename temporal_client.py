@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import shutil
 import sys
+from dataclasses import replace
+from datetime import timedelta
 from importlib import metadata
 from pathlib import Path
 
@@ -22,6 +24,7 @@ from temporalio.client import (
     ScheduleSpec,
     ScheduleState,
     ScheduleUpdate,
+    ScheduleUpdateInput,
     WorkflowHandle,
 )
 from temporalio.common import TypedSearchAttributes, WorkflowIDConflictPolicy, WorkflowIDReusePolicy
@@ -201,6 +204,7 @@ async def schedule_cycles(
 
 
 WORKLIST_UPKEEP_SCHEDULE = "worklist-upkeep"
+UPKEEP_RUN_TIMEOUT = timedelta(hours=23)
 
 
 async def schedule_worklist_upkeep(
@@ -211,7 +215,13 @@ async def schedule_worklist_upkeep(
     zone = ZONES.get(utc_offset_hours, "Asia/Jakarta")
     schedule = Schedule(
         action=ScheduleActionStartWorkflow(
-            WorklistUpkeepWorkflow.run, request, id=WORKLIST_UPKEEP_SCHEDULE, task_queue=task_queue
+            WorklistUpkeepWorkflow.run,
+            request,
+            id=WORKLIST_UPKEEP_SCHEDULE,
+            task_queue=task_queue,
+            # A run nobody works on (a task queue no worker polls) ends before the next night, which would otherwise
+            # be skipped as an overlap, and every night after it.
+            execution_timeout=UPKEEP_RUN_TIMEOUT,
         ),
         spec=ScheduleSpec(cron_expressions=[f"0 {hour} * * *"], time_zone_name=zone),
         policy=SchedulePolicy(overlap=ScheduleOverlapPolicy.SKIP),
@@ -221,9 +231,16 @@ async def schedule_worklist_upkeep(
 
 
 async def _create_or_update(client: Client, schedule_id: str, schedule: Schedule) -> ScheduleHandle:
+    """Create the schedule, or give an existing one the new action and times; one an operator paused stays paused."""
     try:
         return await client.create_schedule(schedule_id, schedule)
     except ScheduleAlreadyRunningError:
         handle = client.get_schedule_handle(schedule_id)
-        await handle.update(lambda _: ScheduleUpdate(schedule=schedule))
+
+        def updated(current: ScheduleUpdateInput) -> ScheduleUpdate:
+            was = current.description.schedule.state
+            state = replace(schedule.state, paused=True, note=was.note) if was.paused else schedule.state
+            return ScheduleUpdate(schedule=replace(schedule, state=state))
+
+        await handle.update(updated)
         return handle

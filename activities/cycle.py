@@ -47,7 +47,7 @@ from workflows.cycle_contracts import (
     SurveyRequest,
     UnitIkm,
     UnitPredicates,
-    WorklistUpkeep,
+    UpkeepRun,
     WorklistUpkept,
 )
 
@@ -221,23 +221,30 @@ class CycleActivities:
         )
 
     @activity.defn(name="worklist.upkeep")
-    async def upkeep_worklist(self, request: WorklistUpkeep) -> WorklistUpkept:
-        """`kinerja sinkron-worklist` for every cycle, as the daily schedule runs it: appraisals an operator ended
-        leave the lists, and running ones from before 0.4 get an entry (services.worklist_sync)."""
-        synced = await _heartbeating(
-            worklist_sync.synchronise(self._client, self._uow_factory, budget=request.budget_minutes * 60.0)
-        )
-        dropped = synced.dropped
+    async def upkeep_worklist(self, request: UpkeepRun) -> WorklistUpkept:
+        """One night's `kinerja sinkron-worklist` over every cycle: the entries of appraisals an operator ended leave
+        the lists (services.worklist_sync.drop_ended), from where the last night stopped, within the budget. Running
+        appraisals from before 0.4 are not looked for: that is the one `kinerja sinkron-worklist` after upgrading."""
+        with business_errors():
+            dropped = await _heartbeating(
+                worklist_sync.drop_ended(
+                    self._client,
+                    self._uow_factory,
+                    budget=request.upkeep.budget_minutes * 60.0,
+                    after=request.after,
+                )
+            )
         if dropped.unchecked or not dropped.complete:
             activity.logger.warning(
                 "worklist not fully checked; the next run goes on",
-                extra={"unchecked": dropped.unchecked, "complete": dropped.complete},
+                extra={"unchecked": dropped.unchecked, "resume_after": dropped.resume_after},
             )
         return WorklistUpkept(
-            added_from=synced.added_from,
             removed=dropped.removed,
             unchecked=dropped.unchecked,
             complete=dropped.complete,
+            began_after=request.after,
+            resume_after=dropped.resume_after,
         )
 
     async def _synchronise(self, cycle_id: str) -> None:
@@ -271,10 +278,15 @@ async def _in_batches(count: int, one: Callable[[int], Awaitable[None]], *detail
 
 async def _heartbeating(work: Awaitable[T]) -> T:
     """Await `work`, heartbeating while it runs: planning the page of a cycle that began enrolling before pages had a
-    cursor reads every page before it, which may outlast the heartbeat timeout."""
+    cursor reads every page before it, which may outlast the heartbeat timeout; the worklist upkeep runs for minutes.
+    Cancelled (a timeout, the worker stopping), it cancels `work` too, so a retry does not run beside it."""
     task = asyncio.ensure_future(work)
-    while not (await asyncio.wait({task}, timeout=HEARTBEAT_EVERY))[0]:
-        activity.heartbeat()
+    try:
+        while not (await asyncio.wait({task}, timeout=HEARTBEAT_EVERY))[0]:
+            activity.heartbeat()
+    except asyncio.CancelledError:
+        task.cancel()
+        raise
     return task.result()
 
 

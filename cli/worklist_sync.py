@@ -3,8 +3,9 @@ after upgrading to 0.4 (running appraisals that have taken no step since), and a
 hand (terminated, cancelled: each open entry of the cycle is checked against its appraisal's latest run). Entries a
 step wrote are kept, so running it twice is harmless. See services/worklist_sync.py.
 
-`kinerja sinkron-worklist --jadwal [--jam 2] [--zona 7|8|9] [--batas-menit 30]` does it every night instead: a Temporal
-Schedule (workflows/upkeep.py) checks every cycle's open entries at that hour, local time.
+`kinerja sinkron-worklist --jadwal [--jam 2] [--zona 7|8|9] [--batas-menit 30]` removes the ended ones every night
+instead: a Temporal Schedule (workflows/upkeep.py) checks every cycle's open entries at that hour, local time, and a
+night that runs out of time leaves the rest to the next.
 """
 
 from __future__ import annotations
@@ -25,6 +26,8 @@ from temporal_client import ZONES
 from workflows.cycle_contracts import UPKEEP_MAX_MINUTES, WorklistUpkeep
 
 Parsers: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"
+DEFAULT_HOUR = 2  # local time: the quietest hour of an office's day
+DEFAULT_BUDGET = int(WorklistUpkeep().budget_minutes)
 
 
 def register(commands: Parsers) -> None:
@@ -40,17 +43,18 @@ def register(commands: Parsers) -> None:
         action="store_true",
         help="jangan jalankan sekarang: jadwalkan setiap malam untuk semua siklus (Temporal Schedule)",
     )
-    sync.add_argument("--jam", dest="hour", type=int, default=2, choices=range(24), metavar="0-23")
     sync.add_argument(
-        "--zona", dest="zone", type=int, default=WIB, choices=sorted(ZONES), help="7 WIB (bawaan), 8 WITA, 9 WIT"
+        "--jam", dest="hour", type=int, choices=range(24), metavar="0-23", help="dengan --jadwal: pukul (bawaan 2)"
+    )
+    sync.add_argument(
+        "--zona", dest="zone", type=int, choices=sorted(ZONES), help="dengan --jadwal: 7 WIB (bawaan), 8 WITA, 9 WIT"
     )
     sync.add_argument(
         "--batas-menit",
         dest="budget",
         type=_minutes,
-        default=WorklistUpkeep().budget_minutes,
         metavar=f"1-{UPKEEP_MAX_MINUTES}",
-        help="berhenti setelah sekian menit; sisanya diperiksa malam berikutnya",
+        help=f"dengan --jadwal: berhenti setelah sekian menit (bawaan {DEFAULT_BUDGET}); malam berikutnya melanjutkan",
     )
     sync.set_defaults(handler=_sync)
 
@@ -69,6 +73,10 @@ def _sync(args: argparse.Namespace) -> int:
     settings = load_settings()
     if args.schedule:
         return _schedule(settings, args)
+    scheduling = {"--jam": args.hour, "--zona": args.zone, "--batas-menit": args.budget}
+    given = [flag for flag, value in scheduling.items() if value is not None]
+    if given:
+        raise CommandError(f"{', '.join(given)} hanya berlaku dengan --jadwal")
     uow_factory = open_database(settings)
 
     async def body(client: Client) -> Synced:
@@ -89,18 +97,20 @@ def _sync(args: argparse.Namespace) -> int:
 def _schedule(settings: Settings, args: argparse.Namespace) -> int:
     if args.cycle:
         raise CommandError("--jadwal memeriksa semua siklus setiap malam; tanpa --siklus")
-    request = WorklistUpkeep(budget_minutes=args.budget)
+    hour = DEFAULT_HOUR if args.hour is None else args.hour
+    zone = WIB if args.zone is None else args.zone
+    request = WorklistUpkeep(budget_minutes=args.budget or DEFAULT_BUDGET)
 
     async def body(client: Client) -> str:
         handle = await temporal_client.schedule_worklist_upkeep(
-            client, request, task_queue=settings.temporal.task_queue, hour=args.hour, utc_offset_hours=args.zone
+            client, request, task_queue=settings.temporal.task_queue, hour=hour, utc_offset_hours=zone
         )
         return handle.id
 
     schedule_id = run(settings, body, subject="jadwal worklist")
     print(
-        f"Jadwal {schedule_id}: worklist semua siklus diperiksa setiap hari pukul {args.hour:02d}.00"
-        f" ({ZONES[args.zone]}), paling lama {args.budget} menit. Hapus: temporal schedule delete"
+        f"Jadwal {schedule_id}: worklist semua siklus diperiksa setiap hari pukul {hour:02d}.00 ({ZONES[zone]}),"
+        f" paling lama {request.budget_minutes:g} menit per malam. Hapus: temporal schedule delete"
         f" --schedule-id {schedule_id}"
     )
     return 0

@@ -37,6 +37,7 @@ class Dropped:
     removed: int  # entries of appraisals that ended without finishing
     unchecked: int  # entries kept because Temporal did not answer for them
     complete: bool  # False: stopped at the time budget
+    resume_after: str | None = None  # where a run stopped at the budget goes on (the last workflow id it checked)
 
 
 @dataclass(frozen=True)
@@ -92,17 +93,22 @@ async def fill_from_visibility(client: Client, uow_factory: UowFactory, cycle: s
 
 
 async def drop_ended(
-    client: Client, uow_factory: UowFactory, cycle: str | None = None, *, budget: float | None = None
+    client: Client,
+    uow_factory: UowFactory,
+    cycle: str | None = None,
+    *,
+    budget: float | None = None,
+    after: str | None = None,
 ) -> Dropped:
     """Remove the open entries whose appraisal's latest run ended without finishing, or is gone (past the namespace's
-    retention). Asks Temporal about every open entry of the cycle (None: of all cycles), a page at a time in the
-    order of their ids and CONCURRENCY at a time, and removes each page's before the next: visibility forgets a
-    closed run after the retention, and a cycle lasts a year. With `budget` (seconds), stops after the page that
-    outlasts it; an entry Temporal does not answer for is kept and counted."""
+    retention). Asks Temporal about every open entry of the cycle (None: of all cycles) whose workflow id comes after
+    `after` (None: from the first), a page at a time in the order of their ids and CONCURRENCY at a time, and removes
+    each page's before the next: visibility forgets a closed run after the retention, and a cycle lasts a year. With
+    `budget` (seconds), stops after the page that outlasts it and says where to resume; an entry Temporal does not
+    answer for is kept and counted."""
     await _check_namespace(client)
     deadline = None if budget is None else asyncio.get_running_loop().time() + budget
     removed = unchecked = 0
-    after: str | None = None
     query = WorklistQuery(cycle_id=cycle)
     gate = asyncio.Semaphore(CONCURRENCY)
 
@@ -127,7 +133,8 @@ async def drop_ended(
         after = page[-1][0]
         if len(page) < PAGE or (deadline is not None and asyncio.get_running_loop().time() > deadline):
             break
-    return Dropped(removed=removed, unchecked=unchecked, complete=len(page) < PAGE if page else True)
+    complete = len(page) < PAGE if page else True
+    return Dropped(removed=removed, unchecked=unchecked, complete=complete, resume_after=None if complete else after)
 
 
 async def _check_namespace(client: Client) -> None:

@@ -19,7 +19,7 @@ from workflows.contracts import Nip, NoticeKind
 
 SKIPPED_SHOWN = 50  # skipped employees listed in the state; the rest are counted
 CHANGES_SHOWN = 30  # proposed changes listed in the state; all of them are in the database
-UPKEEP_MAX_MINUTES = 600  # the longest the daily worklist upkeep may run
+UPKEEP_MAX_MINUTES = 240  # the longest one night's worklist upkeep may run (three attempts stay within a day)
 
 
 def cycle_workflow_id(cycle_id: str) -> str:
@@ -275,13 +275,22 @@ CycleState.model_rebuild()
 
 
 class WorklistUpkeep(_Frozen):
-    """What the daily upkeep schedule passes: how long its check may run before it stops (the rest waits a day)."""
+    """What the daily upkeep schedule passes: how long its check may run. A run stopped at the budget says where it
+    stopped, and the next night's run goes on from there (its last completion result)."""
 
-    budget_minutes: int = Field(default=30, ge=1, le=UPKEEP_MAX_MINUTES)
+    budget_minutes: float = Field(default=30, gt=0, le=UPKEEP_MAX_MINUTES)
 
 
 class WorklistUpkept(_Frozen):
-    added_from: int  # running appraisals from before 0.4 read from visibility
     removed: int  # entries of appraisals that ended without finishing
     unchecked: int  # entries kept because Temporal did not answer for them
-    complete: bool  # False: stopped at the budget before every open entry was checked
+    complete: bool  # False: stopped at the budget before the last open entry
+    began_after: str | None = None  # the workflow id this run went on from (None: from the first)
+    resume_after: str | None = None  # where the next run goes on (None: from the first again)
+
+
+class UpkeepRun(_Frozen):
+    """One night's upkeep activity: the schedule's settings and where the last night's run stopped."""
+
+    upkeep: WorklistUpkeep
+    after: str | None = None

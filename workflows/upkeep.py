@@ -1,10 +1,12 @@
-"""What the daily worklist schedule runs: one check of every open worklist entry against Temporal.
+"""What the nightly worklist schedule runs: one pass over the open worklist entries of every cycle.
 
     kinerja sinkron-worklist --jadwal --jam 2
 
 An appraisal an operator terminates (a civil servant who moved to another instansi, retired or died) keeps an open
-entry in the task lists that no step of it will close; this run removes it the night after, and gives running
-appraisals from before 0.4 an entry (activities.cycle.CycleActivities.upkeep_worklist).
+entry in the task lists that no step of it will close; this run removes it the night after
+(activities.cycle.CycleActivities.upkeep_worklist). A run stopped at its budget returns where it stopped, and the
+schedule hands that to the next night's run as its last completion result, so a long list is covered over nights
+instead of its first part every night.
 """
 
 from __future__ import annotations
@@ -16,23 +18,24 @@ from temporalio.common import RetryPolicy
 
 with workflow.unsafe.imports_passed_through():
     from activities.cycle import CycleActivities
-    from workflows.cycle_contracts import WorklistUpkeep, WorklistUpkept
+    from workflows.cycle_contracts import UpkeepRun, WorklistUpkeep, WorklistUpkept
 
 UPKEEP_WORKFLOW_NAME = "WorklistUpkeep"
-# The budget, and time to finish the page under way and to fill from visibility after it.
+# Beyond the budget: the page under way when it ran out.
 SLACK = timedelta(minutes=10)
 
 
 @workflow.defn(name=UPKEEP_WORKFLOW_NAME)
 class WorklistUpkeepWorkflow:
     @workflow.run
-    async def run(self, request: WorklistUpkeep) -> WorklistUpkept:
+    async def run(self, upkeep: WorklistUpkeep) -> WorklistUpkept:
+        last = workflow.get_last_completion_result(WorklistUpkept) if workflow.has_last_completion_result() else None
         return await workflow.execute_activity_method(
             CycleActivities.upkeep_worklist,
-            request,
-            start_to_close_timeout=timedelta(minutes=request.budget_minutes) + SLACK,
+            UpkeepRun(upkeep=upkeep, after=last.resume_after if last else None),
+            start_to_close_timeout=timedelta(minutes=upkeep.budget_minutes) + SLACK,
             heartbeat_timeout=timedelta(minutes=1),
-            # A day's run that cannot reach Temporal or the database gives up after a few tries: the next day's
-            # schedule runs it again.
-            retry_policy=RetryPolicy(maximum_attempts=3, non_retryable_error_types=["DomainError"]),
+            # A night's run that cannot reach Temporal or the database gives up after a few tries: the next night's
+            # goes on from where the last completed run stopped.
+            retry_policy=RetryPolicy(maximum_attempts=3),
         )

@@ -9,6 +9,7 @@ is escalated to the supervision team, who extend the deadline and then take the 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import os
 import subprocess
@@ -22,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from temporalio.service import RPCError
 from temporalio.testing import WorkflowEnvironment
 
 from settings import Settings, TemporalSettings
@@ -287,15 +289,20 @@ async def test_the_nightly_worklist_upkeep_is_scheduled_by_command(
 ) -> None:
     refused = await kinerja("sinkron-worklist", "--jadwal", "--siklus", "2026-X", ok=False)
     assert refused.returncode != 0 and "tanpa --siklus" in refused.stderr
+    refused = await kinerja("sinkron-worklist", "--batas-menit", "5", ok=False)  # it would run now, with no budget
+    assert refused.returncode != 0 and "--batas-menit hanya berlaku dengan --jadwal" in refused.stderr
 
-    done = await kinerja("sinkron-worklist", "--jadwal", "--jam", "3", "--zona", "8")
-    assert "worklist-upkeep" in done.stdout and "03.00 (Asia/Makassar)" in done.stdout
     schedule = dev_env.client.get_schedule_handle("worklist-upkeep")
     try:
-        # Again, as a whole new setting (the zone back to WIB): the schedule is updated, not refused.
+        done = await kinerja("sinkron-worklist", "--jadwal", "--jam", "3", "--zona", "8")
+        assert "worklist-upkeep" in done.stdout and "03.00 (Asia/Makassar)" in done.stdout
+        await schedule.pause(note="libur: pemeliharaan basis data")  # an operator pauses it
+        # Again, as a whole new setting (the zone back to WIB): the schedule is updated, not refused, and stays paused.
         await kinerja("sinkron-worklist", "--jadwal", "--jam", "4", "--batas-menit", "45")
-        spec = (await schedule.describe()).schedule.spec  # the server keeps the cron line as a calendar
-        assert spec.time_zone_name == "Asia/Jakarta"
-        assert [(r.start, r.end) for r in spec.calendars[0].hour] == [(4, 4)]
+        described = (await schedule.describe()).schedule
+        assert described.spec.time_zone_name == "Asia/Jakarta"
+        assert [(r.start, r.end) for r in described.spec.calendars[0].hour] == [(4, 4)]  # the cron line, as calendar
+        assert described.state.paused and described.state.note == "libur: pemeliharaan basis data"
     finally:
-        await schedule.delete()
+        with contextlib.suppress(RPCError):  # not there if the first command failed
+            await schedule.delete()

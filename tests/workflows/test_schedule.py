@@ -5,13 +5,17 @@ the appraisals an operator ended out of the task lists."""
 from __future__ import annotations
 
 import contextlib
+import uuid
 
+import pytest
 from temporalio.client import ScheduleActionExecutionStartWorkflow, ScheduleHandle, WorkflowExecutionStatus
 from temporalio.service import RPCError
 from temporalio.testing import WorkflowEnvironment
 
 import temporal_client
-from services import worklist
+from domain.stages import Step
+from domain.worklist import WorkItem
+from services import worklist, worklist_sync
 from tests.workflows import scenario
 from tests.workflows.conftest import Office, Starter
 from workflows.cycle import CycleWorkflow
@@ -82,9 +86,7 @@ async def test_the_nightly_upkeep_takes_an_appraisal_ended_by_hand_out_of_the_li
         assert described.schedule.spec.time_zone_name == "Asia/Jayapura"  # 02.00 WIT
         await schedule.trigger()
         upkeep = client.get_workflow_handle(await _fired(schedule), result_type=WorklistUpkept)
-        upkept = await upkeep.result()
-        # (added_from counts running pre-0.4 appraisals anywhere on the shared server: not this test's business)
-        assert (upkept.removed, upkept.unchecked, upkept.complete) == (1, 0, True)
+        assert await upkeep.result() == WorklistUpkept(removed=1, unchecked=0, complete=True)
         with office.uow_factory() as uow:
             assert uow.worklist.get(ended.id) is None
             assert uow.worklist.get(kept.id) is not None
@@ -92,12 +94,59 @@ async def test_the_nightly_upkeep_takes_an_appraisal_ended_by_hand_out_of_the_li
         await schedule.delete()
 
 
-async def _fired(schedule: ScheduleHandle) -> str:
-    """The id of the workflow the schedule started last: <the action's workflow id>-<fire time>."""
+async def test_a_night_that_runs_out_of_time_leaves_the_rest_to_the_next(
+    dev_env: WorkflowEnvironment, dev_task_queue: str, office: Office, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each night checks from where the last one stopped (its last completion result), not from the first entry."""
+    monkeypatch.setattr(worklist_sync, "PAGE", 1)  # a page per entry, and every page outlasts the budget below
+    prefix = f"appraisal-upkeep-{uuid.uuid4().hex[:8]}"
+    gone = [f"{prefix}-{n}" for n in range(3)]  # no such workflows: ended, and past the retention
+    with office.uow_factory() as uow:
+        uow.worklist.enrol([_entry(workflow_id) for workflow_id in gone])
+        uow.commit()
+    schedule = await temporal_client.schedule_worklist_upkeep(
+        dev_env.client,
+        WorklistUpkeep(budget_minutes=1e-9),
+        task_queue=dev_task_queue,
+        hour=2,
+        utc_offset_hours=7,
+    )
+    try:
+        nights = []
+        for night in (1, 2):
+            await schedule.trigger()
+            run = dev_env.client.get_workflow_handle(await _fired(schedule, night), result_type=WorklistUpkept)
+            nights.append(await run.result())
+        assert nights == [
+            WorklistUpkept(removed=1, unchecked=0, complete=False, began_after=None, resume_after=gone[0]),
+            WorklistUpkept(removed=1, unchecked=0, complete=False, began_after=gone[0], resume_after=gone[1]),
+        ]
+        with office.uow_factory() as uow:
+            assert [uow.worklist.get(workflow_id) is None for workflow_id in gone] == [True, True, False]
+    finally:
+        await schedule.delete()
+
+
+def _entry(workflow_id: str) -> WorkItem:
+    return WorkItem(
+        workflow_id=workflow_id,
+        cycle_id="2026-upkeep",
+        instansi_code=scenario.INSTANSI,
+        unit_code=scenario.UNIT,
+        employee_nip=scenario.STAFF,
+        penilai_nip=scenario.KASI,
+        step=Step.SKP_DRAFTING,
+        assignee=scenario.STAFF,
+    )
+
+
+async def _fired(schedule: ScheduleHandle, actions: int = 1) -> str:
+    """The id of the workflow the schedule started last, once it has started `actions`: <the action's workflow id>-<fire
+    time>."""
 
     async def launched() -> str | None:
         recent = (await schedule.describe()).info.recent_actions
-        action = recent[-1].action if recent else None
+        action = recent[-1].action if len(recent) >= actions else None
         return action.workflow_id if isinstance(action, ScheduleActionExecutionStartWorkflow) else None
 
     return await scenario.eventually(launched, what="the schedule to fire")
