@@ -166,8 +166,8 @@ def rows_for(result: SizeResult) -> list[Row]:
         row("... second, right after it (ms, p50)", one.kinerja.phase.turn(1).p50, one.floor.phase.turn(1).p50),
         row("Update p95 (ms, one at a time)", one.kinerja.phase.latency.p95, one.floor.phase.latency.p95),
         row("Update p99 (ms, one at a time)", one.kinerja.phase.latency.p99, one.floor.phase.latency.p99),
-        # Second Updates only: each finds its workflow cached on either side. The references' workflows were started
-        # at another time than the plain floor's, so their first Updates find the cache in another state.
+        # Second Updates only: each finds its workflow cached on either side. The references' first Updates did not
+        # behave like the plain floor's (cause not traced; docs/benchmarks.md, "The cached Update, piece by piece").
         row(
             "second Update vs floor + 1 activity (ms, p50)",
             one.kinerja.phase.turn(1).p50,
