@@ -230,6 +230,12 @@ async def schedule_worklist_upkeep(
     return await _create_or_update(client, WORKLIST_UPKEEP_SCHEDULE, schedule)
 
 
+async def paused_note(handle: ScheduleHandle) -> str | None:
+    """The note of a paused schedule ("" if it has none); None while it runs."""
+    state = (await handle.describe()).schedule.state
+    return (state.note or "") if state.paused else None
+
+
 async def _create_or_update(client: Client, schedule_id: str, schedule: Schedule) -> ScheduleHandle:
     """Create the schedule, or give an existing one the new action and times; one an operator paused stays paused."""
     try:
@@ -239,8 +245,7 @@ async def _create_or_update(client: Client, schedule_id: str, schedule: Schedule
 
         def updated(current: ScheduleUpdateInput) -> ScheduleUpdate:
             was = current.description.schedule.state
-            state = replace(schedule.state, paused=True, note=was.note) if was.paused else schedule.state
-            return ScheduleUpdate(schedule=replace(schedule, state=state))
+            return ScheduleUpdate(schedule=replace(schedule, state=was) if was.paused else schedule)
 
         await handle.update(updated)
         return handle

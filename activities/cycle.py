@@ -224,15 +224,25 @@ class CycleActivities:
     async def upkeep_worklist(self, request: UpkeepRun) -> WorklistUpkept:
         """One night's `kinerja sinkron-worklist` over every cycle: the entries of appraisals an operator ended leave
         the lists (services.worklist_sync.drop_ended), from where the last night stopped, within the budget. Running
-        appraisals from before 0.4 are not looked for: that is the one `kinerja sinkron-worklist` after upgrading."""
+        appraisals from before 0.4 are not looked for: that is the one `kinerja sinkron-worklist` after upgrading.
+        The heartbeats carry the last page done, so a retried attempt goes on from there."""
+        details = activity.info().heartbeat_details
+        cursor = [str(details[0]) if details and details[0] is not None else request.after]
+
+        def done(after: str) -> None:
+            cursor[0] = after
+            activity.heartbeat(after)
+
         with business_errors():
             dropped = await _heartbeating(
                 worklist_sync.drop_ended(
                     self._client,
                     self._uow_factory,
                     budget=request.upkeep.budget_minutes * 60.0,
-                    after=request.after,
-                )
+                    after=cursor[0],
+                    progress=done,
+                ),
+                details=lambda: cursor,
             )
         if dropped.unchecked or not dropped.complete:
             activity.logger.warning(
@@ -276,14 +286,15 @@ async def _in_batches(count: int, one: Callable[[int], Awaitable[None]], *detail
     await asyncio.gather(*(guarded(i) for i in range(count)))
 
 
-async def _heartbeating(work: Awaitable[T]) -> T:
-    """Await `work`, heartbeating while it runs: planning the page of a cycle that began enrolling before pages had a
-    cursor reads every page before it, which may outlast the heartbeat timeout; the worklist upkeep runs for minutes.
-    Cancelled (a timeout, the worker stopping), it cancels `work` too, so a retry does not run beside it."""
+async def _heartbeating(work: Awaitable[T], details: Callable[[], Sequence[object]] = tuple) -> T:
+    """Await `work`, heartbeating (with `details()`) while it runs: planning the page of a cycle that began enrolling
+    before pages had a cursor reads every page before it, which may outlast the heartbeat timeout; the worklist upkeep
+    runs for minutes. Cancelled (a timeout, the worker stopping), it cancels `work` too; what `work` has handed to a
+    thread finishes there (every such step here is idempotent), and nothing after it runs."""
     task = asyncio.ensure_future(work)
     try:
         while not (await asyncio.wait({task}, timeout=HEARTBEAT_EVERY))[0]:
-            activity.heartbeat()
+            activity.heartbeat(*details())
     except asyncio.CancelledError:
         task.cancel()
         raise

@@ -28,7 +28,7 @@ from temporalio.exceptions import WorkflowAlreadyStartedError
 import temporal_client
 from cli import report
 from cli.database import open_database
-from cli.output import CommandError, emit_json, table
+from cli.output import CommandError, emit_json, paused_line, table
 from cli.temporal import run
 from domain.calendar import CycleCalendar, resolve
 from domain.errors import DomainError
@@ -260,21 +260,23 @@ def _schedule(args: argparse.Namespace) -> int:
         if uow.instansi.get(args.instansi) is None:
             raise CommandError(f"instansi: {args.instansi} belum terdaftar; impor rosternya dahulu")
 
-    async def body(client: Client) -> str:
+    async def body(client: Client) -> tuple[str, str | None]:
         handle = await temporal_client.schedule_cycles(
             client, template, task_queue=settings.temporal.task_queue, month=args.bulan, day=args.tanggal, hour=args.jam
         )
         if args.trigger:
-            await handle.trigger()
-        return handle.id
+            await handle.trigger()  # a paused schedule runs it all the same: Temporal always allows a manual run
+        return handle.id, await temporal_client.paused_note(handle)
 
-    schedule_id = run(settings, body, subject=f"jadwal {args.instansi}")
+    schedule_id, paused = run(settings, body, subject=f"jadwal {args.instansi}")
     zone = temporal_client.ZONES.get(calendar.utc_offset_hours, "Asia/Jakarta")
     print(
         f"Jadwal {schedule_id}: siklus {args.instansi} dimulai setiap tanggal {args.tanggal}/{args.bulan}"
         f" pukul {args.jam:02d}.00 ({zone}); id siklus PERIODE-{args.instansi}"
         + ("; dijalankan sekali sekarang" if args.trigger else "")
     )
+    if paused is not None:
+        print(paused_line(schedule_id, paused))
     return 0
 
 

@@ -67,3 +67,12 @@ def fail(message: str) -> int:
     """One clear line on stderr; the caller returns the exit code."""
     print(f"kesalahan: {message}", file=sys.stderr)
     return 1
+
+
+def paused_line(schedule_id: str, note: str) -> str:
+    """What a schedule an operator paused says after its settings changed: it stays paused, and how to resume it."""
+    why = f" ({note})" if note else ""
+    return (
+        f"Jadwal {schedule_id} sedang dijeda{why} dan tetap dijeda; lanjutkan: temporal schedule toggle --unpause"
+        f" --schedule-id {schedule_id} --reason ALASAN"
+    )

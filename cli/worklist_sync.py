@@ -17,11 +17,11 @@ from temporalio.client import Client
 
 import temporal_client
 from cli.database import open_database
-from cli.output import CommandError
+from cli.output import CommandError, paused_line
 from cli.temporal import run
 from domain.calendar import WIB
 from services.worklist_sync import Synced, synchronise
-from settings import Settings, load_settings
+from settings import load_settings
 from temporal_client import ZONES
 from workflows.cycle_contracts import UPKEEP_MAX_MINUTES, WorklistUpkeep
 
@@ -41,7 +41,8 @@ def register(commands: Parsers) -> None:
         "--jadwal",
         dest="schedule",
         action="store_true",
-        help="jangan jalankan sekarang: jadwalkan setiap malam untuk semua siklus (Temporal Schedule)",
+        help="jangan jalankan sekarang: setiap malam (Temporal Schedule) keluarkan penilaian yang dihentikan operator"
+        " dari worklist semua siklus",
     )
     sync.add_argument(
         "--jam", dest="hour", type=int, choices=range(24), metavar="0-23", help="dengan --jadwal: pukul (bawaan 2)"
@@ -70,13 +71,13 @@ def _minutes(text: str) -> int:
 
 
 def _sync(args: argparse.Namespace) -> int:
-    settings = load_settings()
     if args.schedule:
-        return _schedule(settings, args)
+        return _schedule(args)
     scheduling = {"--jam": args.hour, "--zona": args.zone, "--batas-menit": args.budget}
     given = [flag for flag, value in scheduling.items() if value is not None]
     if given:
         raise CommandError(f"{', '.join(given)} hanya berlaku dengan --jadwal")
+    settings = load_settings()
     uow_factory = open_database(settings)
 
     async def body(client: Client) -> Synced:
@@ -94,23 +95,26 @@ def _sync(args: argparse.Namespace) -> int:
     return 0
 
 
-def _schedule(settings: Settings, args: argparse.Namespace) -> int:
+def _schedule(args: argparse.Namespace) -> int:
     if args.cycle:
         raise CommandError("--jadwal memeriksa semua siklus setiap malam; tanpa --siklus")
+    settings = load_settings()
     hour = DEFAULT_HOUR if args.hour is None else args.hour
     zone = WIB if args.zone is None else args.zone
     request = WorklistUpkeep(budget_minutes=args.budget or DEFAULT_BUDGET)
 
-    async def body(client: Client) -> str:
+    async def body(client: Client) -> tuple[str, str | None]:
         handle = await temporal_client.schedule_worklist_upkeep(
             client, request, task_queue=settings.temporal.task_queue, hour=hour, utc_offset_hours=zone
         )
-        return handle.id
+        return handle.id, await temporal_client.paused_note(handle)
 
-    schedule_id = run(settings, body, subject="jadwal worklist")
+    schedule_id, paused = run(settings, body, subject="jadwal worklist")
     print(
-        f"Jadwal {schedule_id}: worklist semua siklus diperiksa setiap hari pukul {hour:02d}.00 ({ZONES[zone]}),"
-        f" paling lama {request.budget_minutes:g} menit per malam. Hapus: temporal schedule delete"
-        f" --schedule-id {schedule_id}"
+        f"Jadwal {schedule_id}: setiap hari pukul {hour:02d}.00 ({ZONES[zone]}), paling lama"
+        f" {request.budget_minutes:g} menit, entri worklist penilaian yang dihentikan operator dikeluarkan; yang belum"
+        f" sempat diperiksa dilanjutkan malam berikutnya. Hapus: temporal schedule delete --schedule-id {schedule_id}"
     )
+    if paused is not None:
+        print(paused_line(schedule_id, paused))
     return 0

@@ -13,6 +13,7 @@ given (visibility, read a page at a time):
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from temporalio.api.workflowservice.v1 import DescribeNamespaceRequest
@@ -99,13 +100,14 @@ async def drop_ended(
     *,
     budget: float | None = None,
     after: str | None = None,
+    progress: Callable[[str], None] | None = None,
 ) -> Dropped:
     """Remove the open entries whose appraisal's latest run ended without finishing, or is gone (past the namespace's
     retention). Asks Temporal about every open entry of the cycle (None: of all cycles) whose workflow id comes after
     `after` (None: from the first), a page at a time in the order of their ids and CONCURRENCY at a time, and removes
     each page's before the next: visibility forgets a closed run after the retention, and a cycle lasts a year. With
-    `budget` (seconds), stops after the page that outlasts it and says where to resume; an entry Temporal does not
-    answer for is kept and counted."""
+    `budget` (seconds), stops after the page that outlasts it and says where to resume; `progress` is told the last
+    id of each page done. An entry Temporal does not answer for is kept and counted."""
     await _check_namespace(client)
     deadline = None if budget is None else asyncio.get_running_loop().time() + budget
     removed = unchecked = 0
@@ -131,9 +133,12 @@ async def drop_ended(
         gone = [entry for entry, verdict in zip(page, verdicts, strict=True) if verdict]
         removed += await asyncio.to_thread(remove_unchanged, uow_factory, gone)
         after = page[-1][0]
+        if progress is not None:
+            progress(after)
         if len(page) < PAGE or (deadline is not None and asyncio.get_running_loop().time() > deadline):
             break
-    complete = len(page) < PAGE if page else True
+    # Out of time on a full page: done all the same if nothing comes after it.
+    complete = len(page) < PAGE or not await asyncio.to_thread(open_entries, uow_factory, query, after, 1)
     return Dropped(removed=removed, unchecked=unchecked, complete=complete, resume_after=None if complete else after)
 
 

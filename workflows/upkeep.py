@@ -12,6 +12,7 @@ instead of its first part every night.
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 from temporalio import workflow
 from temporalio.common import RetryPolicy
@@ -29,13 +30,22 @@ SLACK = timedelta(minutes=10)
 class WorklistUpkeepWorkflow:
     @workflow.run
     async def run(self, upkeep: WorklistUpkeep) -> WorklistUpkept:
-        last = workflow.get_last_completion_result(WorklistUpkept) if workflow.has_last_completion_result() else None
         return await workflow.execute_activity_method(
             CycleActivities.upkeep_worklist,
-            UpkeepRun(upkeep=upkeep, after=last.resume_after if last else None),
+            UpkeepRun(upkeep=upkeep, after=_resume_after()),
             start_to_close_timeout=timedelta(minutes=upkeep.budget_minutes) + SLACK,
             heartbeat_timeout=timedelta(minutes=1),
             # A night's run that cannot reach Temporal or the database gives up after a few tries: the next night's
             # goes on from where the last completed run stopped.
             retry_policy=RetryPolicy(maximum_attempts=3),
         )
+
+
+def _resume_after() -> str | None:
+    """Where the last completed night stopped. Read as plain JSON, not as WorklistUpkept: a result stored by an
+    earlier version that no longer decodes must cost one pass from the first entry, not every night's run."""
+    if not workflow.has_last_completion_result():
+        return None
+    last: Any = workflow.get_last_completion_result()
+    after = last.get("resume_after") if isinstance(last, dict) else None
+    return after if isinstance(after, str) else None

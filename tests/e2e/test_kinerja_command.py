@@ -18,16 +18,18 @@ import time
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
+from temporalio.client import ScheduleActionStartWorkflow
 from temporalio.service import RPCError
 from temporalio.testing import WorkflowEnvironment
 
 from settings import Settings, TemporalSettings
 from worker import run_worker
+from workflows.cycle_contracts import WorklistUpkeep
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = ROOT / "examples"
@@ -298,11 +300,17 @@ async def test_the_nightly_worklist_upkeep_is_scheduled_by_command(
         assert "worklist-upkeep" in done.stdout and "03.00 (Asia/Makassar)" in done.stdout
         await schedule.pause(note="libur: pemeliharaan basis data")  # an operator pauses it
         # Again, as a whole new setting (the zone back to WIB): the schedule is updated, not refused, and stays paused.
-        await kinerja("sinkron-worklist", "--jadwal", "--jam", "4", "--batas-menit", "45")
+        again = await kinerja("sinkron-worklist", "--jadwal", "--jam", "4", "--batas-menit", "45")
+        assert "sedang dijeda (libur: pemeliharaan basis data) dan tetap dijeda" in again.stdout
         described = (await schedule.describe()).schedule
         assert described.spec.time_zone_name == "Asia/Jakarta"
         assert [(r.start, r.end) for r in described.spec.calendars[0].hour] == [(4, 4)]  # the cron line, as calendar
         assert described.state.paused and described.state.note == "libur: pemeliharaan basis data"
+        action = described.action
+        assert isinstance(action, ScheduleActionStartWorkflow)
+        assert action.execution_timeout == timedelta(hours=23)  # a run nobody works on does not block later nights
+        [request] = await dev_env.client.data_converter.decode(action.args, [WorklistUpkeep])
+        assert request == WorklistUpkeep(budget_minutes=45)
     finally:
         with contextlib.suppress(RPCError):  # not there if the first command failed
             await schedule.delete()

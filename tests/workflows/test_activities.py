@@ -3,22 +3,27 @@ retries what a retry can fix and nothing else."""
 
 from __future__ import annotations
 
+import dataclasses
+import uuid
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
 from temporalio.exceptions import ApplicationError
-from temporalio.testing import ActivityEnvironment
+from temporalio.testing import ActivityEnvironment, WorkflowEnvironment
 
 from domain.stages import Role, Step
+from domain.worklist import WorkItem
 from persistence.db import make_engine
 from persistence.orm import StepRecordRow
+from services import worklist_sync
 from tests.workflows import scenario
 from tests.workflows.conftest import Office
 from tests.workflows.scenario import KASI, PENGAWAS, STAFF
-from worker import build_activities
+from worker import build_activities, build_cycle_activities
 from workflows.contracts import NoticeKind, RecordStep, SendNotice, appraisal_workflow_id
+from workflows.cycle_contracts import UpkeepRun, WorklistUpkeep, WorklistUpkept
 
 WORKFLOW_ID = appraisal_workflow_id("2026-act", STAFF)
 NOW = datetime(2026, 1, 10, 9, 0, tzinfo=UTC)
@@ -112,3 +117,26 @@ async def test_an_infrastructure_error_is_left_for_temporal_to_retry(tmp_path: P
         await ActivityEnvironment().run(activities.record_step, _submit_skp())
     assert not isinstance(failed.value, ApplicationError)  # retried with the activity's backoff
     engine.dispose()
+
+
+async def test_a_retried_worklist_upkeep_goes_on_after_the_last_page_it_heartbeated(
+    office: Office, dev_env: WorkflowEnvironment, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(worklist_sync, "PAGE", 1)
+    prefix = f"appraisal-retried-{uuid.uuid4().hex[:8]}"
+    gone = [f"{prefix}-{n}" for n in range(3)]  # no such workflows: ended, and past the retention
+    with office.uow_factory() as uow:
+        uow.worklist.enrol([WorkItem(workflow_id=w, cycle_id="2026-x", instansi_code=scenario.INSTANSI,
+                                     unit_code=scenario.UNIT, employee_nip=STAFF, penilai_nip=KASI,
+                                     step=Step.SKP_DRAFTING) for w in gone])  # fmt: skip
+        uow.commit()
+    env = ActivityEnvironment()
+    env.info = dataclasses.replace(env.info, heartbeat_details=[gone[0]])  # the attempt before got this far
+    beats: list[tuple[object, ...]] = []
+    env.on_heartbeat = lambda *details: beats.append(details)
+    activities = build_cycle_activities(office.engine, dev_env.client)
+    upkept = await env.run(activities.upkeep_worklist, UpkeepRun(upkeep=WorklistUpkeep(), after=None))
+    assert upkept == WorklistUpkept(removed=2, unchecked=0, complete=True)
+    assert beats[:2] == [(gone[1],), (gone[2],)]  # each page done, for the attempt after this one
+    with office.uow_factory() as uow:
+        assert [uow.worklist.get(w) is None for w in gone] == [False, True, True]
