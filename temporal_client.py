@@ -210,8 +210,8 @@ UPKEEP_RUN_TIMEOUT = timedelta(hours=23)
 async def schedule_worklist_upkeep(
     client: Client, request: WorklistUpkeep, *, task_queue: str, hour: int, utc_offset_hours: int
 ) -> ScheduleHandle:
-    """A daily Temporal Schedule that checks every open worklist entry against Temporal (workflows/upkeep.py), at
-    `hour` local time; an existing one gets the new time and budget."""
+    """A daily Temporal Schedule that checks the open worklist entries against Temporal (workflows/upkeep.py), at
+    `hour` local time; an existing one gets the new hour, zone and budget (and stays paused if it was)."""
     zone = ZONES.get(utc_offset_hours, "Asia/Jakarta")
     schedule = Schedule(
         action=ScheduleActionStartWorkflow(
