@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import uuid
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -28,6 +29,7 @@ from domain.policy import AppraisalPolicy, EscalationPolicy
 from domain.ratings import Expectation
 from domain.skp import Aspect, Indicator, Realisation, RencanaHasilKerja, RhkKind, Skp, Target
 from domain.stages import Role, Step
+from domain.worklist import WorkItem
 from persistence.ports import AbstractUnitOfWork
 from temporal_client import DATA_CONVERTER
 from worker import WORKFLOWS
@@ -254,3 +256,28 @@ async def replay_and_record(client: Client, handle: Handle, name: str) -> None:
             events = json.loads(history.to_json())["events"]
             lines = ",\n".join(json.dumps(event, separators=(",", ":"), sort_keys=True) for event in events)
             (HISTORIES / f"{name}{suffix}.json").write_text('{"events":[\n' + lines + "\n]}\n")
+
+
+def entries_of_gone_appraisals(uow_factory: Callable[[], AbstractUnitOfWork], count: int) -> list[str]:
+    """`count` open worklist entries, in workflow id order, of appraisals Temporal has no record of (ended, and past
+    the namespace's retention): what `kinerja sinkron-worklist` and the nightly upkeep remove. Returns their ids."""
+    prefix = f"appraisal-gone-{uuid.uuid4().hex[:8]}"
+    ids = [f"{prefix}-{n}" for n in range(count)]
+    with uow_factory() as uow:
+        uow.worklist.enrol(
+            [
+                WorkItem(
+                    workflow_id=workflow_id,
+                    cycle_id="2026-gone",
+                    instansi_code=INSTANSI,
+                    unit_code=UNIT,
+                    employee_nip=STAFF,
+                    penilai_nip=KASI,
+                    step=Step.SKP_DRAFTING,
+                    assignee=STAFF,
+                )
+                for workflow_id in ids
+            ]
+        )
+        uow.commit()
+    return ids

@@ -4,7 +4,6 @@ retries what a retry can fix and nothing else."""
 from __future__ import annotations
 
 import dataclasses
-import uuid
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -14,7 +13,6 @@ from temporalio.exceptions import ApplicationError
 from temporalio.testing import ActivityEnvironment, WorkflowEnvironment
 
 from domain.stages import Role, Step
-from domain.worklist import WorkItem
 from persistence.db import make_engine
 from persistence.orm import StepRecordRow
 from services import worklist_sync
@@ -123,13 +121,7 @@ async def test_a_retried_worklist_upkeep_goes_on_after_the_last_page_it_heartbea
     office: Office, dev_env: WorkflowEnvironment, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(worklist_sync, "PAGE", 1)
-    prefix = f"appraisal-retried-{uuid.uuid4().hex[:8]}"
-    gone = [f"{prefix}-{n}" for n in range(3)]  # no such workflows: ended, and past the retention
-    with office.uow_factory() as uow:
-        uow.worklist.enrol([WorkItem(workflow_id=w, cycle_id="2026-x", instansi_code=scenario.INSTANSI,
-                                     unit_code=scenario.UNIT, employee_nip=STAFF, penilai_nip=KASI,
-                                     step=Step.SKP_DRAFTING) for w in gone])  # fmt: skip
-        uow.commit()
+    gone = scenario.entries_of_gone_appraisals(office.uow_factory, 3)
     env = ActivityEnvironment()
     env.info = dataclasses.replace(env.info, heartbeat_details=[gone[0]])  # the attempt before got this far
     beats: list[tuple[object, ...]] = []

@@ -5,7 +5,6 @@ the appraisals an operator ended out of the task lists."""
 from __future__ import annotations
 
 import contextlib
-import uuid
 
 import pytest
 from temporalio.client import ScheduleActionExecutionStartWorkflow, ScheduleHandle, WorkflowExecutionStatus
@@ -13,8 +12,6 @@ from temporalio.service import RPCError
 from temporalio.testing import WorkflowEnvironment
 
 import temporal_client
-from domain.stages import Step
-from domain.worklist import WorkItem
 from services import worklist, worklist_sync
 from tests.workflows import scenario
 from tests.workflows.conftest import Office, Starter
@@ -99,11 +96,7 @@ async def test_a_night_that_runs_out_of_time_leaves_the_rest_to_the_next(
 ) -> None:
     """Each night checks from where the last one stopped (its last completion result), not from the first entry."""
     monkeypatch.setattr(worklist_sync, "PAGE", 1)  # a page per entry, and every page outlasts the budget below
-    prefix = f"appraisal-upkeep-{uuid.uuid4().hex[:8]}"
-    gone = [f"{prefix}-{n}" for n in range(3)]  # no such workflows: ended, and past the retention
-    with office.uow_factory() as uow:
-        uow.worklist.enrol([_entry(workflow_id) for workflow_id in gone])
-        uow.commit()
+    gone = scenario.entries_of_gone_appraisals(office.uow_factory, 3)
     schedule = await temporal_client.schedule_worklist_upkeep(
         dev_env.client,
         WorklistUpkeep(budget_minutes=1e-9),
@@ -125,19 +118,6 @@ async def test_a_night_that_runs_out_of_time_leaves_the_rest_to_the_next(
             assert [uow.worklist.get(workflow_id) is None for workflow_id in gone] == [True, True, False]
     finally:
         await schedule.delete()
-
-
-def _entry(workflow_id: str) -> WorkItem:
-    return WorkItem(
-        workflow_id=workflow_id,
-        cycle_id="2026-upkeep",
-        instansi_code=scenario.INSTANSI,
-        unit_code=scenario.UNIT,
-        employee_nip=scenario.STAFF,
-        penilai_nip=scenario.KASI,
-        step=Step.SKP_DRAFTING,
-        assignee=scenario.STAFF,
-    )
 
 
 async def _fired(schedule: ScheduleHandle, actions: int = 1) -> str:
