@@ -81,6 +81,8 @@ def configure_logging(level: str = "INFO", *, stream: TextIO | None = None) -> N
         root.removeHandler(old)
     root.addHandler(handler)
     root.setLevel(level.upper())
+    # The outbox's log channel is a delivery, not a diagnostic: its notices are written whatever LOG_LEVEL says.
+    logging.getLogger("kinerja.notices").setLevel(logging.INFO)
     # The ids travel as JSON keys; Temporal's default of appending them to the message would say it all twice.
     workflow.logger.workflow_info_on_message = False
     activity.logger.activity_info_on_message = False

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, Field
+from email.headerregistry import Address
+from email.utils import formataddr, parseaddr
+from typing import Literal
+
+from pydantic import BaseModel, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -18,6 +22,47 @@ class TemporalSettings(BaseModel):
     max_concurrent_workflow_tasks: int = Field(default=50, ge=1)
 
 
+class SmtpSettings(BaseModel):
+    """Where e-mail notices go (`SMTP__HOST=mail.bkd.go.id`, ...). Without a host, e-mail notices wait in the outbox
+    and only the log channel is delivered."""
+
+    host: str | None = None
+    port: int = Field(default=587, ge=1, le=65535)
+    security: Literal["starttls", "ssl", "none"] = "starttls"  # "none" only for a relay on a trusted network
+    username: str | None = None
+    password: SecretStr | None = None
+    sender: str = "Kinerja <kinerja@localhost>"  # the From of every notice: "Nama <alamat@domain>" or an address
+    timeout_seconds: float = Field(default=30, gt=0)
+
+    @field_validator("host")
+    @classmethod
+    def _blank_is_none(cls, value: str | None) -> str | None:
+        return value.strip() or None if value is not None else None
+
+    @field_validator("sender")
+    @classmethod
+    def _an_address(cls, value: str) -> str:
+        name, address = parseaddr(value)
+        if "@" not in address:
+            raise ValueError(f"'{value}' bukan alamat pengirim e-mail (Nama <alamat@domain> atau alamat@domain)")
+        return formataddr((name, address))
+
+    def sender_address(self) -> Address:
+        name, address = parseaddr(self.sender)
+        username, _, domain = address.partition("@")
+        return Address(display_name=name, username=username, domain=domain)
+
+
+class OutboxSettings(BaseModel):
+    """The worker's outbox dispatcher (services/dispatch.py): how often it looks, how much it takes at once, and how
+    often a message is tried before it is given up (`kinerja notifikasi ulangi` queues it again)."""
+
+    relay: bool = True  # each worker delivers; set OUTBOX__RELAY=false where another process does
+    poll_seconds: float = Field(default=15, gt=0)
+    batch: int = Field(default=100, ge=1, le=1000)
+    max_attempts: int = Field(default=10, ge=1, le=100)
+
+
 class Settings(BaseSettings):
     """`DATABASE_URL` picks the database; nested groups use `__`, e.g. `TEMPORAL__ADDRESS=host:7233`."""
 
@@ -25,6 +70,8 @@ class Settings(BaseSettings):
 
     database_url: str = "sqlite:///kinerja.db"
     temporal: TemporalSettings = TemporalSettings()
+    smtp: SmtpSettings = SmtpSettings()
+    outbox: OutboxSettings = OutboxSettings()
     log_level: str = "INFO"
 
 

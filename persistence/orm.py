@@ -283,6 +283,11 @@ class OutboxRow(Base):
     idempotency_key: Mapped[str | None] = mapped_column(String(300), unique=True)
     sent_at: Mapped[datetime | None] = mapped_column(index=True)
     attempts: Mapped[int] = mapped_column(default=0, server_default="0")
+    # Delivery (services/dispatch.py): not before `next_attempt_at` (a dispatcher's claim, or a retry's back-off);
+    # the last attempt's error; when delivery was given up (`kinerja notifikasi ulangi` queues it again).
+    next_attempt_at: Mapped[datetime | None]
+    last_error: Mapped[str | None] = mapped_column(Text)
+    failed_at: Mapped[datetime | None]
 
 
 class WorklistRow(Base):

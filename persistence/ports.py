@@ -122,6 +122,18 @@ class OutboxMessage(_Record):
     idempotency_key: str | None = None
     sent_at: AwareDatetime | None = None
     attempts: int = 0
+    next_attempt_at: AwareDatetime | None = None  # not before: a dispatcher's claim, or a retry's back-off
+    last_error: str | None = None
+    failed_at: AwareDatetime | None = None  # delivery given up
+
+
+class OutboxCounts(_Record):
+    """What the outbox holds, by where delivery stands."""
+
+    waiting: int  # not tried yet, or to be tried again
+    failed: int  # given up: `kinerja notifikasi ulangi` queues them again
+    sent: int
+    waiting_by_channel: dict[str, int]
 
 
 class InstansiRepository(Protocol):
@@ -234,9 +246,28 @@ class CycleRepository(Protocol):
 
 class OutboxRepository(Protocol):
     def enqueue(self, message: OutboxMessage) -> tuple[int, bool]: ...
+    def get(self, message_id: int) -> OutboxMessage | None: ...
     def pending(self, *, limit: int = 100) -> list[OutboxMessage]: ...
-    def mark_sent(self, message_id: int, *, at: datetime | None = None) -> None: ...
-    def record_failure(self, message_id: int) -> int: ...
+    def claim(
+        self, *, channels: Collection[str], now: datetime, until: datetime, limit: int
+    ) -> builtins.list[OutboxMessage]: ...
+    def mark_sent(
+        self, message_id: int, *, at: datetime | None = None, claimed_until: datetime | None = None
+    ) -> bool: ...
+    def record_failure(
+        self,
+        message_id: int,
+        *,
+        error: str,
+        retry_at: datetime | None,
+        at: datetime | None = None,
+        claimed_until: datetime | None = None,
+    ) -> bool: ...
+    def release(self, message_ids: Collection[int], *, at: datetime, claimed_until: datetime) -> int: ...
+    def counts(self) -> OutboxCounts: ...
+    def failed(self, *, limit: int = 100) -> builtins.list[OutboxMessage]: ...
+    def requeue(self, message_ids: Collection[int] | None = None) -> int: ...
+    def give_up(self, *, created_before: datetime, reason: str, at: datetime) -> int: ...
 
 
 class WorklistRepository(Protocol):

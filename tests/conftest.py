@@ -31,6 +31,7 @@ from tests.dbs import (
     ensure_postgres,
     postgres_admin_url,
 )
+from tests.smtp import SmtpServer
 from workflows import search_attributes
 
 BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
@@ -142,3 +143,12 @@ async def dev_env() -> AsyncIterator[WorkflowEnvironment]:
     )
     yield env
     await env.shutdown()
+
+
+@pytest.fixture
+def smtp_server() -> Iterator[SmtpServer]:
+    """A real SMTP server on a free local port for one test; `smtp_server.inbox` holds what it received."""
+    server = SmtpServer()
+    server.start()
+    yield server
+    server.stop()

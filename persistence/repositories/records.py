@@ -12,14 +12,14 @@ from collections.abc import Collection
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Table, bindparam, func, insert, select, update
+from sqlalchemy import ColumnElement, Table, and_, bindparam, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from domain.audit import AuditEntry
 from domain.errors import NotFound
 from domain.stages import Role
 from persistence.orm import AuditLogRow, OutboxRow, StepRecordRow
-from persistence.ports import OutboxMessage
+from persistence.ports import OutboxCounts, OutboxMessage
 from persistence.repositories._sql import backend, keyed_insert
 
 _STEPS: Table = StepRecordRow.__table__  # type: ignore[assignment]
@@ -165,7 +165,15 @@ def _message(row: OutboxRow) -> OutboxMessage:
         idempotency_key=row.idempotency_key,
         sent_at=row.sent_at,
         attempts=row.attempts,
+        next_attempt_at=row.next_attempt_at,
+        last_error=row.last_error,
+        failed_at=row.failed_at,
     )
+
+
+_UNSENT = and_(OutboxRow.sent_at.is_(None), OutboxRow.failed_at.is_(None))
+_ENQUEUED = {"id", "sent_at", "attempts", "next_attempt_at", "last_error", "failed_at"}  # set by delivery, not here
+ERROR_LENGTH = 2000
 
 
 class SqlOutboxRepository:
@@ -174,7 +182,7 @@ class SqlOutboxRepository:
 
     def enqueue(self, message: OutboxMessage) -> tuple[int, bool]:
         """Queue a notification; returns (its id, newly queued). A repeated idempotency key queues nothing."""
-        values = message.model_dump(exclude={"id", "sent_at", "attempts"})
+        values = message.model_dump(exclude=_ENQUEUED)
         if message.idempotency_key is None:
             new_id = self._session.execute(insert(OutboxRow).values(**values).returning(OutboxRow.id)).scalar_one()
             return new_id, True
@@ -187,34 +195,149 @@ class SqlOutboxRepository:
         assert existing is not None  # the conflict above proves the row exists
         return existing, False
 
+    def get(self, message_id: int) -> OutboxMessage | None:
+        row = self._session.get(OutboxRow, message_id)
+        return _message(row) if row is not None else None
+
     def pending(self, *, limit: int = 100) -> list[OutboxMessage]:
-        """Unsent messages, oldest first."""
+        """Unsent messages, oldest first (also those given up)."""
         rows = self._session.scalars(
             select(OutboxRow).where(OutboxRow.sent_at.is_(None)).order_by(OutboxRow.id).limit(limit)
         )
         return [_message(row) for row in rows]
 
-    def mark_sent(self, message_id: int, *, at: datetime | None = None) -> None:
-        self._updated(
-            update(OutboxRow)
-            .where(OutboxRow.id == message_id)
-            .values(sent_at=at or datetime.now(UTC), attempts=OutboxRow.attempts + 1)
-            .returning(OutboxRow.attempts),
+    def claim(
+        self, *, channels: Collection[str], now: datetime, until: datetime, limit: int
+    ) -> builtins.list[OutboxMessage]:
+        """Up to `limit` messages on `channels` due at `now`, oldest first, each claimed until `until`.
+
+        A claim is a lease: no other dispatcher takes the message before `until`, and if this one dies before it
+        records the outcome, the message is due again then. The update re-checks that each row is still due, so two
+        dispatchers never both claim one; on PostgreSQL the rows another dispatcher is claiming are skipped (FOR
+        UPDATE SKIP LOCKED), not waited for. The caller commits.
+        """
+        due = and_(
+            _UNSENT,
+            OutboxRow.channel.in_(channels),
+            or_(OutboxRow.next_attempt_at.is_(None), OutboxRow.next_attempt_at <= now),
+        )
+        candidates = select(OutboxRow.id).where(due).order_by(OutboxRow.id).limit(limit)
+        if backend(self._session) == "postgresql":
+            candidates = candidates.with_for_update(skip_locked=True)
+        ids = list(self._session.scalars(candidates))
+        if not ids:
+            return []
+        claimed = self._session.scalars(
+            update(OutboxRow).where(OutboxRow.id.in_(ids), due).values(next_attempt_at=until).returning(OutboxRow),
+            execution_options={"synchronize_session": False},
+        )
+        return sorted((_message(row) for row in claimed), key=lambda message: message.id or 0)
+
+    def mark_sent(self, message_id: int, *, at: datetime | None = None, claimed_until: datetime | None = None) -> bool:
+        """Record the message as sent. With `claimed_until` (the caller's claim), only while that claim holds: False
+        if another dispatcher has taken the message since (the caller's lease ran out) or it was sent meanwhile."""
+        return self._outcome(
             message_id,
+            claimed_until,
+            sent_at=at or datetime.now(UTC),
+            attempts=OutboxRow.attempts + 1,
+            next_attempt_at=None,
+            last_error=None,
         )
 
-    def record_failure(self, message_id: int) -> int:
-        """Count a failed attempt; returns the number of attempts so far."""
-        return self._updated(
-            update(OutboxRow)
-            .where(OutboxRow.id == message_id)
-            .values(attempts=OutboxRow.attempts + 1)
-            .returning(OutboxRow.attempts),
+    def record_failure(
+        self,
+        message_id: int,
+        *,
+        error: str,
+        retry_at: datetime | None,
+        at: datetime | None = None,
+        claimed_until: datetime | None = None,
+    ) -> bool:
+        """Count a failed attempt and keep its error; try again at `retry_at`, or (None) give up. With
+        `claimed_until`, only while the caller's claim holds (as mark_sent)."""
+        return self._outcome(
             message_id,
+            claimed_until,
+            attempts=OutboxRow.attempts + 1,
+            last_error=error[:ERROR_LENGTH],
+            next_attempt_at=retry_at,
+            failed_at=None if retry_at is not None else at or datetime.now(UTC),
         )
 
-    def _updated(self, statement: Any, message_id: int) -> int:
-        attempts = self._session.execute(statement).scalar_one_or_none()
-        if attempts is None:
+    def release(self, message_ids: Collection[int], *, at: datetime, claimed_until: datetime) -> int:
+        """Give back claimed messages that were not tried (the server failed, the dispatcher is stopping): due again
+        at `at`, no attempt counted. Only those the caller's claim still holds; returns how many."""
+        result = self._session.execute(
+            update(OutboxRow)
+            .where(OutboxRow.id.in_(message_ids), _UNSENT, OutboxRow.next_attempt_at == claimed_until)
+            .values(next_attempt_at=at),
+            execution_options={"synchronize_session": False},
+        )
+        return int(result.rowcount)  # type: ignore[attr-defined]
+
+    def _outcome(self, message_id: int, claimed_until: datetime | None, **values: Any) -> bool:
+        statement = update(OutboxRow).where(OutboxRow.id == message_id).values(**values).returning(OutboxRow.id)
+        if claimed_until is not None:
+            statement = statement.where(_UNSENT, OutboxRow.next_attempt_at == claimed_until)
+        if self._session.execute(statement).scalar_one_or_none() is not None:
+            return True
+        if claimed_until is None or self._session.get(OutboxRow, message_id) is None:
             raise NotFound(f"pesan notifikasi {message_id} tidak ditemukan", field="id")
-        return int(attempts)
+        return False
+
+    def counts(self) -> OutboxCounts:
+        rows = self._session.execute(
+            select(
+                OutboxRow.channel,
+                OutboxRow.sent_at.is_not(None),
+                OutboxRow.failed_at.is_not(None),
+                func.count(),
+            ).group_by(OutboxRow.channel, OutboxRow.sent_at.is_not(None), OutboxRow.failed_at.is_not(None))
+        ).all()
+        waiting: dict[str, int] = {}
+        failed = sent = 0
+        for channel, is_sent, is_failed, count in rows:
+            if is_sent:
+                sent += count
+            elif is_failed:
+                failed += count
+            else:
+                waiting[channel] = waiting.get(channel, 0) + count
+        return OutboxCounts(
+            waiting=sum(waiting.values()), failed=failed, sent=sent, waiting_by_channel=dict(sorted(waiting.items()))
+        )
+
+    def failed(self, *, limit: int = 100) -> builtins.list[OutboxMessage]:
+        """Messages whose delivery was given up, oldest first."""
+        rows = self._session.scalars(
+            select(OutboxRow)
+            .where(OutboxRow.sent_at.is_(None), OutboxRow.failed_at.is_not(None))
+            .order_by(OutboxRow.id)
+            .limit(limit)
+        )
+        return [_message(row) for row in rows]
+
+    def requeue(self, message_ids: Collection[int] | None = None) -> int:
+        """Queue given-up messages again (those of `message_ids`, or all), with a fresh count of attempts; returns how
+        many. The last error stays until the next attempt replaces it."""
+        statement = (
+            update(OutboxRow)
+            .where(OutboxRow.sent_at.is_(None), OutboxRow.failed_at.is_not(None))
+            .values(failed_at=None, next_attempt_at=None, attempts=0)
+        )
+        if message_ids is not None:
+            statement = statement.where(OutboxRow.id.in_(message_ids))
+        result = self._session.execute(statement, execution_options={"synchronize_session": False})
+        return int(result.rowcount)  # type: ignore[attr-defined]
+
+    def give_up(self, *, created_before: datetime, reason: str, at: datetime) -> int:
+        """Give up every waiting message created before `created_before` (an operator's decision: notices that waited
+        too long to be worth sending); returns how many. `requeue` takes any of them back."""
+        result = self._session.execute(
+            update(OutboxRow)
+            .where(_UNSENT, OutboxRow.created_at < created_before)
+            .values(failed_at=at, last_error=reason[:ERROR_LENGTH]),
+            execution_options={"synchronize_session": False},
+        )
+        return int(result.rowcount)  # type: ignore[attr-defined]

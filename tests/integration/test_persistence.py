@@ -70,7 +70,7 @@ APP_TABLES = {
     "cycle_surveys",
     "worklist",
 }
-HEAD = "0006"
+HEAD = "0007"
 
 
 class Review(BaseModel):
@@ -742,7 +742,11 @@ def test_outbox_enqueues_once_per_key(uow_factory: UowFactory) -> None:
     with uow_factory() as uow:
         assert uow.outbox.enqueue(message) == (first_id, False)
         assert [m.id for m in uow.outbox.pending()] == [first_id, other_id]
-        assert uow.outbox.record_failure(first_id) == 1
+        retry_at = datetime(2026, 1, 1, 12, tzinfo=UTC)
+        assert uow.outbox.record_failure(first_id, error="451 coba lagi", retry_at=retry_at) == 1
+        assert uow.outbox.get(first_id) == message.model_copy(
+            update={"id": first_id, "attempts": 1, "last_error": "451 coba lagi", "next_attempt_at": retry_at}
+        )
         uow.outbox.mark_sent(first_id, at=datetime(2026, 1, 2, tzinfo=UTC))
         with pytest.raises(NotFound):
             uow.outbox.mark_sent(999_999)

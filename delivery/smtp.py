@@ -1,0 +1,118 @@
+"""E-mail through an SMTP server (the instansi's mail relay, or a provider's submission port), with smtplib.
+
+One connection per batch: STARTTLS on 587 by default, implicit TLS ("ssl", 465), or plain ("none", a relay on a
+trusted network); a login when a username is set. SMTP's reply codes decide what a failure means: 5xx refuses the
+message for good, 4xx asks to try it again later; the server closing (421), wanting a login (530), refusing the sender
+or not answering are no message's fault, and cost none an attempt.
+"""
+
+from __future__ import annotations
+
+import smtplib
+import ssl
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
+from email.errors import MessageError
+
+from delivery.mail import DeliveryFailed, Send, email_for
+from persistence.ports import OutboxMessage
+from settings import SmtpSettings
+
+SERVER_CLOSING = 421
+LOGIN_REQUIRED = 530
+
+
+class SmtpMailer:
+    def __init__(self, settings: SmtpSettings) -> None:
+        if settings.host is None:
+            raise ValueError("SMTP__HOST is not set")
+        self._settings = settings
+        self._host = settings.host
+        self._sender = settings.sender_address()
+
+    @property
+    def where(self) -> str:
+        return f"{self._host}:{self._settings.port} ({self._settings.security})"
+
+    @contextmanager
+    def session(self) -> Iterator[Send]:
+        connection = self._connect()
+        try:
+
+            def send(message: OutboxMessage) -> None:
+                self._send(connection, message)
+
+            yield send
+        finally:
+            with suppress(smtplib.SMTPException, OSError):
+                connection.quit()
+            connection.close()
+
+    def _connect(self) -> smtplib.SMTP:
+        settings = self._settings
+        try:
+            if settings.security == "ssl":
+                connection: smtplib.SMTP = smtplib.SMTP_SSL(
+                    self._host, settings.port, timeout=settings.timeout_seconds, context=ssl.create_default_context()
+                )
+            else:
+                connection = smtplib.SMTP(self._host, settings.port, timeout=settings.timeout_seconds)
+            try:
+                if settings.security == "starttls":
+                    connection.starttls(context=ssl.create_default_context())
+                if settings.username:
+                    password = settings.password.get_secret_value() if settings.password else ""
+                    connection.login(settings.username, password)
+            except BaseException:
+                connection.close()
+                raise
+        except (smtplib.SMTPException, OSError) as error:
+            # Not the messages' fault: none of them counts an attempt, the batch waits for the next pass.
+            raise DeliveryFailed(f"server SMTP {self.where} tidak dapat dipakai: {_reason(error)}") from error
+        return connection
+
+    def _send(self, connection: smtplib.SMTP, message: OutboxMessage) -> None:
+        try:
+            email = email_for(message, sender=self._sender)
+        except (ValueError, TypeError, MessageError) as error:
+            raise DeliveryFailed(f"pesan tidak dapat dibuat: {error}", permanent=True) from error
+        try:
+            connection.send_message(email)
+        except smtplib.SMTPRecipientsRefused as error:
+            code, text = next(iter(error.recipients.values()))
+            raise _refused(f"alamat ditolak: {code} {_text(text)}", code) from error
+        except smtplib.SMTPSenderRefused as error:
+            # Refused for every message alike: a setting to fix, not this message's fault.
+            reason = f"pengirim {error.sender} ditolak: {error.smtp_code} {_text(error.smtp_error)}"
+            raise DeliveryFailed(reason, message_at_fault=False) from error
+        except smtplib.SMTPServerDisconnected as error:
+            raise DeliveryFailed(f"sambungan SMTP terputus: {_reason(error)}", session_lost=True) from error
+        except smtplib.SMTPResponseException as error:
+            raise _refused(f"ditolak server: {error.smtp_code} {_text(error.smtp_error)}", error.smtp_code) from error
+        except (smtplib.SMTPException, OSError) as error:
+            raise DeliveryFailed(f"gagal mengirim: {_reason(error)}", session_lost=True) from error
+
+
+def build_mailer(settings: SmtpSettings) -> SmtpMailer | None:
+    """E-mail through SMTP when SMTP__HOST is set; without it, e-mail notices wait in the outbox."""
+    return SmtpMailer(settings) if settings.host else None
+
+
+def _refused(reason: str, code: int) -> DeliveryFailed:
+    """What an SMTP refusal means for the message: 421 (the server is closing the connection) and 530 (it wants a
+    login) are the server's or the settings' doing; any other 5xx refuses this message for good, 4xx for now."""
+    if code in (SERVER_CLOSING, LOGIN_REQUIRED):
+        return DeliveryFailed(reason, message_at_fault=False)
+    return DeliveryFailed(reason, permanent=_permanent(code))
+
+
+def _permanent(code: int) -> bool:
+    return 500 <= code < 600
+
+
+def _text(reply: bytes | str) -> str:
+    return (reply.decode(errors="replace") if isinstance(reply, bytes) else reply).strip()
+
+
+def _reason(error: BaseException) -> str:
+    return str(error) or type(error).__name__

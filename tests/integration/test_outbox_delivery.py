@@ -1,0 +1,287 @@
+"""Delivering the outbox (services/dispatch.py) through a real SMTP server, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import io
+import json
+import logging
+import threading
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import text
+
+from delivery.smtp import SmtpMailer
+from observability import configure_logging
+from persistence.db import make_engine, make_session_factory, upgrade
+from persistence.ports import OutboxMessage
+from persistence.uow import SqlAlchemyUnitOfWork
+from services.dispatch import CLAIM_LEASE, FIRST_RETRY, LEASE_MARGIN, dispatch_due, retry_delay
+from settings import SmtpSettings
+from tests.smtp import SmtpServer, free_port
+
+UowFactory = Callable[[], SqlAlchemyUnitOfWork]
+T0 = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)
+SENDER = "BKD Kabupaten Jayapura <kinerja@bkd.jayapurakab.example.go.id>"
+
+
+def _queue(uow_factory: UowFactory, *recipients: str) -> list[int]:
+    """One message per recipient: e-mail for an address, the log channel for a NIP."""
+    ids = []
+    with uow_factory() as uow:
+        for n, recipient in enumerate(recipients):
+            message_id, _ = uow.outbox.enqueue(
+                OutboxMessage(
+                    created_at=T0 - timedelta(hours=1),
+                    channel="email" if "@" in recipient else "log",
+                    recipient=recipient,
+                    subject=f"Pengingat: penilaian diri jatuh tempo — {n}",
+                    body="Yth. Bapak/Ibu,\nSilakan isi realisasi SKP.",
+                    workflow_id="appraisal-2026-DUKCAPIL-199001012015031001",
+                    idempotency_key=f"appraisal/reminder/{n}/{recipient}",
+                )
+            )
+            ids.append(message_id)
+        uow.commit()
+    return ids
+
+
+def _mailer(server: SmtpServer, sender: str = SENDER) -> SmtpMailer:
+    return SmtpMailer(SmtpSettings(host=server.host, port=server.port, security="none", sender=sender))
+
+
+def _stored(uow_factory: UowFactory, *ids: int) -> list[OutboxMessage]:
+    with uow_factory() as uow:
+        found = [uow.outbox.get(message_id) for message_id in ids]
+    assert all(found)
+    return [m for m in found if m is not None]
+
+
+def test_a_claim_is_a_lease_another_dispatcher_respects(uow_factory: UowFactory) -> None:
+    first, log, second = _queue(uow_factory, "a@example.go.id", "199001012015031001", "b@example.go.id")
+    with uow_factory() as uow:
+        logged = uow.outbox.claim(channels=("log",), now=T0, until=T0 + CLAIM_LEASE, limit=10)
+        taken = uow.outbox.claim(channels=("email", "log"), now=T0, until=T0 + CLAIM_LEASE, limit=1)
+        uow.commit()
+    assert [m.id for m in logged] == [log] and [m.id for m in taken] == [first]
+    assert taken[0].next_attempt_at == T0 + CLAIM_LEASE and taken[0].recipient == "a@example.go.id"
+    with uow_factory() as uow:  # another dispatcher, a minute later: only what nobody holds
+        later = T0 + timedelta(minutes=1)
+        assert [m.id for m in uow.outbox.claim(channels=("email",), now=later, until=later, limit=10)] == [second]
+        uow.commit()
+    with uow_factory() as uow:  # the first dispatcher died: its claim falls due when the lease ends
+        expired = T0 + CLAIM_LEASE
+        assert [m.id for m in uow.outbox.claim(channels=("email",), now=expired, until=expired, limit=10)] == [
+            first,
+            second,
+        ]
+
+
+@pytest.mark.parametrize("databases", [pytest.param("postgresql", marks=pytest.mark.postgres)], indirect=True)
+def test_on_postgresql_a_second_dispatcher_skips_the_rows_another_is_claiming(uow_factory: UowFactory) -> None:
+    ids = _queue(uow_factory, "a@example.go.id", "b@example.go.id", "c@example.go.id")
+    with uow_factory() as holder:
+        held = holder.outbox.claim(channels=("email",), now=T0, until=T0 + CLAIM_LEASE, limit=2)  # not committed
+        result: list[list[int]] = []
+
+        def other() -> None:
+            with uow_factory() as uow:
+                result.append([m.id or 0 for m in uow.outbox.claim(channels=("email",), now=T0, until=T0, limit=10)])
+                uow.commit()
+
+        thread = threading.Thread(target=other)
+        thread.start()
+        thread.join(timeout=10)
+        assert not thread.is_alive(), "the second claim waited for the first instead of skipping its rows"
+        holder.commit()
+    assert [m.id for m in held] == ids[:2] and result == [ids[2:]]
+
+
+def test_a_pass_sends_email_logs_the_rest_and_retries_or_gives_up_by_the_servers_reply(
+    uow_factory: UowFactory, smtp_server: SmtpServer
+) -> None:
+    ok, log, refused, busy = _queue(
+        uow_factory, "sri@example.go.id", "199001012015031001", "ditolak@example.go.id", "sibuk@example.go.id"
+    )
+    done = dispatch_due(uow_factory, _mailer(smtp_server), batch=10, max_attempts=2, clock=lambda: T0)
+    assert (done.claimed, done.sent, done.retrying, done.failed, done.unreachable) == (4, 2, 1, 1, None)
+
+    [mail] = smtp_server.inbox.messages
+    assert mail["To"] == "sri@example.go.id" and mail["From"] == SENDER
+    assert mail["Subject"] == "Pengingat: penilaian diri jatuh tempo — 0"
+    assert mail["X-Kinerja-Workflow"] == "appraisal-2026-DUKCAPIL-199001012015031001"
+    assert mail.get_content().strip().startswith("Yth. Bapak/Ibu,")
+    sent, logged, given_up, retrying = _stored(uow_factory, ok, log, refused, busy)
+    assert sent.sent_at == T0 and logged.sent_at == T0 and sent.attempts == 1 and sent.next_attempt_at is None
+    assert given_up.failed_at == T0 and given_up.last_error is not None and "550" in given_up.last_error
+    assert retrying.failed_at is None and retrying.next_attempt_at == T0 + retry_delay(1)
+    assert retrying.last_error is not None and "451" in retrying.last_error
+
+    # Nothing is due until the back-off ends; then the second refusal is the last attempt allowed.
+    assert dispatch_due(uow_factory, _mailer(smtp_server), batch=10, max_attempts=2, clock=lambda: T0).claimed == 0
+    later = T0 + retry_delay(1)
+    done = dispatch_due(uow_factory, _mailer(smtp_server), batch=10, max_attempts=2, clock=lambda: later)
+    assert (done.claimed, done.failed) == (1, 1)
+    [retried] = _stored(uow_factory, busy)
+    assert retried.attempts == 2 and retried.failed_at == later
+
+    with uow_factory() as uow:
+        assert uow.outbox.counts().model_dump() == {
+            "waiting": 0,
+            "failed": 2,
+            "sent": 2,
+            "waiting_by_channel": {},
+        }
+        assert [m.id for m in uow.outbox.failed()] == [refused, busy]
+        assert uow.outbox.requeue([busy, ok]) == 1  # a sent message is not queued again
+        uow.commit()
+    [queued] = _stored(uow_factory, busy)
+    assert (queued.failed_at, queued.next_attempt_at, queued.attempts) == (None, None, 0)
+    assert len(smtp_server.inbox.messages) == 1
+
+
+def test_a_message_that_is_no_email_is_given_up_and_the_rest_go_on(
+    uow_factory: UowFactory, smtp_server: SmtpServer
+) -> None:
+    """The roster's address check is looser than mail's: such a message must not block those after it."""
+    bad, good = _queue(uow_factory, "sri,budi@example.go.id", "sri@example.go.id")
+    done = dispatch_due(uow_factory, _mailer(smtp_server), batch=10, max_attempts=5, clock=lambda: T0)
+    assert (done.sent, done.failed, done.unreachable) == (1, 1, None)
+    given_up, sent = _stored(uow_factory, bad, good)
+    assert given_up.failed_at == T0 and given_up.last_error == (
+        "pesan tidak dapat dibuat: 'sri,budi@example.go.id' bukan satu alamat e-mail"
+    )
+    assert sent.sent_at == T0 and [m["To"] for m in smtp_server.inbox.messages] == ["sri@example.go.id"]
+
+
+@pytest.mark.parametrize(
+    ("sender", "recipients", "why"),
+    [
+        (SENDER, ("sri@example.go.id", "tutup@example.go.id", "budi@example.go.id"), "421"),
+        ("ditolak@example.go.id", ("sri@example.go.id", "budi@example.go.id"), "pengirim ditolak@example.go.id"),
+    ],
+    ids=["server-closing", "sender-refused"],
+)
+def test_a_server_side_refusal_charges_no_message_and_gives_back_the_rest(
+    uow_factory: UowFactory, smtp_server: SmtpServer, sender: str, recipients: tuple[str, ...], why: str
+) -> None:
+    ids = _queue(uow_factory, *recipients)
+    done = dispatch_due(uow_factory, _mailer(smtp_server, sender), batch=10, max_attempts=1, clock=lambda: T0)
+    assert done.unreachable is not None and why in done.unreachable and done.retrying == done.failed == 0
+    stored = _stored(uow_factory, *ids)
+    sent = [m for m in stored if m.sent_at is not None]
+    assert [m.recipient for m in sent] == [r for r in recipients[:1] if sender == SENDER]
+    for waiting in (m for m in stored if m.sent_at is None):
+        assert (waiting.attempts, waiting.failed_at, waiting.next_attempt_at) == (0, None, T0 + FIRST_RETRY)
+
+
+def test_a_pass_stops_before_its_claim_runs_out_or_when_told_to_and_gives_back_the_rest(
+    uow_factory: UowFactory, smtp_server: SmtpServer
+) -> None:
+    ids = _queue(uow_factory, "a@example.go.id", "b@example.go.id", "c@example.go.id")
+    ticks = iter([T0, T0, T0 + CLAIM_LEASE - LEASE_MARGIN])  # claim, first message (and its record), then late
+    now = T0
+
+    def clock() -> datetime:
+        nonlocal now
+        now = next(ticks, now)
+        return now
+
+    done = dispatch_due(uow_factory, _mailer(smtp_server), batch=10, max_attempts=3, clock=clock)
+    assert (done.claimed, done.sent) == (3, 1)
+    assert [m.next_attempt_at for m in _stored(uow_factory, *ids[1:])] == [now + FIRST_RETRY] * 2
+
+    later = now + FIRST_RETRY
+    stopping = iter([True])  # the process is told to stop after the first message
+    done = dispatch_due(
+        uow_factory,
+        _mailer(smtp_server),
+        batch=10,
+        max_attempts=3,
+        clock=lambda: later,
+        keep_going=lambda: next(stopping, False),
+    )
+    assert (done.claimed, done.sent) == (2, 1)
+    [left] = [m for m in _stored(uow_factory, *ids) if m.sent_at is None]
+    assert left.attempts == 0 and left.next_attempt_at == later + FIRST_RETRY
+    assert len(smtp_server.inbox.messages) == 2
+
+
+def test_an_outcome_is_recorded_only_while_the_claim_holds(uow_factory: UowFactory) -> None:
+    [message_id] = _queue(uow_factory, "sri@example.go.id")
+    with uow_factory() as uow:
+        [claimed] = uow.outbox.claim(channels=("email",), now=T0, until=T0 + CLAIM_LEASE, limit=1)
+        uow.commit()
+    retaken = T0 + CLAIM_LEASE + CLAIM_LEASE  # the first claim ran out and another dispatcher took the message
+    with uow_factory() as uow:
+        uow.outbox.claim(channels=("email",), now=T0 + CLAIM_LEASE, until=retaken, limit=1)
+        assert not uow.outbox.mark_sent(message_id, at=T0, claimed_until=T0 + CLAIM_LEASE)
+        assert not uow.outbox.record_failure(message_id, error="x", retry_at=None, claimed_until=T0 + CLAIM_LEASE)
+        assert uow.outbox.mark_sent(message_id, at=T0, claimed_until=retaken)
+        assert not uow.outbox.record_failure(message_id, error="late", retry_at=None, claimed_until=retaken)
+        uow.commit()
+    [stored] = _stored(uow_factory, message_id)
+    assert claimed.id == message_id and stored.sent_at == T0 and stored.failed_at is None and stored.attempts == 1
+
+
+def test_log_notices_are_written_whatever_the_log_level(uow_factory: UowFactory) -> None:
+    [message_id] = _queue(uow_factory, "199001012015031001")
+    stream = io.StringIO()
+    root = logging.getLogger()
+    handlers, level = list(root.handlers), root.level
+    configure_logging("WARNING", stream=stream)
+    try:
+        assert dispatch_due(uow_factory, None, batch=10, max_attempts=3, clock=lambda: T0).sent == 1
+    finally:
+        root.handlers[:] = handlers
+        root.setLevel(level)
+    [line] = [json.loads(line) for line in stream.getvalue().splitlines()]
+    assert (line["event"], line["logger"], line["recipient"]) == ("notice", "kinerja.notices", "199001012015031001")
+    assert line["subject"] == "Pengingat: penilaian diri jatuh tempo — 0"
+    [stored] = _stored(uow_factory, message_id)
+    assert stored.sent_at == T0
+
+
+def test_an_unreachable_server_costs_no_message_an_attempt(uow_factory: UowFactory) -> None:
+    [message_id] = _queue(uow_factory, "sri@example.go.id")
+    mailer = SmtpMailer(SmtpSettings(host="127.0.0.1", port=free_port(), security="none", timeout_seconds=2))
+    done = dispatch_due(uow_factory, mailer, batch=10, max_attempts=1, clock=lambda: T0)
+    assert done.claimed == 1 and done.sent == done.retrying == done.failed == 0
+    assert done.unreachable is not None and "tidak dapat dipakai" in done.unreachable
+    [waiting] = _stored(uow_factory, message_id)
+    # Given back, not charged: due again in a minute.
+    assert waiting.attempts == 0 and waiting.failed_at is None and waiting.next_attempt_at == T0 + FIRST_RETRY
+
+
+def test_without_smtp_email_waits_and_only_the_log_channel_is_delivered(uow_factory: UowFactory) -> None:
+    email, log = _queue(uow_factory, "sri@example.go.id", "199001012015031001")
+    assert dispatch_due(uow_factory, None, batch=10, max_attempts=3, clock=lambda: T0).sent == 1
+    waiting, logged = _stored(uow_factory, email, log)
+    assert waiting.next_attempt_at is None and waiting.sent_at is None and logged.sent_at == T0
+    with uow_factory() as uow:
+        assert uow.outbox.counts().waiting_by_channel == {"email": 1}
+
+
+def test_upgrading_gives_up_the_notices_queued_before_anything_sent_them(blank_database_url: str) -> None:
+    """Migration 0007: the backlog of an installation that ran without delivery is not sent at the first pass."""
+    upgrade(blank_database_url, "0006")
+    engine = make_engine(blank_database_url)
+    with engine.begin() as connection:
+        connection.execute(
+            text(
+                "INSERT INTO outbox (created_at, channel, recipient, subject, body, attempts)"
+                " VALUES (:at, 'email', 'sri@example.go.id', 'Pengingat lama', '...', 0)"
+            ),
+            {"at": datetime(2026, 1, 5, 1, 0)},
+        )
+    engine.dispose()
+    upgrade(blank_database_url)
+    engine = make_engine(blank_database_url)
+    with SqlAlchemyUnitOfWork(make_session_factory(engine)) as uow:
+        [old] = uow.outbox.failed()
+        counts = uow.outbox.counts()
+    engine.dispose()
+    assert old.subject == "Pengingat lama" and old.failed_at is not None and old.attempts == 0
+    assert old.last_error is not None and "kinerja notifikasi ulangi" in old.last_error
+    assert (counts.waiting, counts.failed) == (0, 1)
