@@ -17,7 +17,7 @@ from pydantic import ValidationError
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 
-from cli import appraisal, bulk, cycle, data, demo, offline, stack, worklist, worklist_sync
+from cli import appraisal, bulk, cycle, data, demo, notifications, offline, stack, worklist, worklist_sync
 from cli.output import CommandError, fail
 from domain.errors import DomainError
 from importing.errors import ValidationFailed
@@ -38,6 +38,7 @@ def build_parser() -> argparse.ArgumentParser:
     worklist.register(commands)
     worklist_sync.register(commands)
     bulk.register(commands)
+    notifications.register(commands)
     stack.register(commands)
     demo.register(commands)
     return parser

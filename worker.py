@@ -5,6 +5,8 @@
 `run_worker(settings)` is the same thing in-process, for `kinerja up` and the tests: it migrates the database (so a
 fresh machine works with the SQLite default), registers the search attributes, polls the task queue from the settings
 and stops gracefully — in-flight activities finish — when `stop` is set or, if no `stop` is given, on SIGTERM/SIGINT.
+Beside it runs the outbox relay, which sends the notices the activities queue (e-mail through SMTP__HOST when set,
+the log otherwise; services/dispatch.py).
 """
 
 from __future__ import annotations
@@ -31,9 +33,11 @@ import temporal_client
 import workflows
 from activities.appraisal import AppraisalActivities
 from activities.cycle import CycleActivities
+from delivery.smtp import build_mailer
 from observability import configure_logging, get_logger
 from persistence.db import is_sqlite, make_engine, make_session_factory, resolve_url, upgrade
 from persistence.uow import SqlAlchemyUnitOfWork
+from services.dispatch import relay
 from settings import Settings, TemporalSettings, load_settings
 from workflows.appraisal import AppraisalWorkflow
 from workflows.cycle import CycleWorkflow
@@ -147,11 +151,36 @@ async def run_worker(
                 )
                 if ready is not None:
                     ready.set()
-                await stop.wait()
-                log.info("worker stopping: finishing in-flight activities")
+                notifier = _start_notifier(settings, engine, stop)
+                try:
+                    await stop.wait()
+                    log.info("worker stopping: finishing in-flight activities")
+                finally:
+                    if notifier is not None and not stop.is_set():  # cancelled rather than stopped
+                        notifier.cancel()
+            if notifier is not None:
+                await notifier  # it saw `stop` too, and stops after the message in hand
         log.info("worker stopped")
     finally:
         engine.dispose()
+
+
+def _start_notifier(settings: Settings, engine: Engine, stop: asyncio.Event) -> asyncio.Task[None] | None:
+    """The outbox relay beside the worker (services/dispatch.py), unless OUTBOX__RELAY=false."""
+    if not settings.outbox.relay:
+        return None
+    session_factory = make_session_factory(engine)
+    return asyncio.create_task(
+        relay(
+            lambda: SqlAlchemyUnitOfWork(session_factory),
+            build_mailer(settings.smtp),
+            stop=stop,
+            poll_seconds=settings.outbox.poll_seconds,
+            batch=settings.outbox.batch,
+            max_attempts=settings.outbox.max_attempts,
+        ),
+        name="outbox-relay",
+    )
 
 
 async def _register_search_attributes(client: Client) -> None:

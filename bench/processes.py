@@ -201,7 +201,15 @@ def kinerja_worker_command() -> list[str]:
 
 
 async def start_kinerja_worker(data_dir: Path, address: str, task_queue: str, database_url: str) -> Child:
-    env = {"DATABASE_URL": database_url, "TEMPORAL__ADDRESS": address, "TEMPORAL__TASK_QUEUE": task_queue}
+    env = {
+        "DATABASE_URL": database_url,
+        "TEMPORAL__ADDRESS": address,
+        "TEMPORAL__TASK_QUEUE": task_queue,
+        # The table measures the appraisal path against the floor, as it did before the outbox was delivered; the
+        # relay's writes would share SQLite's one writer with the steps it measures. A deployment can deliver from
+        # one process of its own the same way (`kinerja notifikasi kirim --terus`, docs/deployment.md).
+        "OUTBOX__RELAY": "false",
+    }
     worker = spawn("kinerja worker", kinerja_worker_command(), data_dir / "worker.log", env)
     await worker.wait_for_line('"worker started"')
     return worker

@@ -199,11 +199,22 @@ def _print_ready(settings: Settings, stack: LocalStack, database_url: str, *, wi
         ("Basis data", make_url(database_url).render_as_string(hide_password=True)),
         ("Task queue", queue if with_worker else f"{queue} (tanpa worker: jalankan `python -m worker`)"),
     ]
+    if with_worker:
+        rows.append(("Notifikasi", _notices_line(settings)))
     print()
     for label, value in rows:
         print(f"  {label:<11} {value}")
     print()
     print("Kinerja siap — tekan Ctrl-C untuk berhenti.", flush=True)
+
+
+def _notices_line(settings: Settings) -> str:
+    if not settings.outbox.relay:
+        return "tidak dikirim worker ini (OUTBOX__RELAY=false)"
+    smtp = settings.smtp
+    if smtp.host is None:
+        return "ke log; e-mail menunggu di outbox sampai SMTP__HOST diatur (`kinerja notifikasi`)"
+    return f"e-mail lewat {smtp.host}:{smtp.port} ({smtp.security}), dari {smtp.sender}"
 
 
 @contextlib.contextmanager

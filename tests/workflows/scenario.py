@@ -47,6 +47,7 @@ KEPALA = "197001011995031001"  # Kepala Dinas: top of the line
 KABID = "197505052000031002"  # Kepala Bidang: atasan pejabat penilai
 KASI = "198003032005011003"  # Kepala Seksi: pejabat penilai
 STAFF = "199001012015032004"  # the appraised employee
+STAFF_EMAIL = "sri.wahyuni@dukcapil.example.go.id"  # the only one with an address: the others' notices go to the log
 KASI_BARU = "198206062008011005"  # the reviewer after a reorganisation
 PENGAWAS = "197808082003121006"  # tim pengawasan (inspektorat)
 PENGELOLA = "198509092010012007"  # pengelola kinerja (BKPSDM)
@@ -75,7 +76,7 @@ def seed(uow: AbstractUnitOfWork) -> None:
             jabatan="Pengadministrasi Kependudukan",
             unit_code=UNIT,
             superior_nip=KASI,
-            email="sri.wahyuni@dukcapil.example.go.id",
+            email=STAFF_EMAIL,
         ),
         Employee(nip=PENGAWAS, name="Auditor Inspektorat", jabatan="Auditor", unit_code="DUK", superior_nip=KEPALA),
         Employee(nip=PENGELOLA, name="Analis SDM", jabatan="Analis SDM Aparatur", unit_code="DUK", superior_nip=KEPALA),

@@ -4,6 +4,7 @@ against the dev server, each on a fresh SQLite file that the worker migrates its
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import io
 import json
 import logging
@@ -11,6 +12,7 @@ import os
 import signal
 import sys
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -20,13 +22,14 @@ from temporalio.testing import WorkflowEnvironment
 from observability import configure_logging
 from persistence.db import make_engine, make_session_factory
 from persistence.uow import SqlAlchemyUnitOfWork
-from settings import Settings, TemporalSettings
+from settings import OutboxSettings, Settings, SmtpSettings, TemporalSettings
 from temporal_client import start_appraisal
+from tests.smtp import SmtpServer
 from tests.workflows import scenario
-from tests.workflows.scenario import EMPLOYEE, STAFF
+from tests.workflows.scenario import EMPLOYEE, PENILAI, STAFF
 from worker import run_worker
 from workflows.appraisal import AppraisalWorkflow
-from workflows.contracts import SubmitSkp
+from workflows.contracts import ApproveSkp, SubmitSkp
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -39,21 +42,37 @@ def _seed(database_url: str) -> None:
     engine.dispose()
 
 
-async def test_the_worker_runs_in_process_on_a_fresh_database_and_logs_json_with_the_appraisal(
-    dev_env: WorkflowEnvironment, tmp_path: Path, cycle_id: str
-) -> None:
-    database_url = f"sqlite:///{tmp_path}/kinerja.db"
-    settings = Settings(
-        database_url=database_url,
-        temporal=TemporalSettings(
-            address=dev_env.client.service_client.config.target_host, task_queue=f"kinerja-{uuid.uuid4().hex[:8]}"
-        ),
-    )
+@contextlib.contextmanager
+def _json_logs() -> Iterator[io.StringIO]:
+    """The process's JSON log lines while the block runs (observability.configure_logging), then the old handlers."""
     stream = io.StringIO()
     root = logging.getLogger()
     level = root.level
     configure_logging("INFO", stream=stream)
     try:
+        yield stream
+    finally:
+        for handler in [h for h in root.handlers if h.get_name() == "kinerja-json"]:
+            root.removeHandler(handler)
+        root.setLevel(level)
+
+
+def _settings(dev_env: WorkflowEnvironment, database_url: str, **more: Any) -> Settings:
+    return Settings(
+        database_url=database_url,
+        temporal=TemporalSettings(
+            address=dev_env.client.service_client.config.target_host, task_queue=f"kinerja-{uuid.uuid4().hex[:8]}"
+        ),
+        **more,
+    )
+
+
+async def test_the_worker_runs_in_process_on_a_fresh_database_and_logs_json_with_the_appraisal(
+    dev_env: WorkflowEnvironment, tmp_path: Path, cycle_id: str
+) -> None:
+    database_url = f"sqlite:///{tmp_path}/kinerja.db"
+    settings = _settings(dev_env, database_url)
+    with _json_logs() as stream:
         stop, ready = asyncio.Event(), asyncio.Event()
         running = asyncio.create_task(run_worker(settings, stop=stop, ready=ready))
         await asyncio.wait_for(ready.wait(), timeout=30)
@@ -67,10 +86,6 @@ async def test_the_worker_runs_in_process_on_a_fresh_database_and_logs_json_with
         stop.set()
         await asyncio.wait_for(running, timeout=30)
         await handle.terminate("test finished")
-    finally:
-        for handler in [h for h in root.handlers if h.get_name() == "kinerja-json"]:
-            root.removeHandler(handler)
-        root.setLevel(level)
 
     lines: list[dict[str, Any]] = [json.loads(line) for line in stream.getvalue().splitlines()]
     events = [line["event"] for line in lines]
@@ -79,6 +94,45 @@ async def test_the_worker_runs_in_process_on_a_fresh_database_and_logs_json_with
     assert recorded["workflow_id"] == handle.id and recorded["run_id"]
     assert (recorded["cycle"], recorded["nip"], recorded["action"]) == (cycle_id, STAFF, "submit_skp")
     assert recorded["level"] == "info" and recorded["timestamp"]
+
+
+async def test_the_worker_sends_each_notice_by_email_through_smtp_or_into_the_log(
+    dev_env: WorkflowEnvironment, tmp_path: Path, cycle_id: str, smtp_server: SmtpServer
+) -> None:
+    """The outbox relay beside the worker: the penilai has no address in the roster (the log channel), the employee
+    has one (e-mail, through a real SMTP server)."""
+    database_url = f"sqlite:///{tmp_path}/kinerja.db"
+    settings = _settings(
+        dev_env,
+        database_url,
+        smtp=SmtpSettings(host=smtp_server.host, port=smtp_server.port, security="none"),
+        outbox=OutboxSettings(poll_seconds=0.2),
+    )
+    with _json_logs() as stream:
+        stop, ready = asyncio.Event(), asyncio.Event()
+        running = asyncio.create_task(run_worker(settings, stop=stop, ready=ready))
+        await asyncio.wait_for(ready.wait(), timeout=30)
+        _seed(database_url)
+        start = await dev_env.get_current_time()
+        handle = await start_appraisal(
+            dev_env.client, scenario.appraisal_input(cycle_id, start), task_queue=settings.temporal.task_queue
+        )
+        await handle.execute_update(AppraisalWorkflow.submit_skp, SubmitSkp(actor=EMPLOYEE, skp=scenario.skp()))
+        await handle.execute_update(AppraisalWorkflow.approve_skp, ApproveSkp(actor=PENILAI))
+        mail = await asyncio.to_thread(smtp_server.inbox.wait_for, scenario.STAFF_EMAIL)
+        stop.set()
+        await asyncio.wait_for(running, timeout=30)
+        await handle.terminate("test finished")
+
+    assert mail["From"] == "Kinerja <kinerja@localhost>" and mail["X-Kinerja-Workflow"] == handle.id
+    lines: list[dict[str, Any]] = [json.loads(line) for line in stream.getvalue().splitlines()]
+    logged = [line for line in lines if line["event"] == "notice" and line["recipient"] == scenario.KASI]
+    assert logged and logged[0]["channel"] == "log" and logged[0]["logger"] == "kinerja.notices"
+    engine = make_engine(database_url)
+    with SqlAlchemyUnitOfWork(make_session_factory(engine)) as uow:
+        counts = uow.outbox.counts()
+    engine.dispose()
+    assert counts.waiting == counts.failed == 0 and counts.sent >= 2
 
 
 async def test_python_worker_py_stops_gracefully_on_sigterm(dev_env: WorkflowEnvironment, tmp_path: Path) -> None:
