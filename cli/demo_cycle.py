@@ -185,6 +185,14 @@ async def _cycle(demo: Demo, stack: LocalStack) -> None:
     print("\n--- Riwayat (kinerja riwayat) ---")
     for nip in (SRI, BUDI):
         await _history(client, cycle_id, nip)
+    with demo.uow_factory() as uow:
+        counts = uow.outbox.counts()
+    channels = ", ".join(f"{channel} {count}" for channel, count in counts.waiting_by_channel.items())
+    print(
+        f"\nOutbox: {counts.waiting} notifikasi menunggu dikirim ({channels or '-'}): pengingat, eskalasi dan"
+        " pemberitahuan langkah; worker `kinerja up` mengirimnya (e-mail lewat SMTP__HOST, selainnya ke log)."
+        " Lihat `kinerja notifikasi`."
+    )
     print(
         f"\nSelesai. Siklus {cycle_id} berjalan terus (survei, kalibrasi, penutupan menurut kalender); jalankan"
         f" `kinerja up` lalu coba `kinerja siklus status --siklus {cycle_id}`, `kinerja terlambat --siklus {cycle_id}`"

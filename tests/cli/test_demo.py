@@ -61,8 +61,10 @@ def test_whole_demo_shows_every_stage_an_overdue_step_and_its_escalation(tmp_pat
         "Tim Pengawasan mengajukan SKP atas nama Budi",
         "ESKALASI",
         "timer berbunyi",
+        "notifikasi menunggu dikirim (log ",
         "Selesai",
     ):
         assert expected in out, out
     assert (tmp_path / ".kinerja" / "temporal.db").exists()
     assert "Traceback" not in done.stderr
+    assert "notifier started" not in out + done.stderr
