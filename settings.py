@@ -32,7 +32,8 @@ class SmtpSettings(BaseModel):
     username: str | None = None
     password: SecretStr | None = None
     sender: str = "Kinerja <kinerja@localhost>"  # the From of every notice: "Nama <alamat@domain>" or an address
-    timeout_seconds: float = Field(default=30, gt=0)
+    # Per SMTP reply; a message waits for up to five, and the dispatcher keeps that long of its claim in hand.
+    timeout_seconds: float = Field(default=30, gt=0, le=120)
 
     @field_validator("host")
     @classmethod

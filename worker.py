@@ -158,8 +158,10 @@ async def run_worker(
                 finally:
                     if notifier is not None and not stop.is_set():  # cancelled rather than stopped
                         notifier.cancel()
-            if notifier is not None:
-                await notifier  # it saw `stop` too, and stops after the message in hand
+            if notifier is not None:  # it saw `stop` too, and stops after the message in hand
+                _, late = await asyncio.wait({notifier}, timeout=GRACEFUL_SHUTDOWN.total_seconds())
+                for task in late:
+                    task.cancel()
         log.info("worker stopped")
     finally:
         engine.dispose()
@@ -170,7 +172,7 @@ def _start_notifier(settings: Settings, engine: Engine, stop: asyncio.Event) -> 
     if not settings.outbox.relay:
         return None
     session_factory = make_session_factory(engine)
-    return asyncio.create_task(
+    task = asyncio.create_task(
         relay(
             lambda: SqlAlchemyUnitOfWork(session_factory),
             build_mailer(settings.smtp),
@@ -181,6 +183,14 @@ def _start_notifier(settings: Settings, engine: Engine, stop: asyncio.Event) -> 
         ),
         name="outbox-relay",
     )
+    task.add_done_callback(_report_notifier_end)
+    return task
+
+
+def _report_notifier_end(task: asyncio.Task[None]) -> None:
+    """A relay that ended by an error says so at once, not when the worker stops (the worker itself goes on)."""
+    if not task.cancelled() and task.exception() is not None:
+        log.error("outbox relay failed; notices wait until the worker restarts", exc_info=task.exception())
 
 
 async def _register_search_attributes(client: Client) -> None:

@@ -153,7 +153,9 @@ def _send(args: argparse.Namespace) -> int:
     else:
         print(f"Terkirim: {total.sent} · dicoba lagi nanti: {total.retrying} · gagal: {total.failed}")
     if total.unreachable is not None:
-        raise CommandError(f"{total.unreachable}; sisanya dicoba lagi semenit lagi")
+        raise CommandError(
+            f"{total.unreachable}; yang belum terkirim dicoba lagi mulai semenit lagi oleh worker (atau `kirim` lagi)"
+        )
     return 0
 
 

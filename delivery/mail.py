@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable
 from contextlib import AbstractContextManager
+from datetime import timedelta
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime
@@ -40,6 +41,11 @@ class DeliveryFailed(Exception):
 
 
 class Mailer(Protocol):
+    @property
+    def longest_send(self) -> timedelta:
+        """How long one send can take at most; a dispatcher keeps that much of its claim in hand."""
+        ...
+
     def session(self) -> AbstractContextManager[Send]:
         """A connection for a batch; raises DeliveryFailed (not permanent) when the server cannot be reached."""
         ...

@@ -12,6 +12,7 @@ import smtplib
 import ssl
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
+from datetime import timedelta
 from email.errors import MessageError
 
 from delivery.mail import DeliveryFailed, Send, email_for
@@ -29,6 +30,12 @@ class SmtpMailer:
         self._settings = settings
         self._host = settings.host
         self._sender = settings.sender_address()
+
+    @property
+    def longest_send(self) -> timedelta:
+        """The longest one message can take before smtplib gives up: the timeout applies to each of the replies to
+        MAIL, RCPT, DATA and the message, and to writing it."""
+        return timedelta(seconds=5 * self._settings.timeout_seconds)
 
     @property
     def where(self) -> str:
@@ -80,7 +87,7 @@ class SmtpMailer:
             connection.send_message(email)
         except smtplib.SMTPRecipientsRefused as error:
             code, text = next(iter(error.recipients.values()))
-            raise _refused(f"alamat ditolak: {code} {_text(text)}", code) from error
+            raise _refused("alamat ditolak", code, text) from error
         except smtplib.SMTPSenderRefused as error:
             # Refused for every message alike: a setting to fix, not this message's fault.
             reason = f"pengirim {error.sender} ditolak: {error.smtp_code} {_text(error.smtp_error)}"
@@ -88,7 +95,9 @@ class SmtpMailer:
         except smtplib.SMTPServerDisconnected as error:
             raise DeliveryFailed(f"sambungan SMTP terputus: {_reason(error)}", session_lost=True) from error
         except smtplib.SMTPResponseException as error:
-            raise _refused(f"ditolak server: {error.smtp_code} {_text(error.smtp_error)}", error.smtp_code) from error
+            raise _refused("pesan ditolak server", error.smtp_code, error.smtp_error) from error
+        except smtplib.SMTPNotSupportedError as error:  # e.g. an address beyond ASCII where the server has no SMTPUTF8
+            raise DeliveryFailed(f"tidak didukung server SMTP: {_reason(error)}", permanent=True) from error
         except (smtplib.SMTPException, OSError) as error:
             raise DeliveryFailed(f"gagal mengirim: {_reason(error)}", session_lost=True) from error
 
@@ -98,12 +107,12 @@ def build_mailer(settings: SmtpSettings) -> SmtpMailer | None:
     return SmtpMailer(settings) if settings.host else None
 
 
-def _refused(reason: str, code: int) -> DeliveryFailed:
+def _refused(what: str, code: int, reply: bytes | str) -> DeliveryFailed:
     """What an SMTP refusal means for the message: 421 (the server is closing the connection) and 530 (it wants a
     login) are the server's or the settings' doing; any other 5xx refuses this message for good, 4xx for now."""
     if code in (SERVER_CLOSING, LOGIN_REQUIRED):
-        return DeliveryFailed(reason, message_at_fault=False)
-    return DeliveryFailed(reason, permanent=_permanent(code))
+        return DeliveryFailed(f"server SMTP menolak sementara ({code} {_text(reply)})", message_at_fault=False)
+    return DeliveryFailed(f"{what}: {code} {_text(reply)}", permanent=_permanent(code))
 
 
 def _permanent(code: int) -> bool:

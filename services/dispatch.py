@@ -19,7 +19,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
+import threading
 from collections.abc import Callable, Collection
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -82,15 +85,18 @@ def dispatch_due(
     """One pass: claim up to `batch` due messages on `channels` (e-mail only with a `mailer`), deliver them, record
     each outcome. Stops early, giving back what it did not try, when `keep_going()` turns false (the process is
     stopping), the claim is about to end, or the server fails."""
+    # Keep in hand what the longest send can take, and as long again to work in (more than the defaults with a long
+    # SMTP timeout), so a claim never runs out while its message is being sent.
+    margin = max(LEASE_MARGIN, mailer.longest_send if mailer is not None else LEASE_MARGIN)
     now = clock()
-    until = now + CLAIM_LEASE
+    until = now + CLAIM_LEASE - LEASE_MARGIN + margin
     wanted = [c for c in channels if c != "email" or mailer is not None]
     with uow_factory() as uow:
         claimed = uow.outbox.claim(channels=wanted, now=now, until=until, limit=batch) if wanted else []
         uow.commit()
     if not claimed:
         return Dispatched()
-    outcome = _Outcome(uow_factory, clock, max_attempts, until)
+    outcome = _Outcome(uow_factory, clock, max_attempts, until, margin)
     untried = list(claimed)
     try:
         for message in [m for m in claimed if m.channel == "log"]:
@@ -121,6 +127,8 @@ def _send_all(
     keep_going: Callable[[], bool],
     untried: list[OutboxMessage],
 ) -> None:
+    if not outcome.may_go_on(keep_going):
+        return
     try:
         with mailer.session() as send:
             for message in emails:
@@ -129,9 +137,11 @@ def _send_all(
                 try:
                     send(message)
                 except DeliveryFailed as error:
-                    if error.message_at_fault:
-                        outcome.failure(message, error)
-                        untried.remove(message)
+                    # Charged even when the server is to blame (421, 530, the sender refused): the server may mean
+                    # this recipient only, and a message given back as it was would come first again and stop every
+                    # pass. It backs off, and is not given up for what the server did.
+                    outcome.failure(message, error)
+                    untried.remove(message)
                     if error.session_lost:
                         outcome.server_failed(error, waiting=len(untried))
                         return
@@ -150,14 +160,20 @@ class _Outcome:
     """Records each message's outcome in its own transaction, right after the attempt, while the claim holds."""
 
     def __init__(
-        self, uow_factory: Callable[[], AbstractUnitOfWork], clock: Callable[[], datetime], limit: int, until: datetime
+        self,
+        uow_factory: Callable[[], AbstractUnitOfWork],
+        clock: Callable[[], datetime],
+        limit: int,
+        until: datetime,
+        margin: timedelta,
     ) -> None:
-        self._uow_factory, self._clock, self._limit, self._until = uow_factory, clock, limit, until
+        self._uow_factory, self._clock, self._limit = uow_factory, clock, limit
+        self._until, self._margin = until, margin
         self._sent = self._retrying = self._failed = 0
         self._unreachable: str | None = None
 
     def may_go_on(self, keep_going: Callable[[], bool]) -> bool:
-        return keep_going() and self._clock() < self._until - LEASE_MARGIN
+        return keep_going() and self._clock() < self._until - self._margin
 
     def sent(self, message: OutboxMessage) -> None:
         with self._uow_factory() as uow:
@@ -169,9 +185,11 @@ class _Outcome:
 
     def failure(self, message: OutboxMessage, error: DeliveryFailed) -> None:
         attempts = message.attempts + 1
-        give_up = error.permanent or attempts >= self._limit
+        give_up = error.permanent or (attempts >= self._limit and error.message_at_fault)
         now = self._clock()
         retry_at = None if give_up else now + retry_delay(attempts)
+        if retry_at is not None and not error.message_at_fault:
+            retry_at += FIRST_RETRY  # after the notices given back with it, so it cannot come first again
         with self._uow_factory() as uow:
             kept = uow.outbox.record_failure(
                 _id(message), error=error.reason, retry_at=retry_at, at=now, claimed_until=self._until
@@ -224,31 +242,48 @@ async def relay(
 ) -> None:
     """Deliver due messages until `stop` is set: batch after batch while there are more, else every `poll_seconds`.
 
-    A pass that fails (a database that cannot be reached) is logged and tried again at the next poll: it never stops
-    the process that runs the relay."""
+    Each pass runs in a thread of its own (not the activities' pool) and stops between two messages once `stop` is
+    set or the relay is cancelled. A pass that fails (a database that cannot be reached) is logged and tried again
+    at the next poll: it never stops the process that runs the relay."""
+    halt = threading.Event()  # what the pass's thread reads; set on stop and on cancellation
+    mirror = asyncio.create_task(_set_when(stop, halt))
+    executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="outbox")
+    loop = asyncio.get_running_loop()
+    pass_once = functools.partial(
+        dispatch_due, uow_factory, mailer, batch=batch, max_attempts=max_attempts, keep_going=lambda: not halt.is_set()
+    )
     log.info("notifier started", smtp=getattr(mailer, "where", None), poll_seconds=poll_seconds)
-    while not stop.is_set():
-        try:
-            done = await asyncio.to_thread(
-                dispatch_due,
-                uow_factory,
-                mailer,
-                batch=batch,
-                max_attempts=max_attempts,
-                keep_going=lambda: not stop.is_set(),
-            )
-        except SQLAlchemyError as error:
-            log.error("outbox not readable", error=str(error).splitlines()[0])
-            done = Dispatched()
-        except Exception:  # a fault of ours must not end delivery for the worker's lifetime: log it, try again later
-            log.exception("outbox dispatch failed")
-            done = Dispatched()
-        if done.claimed:
-            log.info(
-                "notices dispatched", sent=done.sent, retrying=done.retrying, failed=done.failed, claimed=done.claimed
-            )
-        if done.claimed == batch and done.unreachable is None:
-            continue  # more may be due
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(stop.wait(), timeout=poll_seconds)
+    if mailer is None:
+        log.warning("smtp not configured: e-mail notices wait in the outbox until SMTP__HOST is set")
+    try:
+        while not (stop.is_set() or halt.is_set()):
+            try:
+                done = await loop.run_in_executor(executor, pass_once)
+            except SQLAlchemyError as error:
+                log.error("outbox not readable", error=str(error).splitlines()[0])
+                done = Dispatched()
+            except Exception:  # a fault of ours must not end delivery for the process's lifetime: log, try later
+                log.exception("outbox dispatch failed")
+                done = Dispatched()
+            if done.claimed:
+                log.info(
+                    "notices dispatched",
+                    sent=done.sent,
+                    retrying=done.retrying,
+                    failed=done.failed,
+                    claimed=done.claimed,
+                )
+            if done.claimed == batch and done.unreachable is None:
+                continue  # more may be due
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), timeout=poll_seconds)
+    finally:
+        halt.set()
+        mirror.cancel()
+        executor.shutdown(wait=False)  # a pass still running ends after the message in hand
     log.info("notifier stopped")
+
+
+async def _set_when(stop: asyncio.Event, halt: threading.Event) -> None:
+    await stop.wait()
+    halt.set()

@@ -129,7 +129,7 @@ def test_sending_to_a_server_that_does_not_answer_is_one_clear_error_and_costs_n
     # The log says it too (a JSON line, as the worker's relay writes it); the last line is the one for people.
     *logged, last = err.splitlines()
     assert last.startswith("kesalahan: server SMTP 127.0.0.1:") and "tidak dapat dipakai" in last
-    assert last.endswith("; sisanya dicoba lagi semenit lagi")
+    assert last.endswith("; yang belum terkirim dicoba lagi mulai semenit lagi oleh worker (atau `kirim` lagi)")
     assert [json.loads(line)["event"] for line in logged] == ["smtp server unavailable"]
     shown = json.loads(kinerja(capsys, "notifikasi", "--json")[1])
     assert shown["counts"]["waiting"] == 1 and shown["failed"] == []
