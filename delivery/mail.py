@@ -26,8 +26,9 @@ class DeliveryFailed(Exception):
     - `permanent`: trying this message again cannot help (the server refused the address or the message for good,
       SMTP 5xx, or it is not a sendable e-mail).
     - `session_lost`: the connection is gone; the messages not tried yet wait for the next pass.
-    - `message_at_fault`: False when the server or the settings failed (unreachable, sender or login refused, the
-      server closing, 421); the message in hand then counts no attempt either, as it would fail the same way.
+    - `message_at_fault`: False when the server or the settings may be to blame (sender or login refused, the
+      server closing, 421); the message in hand then backs off behind the rest but is never given up for it, and the
+      session ends.
     """
 
     def __init__(

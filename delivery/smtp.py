@@ -2,8 +2,8 @@
 
 One connection per batch: STARTTLS on 587 by default, implicit TLS ("ssl", 465), or plain ("none", a relay on a
 trusted network); a login when a username is set. SMTP's reply codes decide what a failure means: 5xx refuses the
-message for good, 4xx asks to try it again later; the server closing (421), wanting a login (530), refusing the sender
-or not answering are no message's fault, and cost none an attempt.
+message for good, 4xx asks to try it again later; the server closing (421), wanting a login (530) or refusing the
+sender may not be the message's fault, so it is never given up for them (services/dispatch.py).
 """
 
 from __future__ import annotations
@@ -74,7 +74,7 @@ class SmtpMailer:
                 connection.close()
                 raise
         except (smtplib.SMTPException, OSError) as error:
-            # Not the messages' fault: none of them counts an attempt, the batch waits for the next pass.
+            # No message's fault: none counts an attempt, the batch is given back for a later pass.
             raise DeliveryFailed(f"server SMTP {self.where} tidak dapat dipakai: {_reason(error)}") from error
         return connection
 

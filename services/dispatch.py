@@ -11,8 +11,9 @@ number of dispatchers (one per worker) share the outbox.
 
 A failed attempt is tried again after a back-off that doubles from one minute up to an hour; after `max_attempts`
 (ten by default: about four hours), or at once when the server refuses the message for good (SMTP 5xx), it is given
-up and shown by `kinerja notifikasi`. A server that cannot be reached, refuses the sender or closes (421) costs no
-message an attempt: what the pass had not tried is given back, due again a minute later.
+up and shown by `kinerja notifikasi`. A server that cannot be reached costs no message an attempt: the pass gives its
+notices back, due again a minute later. One that refuses the sender or the login, or closes (421), may mean the
+notice in hand only: that one backs off behind the rest, never given up for it, and the rest are given back.
 """
 
 from __future__ import annotations
@@ -34,8 +35,9 @@ from persistence.ports import AbstractUnitOfWork, OutboxMessage
 
 FIRST_RETRY = timedelta(minutes=1)
 LONGEST_RETRY = timedelta(hours=1)
-# How long a claimed message is left to its dispatcher. A pass stops trying new messages LEASE_MARGIN before its
-# claim ends (one message takes at most a few SMTP timeouts), so no other dispatcher takes one it is still sending.
+# How long a claimed message is left to its dispatcher. A pass stops trying new messages a margin before its claim
+# ends (LEASE_MARGIN, or the longest one send can take if that is longer), so no other dispatcher takes one it is
+# still sending; the claim is lengthened by as much as the margin grows, so a pass always has three minutes of work.
 CLAIM_LEASE = timedelta(minutes=5)
 LEASE_MARGIN = timedelta(minutes=2)
 CHANNELS = ("email", "log")
@@ -85,8 +87,6 @@ def dispatch_due(
     """One pass: claim up to `batch` due messages on `channels` (e-mail only with a `mailer`), deliver them, record
     each outcome. Stops early, giving back what it did not try, when `keep_going()` turns false (the process is
     stopping), the claim is about to end, or the server fails."""
-    # Keep in hand what the longest send can take, and as long again to work in (more than the defaults with a long
-    # SMTP timeout), so a claim never runs out while its message is being sent.
     margin = max(LEASE_MARGIN, mailer.longest_send if mailer is not None else LEASE_MARGIN)
     now = clock()
     until = now + CLAIM_LEASE - LEASE_MARGIN + margin
