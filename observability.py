@@ -20,6 +20,8 @@ from temporalio import activity, workflow
 from workflows.contracts import parse_appraisal_workflow_id
 
 _HANDLER_NAME = "kinerja-json"
+# The outbox's log channel (services/dispatch.py): a delivery, not a diagnostic, so written whatever LOG_LEVEL says.
+NOTICES_LOGGER = "kinerja.notices"
 
 
 def temporal_context(_logger: WrappedLogger, _method: str, event: EventDict) -> EventDict:
@@ -81,8 +83,7 @@ def configure_logging(level: str = "INFO", *, stream: TextIO | None = None) -> N
         root.removeHandler(old)
     root.addHandler(handler)
     root.setLevel(level.upper())
-    # The outbox's log channel is a delivery, not a diagnostic: its notices are written whatever LOG_LEVEL says.
-    logging.getLogger("kinerja.notices").setLevel(logging.INFO)
+    logging.getLogger(NOTICES_LOGGER).setLevel(logging.INFO)
     # The ids travel as JSON keys; Temporal's default of appending them to the message would say it all twice.
     workflow.logger.workflow_info_on_message = False
     activity.logger.activity_info_on_message = False

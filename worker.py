@@ -141,7 +141,7 @@ async def run_worker(
         )
         on_signals = stop is None
         stop = stop or asyncio.Event()
-        with _stop_on_signals(stop, install=on_signals):
+        with stop_on_signals(stop, install=on_signals):
             async with worker:
                 log.info(
                     "worker started",
@@ -204,8 +204,9 @@ async def _register_search_attributes(client: Client) -> None:
 
 
 @contextlib.contextmanager
-def _stop_on_signals(stop: asyncio.Event, *, install: bool) -> Iterator[None]:
-    """Set `stop` on SIGTERM/SIGINT while the worker runs (only possible in the main thread)."""
+def stop_on_signals(stop: asyncio.Event, *, install: bool) -> Iterator[None]:
+    """Set `stop` on SIGTERM/SIGINT while the block runs (only possible in the main thread): the worker, or
+    `kinerja notifikasi kirim --terus`."""
     loop = asyncio.get_running_loop()
     installed: list[signal.Signals] = []
     if install:

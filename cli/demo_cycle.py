@@ -23,6 +23,7 @@ from temporalio.api.enums.v1 import EventType
 from temporalio.client import Client
 
 import temporal_client
+from cli.notifications import by_channel
 from cli.output import CommandError, table
 from cli.stack import LocalStack, local_stack
 from cli.temporal import local_time, translate
@@ -187,9 +188,8 @@ async def _cycle(demo: Demo, stack: LocalStack) -> None:
         await _history(client, cycle_id, nip)
     with demo.uow_factory() as uow:
         counts = uow.outbox.counts()
-    channels = ", ".join(f"{channel} {count}" for channel, count in counts.waiting_by_channel.items())
     print(
-        f"\nOutbox: {counts.waiting} notifikasi menunggu dikirim ({channels or '-'}): pengingat, eskalasi dan"
+        f"\nOutbox: {counts.waiting} notifikasi menunggu dikirim ({by_channel(counts) or '-'}): pengingat, eskalasi dan"
         " pemberitahuan langkah; worker `kinerja up` mengirimnya (e-mail lewat SMTP__HOST, selainnya ke log)."
         " Lihat `kinerja notifikasi`."
     )

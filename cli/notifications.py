@@ -18,7 +18,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import dataclasses
-import signal
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import TypeAlias
@@ -29,9 +28,10 @@ from cli.output import CommandError, emit_json, table
 from delivery.mail import Mailer
 from delivery.smtp import build_mailer
 from observability import configure_logging
-from persistence.ports import AbstractUnitOfWork
+from persistence.ports import AbstractUnitOfWork, OutboxCounts
 from services.dispatch import Dispatched, dispatch_due, relay
 from settings import Settings, load_settings
+from worker import stop_on_signals
 
 Parsers: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"
 SHOWN_FAILED = 20
@@ -95,7 +95,7 @@ def _status(args: argparse.Namespace) -> int:
     if args.json:
         emit_json({"counts": counts, "failed": failed})
         return 0
-    channels = ", ".join(f"{channel} {count}" for channel, count in counts.waiting_by_channel.items())
+    channels = by_channel(counts)
     print(
         f"Menunggu: {counts.waiting}{f' ({channels})' if channels else ''} · gagal: {counts.failed}"
         f" · terkirim: {counts.sent}"
@@ -113,6 +113,11 @@ def _status(args: argparse.Namespace) -> int:
             print(f"... dan {counts.failed - len(failed)} lagi (--gagal N)")
         print("Antrekan lagi setelah penyebabnya diperbaiki: kinerja notifikasi ulangi --id ID ... (atau --semua)")
     return 0
+
+
+def by_channel(counts: OutboxCounts) -> str:
+    """'email 2, log 1': what waits on each channel ("" when nothing does)."""
+    return ", ".join(f"{channel} {count}" for channel, count in counts.waiting_by_channel.items())
 
 
 def _short(text: str | None) -> str | None:
@@ -163,17 +168,15 @@ async def _relay_until_stopped(
     uow_factory: Callable[[], AbstractUnitOfWork], mailer: Mailer | None, settings: Settings
 ) -> None:
     stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(signum, stop.set)
-    await relay(
-        uow_factory,
-        mailer,
-        stop=stop,
-        poll_seconds=settings.outbox.poll_seconds,
-        batch=settings.outbox.batch,
-        max_attempts=settings.outbox.max_attempts,
-    )
+    with stop_on_signals(stop, install=True):
+        await relay(
+            uow_factory,
+            mailer,
+            stop=stop,
+            poll_seconds=settings.outbox.poll_seconds,
+            batch=settings.outbox.batch,
+            max_attempts=settings.outbox.max_attempts,
+        )
 
 
 def _requeue(args: argparse.Namespace) -> int:

@@ -30,7 +30,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy.exc import SQLAlchemyError
 
 from delivery.mail import DeliveryFailed, Mailer
-from observability import get_logger
+from observability import NOTICES_LOGGER, get_logger
 from persistence.ports import AbstractUnitOfWork, OutboxMessage
 
 FIRST_RETRY = timedelta(minutes=1)
@@ -43,9 +43,7 @@ LEASE_MARGIN = timedelta(minutes=2)
 CHANNELS = ("email", "log")
 
 log = get_logger("kinerja.notifier")
-# The log channel's notices, delivered as log lines: this logger writes them whatever LOG_LEVEL says
-# (observability.configure_logging).
-notices_log = get_logger("kinerja.notices")
+notices_log = get_logger(NOTICES_LOGGER)  # the log channel's notices, written whatever LOG_LEVEL says
 
 
 def retry_delay(attempts: int) -> timedelta:
