@@ -178,6 +178,11 @@ def cycle_handle(client: Client, cycle_id: str) -> WorkflowHandle[CycleWorkflow,
 ZONES = {7: "Asia/Jakarta", 8: "Asia/Makassar", 9: "Asia/Jayapura"}
 
 
+def zone_name(utc_offset_hours: int) -> str:
+    """The IANA zone of an Indonesian UTC offset; WIB for any other (the calendar allows only these three)."""
+    return ZONES.get(utc_offset_hours, ZONES[7])
+
+
 def cycle_schedule_id(instansi_code: str) -> str:
     return f"cycle-schedule-{instansi_code}"
 
@@ -195,7 +200,7 @@ async def schedule_cycles(
         ),
         spec=ScheduleSpec(
             cron_expressions=[f"0 {hour} {day} {month} *"],
-            time_zone_name=ZONES.get(template.calendar.utc_offset_hours, "Asia/Jakarta"),
+            time_zone_name=zone_name(template.calendar.utc_offset_hours),
         ),
         policy=SchedulePolicy(overlap=ScheduleOverlapPolicy.SKIP),
         state=ScheduleState(note=f"siklus penilaian kinerja tahunan {template.instansi_code}"),
@@ -212,7 +217,7 @@ async def schedule_worklist_upkeep(
 ) -> ScheduleHandle:
     """A daily Temporal Schedule that checks the open worklist entries against Temporal (workflows/upkeep.py), at
     `hour` local time; an existing one gets the new hour, zone and budget (and stays paused if it was)."""
-    zone = ZONES.get(utc_offset_hours, "Asia/Jakarta")
+    zone = zone_name(utc_offset_hours)
     schedule = Schedule(
         action=ScheduleActionStartWorkflow(
             WorklistUpkeepWorkflow.run,

@@ -201,10 +201,7 @@ class CycleActivities:
         final = await _thread(lambda: cycles.finished_count(self._uow_factory, request))
         await self._synchronise(request.cycle_id)
         in_cycle = WorklistQuery(cycle_id=request.cycle_id)
-        open_steps = await _thread(lambda: worklist.count(self._uow_factory, in_cycle))
-        overdue = await _thread(
-            lambda: worklist.count(self._uow_factory, in_cycle.model_copy(update={"overdue": True}))
-        )
+        open_steps, overdue = await _thread(lambda: worklist.open_and_overdue(self._uow_factory, in_cycle))
         return CycleReport(
             generated_at=datetime.now(UTC),
             enrolled=request.enrolled,

@@ -269,7 +269,7 @@ def _schedule(args: argparse.Namespace) -> int:
         return handle.id, await temporal_client.paused_note(handle)
 
     schedule_id, paused = run(settings, body, subject=f"jadwal {args.instansi}")
-    zone = temporal_client.ZONES.get(calendar.utc_offset_hours, "Asia/Jakarta")
+    zone = temporal_client.zone_name(calendar.utc_offset_hours)
     print(
         f"Jadwal {schedule_id}: siklus {args.instansi} dimulai setiap tanggal {args.tanggal}/{args.bulan}"
         f" pukul {args.jam:02d}.00 ({zone}); id siklus PERIODE-{args.instansi}"

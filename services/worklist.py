@@ -73,6 +73,8 @@ def open_entries(
         return uow.worklist.open_ids(query, after=after, limit=limit)
 
 
-def count(uow_factory: UowFactory, query: WorklistQuery) -> int:
+def open_and_overdue(uow_factory: UowFactory, query: WorklistQuery) -> tuple[int, int]:
+    """How many open steps match `query`, and how many of them are overdue, read in one transaction (so the second
+    is never more than the first)."""
     with uow_factory() as uow:
-        return uow.worklist.count(query)
+        return uow.worklist.count(query), uow.worklist.count(query.model_copy(update={"overdue": True}))
