@@ -86,23 +86,18 @@ def desired(
 ) -> list[tuple[SearchAttributeKey[Any], Any]]:
     """The value every attribute should have (None: unset; `penilai` None: left alone, by runs that do not keep it;
     `progress` False: who and where only, the rest is the worklist's)."""
+    who = identity(
+        cycle_id=cycle_id, instansi_code=instansi_code, unit_code=unit_code, employee_nip=employee_nip, penilai=None
+    )
+    kept_penilai = [(PENILAI, penilai)] if penilai is not None else []
     if not progress:
-        return identity(
-            cycle_id=cycle_id,
-            instansi_code=instansi_code,
-            unit_code=unit_code,
-            employee_nip=employee_nip,
-            penilai=penilai,
-        )
+        return [*who, *kept_penilai]
     return [
-        (CYCLE, cycle_id),
-        (INSTANSI, instansi_code),
-        (UNIT, unit_code),
-        (NIP, employee_nip),
+        *who,
         (STAGE, stage),
         (STEP, step),
         (ASSIGNEE, assignee),
-        *([(PENILAI, penilai)] if penilai is not None else []),
+        *kept_penilai,
         (OVERDUE, overdue),
         (ESCALATION_LEVEL, escalation_level),
         (DEADLINE, deadline),
