@@ -22,6 +22,7 @@ class Stage(StrEnum):
     SIGN_OFF = "sign_off"
     OBJECTION_WINDOW = "objection_window"
     FINAL = "final"
+    WITHDRAWN = "withdrawn"  # taken out of the cycle before the end (domain.withdrawal)
 
     @property
     def label(self) -> str:
@@ -36,6 +37,7 @@ _STAGE_LABELS = {
     Stage.SIGN_OFF: "Penetapan",
     Stage.OBJECTION_WINDOW: "Masa Keberatan",
     Stage.FINAL: "Final",
+    Stage.WITHDRAWN: "Ditarik dari Siklus",
 }
 
 
@@ -74,6 +76,12 @@ class Step(StrEnum):
     OBJECTION_WINDOW = "objection_window"
     OBJECTION_REVIEW = "objection_review"
     FINAL = "final"
+    WITHDRAWN = "withdrawn"
+
+    @property
+    def closed(self) -> bool:
+        """Nobody acts on the appraisal any more: it ended with a predicate, or was withdrawn from the cycle."""
+        return self in (Step.FINAL, Step.WITHDRAWN)
 
     @property
     def stage(self) -> Stage:
@@ -98,6 +106,7 @@ _STEP_STAGE = {
     Step.OBJECTION_WINDOW: Stage.OBJECTION_WINDOW,
     Step.OBJECTION_REVIEW: Stage.OBJECTION_WINDOW,
     Step.FINAL: Stage.FINAL,
+    Step.WITHDRAWN: Stage.WITHDRAWN,
 }
 _STEP_ROLE = {
     Step.SKP_DRAFTING: Role.PEGAWAI,
@@ -109,6 +118,7 @@ _STEP_ROLE = {
     Step.OBJECTION_WINDOW: Role.PEGAWAI,
     Step.OBJECTION_REVIEW: Role.ATASAN_PENILAI,
     Step.FINAL: Role.SYSTEM,
+    Step.WITHDRAWN: Role.SYSTEM,
 }
 _STEP_LABELS = {
     Step.SKP_DRAFTING: "Pegawai menyusun SKP",
@@ -120,6 +130,7 @@ _STEP_LABELS = {
     Step.OBJECTION_WINDOW: "Pegawai menerima hasil atau mengajukan keberatan",
     Step.OBJECTION_REVIEW: "Atasan pejabat penilai memutus keberatan",
     Step.FINAL: "Selesai",
+    Step.WITHDRAWN: "Ditarik dari siklus penilaian",
 }
 
 
@@ -135,6 +146,7 @@ class Action(StrEnum):
     FILE_OBJECTION = "file_objection"
     DECIDE_OBJECTION = "decide_objection"
     CLOSE_OBJECTION_WINDOW = "close_objection_window"
+    WITHDRAW = "withdraw"  # from any open step (domain.withdrawal), so not in TRANSITIONS
 
     @property
     def label(self) -> str:
@@ -153,6 +165,7 @@ _ACTION_LABELS = {
     Action.FILE_OBJECTION: "Ajukan keberatan",
     Action.DECIDE_OBJECTION: "Putuskan keberatan",
     Action.CLOSE_OBJECTION_WINDOW: "Tutup masa keberatan",
+    Action.WITHDRAW: "Tarik dari siklus",
 }
 
 

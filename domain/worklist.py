@@ -40,7 +40,8 @@ class WorkItem(BaseModel):
 
 
 class WorklistQuery(BaseModel):
-    """Which open steps to list: every given field must match (None: any). Final appraisals are never listed."""
+    """Which open steps to list: every given field must match (None: any). Closed appraisals (final or withdrawn)
+    are never listed."""
 
     model_config = ConfigDict(frozen=True)
 

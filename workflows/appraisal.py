@@ -51,6 +51,7 @@ with workflow.unsafe.imports_passed_through():
     from domain.ratings import Predicate
     from domain.skp import Skp
     from domain.stages import TAKE_OVER_ROLES, Action, Role, Step, transition
+    from domain.withdrawal import told_of_withdrawal, withdrawal_step
     from domain.worklist import WorkItem
     from workflows import search_attributes
     from workflows.changes import Change
@@ -78,6 +79,8 @@ with workflow.unsafe.imports_passed_through():
         SubmitSelfAssessment,
         SubmitSkp,
         TimelineEvent,
+        Withdraw,
+        Withdrawal,
     )
     from workflows.rejections import rejection
 
@@ -160,7 +163,7 @@ class AppraisalWorkflow:
         return self._s
 
     def _finished(self) -> bool:
-        return self._s.step is Step.FINAL
+        return self._s.step.closed
 
     async def _wait_for_change(self, timeout: timedelta | None) -> bool:
         """Sleep until the step, the deadline or a buffered signal changes (True) or `timeout` passes (False)."""
@@ -325,7 +328,7 @@ class AppraisalWorkflow:
 
     @workflow.signal
     def calibration_decided(self, decision: CalibrationDecision) -> None:
-        late = self._s.step in (Step.SIGN_OFF, Step.OBJECTION_WINDOW, Step.OBJECTION_REVIEW, Step.FINAL)
+        late = self._s.step.closed or self._s.step in (Step.SIGN_OFF, Step.OBJECTION_WINDOW, Step.OBJECTION_REVIEW)
         if late:
             # A signal cannot be refused; a decision after penetapan would silently rewrite a signed result.
             workflow.logger.warning(
@@ -615,8 +618,10 @@ class AppraisalWorkflow:
     def _plan_reassign(self, cmd: Reassign) -> Change:
         change = self._manage(cmd.actor, REASSIGN, cmd.reason)
         s = self._s
-        if s.step is Step.FINAL:
-            raise DomainError("penilaian sudah final; pejabat penilai tidak dapat dialihkan", field="tahap")
+        if s.step.closed:
+            raise DomainError(
+                f"penilaian sudah {s.step.stage.label.lower()}; pejabat penilai tidak dapat dialihkan", field="tahap"
+            )
         penilai, atasan = cmd.penilai_nip, cmd.atasan_nip or s.atasan_nip
         if penilai == s.employee_nip:
             raise DomainError("pegawai tidak dapat menilai dirinya sendiri", field="penilai_nip")
@@ -640,6 +645,50 @@ class AppraisalWorkflow:
         change.penilai_nip, change.atasan_nip = penilai, atasan
         change.after = {"before": before, "penilai_nip": penilai, "atasan_nip": atasan}
         return change
+
+    # --- updates: the pengelola kinerja -----------------------------------------------------------------------------
+
+    @workflow.update
+    async def withdraw(self, cmd: Withdraw) -> AppraisalState:
+        return await self._handle(lambda: self._plan_withdraw(cmd))
+
+    @withdraw.validator
+    def _check_withdraw(self, cmd: Withdraw) -> None:
+        self._check(lambda: self._plan_withdraw(cmd))
+
+    def _plan_withdraw(self, cmd: Withdraw) -> Change:
+        """Out of the cycle (domain.withdrawal): the step, the worklist entry and the notices in one recording, and
+        then the workflow ends. A review already recorded stays in the database but no longer counts anywhere."""
+        s = self._s
+        self._check_identity(cmd.actor)
+        to = withdrawal_step(s.step, cmd.actor.role)
+        reason = _required_text(cmd.reason, "alasan", "alasan penarikan")
+        withdrawal = Withdrawal(
+            cause=cmd.cause,
+            reason=reason,
+            effective_on=cmd.effective_on,
+            withdrawn_by=cmd.actor.nip,
+            withdrawn_at=workflow.now(),
+            from_step=s.step,
+        )
+
+        def apply() -> None:
+            self._s.withdrawal = withdrawal
+
+        return Change(
+            action=Action.WITHDRAW.value,
+            to=to,
+            actor=cmd.actor.nip,
+            role=cmd.actor.role,
+            reason=f"{cmd.cause.label}: {reason}",
+            after={
+                "cause": cmd.cause.value,
+                "effective_on": cmd.effective_on.isoformat() if cmd.effective_on else None,
+                "from_step": s.step.value,
+            },
+            apply=apply,
+            notify=told_of_withdrawal(cmd.cause, s.employee_nip, s.penilai_nip),
+        )
 
     # --- the shared machinery --------------------------------------------------------------------------------------
 

@@ -7,6 +7,7 @@ Replay safety: a field added here must have a default, because running workflows
 from __future__ import annotations
 
 import re
+from datetime import date
 from enum import StrEnum
 from typing import Annotated, Any
 
@@ -20,6 +21,7 @@ from domain.policy import AppraisalPolicy
 from domain.ratings import Expectation, Predicate
 from domain.skp import Realisation, Skp
 from domain.stages import Role, Stage, Step
+from domain.withdrawal import WithdrawalCause
 from domain.worklist import WorkItem
 
 Nip = Annotated[str, Field(pattern=r"^\d{18}$")]
@@ -157,6 +159,14 @@ class Reassign(_Command):
     reason: str
 
 
+class Withdraw(_Command):
+    """Take the employee out of the cycle (domain.withdrawal): the pengelola kinerja, with the cause and a reason."""
+
+    cause: WithdrawalCause
+    reason: str  # what happened, e.g. the decree: "SK Gubernur 821/123/2026, pindah ke Pemprov Papua Selatan"
+    effective_on: date | None = None  # TMT (terhitung mulai tanggal) of the move, retirement or leave, if known
+
+
 class CalibrationDecision(_Frozen):
     """The cycle's calibration result for this employee (SE MenPAN-RB 3/2023), sent as a signal."""
 
@@ -211,6 +221,17 @@ class Objection(_Frozen):
         return self.predicate_after is not None and self.predicate_after != self.predicate_before
 
 
+class Withdrawal(_Frozen):
+    """How the appraisal was withdrawn from the cycle: kept in the state and, with the same fields, in the audit log."""
+
+    cause: WithdrawalCause
+    reason: str
+    effective_on: date | None = None
+    withdrawn_by: str
+    withdrawn_at: AwareDatetime
+    from_step: Step
+
+
 class AppraisalState(BaseModel):
     """Everything the workflow knows; also what it carries across continue-as-new."""
 
@@ -248,6 +269,7 @@ class AppraisalState(BaseModel):
     signed_at: AwareDatetime | None = None
     objection: Objection | None = None
     finished_at: AwareDatetime | None = None
+    withdrawal: Withdrawal | None = None
 
     timeline: list[TimelineEvent] = Field(default_factory=list)
     step_seq: int = 0  # recorded steps so far: part of every idempotency key

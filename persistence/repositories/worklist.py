@@ -17,7 +17,7 @@ from persistence.repositories._sql import backend, dialect_insert
 
 _WORKLIST: Table = WorklistRow.__table__  # type: ignore[assignment]
 _ITEM_FIELDS = tuple(WorkItem.model_fields)
-_FINAL = Step.FINAL.value
+_CLOSED = [step.value for step in Step if step.closed]  # kept as the appraisal's last entry, never listed as open
 
 
 @cache
@@ -56,7 +56,7 @@ def _item(row: WorklistRow) -> WorkItem:
 
 def _where(query: WorklistQuery) -> list[ColumnElement[bool]]:
     row = WorklistRow
-    conditions: list[ColumnElement[bool]] = [row.step != _FINAL]
+    conditions: list[ColumnElement[bool]] = [row.step.not_in(_CLOSED)]
     equal: dict[str, Any] = {
         "cycle_id": query.cycle_id,
         "instansi_code": query.instansi_code,

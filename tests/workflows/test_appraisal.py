@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 from temporalio.client import WorkflowUpdateFailedError
@@ -12,7 +12,8 @@ from temporalio.testing import WorkflowEnvironment
 from domain.audit import AuditEntry
 from domain.ratings import Expectation, Predicate
 from domain.stages import Role, Stage, Step
-from domain.worklist import WorkItem
+from domain.withdrawal import WithdrawalCause
+from domain.worklist import WorkItem, WorklistQuery
 from tests.workflows import scenario
 from tests.workflows.conftest import Office, Starter
 from tests.workflows.scenario import (
@@ -54,6 +55,7 @@ from workflows.contracts import (
     SubmitReview,
     SubmitSelfAssessment,
     SubmitSkp,
+    Withdraw,
 )
 
 
@@ -301,6 +303,61 @@ async def test_a_reassigned_reviewer_takes_over_and_the_old_one_is_refused(
         reassigned = uow.audit.list(workflow_id=handle.id, action="reassign")
     assert reassigned[0].reason == "reorganisasi: Seksi Identitas digabung (SK 12/2026)"
     assert reassigned[0].after is not None and reassigned[0].after["before"]["penilai_nip"] == KASI
+
+
+async def test_hr_withdraws_an_employee_who_moved_and_the_appraisal_ends(
+    time_skipping_env: WorkflowEnvironment, start: Starter, office: Office
+) -> None:
+    handle = await start()
+    await _to_review(handle)
+    before = await handle.fetch_history()
+    moved = Withdraw(
+        actor=HR,
+        cause=WithdrawalCause.MUTASI,
+        reason="SK Gubernur 821/45/2026: pindah ke Pemprov Papua Selatan",
+        effective_on=date(2026, 7, 1),
+    )
+    for actor, field in (
+        (TIM_PENGAWASAN, "peran"),
+        (PENILAI, "peran"),
+        (HR.model_copy(update={"nip": KASI}), "pelaku"),
+    ):
+        refused = await _rejected(handle, AppraisalWorkflow.withdraw, moved.model_copy(update={"actor": actor}))
+        assert refused.details[0]["field"] == field, refused.message
+    vague = await _rejected(handle, AppraisalWorkflow.withdraw, moved.model_copy(update={"reason": "pindah"}))
+    assert vague.details[0]["field"] == "alasan" and "alasan penarikan wajib diisi" in vague.message
+    assert scenario.without_task_bookkeeping(await handle.fetch_history()) == scenario.without_task_bookkeeping(before)
+
+    state = await handle.execute_update(AppraisalWorkflow.withdraw, moved)
+    assert (state.step, state.stage, state.assignees, state.deadline) == (Step.WITHDRAWN, Stage.WITHDRAWN, [], None)
+    withdrawal = state.withdrawal
+    assert withdrawal is not None and (withdrawal.withdrawn_by, withdrawal.from_step) == (
+        PENGELOLA,
+        Step.SUPERVISOR_REVIEW,
+    )
+    assert (await handle.result()).step is Step.WITHDRAWN  # the workflow ends: no more timers or escalations
+
+    with office.uow_factory() as uow:
+        entry = uow.worklist.get(handle.id)
+        listed = uow.worklist.open(WorklistQuery(penilai_nip=KASI))
+        recorded = uow.audit.list(workflow_id=handle.id, action="withdraw")
+        messages = [m for m in uow.outbox.pending() if m.idempotency_key and "withdraw" in m.idempotency_key]
+    assert entry is not None and (entry.step, entry.assignee, entry.deadline) == (Step.WITHDRAWN, None, None)
+    assert handle.id not in [item.workflow_id for item in listed]  # off the penilai's list
+    assert len(recorded) == 1 and recorded[0].actor == PENGELOLA
+    assert (
+        recorded[0].reason
+        == "pindah ke instansi lain (mutasi): SK Gubernur 821/45/2026: pindah ke Pemprov Papua Selatan"
+    )
+    assert recorded[0].after == {
+        "step": "withdrawn",
+        "cause": "mutasi",
+        "effective_on": "2026-07-01",
+        "from_step": "supervisor_review",
+    }
+    assert {m.recipient for m in messages} == {scenario.STAFF_EMAIL, KASI}  # the employee, and the penilai (log)
+    assert all("Ditarik dari siklus penilaian" in m.subject for m in messages)
+    await replay_and_record(time_skipping_env.client, handle, "withdrawn")
 
 
 async def test_an_objection_decided_by_the_atasan_changes_the_predicate(
