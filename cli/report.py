@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import sys
+from datetime import datetime
 from pathlib import Path
 
 from openpyxl import Workbook
@@ -17,6 +18,7 @@ from settings import Settings
 from workflows.cycle_contracts import CycleRef, CycleState, UnitIkm, UnitPredicates
 
 EMPLOYEE_HEADERS = ["nip", "nama", "unit", "predikat", "capaian_rata_rata", "ikm_unit", "mutu_unit"]
+WITHDRAWN_HEADERS = ["nip", "nama", "unit", "sebab", "tmt", "alasan", "ditarik_oleh", "ditarik_pada"]
 
 
 def write(settings: Settings, state: CycleState, form: str, file: Path | None) -> int:
@@ -29,6 +31,11 @@ def write(settings: Settings, state: CycleState, form: str, file: Path | None) -
     survey: list[UnitIkm] = state.report.survey if state.report else (state.survey or [])
     by_unit = {u.unit: u for u in survey}
     people = cycles.reviewed(uow_factory, ref)
+    gone = cycles.withdrawn(uow_factory, ref)
+    withdrawn_rows = [
+        [w.nip, w.name, w.unit, w.cause.label, w.effective_on or "", w.reason, w.withdrawn_by, _iso(w.withdrawn_at)]
+        for w in gone
+    ]
     rows = [
         [
             p.nip,
@@ -42,7 +49,13 @@ def write(settings: Settings, state: CycleState, form: str, file: Path | None) -
         for p in people
     ]
     if form == "json":
-        emit_json({"cycle": state, "employees": [dict(zip(EMPLOYEE_HEADERS, row, strict=True)) for row in rows]})
+        emit_json(
+            {
+                "cycle": state,
+                "employees": [dict(zip(EMPLOYEE_HEADERS, row, strict=True)) for row in rows],
+                "withdrawn": [dict(zip(WITHDRAWN_HEADERS, row, strict=True)) for row in withdrawn_rows],
+            }
+        )
         return 0
     if form == "csv":
         out = file.open("w", newline="", encoding="utf-8") if file else sys.stdout
@@ -59,8 +72,8 @@ def write(settings: Settings, state: CycleState, form: str, file: Path | None) -
     if form == "xlsx":
         if file is None:
             raise CommandError("--file: laporan XLSX perlu nama berkas, mis. --file laporan-2026.xlsx")
-        _xlsx(file, rows, units, survey)
-        print(f"laporan ditulis ke {file} (lembar Pegawai, Unit)")
+        _xlsx(file, rows, units, survey, withdrawn_rows)
+        print(f"laporan ditulis ke {file} (lembar Pegawai, Unit, Ditarik)")
         return 0
     heading = "Laporan siklus" if final else "Laporan sementara (siklus belum ditutup)"
     print(f"{heading} {state.cycle_id} — instansi {state.instansi_code}, periode {state.period}")
@@ -78,14 +91,26 @@ def write(settings: Settings, state: CycleState, form: str, file: Path | None) -
     )
     if state.report is not None:
         r = state.report
-        print(f"{r.final} final, {r.open_steps} masih terbuka dari {r.enrolled}")
+        withdrawn = f", {r.withdrawn} ditarik" if r.withdrawn else ""
+        print(f"{r.final} final, {r.open_steps} masih terbuka{withdrawn} dari {r.enrolled}")
         print(f"pengingat {r.reminders}, eskalasi {r.escalations}, keberatan {r.objections}")
         if r.calibration_reminders or r.calibration_escalations:
             print(f"kalibrasi: pengingat {r.calibration_reminders}, eskalasi {r.calibration_escalations}")
+    if gone:
+        print(f"ditarik dari siklus ({len(gone)}), tidak termasuk predikat di atas:")
+        for w in gone:
+            since = f", TMT {w.effective_on}" if w.effective_on else ""
+            print(f"  {w.nip} {w.name} ({w.unit}): {w.cause.label}{since} — {w.reason}")
     return 0
 
 
-def _xlsx(file: Path, rows: list[list[str | None]], units: list[UnitPredicates], survey: list[UnitIkm]) -> None:
+def _xlsx(
+    file: Path,
+    rows: list[list[str | None]],
+    units: list[UnitPredicates],
+    survey: list[UnitIkm],
+    withdrawn: list[list[str]],
+) -> None:
     book = Workbook()
     sheet = book.active
     assert sheet is not None
@@ -108,4 +133,12 @@ def _xlsx(file: Path, rows: list[list[str | None]], units: list[UnitPredicates],
                 ikm.adequate if ikm else None,
             ]
         )
+    out_of_cycle = book.create_sheet("Ditarik")
+    out_of_cycle.append(WITHDRAWN_HEADERS)
+    for person in withdrawn:
+        out_of_cycle.append(person)
     book.save(file)
+
+
+def _iso(instant: datetime) -> str:
+    return instant.isoformat(timespec="seconds")

@@ -225,6 +225,9 @@ class AuditLog(Protocol):
     def count_by_action(
         self, actions: Collection[str], *, workflow_id_prefix: str, workflow_id_length: int
     ) -> dict[str, int]: ...
+    def of_workflows(
+        self, actions: Collection[str], *, workflow_id_prefix: str, workflow_id_length: int
+    ) -> builtins.list[AuditEntry]: ...
     def count_workflows(self, actions: Collection[str], *, workflow_id_prefix: str, workflow_id_length: int) -> int: ...
 
 

@@ -16,12 +16,15 @@ from decimal import Decimal
 
 from pydantic import BaseModel, ConfigDict
 
+from domain.audit import AuditEntry
 from domain.calendar import resolve
 from domain.calibration import CalibrationDecision as CommitteeDecision
 from domain.calibration import CalibrationEntry, Proposal, decide_calibration, propose_adjustments
 from domain.errors import DomainError, NotFound
 from domain.ratings import Predicate
+from domain.stages import Action
 from domain.survey import SurveyResponse, ikm_by_unit
+from domain.withdrawal import WithdrawalCause
 from persistence.ports import AbstractUnitOfWork, CalibrationRecord, CycleSurveyRecord
 from services import notices
 from services.appraisals import CycleRequest, check_cycle, record_calendar
@@ -95,14 +98,19 @@ class ReviewedView(BaseModel):
 
 
 def reviewed(uow_factory: UowFactory, ref: CycleRef) -> list[Reviewed]:
-    """Every appraisal of the cycle that has a review, with the predicate it stands at now. Read a batch at a time
-    with the names of its people: memory grows only by the small rows returned."""
+    """Every appraisal of the cycle that has a review and was not withdrawn, with the predicate it stands at now.
+    Read a batch at a time with the names of its people: memory grows only by the small rows returned."""
     prefix, _ = appraisal_workflow_ids(ref.cycle_id)
     found: list[Reviewed] = []
     with uow_factory() as uow:
+        gone = {entry.subject for entry in _withdrawals(uow, ref)}
         for batch in uow.reviews.batches_with_prefix(prefix, ReviewedView):
             # "2026" must not take the reviews of cycle "2026-B"
-            records = [record for record in batch if _of_cycle(record.workflow_id, ref.cycle_id)]
+            records = [
+                record
+                for record in batch
+                if _of_cycle(record.workflow_id, ref.cycle_id) and record.employee_nip not in gone
+            ]
             people = uow.employees.by_nips(ref.instansi_code, {record.employee_nip for record in records})
             for record in records:
                 review, person = record.review, people.get(record.employee_nip)
@@ -119,6 +127,48 @@ def reviewed(uow_factory: UowFactory, ref: CycleRef) -> list[Reviewed]:
                     )
                 )
     return found
+
+
+@dataclass(frozen=True)
+class Withdrawn:
+    nip: str
+    name: str
+    unit: str
+    cause: WithdrawalCause
+    reason: str
+    effective_on: str | None  # ISO date, as recorded
+    withdrawn_by: str
+    withdrawn_at: datetime
+
+
+def withdrawn(uow_factory: UowFactory, ref: CycleRef) -> list[Withdrawn]:
+    """The employees withdrawn from the cycle (domain.withdrawal), from the audit log, in the order they were."""
+    with uow_factory() as uow:
+        entries = {entry.subject: entry for entry in _withdrawals(uow, ref)}  # one per employee, the latest
+        people = uow.employees.by_nips(ref.instansi_code, {nip for nip in entries if nip is not None})
+    found: list[Withdrawn] = []
+    for nip, entry in entries.items():
+        assert nip is not None  # every recorded step names its employee
+        after, person = entry.after or {}, people.get(nip)
+        cause = WithdrawalCause(after["cause"])
+        found.append(
+            Withdrawn(
+                nip=nip,
+                name=person.name if person else nip,
+                unit=person.unit_code if person else "-",
+                cause=cause,
+                reason=(entry.reason or "").removeprefix(f"{cause.label}: "),  # recorded after the cause's label
+                effective_on=after.get("effective_on"),
+                withdrawn_by=entry.actor,
+                withdrawn_at=entry.occurred_at,
+            )
+        )
+    return found
+
+
+def _withdrawals(uow: AbstractUnitOfWork, ref: CycleRef) -> list[AuditEntry]:
+    prefix, length = appraisal_workflow_ids(ref.cycle_id)
+    return uow.audit.of_workflows((Action.WITHDRAW.value,), workflow_id_prefix=prefix, workflow_id_length=length)
 
 
 def predicates_by_unit(
@@ -245,7 +295,7 @@ def decide(uow_factory: UowFactory, ref: CycleRef, decision: DecideCalibration, 
     The proposal must be the one the committee saw (`proposal_id`) and still cover every review of the cycle.
     """
     group = group_of(ref.cycle_id)
-    late = stale_reviews(uow_factory, ref)
+    late, gone = since_proposal(uow_factory, ref)
     with uow_factory() as uow:
         policy = uow.instansi.policy(ref.instansi_code)
         record = uow.calibrations.get(ref.instansi_code, ref.period, group, _Stored)
@@ -255,9 +305,14 @@ def decide(uow_factory: UowFactory, ref: CycleRef, decision: DecideCalibration, 
             # The cycle asks only while it has no outcome: this is a retry of the Update that locked it (same key),
             # or one after that Update failed past the commit. Either way the lock stands and is what is reported.
             return _outcome(LockedDecision.model_validate(record.calibration.model_dump()))
-        if late:
+        if late or gone:
+            happened = [
+                *([f"{late} penilaian tercatat"] if late else []),
+                *([f"{gone} pegawai ditarik dari siklus"] if gone else []),
+            ]
             raise DomainError(
-                f"{late} penilaian tercatat setelah usulan dibuat; ulangi `siklus kalibrasi usul` agar semua ikut",
+                f"{' dan '.join(happened)} setelah usulan dibuat; ulangi `siklus kalibrasi usul` agar usulan memuat"
+                " tepat penilaian yang berlaku",
                 field="usulan",
             )
         proposal = Proposal.model_validate(record.calibration.model_dump())
@@ -289,14 +344,16 @@ def decide(uow_factory: UowFactory, ref: CycleRef, decision: DecideCalibration, 
     return _outcome(locked)
 
 
-def stale_reviews(uow_factory: UowFactory, ref: CycleRef) -> int:
-    """Reviews of the cycle that the stored proposal does not cover (recorded after it was made)."""
+def since_proposal(uow_factory: UowFactory, ref: CycleRef) -> tuple[int, int]:
+    """How the cycle's reviews changed since the stored proposal was made: (reviews it does not cover, recorded
+    after it; employees it covers who were withdrawn since)."""
     with uow_factory() as uow:
         record = uow.calibrations.get(ref.instansi_code, ref.period, group_of(ref.cycle_id), _Stored)
     if record is None or record.status != PROPOSED:
-        return 0
+        return 0, 0
     covered = {e.employee_id for e in Proposal.model_validate(record.calibration.model_dump()).entries}
-    return sum(1 for r in reviewed(uow_factory, ref) if r.nip not in covered)
+    now = {r.nip for r in reviewed(uow_factory, ref)}
+    return len(now - covered), len(covered - now)
 
 
 def _outcome(locked: LockedDecision) -> CalibrationOutcome:

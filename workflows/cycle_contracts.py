@@ -160,6 +160,8 @@ class CycleReport(_Frozen):
     objections: int = 0
     calibration_reminders: int = 0  # the cycle's own notices to the pimpinan about calibration_due
     calibration_escalations: int = 0
+    withdrawn: int = 0  # employees withdrawn from the cycle (domain.withdrawal): neither final nor open
+    withdrawn_by_cause: dict[str, int] = Field(default_factory=dict)  # WithdrawalCause value → count
 
 
 class CycleTemplate(_Frozen):

@@ -134,6 +134,19 @@ class SqlAuditLog:
         )
         return dict(self._session.execute(query).all())
 
+    def of_workflows(
+        self, actions: Collection[str], *, workflow_id_prefix: str, workflow_id_length: int
+    ) -> builtins.list[AuditEntry]:
+        """The entries of `actions` made by the workflows whose id starts with the prefix and has the length, in the
+        order they were written; for rare actions (a cycle's withdrawals), read through the index on (action,
+        workflow_id)."""
+        query = (
+            select(AuditLogRow)
+            .where(*_actions_of(actions, workflow_id_prefix, workflow_id_length))
+            .order_by(AuditLogRow.id)
+        )
+        return [_entry(row) for row in self._session.scalars(query)]
+
     def count_workflows(self, actions: Collection[str], *, workflow_id_prefix: str, workflow_id_length: int) -> int:
         """How many workflows whose id starts with the prefix and has the length made at least one entry of
         `actions`."""

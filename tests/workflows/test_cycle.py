@@ -30,6 +30,7 @@ from domain.organisation import Employee, Instansi, Unit
 from domain.ratings import Expectation, OrgPredicate, Predicate
 from domain.skp import Aspect, Indicator, Realisation, RencanaHasilKerja, RhkKind, Skp, Target
 from domain.stages import Role, Step
+from domain.withdrawal import WithdrawalCause
 from domain.worklist import WorklistQuery
 from persistence.db import make_engine, make_session_factory
 from persistence.ports import OutboxMessage, SurveyResponseRecord
@@ -50,6 +51,7 @@ from workflows.contracts import (
     SubmitReview,
     SubmitSelfAssessment,
     SubmitSkp,
+    Withdraw,
     appraisal_workflow_id,
 )
 from workflows.cycle import CycleWorkflow
@@ -391,6 +393,75 @@ async def test_a_whole_cycle_from_enrolment_to_the_closing_report(
     per_unit = {u.unit: u for u in report.predicates}
     assert sum(per_unit["DAFDUK"].counts.values()) == STAFF_PER_UNIT
     await scenario.replay_and_record(client, handle, "cycle")  # type: ignore[arg-type]
+
+
+async def test_employees_withdrawn_from_the_cycle_leave_calibration_and_the_predicates(
+    time_skipping_env: WorkflowEnvironment, cycle_queue: str, cycle_office: Office, started: list[CycleHandle]
+) -> None:
+    env, client = time_skipping_env, time_skipping_env.client
+    with cycle_office.uow_factory() as uow:  # the pengelola kinerja, who withdraws, is on the roster (and enrolled)
+        hr_officer = Employee(
+            nip=scenario.PENGELOLA,
+            name="Analis SDM",
+            jabatan="Analis SDM Aparatur",
+            unit_code="DINAS",
+            superior_nip=KEPALA,
+        )
+        uow.employees.add(hr_officer, INSTANSI)
+        uow.commit()
+    handle = await start_cycle(env, cycle_queue, started, batch_size=10, pengelola_kinerja=[scenario.PENGELOLA])
+    cycle_id = (await phase(handle, CyclePhase.RUNNING)).cycle_id
+    enrolled = len(cycle_office.staff) + len(UNITS) + 2
+    await review_everyone(client, cycle_id, cycle_office)
+    capil = sorted(n for n, u in cycle_office.staff.items() if u == "CAPIL")
+    hr = Actor(nip=scenario.PENGELOLA, role=Role.PENGELOLA_KINERJA)
+
+    async def withdraw(employee: str, cause: WithdrawalCause, reason: str) -> None:
+        state = await appraisal_handle(client, cycle_id, employee).execute_update(
+            AppraisalWorkflow.withdraw, Withdraw(actor=hr, cause=cause, reason=reason)
+        )
+        assert state.step is Step.WITHDRAWN
+
+    # Reviewed, then moved to another instansi before the review deadline: not in the predicates per unit.
+    await withdraw(capil[0], WithdrawalCause.MUTASI, "SK Wali Kota 800/12/2026, pindah ke Pemprov")
+    await skip(env, timedelta(hours=6, minutes=5))
+    calibrating = await phase(handle, CyclePhase.CALIBRATING)
+    assert calibrating.predicates is not None
+    assert sum(sum(u.counts.values()) for u in calibrating.predicates) == len(cycle_office.staff) - 1
+    proposed = await handle.execute_update(
+        CycleWorkflow.set_org_predicate, SetOrgPredicate(actor=SEKDA, org_predicate=OrgPredicate.BAIK)
+    )
+    assert proposed.calibration is not None and proposed.calibration.total == len(cycle_office.staff) - 1
+
+    # Died after the proposal was made: the committee must decide on a proposal without her.
+    await withdraw(capil[1], WithdrawalCause.MENINGGAL, "Meninggal dunia 3 Februari, surat keterangan kelurahan")
+    with pytest.raises(WorkflowUpdateFailedError) as refused:
+        await handle.execute_update(CycleWorkflow.decide_calibration, DecideCalibration(actor=SEKDA, accept=True))
+    assert "1 pegawai ditarik dari siklus setelah usulan dibuat" in str(refused.value.cause)
+    proposed = await handle.execute_update(
+        CycleWorkflow.set_org_predicate, SetOrgPredicate(actor=SEKDA, org_predicate=OrgPredicate.BAIK)
+    )
+    assert proposed.calibration is not None and proposed.calibration.total == len(cycle_office.staff) - 2
+    await handle.execute_update(CycleWorkflow.decide_calibration, DecideCalibration(actor=SEKDA, accept=True))
+    signing = await phase(handle, CyclePhase.SIGNING_OFF)
+    assert signing.outcome is not None and signing.outcome.pushed == len(cycle_office.staff) - 2
+
+    report = (await handle.result()).report
+    assert report is not None
+    assert (report.withdrawn, report.withdrawn_by_cause) == (2, {"mutasi": 1, "meninggal": 1})
+    assert report.open_steps == enrolled - report.final - 2  # withdrawn is neither open nor final
+    per_unit = {u.unit: sum(u.counts.values()) for u in report.predicates}
+    assert per_unit == {"CAPIL": STAFF_PER_UNIT - 2, "DAFDUK": STAFF_PER_UNIT, "PIAK": STAFF_PER_UNIT}
+    gone = cycles.withdrawn(
+        cycle_office.uow_factory, CycleRef(cycle_id=cycle_id, instansi_code=INSTANSI, period=PERIOD)
+    )
+    assert [(w.nip, w.cause, w.unit) for w in gone] == [
+        (capil[0], WithdrawalCause.MUTASI, "CAPIL"),
+        (capil[1], WithdrawalCause.MENINGGAL, "CAPIL"),
+    ]
+    assert (
+        gone[0].reason == "SK Wali Kota 800/12/2026, pindah ke Pemprov" and gone[0].withdrawn_by == scenario.PENGELOLA
+    )
 
 
 def calibration_notices(office: Office, cycle_id: str) -> tuple[list[AuditEntry], list[OutboxMessage]]:
