@@ -13,6 +13,7 @@ kinerja keberatan ajukan   --siklus 2026 --nip NIP --alasan "..."
 kinerja keberatan putuskan --siklus 2026 --nip NIP --oleh NIP_ATASAN (--predikat baik | --tetap) --alasan "..."
 kinerja perpanjang --siklus 2026 --nip NIP --oleh NIP_PENGAWAS --sampai 2027-01-31 --alasan "..."
 kinerja alihkan    --siklus 2026 --nip NIP --oleh NIP_PENGAWAS --penilai NIP_BARU --alasan "..."
+kinerja tarik      --siklus 2026 --nip NIP --oleh NIP_PENGELOLA --sebab mutasi --tmt 2026-07-01 --alasan "SK ..."
 
 The person acting is `--oleh` (default: the employee, for the employee's own steps) in the role `--peran` (default:
 the role the step belongs to). The supervision team or pengelola kinerja take a step over for the employee with
@@ -33,6 +34,7 @@ from cli.temporal import local_time, run, translate
 from domain.errors import DomainError
 from domain.ratings import Expectation, Predicate, parse_enum
 from domain.stages import Role, Step
+from domain.withdrawal import WithdrawalCause
 from importing.realisations import parse_realisations
 from importing.tables import read_table
 from services.appraisals import stored_skp
@@ -55,6 +57,7 @@ from workflows.contracts import (
     SubmitReview,
     SubmitSelfAssessment,
     SubmitSkp,
+    Withdraw,
 )
 
 Build = Callable[[argparse.Namespace, Actor, Settings], Any]
@@ -130,6 +133,22 @@ def register(commands: Parsers) -> None:
     reassign.add_argument("--penilai", required=True, help="NIP pejabat penilai baru")
     reassign.add_argument("--atasan", help="NIP atasan pejabat penilai baru (bawaan: tetap)")
     reassign.add_argument("--alasan", required=True)
+    withdraw = _step(
+        commands,
+        "tarik",
+        "tarik pegawai dari siklus berjalan (mutasi, pensiun, meninggal dunia, ...): penilaiannya berakhir dan tidak"
+        " ikut kalibrasi maupun laporan predikat",
+        Role.PENGELOLA_KINERJA,
+        _withdraw,
+    )
+    withdraw.add_argument(
+        "--sebab",
+        required=True,
+        choices=[cause.value for cause in WithdrawalCause],
+        help=", ".join(f"{cause.value}: {cause.label}" for cause in WithdrawalCause),
+    )
+    withdraw.add_argument("--tmt", help="terhitung mulai tanggal, mis. 2026-07-01 (bila diketahui)")
+    withdraw.add_argument("--alasan", required=True, help="dasarnya, mis. nomor SK; wajib")
 
 
 def _common(parser: argparse.ArgumentParser, role: Role, *, with_role: bool = True) -> None:
@@ -195,6 +214,10 @@ def _show(state: AppraisalState, args: argparse.Namespace) -> None:
         print(f"  batas    : {local_time(state.deadline)}")
     if state.predicate is not None:
         print(f"  predikat : {state.predicate.label}")
+    if state.withdrawal is not None:
+        w = state.withdrawal
+        print(f"  sebab    : {w.cause.label}" + (f", TMT {w.effective_on.isoformat()}" if w.effective_on else ""))
+        print(f"  alasan   : {w.reason}")
 
 
 _DONE = {
@@ -209,6 +232,7 @@ _DONE = {
     "decide_objection": "Keberatan diputus",
     "extend_deadline": "Batas waktu diperpanjang",
     "reassign": "Pejabat penilai dialihkan",
+    "withdraw": "Ditarik dari siklus",
 }
 
 
@@ -267,6 +291,16 @@ def _move(args: argparse.Namespace, actor: Actor, _settings: Settings) -> Reassi
     return Reassign(actor=actor, penilai_nip=args.penilai, atasan_nip=args.atasan, reason=args.alasan)
 
 
+def _withdraw(args: argparse.Namespace, actor: Actor, _settings: Settings) -> Withdraw:
+    effective_on = None
+    if args.tmt:
+        try:
+            effective_on = date.fromisoformat(args.tmt.strip())
+        except ValueError:
+            raise DomainError(f"'{args.tmt}' bukan tanggal (2026-07-01)", field="tmt") from None
+    return Withdraw(actor=actor, cause=WithdrawalCause(args.sebab), reason=args.alasan, effective_on=effective_on)
+
+
 _UPDATES: dict[type, Any] = {
     SubmitSkp: AppraisalWorkflow.submit_skp,
     ApproveSkp: AppraisalWorkflow.approve_skp,
@@ -279,6 +313,7 @@ _UPDATES: dict[type, Any] = {
     DecideObjection: AppraisalWorkflow.decide_objection,
     ExtendDeadline: AppraisalWorkflow.extend_deadline,
     Reassign: AppraisalWorkflow.reassign,
+    Withdraw: AppraisalWorkflow.withdraw,
 }
 
 
@@ -310,6 +345,8 @@ def _calibration(args: argparse.Namespace) -> int:
                 f"--alasan: predikat berubah dari {state.predicate.label if state.predicate else '-'} menjadi"
                 f" {decision.predicate.label}; alasan kalibrasi wajib diisi (SE MenPAN-RB 3/2023)"
             )
+        if state.step is Step.WITHDRAWN:
+            raise CommandError("pegawai ini sudah ditarik dari siklus; kalibrasi tidak berlaku")
         if state.step in _SIGNED:
             # The workflow would only log and ignore it: a signed result is changed through keberatan, not calibration.
             raise CommandError(

@@ -66,7 +66,9 @@ async def translate(call: Awaitable[T], *, subject: str = "") -> T:
     except RPCError as error:
         if error.status == RPCStatusCode.NOT_FOUND:
             if "already completed" in error.message:
-                raise CommandError(f"{subject or 'workflow'} sudah selesai (final); tidak ada langkah lagi") from error
+                raise CommandError(
+                    f"{subject or 'workflow'} sudah selesai (final, atau ditarik dari siklus); tidak ada langkah lagi"
+                ) from error
             raise CommandError(f"{subject or 'workflow'} tidak ditemukan di Temporal") from error
         if error.status == RPCStatusCode.UNAVAILABLE:
             raise CommandError("Temporal tidak dapat dihubungi: jalankan `kinerja up` di terminal lain") from error

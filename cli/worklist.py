@@ -254,6 +254,11 @@ def _status(args: argparse.Namespace) -> int:
     s = state
     print(f"{s.employee_name} ({s.employee_nip}) — unit {s.unit_code}, instansi {s.instansi_code}, periode {s.period}")
     print(f"  tahap            : {s.stage.label} — {s.step.label}")
+    if s.withdrawal is not None:
+        w = s.withdrawal
+        since = f", TMT {w.effective_on.isoformat()}" if w.effective_on else ""
+        print(f"  ditarik          : {w.cause.label}{since} — {w.reason}")
+        print(f"                     oleh {w.withdrawn_by}, {local_time(w.withdrawn_at)}; tahap: {w.from_step.label}")
     print(f"  menunggu         : {', '.join(s.assignees) or '-'}")
     print(
         f"  batas waktu      : {local_time(s.deadline)}"
@@ -285,7 +290,8 @@ def _status(args: argparse.Namespace) -> int:
     if s.review is not None:
         print(f"  hasil kerja      : {s.review.hasil_kerja.chosen.label}; perilaku kerja: {s.review.perilaku.label}")
     if s.predicate is not None:
-        print(f"  predikat         : {s.predicate.label}")
+        void = " (tidak berlaku: ditarik dari siklus)" if s.withdrawal is not None else ""
+        print(f"  predikat         : {s.predicate.label}{void}")
     if s.objection is not None:
         decided = s.objection.predicate_after.label if s.objection.predicate_after else "belum diputus"
         print(f"  keberatan        : {s.objection.reason} → {decided}")

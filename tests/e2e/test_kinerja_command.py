@@ -38,6 +38,7 @@ INSTANSI = "E2E-DUKCAPIL"
 SRI = "199212252019032001"  # Verifikator Data Kependudukan, bidang DAFDUK
 HERMAN = "198009092005011001"  # Kepala Bidang DAFDUK: Sri's pejabat penilai
 KEPALA = "197203151998031001"  # Kepala Dinas: atasan pejabat penilai
+YAKOB = "199401312020011003"  # Pranata Komputer, bidang DAFDUK: moves to the province mid-year
 BUDI = "198808082011021001"  # Analis Pencatatan Sipil, bidang CAPIL
 MARIA = "197904122006022002"  # Kepala Bidang CAPIL: Budi's pejabat penilai
 PENGAWAS = "197807212003122001"  # Sekretaris Dinas, in the tim pengawasan here
@@ -224,6 +225,31 @@ async def test_a_cycle_by_command(kinerja: Kinerja, tmp_path: Path) -> None:
     )  # fmt: skip
     assert "2 dari 2 penilaian kinerja dialihkan" in moved.stdout  # Budi and Nur Aisyah
     assert (await kinerja.json("status", *budi))["penilai_nip"] == HERMAN
+
+    # --- HR: Yakob moves to the province; his appraisal ends and leaves every list and the predicates ------------
+    yakob = ("--siklus", cycle, "--nip", YAKOB)
+    by_supervision = await kinerja("tarik", *yakob, "--oleh", PENGAWAS, "--peran", "pengawasan", "--sebab", "mutasi",
+                                   "--alasan", "SK Gubernur Papua 821/77/2026", ok=False)  # fmt: skip
+    assert by_supervision.returncode == 1 and "peran" in by_supervision.stderr
+    bad_date = await kinerja("tarik", *yakob, "--oleh", PENGELOLA, "--sebab", "mutasi", "--tmt", "1 Juli",
+                             "--alasan", "SK Gubernur Papua 821/77/2026", ok=False)  # fmt: skip
+    assert bad_date.returncode == 1 and "tmt" in bad_date.stderr and "Traceback" not in bad_date.stderr
+    withdrawn = await kinerja("tarik", *yakob, "--oleh", PENGELOLA, "--sebab", "mutasi", "--tmt", "2026-07-01",
+                              "--alasan", "SK Gubernur Papua 821/77/2026, pindah ke Pemprov Papua")  # fmt: skip
+    assert "Ditarik dari siklus: Yakob Kaigere" in withdrawn.stdout
+    assert "pindah ke instansi lain (mutasi), TMT 2026-07-01" in withdrawn.stdout
+    assert (await kinerja.json("status", *yakob))["step"] == "withdrawn"
+    assert (
+        "ditarik          : pindah ke instansi lain (mutasi), TMT 2026-07-01"
+        in (await kinerja("status", *yakob)).stdout
+    )
+    assert "Tarik dari siklus" in (await kinerja("riwayat", *yakob)).stdout
+    assert YAKOB not in (await kinerja("tugas", "--nip", HERMAN, "--siklus", cycle)).stdout
+    assert YAKOB not in [row["nip"] for row in await kinerja.json("terlambat", "--siklus", cycle)]
+    so_far = json.loads((await kinerja("siklus", "laporan", "--siklus", cycle, "--format", "json")).stdout)
+    assert [(w["nip"], w["sebab"], w["tmt"]) for w in so_far["withdrawn"]] == [
+        (YAKOB, "pindah ke instansi lain (mutasi)", "2026-07-01")
+    ]
 
     # --- HR: survey answers into the database, the report so far as CSV ------------------------------------------
     imported = await kinerja("impor", "survei", str(EXAMPLES / "survey_dukcapil.csv"), "--instansi", INSTANSI,
