@@ -339,14 +339,14 @@ def _calibration(args: argparse.Namespace) -> int:
     async def body(client: Any) -> AppraisalState:
         handle = appraisal_handle(client, args.cycle, args.nip)
         state: AppraisalState = await handle.query(AppraisalWorkflow.state)
+        if state.step is Step.WITHDRAWN:
+            raise CommandError("pegawai ini sudah ditarik dari siklus; kalibrasi tidak berlaku")
         changed = state.predicate is not None and decision.predicate is not state.predicate
         if changed and len("".join(decision.reason.split())) < MIN_REASON_CHARS:
             raise CommandError(
                 f"--alasan: predikat berubah dari {state.predicate.label if state.predicate else '-'} menjadi"
                 f" {decision.predicate.label}; alasan kalibrasi wajib diisi (SE MenPAN-RB 3/2023)"
             )
-        if state.step is Step.WITHDRAWN:
-            raise CommandError("pegawai ini sudah ditarik dari siklus; kalibrasi tidak berlaku")
         if state.step in _SIGNED:
             # The workflow would only log and ignore it: a signed result is changed through keberatan, not calibration.
             raise CommandError(

@@ -26,7 +26,7 @@ from cli.appraisal import parse_instant
 from cli.output import emit_json, table
 from cli.temporal import rejection_message, run
 from cli.worklist import AGE_HELP, OpenStep, list_open, overdue_query
-from domain.stages import Role, Stage
+from domain.stages import OPEN_STAGES, Role
 from domain.worklist import WorklistQuery
 from settings import load_settings
 from temporal_client import appraisal_handle
@@ -46,7 +46,7 @@ def register(commands: Parsers) -> None:
     extend = actions.add_parser("perpanjang", help="perpanjang batas waktu langkah yang terlambat", description=__doc__)
     extend.add_argument("--siklus", "--cycle", dest="cycle", required=True)
     extend.add_argument("--unit")
-    extend.add_argument("--tahap", choices=[stage.value for stage in Stage])
+    extend.add_argument("--tahap", choices=OPEN_STAGES)
     extend.add_argument("--terlambat-sejak", dest="age", help=AGE_HELP)
     extend.add_argument("--sampai", required=True, help="batas baru: tanggal (akhir hari) atau waktu ISO-8601")
     _common(extend)

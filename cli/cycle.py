@@ -336,6 +336,8 @@ def _add(args: argparse.Namespace) -> int:
     running = set(result.started)
     worklist.enrol(uow_factory, [input for input in plan.inputs if input.employee_nip in running])
     print(f"Siklus {state.cycle_id}: {len(result.started)} pegawai didaftarkan ({', '.join(result.started) or '-'})")
+    for nip in result.closed:
+        print(f"  tidak didaftarkan: {nip} — penilaiannya dalam siklus ini sudah selesai atau ditarik")
     for skipped in plan.skipped:
         print(f"  tidak didaftarkan: {skipped.nip} {skipped.name} — {skipped.reason}")
     return 0
@@ -413,7 +415,8 @@ def show_state(s: CycleState) -> None:
         )
     if s.report is not None:
         r = s.report
-        print(f"\nLaporan penutupan: {r.final} final, {r.open_steps} masih terbuka dari {r.enrolled}")
+        withdrawn = f", {r.withdrawn} ditarik" if r.withdrawn else ""
+        print(f"\nLaporan penutupan: {r.final} final, {r.open_steps} masih terbuka{withdrawn} dari {r.enrolled}")
         print(
             f"  pengingat {r.reminders}, eskalasi {r.escalations}"
             + (f", terlambat kini {r.overdue_now}" if r.overdue_now is not None else "")

@@ -25,7 +25,7 @@ from cli.temporal import local_time, run
 from domain.calendar import parse_duration
 from domain.errors import DomainError
 from domain.skp import Target
-from domain.stages import Action, Role, Stage, Step
+from domain.stages import OPEN_STAGES, Action, Role, Stage, Step
 from domain.worklist import WorkItem, WorklistQuery
 from services.surveys import SurveyStatus, UnitSurvey, unit_surveys
 from services.worklist import UowFactory, open_steps
@@ -51,7 +51,7 @@ def register(commands: Parsers) -> None:
     overdue.add_argument("--instansi")
     overdue.add_argument("--siklus", "--cycle", dest="cycle")
     overdue.add_argument("--unit")
-    overdue.add_argument("--tahap", choices=[stage.value for stage in Stage])
+    overdue.add_argument("--tahap", choices=OPEN_STAGES)
     overdue.add_argument("--terlambat-sejak", dest="age", help=AGE_HELP)
     overdue.add_argument("--json", action="store_true")
     overdue.set_defaults(handler=_overdue)

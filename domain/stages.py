@@ -204,6 +204,10 @@ TAKE_OVER_ROLES = frozenset({Role.PENGELOLA_KINERJA, Role.PENGAWASAN})
 TAKE_OVER_ACTIONS = frozenset({Action.SUBMIT_SKP, Action.SUBMIT_SELF_ASSESSMENT, Action.ACKNOWLEDGE})
 
 
+# Stages someone may still be in, for filters: a closed appraisal (final or withdrawn) is on nobody's list.
+OPEN_STAGES = list(dict.fromkeys(step.stage.value for step in Step if not step.closed))
+
+
 class IllegalTransition(DomainError):
     """The action is not allowed in this step or not by this role."""
 

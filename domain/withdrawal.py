@@ -12,8 +12,10 @@ with the months served here is its own cycle's matter. The causes below are the 
 
 from __future__ import annotations
 
+from datetime import date
 from enum import StrEnum
 
+from domain.errors import DomainError
 from domain.stages import Action, IllegalTransition, Role, Step
 
 WITHDRAW_ROLES = frozenset({Role.PENGELOLA_KINERJA})  # the roster is HR's: the one who knows someone has left
@@ -65,8 +67,19 @@ def withdrawal_step(step: Step, role: Role) -> Step:
     return Step.WITHDRAWN
 
 
-def told_of_withdrawal(cause: WithdrawalCause, employee_nip: str, penilai_nip: str) -> list[str]:
-    """Who hears of it: the pejabat penilai, whose list loses the appraisal, and the employee unless they died."""
+def told_of_withdrawal(cause: WithdrawalCause, employee_nip: str, penilai_nip: str, assignees: list[str]) -> list[str]:
+    """Who hears of it: the employee unless they died, the pejabat penilai, and whoever's list loses the step now
+    (the atasan deciding an objection, say)."""
+    told = [employee_nip, penilai_nip, *assignees]
     if cause is WithdrawalCause.MENINGGAL:
-        return [penilai_nip]
-    return list(dict.fromkeys([employee_nip, penilai_nip]))
+        told = [nip for nip in told if nip != employee_nip]
+    return list(dict.fromkeys(told))
+
+
+def check_effective_on(effective_on: date | None, period: int) -> None:
+    """The TMT, when given, falls in the appraisal's year or the next (a retirement from 1 January, say): a date
+    further off is a typing error, and a withdrawal cannot be undone."""
+    if effective_on is not None and effective_on.year not in (period, period + 1):
+        raise DomainError(
+            f"TMT {effective_on.isoformat()} tidak di tahun penilaian {period} atau tahun berikutnya", field="tmt"
+        )

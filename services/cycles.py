@@ -16,13 +16,12 @@ from decimal import Decimal
 
 from pydantic import BaseModel, ConfigDict
 
-from domain.audit import AuditEntry
 from domain.calendar import resolve
 from domain.calibration import CalibrationDecision as CommitteeDecision
 from domain.calibration import CalibrationEntry, Proposal, decide_calibration, propose_adjustments
 from domain.errors import DomainError, NotFound
 from domain.ratings import Predicate
-from domain.stages import Action
+from domain.stages import Action, Step
 from domain.survey import SurveyResponse, ikm_by_unit
 from domain.withdrawal import WithdrawalCause
 from persistence.ports import AbstractUnitOfWork, CalibrationRecord, CycleSurveyRecord
@@ -103,7 +102,7 @@ def reviewed(uow_factory: UowFactory, ref: CycleRef) -> list[Reviewed]:
     prefix, _ = appraisal_workflow_ids(ref.cycle_id)
     found: list[Reviewed] = []
     with uow_factory() as uow:
-        gone = {entry.subject for entry in _withdrawals(uow, ref)}
+        gone = set(uow.worklist.at_step(ref.cycle_id, Step.WITHDRAWN).values())
         for batch in uow.reviews.batches_with_prefix(prefix, ReviewedView):
             # "2026" must not take the reviews of cycle "2026-B"
             records = [
@@ -142,13 +141,18 @@ class Withdrawn:
 
 
 def withdrawn(uow_factory: UowFactory, ref: CycleRef) -> list[Withdrawn]:
-    """The employees withdrawn from the cycle (domain.withdrawal), from the audit log, in the order they were."""
+    """The employees withdrawn from the cycle (domain.withdrawal), in the order they were: who, from the worklist,
+    whose entry follows the appraisal (a run reset to before its withdrawal is not withdrawn, though the audit log
+    keeps the entry); why, from the audit log."""
+    prefix, length = appraisal_workflow_ids(ref.cycle_id)
     with uow_factory() as uow:
-        entries = {entry.subject: entry for entry in _withdrawals(uow, ref)}  # one per employee, the latest
-        people = uow.employees.by_nips(ref.instansi_code, {nip for nip in entries if nip is not None})
+        now = uow.worklist.at_step(ref.cycle_id, Step.WITHDRAWN)
+        logged = uow.audit.of_workflows((Action.WITHDRAW.value,), workflow_id_prefix=prefix, workflow_id_length=length)
+        entries = {entry.workflow_id: entry for entry in logged if entry.workflow_id in now}  # the latest of each
+        people = uow.employees.by_nips(ref.instansi_code, set(now.values()))
     found: list[Withdrawn] = []
-    for nip, entry in entries.items():
-        assert nip is not None  # every recorded step names its employee
+    for workflow_id, entry in sorted(entries.items(), key=lambda item: item[1].occurred_at):
+        nip = now[workflow_id]
         after, person = entry.after or {}, people.get(nip)
         cause = WithdrawalCause(after["cause"])
         found.append(
@@ -164,11 +168,6 @@ def withdrawn(uow_factory: UowFactory, ref: CycleRef) -> list[Withdrawn]:
             )
         )
     return found
-
-
-def _withdrawals(uow: AbstractUnitOfWork, ref: CycleRef) -> list[AuditEntry]:
-    prefix, length = appraisal_workflow_ids(ref.cycle_id)
-    return uow.audit.of_workflows((Action.WITHDRAW.value,), workflow_id_prefix=prefix, workflow_id_length=length)
 
 
 def predicates_by_unit(

@@ -51,7 +51,7 @@ with workflow.unsafe.imports_passed_through():
     from domain.ratings import Predicate
     from domain.skp import Skp
     from domain.stages import TAKE_OVER_ROLES, Action, Role, Step, transition
-    from domain.withdrawal import told_of_withdrawal, withdrawal_step
+    from domain.withdrawal import check_effective_on, told_of_withdrawal, withdrawal_step
     from domain.worklist import WorkItem
     from workflows import search_attributes
     from workflows.changes import Change
@@ -585,7 +585,7 @@ class AppraisalWorkflow:
     def _plan_extend(self, cmd: ExtendDeadline) -> Change:
         change = self._manage(cmd.actor, EXTEND_DEADLINE, cmd.reason)
         s = self._s
-        if s.step in (Step.FINAL, Step.OBJECTION_WINDOW) or s.deadline is None:
+        if s.step.closed or s.step is Step.OBJECTION_WINDOW or s.deadline is None:
             raise DomainError(
                 f"batas waktu tahap '{s.step.label}' tidak dapat diperpanjang"
                 + (" (masa keberatan 14 hari, PP 30/2019 Pasal 59)" if s.step is Step.OBJECTION_WINDOW else ""),
@@ -663,6 +663,7 @@ class AppraisalWorkflow:
         self._check_identity(cmd.actor)
         to = withdrawal_step(s.step, cmd.actor.role)
         reason = _required_text(cmd.reason, "alasan", "alasan penarikan")
+        check_effective_on(cmd.effective_on, s.period)
         withdrawal = Withdrawal(
             cause=cmd.cause,
             reason=reason,
@@ -687,7 +688,7 @@ class AppraisalWorkflow:
                 "from_step": s.step.value,
             },
             apply=apply,
-            notify=told_of_withdrawal(cmd.cause, s.employee_nip, s.penilai_nip),
+            notify=told_of_withdrawal(cmd.cause, s.employee_nip, s.penilai_nip, s.assignees),
         )
 
     # --- the shared machinery --------------------------------------------------------------------------------------

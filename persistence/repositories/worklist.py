@@ -123,5 +123,12 @@ class SqlWorklistRepository:
         statement = select(row.workflow_id, row.recorded_at).where(*conditions).order_by(row.workflow_id).limit(limit)
         return [(found.workflow_id, found.recorded_at) for found in self._session.execute(statement)]
 
+    def at_step(self, cycle_id: str, step: Step) -> dict[str, str]:
+        """workflow id → NIP of the cycle's appraisals whose entry stands at `step` now (e.g. the withdrawn): the
+        latest recorded write, so an appraisal reset to before its withdrawal is no longer among them."""
+        row = WorklistRow
+        statement = select(row.workflow_id, row.employee_nip).where(row.cycle_id == cycle_id, row.step == step.value)
+        return {found.workflow_id: found.employee_nip for found in self._session.execute(statement)}
+
     def count(self, query: WorklistQuery) -> int:
         return self._session.scalar(select(func.count()).select_from(WorklistRow).where(*_where(query))) or 0

@@ -1,9 +1,12 @@
+from datetime import date
+
 import pytest
 
+from domain.errors import DomainError
 from domain.stages import IllegalTransition, Role, Stage, Step
-from domain.withdrawal import WithdrawalCause, told_of_withdrawal, withdrawal_step
+from domain.withdrawal import WithdrawalCause, check_effective_on, told_of_withdrawal, withdrawal_step
 
-EMPLOYEE, PENILAI = "199001012015032004", "198003032005011003"
+EMPLOYEE, PENILAI, ATASAN = "199001012015032004", "198003032005011003", "197505052000031002"
 
 
 @pytest.mark.parametrize("step", [step for step in Step if not step.closed])
@@ -29,9 +32,20 @@ def test_a_closed_appraisal_is_not_withdrawn() -> None:
     assert final.value.field == again.value.field == "tahap"
 
 
-def test_the_penilai_is_told_and_the_employee_unless_they_died() -> None:
-    assert told_of_withdrawal(WithdrawalCause.MUTASI, EMPLOYEE, PENILAI) == [EMPLOYEE, PENILAI]
-    assert told_of_withdrawal(WithdrawalCause.MENINGGAL, EMPLOYEE, PENILAI) == [PENILAI]
+def test_the_penilai_and_whoever_must_act_now_are_told_and_the_employee_unless_they_died() -> None:
+    assert told_of_withdrawal(WithdrawalCause.MUTASI, EMPLOYEE, PENILAI, [EMPLOYEE]) == [EMPLOYEE, PENILAI]
+    assert told_of_withdrawal(WithdrawalCause.MENINGGAL, EMPLOYEE, PENILAI, [EMPLOYEE]) == [PENILAI]
+    # Deciding an objection, the atasan's list loses it too.
+    assert told_of_withdrawal(WithdrawalCause.PENSIUN, EMPLOYEE, PENILAI, [ATASAN]) == [EMPLOYEE, PENILAI, ATASAN]
+
+
+def test_a_tmt_is_in_the_appraisal_year_or_the_next() -> None:
+    check_effective_on(None, 2026)
+    check_effective_on(date(2026, 7, 1), 2026)
+    check_effective_on(date(2027, 1, 1), 2026)  # retired from the first day of the next year
+    with pytest.raises(DomainError, match="TMT 2062-07-01 tidak di tahun penilaian 2026") as typo:
+        check_effective_on(date(2062, 7, 1), 2026)
+    assert typo.value.field == "tmt"
 
 
 def test_every_cause_has_an_indonesian_label() -> None:

@@ -326,6 +326,9 @@ async def test_hr_withdraws_an_employee_who_moved_and_the_appraisal_ends(
         assert refused.details[0]["field"] == field, refused.message
     vague = await _rejected(handle, AppraisalWorkflow.withdraw, moved.model_copy(update={"reason": "pindah"}))
     assert vague.details[0]["field"] == "alasan" and "alasan penarikan wajib diisi" in vague.message
+    typo_in_tmt = moved.model_copy(update={"effective_on": date(2062, 7, 1)})
+    typo = await _rejected(handle, AppraisalWorkflow.withdraw, typo_in_tmt)
+    assert typo.details[0]["field"] == "tmt"
     assert scenario.without_task_bookkeeping(await handle.fetch_history()) == scenario.without_task_bookkeeping(before)
 
     state = await handle.execute_update(AppraisalWorkflow.withdraw, moved)
