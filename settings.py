@@ -6,7 +6,7 @@ from email.headerregistry import Address
 from email.utils import formataddr, parseaddr
 from typing import Literal
 
-from pydantic import BaseModel, Field, SecretStr, field_validator
+from pydantic import BaseModel, Field, FilePath, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -20,6 +20,33 @@ class TemporalSettings(BaseModel):
     max_cached_workflows: int = Field(default=500, ge=0)
     max_concurrent_activities: int = Field(default=50, ge=1)
     max_concurrent_workflow_tasks: int = Field(default=50, ge=1)
+    # A secured frontend (a self-hosted cluster with TLS or mTLS, Temporal Cloud): TLS is on with any of the settings
+    # below, or with `tls=true` alone for a server certificate the system's CAs trust. Certificates are PEM files.
+    tls: bool = False
+    tls_ca_cert: FilePath | None = None  # the CA that signed the server's certificate (a private CA)
+    tls_client_cert: FilePath | None = None  # this client's certificate, for mutual TLS, with its key:
+    tls_client_key: FilePath | None = None
+    tls_server_name: str | None = None  # the name in the server's certificate, where it is not the address's host
+    api_key: SecretStr | None = None  # a Temporal Cloud API key, sent as a bearer token over TLS
+
+    @field_validator("tls_ca_cert", "tls_client_cert", "tls_client_key", "tls_server_name", "api_key", mode="before")
+    @classmethod
+    def _blank_is_none(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value  # compose passes unset ones as ""
+
+    @model_validator(mode="after")
+    def _client_pair(self) -> TemporalSettings:
+        if (self.tls_client_cert is None) != (self.tls_client_key is None):
+            raise ValueError(
+                "TEMPORAL__TLS_CLIENT_CERT dan TEMPORAL__TLS_CLIENT_KEY diisi berdua (mTLS) atau tidak sama sekali"
+            )
+        return self
+
+    @property
+    def uses_tls(self) -> bool:
+        return self.tls or any(
+            value is not None for value in (self.tls_ca_cert, self.tls_client_cert, self.tls_server_name, self.api_key)
+        )
 
 
 class SmtpSettings(BaseModel):

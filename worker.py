@@ -23,6 +23,7 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from pathlib import Path
 
+from pydantic import ValidationError
 from sqlalchemy import Engine
 from sqlalchemy.orm import configure_mappers
 from temporalio.client import Client
@@ -229,14 +230,21 @@ def _on_signal(stop: asyncio.Event, signum: signal.Signals) -> None:
 
 
 def main() -> None:
-    settings = load_settings()
-    configure_logging(settings.log_level)
     code = 0
     try:
-        asyncio.run(run_worker(settings))
-    except RuntimeError as error:  # Client.connect's "Failed client connect", a refused migration, ...
-        log.error("worker failed", error=str(error))
-        code = 1
+        settings = load_settings()
+    except ValidationError as error:  # a setting that cannot be used: each one by its field, no traceback
+        configure_logging("INFO")
+        problems = ["{}: {}".format(".".join(str(p) for p in item["loc"]), item["msg"]) for item in error.errors()]
+        log.error("settings invalid", problems=problems)
+        code = 2
+    else:
+        configure_logging(settings.log_level)
+        try:
+            asyncio.run(run_worker(settings))
+        except (RuntimeError, OSError) as error:  # "Failed client connect", a refused migration, an unreadable PEM
+            log.error("worker failed", error=str(error))
+            code = 1
     # Leave without interpreter finalization once the logs are out: the Temporal client's Rust threads can abort it
     # ("PyGILState_Release", temporalio/sdk-python#300), which would turn a clean stop into a crash.
     logging.shutdown()

@@ -33,6 +33,13 @@ async def connect(settings: Settings) -> Client:
     try:
         return await temporal_client.connect(settings.temporal)
     except RuntimeError as error:  # the SDK's "Failed client connect: ..."
+        if settings.temporal.uses_tls:
+            reason = str(error).removeprefix("Failed client connect: ")[:200]
+            raise CommandError(
+                f"sambungan TLS ke Temporal di {settings.temporal.address} gagal ({reason}); periksa"
+                " TEMPORAL__TLS_CA_CERT, TEMPORAL__TLS_CLIENT_CERT/_KEY, TEMPORAL__TLS_SERVER_NAME"
+                " atau TEMPORAL__API_KEY"
+            ) from error
         raise CommandError(
             f"Temporal tidak dapat dihubungi di {settings.temporal.address}: jalankan `kinerja up` di terminal lain"
             " (atau atur TEMPORAL__ADDRESS)"
