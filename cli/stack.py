@@ -244,6 +244,11 @@ async def local_stack(
         await _register_search_attributes(client)
         yield LocalStack(client=client, address=address, ui_url=None, started_server=False)
         return
+    if settings.temporal.uses_tls:
+        raise CommandError(
+            f"Temporal di {address} tidak menjawab sambungan TLS; periksa TEMPORAL__TLS_* dan TEMPORAL__API_KEY"
+            " (`kinerja up` hanya memulai server lokal tanpa TLS)"
+        )
     host, port = _split_address(address)
     if host not in LOCAL_HOSTS:
         raise CommandError(

@@ -236,3 +236,21 @@ def test_up_refuses_a_port_held_by_something_that_is_not_temporal(up: Up) -> Non
         " pilih port lain dengan --port atau TEMPORAL__ADDRESS"
     ]
     assert not up.data_dir.exists()
+
+
+def test_up_does_not_start_a_plain_server_where_tls_is_configured(up: Up) -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "starter", "up", "--ui-port", str(up.ui_port)],
+        env={**up.env(), "TEMPORAL__TLS": "true"},
+        cwd=up.cwd,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 1
+    said = [line for line in done.stderr.splitlines() if not line.startswith("{")]
+    assert said == [
+        f"kesalahan: Temporal di 127.0.0.1:{up.port} tidak menjawab sambungan TLS; periksa TEMPORAL__TLS_* dan"
+        " TEMPORAL__API_KEY (`kinerja up` hanya memulai server lokal tanpa TLS)"
+    ]
+    assert not up.data_dir.exists()
