@@ -101,6 +101,19 @@ class Settings(BaseSettings):
     smtp: SmtpSettings = SmtpSettings()
     outbox: OutboxSettings = OutboxSettings()
     log_level: str = "INFO"
+    # host:port where a worker serves its metrics for Prometheus (metrics.py), e.g. 0.0.0.0:9464; none by default.
+    metrics_bind: str | None = None
+
+    @field_validator("metrics_bind", mode="before")
+    @classmethod
+    def _a_bind_address(cls, value: object) -> object:
+        if isinstance(value, str):
+            value = value.strip() or None
+        if isinstance(value, str):
+            host, _, port = value.rpartition(":")
+            if not host or not port.isdigit() or not 0 < int(port) < 65536:
+                raise ValueError(f"'{value}' bukan alamat host:port, mis. 0.0.0.0:9464")
+        return value
 
 
 def load_settings() -> Settings:

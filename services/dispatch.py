@@ -237,8 +237,10 @@ async def relay(
     poll_seconds: float,
     batch: int,
     max_attempts: int,
+    on_pass: Callable[[Dispatched], None] | None = None,
 ) -> None:
-    """Deliver due messages until `stop` is set: batch after batch while there are more, else every `poll_seconds`.
+    """Deliver due messages until `stop` is set: batch after batch while there are more, else every `poll_seconds`;
+    `on_pass` is told what each pass did (the worker's metrics).
 
     Each pass runs in a thread of its own (not the activities' pool) and stops between two messages once `stop` is
     set or the relay is cancelled. A pass that fails (a database that cannot be reached) is logged and tried again
@@ -263,6 +265,8 @@ async def relay(
             except Exception:  # a fault of ours must not end delivery for the process's lifetime: log, try later
                 log.exception("outbox dispatch failed")
                 done = Dispatched()
+            if on_pass is not None:
+                on_pass(done)
             if done.claimed:
                 log.info(
                     "notices dispatched",

@@ -11,6 +11,7 @@ import logging
 import os
 import signal
 import sys
+import urllib.request
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -24,7 +25,7 @@ from persistence.db import make_engine, make_session_factory
 from persistence.uow import SqlAlchemyUnitOfWork
 from settings import OutboxSettings, Settings, SmtpSettings, TemporalSettings
 from temporal_client import start_appraisal
-from tests.smtp import SmtpServer
+from tests.smtp import SmtpServer, free_port
 from tests.workflows import scenario
 from tests.workflows.scenario import EMPLOYEE, PENILAI, STAFF
 from worker import run_worker
@@ -133,6 +134,70 @@ async def test_the_worker_sends_each_notice_by_email_through_smtp_or_into_the_lo
         counts = uow.outbox.counts()
     engine.dispose()
     assert counts.waiting == counts.failed == 0 and counts.sent >= 2
+
+
+async def test_the_worker_serves_its_metrics_and_the_outboxs_for_prometheus(
+    dev_env: WorkflowEnvironment, tmp_path: Path, cycle_id: str, smtp_server: SmtpServer
+) -> None:
+    database_url = f"sqlite:///{tmp_path}/kinerja.db"
+    bind = f"127.0.0.1:{free_port()}"
+    settings = _settings(
+        dev_env,
+        database_url,
+        smtp=SmtpSettings(host=smtp_server.host, port=smtp_server.port, security="none"),
+        outbox=OutboxSettings(poll_seconds=0.2),
+        metrics_bind=bind,
+    )
+    stop, ready = asyncio.Event(), asyncio.Event()
+    running = asyncio.create_task(run_worker(settings, stop=stop, ready=ready))
+    try:
+        await asyncio.wait_for(ready.wait(), timeout=30)
+        _seed(database_url)
+        start = await dev_env.get_current_time()
+        handle = await start_appraisal(
+            dev_env.client, scenario.appraisal_input(cycle_id, start), task_queue=settings.temporal.task_queue
+        )
+        await handle.execute_update(AppraisalWorkflow.submit_skp, SubmitSkp(actor=EMPLOYEE, skp=scenario.skp()))
+        await handle.execute_update(AppraisalWorkflow.approve_skp, ApproveSkp(actor=PENILAI))
+        await asyncio.to_thread(smtp_server.inbox.wait_for, scenario.STAFF_EMAIL)
+
+        async def scraped() -> dict[str, float] | None:
+            text = await asyncio.to_thread(_scrape, f"http://{bind}/metrics")
+            found = _samples(text)
+            done = (
+                found.get("kinerja_notices_sent", 0) >= 2 and found.get('kinerja_outbox_waiting{channel="email"}') == 0
+            )
+            return found if done else None
+
+        samples = await scenario.eventually(scraped, what="the outbox's metrics after two notices")
+        await handle.terminate("test finished")
+    finally:
+        stop.set()
+        await asyncio.wait_for(running, timeout=30)
+
+    assert samples['kinerja_outbox_waiting{channel="log"}'] == 0 and samples["kinerja_outbox_failed"] == 0
+    assert samples["kinerja_outbox_oldest_waiting_seconds"] == 0
+    # Temporal's own, from the same runtime: this worker's task slots and its calls to the server.
+    assert any(name.startswith("temporal_worker_task_slots_available") for name in samples)
+    assert any(name.startswith("temporal_request") for name in samples)
+
+
+def _scrape(url: str) -> str:
+    with urllib.request.urlopen(url, timeout=5) as response:
+        body: bytes = response.read()
+    return body.decode()
+
+
+def _samples(text: str) -> dict[str, float]:
+    """Prometheus text format → {'name{label="value"}': value}, without the service_name label all carry."""
+    found: dict[str, float] = {}
+    for line in text.splitlines():
+        if not line or line.startswith("#"):
+            continue
+        name, _, value = line.rpartition(" ")
+        name = name.replace('service_name="temporal-core-sdk"', "").replace(",}", "}").replace("{,", "{")
+        found[name.replace("{}", "")] = float(value)
+    return found
 
 
 async def test_python_worker_py_stops_gracefully_on_sigterm(dev_env: WorkflowEnvironment, tmp_path: Path) -> None:

@@ -1,0 +1,57 @@
+"""Metrics of a worker, for Prometheus at `METRICS_BIND` (e.g. `0.0.0.0:9464`, path `/metrics`).
+
+Temporal's SDK exports its own there (`temporal_*`: task slots and poll latencies, schedule-to-start latency, sticky
+cache hits, activity and workflow task failures); Kinerja adds the outbox's, which no Temporal metric can show:
+
+- `kinerja_outbox_waiting{channel}`: notices not sent yet (gauge, read every `OUTBOX__POLL_SECONDS`);
+- `kinerja_outbox_oldest_waiting_seconds`: how long the oldest of them has waited (grows while SMTP is down);
+- `kinerja_outbox_failed`: notices given up, waiting for `kinerja notifikasi ulangi` (gauge);
+- `kinerja_notices_sent`, `kinerja_notices_retrying`, `kinerja_notices_given_up`: what this worker's relay did
+  (counters).
+
+Every worker reports the same outbox gauges (they read the shared table): aggregate them with `max`, not `sum`.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from temporalio.common import MetricMeter
+from temporalio.runtime import PrometheusConfig, Runtime, TelemetryConfig
+
+from persistence.ports import OutboxBacklog
+from services.dispatch import Dispatched
+
+CHANNELS = ("email", "log")  # reported even when nothing waits in them, so a panel shows 0 rather than no data
+
+
+def prometheus_runtime(bind_address: str) -> Runtime:
+    """A Temporal runtime whose metrics (Temporal's and Kinerja's) are served at `bind_address` for Prometheus."""
+    return Runtime(telemetry=TelemetryConfig(metrics=PrometheusConfig(bind_address=bind_address)))
+
+
+class OutboxMetrics:
+    def __init__(self, meter: MetricMeter) -> None:
+        self._waiting = meter.create_gauge("kinerja_outbox_waiting", "notices not sent yet, per channel")
+        self._oldest = meter.create_gauge(
+            "kinerja_outbox_oldest_waiting_seconds", "how long the oldest waiting notice has waited", "s"
+        )
+        self._failed = meter.create_gauge("kinerja_outbox_failed", "notices given up (kinerja notifikasi ulangi)")
+        self._sent = meter.create_counter("kinerja_notices_sent", "notices delivered by this worker")
+        self._retrying = meter.create_counter("kinerja_notices_retrying", "attempts that failed and will be retried")
+        self._given_up = meter.create_counter("kinerja_notices_given_up", "notices this worker gave up")
+
+    def dispatched(self, done: Dispatched) -> None:
+        """What one relay pass did (services.dispatch.relay's `on_pass`)."""
+        self._sent.add(done.sent)
+        self._retrying.add(done.retrying)
+        self._given_up.add(done.failed)
+
+    def backlog(self, backlog: OutboxBacklog, now: datetime) -> None:
+        for channel in sorted({*CHANNELS, *backlog.waiting_by_channel}):
+            self._waiting.with_additional_attributes({"channel": channel}).set(
+                backlog.waiting_by_channel.get(channel, 0)
+            )
+        oldest = backlog.oldest_waiting_at
+        self._oldest.set(max(0, int((now - oldest).total_seconds())) if oldest is not None else 0)
+        self._failed.set(backlog.failed)

@@ -1,0 +1,15 @@
+import pytest
+from pydantic import ValidationError
+
+from settings import Settings
+
+
+def test_metrics_are_served_only_where_an_address_is_given(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("METRICS_BIND", "")  # compose passes an unset variable as an empty one
+    assert Settings().metrics_bind is None
+    monkeypatch.setenv("METRICS_BIND", "0.0.0.0:9464")
+    assert Settings().metrics_bind == "0.0.0.0:9464"
+    for wrong in ("9464", "0.0.0.0:", "0.0.0.0:99999", "localhost:http"):
+        monkeypatch.setenv("METRICS_BIND", wrong)
+        with pytest.raises(ValidationError, match="bukan alamat host:port"):
+            Settings()
