@@ -25,9 +25,21 @@ from services.dispatch import Dispatched
 CHANNELS = ("email", "log")  # reported even when nothing waits in them, so a panel shows 0 rather than no data
 
 
+_RUNTIMES: dict[str, Runtime] = {}
+
+
 def prometheus_runtime(bind_address: str) -> Runtime:
-    """A Temporal runtime whose metrics (Temporal's and Kinerja's) are served at `bind_address` for Prometheus."""
-    return Runtime(telemetry=TelemetryConfig(metrics=PrometheusConfig(bind_address=bind_address)))
+    """The Temporal runtime whose metrics (Temporal's and Kinerja's) are served at `bind_address` for Prometheus: one
+    per process and address, since its exporter keeps the port for the life of the process (a worker run again in
+    the same process, as tests do, takes the same one). ValueError (one line) when the port cannot be bound."""
+    if bind_address not in _RUNTIMES:
+        try:
+            _RUNTIMES[bind_address] = Runtime(
+                telemetry=TelemetryConfig(metrics=PrometheusConfig(bind_address=bind_address))
+            )
+        except ValueError as error:  # the SDK's "Failed starting Prometheus exporter: Address already in use ..."
+            raise ValueError(f"METRICS_BIND {bind_address}: {str(error).splitlines()[0]}") from None
+    return _RUNTIMES[bind_address]
 
 
 class OutboxMetrics:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 from email.headerregistry import Address
 from email.utils import formataddr, parseaddr
 from typing import Literal
@@ -101,7 +102,7 @@ class Settings(BaseSettings):
     smtp: SmtpSettings = SmtpSettings()
     outbox: OutboxSettings = OutboxSettings()
     log_level: str = "INFO"
-    # host:port where a worker serves its metrics for Prometheus (metrics.py), e.g. 0.0.0.0:9464; none by default.
+    # IP:port where a worker serves its metrics for Prometheus (metrics.py), e.g. 0.0.0.0:9464; none by default.
     metrics_bind: str | None = None
 
     @field_validator("metrics_bind", mode="before")
@@ -111,8 +112,12 @@ class Settings(BaseSettings):
             value = value.strip() or None
         if isinstance(value, str):
             host, _, port = value.rpartition(":")
+            try:
+                ipaddress.ip_address(host.strip("[]"))  # the exporter binds an address, not a name
+            except ValueError:
+                host = ""
             if not host or not port.isdigit() or not 0 < int(port) < 65536:
-                raise ValueError(f"'{value}' bukan alamat host:port, mis. 0.0.0.0:9464")
+                raise ValueError(f"'{value}' bukan alamat IP:port, mis. 0.0.0.0:9464 atau 127.0.0.1:9464")
         return value
 
 

@@ -227,14 +227,19 @@ async def _watch_backlog(
             return uow.outbox.backlog()
 
     loop = asyncio.get_running_loop()
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="outbox-metrics") as executor:
+    executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="outbox-metrics")
+    try:
         while not stop.is_set():
             try:
                 metrics.backlog(await loop.run_in_executor(executor, read), datetime.now(UTC))
             except SQLAlchemyError as error:  # the gauges keep their last values; the next read may succeed
                 log.warning("outbox metrics not read", error=str(error).splitlines()[0])
+            except Exception:  # a fault of ours must not freeze the gauges for the process's lifetime
+                log.exception("outbox metrics failed")
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), timeout=every)
+    finally:
+        executor.shutdown(wait=False, cancel_futures=True)  # a read still running (a hung database) is left behind
 
 
 def _report_notifier_end(task: asyncio.Task[None]) -> None:
@@ -291,7 +296,8 @@ def main() -> None:
         configure_logging(settings.log_level)
         try:
             asyncio.run(run_worker(settings))
-        except (RuntimeError, OSError) as error:  # "Failed client connect", a refused migration, an unreadable PEM
+        # "Failed client connect", a refused migration, an unreadable PEM file, a metrics port already taken
+        except (RuntimeError, OSError, ValueError) as error:
             log.error("worker failed", error=str(error))
             code = 1
     # Leave without interpreter finalization once the logs are out: the Temporal client's Rust threads can abort it

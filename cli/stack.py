@@ -34,6 +34,7 @@ from temporalio.service import RPCError, RPCStatusCode
 
 import temporal_client
 from cli.output import CommandError, fail
+from cli.temporal import connect_failure
 from observability import configure_logging, get_logger
 from persistence.db import resolve_url, upgrade
 from settings import Settings, load_settings
@@ -246,8 +247,8 @@ async def local_stack(
         return
     if settings.temporal.uses_tls:
         raise CommandError(
-            f"Temporal di {address} tidak menjawab sambungan TLS; periksa TEMPORAL__TLS_* dan TEMPORAL__API_KEY"
-            " (`kinerja up` hanya memulai server lokal tanpa TLS)"
+            f"Temporal di {address} tidak menjawab sambungan TLS ({await _connect_failure(settings)}); periksa"
+            " TEMPORAL__TLS_* dan TEMPORAL__API_KEY (`kinerja up` hanya memulai server lokal tanpa TLS)"
         )
     host, port = _split_address(address)
     if host not in LOCAL_HOSTS:
@@ -379,6 +380,17 @@ async def _try_connect(settings: Settings) -> Client | None:
         return await asyncio.wait_for(temporal_client.connect(settings.temporal), CONNECT_TIMEOUT)
     except (RuntimeError, TimeoutError):  # the SDK's "Failed client connect: ..."
         return None
+
+
+async def _connect_failure(settings: Settings) -> str:
+    """Why a connection fails, asked once more (`_try_connect` only says that it does)."""
+    try:
+        await asyncio.wait_for(temporal_client.connect(settings.temporal), CONNECT_TIMEOUT)
+    except TimeoutError:
+        return f"tidak ada jawaban dalam {CONNECT_TIMEOUT:g} detik"
+    except RuntimeError as error:
+        return connect_failure(error)
+    return "tersambung pada percobaan kedua; jalankan lagi"
 
 
 async def _register_search_attributes(client: Client) -> None:

@@ -34,9 +34,8 @@ async def connect(settings: Settings) -> Client:
         return await temporal_client.connect(settings.temporal)
     except RuntimeError as error:  # the SDK's "Failed client connect: ..."
         if settings.temporal.uses_tls:
-            reason = str(error).removeprefix("Failed client connect: ")[:200]
             raise CommandError(
-                f"sambungan TLS ke Temporal di {settings.temporal.address} gagal ({reason}); periksa"
+                f"sambungan TLS ke Temporal di {settings.temporal.address} gagal ({connect_failure(error)}); periksa"
                 " TEMPORAL__TLS_CA_CERT, TEMPORAL__TLS_CLIENT_CERT/_KEY, TEMPORAL__TLS_SERVER_NAME"
                 " atau TEMPORAL__API_KEY"
             ) from error
@@ -44,6 +43,14 @@ async def connect(settings: Settings) -> Client:
             f"Temporal tidak dapat dihubungi di {settings.temporal.address}: jalankan `kinerja up` di terminal lain"
             " (atau atur TEMPORAL__ADDRESS)"
         ) from error
+
+
+def connect_failure(error: BaseException) -> str:
+    """The telling part of the SDK's "Failed client connect: ... error: ..." chain: its innermost error, which names
+    the certificate problem (e.g. `InvalidCertificate(NotValidForNameContext { expected: ... })`)."""
+    text = " ".join(str(error).split())
+    innermost = text.rsplit("error: ", 1)[-1] if "error: " in text else text.removeprefix("Failed client connect: ")
+    return innermost if len(innermost) <= 200 else innermost[:199] + "…"
 
 
 def run(settings: Settings, body: Callable[[Client], Coroutine[Any, Any, T]], *, subject: str = "") -> T:

@@ -9,7 +9,9 @@ def test_metrics_are_served_only_where_an_address_is_given(monkeypatch: pytest.M
     assert Settings().metrics_bind is None
     monkeypatch.setenv("METRICS_BIND", "0.0.0.0:9464")
     assert Settings().metrics_bind == "0.0.0.0:9464"
-    for wrong in ("9464", "0.0.0.0:", "0.0.0.0:99999", "localhost:http"):
+    monkeypatch.setenv("METRICS_BIND", "[::]:9464")
+    assert Settings().metrics_bind == "[::]:9464"
+    for wrong in ("9464", "0.0.0.0:", "0.0.0.0:99999", "localhost:9464", "kinerja-worker:9464"):
         monkeypatch.setenv("METRICS_BIND", wrong)
-        with pytest.raises(ValidationError, match="bukan alamat host:port"):
+        with pytest.raises(ValidationError, match="bukan alamat IP:port"):
             Settings()

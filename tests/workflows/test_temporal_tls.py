@@ -125,6 +125,12 @@ def test_the_command_line_connects_through_tls_or_says_which_settings_to_check(
     assert status == 1 and err.startswith(f"kesalahan: sambungan TLS ke Temporal di {front} gagal")
     assert "TEMPORAL__TLS_CLIENT_CERT" in err and len(err.splitlines()) == 1
 
+    monkeypatch.setenv("TEMPORAL__TLS_CLIENT_CERT", str(certificates.client.cert))
+    monkeypatch.setenv("TEMPORAL__TLS_CLIENT_KEY", str(certificates.client.key))
+    monkeypatch.setenv("TEMPORAL__TLS_SERVER_NAME", "temporal.lain.test")
+    status, _, err = kinerja(capsys, "siklus", "status", "--siklus", "TIDAK-ADA")
+    assert status == 1 and "NotValidForName" in err and "temporal.lain.test" in err  # the reason, not a prefix
+
 
 def test_tls_settings_come_from_the_environment_and_are_checked(
     monkeypatch: pytest.MonkeyPatch, certificates: Certificates
