@@ -154,12 +154,13 @@ def _task_body(step: RecordStep) -> str:
     if step.reason:
         lines.append(f"Alasan/catatan: {step.reason}")
     if step.next_deadline is not None and step.step_to is not Step.FINAL:
-        lines.append(f"Batas waktu: {notices.when(step.next_deadline)}.")
+        lines.append(f"Batas waktu: {notices.when(step.next_deadline, step.utc_offset_hours)}.")
     return "\n".join(lines)
 
 
 def _notice_text(notice: SendNotice) -> tuple[str, str]:
-    who, due = f"{notice.employee_name} (NIP {notice.employee_nip})", notices.when(notice.deadline)
+    who = f"{notice.employee_name} (NIP {notice.employee_nip})"
+    due = notices.when(notice.deadline, notice.utc_offset_hours)
     if notice.kind is NoticeKind.REMINDER:
         subject = f"Pengingat: {notice.step.label} untuk {notice.employee_name}"
         body = f"Langkah '{notice.step.label}' penilaian kinerja {who} jatuh tempo {due}."

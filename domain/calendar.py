@@ -163,6 +163,9 @@ class Deadlines(BaseModel):
     sign_off_due: AwareDatetime
     objection_window: timedelta = Field(gt=timedelta())
     objection_decision_due: timedelta = Field(gt=timedelta())
+    # The zone the cycle's people read its deadlines in (the calendar's): notices print them there. None for a cycle
+    # resolved before it was kept; its notices print all three zones.
+    utc_offset_hours: int | None = Field(default=None, ge=WIB, le=9)
 
     @model_validator(mode="after")
     def _in_order(self) -> Deadlines:
@@ -238,6 +241,7 @@ def resolve(spec: CycleCalendar, period: int, policy: AppraisalPolicy) -> Deadli
         objection_decision_due=_window(
             spec.objection_decision_due, "objection_decision_due", defaults.objection_decision_due
         ),
+        utc_offset_hours=spec.utc_offset_hours,
     )
 
 

@@ -476,7 +476,7 @@ def send_calibration_notice(uow_factory: UowFactory, notice: CalibrationNotice) 
 
 def _calibration_notice_text(notice: CalibrationNotice) -> tuple[str, str]:
     cycle = f"siklus {notice.cycle_id} (instansi {notice.instansi_code}, periode {notice.period})"
-    due = notices.when(notice.deadline)
+    due = notices.when(notice.deadline, notice.utc_offset_hours)
     waiting = (
         "Predikat kinerja organisasi sudah ditetapkan; usulan kalibrasi menunggu keputusan"
         " (`kinerja siklus kalibrasi putuskan`)."

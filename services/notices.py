@@ -123,11 +123,12 @@ def commit_once(
 INDONESIAN_ZONES = ((7, "WIB"), (8, "WITA"), (9, "WIT"))
 
 
-def when(value: datetime) -> str:
-    """A deadline as the notices print it, in Indonesia's three time zones: a notice does not know where its reader
-    is, and the cycle's own zone is not recorded (cycles keep UTC instants). '31-01-2027 21.59 WIB / 22.59 WITA /
-    23.59 WIT'; each zone with its date when they are not all on the same day."""
-    local = [(value.astimezone(timezone(timedelta(hours=hours))), name) for hours, name in INDONESIAN_ZONES]
+def when(value: datetime, utc_offset_hours: int | None = None) -> str:
+    """A deadline as the notices print it: in the cycle's zone ('31-01-2027 23.59 WIT', Deadlines.utc_offset_hours),
+    or, for a cycle that did not keep it, in Indonesia's three ('31-01-2027 21.59 WIB / 22.59 WITA / 23.59 WIT', each
+    zone with its date when they are not all on the same day)."""
+    zones = [(h, name) for h, name in INDONESIAN_ZONES if h == utc_offset_hours] or list(INDONESIAN_ZONES)
+    local = [(value.astimezone(timezone(timedelta(hours=hours))), name) for hours, name in zones]
     one_day = len({instant.date() for instant, _ in local}) == 1
     parts = [f"{instant:%H.%M} {name}" if one_day else f"{instant:%d-%m-%Y %H.%M} {name}" for instant, name in local]
     return f"{local[0][0]:%d-%m-%Y} {' / '.join(parts)}" if one_day else " / ".join(parts)

@@ -255,6 +255,7 @@ class AppraisalWorkflow:
                 recipients=recipients,
                 occurred_at=now,
                 work=self._work_item() if kind is NoticeKind.ESCALATION else None,
+                utc_offset_hours=self._input.deadlines.utc_offset_hours,
             ),
             start_to_close_timeout=ACTIVITY_TIMEOUT,
             retry_policy=NOTICE_RETRY,
@@ -822,6 +823,7 @@ class AppraisalWorkflow:
             notify=notify,
             next_deadline=deadline,
             work=self._work_after(change, now, returns),
+            utc_offset_hours=self._input.deadlines.utc_offset_hours,
         )
         if retry is RECORD_RETRY and workflow.patched(RECORD_STEP_LOCALLY):
             # A person's step (an Update): a local activity answers them without an activity-task round trip

@@ -322,6 +322,7 @@ class RecordStep(_Frozen):
     notify: list[str] = Field(default_factory=list)  # NIPs told about the new step
     next_deadline: AwareDatetime | None = None
     work: WorkItem | None = None  # where the appraisal stands after the step (None: recorded before the worklist)
+    utc_offset_hours: int | None = None  # the cycle's zone, for the deadline in the notice (None: all three)
 
 
 class RecordStepResult(_Frozen):
@@ -349,6 +350,7 @@ class SendNotice(_Frozen):
     recipients: list[str]
     occurred_at: AwareDatetime
     work: WorkItem | None = None  # an escalation marks the appraisal overdue in the worklist
+    utc_offset_hours: int | None = None  # the cycle's zone, for the deadline in the notice (None: all three)
 
 
 AppraisalInput.model_rebuild()

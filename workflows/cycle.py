@@ -253,6 +253,7 @@ class CycleWorkflow:
             pimpinan=list(input.pimpinan),
             proposed=s.calibration is not None,
             occurred_at=now,
+            utc_offset_hours=input.deadlines.utc_offset_hours,
         )
         try:
             await workflow.execute_activity_method(

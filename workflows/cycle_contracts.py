@@ -265,6 +265,7 @@ class CalibrationNotice(CycleRef):
     pimpinan: list[str]
     proposed: bool = False  # the organisation predicate is set and a proposal waits for the decision
     occurred_at: AwareDatetime
+    utc_offset_hours: int | None = None  # the cycle's zone, for the deadline in the notice (None: all three)
 
 
 class PushRequest(CycleRef):

@@ -78,6 +78,7 @@ def test_absolute_dates_and_times_mix_with_durations() -> None:
     assert deadlines.self_assessment_due == datetime(2027, 1, 4, 16, 0, tzinfo=UTC)
     assert deadlines.calibration_due == datetime(2027, 1, 20, 16, 0, tzinfo=UTC)
     assert deadlines.sign_off_due == datetime(2027, 1, 31, 16, 0, tzinfo=UTC)  # calendar months from the start
+    assert deadlines.utc_offset_hours == 8  # kept: notices print the deadlines in WITA
 
 
 @pytest.mark.parametrize(

@@ -527,6 +527,7 @@ async def test_a_pimpinan_who_does_not_calibrate_is_reminded_then_escalated_and_
     ]
     assert [m.recipient for m in outbox] == [SEKDA, SEKDA]
     assert all(m.subject.startswith("Pengingat: kalibrasi") for m in outbox)
+    assert all(" WIB (SE MenPAN-RB 3/2023)" in m.body and "WITA" not in m.body for m in outbox)  # the cycle's zone
 
     await skip(env, timedelta(minutes=40))  # 8 h 35: the deadline (level 1) and one grace later (level 2)
     escalated = await cycle_state_when(handle, lambda s: s.calibration_escalations == 2, "two calibration escalations")
