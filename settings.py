@@ -62,11 +62,19 @@ class SmtpSettings(BaseModel):
     sender: str = "Kinerja <kinerja@localhost>"  # the From of every notice: "Nama <alamat@domain>" or an address
     # Per SMTP reply; a message waits for up to five, and the dispatcher keeps that long of its claim in hand.
     timeout_seconds: float = Field(default=30, gt=0, le=120)
+    # PEM file of the CA that signed the server's certificate, where it is not one the system trusts (an instansi's
+    # own mail server); with starttls and ssl the certificate and the host name are always checked.
+    ca_cert: FilePath | None = None
 
     @field_validator("host")
     @classmethod
     def _blank_is_none(cls, value: str | None) -> str | None:
         return value.strip() or None if value is not None else None
+
+    @field_validator("ca_cert", mode="before")
+    @classmethod
+    def _blank_path_is_none(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
 
     @field_validator("sender")
     @classmethod

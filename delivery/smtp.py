@@ -60,13 +60,13 @@ class SmtpMailer:
         try:
             if settings.security == "ssl":
                 connection: smtplib.SMTP = smtplib.SMTP_SSL(
-                    self._host, settings.port, timeout=settings.timeout_seconds, context=ssl.create_default_context()
+                    self._host, settings.port, timeout=settings.timeout_seconds, context=self._tls()
                 )
             else:
                 connection = smtplib.SMTP(self._host, settings.port, timeout=settings.timeout_seconds)
             try:
                 if settings.security == "starttls":
-                    connection.starttls(context=ssl.create_default_context())
+                    connection.starttls(context=self._tls())
                 if settings.username:
                     password = settings.password.get_secret_value() if settings.password else ""
                     connection.login(settings.username, password)
@@ -77,6 +77,11 @@ class SmtpMailer:
             # No message's fault: none counts an attempt, the batch is given back for a later pass.
             raise DeliveryFailed(f"server SMTP {self.where} tidak dapat dipakai: {_reason(error)}") from error
         return connection
+
+    def _tls(self) -> ssl.SSLContext:
+        """The server's certificate checked against the system's CAs, or SMTP__CA_CERT's; its name always."""
+        ca = self._settings.ca_cert
+        return ssl.create_default_context(cafile=str(ca) if ca is not None else None)
 
     def _send(self, connection: smtplib.SMTP, message: OutboxMessage) -> None:
         try:

@@ -10,14 +10,16 @@ It accepts every sender and recipient except these, so a test can provoke each k
 from __future__ import annotations
 
 import socket
+import ssl
 import threading
 import time
+from collections.abc import Callable
 from email import message_from_bytes, policy
 from email.message import EmailMessage
-from typing import Any
+from typing import Any, Literal
 
 from aiosmtpd.controller import Controller
-from aiosmtpd.smtp import SMTP, Envelope, Session
+from aiosmtpd.smtp import SMTP, AuthResult, Envelope, LoginPassword, Session
 
 
 class Inbox:
@@ -77,11 +79,40 @@ class Inbox:
 
 
 class SmtpServer:
-    def __init__(self) -> None:
+    """Plain SMTP by default; with `tls` (a server context, tests/tls.py) STARTTLS required before anything else, or
+    implicit TLS from the first byte (`security="ssl"`); with `login` (user, password) a login required too."""
+
+    def __init__(
+        self,
+        *,
+        security: Literal["none", "starttls", "ssl"] = "none",
+        tls: ssl.SSLContext | None = None,
+        login: tuple[str, str] | None = None,
+    ) -> None:
         self.inbox = Inbox()
         self.host = "127.0.0.1"
         self.port = free_port()
-        self._controller = Controller(self.inbox, hostname=self.host, port=self.port)
+        self.logins: list[str] = []
+        options: dict[str, Any] = {}
+        if security == "starttls":
+            options.update(tls_context=tls, require_starttls=True)
+        elif security == "ssl":
+            options.update(ssl_context=tls)
+        if login is not None:
+            # aiosmtpd knows of TLS only from STARTTLS: on an implicit-TLS connection it would offer no AUTH at all.
+            options.update(
+                authenticator=self._authenticator(login), auth_required=True, auth_require_tls=security == "starttls"
+            )
+        self._controller = Controller(self.inbox, hostname=self.host, port=self.port, **options)
+
+    def _authenticator(self, login: tuple[str, str]) -> Callable[..., AuthResult]:
+        def check(server: SMTP, session: Session, envelope: Envelope, mechanism: str, data: Any) -> AuthResult:
+            given = (data.login.decode(), data.password.decode()) if isinstance(data, LoginPassword) else None
+            if given == login:
+                self.logins.append(given[0])
+            return AuthResult(success=given == login)
+
+        return check
 
     def start(self) -> None:
         self._controller.start()

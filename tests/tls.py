@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import datetime
+import ipaddress
 import ssl
 import threading
 from dataclasses import dataclass
@@ -34,18 +35,26 @@ class Certificates:
     stranger: Pem  # signed by another CA: refused
 
 
-def make_certificates(directory: Path) -> Certificates:
-    """A CA, the server's certificate for SERVER_NAME, a client certificate from the same CA and one from another."""
+def make_certificates(directory: Path, server_name: str = SERVER_NAME) -> Certificates:
+    """A CA, the server's certificate for `server_name` (a DNS name or an IP address), a client certificate from the
+    same CA and one from another."""
     ca_key, ca_cert = _authority("Kinerja test CA")
     other_key, other_cert = _authority("Some other CA")
     ca = directory / "ca.pem"
     ca.write_bytes(ca_cert.public_bytes(serialization.Encoding.PEM))
     return Certificates(
         ca=ca,
-        server=_leaf(directory, "server", ca_key, ca_cert, ExtendedKeyUsageOID.SERVER_AUTH, SERVER_NAME),
+        server=_leaf(directory, "server", ca_key, ca_cert, ExtendedKeyUsageOID.SERVER_AUTH, server_name),
         client=_leaf(directory, "client", ca_key, ca_cert, ExtendedKeyUsageOID.CLIENT_AUTH, "kinerja-worker"),
         stranger=_leaf(directory, "stranger", other_key, other_cert, ExtendedKeyUsageOID.CLIENT_AUTH, "stranger"),
     )
+
+
+def server_context(certificates: Certificates) -> ssl.SSLContext:
+    """A server's side of TLS with the test certificate (no client certificate asked for)."""
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(str(certificates.server.cert), str(certificates.server.key))
+    return context
 
 
 def _name(common_name: str) -> x509.Name:
@@ -97,16 +106,20 @@ def _leaf(
     ca_key: ec.EllipticCurvePrivateKey,
     ca_cert: x509.Certificate,
     purpose: x509.ObjectIdentifier,
-    dns_name: str,
+    name: str,
 ) -> Pem:
     key = ec.generate_private_key(ec.SECP256R1())
     authority = ca_cert.extensions.get_extension_for_class(x509.SubjectKeyIdentifier).value
+    try:
+        alternative: x509.GeneralName = x509.IPAddress(ipaddress.ip_address(name))
+    except ValueError:
+        alternative = x509.DNSName(name)
     cert = (
-        _builder(dns_name, ca_cert.subject, key)
+        _builder(name, ca_cert.subject, key)
         .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
         .add_extension(_usage(sign_certificates=False), critical=True)
         .add_extension(x509.ExtendedKeyUsage([purpose]), critical=False)
-        .add_extension(x509.SubjectAlternativeName([x509.DNSName(dns_name)]), critical=False)
+        .add_extension(x509.SubjectAlternativeName([alternative]), critical=False)
         .add_extension(x509.AuthorityKeyIdentifier.from_issuer_subject_key_identifier(authority), critical=False)
         .sign(ca_key, hashes.SHA256())
     )

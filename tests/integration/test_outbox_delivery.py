@@ -8,8 +8,11 @@ import logging
 import threading
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Literal
 
 import pytest
+from pydantic import SecretStr
 from sqlalchemy import text
 
 from delivery.smtp import SmtpMailer
@@ -20,6 +23,7 @@ from persistence.uow import SqlAlchemyUnitOfWork
 from services.dispatch import CLAIM_LEASE, FIRST_RETRY, LEASE_MARGIN, dispatch_due, retry_delay
 from settings import SmtpSettings
 from tests.smtp import SmtpServer, free_port
+from tests.tls import make_certificates, server_context
 
 UowFactory = Callable[[], SqlAlchemyUnitOfWork]
 T0 = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)
@@ -303,3 +307,36 @@ def test_upgrading_gives_up_the_notices_queued_before_anything_sent_them(blank_d
     assert old.subject == "Pengingat lama" and old.failed_at is not None and old.attempts == 0
     assert old.last_error is not None and "kinerja notifikasi ulangi" in old.last_error
     assert (counts.waiting, counts.failed) == (0, 1)
+
+
+@pytest.mark.parametrize("security", ["starttls", "ssl"])
+def test_email_goes_out_over_tls_with_a_login_when_the_servers_certificate_is_trusted(
+    uow_factory: UowFactory, tmp_path: Path, security: Literal["starttls", "ssl"]
+) -> None:
+    """An instansi's own mail server: its certificate from the instansi's CA (SMTP__CA_CERT), a login required."""
+    certificates = make_certificates(tmp_path, "127.0.0.1")
+    server = SmtpServer(security=security, tls=server_context(certificates), login=("kinerja", "rahasia-bkd"))
+    server.start()
+    try:
+        [queued] = _queue(uow_factory, "sri@example.go.id")
+        settings = SmtpSettings(
+            host=server.host,
+            port=server.port,
+            security=security,
+            username="kinerja",
+            password=SecretStr("rahasia-bkd"),
+            sender=SENDER,
+        )
+        untrusted = dispatch_due(uow_factory, SmtpMailer(settings), batch=10, max_attempts=2, clock=lambda: T0)
+        assert (untrusted.sent, untrusted.retrying, untrusted.failed) == (0, 0, 0)
+        assert untrusted.unreachable is not None and "CERTIFICATE_VERIFY_FAILED" in untrusted.unreachable
+        assert _stored(uow_factory, queued)[0].attempts == 0  # not the message's fault: no attempt counted
+
+        trusted = SmtpMailer(settings.model_copy(update={"ca_cert": certificates.ca}))
+        later = T0 + timedelta(minutes=2)
+        done = dispatch_due(uow_factory, trusted, batch=10, max_attempts=2, clock=lambda: later)
+        assert (done.sent, done.unreachable) == (1, None)
+        [mail] = server.inbox.messages
+        assert mail["To"] == "sri@example.go.id" and server.logins == ["kinerja"]
+    finally:
+        server.stop()

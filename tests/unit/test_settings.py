@@ -1,3 +1,5 @@
+from pathlib import Path
+
 import pytest
 from pydantic import ValidationError
 
@@ -15,3 +17,11 @@ def test_metrics_are_served_only_where_an_address_is_given(monkeypatch: pytest.M
         monkeypatch.setenv("METRICS_BIND", wrong)
         with pytest.raises(ValidationError, match="bukan alamat IP:port"):
             Settings()
+
+
+def test_an_smtp_ca_certificate_is_a_file_that_exists(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("SMTP__CA_CERT", "")  # compose passes an unset variable as an empty one
+    assert Settings().smtp.ca_cert is None
+    monkeypatch.setenv("SMTP__CA_CERT", str(tmp_path / "tidak-ada.pem"))
+    with pytest.raises(ValidationError, match=r"smtp\.ca_cert"):
+        Settings()
