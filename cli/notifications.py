@@ -29,6 +29,7 @@ from delivery.mail import Mailer
 from delivery.smtp import build_mailer
 from observability import configure_logging
 from persistence.ports import AbstractUnitOfWork, OutboxCounts
+from services import notices
 from services.dispatch import Dispatched, dispatch_due, relay
 from settings import Settings, load_settings
 from worker import stop_on_signals
@@ -182,12 +183,14 @@ async def _relay_until_stopped(
 def _requeue(args: argparse.Namespace) -> int:
     uow_factory = open_database(load_settings())
     with uow_factory() as uow:
-        queued = uow.outbox.requeue(None if args.all else args.ids)
+        done = notices.requeue(uow, None if args.all else args.ids)
         uow.commit()
-    if args.ids and queued < len(set(args.ids)):
-        print(f"Diantrekan lagi: {queued} dari {len(set(args.ids))} (yang lain tidak ada atau tidak gagal)")
+    if args.ids and done.queued < len(set(args.ids)):
+        print(f"Diantrekan lagi: {done.queued} dari {len(set(args.ids))} (yang lain tidak ada atau tidak gagal)")
     else:
-        print(f"Diantrekan lagi: {queued}")
+        print(f"Diantrekan lagi: {done.queued}")
+    for message_id, before, now in done.readdressed:
+        print(f"  #{message_id} ke alamat dari data pegawai sekarang: {before} → {now}")
     return 0
 
 

@@ -3,16 +3,20 @@ activity write nothing twice. Shared by the appraisal's activities and the cycle
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import re
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from domain.audit import AuditEntry
+from domain.nip import NIP_LENGTH
 from domain.stages import Role
 from domain.worklist import WorkItem
 from persistence.ports import AbstractUnitOfWork, OutboxMessage
 from workflows.contracts import SYSTEM, NoticeKind, RecordStepResult
+
+_NIP = re.compile(rf"\d{{{NIP_LENGTH}}}")
 
 
 @dataclass(frozen=True)
@@ -106,6 +110,38 @@ def enqueue(
         )
         ids.append(message_id)
     return ids
+
+
+def recipient_of(message: OutboxMessage) -> str | None:
+    """The NIP a message was queued for: the last part of its key, as `enqueue` writes it (`{notice key}/{nip}`)."""
+    nip = (message.idempotency_key or "").rpartition("/")[2]
+    return nip if _NIP.fullmatch(nip) else None
+
+
+@dataclass(frozen=True)
+class Requeued:
+    queued: int
+    readdressed: list[tuple[int, str, str]]  # (message id, the address it had, the one it goes to now)
+
+
+def requeue(uow: AbstractUnitOfWork, message_ids: Collection[int] | None) -> Requeued:
+    """Queue given-up messages again (those of `message_ids`, or all), each to where the roster says its recipient
+    is reached now: an address corrected after a 550 is what the retry goes to, and someone given an address since
+    gets an e-mail instead of a log line. A recipient no longer on the roster keeps the address it had."""
+    given_up = uow.outbox.failed(limit=None, message_ids=message_ids)
+    nips = {message.id: recipient_of(message) for message in given_up}
+    emails = uow.employees.emails({nip for nip in nips.values() if nip is not None})
+    readdressed: list[tuple[int, str, str]] = []
+    for message in given_up:
+        nip = nips[message.id]
+        if message.id is None or nip is None or nip not in emails:
+            continue
+        email = emails[nip]
+        channel, recipient = ("email", email) if email else ("log", nip)
+        if (channel, recipient) != (message.channel, message.recipient):
+            uow.outbox.readdress(message.id, channel=channel, recipient=recipient)
+            readdressed.append((message.id, message.recipient, recipient))
+    return Requeued(uow.outbox.requeue(message_ids), readdressed)
 
 
 def commit_once(

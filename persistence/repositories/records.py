@@ -339,15 +339,23 @@ class SqlOutboxRepository:
             oldest = first if oldest is None or first < oldest else oldest
         return OutboxBacklog(waiting_by_channel=waiting, failed=failed, oldest_waiting_at=oldest)
 
-    def failed(self, *, limit: int = 100) -> builtins.list[OutboxMessage]:
-        """Messages whose delivery was given up, oldest first."""
-        rows = self._session.scalars(
-            select(OutboxRow)
-            .where(OutboxRow.sent_at.is_(None), OutboxRow.failed_at.is_not(None))
-            .order_by(OutboxRow.id)
-            .limit(limit)
+    def failed(
+        self, *, limit: int | None = 100, message_ids: Collection[int] | None = None
+    ) -> builtins.list[OutboxMessage]:
+        """Messages whose delivery was given up (those of `message_ids`, or any), oldest first."""
+        query = select(OutboxRow).where(OutboxRow.sent_at.is_(None), OutboxRow.failed_at.is_not(None))
+        if message_ids is not None:
+            query = query.where(OutboxRow.id.in_(list(message_ids)))
+        return [_message(row) for row in self._session.scalars(query.order_by(OutboxRow.id).limit(limit))]
+
+    def readdress(self, message_id: int, *, channel: str, recipient: str) -> None:
+        """Send an unsent message elsewhere: the recipient's address changed on the roster since it was queued."""
+        self._session.execute(
+            update(OutboxRow)
+            .where(OutboxRow.id == message_id, OutboxRow.sent_at.is_(None))
+            .values(channel=channel, recipient=recipient),
+            execution_options={"synchronize_session": False},
         )
-        return [_message(row) for row in rows]
 
     def requeue(self, message_ids: Collection[int] | None = None) -> int:
         """Queue given-up messages again (those of `message_ids`, or all), with a fresh count of attempts; returns how

@@ -14,13 +14,16 @@ from pathlib import Path
 
 import pytest
 
+from domain.organisation import Employee, Instansi, Unit
 from persistence.db import make_engine, make_session_factory
 from persistence.ports import OutboxMessage
 from persistence.uow import SqlAlchemyUnitOfWork
+from services import notices
 from tests.integration.commands import kinerja
 from tests.smtp import SmtpServer, free_port
 
 ROOT = Path(__file__).resolve().parents[2]
+SRI, BUDI = "199212252019032001", "198808082011021001"
 
 
 def _queue(database_url: str, *recipients: str) -> list[int]:
@@ -95,6 +98,45 @@ def test_an_operator_sees_the_outbox_sends_it_and_queues_a_refused_message_again
         "log": 1,
     }
     assert log not in {refused, ok}
+
+
+@pytest.mark.usefixtures("cli_database")
+def test_a_notice_queued_again_goes_to_the_address_the_roster_has_now(
+    capsys: pytest.CaptureFixture[str], database_url: str, smtp_server: SmtpServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A typo in the roster: the e-mail is refused (550) and given up; HR corrects the address, then `ulangi`."""
+    engine = make_engine(database_url)
+    session_factory = make_session_factory(engine)
+    sri = Employee(
+        nip=SRI, name="Sri Wahyuni", jabatan="Verifikator", unit_code="DAFDUK", email="ditolak@example.go.id"
+    )
+    budi = Employee(nip=BUDI, name="Budi Santoso", jabatan="Analis", unit_code="DAFDUK")  # no address: the log
+    with SqlAlchemyUnitOfWork(session_factory) as uow:
+        uow.instansi.add(Instansi(code="DUKCAPIL-JPR", name="Dinas Dukcapil Kota Jayapura"))
+        uow.units.add(Unit(code="DAFDUK", name="Bidang Dafduk"), "DUKCAPIL-JPR")
+        for person in (sri, budi):
+            uow.employees.add(person, "DUKCAPIL-JPR")
+        [refused, logged] = notices.enqueue(
+            uow, "appraisal-2026-X/3-submit_skp", "appraisal-2026-X", [SRI, BUDI], subject="SKP diajukan", body="..."
+        )
+        uow.commit()
+    _use(monkeypatch, smtp_server)
+    assert kinerja(capsys, "notifikasi", "kirim")[:2] == (0, "Terkirim: 0 · dicoba lagi nanti: 0 · gagal: 1\n")
+    with SqlAlchemyUnitOfWork(session_factory) as uow:
+        uow.employees.save(sri.model_copy(update={"email": "sri.wahyuni@example.go.id"}), "DUKCAPIL-JPR")
+        uow.employees.save(budi.model_copy(update={"email": "budi@example.go.id"}), "DUKCAPIL-JPR")
+        uow.outbox.give_up(created_before=datetime.now(UTC), reason="uji", at=datetime.now(UTC))  # Budi's too
+        uow.commit()
+    engine.dispose()
+
+    status, out, _ = kinerja(capsys, "notifikasi", "ulangi", "--semua")
+    assert status == 0 and out.splitlines() == [
+        "Diantrekan lagi: 2",
+        f"  #{refused} ke alamat dari data pegawai sekarang: ditolak@example.go.id → sri.wahyuni@example.go.id",
+        f"  #{logged} ke alamat dari data pegawai sekarang: {BUDI} → budi@example.go.id",
+    ]
+    assert kinerja(capsys, "notifikasi", "kirim")[:2] == (0, "Terkirim: 2 · dicoba lagi nanti: 0 · gagal: 0\n")
+    assert sorted(m["To"] for m in smtp_server.inbox.messages) == ["budi@example.go.id", "sri.wahyuni@example.go.id"]
 
 
 @pytest.mark.usefixtures("cli_database")
