@@ -248,14 +248,18 @@ class SqlOutboxRepository:
 
     def mark_sent(self, message_id: int, *, at: datetime | None = None, claimed_until: datetime | None = None) -> bool:
         """Record the message as sent. With `claimed_until` (the caller's claim), only while that claim holds: False
-        if another dispatcher has taken the message since (the caller's lease ran out) or it was sent meanwhile."""
+        if another dispatcher has taken the message since (the caller's lease ran out) or it was sent meanwhile. An
+        operator who gave it up while it was being sent (`kinerja notifikasi batalkan`) is overruled: it did go out,
+        and shown as given up it would be sent again by `ulangi`."""
         return self._outcome(
             message_id,
             claimed_until,
+            fence=OutboxRow.sent_at.is_(None),
             sent_at=at or datetime.now(UTC),
             attempts=OutboxRow.attempts + 1,
             next_attempt_at=None,
             last_error=None,
+            failed_at=None,
         )
 
     def record_failure(
@@ -289,10 +293,17 @@ class SqlOutboxRepository:
         )
         return int(result.rowcount)  # type: ignore[attr-defined]
 
-    def _outcome(self, message_id: int, claimed_until: datetime | None, **values: Any) -> bool:
+    def _outcome(
+        self,
+        message_id: int,
+        claimed_until: datetime | None,
+        *,
+        fence: ColumnElement[bool] = _UNSENT,
+        **values: Any,
+    ) -> bool:
         statement = update(OutboxRow).where(OutboxRow.id == message_id).values(**values).returning(OutboxRow.id)
         if claimed_until is not None:
-            statement = statement.where(_UNSENT, OutboxRow.next_attempt_at == claimed_until)
+            statement = statement.where(fence, OutboxRow.next_attempt_at == claimed_until)
         if self._session.execute(statement).scalar_one_or_none() is not None:
             return True
         if claimed_until is None or self._session.get(OutboxRow, message_id) is None:

@@ -247,6 +247,26 @@ def test_an_outcome_is_recorded_only_while_the_claim_holds(uow_factory: UowFacto
     assert claimed.id == message_id and stored.sent_at == T0 and stored.failed_at is None and stored.attempts == 1
 
 
+def test_a_notice_given_up_by_an_operator_while_it_is_being_sent_is_recorded_as_sent(uow_factory: UowFactory) -> None:
+    """`kinerja notifikasi batalkan` during a pass: the e-mail in hand goes out, so it must not stay shown as given up
+    (where `ulangi --semua` would send it a second time)."""
+    sending, failing = _queue(uow_factory, "sri@example.go.id", "sibuk@example.go.id")
+    until = T0 + CLAIM_LEASE
+    with uow_factory() as uow:
+        uow.outbox.claim(channels=("email",), now=T0, until=until, limit=2)
+        uow.commit()
+    with uow_factory() as uow:
+        assert uow.outbox.give_up(created_before=T0, reason="dibatalkan operator", at=T0) == 2
+        uow.commit()
+    with uow_factory() as uow:
+        assert uow.outbox.mark_sent(sending, at=T0, claimed_until=until)
+        assert not uow.outbox.record_failure(failing, error="451", retry_at=T0 + FIRST_RETRY, claimed_until=until)
+        uow.commit()
+    sent, given_up = _stored(uow_factory, sending, failing)
+    assert sent.sent_at == T0 and sent.failed_at is None and sent.last_error is None
+    assert given_up.failed_at == T0 and given_up.last_error == "dibatalkan operator"  # the operator's word stands
+
+
 def test_log_notices_are_written_whatever_the_log_level(uow_factory: UowFactory) -> None:
     [message_id] = _queue(uow_factory, "199001012015031001")
     stream = io.StringIO()
