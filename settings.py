@@ -3,12 +3,22 @@
 from __future__ import annotations
 
 import ipaddress
+import ssl
 from email.headerregistry import Address
 from email.utils import formataddr, parseaddr
+from pathlib import Path
 from typing import Literal
 
 from pydantic import BaseModel, Field, FilePath, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+def _check_ca(path: Path, name: str) -> None:
+    """A CA file that TLS can use: refused when the settings load, not at the first connection."""
+    try:
+        ssl.create_default_context(cafile=str(path))
+    except ssl.SSLError as error:
+        raise ValueError(f"{name} {path}: bukan sertifikat CA berformat PEM ({error.reason or error})") from None
 
 
 class TemporalSettings(BaseModel):
@@ -41,6 +51,16 @@ class TemporalSettings(BaseModel):
             raise ValueError(
                 "TEMPORAL__TLS_CLIENT_CERT dan TEMPORAL__TLS_CLIENT_KEY diisi berdua (mTLS) atau tidak sama sekali"
             )
+        if self.tls_ca_cert is not None:
+            _check_ca(self.tls_ca_cert, "TEMPORAL__TLS_CA_CERT")
+        if self.tls_client_cert is not None and self.tls_client_key is not None:
+            try:
+                ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT).load_cert_chain(self.tls_client_cert, self.tls_client_key)
+            except ssl.SSLError as error:
+                raise ValueError(
+                    "TEMPORAL__TLS_CLIENT_CERT dan TEMPORAL__TLS_CLIENT_KEY bukan sertifikat PEM dengan kuncinya"
+                    f" ({error.reason or error})"
+                ) from None
         return self
 
     @property
@@ -75,6 +95,13 @@ class SmtpSettings(BaseModel):
     @classmethod
     def _blank_path_is_none(cls, value: object) -> object:
         return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("ca_cert")
+    @classmethod
+    def _a_ca(cls, value: Path | None) -> Path | None:
+        if value is not None:
+            _check_ca(value, "SMTP__CA_CERT")
+        return value
 
     @field_validator("sender")
     @classmethod

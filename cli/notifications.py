@@ -183,7 +183,7 @@ async def _relay_until_stopped(
 def _requeue(args: argparse.Namespace) -> int:
     uow_factory = open_database(load_settings())
     with uow_factory() as uow:
-        done = notices.requeue(uow, None if args.all else args.ids)
+        done = notices.requeue(uow, None if args.all else args.ids, now=datetime.now(UTC))
         uow.commit()
     if args.ids and done.queued < len(set(args.ids)):
         print(f"Diantrekan lagi: {done.queued} dari {len(set(args.ids))} (yang lain tidak ada atau tidak gagal)")

@@ -75,11 +75,15 @@ class SmtpMailer:
                 raise
         except (smtplib.SMTPException, OSError) as error:
             # No message's fault: none counts an attempt, the batch is given back for a later pass.
-            raise DeliveryFailed(f"server SMTP {self.where} tidak dapat dipakai: {_reason(error)}") from error
+            hint = ""
+            if isinstance(error, ssl.SSLCertVerificationError) and self._settings.ca_cert is None:
+                hint = " (sertifikat dari CA instansi sendiri? atur SMTP__CA_CERT)"
+            raise DeliveryFailed(f"server SMTP {self.where} tidak dapat dipakai: {_reason(error)}{hint}") from error
         return connection
 
     def _tls(self) -> ssl.SSLContext:
-        """The server's certificate checked against the system's CAs, or SMTP__CA_CERT's; its name always."""
+        """The server's certificate checked against the system's CAs, or against SMTP__CA_CERT's instead (only that
+        CA: it must hold the root); its host name always."""
         ca = self._settings.ca_cert
         return ssl.create_default_context(cafile=str(ca) if ca is not None else None)
 

@@ -241,6 +241,7 @@ def resolve(spec: CycleCalendar, period: int, policy: AppraisalPolicy) -> Deadli
         objection_decision_due=_window(
             spec.objection_decision_due, "objection_decision_due", defaults.objection_decision_due
         ),
+        # The zone its dates are read in (a date ends at 23.59 there), so the one its people read them in.
         utc_offset_hours=spec.utc_offset_hours,
     )
 

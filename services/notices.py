@@ -112,9 +112,9 @@ def enqueue(
     return ids
 
 
-def recipient_of(message: OutboxMessage) -> str | None:
+def recipient_of(idempotency_key: str | None) -> str | None:
     """The NIP a message was queued for: the last part of its key, as `enqueue` writes it (`{notice key}/{nip}`)."""
-    nip = (message.idempotency_key or "").rpartition("/")[2]
+    nip = (idempotency_key or "").rpartition("/")[2]
     return nip if _NIP.fullmatch(nip) else None
 
 
@@ -124,24 +124,26 @@ class Requeued:
     readdressed: list[tuple[int, str, str]]  # (message id, the address it had, the one it goes to now)
 
 
-def requeue(uow: AbstractUnitOfWork, message_ids: Collection[int] | None) -> Requeued:
+def requeue(uow: AbstractUnitOfWork, message_ids: Collection[int] | None, *, now: datetime) -> Requeued:
     """Queue given-up messages again (those of `message_ids`, or all), each to where the roster says its recipient
     is reached now: an address corrected after a 550 is what the retry goes to, and someone given an address since
-    gets an e-mail instead of a log line. A recipient no longer on the roster keeps the address it had."""
-    given_up = uow.outbox.failed(limit=None, message_ids=message_ids)
-    nips = {message.id: recipient_of(message) for message in given_up}
+    gets an e-mail instead of a log line. A recipient no longer on the roster keeps the address it had, and so does
+    a message a dispatcher may be sending right now (given up mid-send: its claim still runs)."""
+    given_up = uow.outbox.given_up(message_ids)
+    nips = {message.id: recipient_of(message.idempotency_key) for message in given_up}
     emails = uow.employees.emails({nip for nip in nips.values() if nip is not None})
     readdressed: list[tuple[int, str, str]] = []
     for message in given_up:
         nip = nips[message.id]
-        if message.id is None or nip is None or nip not in emails:
+        in_hand = message.next_attempt_at is not None and message.next_attempt_at > now
+        if nip is None or nip not in emails or in_hand:
             continue
         email = emails[nip]
         channel, recipient = ("email", email) if email else ("log", nip)
         if (channel, recipient) != (message.channel, message.recipient):
             uow.outbox.readdress(message.id, channel=channel, recipient=recipient)
             readdressed.append((message.id, message.recipient, recipient))
-    return Requeued(uow.outbox.requeue(message_ids), readdressed)
+    return Requeued(uow.outbox.requeue(message_ids, now=now), readdressed)
 
 
 def commit_once(

@@ -12,14 +12,14 @@ from collections.abc import Collection
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Table, and_, bindparam, func, insert, or_, select, update
+from sqlalchemy import ColumnElement, Table, and_, bindparam, case, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from domain.audit import AuditEntry
 from domain.errors import NotFound
 from domain.stages import Role
 from persistence.orm import AuditLogRow, OutboxRow, StepRecordRow
-from persistence.ports import OutboxBacklog, OutboxCounts, OutboxMessage
+from persistence.ports import GivenUp, OutboxBacklog, OutboxCounts, OutboxMessage
 from persistence.repositories._sql import backend, keyed_insert
 
 _STEPS: Table = StepRecordRow.__table__  # type: ignore[assignment]
@@ -350,14 +350,26 @@ class SqlOutboxRepository:
             oldest = first if oldest is None or first < oldest else oldest
         return OutboxBacklog(waiting_by_channel=waiting, failed=failed, oldest_waiting_at=oldest)
 
-    def failed(
-        self, *, limit: int | None = 100, message_ids: Collection[int] | None = None
-    ) -> builtins.list[OutboxMessage]:
-        """Messages whose delivery was given up (those of `message_ids`, or any), oldest first."""
-        query = select(OutboxRow).where(OutboxRow.sent_at.is_(None), OutboxRow.failed_at.is_not(None))
+    def failed(self, *, limit: int = 100) -> builtins.list[OutboxMessage]:
+        """Messages whose delivery was given up, oldest first."""
+        rows = self._session.scalars(
+            select(OutboxRow)
+            .where(OutboxRow.sent_at.is_(None), OutboxRow.failed_at.is_not(None))
+            .order_by(OutboxRow.id)
+            .limit(limit)
+        )
+        return [_message(row) for row in rows]
+
+    def given_up(self, message_ids: Collection[int] | None = None) -> builtins.list[GivenUp]:
+        """Where each given-up message (those of `message_ids`, or all) was to go, without its body: after an outage
+        given up with `batalkan` there may be tens of thousands."""
+        row = OutboxRow
+        query = select(row.id, row.idempotency_key, row.channel, row.recipient, row.next_attempt_at).where(
+            row.sent_at.is_(None), row.failed_at.is_not(None)
+        )
         if message_ids is not None:
-            query = query.where(OutboxRow.id.in_(list(message_ids)))
-        return [_message(row) for row in self._session.scalars(query.order_by(OutboxRow.id).limit(limit))]
+            query = query.where(row.id.in_(list(message_ids)))
+        return [GivenUp.model_validate(found, from_attributes=True) for found in self._session.execute(query)]
 
     def readdress(self, message_id: int, *, channel: str, recipient: str) -> None:
         """Send an unsent message elsewhere: the recipient's address changed on the roster since it was queued."""
@@ -368,13 +380,16 @@ class SqlOutboxRepository:
             execution_options={"synchronize_session": False},
         )
 
-    def requeue(self, message_ids: Collection[int] | None = None) -> int:
+    def requeue(self, message_ids: Collection[int] | None = None, *, now: datetime | None = None) -> int:
         """Queue given-up messages again (those of `message_ids`, or all), with a fresh count of attempts; returns how
-        many. The last error stays until the next attempt replaces it."""
+        many. The last error stays until the next attempt replaces it. A `next_attempt_at` still ahead of `now` is
+        kept: it may be the claim of a dispatcher sending the message right now (given up by `batalkan` mid-send),
+        which must keep fencing its outcome, or a back-off of at most an hour."""
+        ahead = OutboxRow.next_attempt_at > (now or datetime.now(UTC))
         statement = (
             update(OutboxRow)
             .where(OutboxRow.sent_at.is_(None), OutboxRow.failed_at.is_not(None))
-            .values(failed_at=None, next_attempt_at=None, attempts=0)
+            .values(failed_at=None, next_attempt_at=case((ahead, OutboxRow.next_attempt_at), else_=None), attempts=0)
         )
         if message_ids is not None:
             statement = statement.where(OutboxRow.id.in_(message_ids))

@@ -20,6 +20,7 @@ from observability import configure_logging
 from persistence.db import make_engine, make_session_factory, upgrade
 from persistence.ports import OutboxMessage
 from persistence.uow import SqlAlchemyUnitOfWork
+from services import notices
 from services.dispatch import CLAIM_LEASE, FIRST_RETRY, LEASE_MARGIN, dispatch_due, retry_delay
 from settings import SmtpSettings
 from tests.smtp import SmtpServer, free_port
@@ -267,6 +268,25 @@ def test_a_notice_given_up_by_an_operator_while_it_is_being_sent_is_recorded_as_
     assert given_up.failed_at == T0 and given_up.last_error == "dibatalkan operator"  # the operator's word stands
 
 
+def test_a_notice_queued_again_while_it_is_being_sent_keeps_its_claim_and_goes_out_once(
+    uow_factory: UowFactory,
+) -> None:
+    """`batalkan` then `ulangi` during a pass: the dispatcher sending it keeps its claim; nobody else takes it."""
+    [message_id] = _queue(uow_factory, "sri@example.go.id")
+    until, soon = T0 + CLAIM_LEASE, T0 + timedelta(minutes=1)
+    with uow_factory() as uow:
+        uow.outbox.claim(channels=("email",), now=T0, until=until, limit=1)
+        uow.outbox.give_up(created_before=T0, reason="dibatalkan operator", at=T0)
+        assert notices.requeue(uow, None, now=soon).queued == 1
+        uow.commit()
+    with uow_factory() as uow:
+        assert uow.outbox.claim(channels=("email",), now=soon, until=soon + CLAIM_LEASE, limit=10) == []
+        assert uow.outbox.mark_sent(message_id, at=soon, claimed_until=until)
+        uow.commit()
+    [stored] = _stored(uow_factory, message_id)
+    assert stored.sent_at == soon and stored.failed_at is None and stored.attempts == 1
+
+
 def test_log_notices_are_written_whatever_the_log_level(uow_factory: UowFactory) -> None:
     [message_id] = _queue(uow_factory, "199001012015031001")
     stream = io.StringIO()
@@ -350,6 +370,7 @@ def test_email_goes_out_over_tls_with_a_login_when_the_servers_certificate_is_tr
         untrusted = dispatch_due(uow_factory, SmtpMailer(settings), batch=10, max_attempts=2, clock=lambda: T0)
         assert (untrusted.sent, untrusted.retrying, untrusted.failed) == (0, 0, 0)
         assert untrusted.unreachable is not None and "CERTIFICATE_VERIFY_FAILED" in untrusted.unreachable
+        assert untrusted.unreachable.endswith("(sertifikat dari CA instansi sendiri? atur SMTP__CA_CERT)")
         assert _stored(uow_factory, queued)[0].attempts == 0  # not the message's fault: no attempt counted
 
         trusted = SmtpMailer(settings.model_copy(update={"ca_cert": certificates.ca}))

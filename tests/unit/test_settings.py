@@ -25,3 +25,22 @@ def test_an_smtp_ca_certificate_is_a_file_that_exists(monkeypatch: pytest.Monkey
     monkeypatch.setenv("SMTP__CA_CERT", str(tmp_path / "tidak-ada.pem"))
     with pytest.raises(ValidationError, match=r"smtp\.ca_cert"):
         Settings()
+
+
+def test_certificate_files_that_are_no_pem_are_refused_when_the_settings_load(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    junk = tmp_path / "bukan.pem"
+    junk.write_text("ini bukan sertifikat\n")
+    monkeypatch.setenv("SMTP__CA_CERT", str(junk))
+    with pytest.raises(ValidationError, match=r"SMTP__CA_CERT .*bukan sertifikat CA berformat PEM"):
+        Settings()
+    monkeypatch.delenv("SMTP__CA_CERT")
+    monkeypatch.setenv("TEMPORAL__TLS_CA_CERT", str(junk))
+    with pytest.raises(ValidationError, match=r"TEMPORAL__TLS_CA_CERT .*bukan sertifikat CA berformat PEM"):
+        Settings()
+    monkeypatch.delenv("TEMPORAL__TLS_CA_CERT")
+    monkeypatch.setenv("TEMPORAL__TLS_CLIENT_CERT", str(junk))
+    monkeypatch.setenv("TEMPORAL__TLS_CLIENT_KEY", str(junk))
+    with pytest.raises(ValidationError, match="bukan sertifikat PEM dengan kuncinya"):
+        Settings()
