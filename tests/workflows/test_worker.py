@@ -59,6 +59,19 @@ def _json_logs() -> Iterator[io.StringIO]:
         root.setLevel(level)
 
 
+async def _two_notices(dev_env: WorkflowEnvironment, settings: Settings, cycle_id: str) -> scenario.Handle:
+    """Seed the worker's fresh database, start an appraisal and take two steps: the penilai is told of the SKP (he
+    has no address: the log channel), then the employee of its approval (e-mail)."""
+    _seed(settings.database_url)
+    start = await dev_env.get_current_time()
+    handle = await start_appraisal(
+        dev_env.client, scenario.appraisal_input(cycle_id, start), task_queue=settings.temporal.task_queue
+    )
+    await handle.execute_update(AppraisalWorkflow.submit_skp, SubmitSkp(actor=EMPLOYEE, skp=scenario.skp()))
+    await handle.execute_update(AppraisalWorkflow.approve_skp, ApproveSkp(actor=PENILAI))
+    return handle
+
+
 def _settings(dev_env: WorkflowEnvironment, database_url: str, **more: Any) -> Settings:
     return Settings(
         database_url=database_url,
@@ -114,13 +127,7 @@ async def test_the_worker_sends_each_notice_by_email_through_smtp_or_into_the_lo
         stop, ready = asyncio.Event(), asyncio.Event()
         running = asyncio.create_task(run_worker(settings, stop=stop, ready=ready))
         await asyncio.wait_for(ready.wait(), timeout=30)
-        _seed(database_url)
-        start = await dev_env.get_current_time()
-        handle = await start_appraisal(
-            dev_env.client, scenario.appraisal_input(cycle_id, start), task_queue=settings.temporal.task_queue
-        )
-        await handle.execute_update(AppraisalWorkflow.submit_skp, SubmitSkp(actor=EMPLOYEE, skp=scenario.skp()))
-        await handle.execute_update(AppraisalWorkflow.approve_skp, ApproveSkp(actor=PENILAI))
+        handle = await _two_notices(dev_env, settings, cycle_id)
         mail = await asyncio.to_thread(smtp_server.inbox.wait_for, scenario.STAFF_EMAIL)
         stop.set()
         await asyncio.wait_for(running, timeout=30)
@@ -148,13 +155,7 @@ async def test_the_worker_serves_its_metrics_and_the_outboxs_for_prometheus(
     running = asyncio.create_task(run_worker(settings, stop=stop, ready=ready))
     try:
         await asyncio.wait_for(ready.wait(), timeout=30)
-        _seed(database_url)
-        start = await dev_env.get_current_time()
-        handle = await start_appraisal(
-            dev_env.client, scenario.appraisal_input(cycle_id, start), task_queue=settings.temporal.task_queue
-        )
-        await handle.execute_update(AppraisalWorkflow.submit_skp, SubmitSkp(actor=EMPLOYEE, skp=scenario.skp()))
-        await handle.execute_update(AppraisalWorkflow.approve_skp, ApproveSkp(actor=PENILAI))
+        handle = await _two_notices(dev_env, settings, cycle_id)
         waiting = await _scraped(
             bind, lambda found: found.get('kinerja_outbox_waiting{channel="email"}', 0) >= 1, "an e-mail waiting"
         )
