@@ -7,9 +7,11 @@ cache hits, activity and workflow task failures); Kinerja adds the outbox's, whi
 - `kinerja_outbox_oldest_waiting_seconds`: how long the oldest of them has waited (grows while SMTP is down);
 - `kinerja_outbox_failed`: notices given up, waiting for `kinerja notifikasi ulangi` (gauge);
 - `kinerja_notices_sent`, `kinerja_notices_retrying`, `kinerja_notices_given_up`: what this worker's relay did
-  (counters).
+  (counters);
+- `kinerja_steps_open{instansi,stage}` and `kinerja_steps_overdue{instansi,stage}`: the appraisals waiting on someone
+  and those past their deadline, from the worklist (gauges, read every minute): the supervision team's dashboard.
 
-Every worker reports the same outbox gauges (they read the shared table): aggregate them with `max`, not `sum`.
+Every worker reports the same gauges (they read the shared tables): aggregate them with `max`, not `sum`.
 """
 
 from __future__ import annotations
@@ -67,3 +69,20 @@ class OutboxMetrics:
         oldest = backlog.oldest_waiting_at
         self._oldest.set(max(0, int((now - oldest).total_seconds())) if oldest is not None else 0)
         self._failed.set(backlog.failed)
+
+
+class WorklistMetrics:
+    def __init__(self, meter: MetricMeter) -> None:
+        self._open = meter.create_gauge("kinerja_steps_open", "appraisal steps waiting on someone, by instansi, stage")
+        self._overdue = meter.create_gauge("kinerja_steps_overdue", "of those, past their deadline")
+        self._seen: set[tuple[str, str]] = set()
+
+    def tally(self, counts: dict[tuple[str, str], tuple[int, int]]) -> None:
+        """The worklist's counts; a stage that emptied since the last reading goes to 0 rather than keep its value."""
+        for key in sorted(self._seen | set(counts)):
+            instansi, stage = key
+            total, overdue = counts.get(key, (0, 0))
+            labels = {"instansi": instansi, "stage": stage}
+            self._open.with_additional_attributes(labels).set(total)
+            self._overdue.with_additional_attributes(labels).set(overdue)
+        self._seen |= set(counts)

@@ -37,7 +37,7 @@ import workflows
 from activities.appraisal import AppraisalActivities
 from activities.cycle import CycleActivities
 from delivery.smtp import build_mailer
-from metrics import OutboxMetrics, prometheus_runtime
+from metrics import OutboxMetrics, WorklistMetrics, prometheus_runtime
 from observability import configure_logging, get_logger
 from persistence.db import is_sqlite, make_engine, make_session_factory, resolve_url, upgrade
 from persistence.ports import OutboxBacklog
@@ -144,7 +144,9 @@ async def run_worker(
             client = await temporal_client.connect(settings.temporal, runtime=runtime)
         elif settings.metrics_bind:
             log.warning("METRICS_BIND is served by worker.py, not by a worker given its client (kinerja up)")
-        outbox_metrics = OutboxMetrics(runtime.metric_meter) if runtime is not None else None
+        meter = runtime.metric_meter if runtime is not None else None
+        outbox_metrics = OutboxMetrics(meter) if meter is not None else None
+        worklist_metrics = WorklistMetrics(meter) if meter is not None else None
         await _register_search_attributes(client)
         worker = build_worker(
             client, settings.temporal, build_activities(engine), build_cycle_activities(engine, client)
@@ -162,7 +164,7 @@ async def run_worker(
                 if ready is not None:
                     ready.set()
                 notifier = _start_notifier(settings, engine, stop, outbox_metrics)
-                watcher = _start_backlog_watch(settings, engine, stop, outbox_metrics)
+                watcher = _start_gauges(settings, engine, stop, outbox_metrics, worklist_metrics)
                 try:
                     await stop.wait()
                     log.info("worker stopping: finishing in-flight activities")
@@ -205,37 +207,57 @@ def _start_notifier(
     return task
 
 
-def _start_backlog_watch(
-    settings: Settings, engine: Engine, stop: asyncio.Event, metrics: OutboxMetrics | None
+def _start_gauges(
+    settings: Settings,
+    engine: Engine,
+    stop: asyncio.Event,
+    outbox: OutboxMetrics | None,
+    worklist: WorklistMetrics | None,
 ) -> asyncio.Task[None] | None:
-    """The outbox gauges, read every OUTBOX__POLL_SECONDS while metrics are served (whether or not this worker
-    relays), on a thread of their own rather than one of the activities'."""
-    if metrics is None:
+    """The gauges read from the database while metrics are served (whether or not this worker relays): the outbox's
+    every OUTBOX__POLL_SECONDS, the worklist's every fourth time (a scan of every open appraisal: a minute by
+    default), on a thread of their own rather than one of the activities'."""
+    if outbox is None or worklist is None:
         return None
     session_factory = make_session_factory(engine)
     return asyncio.create_task(
-        _watch_backlog(lambda: SqlAlchemyUnitOfWork(session_factory), metrics, stop, settings.outbox.poll_seconds),
-        name="outbox-metrics",
+        _read_gauges(
+            lambda: SqlAlchemyUnitOfWork(session_factory), outbox, worklist, stop, settings.outbox.poll_seconds
+        ),
+        name="metrics-gauges",
     )
 
 
-async def _watch_backlog(
-    uow_factory: Callable[[], SqlAlchemyUnitOfWork], metrics: OutboxMetrics, stop: asyncio.Event, every: float
+WORKLIST_GAUGES_EVERY = 4  # outbox polls: a minute by default
+
+
+async def _read_gauges(
+    uow_factory: Callable[[], SqlAlchemyUnitOfWork],
+    outbox: OutboxMetrics,
+    worklist: WorklistMetrics,
+    stop: asyncio.Event,
+    every: float,
 ) -> None:
-    def read() -> OutboxBacklog:
+    def read(with_worklist: bool) -> tuple[OutboxBacklog, dict[tuple[str, str], tuple[int, int]] | None]:
         with uow_factory() as uow:
-            return uow.outbox.backlog()
+            return uow.outbox.backlog(), uow.worklist.tally() if with_worklist else None
 
     loop = asyncio.get_running_loop()
-    executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="outbox-metrics")
+    executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="metrics")
+    worklist_due = loop.time()
     try:
         while not stop.is_set():
             try:
-                metrics.backlog(await loop.run_in_executor(executor, read), datetime.now(UTC))
+                due = loop.time() >= worklist_due
+                backlog, tally = await loop.run_in_executor(executor, read, due)
+                outbox.backlog(backlog, datetime.now(UTC))
+                if tally is not None:
+                    worklist.tally(tally)
+                    worklist_due = loop.time() + WORKLIST_GAUGES_EVERY * every
             except SQLAlchemyError as error:  # the gauges keep their last values; the next read may succeed
-                log.warning("outbox metrics not read", error=str(error).splitlines()[0])
+                log.warning("metrics not read", error=str(error).splitlines()[0])
             except Exception:  # a fault of ours must not freeze the gauges for the process's lifetime
-                log.exception("outbox metrics failed")
+                log.exception("metrics failed")
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), timeout=every)
     finally:

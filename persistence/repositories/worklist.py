@@ -130,5 +130,15 @@ class SqlWorklistRepository:
         statement = select(row.workflow_id, row.employee_nip).where(row.cycle_id == cycle_id, row.step == step.value)
         return {found.workflow_id: found.employee_nip for found in self._session.execute(statement)}
 
+    def tally(self) -> dict[tuple[str, str], tuple[int, int]]:
+        """(instansi, stage) → (open steps, of which overdue), over every cycle: the worker's metrics."""
+        row = WorklistRow
+        statement = (
+            select(row.instansi_code, row.stage, func.count(), func.count().filter(row.overdue.is_(True)))
+            .where(row.step.not_in(_CLOSED))
+            .group_by(row.instansi_code, row.stage)
+        )
+        return {(instansi, stage): (total, late) for instansi, stage, total, late in self._session.execute(statement)}
+
     def count(self, query: WorklistQuery) -> int:
         return self._session.scalar(select(func.count()).select_from(WorklistRow).where(*_where(query))) or 0

@@ -859,3 +859,10 @@ def test_the_worklist_lists_open_steps_nearest_deadline_first(uow_factory: UowFa
         first_page = uow.worklist.open_ids(cycle, after=None, limit=3)
         assert [workflow_id for workflow_id, _ in first_page] == ids[:3]
         assert uow.worklist.open_ids(cycle, after=first_page[-1][0], limit=3) == [(ids[3], None)]
+        # The worker's gauges: open steps and the overdue among them, per instansi and stage, over every cycle.
+        assert uow.worklist.tally() == {
+            (INSTANSI, "supervisor_review"): (4, 4),
+            (INSTANSI, "calibration"): (1, 0),
+        }
+        # And who in a cycle stands at one step (the withdrawn, for the cycle's predicates).
+        assert uow.worklist.at_step("2026-DISDIK", Step.AWAITING_CALIBRATION) == {items[2].workflow_id: nips[2]}

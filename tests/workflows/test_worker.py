@@ -9,6 +9,7 @@ import io
 import json
 import logging
 import os
+import re
 import signal
 import sys
 import urllib.request
@@ -156,8 +157,14 @@ async def test_the_worker_serves_its_metrics_and_the_outboxs_for_prometheus(
     try:
         await asyncio.wait_for(ready.wait(), timeout=30)
         handle = await _two_notices(dev_env, settings, cycle_id)
+        where = f'instansi="{scenario.INSTANSI}",stage="self_assessment"'  # the employee's self-assessment is next
         waiting = await _scraped(
-            bind, lambda found: found.get('kinerja_outbox_waiting{channel="email"}', 0) >= 1, "an e-mail waiting"
+            bind,
+            lambda found: (
+                found.get('kinerja_outbox_waiting{channel="email"}', 0) >= 1
+                and found.get(f"kinerja_steps_open{{{where}}}") == 1
+            ),
+            "an e-mail waiting and the appraisal's step open",
         )
         engine = make_engine(database_url)
         with SqlAlchemyUnitOfWork(make_session_factory(engine)) as uow:
@@ -171,6 +178,7 @@ async def test_the_worker_serves_its_metrics_and_the_outboxs_for_prometheus(
         await asyncio.wait_for(running, timeout=30)
 
     assert waiting["kinerja_notices_sent"] >= 1  # the penilai's, into the log
+    assert waiting[f"kinerja_steps_overdue{{{where}}}"] == 0  # the worklist's: open, not overdue
     assert waiting["kinerja_outbox_oldest_waiting_seconds"] >= 0 and waiting["kinerja_outbox_failed"] == 0
     assert (
         given_up['kinerja_outbox_waiting{channel="email"}'] == 0
@@ -196,14 +204,17 @@ def _scrape(url: str) -> str:
 
 
 def _samples(text: str) -> dict[str, float]:
-    """Prometheus text format → {'name{label="value"}': value}, without the service_name label all carry."""
+    """Prometheus text format → {'name{label="value",...}': value}, labels in name order, without the service_name
+    that every sample carries."""
     found: dict[str, float] = {}
     for line in text.splitlines():
         if not line or line.startswith("#"):
             continue
-        name, _, value = line.rpartition(" ")
-        name = name.replace('service_name="temporal-core-sdk"', "").replace(",}", "}").replace("{,", "{")
-        found[name.replace("{}", "")] = float(value)
+        series, _, value = line.rpartition(" ")
+        name, _, labels = series.partition("{")
+        pairs = sorted((k, v) for k, v in re.findall(r'(\w+)="([^"]*)"', labels) if k != "service_name")
+        shown = ",".join(f'{k}="{v}"' for k, v in pairs)
+        found[f"{name}{{{shown}}}" if shown else name] = float(value)
     return found
 
 
