@@ -1,7 +1,8 @@
 """Metrics of a worker, for Prometheus at `METRICS_BIND` (e.g. `0.0.0.0:9464`, path `/metrics`).
 
 Temporal's SDK exports its own there (`temporal_*`: task slots and poll latencies, schedule-to-start latency, sticky
-cache hits, activity and workflow task failures); Kinerja adds the outbox's, which no Temporal metric can show:
+cache hits, activity and workflow task failures); Kinerja adds the outbox's and the worklist's, which no Temporal
+metric can show:
 
 - `kinerja_outbox_waiting{channel}`: notices not sent yet (gauge, read every `OUTBOX__POLL_SECONDS`);
 - `kinerja_outbox_oldest_waiting_seconds`: how long the oldest of them has waited (grows while SMTP is down);
@@ -9,20 +10,29 @@ cache hits, activity and workflow task failures); Kinerja adds the outbox's, whi
 - `kinerja_notices_sent`, `kinerja_notices_retrying`, `kinerja_notices_given_up`: what this worker's relay did
   (counters);
 - `kinerja_steps_open{instansi,stage}` and `kinerja_steps_overdue{instansi,stage}`: the appraisals waiting on someone
-  and those past their deadline, from the worklist (gauges, read every minute): the supervision team's dashboard.
+  and those past their deadline, from the worklist (gauges, read every fourth OUTBOX__POLL_SECONDS: a minute by
+  default): the supervision team's dashboard.
 
 Every worker reports the same gauges (they read the shared tables): aggregate them with `max`, not `sum`.
 """
 
 from __future__ import annotations
 
-from datetime import datetime
+import asyncio
+import contextlib
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime
 
+from sqlalchemy.exc import SQLAlchemyError
 from temporalio.common import MetricMeter
 from temporalio.runtime import PrometheusConfig, Runtime, TelemetryConfig
 
-from persistence.ports import OutboxBacklog
+from observability import get_logger
+from persistence.ports import AbstractUnitOfWork, OutboxBacklog
 from services.dispatch import Dispatched
+
+log = get_logger("kinerja.metrics")
 
 CHANNELS = ("email", "log")  # reported even when nothing waits in them, so a panel shows 0 rather than no data
 
@@ -86,3 +96,44 @@ class WorklistMetrics:
             self._open.with_additional_attributes(labels).set(total)
             self._overdue.with_additional_attributes(labels).set(overdue)
         self._seen |= set(counts)
+
+
+WORKLIST_GAUGES_EVERY = 4  # outbox polls: a minute by default
+
+
+async def read_gauges(
+    uow_factory: Callable[[], AbstractUnitOfWork],
+    outbox: OutboxMetrics,
+    worklist: WorklistMetrics,
+    stop: asyncio.Event,
+    *,
+    every: float,
+) -> None:
+    """Set the gauges from the database until `stop`: the outbox's every `every` seconds, the worklist's every
+    WORKLIST_GAUGES_EVERY times (a scan of every open appraisal), on a thread of their own rather than one of the
+    activities'. A read that fails leaves the gauges as they were, logged; the next may succeed."""
+
+    def read(with_worklist: bool) -> tuple[OutboxBacklog, dict[tuple[str, str], tuple[int, int]] | None]:
+        with uow_factory() as uow:
+            return uow.outbox.backlog(), uow.worklist.tally() if with_worklist else None
+
+    loop = asyncio.get_running_loop()
+    executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="metrics")
+    worklist_due = loop.time()
+    try:
+        while not stop.is_set():
+            try:
+                due = loop.time() >= worklist_due
+                backlog, tally = await loop.run_in_executor(executor, read, due)
+                outbox.backlog(backlog, datetime.now(UTC))
+                if tally is not None:
+                    worklist.tally(tally)
+                    worklist_due = loop.time() + WORKLIST_GAUGES_EVERY * every
+            except SQLAlchemyError as error:  # the gauges keep their last values; the next read may succeed
+                log.warning("metrics not read", error=str(error).splitlines()[0])
+            except Exception:  # a fault of ours must not freeze the gauges for the process's lifetime
+                log.exception("metrics failed")
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), timeout=every)
+    finally:
+        executor.shutdown(wait=False, cancel_futures=True)  # a read still running (a hung database) is left behind

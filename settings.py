@@ -7,18 +7,36 @@ import ssl
 from email.headerregistry import Address
 from email.utils import formataddr, parseaddr
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import BaseModel, Field, FilePath, SecretStr, field_validator, model_validator
+from pydantic import BaseModel, Field, FilePath, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
-def _check_ca(path: Path, name: str) -> None:
+def _check_ca(path: Path | None) -> Path | None:
     """A CA file that TLS can use: refused when the settings load, not at the first connection."""
+    if path is None:
+        return None
     try:
         ssl.create_default_context(cafile=str(path))
     except ssl.SSLError as error:
-        raise ValueError(f"{name} {path}: bukan sertifikat CA berformat PEM ({error.reason or error})") from None
+        raise ValueError(f"{path} bukan sertifikat CA berformat PEM ({error.reason or error})") from None
+    except OSError as error:  # e.g. a file readable by root only, and the worker runs as another user
+        raise ValueError(f"{path} tidak dapat dibaca ({error.strerror or error})") from None
+    return path
+
+
+def _blank_is_none(value: object) -> object:
+    """An empty variable is an unset one: compose and .env files write them for settings left out."""
+    return None if isinstance(value, str) and not value.strip() else value
+
+
+class InvalidSettings(Exception):
+    """Settings from the environment that cannot be used: one line per problem, naming its variable."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("; ".join(problems))
+        self.problems = problems
 
 
 class TemporalSettings(BaseModel):
@@ -42,8 +60,13 @@ class TemporalSettings(BaseModel):
 
     @field_validator("tls_ca_cert", "tls_client_cert", "tls_client_key", "tls_server_name", "api_key", mode="before")
     @classmethod
-    def _blank_is_none(cls, value: object) -> object:
-        return None if isinstance(value, str) and not value.strip() else value  # compose passes unset ones as ""
+    def _unset_when_blank(cls, value: object) -> object:
+        return _blank_is_none(value)
+
+    @field_validator("tls_ca_cert")
+    @classmethod
+    def _a_ca(cls, value: Path | None) -> Path | None:
+        return _check_ca(value)
 
     @model_validator(mode="after")
     def _client_pair(self) -> TemporalSettings:
@@ -51,8 +74,6 @@ class TemporalSettings(BaseModel):
             raise ValueError(
                 "TEMPORAL__TLS_CLIENT_CERT dan TEMPORAL__TLS_CLIENT_KEY diisi berdua (mTLS) atau tidak sama sekali"
             )
-        if self.tls_ca_cert is not None:
-            _check_ca(self.tls_ca_cert, "TEMPORAL__TLS_CA_CERT")
         if self.tls_client_cert is not None and self.tls_client_key is not None:
             try:
                 ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT).load_cert_chain(self.tls_client_cert, self.tls_client_key)
@@ -60,6 +81,10 @@ class TemporalSettings(BaseModel):
                 raise ValueError(
                     "TEMPORAL__TLS_CLIENT_CERT dan TEMPORAL__TLS_CLIENT_KEY bukan sertifikat PEM dengan kuncinya"
                     f" ({error.reason or error})"
+                ) from None
+            except OSError as error:
+                raise ValueError(
+                    f"TEMPORAL__TLS_CLIENT_CERT/_KEY tidak dapat dibaca ({error.strerror or error})"
                 ) from None
         return self
 
@@ -86,22 +111,16 @@ class SmtpSettings(BaseModel):
     # own mail server); with starttls and ssl the certificate and the host name are always checked.
     ca_cert: FilePath | None = None
 
-    @field_validator("host")
+    @field_validator("host", "ca_cert", mode="before")
     @classmethod
-    def _blank_is_none(cls, value: str | None) -> str | None:
-        return value.strip() or None if value is not None else None
-
-    @field_validator("ca_cert", mode="before")
-    @classmethod
-    def _blank_path_is_none(cls, value: object) -> object:
-        return None if isinstance(value, str) and not value.strip() else value
+    def _unset_when_blank(cls, value: object) -> object:
+        value = _blank_is_none(value)
+        return value.strip() if isinstance(value, str) else value
 
     @field_validator("ca_cert")
     @classmethod
     def _a_ca(cls, value: Path | None) -> Path | None:
-        if value is not None:
-            _check_ca(value, "SMTP__CA_CERT")
-        return value
+        return _check_ca(value)
 
     @field_validator("sender")
     @classmethod
@@ -157,4 +176,28 @@ class Settings(BaseSettings):
 
 
 def load_settings() -> Settings:
-    return Settings()
+    """The settings of this process, or InvalidSettings naming each variable that cannot be used."""
+    try:
+        return Settings()
+    except ValidationError as error:
+        raise InvalidSettings([_problem(item) for item in error.errors()]) from None
+
+
+_MESSAGES = {  # pydantic's own wording, for the ones people meet
+    "path_not_file": "berkas tidak ada",
+    "bool_parsing": "bukan true atau false",
+    "int_parsing": "bukan bilangan bulat",
+    "float_parsing": "bukan bilangan",
+    "literal_error": "bukan salah satu pilihan",
+}
+
+
+def _problem(item: Any) -> str:
+    """'SMTP__CA_CERT: berkas tidak ada' from pydantic's error on settings.smtp.ca_cert."""
+    message = _MESSAGES.get(item["type"]) or str(item["msg"]).removeprefix("Value error, ")
+    if item["type"] == "literal_error":
+        message += f" ({str(item['ctx']['expected']).replace(' or ', ' atau ')})"
+    variable = "__".join(str(part) for part in item["loc"]).upper()
+    if not variable or "__" in message:  # a rule over several variables names them itself
+        return message
+    return f"{variable}: {message}"

@@ -22,7 +22,7 @@ from cli.output import CommandError, fail
 from domain.errors import DomainError
 from importing.errors import ValidationFailed
 from persistence.db import resolve_url
-from settings import load_settings
+from settings import InvalidSettings, load_settings
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -56,6 +56,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return status
     except (DomainError, CommandError) as error:
         return fail(str(error))
+    except InvalidSettings as error:
+        return fail("; ".join(error.problems))
     except ValidationError as error:
         return fail("; ".join(_validation_lines(error)))
     except (FileNotFoundError, IsADirectoryError, PermissionError) as error:

@@ -6,7 +6,7 @@
 fresh machine works with the SQLite default), registers the search attributes, polls the task queue from the settings
 and stops gracefully — in-flight activities finish — when `stop` is set or, if no `stop` is given, on SIGTERM/SIGINT.
 Beside it runs the outbox relay, which sends the notices the activities queue (e-mail through SMTP__HOST when set,
-the log otherwise; services/dispatch.py).
+the log otherwise; services/dispatch.py), and, with METRICS_BIND, the Prometheus metrics (metrics.py).
 """
 
 from __future__ import annotations
@@ -18,14 +18,12 @@ import logging
 import os
 import signal
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 
-from pydantic import ValidationError
 from sqlalchemy import Engine
-from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import configure_mappers
 from temporalio.client import Client
 from temporalio.runtime import Runtime
@@ -37,13 +35,12 @@ import workflows
 from activities.appraisal import AppraisalActivities
 from activities.cycle import CycleActivities
 from delivery.smtp import build_mailer
-from metrics import OutboxMetrics, WorklistMetrics, prometheus_runtime
+from metrics import OutboxMetrics, WorklistMetrics, prometheus_runtime, read_gauges
 from observability import configure_logging, get_logger
 from persistence.db import is_sqlite, make_engine, make_session_factory, resolve_url, upgrade
-from persistence.ports import OutboxBacklog
 from persistence.uow import SqlAlchemyUnitOfWork
 from services.dispatch import relay
-from settings import Settings, TemporalSettings, load_settings
+from settings import InvalidSettings, Settings, TemporalSettings, load_settings
 from workflows.appraisal import AppraisalWorkflow
 from workflows.cycle import CycleWorkflow
 from workflows.launcher import CycleLauncherWorkflow
@@ -221,47 +218,11 @@ def _start_gauges(
         return None
     session_factory = make_session_factory(engine)
     return asyncio.create_task(
-        _read_gauges(
-            lambda: SqlAlchemyUnitOfWork(session_factory), outbox, worklist, stop, settings.outbox.poll_seconds
+        read_gauges(
+            lambda: SqlAlchemyUnitOfWork(session_factory), outbox, worklist, stop, every=settings.outbox.poll_seconds
         ),
         name="metrics-gauges",
     )
-
-
-WORKLIST_GAUGES_EVERY = 4  # outbox polls: a minute by default
-
-
-async def _read_gauges(
-    uow_factory: Callable[[], SqlAlchemyUnitOfWork],
-    outbox: OutboxMetrics,
-    worklist: WorklistMetrics,
-    stop: asyncio.Event,
-    every: float,
-) -> None:
-    def read(with_worklist: bool) -> tuple[OutboxBacklog, dict[tuple[str, str], tuple[int, int]] | None]:
-        with uow_factory() as uow:
-            return uow.outbox.backlog(), uow.worklist.tally() if with_worklist else None
-
-    loop = asyncio.get_running_loop()
-    executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="metrics")
-    worklist_due = loop.time()
-    try:
-        while not stop.is_set():
-            try:
-                due = loop.time() >= worklist_due
-                backlog, tally = await loop.run_in_executor(executor, read, due)
-                outbox.backlog(backlog, datetime.now(UTC))
-                if tally is not None:
-                    worklist.tally(tally)
-                    worklist_due = loop.time() + WORKLIST_GAUGES_EVERY * every
-            except SQLAlchemyError as error:  # the gauges keep their last values; the next read may succeed
-                log.warning("metrics not read", error=str(error).splitlines()[0])
-            except Exception:  # a fault of ours must not freeze the gauges for the process's lifetime
-                log.exception("metrics failed")
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stop.wait(), timeout=every)
-    finally:
-        executor.shutdown(wait=False, cancel_futures=True)  # a read still running (a hung database) is left behind
 
 
 def _report_notifier_end(task: asyncio.Task[None]) -> None:
@@ -309,10 +270,9 @@ def main() -> None:
     code = 0
     try:
         settings = load_settings()
-    except ValidationError as error:  # a setting that cannot be used: each one by its field, no traceback
+    except InvalidSettings as error:  # a setting that cannot be used: each one by its variable, no traceback
         configure_logging("INFO")
-        problems = ["{}: {}".format(".".join(str(p) for p in item["loc"]), item["msg"]) for item in error.errors()]
-        log.error("settings invalid", problems=problems)
+        log.error("settings invalid", problems=error.problems)
         code = 2
     else:
         configure_logging(settings.log_level)

@@ -11,7 +11,6 @@ keeps the latest calibration decision).
 from __future__ import annotations
 
 import asyncio
-from collections import Counter
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime
 from typing import TypeVar
@@ -200,7 +199,7 @@ class CycleActivities:
         counts = await _thread(lambda: cycles.notice_counts(self._uow_factory, request))
         calibration = await _thread(lambda: cycles.calibration_notice_counts(self._uow_factory, request))
         final = await _thread(lambda: cycles.finished_count(self._uow_factory, request))
-        withdrawn = await _thread(lambda: cycles.withdrawn(self._uow_factory, request))
+        withdrawn = await _thread(lambda: cycles.withdrawn_by_cause(self._uow_factory, request))
         await self._synchronise(request.cycle_id)
         in_cycle = WorklistQuery(cycle_id=request.cycle_id)
         open_steps, overdue = await _thread(lambda: worklist.open_and_overdue(self._uow_factory, in_cycle))
@@ -217,8 +216,8 @@ class CycleActivities:
             calibration_reminders=calibration[0],
             calibration_escalations=calibration[1],
             overdue_now=overdue,
-            withdrawn=len(withdrawn),
-            withdrawn_by_cause=dict(Counter(w.cause.value for w in withdrawn)),
+            withdrawn=sum(withdrawn.values()),
+            withdrawn_by_cause=withdrawn,
         )
 
     @activity.defn(name="worklist.upkeep")

@@ -5,12 +5,12 @@ giving up those that waited too long to be worth sending.
     kinerja notifikasi kirim [--json]            # send the e-mail due now (each worker does so every 15 s)
     kinerja notifikasi kirim --terus             # deliver e-mail and log notices until Ctrl-C/SIGTERM (the one
                                                  # sender where workers have OUTBOX__RELAY=false)
-    kinerja notifikasi ulangi --id 12 15         # queue given-up messages again (or --semua)
+    kinerja notifikasi ulangi --id 12 15         # queue given-up messages again (or --semua), to the roster's address
     kinerja notifikasi batalkan --sampai 2026-11-30   # give up what was queued until then and is still waiting
 
-E-mail goes through SMTP__HOST (SMTP__PORT, SMTP__SECURITY, SMTP__USERNAME, SMTP__PASSWORD, SMTP__SENDER) of the
-process that sends it. Notices of people without an address in the roster (the log channel) are written to the log of
-the worker, or of `kirim --terus`.
+E-mail goes through SMTP__HOST (SMTP__PORT, SMTP__SECURITY, SMTP__USERNAME, SMTP__PASSWORD, SMTP__SENDER,
+SMTP__CA_CERT) of the process that sends it. Notices of people without an address in the roster (the log channel)
+are written to the log of the worker, or of `kirim --terus`.
 """
 
 from __future__ import annotations
@@ -62,7 +62,9 @@ def register(commands: Parsers) -> None:
         " OUTBOX__RELAY=false)",
     )
     send.set_defaults(handler=_send)
-    again = actions.add_parser("ulangi", help="antrekan lagi notifikasi yang gagal terkirim")
+    again = actions.add_parser(
+        "ulangi", help="antrekan lagi notifikasi yang gagal terkirim, ke alamat yang tercatat di data pegawai sekarang"
+    )
     which = again.add_mutually_exclusive_group(required=True)
     which.add_argument(
         "--id", dest="ids", type=int, nargs="+", metavar="ID", help="nomor pesan (lihat kinerja notifikasi)"

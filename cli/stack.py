@@ -240,14 +240,14 @@ async def local_stack(
     server cannot start. A server started here is stopped on exit, however the body ends.
     """
     address = settings.temporal.address
-    client = await _try_connect(settings)
-    if client is not None:
+    client = await _connect(settings)
+    if isinstance(client, Client):
         await _register_search_attributes(client)
         yield LocalStack(client=client, address=address, ui_url=None, started_server=False)
         return
     if settings.temporal.uses_tls:
         raise CommandError(
-            f"Temporal di {address} tidak menjawab sambungan TLS ({await _connect_failure(settings)}); periksa"
+            f"Temporal di {address} tidak menjawab sambungan TLS ({client}); periksa"
             " TEMPORAL__TLS_* dan TEMPORAL__API_KEY (`kinerja up` hanya memulai server lokal tanpa TLS)"
         )
     host, port = _split_address(address)
@@ -376,21 +376,18 @@ class _DevServer:
 
 
 async def _try_connect(settings: Settings) -> Client | None:
+    found = await _connect(settings)
+    return found if isinstance(found, Client) else None
+
+
+async def _connect(settings: Settings) -> Client | str:
+    """A client, or why there is none (as the SDK says it; `cli.temporal.connect_failure`)."""
     try:
         return await asyncio.wait_for(temporal_client.connect(settings.temporal), CONNECT_TIMEOUT)
-    except (RuntimeError, TimeoutError):  # the SDK's "Failed client connect: ..."
-        return None
-
-
-async def _connect_failure(settings: Settings) -> str:
-    """Why a connection fails, asked once more (`_try_connect` only says that it does)."""
-    try:
-        await asyncio.wait_for(temporal_client.connect(settings.temporal), CONNECT_TIMEOUT)
     except TimeoutError:
         return f"tidak ada jawaban dalam {CONNECT_TIMEOUT:g} detik"
-    except RuntimeError as error:
+    except RuntimeError as error:  # the SDK's "Failed client connect: ..."
         return connect_failure(error)
-    return "tersambung pada percobaan kedua; jalankan lagi"
 
 
 async def _register_search_attributes(client: Client) -> None:

@@ -16,6 +16,7 @@ from decimal import Decimal
 
 from pydantic import BaseModel, ConfigDict
 
+from domain.audit import AuditEntry
 from domain.calendar import resolve
 from domain.calibration import CalibrationDecision as CommitteeDecision
 from domain.calibration import CalibrationEntry, Proposal, decide_calibration, propose_adjustments
@@ -144,15 +145,11 @@ def withdrawn(uow_factory: UowFactory, ref: CycleRef) -> list[Withdrawn]:
     """The employees withdrawn from the cycle (domain.withdrawal), in the order they were: who, from the worklist,
     whose entry follows the appraisal (a run reset to before its withdrawal is not withdrawn, though the audit log
     keeps the entry); why, from the audit log."""
-    prefix, length = appraisal_workflow_ids(ref.cycle_id)
     with uow_factory() as uow:
-        now = uow.worklist.at_step(ref.cycle_id, Step.WITHDRAWN)
-        logged = uow.audit.of_workflows((Action.WITHDRAW.value,), workflow_id_prefix=prefix, workflow_id_length=length)
-        entries = {entry.workflow_id: entry for entry in logged if entry.workflow_id in now}  # the latest of each
-        people = uow.employees.by_nips(ref.instansi_code, set(now.values()))
+        entries = _withdrawals(uow, ref)
+        people = uow.employees.by_nips(ref.instansi_code, set(entries))
     found: list[Withdrawn] = []
-    for workflow_id, entry in sorted(entries.items(), key=lambda item: item[1].occurred_at):
-        nip = now[workflow_id]
+    for nip, entry in entries.items():
         after, person = entry.after or {}, people.get(nip)
         cause = WithdrawalCause(after["cause"])
         found.append(
@@ -161,13 +158,31 @@ def withdrawn(uow_factory: UowFactory, ref: CycleRef) -> list[Withdrawn]:
                 name=person.name if person else nip,
                 unit=person.unit_code if person else "-",
                 cause=cause,
-                reason=(entry.reason or "").removeprefix(f"{cause.label}: "),  # recorded after the cause's label
+                # Entries recorded before the reason was kept apart carry it after the cause's label.
+                reason=after.get("reason") or (entry.reason or "").removeprefix(f"{cause.label}: "),
                 effective_on=after.get("effective_on"),
                 withdrawn_by=entry.actor,
                 withdrawn_at=entry.occurred_at,
             )
         )
     return found
+
+
+def withdrawn_by_cause(uow_factory: UowFactory, ref: CycleRef) -> dict[str, int]:
+    """How many were withdrawn from the cycle, per cause (WithdrawalCause value): the closing report's count."""
+    with uow_factory() as uow:
+        entries = _withdrawals(uow, ref)
+    return dict(Counter(str((entry.after or {})["cause"]) for entry in entries.values()))
+
+
+def _withdrawals(uow: AbstractUnitOfWork, ref: CycleRef) -> dict[str, AuditEntry]:
+    """NIP → the audit entry of the withdrawal the worklist stands at now, in the order they were withdrawn."""
+    prefix, length = appraisal_workflow_ids(ref.cycle_id)
+    now = uow.worklist.at_step(ref.cycle_id, Step.WITHDRAWN)
+    logged = uow.audit.of_workflows((Action.WITHDRAW.value,), workflow_id_prefix=prefix, workflow_id_length=length)
+    latest = {entry.workflow_id: entry for entry in logged if entry.workflow_id in now}  # written in order
+    ordered = sorted(latest.items(), key=lambda item: item[1].occurred_at)
+    return {now[workflow_id]: entry for workflow_id, entry in ordered if workflow_id is not None}
 
 
 def predicates_by_unit(

@@ -97,11 +97,11 @@ def enqueue(
     if emails is None:
         emails = uow.employees.emails(people)
     for nip in people:
-        email = emails.get(nip)
+        channel, recipient = route(nip, emails.get(nip))
         message_id, _ = uow.outbox.enqueue(
             OutboxMessage(
-                channel="email" if email else "log",
-                recipient=email or nip,
+                channel=channel,
+                recipient=recipient,
                 subject=subject[:300],
                 body=body,
                 workflow_id=workflow_id,
@@ -110,6 +110,11 @@ def enqueue(
         )
         ids.append(message_id)
     return ids
+
+
+def route(nip: str, email: str | None) -> tuple[str, str]:
+    """(channel, recipient) of a notice to `nip`: e-mail where the roster has an address, else the log."""
+    return ("email", email) if email else ("log", nip)
 
 
 def recipient_of(idempotency_key: str | None) -> str | None:
@@ -127,7 +132,7 @@ class Requeued:
 def requeue(uow: AbstractUnitOfWork, message_ids: Collection[int] | None, *, now: datetime) -> Requeued:
     """Queue given-up messages again (those of `message_ids`, or all), each to where the roster says its recipient
     is reached now: an address corrected after a 550 is what the retry goes to, and someone given an address since
-    gets an e-mail instead of a log line. A recipient no longer on the roster keeps the address it had, and so does
+    gets an e-mail instead of a log line. A NIP the roster does not know keeps the address it had, and so does
     a message a dispatcher may be sending right now (given up mid-send: its claim still runs)."""
     given_up = uow.outbox.given_up(message_ids)
     nips = {message.id: recipient_of(message.idempotency_key) for message in given_up}
@@ -138,8 +143,7 @@ def requeue(uow: AbstractUnitOfWork, message_ids: Collection[int] | None, *, now
         in_hand = message.next_attempt_at is not None and message.next_attempt_at > now
         if nip is None or nip not in emails or in_hand:
             continue
-        email = emails[nip]
-        channel, recipient = ("email", email) if email else ("log", nip)
+        channel, recipient = route(nip, emails[nip])
         if (channel, recipient) != (message.channel, message.recipient):
             uow.outbox.readdress(message.id, channel=channel, recipient=recipient)
             readdressed.append((message.id, message.recipient, recipient))

@@ -9,7 +9,6 @@ It accepts every sender and recipient except these, so a test can provoke each k
 
 from __future__ import annotations
 
-import socket
 import ssl
 import threading
 import time
@@ -20,6 +19,8 @@ from typing import Any, Literal
 
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, AuthResult, Envelope, LoginPassword, Session
+
+from tests.ports import free_port
 
 
 class Inbox:
@@ -123,10 +124,3 @@ class SmtpServer:
     def env(self) -> dict[str, str]:
         """The settings that send Kinerja's e-mail here (plain SMTP: a local test server has no certificate)."""
         return {"SMTP__HOST": self.host, "SMTP__PORT": str(self.port), "SMTP__SECURITY": "none"}
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port

@@ -685,6 +685,7 @@ class AppraisalWorkflow:
             reason=f"{cmd.cause.label}: {reason}",
             after={
                 "cause": cmd.cause.value,
+                "reason": reason,  # as written; the entry's reason starts with the cause's label, for people to read
                 "effective_on": cmd.effective_on.isoformat() if cmd.effective_on else None,
                 "from_step": s.step.value,
             },

@@ -222,7 +222,8 @@ class Objection(_Frozen):
 
 
 class Withdrawal(_Frozen):
-    """How the appraisal was withdrawn from the cycle: kept in the state and, with the same fields, in the audit log."""
+    """How the appraisal was withdrawn from the cycle, as the state keeps it (the audit entry has the same facts: its
+    reason begins with the cause's label, its `after` holds the cause, the reason as written, the TMT and the step)."""
 
     cause: WithdrawalCause
     reason: str

@@ -20,7 +20,8 @@ from persistence.ports import OutboxMessage
 from persistence.uow import SqlAlchemyUnitOfWork
 from services import notices
 from tests.integration.commands import kinerja
-from tests.smtp import SmtpServer, free_port
+from tests.ports import free_port
+from tests.smtp import SmtpServer
 
 ROOT = Path(__file__).resolve().parents[2]
 SRI, BUDI = "199212252019032001", "198808082011021001"
@@ -183,7 +184,7 @@ def test_a_bad_smtp_setting_is_refused_with_its_name(
 ) -> None:
     monkeypatch.setenv("SMTP__SENDER", "BKD Jayapura")
     status, _, err = kinerja(capsys, "notifikasi", "kirim")
-    assert status == 1 and err.startswith("kesalahan: smtp.sender: ") and "bukan alamat pengirim e-mail" in err
+    assert status == 1 and err.startswith("kesalahan: SMTP__SENDER: ") and "bukan alamat pengirim e-mail" in err
 
 
 def test_kinerja_notifikasi_kirim_terus_delivers_until_sigterm(database_url: str, smtp_server: SmtpServer) -> None:

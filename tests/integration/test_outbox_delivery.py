@@ -23,7 +23,8 @@ from persistence.uow import SqlAlchemyUnitOfWork
 from services import notices
 from services.dispatch import CLAIM_LEASE, FIRST_RETRY, LEASE_MARGIN, dispatch_due, retry_delay
 from settings import SmtpSettings
-from tests.smtp import SmtpServer, free_port
+from tests.ports import free_port
+from tests.smtp import SmtpServer
 from tests.tls import make_certificates, server_context
 
 UowFactory = Callable[[], SqlAlchemyUnitOfWork]

@@ -355,6 +355,7 @@ async def test_hr_withdraws_an_employee_who_moved_and_the_appraisal_ends(
     assert recorded[0].after == {
         "step": "withdrawn",
         "cause": "mutasi",
+        "reason": "SK Gubernur 821/45/2026: pindah ke Pemprov Papua Selatan",
         "effective_on": "2026-07-01",
         "from_step": "supervisor_review",
     }

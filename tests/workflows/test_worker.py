@@ -27,7 +27,8 @@ from persistence.db import make_engine, make_session_factory
 from persistence.uow import SqlAlchemyUnitOfWork
 from settings import OutboxSettings, Settings, SmtpSettings, TemporalSettings
 from temporal_client import start_appraisal
-from tests.smtp import SmtpServer, free_port
+from tests.ports import free_port
+from tests.smtp import SmtpServer
 from tests.workflows import scenario
 from tests.workflows.scenario import EMPLOYEE, PENILAI, STAFF
 from worker import run_worker
@@ -162,9 +163,10 @@ async def test_the_worker_serves_its_metrics_and_the_outboxs_for_prometheus(
             bind,
             lambda found: (
                 found.get('kinerja_outbox_waiting{channel="email"}', 0) >= 1
+                and found.get("kinerja_notices_sent", 0) >= 1
                 and found.get(f"kinerja_steps_open{{{where}}}") == 1
             ),
-            "an e-mail waiting and the appraisal's step open",
+            "an e-mail waiting, the log notice sent and the appraisal's step open",
         )
         engine = make_engine(database_url)
         with SqlAlchemyUnitOfWork(make_session_factory(engine)) as uow:
