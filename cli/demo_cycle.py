@@ -5,8 +5,8 @@ the start) and reminders 20 and 10 seconds before a deadline; it enrols the offi
 (survey close, calibration, closing report) whenever a worker runs. Sri Wahyuni's appraisal goes through every
 stage: her SKP is returned once, approved, self-assessed, reviewed, calibrated, signed, objected to and decided.
 Budi Santoso does nothing: he is reminded, becomes overdue and is escalated to the supervision team, who extend his
-deadline and take the step over. Every step goes through the same Workflow Updates as the `kinerja` commands
-printed beside it.
+deadline and take the step over. Yakob Kaigere moves to the province and HR withdraws him from the cycle. Every
+step goes through the same Workflow Updates as the `kinerja` commands printed beside it.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta, timezone
 from decimal import Decimal
 from pathlib import Path
 from typing import TypeVar
@@ -32,6 +32,7 @@ from domain.calendar import CycleCalendar, resolve
 from domain.ratings import Expectation, Predicate
 from domain.skp import Realisation
 from domain.stages import Role, Step
+from domain.withdrawal import WithdrawalCause
 from domain.worklist import WorklistQuery
 from persistence.ports import AbstractUnitOfWork
 from services.appraisals import stored_skp
@@ -52,6 +53,7 @@ from workflows.contracts import (
     SubmitReview,
     SubmitSelfAssessment,
     SubmitSkp,
+    Withdraw,
 )
 from workflows.cycle import CycleWorkflow
 from workflows.cycle_contracts import CycleInput, CyclePhase
@@ -64,6 +66,7 @@ SRI = "199212252019032001"  # Verifikator Data Kependudukan
 HERMAN = "198009092005011001"  # Kepala Bidang Pendaftaran Penduduk: Sri's pejabat penilai
 KEPALA = "197203151998031001"  # Kepala Dinas: atasan pejabat penilai, decides the keberatan
 BUDI = "198808082011021001"  # Analis Pencatatan Sipil: the one who misses his deadline
+YAKOB = "199401312020011003"  # Pranata Komputer: moves to the province mid-year, withdrawn by HR
 PENGAWAS = "197807212003122001"  # Sekretaris Dinas, in the tim pengawasan for the demo
 PENGELOLA = "198511022009031002"  # Kasubbag Umum dan Kepegawaian: pengelola kinerja
 SEKDA = "196801011990031001"  # Sekretaris Daerah: sets the organisation predicate at calibration
@@ -182,6 +185,8 @@ async def _cycle(demo: Demo, stack: LocalStack) -> None:
     await _sri(demo, steps)
     print(f"\n--- Budi Santoso ({BUDI}): langkah yang terlambat ---")
     await _budi(demo, steps, start)
+    print(f"\n--- Yakob Kaigere ({YAKOB}): pindah ke instansi lain ---")
+    await _yakob(demo, steps)
 
     print("\n--- Riwayat (kinerja riwayat) ---")
     for nip in (SRI, BUDI):
@@ -372,6 +377,25 @@ async def _budi(demo: Demo, steps: _Steps, start: datetime) -> None:
         lambda h: h.execute_update(
             AppraisalWorkflow.submit_skp,
             SubmitSkp(actor=pengawas, skp=skp, reason="Diambil alih: pegawai sakit, draf SKP sudah ada di sistem"),
+        ),
+    )
+
+
+async def _yakob(demo: Demo, steps: _Steps) -> None:
+    """HR withdraws him from the cycle: his appraisal ends, and leaves the lists, the calibration and the report."""
+    reason = "SK Gubernur Papua 821/77/2026, pindah ke Pemerintah Provinsi Papua"
+    await steps.send(
+        YAKOB,
+        f"tarik --oleh {PENGELOLA} --sebab mutasi --tmt {demo.period}-07-01 --alasan '...'",
+        "Pengelola kinerja menarik Yakob (mutasi)",
+        lambda handle: handle.execute_update(
+            AppraisalWorkflow.withdraw,
+            Withdraw(
+                actor=Actor(nip=PENGELOLA, role=Role.PENGELOLA_KINERJA),
+                cause=WithdrawalCause.MUTASI,
+                reason=reason,
+                effective_on=date(demo.period, 7, 1),
+            ),
         ),
     )
 

@@ -59,6 +59,7 @@ def test_whole_demo_shows_every_stage_an_overdue_step_and_its_escalation(tmp_pat
         "TERLAMBAT: eskalasi tingkat 1",
         "Tim Pengawasan memperpanjang batas waktu",
         "Tim Pengawasan mengajukan SKP atas nama Budi",
+        "Pengelola kinerja menarik Yakob (mutasi)",
         "ESKALASI",
         "timer berbunyi",
         "notifikasi menunggu dikirim (log ",
