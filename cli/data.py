@@ -20,6 +20,7 @@ from sqlalchemy.engine import make_url
 
 from cli.database import open_database
 from cli.output import emit_json
+from domain.calendar import ZONE_NAMES
 from domain.errors import DomainError
 from domain.organisation import Instansi
 from domain.policy import DEFAULT_POLICY
@@ -32,7 +33,7 @@ from persistence import db
 from services import imports, surveys
 from settings import Settings, load_settings
 
-ZONES = {"WIB": 7, "WITA": 8, "WIT": 9}
+ZONES = {name: hours for hours, name in ZONE_NAMES.items()}  # --zona WIT
 
 
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

@@ -23,6 +23,7 @@ from domain.stages import Step
 
 # Indonesia keeps no daylight saving: WIB is UTC+7, WITA UTC+8, WIT UTC+9, so a fixed offset is exact.
 WIB = 7
+ZONE_NAMES = {WIB: "WIB", 8: "WITA", 9: "WIT"}  # by UTC offset, as people write them
 
 FIELD_LABELS = {
     "start": "mulai siklus",

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, tzinfo
 from enum import StrEnum
 
+from domain.calendar import ZONE_NAMES
 from domain.errors import DomainError
 
 WINDOW_RULE = "jawaban dihitung dalam IKM hanya bila diisi dalam masa survei siklus (PermenPANRB 14/2017)"
@@ -24,8 +25,6 @@ CLOSED_RULE = (
     " ditambahkan (PermenPANRB 14/2017)"
 )
 FUTURE_RULE = "waktu pengisian survei tidak boleh sesudah waktu impor"
-
-_ZONE_NAMES = {7: "WIB", 8: "WITA", 9: "WIT"}
 
 
 class SurveyPhase(StrEnum):
@@ -145,7 +144,7 @@ def shown(at: datetime, zone: tzinfo = UTC) -> str:
     local = at.astimezone(zone)
     offset = local.utcoffset() or timedelta()
     hours, rest = divmod(int(offset.total_seconds()), 3600)
-    name = _ZONE_NAMES.get(hours) if not rest else None
+    name = ZONE_NAMES.get(hours) if not rest else None
     if name is None:
         name = "UTC" if offset == timedelta() else local.strftime("UTC%z")
     return f"{local:%Y-%m-%d %H:%M:%S} {name}"

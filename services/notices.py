@@ -10,6 +10,7 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from domain.audit import AuditEntry
+from domain.calendar import ZONE_NAMES
 from domain.nip import NIP_LENGTH
 from domain.stages import Role
 from domain.worklist import WorkItem
@@ -162,14 +163,11 @@ def commit_once(
     return result
 
 
-INDONESIAN_ZONES = ((7, "WIB"), (8, "WITA"), (9, "WIT"))
-
-
 def when(value: datetime, utc_offset_hours: int | None = None) -> str:
     """A deadline as the notices print it: in the cycle's zone ('31-01-2027 23.59 WIT', Deadlines.utc_offset_hours),
     or, for a cycle that did not keep it, in Indonesia's three ('31-01-2027 21.59 WIB / 22.59 WITA / 23.59 WIT', each
     zone with its date when they are not all on the same day)."""
-    zones = [(h, name) for h, name in INDONESIAN_ZONES if h == utc_offset_hours] or list(INDONESIAN_ZONES)
+    zones = [(h, name) for h, name in ZONE_NAMES.items() if h == utc_offset_hours] or list(ZONE_NAMES.items())
     local = [(value.astimezone(timezone(timedelta(hours=hours))), name) for hours, name in zones]
     one_day = len({instant.date() for instant, _ in local}) == 1
     parts = [f"{instant:%H.%M} {name}" if one_day else f"{instant:%d-%m-%Y %H.%M} {name}" for instant, name in local]
