@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Any, TypeAlias
 
 from cli.database import open_database
-from cli.output import CommandError, emit_json
+from cli.output import CommandError, emit_json, tmt
 from cli.temporal import local_time, run, translate
 from domain.errors import DomainError
 from domain.ratings import Expectation, Predicate, parse_enum
@@ -216,7 +216,7 @@ def _show(state: AppraisalState, args: argparse.Namespace) -> None:
         print(f"  predikat : {state.predicate.label}")
     if state.withdrawal is not None:
         w = state.withdrawal
-        print(f"  sebab    : {w.cause.label}" + (f", TMT {w.effective_on.isoformat()}" if w.effective_on else ""))
+        print(f"  sebab    : {w.cause.label}{tmt(w.effective_on)}")
         print(f"  alasan   : {w.reason}")
 
 

@@ -415,8 +415,7 @@ def show_state(s: CycleState) -> None:
         )
     if s.report is not None:
         r = s.report
-        withdrawn = f", {r.withdrawn} ditarik" if r.withdrawn else ""
-        print(f"\nLaporan penutupan: {r.final} final, {r.open_steps} masih terbuka{withdrawn} dari {r.enrolled}")
+        print(f"\nLaporan penutupan: {report.closing_counts(r)}")
         print(
             f"  pengingat {r.reminders}, eskalasi {r.escalations}"
             + (f", terlambat kini {r.overdue_now}" if r.overdue_now is not None else "")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import sys
 from collections.abc import Sequence
+from datetime import date
 from decimal import Decimal
 from typing import Any, TextIO
 
@@ -76,3 +77,8 @@ def paused_line(schedule_id: str, note: str) -> str:
         f"Jadwal {schedule_id} sedang dijeda{why} dan tetap dijeda; lanjutkan: temporal schedule toggle --unpause"
         f" --schedule-id {schedule_id} --reason ALASAN"
     )
+
+
+def tmt(effective_on: date | str | None) -> str:
+    """', TMT 2026-07-01' after a withdrawal's cause, or nothing when no TMT was given."""
+    return f", TMT {effective_on}" if effective_on else ""

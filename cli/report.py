@@ -11,11 +11,11 @@ from pathlib import Path
 from openpyxl import Workbook
 
 from cli.database import open_database
-from cli.output import CommandError, emit_json, table
+from cli.output import CommandError, emit_json, table, tmt
 from domain.ratings import Predicate
 from services import cycles
 from settings import Settings
-from workflows.cycle_contracts import CycleRef, CycleState, UnitIkm, UnitPredicates
+from workflows.cycle_contracts import CycleRef, CycleReport, CycleState, UnitIkm, UnitPredicates
 
 EMPLOYEE_HEADERS = ["nip", "nama", "unit", "predikat", "capaian_rata_rata", "ikm_unit", "mutu_unit"]
 WITHDRAWN_HEADERS = ["nip", "nama", "unit", "sebab", "tmt", "alasan", "ditarik_oleh", "ditarik_pada"]
@@ -91,17 +91,21 @@ def write(settings: Settings, state: CycleState, form: str, file: Path | None) -
     )
     if state.report is not None:
         r = state.report
-        withdrawn = f", {r.withdrawn} ditarik" if r.withdrawn else ""
-        print(f"{r.final} final, {r.open_steps} masih terbuka{withdrawn} dari {r.enrolled}")
+        print(closing_counts(r))
         print(f"pengingat {r.reminders}, eskalasi {r.escalations}, keberatan {r.objections}")
         if r.calibration_reminders or r.calibration_escalations:
             print(f"kalibrasi: pengingat {r.calibration_reminders}, eskalasi {r.calibration_escalations}")
     if gone:
         print(f"ditarik dari siklus ({len(gone)}), tidak termasuk predikat di atas:")
         for w in gone:
-            since = f", TMT {w.effective_on}" if w.effective_on else ""
-            print(f"  {w.nip} {w.name} ({w.unit}): {w.cause.label}{since} — {w.reason}")
+            print(f"  {w.nip} {w.name} ({w.unit}): {w.cause.label}{tmt(w.effective_on)} — {w.reason}")
     return 0
+
+
+def closing_counts(r: CycleReport) -> str:
+    """'20 final, 5 masih terbuka, 1 ditarik dari 26': where the cycle's appraisals ended."""
+    withdrawn = f", {r.withdrawn} ditarik" if r.withdrawn else ""
+    return f"{r.final} final, {r.open_steps} masih terbuka{withdrawn} dari {r.enrolled}"
 
 
 def _xlsx(

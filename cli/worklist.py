@@ -20,7 +20,7 @@ from temporalio.api.enums.v1 import EventType
 from temporalio.client import Client
 
 from cli.database import open_database
-from cli.output import emit_json, table
+from cli.output import emit_json, table, tmt
 from cli.temporal import local_time, run
 from domain.calendar import parse_duration
 from domain.errors import DomainError
@@ -256,8 +256,7 @@ def _status(args: argparse.Namespace) -> int:
     print(f"  tahap            : {s.stage.label} — {s.step.label}")
     if s.withdrawal is not None:
         w = s.withdrawal
-        since = f", TMT {w.effective_on.isoformat()}" if w.effective_on else ""
-        print(f"  ditarik          : {w.cause.label}{since} — {w.reason}")
+        print(f"  ditarik          : {w.cause.label}{tmt(w.effective_on)} — {w.reason}")
         print(f"                     oleh {w.withdrawn_by}, {local_time(w.withdrawn_at)}; tahap: {w.from_step.label}")
     print(f"  menunggu         : {', '.join(s.assignees) or '-'}")
     print(

@@ -396,7 +396,11 @@ async def test_a_whole_cycle_from_enrolment_to_the_closing_report(
 
 
 async def test_employees_withdrawn_from_the_cycle_leave_calibration_and_the_predicates(
-    time_skipping_env: WorkflowEnvironment, cycle_queue: str, cycle_office: Office, started: list[CycleHandle]
+    time_skipping_env: WorkflowEnvironment,
+    cycle_queue: str,
+    cycle_office: Office,
+    started: list[CycleHandle],
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     env, client = time_skipping_env, time_skipping_env.client
     with cycle_office.uow_factory() as uow:  # the pengelola kinerja, who withdraws, is on the roster (and enrolled)
@@ -446,9 +450,12 @@ async def test_employees_withdrawn_from_the_cycle_leave_calibration_and_the_pred
     signing = await phase(handle, CyclePhase.SIGNING_OFF)
     assert signing.outcome is not None and signing.outcome.pushed == len(cycle_office.staff) - 2
 
-    report = (await handle.result()).report
+    closed = await handle.result()
+    report = closed.report
     assert report is not None
     assert (report.withdrawn, report.withdrawn_by_cause) == (2, {"mutasi": 1, "meninggal": 1})
+    show_state(closed)  # kinerja siklus status
+    assert f"masih terbuka, 2 ditarik dari {enrolled}" in capsys.readouterr().out
     assert report.open_steps == enrolled - report.final - 2  # withdrawn is neither open nor final
     per_unit = {u.unit: sum(u.counts.values()) for u in report.predicates}
     assert per_unit == {"CAPIL": STAFF_PER_UNIT - 2, "DAFDUK": STAFF_PER_UNIT, "PIAK": STAFF_PER_UNIT}
