@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ipaddress
 import ssl
+from collections.abc import Callable
 from email.headerregistry import Address
 from email.utils import formataddr, parseaddr
 from pathlib import Path
@@ -13,16 +14,20 @@ from pydantic import BaseModel, Field, FilePath, SecretStr, ValidationError, fie
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
-def _check_ca(path: Path | None) -> Path | None:
-    """A CA file that TLS can use: refused when the settings load, not at the first connection."""
-    if path is None:
-        return None
+def _check_pem(load: Callable[[], object], what: str, kind: str) -> None:
+    """Certificate files TLS can use (`load` loads them as TLS would): refused when the settings load, not at the
+    first connection."""
     try:
-        ssl.create_default_context(cafile=str(path))
+        load()
     except ssl.SSLError as error:
-        raise ValueError(f"{path} bukan sertifikat CA berformat PEM ({error.reason or error})") from None
+        raise ValueError(f"{what} bukan {kind} ({error.reason or error})") from None
     except OSError as error:  # e.g. a file readable by root only, and the worker runs as another user
-        raise ValueError(f"{path} tidak dapat dibaca ({error.strerror or error})") from None
+        raise ValueError(f"{what} tidak dapat dibaca ({error.strerror or error})") from None
+
+
+def _check_ca(path: Path | None) -> Path | None:
+    if path is not None:
+        _check_pem(lambda: ssl.create_default_context(cafile=str(path)), str(path), "sertifikat CA berformat PEM")
     return path
 
 
@@ -74,18 +79,13 @@ class TemporalSettings(BaseModel):
             raise ValueError(
                 "TEMPORAL__TLS_CLIENT_CERT dan TEMPORAL__TLS_CLIENT_KEY diisi berdua (mTLS) atau tidak sama sekali"
             )
-        if self.tls_client_cert is not None and self.tls_client_key is not None:
-            try:
-                ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT).load_cert_chain(self.tls_client_cert, self.tls_client_key)
-            except ssl.SSLError as error:
-                raise ValueError(
-                    "TEMPORAL__TLS_CLIENT_CERT dan TEMPORAL__TLS_CLIENT_KEY bukan sertifikat PEM dengan kuncinya"
-                    f" ({error.reason or error})"
-                ) from None
-            except OSError as error:
-                raise ValueError(
-                    f"TEMPORAL__TLS_CLIENT_CERT/_KEY tidak dapat dibaca ({error.strerror or error})"
-                ) from None
+        cert, key = self.tls_client_cert, self.tls_client_key
+        if cert is not None and key is not None:
+            _check_pem(
+                lambda: ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT).load_cert_chain(cert, key),
+                "TEMPORAL__TLS_CLIENT_CERT dan TEMPORAL__TLS_CLIENT_KEY",
+                "sertifikat PEM dengan kuncinya",
+            )
         return self
 
     @property
