@@ -30,6 +30,10 @@ class SmtpMailer:
         self._settings = settings
         self._host = settings.host
         self._sender = settings.sender_address()
+        # The server's certificate checked against the system's CAs, or against SMTP__CA_CERT's instead (only that
+        # CA: it must hold the root); its host name always. Built once: every batch connects with it.
+        ca = settings.ca_cert
+        self._tls = ssl.create_default_context(cafile=str(ca) if ca is not None else None)
 
     @property
     def longest_send(self) -> timedelta:
@@ -60,13 +64,13 @@ class SmtpMailer:
         try:
             if settings.security == "ssl":
                 connection: smtplib.SMTP = smtplib.SMTP_SSL(
-                    self._host, settings.port, timeout=settings.timeout_seconds, context=self._tls()
+                    self._host, settings.port, timeout=settings.timeout_seconds, context=self._tls
                 )
             else:
                 connection = smtplib.SMTP(self._host, settings.port, timeout=settings.timeout_seconds)
             try:
                 if settings.security == "starttls":
-                    connection.starttls(context=self._tls())
+                    connection.starttls(context=self._tls)
                 if settings.username:
                     password = settings.password.get_secret_value() if settings.password else ""
                     connection.login(settings.username, password)
@@ -80,12 +84,6 @@ class SmtpMailer:
                 hint = " (sertifikat dari CA instansi sendiri? atur SMTP__CA_CERT)"
             raise DeliveryFailed(f"server SMTP {self.where} tidak dapat dipakai: {_reason(error)}{hint}") from error
         return connection
-
-    def _tls(self) -> ssl.SSLContext:
-        """The server's certificate checked against the system's CAs, or against SMTP__CA_CERT's instead (only that
-        CA: it must hold the root); its host name always."""
-        ca = self._settings.ca_cert
-        return ssl.create_default_context(cafile=str(ca) if ca is not None else None)
 
     def _send(self, connection: smtplib.SMTP, message: OutboxMessage) -> None:
         try:
