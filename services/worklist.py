@@ -74,7 +74,7 @@ def open_entries(
 
 
 def open_and_overdue(uow_factory: UowFactory, query: WorklistQuery) -> tuple[int, int]:
-    """How many open steps match `query`, and how many of them are overdue, read in one transaction (so the second
+    """How many open steps match `query`, and how many of them are overdue, read in one statement (so the second
     is never more than the first)."""
     with uow_factory() as uow:
-        return uow.worklist.count(query), uow.worklist.count(query.model_copy(update={"overdue": True}))
+        return uow.worklist.count_with_overdue(query)

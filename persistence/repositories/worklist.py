@@ -18,6 +18,7 @@ from persistence.repositories._sql import backend, dialect_insert
 _WORKLIST: Table = WorklistRow.__table__  # type: ignore[assignment]
 _ITEM_FIELDS = tuple(WorkItem.model_fields)
 _CLOSED = [step.value for step in Step if step.closed]  # kept as the appraisal's last entry, never listed as open
+_COUNTS = (func.count(), func.count().filter(WorklistRow.overdue.is_(True)))  # open steps, and how many are overdue
 
 
 @cache
@@ -134,7 +135,7 @@ class SqlWorklistRepository:
         """(instansi, stage) → (open steps, of which overdue), over every cycle: the worker's metrics."""
         row = WorklistRow
         statement = (
-            select(row.instansi_code, row.stage, func.count(), func.count().filter(row.overdue.is_(True)))
+            select(row.instansi_code, row.stage, *_COUNTS)
             .where(row.step.not_in(_CLOSED))
             .group_by(row.instansi_code, row.stage)
         )
@@ -142,3 +143,8 @@ class SqlWorklistRepository:
 
     def count(self, query: WorklistQuery) -> int:
         return self._session.scalar(select(func.count()).select_from(WorklistRow).where(*_where(query))) or 0
+
+    def count_with_overdue(self, query: WorklistQuery) -> tuple[int, int]:
+        """How many open steps match `query`, and how many of them are overdue, in one statement."""
+        total, overdue = self._session.execute(select(*_COUNTS).select_from(WorklistRow).where(*_where(query))).one()
+        return total, overdue

@@ -847,6 +847,7 @@ def test_the_worklist_lists_open_steps_nearest_deadline_first(uow_factory: UowFa
         listed = uow.worklist.open(cycle)
         assert [item.employee_nip for item in listed] == [nips[4], nips[1], nips[0], nips[2]]  # no deadline last
         assert uow.worklist.count(cycle) == 4  # the final appraisal is not open
+        assert uow.worklist.count_with_overdue(cycle) == (4, 3)  # the closing report's two numbers
         assert [item.employee_nip for item in uow.worklist.open(cycle, limit=2, offset=1)] == [nips[1], nips[0]]
         late = cycle.model_copy(update={"overdue": True, "deadline_before": due + timedelta(hours=1)})
         assert [item.employee_nip for item in uow.worklist.open(late)] == [nips[4], nips[1]]
