@@ -146,6 +146,65 @@ class OutboxSettings(BaseModel):
     max_attempts: int = Field(default=10, ge=1, le=100)
 
 
+class AuthSettings(BaseModel):
+    """Sign-in, sessions and tokens (identity/, web/). The defaults suit an office intranet behind TLS."""
+
+    # Where people reach the service: the base of the links in set-password and reset e-mails.
+    public_url: str = "http://127.0.0.1:8000"
+    session_idle_minutes: int = Field(default=30, ge=1, le=24 * 60)
+    session_hours: int = Field(default=12, ge=1, le=7 * 24)  # absolute: a session ends then however active
+    # None: the cookie is Secure when the request came over https (directly, or as a trusted proxy says).
+    cookie_secure: bool | None = None
+    max_failed_logins: int = Field(default=5, ge=1, le=100)  # in a row, then the account locks for a while
+    lockout_minutes: int = Field(default=15, ge=1, le=24 * 60)
+    failures_per_address: int = Field(default=30, ge=1, le=10_000)  # per address and window, then 429
+    failure_window_minutes: int = Field(default=15, ge=1, le=24 * 60)
+    link_hours: int = Field(default=48, ge=1, le=14 * 24)  # a set-password or reset link is valid this long
+    token_days: int = Field(default=90, ge=1, le=365)  # a personal access token's default lifetime
+    max_token_days: int = Field(default=365, ge=1, le=3650)
+    # argon2id (RFC 9106's second recommended option: 3 passes over 64 MiB, 4 lanes); docs/security.md says why.
+    argon2_time_cost: int = Field(default=3, ge=1, le=10)
+    argon2_memory_kib: int = Field(default=64 * 1024, ge=8 * 1024, le=1024 * 1024)
+    argon2_parallelism: int = Field(default=4, ge=1, le=16)
+    # Password hashes computed at once per web process; more sign-ins wait their turn instead of exhausting memory.
+    hash_concurrency: int = Field(default=4, ge=1, le=64)
+    # Reverse proxies whose X-Forwarded-For and X-Forwarded-Proto are believed (comma-separated IPs); none by default.
+    trusted_proxies: str = ""
+
+    @property
+    def proxies(self) -> set[str]:
+        return {part.strip() for part in self.trusted_proxies.split(",") if part.strip()}
+
+
+class OidcSettings(BaseModel):
+    """Sign-in through the instansi's OpenID Connect provider (authorization code with PKCE). Off without an issuer."""
+
+    issuer: str | None = None  # e.g. https://sso.jayapurakota.go.id/realms/asn
+    client_id: str = "kinerja"
+    client_secret: SecretStr | None = None  # a confidential client; none for a public client (PKCE alone)
+    nip_claim: str = "nip"  # the ID token claim that carries the person's NIP
+    scopes: str = "openid profile"
+    # Where the provider sends people back; default: {AUTH__PUBLIC_URL}/auth/oidc/callback
+    redirect_url: str | None = None
+
+    @field_validator("issuer", "redirect_url", "client_secret", mode="before")
+    @classmethod
+    def _unset_when_blank(cls, value: object) -> object:
+        return _blank_is_none(value)
+
+    @property
+    def enabled(self) -> bool:
+        return self.issuer is not None
+
+
+class WebSettings(BaseModel):
+    """`kinerja web`: where the HTTP service listens."""
+
+    host: str = "127.0.0.1"
+    port: int = Field(default=8000, ge=1, le=65535)
+    workers: int = Field(default=1, ge=1, le=64)
+
+
 class Settings(BaseSettings):
     """`DATABASE_URL` picks the database; nested groups use `__`, e.g. `TEMPORAL__ADDRESS=host:7233`."""
 
@@ -155,6 +214,9 @@ class Settings(BaseSettings):
     temporal: TemporalSettings = TemporalSettings()
     smtp: SmtpSettings = SmtpSettings()
     outbox: OutboxSettings = OutboxSettings()
+    auth: AuthSettings = AuthSettings()
+    oidc: OidcSettings = OidcSettings()
+    web: WebSettings = WebSettings()
     log_level: str = "INFO"
     # IP:port where a worker serves its metrics for Prometheus (metrics.py), e.g. 0.0.0.0:9464; none by default.
     metrics_bind: str | None = None

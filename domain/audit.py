@@ -15,7 +15,10 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validato
 from domain.stages import Role
 
 SYSTEM_ACTOR = "system"
+# The operator on the server (migrations, bootstrapping the first admin): named by the account they ran it as.
+OPERATOR_ACTOR = "operator"
 _NIP = re.compile(r"^\d{18}$")
+_OPERATOR = re.compile(r"^operator(:[A-Za-z0-9_.-]{1,40})?$")
 
 
 def idempotency_key(workflow_id: str, step: str) -> str:
@@ -52,6 +55,6 @@ class AuditEntry(BaseModel):
     @field_validator("actor", "on_behalf_of")
     @classmethod
     def _nip_or_system(cls, value: str | None) -> str | None:
-        if value is None or value == SYSTEM_ACTOR or _NIP.match(value):
+        if value is None or value == SYSTEM_ACTOR or _NIP.match(value) or _OPERATOR.match(value):
             return value
-        raise ValueError(f"pelaku harus NIP 18 digit atau '{SYSTEM_ACTOR}', bukan '{value}'")
+        raise ValueError(f"pelaku harus NIP 18 digit, '{SYSTEM_ACTOR}' atau '{OPERATOR_ACTOR}', bukan '{value}'")

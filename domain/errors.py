@@ -18,3 +18,7 @@ class NotFound(DomainError):
 
 class ConcurrencyConflict(DomainError):
     """Someone else changed the record since it was read (optimistic concurrency); reload and try again."""
+
+
+class Forbidden(DomainError):
+    """The person may see the record but not do this with it (their role does not allow it)."""

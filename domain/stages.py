@@ -48,6 +48,11 @@ class Role(StrEnum):
     PENGELOLA_KINERJA = "pengelola_kinerja"  # HR: BKD/BKPSDM
     PENGAWASAN = "pengawasan"  # internal supervision team
     SYSTEM = "system"
+    # Roles held in an instansi rather than on one appraisal (domain.access): they act through the API and the audit
+    # log names them; an appraisal's Update validators know only the roles above.
+    PIMPINAN = "pimpinan"  # sets the organisation predicate and decides calibration (SE MenPAN-RB 3/2023)
+    ADMIN_KEPEGAWAIAN = "admin_kepegawaian"  # imports, cycles, accounts and roles
+    OPERATOR = "operator"  # read-only: histories and health
 
     @property
     def label(self) -> str:
@@ -61,6 +66,9 @@ _ROLE_LABELS = {
     Role.PENGELOLA_KINERJA: "Pengelola Kinerja (BKD/BKPSDM)",
     Role.PENGAWASAN: "Tim Pengawasan",
     Role.SYSTEM: "Sistem",
+    Role.PIMPINAN: "Pimpinan",
+    Role.ADMIN_KEPEGAWAIAN: "Admin Kepegawaian",
+    Role.OPERATOR: "Operator",
 }
 
 

@@ -33,6 +33,8 @@ class WorkItem(BaseModel):
     overdue: bool = False
     escalation_level: int = 0
     recorded_at: AwareDatetime | None = None
+    # Who decides an objection (the API lets them see the appraisal); None in entries written before it was kept.
+    atasan_nip: str | None = None
 
     @property
     def stage(self) -> Stage:

@@ -23,6 +23,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
     true,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -321,3 +322,111 @@ class WorklistRow(Base):
     escalation_level: Mapped[int] = mapped_column(Integer)
     recorded_at: Mapped[datetime | None]  # the workflow time of the write; NULL from outside the workflow
     updated_at: Mapped[datetime]
+    atasan_nip: Mapped[str | None] = mapped_column(NIP)  # NULL in rows written before 0008 until their next step
+
+
+# --- identity (migration 0008): accounts, sessions, tokens and role grants; written by identity/ only ---------------
+
+SHA256_HEX = String(64)
+
+
+class AccountRow(Base):
+    """A local account (the embedded default, for an office without an identity provider)."""
+
+    __tablename__ = "accounts"
+
+    nip: Mapped[str] = mapped_column(NIP, primary_key=True)
+    password_hash: Mapped[str | None] = mapped_column(String(200))  # argon2id; NULL until the first link is used
+    disabled: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    failed_logins: Mapped[int] = mapped_column(default=0, server_default="0")
+    locked_until: Mapped[datetime | None]
+    created_at: Mapped[datetime]
+    created_by: Mapped[str] = mapped_column(String(64))
+    password_set_at: Mapped[datetime | None]
+
+
+class AccountLinkRow(Base):
+    """A one-time link to set or reset a password: only its hash is kept."""
+
+    __tablename__ = "account_links"
+
+    token_hash: Mapped[str] = mapped_column(SHA256_HEX, primary_key=True)
+    nip: Mapped[str] = mapped_column(NIP, index=True)
+    purpose: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None]
+
+
+class AuthSessionRow(Base):
+    """A browser session: the cookie holds a random secret, the table its hash."""
+
+    __tablename__ = "auth_sessions"
+
+    id_hash: Mapped[str] = mapped_column(SHA256_HEX, primary_key=True)
+    nip: Mapped[str] = mapped_column(NIP, index=True)
+    method: Mapped[str] = mapped_column(String(16))  # password, oidc
+    csrf_token: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime]
+    last_seen_at: Mapped[datetime]
+    expires_at: Mapped[datetime]  # absolute expiry; the idle expiry counts from last_seen_at
+    revoked_at: Mapped[datetime | None]
+
+
+class AccessTokenRow(Base):
+    """A personal access token for programs and the command line: hashed, scoped, expiring, revocable."""
+
+    __tablename__ = "access_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
+    token_hash: Mapped[str] = mapped_column(SHA256_HEX, unique=True)
+    nip: Mapped[str] = mapped_column(NIP, index=True)
+    name: Mapped[str] = mapped_column(String(100))
+    scopes: Mapped[str] = mapped_column(String(100))  # space-separated
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+    revoked_at: Mapped[datetime | None]
+    last_used_at: Mapped[datetime | None]
+
+
+class OidcLoginRow(Base):
+    """A sign-in through OpenID Connect under way: deleted when the provider sends the person back (used once)."""
+
+    __tablename__ = "oidc_logins"
+
+    state: Mapped[str] = mapped_column(SHA256_HEX, primary_key=True)
+    nonce: Mapped[str] = mapped_column(String(128))
+    code_verifier: Mapped[str] = mapped_column(String(128))
+    next_path: Mapped[str] = mapped_column(String(300))
+    created_at: Mapped[datetime]
+
+
+class LoginFailureRow(Base):
+    """A failed sign-in from an address, for the per-address rate limit (the audit log has who and why)."""
+
+    __tablename__ = "login_failures"
+    __table_args__ = (Index("ix_login_failures_address", "address", "at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
+    at: Mapped[datetime]
+    address: Mapped[str] = mapped_column(String(64))
+
+
+class RoleGrantRow(Base):
+    """A role a person holds in an instansi (and a cycle, where it matters); revoked, never deleted."""
+
+    __tablename__ = "role_grants"
+    __table_args__ = (
+        Index("ix_role_grants_nip", "nip", "revoked_at"),
+        Index("ix_role_grants_instansi_role", "instansi_code", "role", "revoked_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
+    nip: Mapped[str] = mapped_column(NIP)
+    role: Mapped[str] = mapped_column(String(32))
+    instansi_code: Mapped[str] = mapped_column(ForeignKey("instansi.code"))
+    cycle_id: Mapped[str | None] = mapped_column(String(64))
+    granted_by: Mapped[str] = mapped_column(String(64))
+    granted_at: Mapped[datetime]
+    revoked_by: Mapped[str | None] = mapped_column(String(64))
+    revoked_at: Mapped[datetime | None]

@@ -24,6 +24,7 @@ from domain.skp import Iku, Skp
 from domain.stages import Step
 from domain.survey import IkmResult
 from domain.worklist import WorkItem, WorklistQuery
+from identity.records import IdentityRepository
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -324,6 +325,7 @@ class AbstractUnitOfWork(ABC):
     outbox: OutboxRepository
     cycles: CycleRepository
     worklist: WorklistRepository
+    identity: IdentityRepository
 
     def __enter__(self) -> Self:
         return self

@@ -31,6 +31,7 @@ from persistence.repositories import (
     SqlWorklistRepository,
 )
 from persistence.repositories._sql import VERSIONED_WRITES, conflict_message
+from persistence.repositories.identity import SqlIdentityRepository
 
 
 class SqlAlchemyUnitOfWork(AbstractUnitOfWork):
@@ -55,6 +56,7 @@ class SqlAlchemyUnitOfWork(AbstractUnitOfWork):
         self.outbox = SqlOutboxRepository(session)
         self.cycles = SqlCycleRepository(session)
         self.worklist = SqlWorklistRepository(session)
+        self.identity = SqlIdentityRepository(session)
         return super().__enter__()
 
     def __exit__(

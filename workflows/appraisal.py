@@ -898,7 +898,8 @@ class AppraisalWorkflow:
         else:
             deadline, overdue, level = s.deadline, s.overdue, s.escalation_level
         penilai, assignees = change.penilai_nip or s.penilai_nip, self._assignees_for(change.to, change)
-        return self._entry(change.to, penilai, assignees, deadline, overdue, level, now)
+        entry = self._entry(change.to, penilai, assignees, deadline, overdue, level, now)
+        return entry.model_copy(update={"atasan_nip": change.atasan_nip or s.atasan_nip})
 
     def _entry(
         self,
@@ -924,6 +925,7 @@ class AppraisalWorkflow:
             overdue=overdue,
             escalation_level=escalation_level,
             recorded_at=at,
+            atasan_nip=s.atasan_nip,
         )
 
     @staticmethod

@@ -294,6 +294,7 @@ def first_work_item(input: AppraisalInput) -> WorkItem:
         step=first,
         assignee=input.employee_nip,
         deadline=input.deadlines.for_step(first, input.deadlines.start),
+        atasan_nip=input.atasan_nip,
     )
 
 

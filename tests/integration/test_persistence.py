@@ -69,8 +69,15 @@ APP_TABLES = {
     "cycles",
     "cycle_surveys",
     "worklist",
+    "accounts",
+    "account_links",
+    "auth_sessions",
+    "access_tokens",
+    "oidc_logins",
+    "login_failures",
+    "role_grants",
 }
-HEAD = "0007"
+HEAD = "0008"
 
 
 class Review(BaseModel):

@@ -1,0 +1,1 @@
+"""Identity: local accounts, sessions, personal access tokens, OpenID Connect sign-in and role grants."""

@@ -1,0 +1,223 @@
+"""One error shape: RFC 9457 problem details (`application/problem+json`) with the Indonesian message and the field.
+
+- a rule refused the request: 422 (the payload) or 409 (the appraisal's stage), with `field` and `rule`;
+- the person may not do this: 403; may not even see it: 404; not signed in: 401;
+- an infrastructure failure (Temporal or the database unreachable) is a 503 that says so and what to do, never a
+  refusal: the person's step was not taken and may be sent again.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DBAPIError, OperationalError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from temporalio.client import (
+    WorkflowQueryFailedError,
+    WorkflowQueryRejectedError,
+    WorkflowUpdateFailedError,
+    WorkflowUpdateRPCTimeoutOrCancelledError,
+)
+from temporalio.exceptions import ApplicationError
+from temporalio.service import RPCError, RPCStatusCode
+
+from domain.errors import ConcurrencyConflict, DomainError, Forbidden, NotFound
+from identity.accounts import LoginRefused
+
+PROBLEM = "application/problem+json"
+log = logging.getLogger("kinerja.web")
+
+_TITLES = {
+    400: "Permintaan tidak dapat dibaca",
+    401: "Belum masuk",
+    403: "Tidak diizinkan",
+    404: "Tidak ditemukan",
+    405: "Metode tidak diizinkan",
+    409: "Bertentangan dengan keadaan sekarang",
+    413: "Terlalu besar",
+    415: "Jenis isi tidak didukung",
+    422: "Ditolak aturan",
+    429: "Terlalu banyak percobaan",
+    500: "Kesalahan pada server",
+    503: "Layanan belum dapat dihubungi",
+    504: "Tidak dijawab tepat waktu",
+}
+# Fields whose refusal by the workflow means "not you" rather than "not this": the person is not who the role needs.
+_IDENTITY_FIELDS = {"pelaku", "peran"}
+_STAGE_FIELDS = {"tahap"}
+
+
+class Problem(Exception):
+    def __init__(
+        self,
+        status: int,
+        detail: str,
+        *,
+        field: str | None = None,
+        rule: str | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> None:
+        super().__init__(detail)
+        self.status, self.detail, self.field, self.rule, self.headers = status, detail, field, rule, headers
+
+
+def problem(
+    status: int,
+    detail: str,
+    *,
+    field: str | None = None,
+    rule: str | None = None,
+    errors: list[dict[str, Any]] | None = None,
+    headers: dict[str, str] | None = None,
+) -> JSONResponse:
+    body: dict[str, Any] = {"type": "about:blank", "title": _TITLES.get(status, "Galat"), "status": status}
+    body["detail"] = detail
+    if field:
+        body["field"] = field
+    if rule:
+        body["rule"] = rule
+    if errors:
+        body["errors"] = errors
+    return JSONResponse(body, status_code=status, media_type=PROBLEM, headers=headers)
+
+
+def _domain(error: DomainError) -> JSONResponse:
+    message = str(error)
+    if error.field and message.startswith(f"{error.field}: "):
+        message = message[len(error.field) + 2 :]
+    status = 404 if isinstance(error, NotFound) else 403 if isinstance(error, Forbidden) else 422
+    if isinstance(error, ConcurrencyConflict) or error.field in _STAGE_FIELDS:
+        status = 409
+    return problem(status, message, field=error.field, rule=error.rule)
+
+
+def _rejected(error: WorkflowUpdateFailedError) -> JSONResponse:
+    cause = error.cause
+    if isinstance(cause, ApplicationError):
+        details = cause.details[0] if cause.details and isinstance(cause.details[0], dict) else {}
+        field = details.get("field")
+        rule = details.get("rule")
+        message = cause.message
+        if field and message.startswith(f"{field}: "):
+            message = message[len(field) + 2 :]
+        if cause.type == "RecordStepFailed" or message.startswith("langkah tidak tercatat"):
+            return problem(
+                503,
+                f"{message}. Langkah belum tercatat karena basis data tidak dapat dihubungi; coba kirim lagi"
+                " sebentar lagi",
+            )
+        status = 403 if field in _IDENTITY_FIELDS else 409 if field in _STAGE_FIELDS else 422
+        return problem(status, message, field=field, rule=rule)
+    return problem(422, str(cause) if cause else "langkah ditolak")
+
+
+def _field_of(location: tuple[Any, ...]) -> str:
+    parts = [str(p) for p in location if p not in ("body", "query", "path", "header")]
+    return ".".join(parts) or str(location[-1] if location else "")
+
+
+_PYDANTIC_WORDS = {
+    "missing": "wajib diisi",
+    "string_too_long": "terlalu panjang",
+    "string_too_short": "terlalu pendek",
+    "string_pattern_mismatch": "bentuknya tidak sesuai",
+    "too_long": "terlalu banyak isian",
+    "too_short": "terlalu sedikit isian",
+    "enum": "bukan salah satu pilihan",
+    "extra_forbidden": "tidak dikenal",
+    "greater_than_equal": "terlalu kecil",
+    "less_than_equal": "terlalu besar",
+    "decimal_parsing": "bukan bilangan",
+    "datetime_parsing": "bukan waktu ISO-8601",
+    "timezone_aware": "waktu harus dengan zona (mis. +07:00)",
+    "date_from_datetime_parsing": "bukan tanggal (2026-07-01)",
+    "json_invalid": "bukan JSON yang sah",
+    "model_attributes_type": "harus berupa objek JSON",
+    "dict_type": "harus berupa objek JSON",
+    "list_type": "harus berupa daftar",
+    "string_type": "harus berupa teks",
+}
+
+
+def _validation(error: RequestValidationError) -> JSONResponse:
+    errors = []
+    for item in error.errors():
+        field = _field_of(tuple(item.get("loc", ())))
+        words = _PYDANTIC_WORDS.get(item.get("type", ""))
+        message = str(item.get("msg", "")).removeprefix("Value error, ")
+        if item.get("type") == "value_error":
+            words = message
+        errors.append({"field": field, "message": words or message})
+    first = errors[0] if errors else {"field": None, "message": "permintaan tidak sah"}
+    return problem(422, f"{first['field']}: {first['message']}", field=first["field"], errors=errors)
+
+
+def install(app: FastAPI) -> None:
+    @app.exception_handler(Problem)
+    async def _problem(_request: Request, error: Problem) -> JSONResponse:
+        return problem(error.status, error.detail, field=error.field, rule=error.rule, headers=error.headers)
+
+    @app.exception_handler(DomainError)
+    async def _domain_error(_request: Request, error: DomainError) -> JSONResponse:
+        return _domain(error)
+
+    @app.exception_handler(LoginRefused)
+    async def _login(_request: Request, error: LoginRefused) -> JSONResponse:
+        return problem(429 if error.rate_limited else 401, str(error))
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(_request: Request, error: RequestValidationError) -> JSONResponse:
+        return _validation(error)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(_request: Request, error: StarletteHTTPException) -> JSONResponse:
+        detail = error.detail if isinstance(error.detail, str) else _TITLES.get(error.status_code, "galat")
+        if error.status_code == 404 and detail == "Not Found":
+            detail = "alamat ini tidak ada"
+        elif error.status_code == 405:
+            detail = "metode ini tidak dilayani pada alamat ini"
+        return problem(error.status_code, detail, headers=getattr(error, "headers", None))
+
+    @app.exception_handler(WorkflowUpdateFailedError)
+    async def _update_failed(_request: Request, error: WorkflowUpdateFailedError) -> JSONResponse:
+        return _rejected(error)
+
+    @app.exception_handler(WorkflowUpdateRPCTimeoutOrCancelledError)
+    async def _update_timeout(_request: Request, _error: Exception) -> JSONResponse:
+        return problem(
+            504,
+            "Temporal tidak menjawab tepat waktu; langkah mungkin belum tercatat. Kirim lagi dengan Idempotency-Key"
+            " yang sama: bila sudah tercatat, jawabannya hasil yang pertama",
+        )
+
+    @app.exception_handler(WorkflowQueryFailedError)
+    @app.exception_handler(WorkflowQueryRejectedError)
+    async def _query_failed(_request: Request, error: Exception) -> JSONResponse:
+        log.warning("query failed: %s", type(error).__name__)
+        return problem(503, "status penilaian tidak dapat dibaca dari Temporal saat ini; coba lagi sebentar lagi")
+
+    @app.exception_handler(RPCError)
+    async def _rpc(_request: Request, error: RPCError) -> JSONResponse:
+        if error.status == RPCStatusCode.NOT_FOUND:
+            if "already completed" in error.message:
+                return problem(
+                    409, "penilaian ini sudah selesai (final, atau ditarik); tidak ada langkah lagi", field="tahap"
+                )
+            return problem(404, "penilaian tidak ditemukan di Temporal", field="penilaian")
+        log.warning("temporal rpc failed: %s", error.status)
+        return problem(503, "Temporal tidak dapat dihubungi; langkah belum tercatat, coba lagi sebentar lagi")
+
+    @app.exception_handler(OperationalError)
+    @app.exception_handler(DBAPIError)
+    async def _database(_request: Request, error: Exception) -> JSONResponse:
+        log.warning("database unavailable: %s", type(error).__name__)
+        return problem(503, "basis data tidak dapat dihubungi; tidak ada yang tercatat, coba lagi sebentar lagi")
+
+    @app.exception_handler(Exception)
+    async def _unexpected(_request: Request, error: Exception) -> JSONResponse:
+        log.exception("unexpected error: %s", type(error).__name__)
+        return problem(500, "kesalahan tak terduga pada server; sudah dicatat di log server")
