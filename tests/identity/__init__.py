@@ -1,0 +1,1 @@
+"""Local accounts, sessions and tokens through the HTTP API, on SQLite and PostgreSQL."""
