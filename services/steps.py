@@ -309,8 +309,18 @@ def update_id(principal: Principal, kind: StepKind, cycle_id: str, nip: str, key
     return "api-" + hashlib.sha256(material.encode()).hexdigest()[:40]
 
 
-async def take_step(
-    client: Client,
+@dataclass(frozen=True)
+class PreparedStep:
+    """A step checked against everything the database knows, ready to send: the Update, its command and its id."""
+
+    cycle_id: str
+    nip: str
+    kind: StepKind
+    command: BaseModel
+    update_id: str | None
+
+
+def prepare_step(
     uow_factory: UowFactory,
     principal: Principal,
     *,
@@ -319,8 +329,8 @@ async def take_step(
     kind: StepKind,
     body: BaseModel,
     idempotency_key: str | None,
-) -> AppraisalState:
-    """Send the step as the signed-in person; the workflow's validator has the last word."""
+) -> PreparedStep:
+    """Who may take the step and as whom, and the command to send (blocking: reads the database)."""
     if Scope.ACT not in principal.scopes:
         raise Forbidden("token ini hanya untuk membaca (cakupan 'baca'); langkah memerlukan cakupan 'langkah'")
     appraisal, period = visible(uow_factory, principal, cycle_id, nip)
@@ -328,17 +338,20 @@ async def take_step(
     if role is None:
         allowed = ", ".join(r.label for r in kind.roles)
         raise Forbidden(f"'{kind.summary}' hanya dapat dilakukan oleh {allowed}", field="peran")
-    command = kind.build(body, Actor(nip=principal.nip, role=role), Context(uow_factory, appraisal, period))
-    handle = appraisal_handle(client, cycle_id, nip)
     update = update_id(principal, kind, cycle_id, nip, idempotency_key) if idempotency_key is not None else None
-    state: AppraisalState = await handle.execute_update(kind.update, command, id=update)
+    command = kind.build(body, Actor(nip=principal.nip, role=role), Context(uow_factory, appraisal, period))
+    return PreparedStep(cycle_id=cycle_id, nip=nip, kind=kind, command=command, update_id=update)
+
+
+async def send_step(client: Client, step: PreparedStep) -> AppraisalState:
+    """Send the prepared step as its Update; the workflow's validator has the last word."""
+    handle = appraisal_handle(client, step.cycle_id, step.nip)
+    state: AppraisalState = await handle.execute_update(step.kind.update, step.command, id=step.update_id)
     return state
 
 
-async def appraisal_state(
-    client: Client, uow_factory: UowFactory, principal: Principal, *, cycle_id: str, nip: str
-) -> AppraisalState:
-    visible(uow_factory, principal, cycle_id, nip)
+async def appraisal_state(client: Client, cycle_id: str, nip: str) -> AppraisalState:
+    """The appraisal's whole state from its workflow (call `visible` first)."""
     state: AppraisalState = await appraisal_handle(client, cycle_id, nip).query(AppraisalWorkflow.state)
     return state
 

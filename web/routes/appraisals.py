@@ -7,6 +7,7 @@ safe: the same key is the same Update, answered with the first result and record
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Header
@@ -41,14 +42,14 @@ IdempotencyKey = Annotated[
 
 @router.get("", summary="Keadaan penilaian", **guard(Rule("appraisal", READERS)))
 async def appraisal(cycle_id: str, nip: str, principal: CurrentPrincipal, svc: Svc) -> AppraisalState:
-    client = await svc.temporal.client()
-    return await steps.appraisal_state(client, svc.uow_factory, principal, cycle_id=cycle_id, nip=nip)
+    await run_in_threadpool(steps.visible, svc.uow_factory, principal, cycle_id, nip)
+    return await steps.appraisal_state(await svc.temporal.client(), cycle_id, nip)
 
 
 @router.get("/history", summary="Riwayat langkah", **guard(Rule("appraisal", READERS)))
 async def history(cycle_id: str, nip: str, principal: CurrentPrincipal, svc: Svc) -> list[TimelineEvent]:
-    client = await svc.temporal.client()
-    state = await steps.appraisal_state(client, svc.uow_factory, principal, cycle_id=cycle_id, nip=nip)
+    await run_in_threadpool(steps.visible, svc.uow_factory, principal, cycle_id, nip)
+    state = await steps.appraisal_state(await svc.temporal.client(), cycle_id, nip)
     return state.timeline
 
 
@@ -61,18 +62,19 @@ def _route(kind: StepKind) -> None:
         svc: Svc,
         idempotency_key: IdempotencyKey = None,
     ) -> AppraisalState:
-        await run_in_threadpool(steps.visible, svc.uow_factory, principal, cycle_id, nip)
-        client = await svc.temporal.client()
-        return await steps.take_step(
-            client,
-            svc.uow_factory,
-            principal,
-            cycle_id=cycle_id,
-            nip=nip,
-            kind=kind,
-            body=body,
-            idempotency_key=idempotency_key,
+        prepared = await run_in_threadpool(
+            partial(
+                steps.prepare_step,
+                svc.uow_factory,
+                principal,
+                cycle_id=cycle_id,
+                nip=nip,
+                kind=kind,
+                body=body,
+                idempotency_key=idempotency_key,
+            )
         )
+        return await steps.send_step(await svc.temporal.client(), prepared)
 
     take.__name__ = f"step_{kind.name.replace('-', '_')}"
     # This module's annotations are strings (PEP 563): give FastAPI the step's own body model to parse and document.
