@@ -121,6 +121,23 @@ async def _check_password(svc: Services, request: Request, nip: str, password: s
         )
 
 
+NO_PERSON = "NIP ini tidak terdaftar aktif di roster dan tidak memegang peran apa pun"
+
+
+def set_session_cookie(response: Response, request: Request, svc: Services, secret: str) -> None:
+    """The session cookie of a new session, for every way of signing in (password here, OpenID Connect)."""
+    secure = svc.settings.auth.cookie_secure
+    response.set_cookie(
+        SESSION_COOKIE,
+        secret,
+        max_age=svc.settings.auth.session_hours * 3600,
+        httponly=True,
+        samesite="lax",
+        secure=is_https(request, svc) if secure is None else secure,
+        path="/",
+    )
+
+
 @router.post("/auth/login", summary="Masuk dengan NIP dan kata sandi", **guard(PUBLIC))
 async def login(body: LoginRequest, request: Request, response: Response, svc: Svc) -> LoginResult:
     now = svc.clock()
@@ -144,17 +161,8 @@ async def login(body: LoginRequest, request: Request, response: Response, svc: S
             sessions.start_session, svc.uow_factory, svc.settings.auth, nip=nip, method="password", now=now
         )
     except NoPerson:
-        raise Problem(403, "NIP ini tidak terdaftar aktif di roster dan tidak memegang peran apa pun") from None
-    secure = svc.settings.auth.cookie_secure
-    response.set_cookie(
-        SESSION_COOKIE,
-        started.secret,
-        max_age=svc.settings.auth.session_hours * 3600,
-        httponly=True,
-        samesite="lax",
-        secure=is_https(request, svc) if secure is None else secure,
-        path="/",
-    )
+        raise Problem(403, NO_PERSON) from None
+    set_session_cookie(response, request, svc, started.secret)
     return LoginResult(
         **_me(started.principal),
         csrf_token=started.record.csrf_token,
