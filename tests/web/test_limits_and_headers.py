@@ -1,0 +1,42 @@
+"""Limits and headers every answer keeps, whoever asks: a body over the limit is refused before it is read (by its
+Content-Length, or while it streams), answers are not cached or sniffed, and errors are problem+json."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from fastapi.testclient import TestClient
+
+from domain.bounds import MAX_UPLOAD_BYTES
+from settings import Settings
+from web.app import create_app
+
+
+def _client(sqlite_database_url: str) -> TestClient:
+    return TestClient(create_app(Settings(database_url=sqlite_database_url)))
+
+
+def test_a_body_over_the_limit_is_refused_as_a_problem(sqlite_database_url: str) -> None:
+    too_big = MAX_UPLOAD_BYTES + 1024 * 1024
+
+    def streamed() -> Iterator[bytes]:
+        for _ in range(too_big // 65536 + 1):
+            yield b"x" * 65536
+
+    with _client(sqlite_database_url) as client:
+        declared = client.post("/api/v1/auth/login", content=b"x" * too_big, headers={"content-type": "text/plain"})
+        unsaid = client.post("/api/v1/auth/login", content=streamed(), headers={"content-type": "application/json"})
+    for answer in (declared, unsaid):
+        assert answer.status_code == 413
+        assert answer.headers["content-type"] == "application/problem+json"
+        assert "KiB" in answer.json()["detail"]
+
+
+def test_answers_are_not_cached_sniffed_or_framed(sqlite_database_url: str) -> None:
+    with _client(sqlite_database_url) as client:
+        answer = client.get("/api/v1/me")
+        unknown = client.get("/api/v1/tidak-ada")
+    assert answer.status_code == 401 and answer.headers["content-type"] == "application/problem+json"
+    assert answer.headers["cache-control"] == "no-store"
+    assert answer.headers["x-content-type-options"] == "nosniff" and answer.headers["x-frame-options"] == "DENY"
+    assert unknown.status_code in (401, 404) and unknown.headers["content-type"] == "application/problem+json"
