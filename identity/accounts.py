@@ -163,10 +163,9 @@ def authenticate(
                 f" gagal; coba lagi setelah {settings.lockout_minutes} menit atau minta admin kepegawaian membukanya"
             )
         if not matches:
-            failed = account.failed_logins + 1
-            locks = failed >= settings.max_failed_logins
-            until = now + timedelta(minutes=settings.lockout_minutes) if locks else None
-            uow.identity.set_failures(nip, 0 if locks else failed, until)
+            locks = uow.identity.count_failure(nip) >= settings.max_failed_logins
+            if locks:
+                uow.identity.set_failures(nip, 0, now + timedelta(minutes=settings.lockout_minutes))
             _fail(uow, nip, address, "locked_now" if locks else "wrong_password", now)
             uow.commit()
             raise LoginRefused(WRONG)

@@ -146,6 +146,12 @@ def token_principal(uow_factory: UowFactory, secret: str, now: datetime) -> Prin
     return principal
 
 
+def presented_token(uow_factory: UowFactory, secret: str) -> TokenRecord | None:
+    """The record of a token someone presented (to revoke the one they signed out with)."""
+    with uow_factory() as uow:
+        return uow.identity.token(digest(secret))
+
+
 def tokens_of(uow_factory: UowFactory, nip: str) -> list[TokenRecord]:
     with uow_factory() as uow:
         return uow.identity.tokens_of(nip)

@@ -59,6 +59,16 @@ class SqlIdentityRepository:
             values.update(failed_logins=0, locked_until=None)
         self._session.execute(update(AccountRow).where(AccountRow.nip == nip).values(**values))
 
+    def count_failure(self, nip: str) -> int:
+        """One more wrong password in a row, counted by the database (two guesses at once both count)."""
+        done = self._session.execute(
+            update(AccountRow)
+            .where(AccountRow.nip == nip)
+            .values(failed_logins=AccountRow.failed_logins + 1)
+            .returning(AccountRow.failed_logins)
+        )
+        return int(done.scalar_one())
+
     def set_failures(self, nip: str, failed_logins: int, locked_until: datetime | None) -> None:
         self._session.execute(
             update(AccountRow)

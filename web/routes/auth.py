@@ -186,10 +186,7 @@ async def logout(request: Request, response: Response, caller: CurrentCaller, sv
 
 
 def _revoke_presented(svc: Services, nip: str, secret: str, now: datetime) -> None:
-    from identity.secrets import digest
-
-    with svc.uow_factory() as uow:
-        record = uow.identity.token(digest(secret))
+    record = sessions.presented_token(svc.uow_factory, secret)
     if record is not None:
         sessions.revoke_token(svc.uow_factory, nip=nip, token_id=record.id, now=now)
 
