@@ -39,6 +39,7 @@ with workflow.unsafe.imports_passed_through():
     from activities.appraisal import AppraisalActivities
     from domain.achievement import skp_achievements
     from domain.assessment import decide_hasil_kerja, predicate_result, suggest_hasil_kerja
+    from domain.bounds import appraisal_years
     from domain.errors import DomainError
     from domain.escalation import (
         Checkpoint,
@@ -54,6 +55,7 @@ with workflow.unsafe.imports_passed_through():
     from domain.withdrawal import check_effective_on, told_of_withdrawal, withdrawal_step
     from domain.worklist import WorkItem
     from workflows import search_attributes
+    from workflows.admission import admit
     from workflows.changes import Change
     from workflows.contracts import (
         MIN_REASON_CHARS,
@@ -348,7 +350,7 @@ class AppraisalWorkflow:
 
     @submit_skp.validator
     def _check_submit_skp(self, cmd: SubmitSkp) -> None:
-        self._check(lambda: self._plan_submit_skp(cmd))
+        self._check(lambda: self._plan_submit_skp(cmd), cmd)
 
     def _plan_submit_skp(self, cmd: SubmitSkp) -> Change:
         change = self._authorise(cmd.actor, Action.SUBMIT_SKP, cmd.reason)
@@ -373,7 +375,7 @@ class AppraisalWorkflow:
 
     @approve_skp.validator
     def _check_approve_skp(self, cmd: ApproveSkp) -> None:
-        self._check(lambda: self._plan_approve_skp(cmd))
+        self._check(lambda: self._plan_approve_skp(cmd), cmd)
 
     def _plan_approve_skp(self, cmd: ApproveSkp) -> Change:
         change = self._authorise(cmd.actor, Action.APPROVE_SKP, None)
@@ -387,7 +389,7 @@ class AppraisalWorkflow:
 
     @return_skp.validator
     def _check_return_skp(self, cmd: ReturnSkp) -> None:
-        self._check(lambda: self._plan_return_skp(cmd))
+        self._check(lambda: self._plan_return_skp(cmd), cmd)
 
     def _plan_return_skp(self, cmd: ReturnSkp) -> Change:
         change = self._authorise(cmd.actor, Action.RETURN_SKP, None)
@@ -418,7 +420,7 @@ class AppraisalWorkflow:
 
     @submit_self_assessment.validator
     def _check_self_assessment(self, cmd: SubmitSelfAssessment) -> None:
-        self._check(lambda: self._plan_self_assessment(cmd))
+        self._check(lambda: self._plan_self_assessment(cmd), cmd)
 
     def _plan_self_assessment(self, cmd: SubmitSelfAssessment) -> Change:
         change = self._authorise(cmd.actor, Action.SUBMIT_SELF_ASSESSMENT, cmd.reason)
@@ -444,7 +446,7 @@ class AppraisalWorkflow:
 
     @submit_review.validator
     def _check_review(self, cmd: SubmitReview) -> None:
-        self._check(lambda: self._plan_review(cmd))
+        self._check(lambda: self._plan_review(cmd), cmd)
 
     def _plan_review(self, cmd: SubmitReview) -> Change:
         change = self._authorise(cmd.actor, Action.SUBMIT_REVIEW, None)
@@ -486,7 +488,7 @@ class AppraisalWorkflow:
 
     @sign.validator
     def _check_sign(self, cmd: Sign) -> None:
-        self._check(lambda: self._plan_sign(cmd))
+        self._check(lambda: self._plan_sign(cmd), cmd)
 
     def _plan_sign(self, cmd: Sign) -> Change:
         change = self._authorise(cmd.actor, Action.SIGN, None)
@@ -505,7 +507,7 @@ class AppraisalWorkflow:
 
     @acknowledge.validator
     def _check_acknowledge(self, cmd: Acknowledge) -> None:
-        self._check(lambda: self._plan_acknowledge(cmd))
+        self._check(lambda: self._plan_acknowledge(cmd), cmd)
 
     def _plan_acknowledge(self, cmd: Acknowledge) -> Change:
         change = self._authorise(cmd.actor, Action.ACKNOWLEDGE, cmd.reason)
@@ -518,7 +520,7 @@ class AppraisalWorkflow:
 
     @file_objection.validator
     def _check_file_objection(self, cmd: FileObjection) -> None:
-        self._check(lambda: self._plan_file_objection(cmd))
+        self._check(lambda: self._plan_file_objection(cmd), cmd)
 
     def _plan_file_objection(self, cmd: FileObjection) -> Change:
         change = self._authorise(cmd.actor, Action.FILE_OBJECTION, None)
@@ -546,7 +548,7 @@ class AppraisalWorkflow:
 
     @decide_objection.validator
     def _check_decide_objection(self, cmd: DecideObjection) -> None:
-        self._check(lambda: self._plan_decide_objection(cmd))
+        self._check(lambda: self._plan_decide_objection(cmd), cmd)
 
     def _plan_decide_objection(self, cmd: DecideObjection) -> Change:
         change = self._authorise(cmd.actor, Action.DECIDE_OBJECTION, None)
@@ -581,7 +583,7 @@ class AppraisalWorkflow:
 
     @extend_deadline.validator
     def _check_extend(self, cmd: ExtendDeadline) -> None:
-        self._check(lambda: self._plan_extend(cmd))
+        self._check(lambda: self._plan_extend(cmd), cmd)
 
     def _plan_extend(self, cmd: ExtendDeadline) -> Change:
         change = self._manage(cmd.actor, EXTEND_DEADLINE, cmd.reason)
@@ -614,7 +616,7 @@ class AppraisalWorkflow:
 
     @reassign.validator
     def _check_reassign(self, cmd: Reassign) -> None:
-        self._check(lambda: self._plan_reassign(cmd))
+        self._check(lambda: self._plan_reassign(cmd), cmd)
 
     def _plan_reassign(self, cmd: Reassign) -> Change:
         change = self._manage(cmd.actor, REASSIGN, cmd.reason)
@@ -655,7 +657,7 @@ class AppraisalWorkflow:
 
     @withdraw.validator
     def _check_withdraw(self, cmd: Withdraw) -> None:
-        self._check(lambda: self._plan_withdraw(cmd))
+        self._check(lambda: self._plan_withdraw(cmd), cmd)
 
     def _plan_withdraw(self, cmd: Withdraw) -> Change:
         """Out of the cycle (domain.withdrawal): the step, the worklist entry and the notices in one recording, and
@@ -695,9 +697,13 @@ class AppraisalWorkflow:
 
     # --- the shared machinery --------------------------------------------------------------------------------------
 
-    def _check(self, plan: Callable[[], Change]) -> None:
-        """The validator of every update: refuse before the update is accepted, so nothing enters history."""
+    def _check(self, plan: Callable[[], Change], command: object) -> None:
+        """The validator of every update: refuse before the update is accepted, so nothing enters history. The bounds
+        on what was sent (workflows.admission) are checked here only, never by the handler's plan: see there why."""
         try:
+            deadlines = self._input.deadlines
+            years = appraisal_years(self._s.period, deadlines.start.year, deadlines.sign_off_due.year)
+            admit(command, years, deadlines.utc_offset_hours)
             plan()
         except (DomainError, ValidationError) as error:
             raise rejection(error) from None
