@@ -1,0 +1,214 @@
+"""Deny by default, proven cell by cell: every route under /api/v1 × every role × (own appraisal or instansi, another
+appraisal of the same instansi, another instansi) and anonymous, generated from the app's route table.
+
+- A route that states no rule (`x-kinerja-akses`), or has no row in tests/web/calls.py, fails its cells.
+- An allowed call succeeds (2xx). An appraisal step is sent to an appraisal brought to that very step first (one
+  of its own, since the step moves it on), so no allowed cell may answer with the workflow's stage refusal (409):
+  the workflow's validator has the last word and is part of what "allowed" proves. A step that changes something
+  must have written something.
+- Every other call is refused with 401, 403 or 404 (404 for anyone of another instansi, and for an appraisal the
+  person may not see) as application/problem+json, and writes nothing: no row in any table (tests/web/writes.py), no
+  event in the target appraisal's Temporal history.
+
+Bearer tokens for the matrix; a read-only token and a browser session without its CSRF token are refused on every
+route that changes something. The matrix runs on SQLite; a slice of it runs on PostgreSQL as well.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import replace
+from datetime import UTC, datetime
+
+import pytest
+from temporalio.testing import WorkflowEnvironment
+
+from domain.stages import Role, Step
+from identity import sessions
+from tests.dbs import PostgresDatabases, SqliteDatabases
+from tests.web.calls import APPRAISAL, ROWS, STEP
+from tests.web.cells import (
+    APPRAISED,
+    PROBLEM,
+    as_browser,
+    assert_nothing_written,
+    check,
+    demand,
+    needs,
+    row_of,
+    target_of,
+)
+from tests.web.harness import WebOffice, open_office
+from tests.web.matrix import (
+    GRANTED_ROLES,
+    RESOURCES,
+    Cell,
+    Relation,
+    Route,
+    cells,
+    route_table,
+    routes,
+    served_app,
+)
+from tests.web.office import PERSONA, TEST_AUTH
+from web.deps import CSRF_HEADER
+
+TABLE = route_table()
+CELLS = list(cells(TABLE))
+# The slice that runs on PostgreSQL too: a read, a step of the penilai's and one of the pengelola's, and the person's
+# own tokens; every role and relation of each.
+POSTGRES_SLICE = {
+    ("GET", APPRAISAL),
+    ("POST", STEP + "skp-approve"),
+    ("POST", STEP + "withdrawal"),
+    ("POST", "/api/v1/me/tokens"),
+}
+DOCS = {"/openapi.json", "/api/docs", "/docs/oauth2-redirect"}
+ACTING = [route for route in TABLE if route.access is not None and route.access.acts]
+
+
+def _cells_of(request: pytest.FixtureRequest, fixture: str) -> list[Cell]:
+    """The cells this run collected that use `fixture` (all of them, or what -k left)."""
+    found = []
+    for item in request.session.items:
+        callspec = getattr(item, "callspec", None)
+        ours = isinstance(item, pytest.Function) and item.module is request.module and fixture in item.fixturenames
+        if ours and callspec is not None and "cell" in callspec.params:
+            found.append(callspec.params["cell"])
+    return found
+
+
+@pytest.fixture(scope="module")
+async def office(
+    request: pytest.FixtureRequest, sqlite_databases: SqliteDatabases, dev_env: WorkflowEnvironment
+) -> AsyncIterator[WebOffice]:
+    async with open_office(sqlite_databases, dev_env.client) as found:
+        await found.appraisals.prepare(*demand(_cells_of(request, "office")))
+        yield found
+
+
+@pytest.fixture(scope="module")
+async def postgres_office(
+    request: pytest.FixtureRequest, postgres_databases: PostgresDatabases, dev_env: WorkflowEnvironment
+) -> AsyncIterator[WebOffice]:
+    async with open_office(postgres_databases, dev_env.client) as found:
+        await found.appraisals.prepare(*demand(_cells_of(request, "postgres_office")))
+        yield found
+
+
+# --- the route table itself --------------------------------------------------------------------------------------
+
+
+def test_every_route_states_who_may_call_it() -> None:
+    """Not only /api/v1: every route the app serves, but the API docs, is in the spec with its rule."""
+    missing = [str(r) for r in routes(served_app()) if r.path not in DOCS and (r.access is None or not r.in_spec)]
+    assert not missing, f"routes without x-kinerja-akses in /openapi.json: {missing}"
+
+
+def test_every_rule_names_its_resource_in_the_path() -> None:
+    wrong = []
+    for route in TABLE:
+        access = route.access
+        if access is None:
+            continue  # failed by its cells and the test above
+        if access.resource not in RESOURCES:
+            wrong.append(f"{route}: unknown resource {access.resource!r}")
+        needed = {"appraisal": ("{cycle_id}", "{nip}"), "cycle": ("{cycle_id}",), "instansi": ("{instansi_code}",)}
+        for part in needed.get(access.resource, ()):
+            if part not in route.path:
+                wrong.append(f"{route}: a rule on {access.resource} needs {part} in the path")
+        if access.resource in ("public", "self") and access.roles:
+            wrong.append(f"{route}: a {access.resource} route names roles {sorted(access.roles)} it cannot check")
+        if access.resource in ("instansi", "cycle") and not access.roles <= GRANTED_ROLES:
+            # pegawai, penilai and atasan are relations to one appraisal: nobody holds them in an instansi
+            wrong.append(f"{route}: roles {sorted(access.roles - GRANTED_ROLES)} are never held on {access.resource}")
+        if access.resource != "public" and route.method != "GET" and not access.acts:
+            wrong.append(f"{route}: a {route.method} by a signed-in person is a change (mengubah) unless said why")
+    assert not wrong, "\n".join(wrong)
+
+
+def test_every_row_is_a_route() -> None:
+    served = {route.key for route in TABLE}
+    assert not set(ROWS) - served, f"rows for routes the app does not serve: {sorted(set(ROWS) - served)}"
+
+
+# --- the matrix --------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("cell", CELLS, ids=str)
+async def test_matrix(cell: Cell, office: WebOffice) -> None:
+    await check(office, cell)
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("cell", [c for c in CELLS if c.route.key in POSTGRES_SLICE], ids=str)
+async def test_matrix_on_postgres(cell: Cell, postgres_office: WebOffice) -> None:
+    await check(postgres_office, cell)
+
+
+# --- credentials that may not change anything ---------------------------------------------------------------------
+
+
+def _allowed_caller(route: Route) -> Role:
+    """A role that may make the call, on its own target."""
+    access = route.access
+    assert access is not None
+    return min(access.roles, key=list(PERSONA).index) if access.roles else Role.PEGAWAI
+
+
+async def _refused_change(office: WebOffice, route: Route, use: str) -> None:
+    row = row_of(Cell(route, None, Relation.OWN))
+    role = _allowed_caller(route)
+    cell = Cell(route, role, Relation.OWN)
+    need = needs(cell)
+    target = await office.appraisals.shared(*need) if need else await target_of(office, cell)
+    call = await row.build(office, PERSONA[role], target)
+    if use == "baca":
+        call = replace(call, token=office.read_tokens[role])
+    else:
+        started = sessions.start_session(
+            office.uow_factory, TEST_AUTH, nip=PERSONA[role].nip, method="password", now=datetime.now(UTC)
+        )
+        call = as_browser(call, started.secret, csrf=None if use == "cookie" else "salah-" + started.record.csrf_token)
+    before = await office.recorder.snapshot([target.workflow_id])
+    response = await office.send(route.method, route.path, call, None if use != "baca" else PERSONA[role])
+    after = await office.recorder.snapshot([target.workflow_id])
+    said = f"{route} as {role.value} with {use}: {response.status_code} {response.text[:300]}"
+    assert response.status_code == 403, said
+    assert response.headers["content-type"].startswith(PROBLEM), said
+    if use != "baca":
+        assert response.json().get("field") == CSRF_HEADER, said
+    assert_nothing_written(office, before, after, said)
+
+
+@pytest.mark.parametrize("route", ACTING, ids=str)
+async def test_a_read_only_token_changes_nothing(route: Route, office: WebOffice) -> None:
+    await _refused_change(office, route, "baca")
+
+
+@pytest.mark.parametrize("route", ACTING, ids=str)
+async def test_a_browser_session_without_its_csrf_token_changes_nothing(route: Route, office: WebOffice) -> None:
+    await _refused_change(office, route, "cookie")
+
+
+@pytest.mark.parametrize("route", ACTING[:1], ids=str)
+async def test_a_wrong_csrf_token_changes_nothing(route: Route, office: WebOffice) -> None:
+    await _refused_change(office, route, "salah")
+
+
+async def test_a_browser_session_with_its_csrf_token_takes_a_step(office: WebOffice) -> None:
+    employee = PERSONA[Role.PEGAWAI]
+    target = await office.appraisals.fresh(Step.SKP_DRAFTING, APPRAISED[Relation.OWN])
+    started = sessions.start_session(
+        office.uow_factory, TEST_AUTH, nip=employee.nip, method="password", now=datetime.now(UTC)
+    )
+    call = as_browser(
+        await ROWS["POST", STEP + "skp-submit"].build(office, employee, target),
+        started.secret,
+        csrf=started.record.csrf_token,
+    )
+    response = await office.send("POST", STEP + "skp-submit", call, None)
+    assert response.status_code == 200, response.text
+    assert (await office.appraisals.state(target)).step is Step.SKP_APPROVAL
+    timeline = (await office.appraisals.state(target)).timeline
+    assert timeline[-1].actor == employee.nip  # the session's person, never anything the request said
