@@ -186,11 +186,18 @@ class OidcSettings(BaseModel):
     scopes: str = "openid profile"
     # Where the provider sends people back; default: {AUTH__PUBLIC_URL}/auth/oidc/callback
     redirect_url: str | None = None
+    # PEM file of the CA that signed the provider's certificate, where it is not one the system trusts.
+    ca_cert: FilePath | None = None
 
-    @field_validator("issuer", "redirect_url", "client_secret", mode="before")
+    @field_validator("issuer", "redirect_url", "client_secret", "ca_cert", mode="before")
     @classmethod
     def _unset_when_blank(cls, value: object) -> object:
         return _blank_is_none(value)
+
+    @field_validator("ca_cert")
+    @classmethod
+    def _a_ca(cls, value: Path | None) -> Path | None:
+        return _check_ca(value)
 
     @property
     def enabled(self) -> bool:

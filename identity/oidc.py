@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import ipaddress
 import logging
+import ssl
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -166,11 +167,15 @@ class OidcProvider:
         self._metadata: Metadata | None = None
         self._metadata_at = 0.0
         self._keys: KeySet | None = None
+        # The instansi's own CA, where its provider's certificate is not one the system trusts (OIDC__CA_CERT).
+        self._verify_tls: ssl.SSLContext | bool = (
+            ssl.create_default_context(cafile=str(settings.ca_cert)) if settings.ca_cert is not None else True
+        )
 
     # --- talking to the provider --------------------------------------------------------------------------------
 
     def _client(self, auth: httpx.Auth | None = None) -> httpx.AsyncClient:
-        return httpx.AsyncClient(auth=auth, timeout=self._timeout, follow_redirects=False)
+        return httpx.AsyncClient(auth=auth, timeout=self._timeout, follow_redirects=False, verify=self._verify_tls)
 
     async def _get_json(self, url: str, what: str) -> dict[str, Any]:
         try:
@@ -368,8 +373,12 @@ class OidcProvider:
 
 
 def remember(uow_factory: UowFactory, authorization: Authorization) -> None:
+    """Keep the sign-in under way; sign-ins abandoned long ago (the person never came back) are dropped meanwhile,
+    so anonymous visits to /auth/oidc/login cannot grow the table without end."""
+    login = authorization.login
     with uow_factory() as uow:
-        uow.identity.add_oidc_login(digest(authorization.state), authorization.login)
+        uow.identity.prune_oidc_logins(login.created_at - timedelta(minutes=LOGIN_MINUTES))
+        uow.identity.add_oidc_login(digest(authorization.state), login)
         uow.commit()
 
 

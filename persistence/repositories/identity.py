@@ -200,6 +200,9 @@ class SqlIdentityRepository:
         done = self._session.execute(delete(OidcLoginRow).where(OidcLoginRow.state == state_hash))
         return login if done.rowcount == 1 else None  # type: ignore[attr-defined]
 
+    def prune_oidc_logins(self, before: datetime) -> None:
+        self._session.execute(delete(OidcLoginRow).where(OidcLoginRow.created_at < before))
+
     # --- failed sign-ins ----------------------------------------------------------------------------------------
 
     def add_failure(self, address: str, at: datetime) -> None:
