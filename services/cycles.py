@@ -22,11 +22,12 @@ from domain.calibration import CalibrationDecision as CommitteeDecision
 from domain.calibration import CalibrationEntry, Proposal, decide_calibration, propose_adjustments
 from domain.errors import DomainError, NotFound
 from domain.ratings import Predicate
-from domain.stages import Action, Step
+from domain.stages import Action, Role, Step
 from domain.survey import SurveyResponse, ikm_by_unit
 from domain.withdrawal import WithdrawalCause
 from persistence.ports import AbstractUnitOfWork, CalibrationRecord, CycleSurveyRecord
 from services import notices
+from services.actors import Acting, audit
 from services.appraisals import CycleRequest, check_cycle, record_calendar
 from workflows.contracts import NoticeKind, RecordStepResult, appraisal_workflow_ids, parse_appraisal_workflow_id
 from workflows.cycle_contracts import (
@@ -253,7 +254,8 @@ def survey_by_unit(
 
 
 def propose(uow_factory: UowFactory, ref: CycleRef, request: SetOrgPredicate) -> CalibrationView:
-    """Check the distribution against the organisation predicate's pattern and store the minimal proposal."""
+    """Check the distribution against the organisation predicate's pattern and store the minimal proposal, with the
+    audit entry of the pimpinan who set the predicate (the Update's actor, the signed-in person through the API)."""
     rows = reviewed(uow_factory, ref)
     if not rows:
         raise DomainError(
@@ -269,6 +271,7 @@ def propose(uow_factory: UowFactory, ref: CycleRef, request: SetOrgPredicate) ->
         if current is not None and current.status == LOCKED:
             raise DomainError("kalibrasi periode ini sudah dikunci", field="kalibrasi")
         proposal = propose_adjustments(entries, request.org_predicate, policy)
+        proposal_id = _proposal_id(proposal)
         uow.calibrations.save(
             CalibrationRecord[Proposal](
                 instansi_code=ref.instansi_code,
@@ -281,9 +284,26 @@ def propose(uow_factory: UowFactory, ref: CycleRef, request: SetOrgPredicate) ->
                 version=current.version if current else None,
             )
         )
+        # Keyed by the proposal and who made it: a retried activity stores the same proposal and logs it once.
+        audit(
+            uow,
+            Acting(request.actor, Role.PIMPINAN),
+            "calibration.propose",
+            subject=ref.cycle_id,
+            after={
+                "proposal_id": proposal_id,
+                "org_predicate": request.org_predicate.value,
+                "changes": len(proposal.changes),
+                "feasible": proposal.feasible,
+                "recommendations": request.recommendations,
+                "policy_version": policy.version,
+            },
+            workflow_id=cycle_workflow_id(ref.cycle_id),
+            key=f"calibration.propose:{ref.cycle_id}:{proposal_id}:{request.actor}",
+        )
         uow.commit()
     return CalibrationView(
-        proposal_id=_proposal_id(proposal),
+        proposal_id=proposal_id,
         org_predicate=request.org_predicate,
         set_by=request.actor,
         recommendations=request.recommendations,
@@ -342,6 +362,22 @@ def decide(uow_factory: UowFactory, ref: CycleRef, decision: DecideCalibration, 
             justification=decision.justification,
         )
         locked = LockedDecision(decision=decided, decided_by=decision.actor, key=key)
+        # In the transaction that locks it: a retry finds the lock above and writes neither again.
+        audit(
+            uow,
+            Acting(decision.actor, Role.PIMPINAN),
+            "calibration.decide",
+            subject=ref.cycle_id,
+            reason=decided.justification,
+            after={
+                "proposal_id": _proposal_id(proposal),
+                "accepted": decided.accepted,
+                "overrides": {nip: predicate.value for nip, predicate in decision.overrides.items()},
+                "compliant": decided.compliant,
+            },
+            workflow_id=cycle_workflow_id(ref.cycle_id),
+            key=f"calibration.decide:{key}",
+        )
         uow.calibrations.save(
             CalibrationRecord[LockedDecision](
                 instansi_code=ref.instansi_code,

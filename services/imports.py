@@ -1,4 +1,6 @@
-"""Storing what `importing` validated: one unit of work per file, so a file is imported whole or not at all."""
+"""Storing what `importing` validated: one unit of work per file, so a file is imported whole or not at all, and
+with it the audit entry naming who imported it (`by`: the signed-in admin through the API, else the operator on the
+server) and what it changed."""
 
 from __future__ import annotations
 
@@ -14,6 +16,7 @@ from domain.survey import SurveyResponse
 from domain.survey_window import WINDOW_RULE, check_import_open, submission_problem
 from importing.roster import RosterImport
 from persistence.ports import AbstractUnitOfWork, SkpRecord, SurveyResponseRecord
+from services.actors import OPERATOR, Acting, audit
 from services.surveys import find_cycle, window_of
 
 UowFactory = Callable[[], AbstractUnitOfWork]
@@ -28,14 +31,22 @@ class ImportSummary(BaseModel):
     detail: dict[str, int] = {}
 
 
-def import_roster(uow_factory: UowFactory, instansi: Instansi, roster: RosterImport) -> ImportSummary:
+def import_roster(
+    uow_factory: UowFactory,
+    instansi: Instansi,
+    roster: RosterImport,
+    *,
+    by: Acting = OPERATOR,
+    now: datetime | None = None,
+) -> ImportSummary:
     """Register the instansi if new, then insert or update its units and employees.
 
     A re-import is how a reorganisation arrives: people move units and superiors, and nobody is deleted (someone
     missing from the file keeps their history; mark them inactive in the file to stop new appraisals).
     """
     with uow_factory() as uow:
-        if uow.instansi.get(instansi.code) is None:
+        new_instansi = uow.instansi.get(instansi.code) is None
+        if new_instansi:
             uow.instansi.add(instansi)
         known_units = uow.units.mapping(instansi.code)
         for unit in _parents_first(roster.units):
@@ -53,12 +64,21 @@ def import_roster(uow_factory: UowFactory, instansi: Instansi, roster: RosterImp
                     )
                 updated += 1
             uow.employees.save(employee, instansi.code)
+        new_units = sum(unit.code not in known_units for unit in roster.units)
+        summary = ImportSummary(kind="roster", created=created, updated=updated, detail={"unit_baru": new_units})
+        _audit(uow, by, summary, instansi.code, now, instansi_baru=new_instansi)
         uow.commit()
-    new_units = sum(unit.code not in known_units for unit in roster.units)
-    return ImportSummary(kind="roster", created=created, updated=updated, detail={"unit_baru": new_units})
+    return summary
 
 
-def import_iku(uow_factory: UowFactory, instansi_code: str, indicators: list[Iku]) -> ImportSummary:
+def import_iku(
+    uow_factory: UowFactory,
+    instansi_code: str,
+    indicators: list[Iku],
+    *,
+    by: Acting = OPERATOR,
+    now: datetime | None = None,
+) -> ImportSummary:
     """Add a period's IKU. Indicators are versioned per period, so a code already set for that period is refused."""
     with uow_factory() as uow:
         _require_instansi(uow, instansi_code)
@@ -70,11 +90,21 @@ def import_iku(uow_factory: UowFactory, instansi_code: str, indicators: list[Iku
             )
         for iku in indicators:
             uow.iku.add(iku, instansi_code)
+        summary = ImportSummary(kind="iku", created=len(indicators))
+        _audit(uow, by, summary, instansi_code, now, periode=sorted({iku.period for iku in indicators}))
         uow.commit()
-    return ImportSummary(kind="iku", created=len(indicators))
+    return summary
 
 
-def import_skp(uow_factory: UowFactory, instansi_code: str, skps: list[Skp], policy_version: str) -> ImportSummary:
+def import_skp(
+    uow_factory: UowFactory,
+    instansi_code: str,
+    skps: list[Skp],
+    policy_version: str,
+    *,
+    by: Acting = OPERATOR,
+    now: datetime | None = None,
+) -> ImportSummary:
     """Store draft SKPs (status `draft`); an SKP already stored for the employee and period is not overwritten."""
     with uow_factory() as uow:
         _require_instansi(uow, instansi_code)
@@ -88,8 +118,10 @@ def import_skp(uow_factory: UowFactory, instansi_code: str, skps: list[Skp], pol
             raise DomainError("; ".join(problems) + "; tidak ada yang diimpor", field="skp")
         for skp in skps:
             uow.skp.save(SkpRecord(skp=skp, status="draft", policy_version=policy_version))
+        summary = ImportSummary(kind="skp", created=len(skps))
+        _audit(uow, by, summary, instansi_code, now, periode=sorted({skp.period for skp in skps}))
         uow.commit()
-    return ImportSummary(kind="skp", created=len(skps))
+    return summary
 
 
 def import_survey(
@@ -102,6 +134,7 @@ def import_survey(
     cycle_id: str | None = None,
     now: datetime | None = None,
     zone: tzinfo = UTC,
+    by: Acting = OPERATOR,
 ) -> int:
     """Store a survey file's responses in one transaction; every response needs its respondent token, and a token
     already used in the instansi and period refuses the whole file (one respondent, one answer).
@@ -153,6 +186,8 @@ def import_survey(
                 for r in responses
             ]
         )
+        summary = ImportSummary(kind="survey", created=stored)
+        _audit(uow, by, summary, instansi_code, now, periode=[period], siklus=cycle.cycle_id, sumber=source[:16])
         uow.commit()
     return stored
 
@@ -177,6 +212,18 @@ def stored_rhk_ids(uow_factory: UowFactory, instansi_code: str, period: int, wan
             if record is not None:
                 found.update(rhk.id for rhk in record.skp.rhk if rhk.id in wanted)
     return found
+
+
+def _audit(
+    uow: AbstractUnitOfWork,
+    by: Acting,
+    summary: ImportSummary,
+    instansi_code: str,
+    now: datetime | None,
+    **details: object,
+) -> None:
+    """The import's entry: who, which instansi, and what changed (counts only: the file holds personal data)."""
+    audit(uow, by, f"import.{summary.kind}", subject=instansi_code, after={**summary.model_dump(), **details}, now=now)
 
 
 def _require_instansi(uow: AbstractUnitOfWork, code: str) -> None:
