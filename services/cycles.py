@@ -8,6 +8,7 @@ predicate, every survey response, the full proposal and decision) stays here, in
 from __future__ import annotations
 
 import hashlib
+import json
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -350,7 +351,7 @@ def decide(uow_factory: UowFactory, ref: CycleRef, decision: DecideCalibration, 
                 field="usulan",
             )
         proposal = Proposal.model_validate(record.calibration.model_dump())
-        if decision.proposal_id is not None and decision.proposal_id != _proposal_id(proposal):
+        if decision.proposal_id is not None and decision.proposal_id not in _proposal_ids(proposal):
             raise DomainError(
                 "usulan kalibrasi sudah berubah sejak dilihat; periksa lagi `siklus status`", field="usulan"
             )
@@ -420,8 +421,17 @@ def _outcome(locked: LockedDecision) -> CalibrationOutcome:
 
 
 def _proposal_id(proposal: Proposal) -> str:
-    """A short fingerprint of a proposal: what the committee saw is what it decides on."""
-    return hashlib.sha256(proposal.model_dump_json().encode()).hexdigest()[:12]
+    """A short fingerprint of a proposal: what the committee saw is what it decides on. Taken of its JSON with the
+    keys sorted, since PostgreSQL (JSONB) gives a stored proposal back with its keys in another order: the id shown
+    when it was made must be the id of the proposal read back to be decided."""
+    text = json.dumps(proposal.model_dump(mode="json"), sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(text.encode()).hexdigest()[:12]
+
+
+def _proposal_ids(proposal: Proposal) -> set[str]:
+    """The ids a decision may name for the stored proposal: its own, and the one proposals made before the keys were
+    sorted were shown with (of the JSON as written; it only ever matched on SQLite)."""
+    return {_proposal_id(proposal), hashlib.sha256(proposal.model_dump_json().encode()).hexdigest()[:12]}
 
 
 def locked_decision(uow_factory: UowFactory, ref: CycleRef) -> CommitteeDecision:
