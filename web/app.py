@@ -25,7 +25,7 @@ from web import problems
 from web.body_limit import BodyLimit
 from web.deps import Services
 from web.gateway import TemporalGateway
-from web.routes import appraisals, auth, health, oidc, tasks
+from web.routes import admin, appraisals, auth, cycles, health, imports, oidc, tasks
 
 API_PREFIX = "/api/v1"
 
@@ -74,6 +74,9 @@ def create_app(
     app.include_router(oidc.router)  # /auth/oidc/...: the provider redirects browsers here, outside the API
     app.include_router(tasks.router, prefix=API_PREFIX)
     app.include_router(appraisals.router, prefix=API_PREFIX)
+    app.include_router(admin.router, prefix=API_PREFIX)
+    app.include_router(imports.router, prefix=API_PREFIX)
+    app.include_router(cycles.router, prefix=API_PREFIX)
     return app
 
 

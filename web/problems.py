@@ -27,6 +27,7 @@ from temporalio.service import RPCError, RPCStatusCode
 
 from domain.errors import ConcurrencyConflict, DomainError, Forbidden, NotFound
 from identity.accounts import LoginRefused
+from importing.errors import ValidationFailed
 
 PROBLEM = "application/problem+json"
 log = logging.getLogger("kinerja.web")
@@ -46,6 +47,7 @@ _TITLES = {
     503: "Layanan belum dapat dihubungi",
     504: "Tidak dijawab tepat waktu",
 }
+MAX_ROW_ERRORS = 1000  # rows of an import file listed in a refusal; the count is in the detail
 # Fields whose refusal by the workflow means "not you" rather than "not this": the person is not who the role needs.
 _IDENTITY_FIELDS = {"pelaku", "peran"}
 _STAGE_FIELDS = {"tahap"}
@@ -92,6 +94,12 @@ def _domain(error: DomainError) -> JSONResponse:
     status = 404 if isinstance(error, NotFound) else 403 if isinstance(error, Forbidden) else 422
     if isinstance(error, ConcurrencyConflict) or error.field in _STAGE_FIELDS:
         status = 409
+    if isinstance(error, ValidationFailed):  # an import file: every bad row, as the command line lists them
+        rows = [
+            {"field": row.column or "baris", "message": row.render(), "line": row.line, "code": row.code}
+            for row in error.errors[:MAX_ROW_ERRORS]
+        ]
+        return problem(status, message, field="berkas", rule=error.rule, errors=rows)
     return problem(status, message, field=error.field, rule=error.rule)
 
 

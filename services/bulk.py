@@ -1,0 +1,171 @@
+"""Bulk actions of the supervision team over many appraisals of one cycle (`kinerja massal`, `POST /cycles/{id}/
+bulk/...`): extend the deadlines of overdue steps, or move every appraisal of one pejabat penilai to another.
+
+The appraisals are chosen from the worklist table, at most MAX_LIST_ITEMS at once; each then goes through the same
+path a single step takes (services.steps.prepare_step and send_step: may the person see it, do they hold a role the
+step allows, then the workflow's validator), so every one is checked on its own. Refusals are listed one per
+employee and the rest go through. A trial (`coba`) lists what would change and changes nothing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from datetime import datetime
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from temporalio.client import Client, WorkflowUpdateFailedError, WorkflowUpdateRPCTimeoutOrCancelledError
+from temporalio.exceptions import ApplicationError
+from temporalio.service import RPCError, RPCStatusCode
+
+from domain.access import Principal
+from domain.bounds import MAX_LIST_ITEMS, Reason
+from domain.errors import DomainError
+from domain.stages import Stage
+from domain.worklist import WorklistQuery
+from persistence.ports import AbstractUnitOfWork
+from services import steps
+from services.overdue import NamedStep, named_steps, overdue_query
+from workflows.contracts import Nip
+
+UowFactory = Callable[[], AbstractUnitOfWork]
+CONCURRENCY = 20  # Updates in flight at once
+MAX_BULK_KEY = steps.MAX_IDEMPOTENCY_KEY - 20  # room for ":<NIP>" on each appraisal's own key
+
+
+class _Body(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class ExtendManyBody(_Body):
+    unit: str | None = Field(default=None, min_length=1, max_length=32, pattern=r"^[^\x00-\x1f\x7f]+$")
+    tahap: Stage | None = None
+    terlambat_sejak: str | None = Field(
+        default=None, max_length=40, pattern=r"^P[0-9A-Z.,]*$", description="mis. P3D: lewat batas 3 hari atau lebih"
+    )
+    sampai: AwareDatetime = Field(description="batas waktu baru")
+    alasan: Reason
+    coba: bool = Field(default=False, description="tampilkan saja, tanpa mengubah")
+
+
+class ReassignManyBody(_Body):
+    dari: Nip = Field(description="NIP pejabat penilai lama")
+    penilai: Nip = Field(description="NIP pejabat penilai baru")
+    atasan: Nip | None = Field(default=None, description="NIP atasan pejabat penilai baru (bawaan: tetap)")
+    unit: str | None = Field(default=None, min_length=1, max_length=32, pattern=r"^[^\x00-\x1f\x7f]+$")
+    alasan: Reason
+    coba: bool = False
+
+
+class BulkOutcome(BaseModel):
+    nip: str
+    nama: str
+    berhasil: bool | None  # None: a trial, nothing was sent
+    pesan: str  # the step it now stands at, or why it was refused
+
+
+class BulkResult(BaseModel):
+    coba: bool
+    jumlah: int  # appraisals chosen
+    berhasil: int
+    hasil: list[BulkOutcome]
+
+
+async def extend(
+    client: Client,
+    uow_factory: UowFactory,
+    principal: Principal,
+    cycle_id: str,
+    body: ExtendManyBody,
+    *,
+    key: str | None,
+    now: datetime,
+) -> BulkResult:
+    query = overdue_query(age=body.terlambat_sejak, now=now, cycle=cycle_id, unit=body.unit, stage=body.tahap)
+    step = steps.ExtendBody(sampai=body.sampai, alasan=body.alasan)
+    return await _apply(client, uow_factory, principal, cycle_id, query, "deadline", step, body.coba, key)
+
+
+async def reassign(
+    client: Client,
+    uow_factory: UowFactory,
+    principal: Principal,
+    cycle_id: str,
+    body: ReassignManyBody,
+    *,
+    key: str | None,
+) -> BulkResult:
+    query = WorklistQuery(cycle_id=cycle_id, unit_code=body.unit, penilai_nip=body.dari)
+    step = steps.ReassignBody(penilai=body.penilai, atasan=body.atasan, alasan=body.alasan)
+    return await _apply(client, uow_factory, principal, cycle_id, query, "reviewer", step, body.coba, key)
+
+
+async def _apply(
+    client: Client,
+    uow_factory: UowFactory,
+    principal: Principal,
+    cycle_id: str,
+    query: WorklistQuery,
+    step_name: str,
+    body: BaseModel,
+    trial: bool,
+    key: str | None,
+) -> BulkResult:
+    if key is not None and len(key) > MAX_BULK_KEY:
+        raise DomainError(f"Idempotency-Key: paling panjang {MAX_BULK_KEY} karakter", field="Idempotency-Key")
+    chosen = await asyncio.to_thread(named_steps, uow_factory, query, limit=MAX_LIST_ITEMS)
+    if chosen.jumlah > MAX_LIST_ITEMS:
+        raise DomainError(
+            f"{chosen.jumlah} penilaian cocok; paling banyak {MAX_LIST_ITEMS} sekaligus. Persempit dengan unit,"
+            " tahap atau terlambat_sejak, lalu kirim lagi untuk sisanya",
+            field="jumlah",
+            rule="daftar tindakan massal dibatasi",
+        )
+    if trial:
+        outcomes = [BulkOutcome(nip=s.nip, nama=s.nama, berhasil=None, pesan=s.label) for s in chosen.langkah]
+        return BulkResult(coba=True, jumlah=len(outcomes), berhasil=0, hasil=outcomes)
+    kind = steps.STEP_BY_NAME[step_name]
+    gate = asyncio.Semaphore(CONCURRENCY)
+
+    async def one(item: NamedStep) -> BulkOutcome:
+        async with gate:
+            try:
+                prepared = await asyncio.to_thread(
+                    steps.prepare_step,
+                    uow_factory,
+                    principal,
+                    cycle_id=cycle_id,
+                    nip=item.nip,
+                    kind=kind,
+                    body=body,
+                    idempotency_key=f"{key}:{item.nip}" if key is not None else None,
+                )
+                state = await steps.send_step(client, prepared)
+            except DomainError as error:
+                return BulkOutcome(nip=item.nip, nama=item.nama, berhasil=False, pesan=str(error))
+            except WorkflowUpdateFailedError as error:
+                return BulkOutcome(nip=item.nip, nama=item.nama, berhasil=False, pesan=_refusal(error.cause))
+            except WorkflowUpdateRPCTimeoutOrCancelledError:
+                message = "Temporal tidak menjawab tepat waktu; kirim lagi dengan Idempotency-Key yang sama"
+                return BulkOutcome(nip=item.nip, nama=item.nama, berhasil=False, pesan=message)
+            except RPCError as error:
+                return BulkOutcome(nip=item.nip, nama=item.nama, berhasil=False, pesan=_unreachable(error))
+            return BulkOutcome(nip=item.nip, nama=item.nama, berhasil=True, pesan=state.step.label)
+
+    outcomes = list(await asyncio.gather(*(one(item) for item in chosen.langkah)))
+    return BulkResult(coba=False, jumlah=len(outcomes), berhasil=sum(1 for o in outcomes if o.berhasil), hasil=outcomes)
+
+
+def _refusal(cause: BaseException | None) -> str:
+    """The validator's own words; they name the field and the rule."""
+    if isinstance(cause, ApplicationError):
+        details = cause.details[0] if cause.details and isinstance(cause.details[0], dict) else {}
+        rule = details.get("rule")
+        return f"{cause.message} (aturan: {rule})" if rule and rule not in cause.message else cause.message
+    return str(cause) if cause else "ditolak"
+
+
+def _unreachable(error: RPCError) -> str:
+    if error.status == RPCStatusCode.NOT_FOUND:
+        return "penilaian ini sudah selesai (final, atau ditarik); tidak ada langkah lagi"
+    return "Temporal tidak dapat dihubungi; langkah belum tercatat, coba lagi sebentar lagi"

@@ -1,0 +1,157 @@
+"""One import file end to end, as `kinerja impor ...` runs it and `POST /instansi/{code}/imports/{kind}` does: the
+upload checked and read (services.uploads), validated row by row by its parser (importing/), then stored whole or
+not at all with the audit entry of who imported it (services.imports).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date, datetime, timedelta, timezone
+from enum import StrEnum
+from typing import Literal
+
+from pydantic import BaseModel
+
+from domain.calendar import ZONE_NAMES
+from domain.errors import DomainError
+from domain.organisation import Instansi
+from importing.iku import parse_iku
+from importing.roster import parse_roster
+from importing.skp import parse_skp, superior_rhk_ids
+from importing.survey import parse_survey
+from importing.tables import Table
+from persistence.ports import AbstractUnitOfWork
+from services import imports, surveys
+from services.actors import Acting
+from services.uploads import read_upload
+
+UowFactory = Callable[[], AbstractUnitOfWork]
+ZONES = {name: hours for hours, name in ZONE_NAMES.items()}  # WIB → 7
+ZoneName = Literal["WIB", "WITA", "WIT"]
+
+
+class ImportKind(StrEnum):
+    ROSTER = "roster"
+    IKU = "iku"
+    SKP = "skp"
+    SURVEY = "survey"
+
+
+class ImportOptions(BaseModel):
+    instansi_code: str
+    period: int | None = None  # IKU, SKP, survey (None: this year; a survey: its cycle's period)
+    instansi_name: str | None = None  # roster: required the first time
+    cycle_id: str | None = None  # survey: the cycle whose window applies (None: the instansi's only one)
+    zone: ZoneName | None = None  # survey: the zone of times written without one (never guessed)
+
+
+class ImportResult(BaseModel):
+    jenis: ImportKind
+    instansi: str
+    baru: int
+    diperbarui: int = 0
+    rincian: dict[str, int] = {}
+    periode: int | None = None
+    siklus: str | None = None
+    pesan: str
+
+
+def import_upload(
+    uow_factory: UowFactory,
+    kind: ImportKind,
+    data: bytes,
+    filename: str,
+    options: ImportOptions,
+    *,
+    by: Acting,
+    now: datetime,
+) -> ImportResult:
+    return import_table(uow_factory, kind, read_upload(data, filename), options, by=by, now=now)
+
+
+def import_table(
+    uow_factory: UowFactory, kind: ImportKind, table: Table, options: ImportOptions, *, by: Acting, now: datetime
+) -> ImportResult:
+    if kind is ImportKind.ROSTER:
+        return _roster(uow_factory, table, options, by, now)
+    if kind is ImportKind.IKU:
+        return _iku(uow_factory, table, options, by, now)
+    if kind is ImportKind.SKP:
+        return _skp(uow_factory, table, options, by, now)
+    return _survey(uow_factory, table, options, by, now)
+
+
+def _roster(uow_factory: UowFactory, table: Table, options: ImportOptions, by: Acting, now: datetime) -> ImportResult:
+    code = options.instansi_code
+    roster = parse_roster(table, code, now.date())
+    with uow_factory() as uow:
+        known = uow.instansi.get(code)
+    if known is None and not options.instansi_name:
+        raise DomainError(f"instansi {code} baru: sebutkan nama instansinya", field="nama_instansi")
+    instansi = known or Instansi(code=code, name=options.instansi_name or code)
+    summary = imports.import_roster(uow_factory, instansi, roster, by=by, now=now)
+    return ImportResult(
+        jenis=ImportKind.ROSTER,
+        instansi=code,
+        baru=summary.created,
+        diperbarui=summary.updated,
+        rincian=summary.detail,
+        pesan=f"{summary.created} pegawai baru, {summary.updated} diperbarui, {summary.detail['unit_baru']} unit baru"
+        f" di {code}",
+    )
+
+
+def _iku(uow_factory: UowFactory, table: Table, options: ImportOptions, by: Acting, now: datetime) -> ImportResult:
+    period = _period(options, now.date())
+    indicators = parse_iku(table, options.instansi_code, period)
+    summary = imports.import_iku(uow_factory, options.instansi_code, indicators, by=by, now=now)
+    return ImportResult(
+        jenis=ImportKind.IKU,
+        instansi=options.instansi_code,
+        baru=summary.created,
+        periode=period,
+        pesan=f"{summary.created} IKU periode {period} diimpor ke {options.instansi_code}",
+    )
+
+
+def _skp(uow_factory: UowFactory, table: Table, options: ImportOptions, by: Acting, now: datetime) -> ImportResult:
+    code, period = options.instansi_code, _period(options, now.date())
+    nips, iku_codes = imports.known_references(uow_factory, code, period)
+    stored = imports.stored_rhk_ids(uow_factory, code, period, superior_rhk_ids(table))
+    skps = parse_skp(table, period, nips, iku_codes, known_rhk=stored)
+    with uow_factory() as uow:
+        version = uow.instansi.policy(code).version
+    summary = imports.import_skp(uow_factory, code, skps, version, by=by, now=now)
+    return ImportResult(
+        jenis=ImportKind.SKP,
+        instansi=code,
+        baru=summary.created,
+        periode=period,
+        pesan=f"{summary.created} SKP periode {period} diimpor sebagai draf",
+    )
+
+
+def _survey(uow_factory: UowFactory, table: Table, options: ImportOptions, by: Acting, now: datetime) -> ImportResult:
+    code = options.instansi_code
+    given = timezone(timedelta(hours=ZONES[options.zone])) if options.zone else None
+    zone = given or timezone(timedelta(hours=ZONES["WIB"]))  # to show the window in; answers are never read in it
+    period = options.period if options.period is not None or options.cycle_id else now.date().year
+    intake = surveys.survey_intake(uow_factory, code, period, options.cycle_id, now=now, zone=zone)
+    responses = parse_survey(table, zone=given, window=intake.window, received_at=now)
+    source = "xlsx" if table.source.endswith(".xlsx") else "csv"
+    stored = imports.import_survey(
+        uow_factory, code, intake.period, responses, source, cycle_id=intake.cycle_id, now=now, zone=zone, by=by
+    )
+    return ImportResult(
+        jenis=ImportKind.SURVEY,
+        instansi=code,
+        baru=stored,
+        periode=intake.period,
+        siklus=intake.cycle_id,
+        pesan=f"{stored} jawaban survei periode {intake.period} disimpan untuk siklus {intake.cycle_id} (masa survei"
+        f" {intake.window.text(zone)}; satu token satu jawaban)",
+    )
+
+
+def _period(options: ImportOptions, today: date) -> int:
+    return options.period if options.period is not None else today.year
