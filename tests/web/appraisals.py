@@ -1,9 +1,13 @@
-"""Appraisals at the step a test needs, started on the dev server and moved on by their own parties.
+"""Appraisals and cycles in the state a test needs, started on the dev server and moved on by their own parties.
 
 The API is what the web tests examine, so the appraisals are brought to a step the way the CLI used to: Updates sent
-straight with the Temporal client, each by the person the workflow expects (the calibration result, which no person
-sends, arrives as the cycle's workflow sends it). Every appraisal has a cycle of its own (registered in the
-database, as `siklus mulai` does), so one employee can have as many appraisals as the tests spend.
+straight with the Temporal client, each by the person the workflow expects (the calibration result by the pengelola
+kinerja, with a reason, where no cycle workflow locks one). Two kinds of cycle:
+
+- a cycle of one appraisal, registered in the database as `siklus mulai` registers one but with no cycle workflow:
+  cheap, so one employee can have as many appraisals as the tests spend;
+- a real cycle (its workflow enrols the whole roster) a month old, at calibration: its appraisals escalated once at
+  the start, the appraisal of the employee named reviewed, and a proposal stored by the pimpinan.
 """
 
 from __future__ import annotations
@@ -12,26 +16,41 @@ import asyncio
 import contextlib
 import uuid
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import TypeVar
 
+from sqlalchemy import Engine, func, select
 from temporalio.client import Client, WorkflowHandle
 from temporalio.service import RPCError
 
 from domain.policy import AppraisalPolicy
-from domain.ratings import Expectation, Predicate
+from domain.ratings import Expectation, OrgPredicate, Predicate
 from domain.stages import Role, Step
+from persistence.orm import WorklistRow
 from persistence.ports import AbstractUnitOfWork, CycleRecord
-from services import worklist
-from temporal_client import appraisal_handle, start_appraisal
-from tests.web.office import PERIOD, Appraised, appraisal_input, deadlines, realisations, skp_of
+from services import cycle_actions, worklist
+from services.actors import OPERATOR
+from services.cycle_actions import ProposalBody
+from services.cycle_start import StartOrder, start_from_grants
+from temporal_client import appraisal_handle, cycle_handle, start_appraisal
+from tests.web.office import (
+    GRANTED,
+    PERIOD,
+    Appraised,
+    appraisal_input,
+    deadlines,
+    past_calendar,
+    realisations,
+    skp_of,
+)
 from workflows.appraisal import AppraisalWorkflow
 from workflows.contracts import (
     Actor,
+    ApplyCalibration,
     AppraisalState,
     ApproveSkp,
-    CalibrationDecision,
     FileObjection,
     Sign,
     SubmitReview,
@@ -39,7 +58,10 @@ from workflows.contracts import (
     SubmitSkp,
     appraisal_workflow_id,
 )
+from workflows.cycle import CycleWorkflow
+from workflows.cycle_contracts import CyclePhase, CycleState, cycle_workflow_id
 
+T = TypeVar("T")
 UowFactory = Callable[[], AbstractUnitOfWork]
 Handle = WorkflowHandle[AppraisalWorkflow, AppraisalState]
 
@@ -56,6 +78,18 @@ PATH = (
 )
 REASON = "Dicatat untuk uji matriks akses API"
 STARTS_AT_ONCE = 6  # appraisals prepared concurrently: the dev server and the worker share two cores with the tests
+WAIT_SECONDS = 60.0
+
+
+@dataclass(frozen=True)
+class Need:
+    """What a call must be about: the appraisal of `appraised` at `step`, its deadlines past (`overdue`: it escalated
+    once), or in a real cycle at calibration (`calibrating`, the appraisal reviewed and waiting for it)."""
+
+    appraised: Appraised
+    step: Step = Step.SKP_DRAFTING
+    overdue: bool = False
+    calibrating: bool = False
 
 
 @dataclass(frozen=True)
@@ -65,45 +99,44 @@ class Target:
     instansi_code: str
     cycle_id: str = ""
     nip: str = ""
+    cycle_workflow: bool = False  # the cycle is a real one, with its workflow
 
     @property
-    def workflow_id(self) -> str:
-        return appraisal_workflow_id(self.cycle_id, self.nip) if self.nip else ""
+    def workflow_ids(self) -> tuple[str, ...]:
+        """The workflows whose history a refused call about this target must leave alone."""
+        found = (appraisal_workflow_id(self.cycle_id, self.nip),) if self.nip else ()
+        return (*found, cycle_workflow_id(self.cycle_id)) if self.cycle_workflow else found
 
 
 class AppraisalPool:
-    """Appraisals at a given step: `shared` ones that refused calls must leave untouched, and `fresh` ones that an
-    allowed call may move on (prepared ahead with `prepare`, or started when asked for)."""
+    """Targets in the state a Need names: `shared` ones, which refused calls must leave untouched (and allowed calls
+    that change nothing another cell needs may use), and `fresh` ones that an allowed call may move on (prepared
+    ahead with `prepare`, or started when asked for)."""
 
-    def __init__(self, client: Client, uow_factory: UowFactory, task_queue: str, tag: str) -> None:
-        self._client, self._uow_factory, self._task_queue, self._tag = client, uow_factory, task_queue, tag
-        self._shared: dict[tuple[Step, str], asyncio.Future[Target]] = {}
-        self._spare: dict[tuple[Step, str], list[Target]] = defaultdict(list)
+    def __init__(self, client: Client, uow_factory: UowFactory, engine: Engine, task_queue: str, tag: str) -> None:
+        self._client, self._uow_factory, self._engine = client, uow_factory, engine
+        self._task_queue, self._tag = task_queue, tag
+        self._shared: dict[Need, asyncio.Future[Target]] = {}
+        self._spare: dict[Need, list[Target]] = defaultdict(list)
         self._slots = asyncio.Semaphore(STARTS_AT_ONCE)
-        self._started: list[Target] = []
+        self._started: list[str] = []
 
-    async def prepare(self, shared: list[tuple[Step, Appraised]], fresh: list[tuple[Step, Appraised]]) -> None:
-        """Start, all at once, the appraisals the tests will ask for."""
+    async def prepare(self, shared: list[Need], fresh: list[Need]) -> None:
+        """Start, all at once, what the tests will ask for."""
 
-        async def spare(step: Step, appraised: Appraised) -> None:
-            self._spare[step, appraised.nip].append(await self.start(step, appraised))
+        async def spare(need: Need) -> None:
+            self._spare[need].append(await self.start(need))
 
-        await asyncio.gather(
-            *(self.shared(step, appraised) for step, appraised in shared),
-            *(spare(step, appraised) for step, appraised in fresh),
-        )
+        await asyncio.gather(*(self.shared(need) for need in shared), *(spare(need) for need in fresh))
 
-    async def shared(self, step: Step, appraised: Appraised) -> Target:
-        """The appraisal of `appraised` at `step` that every refused call is sent to (started on first use)."""
-        key = step, appraised.nip
-        if key not in self._shared:
-            self._shared[key] = asyncio.ensure_future(self.start(step, appraised))
-        return await self._shared[key]
+    async def shared(self, need: Need) -> Target:
+        if need not in self._shared:
+            self._shared[need] = asyncio.ensure_future(self.start(need))
+        return await self._shared[need]
 
-    async def fresh(self, step: Step, appraised: Appraised) -> Target:
-        """An appraisal of `appraised` at `step` that nobody else uses: an allowed call may move it on."""
-        spare = self._spare[step, appraised.nip]
-        return spare.pop() if spare else await self.start(step, appraised)
+    async def fresh(self, need: Need) -> Target:
+        spare = self._spare[need]
+        return spare.pop() if spare else await self.start(need)
 
     def handle(self, target: Target) -> Handle:
         return appraisal_handle(self._client, target.cycle_id, target.nip)
@@ -112,39 +145,107 @@ class AppraisalPool:
         state: AppraisalState = await self.handle(target).query(AppraisalWorkflow.state)
         return state
 
-    async def start(self, step: Step, appraised: Appraised) -> Target:
-        """A new appraisal of `appraised`, in a cycle of its own, brought to `step`."""
+    async def cycle_state(self, target: Target) -> CycleState:
+        state: CycleState = await cycle_handle(self._client, target.cycle_id).query(CycleWorkflow.state)
+        return state
+
+    async def start(self, need: Need) -> Target:
+        return await (self._start_cycle(need) if need.calibrating else self._start_appraisal(need))
+
+    def new_cycle_id(self, what: str) -> str:
+        return f"{self._tag}-{what}-{uuid.uuid4().hex[:8]}"
+
+    async def _start_appraisal(self, need: Need) -> Target:
+        """A new appraisal of `need.appraised`, in a cycle of its own, brought to `need.step`."""
         async with self._slots:
             now = datetime.now(UTC)
-            cycle_id = f"{self._tag}-{step.value.replace('_', '-')}-{uuid.uuid4().hex[:8]}"
-            input = appraisal_input(appraised, cycle_id, now)
+            cycle_id = self.new_cycle_id(need.step.value.replace("_", "-"))
+            schedule = deadlines(now, overdue=need.overdue)
+            input = appraisal_input(need.appraised, cycle_id, schedule)
             with self._uow_factory() as uow:
                 uow.cycles.register(
                     CycleRecord(
                         cycle_id=cycle_id,
-                        instansi_code=appraised.instansi_code,
+                        instansi_code=need.appraised.instansi_code,
                         period=PERIOD,
-                        deadlines=deadlines(now),
+                        deadlines=schedule,
                         policy_version=AppraisalPolicy().version,
                     )
                 )
                 uow.commit()
             worklist.enrol(self._uow_factory, [input])
+            self._started.append(appraisal_workflow_id(cycle_id, need.appraised.nip))
             handle = await start_appraisal(self._client, input, task_queue=self._task_queue)
-            target = Target(instansi_code=appraised.instansi_code, cycle_id=cycle_id, nip=appraised.nip)
-            self._started.append(target)
-            await self._bring(handle, appraised, step)
+            await self._bring(handle, need.appraised, need.step)
+            if need.overdue:
+                await self.quiet(cycle_id)
+            return Target(instansi_code=need.appraised.instansi_code, cycle_id=cycle_id, nip=need.appraised.nip)
+
+    async def _start_cycle(self, need: Need) -> Target:
+        """A real cycle of the instansi a month old, at calibration, with `need.appraised` reviewed in it and the
+        pimpinan's proposal stored."""
+        async with self._slots:
+            appraised, now = need.appraised, datetime.now(UTC)
+            cycle_id = self.new_cycle_id("kalibrasi")
+            order = StartOrder(
+                instansi_code=appraised.instansi_code, period=PERIOD, cycle_id=cycle_id, calendar=past_calendar(now)
+            )
+            started = await start_from_grants(
+                self._client, self._uow_factory, order, task_queue=self._task_queue, by=OPERATOR, now=now
+            )
+            self._started.append(cycle_workflow_id(cycle_id))
+            target = Target(appraised.instansi_code, cycle_id, appraised.nip, cycle_workflow=True)
+            await until(lambda: self._phase_is(target, CyclePhase.CALIBRATING), f"cycle {cycle_id} at calibration")
+            state = await self.cycle_state(target)
+            self._started += [appraisal_workflow_id(cycle_id, nip) for nip in await self._enrolled(cycle_id)]
+            assert state.enrolled > 0, state
+            await self._bring(self.handle(target), appraised, Step.AWAITING_CALIBRATION)
+            pimpinan = next(nip for nip, role in GRANTED[appraised.instansi_code].items() if role is Role.PIMPINAN)
+            await cycle_actions.propose(
+                self._client, cycle_id, pimpinan, ProposalBody(predikat_organisasi=OrgPredicate.BAIK), None
+            )
+            assert started.officials.pimpinan == [pimpinan]
+            await self.quiet(cycle_id)
             return target
 
-    async def close(self) -> None:
-        """Terminate what is still running: its timers would otherwise wait on the shared server for a worker that
-        is gone."""
+    async def follow(self, cycle: Target) -> None:
+        """A cycle someone started (through the API): wait until its enrolment has ended and its steps are quiet,
+        and end it with the others."""
+        self._started.append(cycle_workflow_id(cycle.cycle_id))
 
-        async def end(target: Target) -> None:
-            with contextlib.suppress(RPCError):
-                await self.handle(target).terminate("web test finished")
+        async def enrolled() -> bool:
+            return (await self.cycle_state(cycle)).phase is not CyclePhase.ENROLLING
 
-        await asyncio.gather(*(end(target) for target in self._started))
+        await until(enrolled, f"the enrolment of {cycle.cycle_id}")
+        self._started += [appraisal_workflow_id(cycle.cycle_id, nip) for nip in await self._enrolled(cycle.cycle_id)]
+        await self.quiet(cycle.cycle_id)
+
+    async def _phase_is(self, target: Target, phase: CyclePhase) -> bool:
+        return (await self.cycle_state(target)).phase is phase
+
+    async def _enrolled(self, cycle_id: str) -> list[str]:
+        def read() -> list[str]:
+            with self._engine.connect() as connection:
+                rows = connection.execute(select(WorklistRow.employee_nip).where(WorklistRow.cycle_id == cycle_id))
+                return [str(nip) for nip in rows.scalars()]
+
+        return await asyncio.to_thread(read)
+
+    async def quiet(self, cycle_id: str) -> None:
+        """Wait until every step of the cycle whose deadline has passed has escalated (written its notice): then no
+        timer of the cycle's appraisals is due for weeks, and nothing is written behind the tests' backs."""
+
+        def late_and_silent() -> int:
+            row = WorklistRow
+            late = (row.cycle_id == cycle_id, row.deadline < datetime.now(UTC), row.overdue.is_(False))
+            with self._engine.connect() as connection:
+                found = connection.execute(select(func.count()).select_from(row).where(*late)).scalar_one()
+            return int(found)
+
+        async def silent() -> bool:
+            return await asyncio.to_thread(late_and_silent) == 0
+
+        await until(silent, f"the overdue steps of {cycle_id} escalated")
 
     async def _bring(self, handle: Handle, appraised: Appraised, step: Step) -> None:
         employee = Actor(nip=appraised.nip, role=Role.PEGAWAI)
@@ -167,26 +268,42 @@ class AppraisalPool:
                     SubmitReview(actor=penilai, perilaku=Expectation.MEETS, hasil_kerja=Expectation.MEETS),
                 )
             elif current is Step.AWAITING_CALIBRATION:
-                await self._calibrate(handle)
+                await self._calibrate(handle, appraised)
             elif current is Step.SIGN_OFF:
                 await handle.execute_update(AppraisalWorkflow.sign, Sign(actor=penilai))
             elif current is Step.OBJECTION_WINDOW:
-                await handle.execute_update(
-                    AppraisalWorkflow.file_objection, FileObjection(actor=employee, reason=REASON)
-                )
+                objection = FileObjection(actor=employee, reason=REASON)
+                await handle.execute_update(AppraisalWorkflow.file_objection, objection)
         state = await handle.query(AppraisalWorkflow.state)
         assert state.step is step, f"{handle.id} is at {state.step}, not {step}"
 
-    async def _calibrate(self, handle: Handle) -> None:
-        """The cycle's calibration result, as the cycle workflow delivers it; then wait until it is applied."""
-        await handle.signal(
-            AppraisalWorkflow.calibration_decided,
-            CalibrationDecision(calibration_id=f"KAL-{handle.id[-8:]}", predicate=Predicate.BAIK),
+    async def _calibrate(self, handle: Handle, appraised: Appraised) -> None:
+        """The calibration result by the pengelola kinerja, with a reason: how an appraisal of a cycle without its
+        workflow (and so without a locked decision to read) leaves calibration."""
+        pengelola = Actor(nip=appraised.pengelola_kinerja[0], role=Role.PENGELOLA_KINERJA)
+        await handle.execute_update(
+            AppraisalWorkflow.apply_calibration,
+            ApplyCalibration(actor=pengelola, predicate=Predicate.BAIK, reason=REASON),
         )
-        deadline = asyncio.get_running_loop().time() + 30
-        while (await handle.query(AppraisalWorkflow.state)).step is not Step.SIGN_OFF:
-            assert asyncio.get_running_loop().time() < deadline, f"{handle.id}: calibration not applied in 30 s"
-            await asyncio.sleep(0.05)
+
+    async def close(self) -> None:
+        """Terminate what is still running: its timers would otherwise wait on the shared server for a worker that
+        is gone."""
+
+        async def end(workflow_id: str) -> None:
+            with contextlib.suppress(RPCError):
+                await self._client.get_workflow_handle(workflow_id).terminate("web test finished")
+
+        await asyncio.gather(*(end(workflow_id) for workflow_id in self._started))
+
+
+async def until(probe: Callable[[], Awaitable[bool]], what: str, timeout: float = WAIT_SECONDS) -> None:
+    """Poll `probe` until it is true, within `timeout` seconds."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    while not await probe():
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError(f"timed out after {timeout:.0f}s waiting for {what}")
+        await asyncio.sleep(0.1)
 
 
 def later_than(deadline: datetime | None) -> datetime:

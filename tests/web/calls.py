@@ -2,36 +2,68 @@
 
 A route without a row fails the matrix (tests/web/test_matrix.py), so a new endpoint cannot be added without saying
 here how it is called. A row builds a request that succeeds when the caller may make it: the body an allowed caller
-would send, and for an appraisal step the step the appraisal must be at (`at`) and where the step takes it (`then`).
-The same request is then sent by everyone else, who must be refused.
+would send, made about a target in the state the call needs (`at`, `overdue`, `calibrating`: tests.web.appraisals
+Need) and, for an appraisal step, where the step takes it (`then`). The same request is then sent by everyone else,
+who must be refused — so a refused request is one that would have changed something had it been let through.
 
-A builder gets the office, the caller (None: anonymous) and the target the cell is about; it may prepare what the
-request spends (a one-time link, a token to revoke) before the matrix takes its snapshot.
+A builder gets the office, the caller (None: anonymous) and the target; it may prepare what the request spends (a
+one-time link, a token or a grant to revoke, an employee without an account) before the matrix takes its snapshot.
 """
 
 from __future__ import annotations
 
+import itertools
+import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from domain.ratings import Expectation
-from domain.stages import Step
+from domain.access import Grant
+from domain.audit import SYSTEM_ACTOR
+from domain.ratings import Expectation, OrgPredicate
+from domain.stages import Role, Step
 from identity import accounts
-from tests.web.appraisals import REASON, Target, later_than
+from tests.web.appraisals import REASON, Need, Target, later_than, until
 from tests.web.harness import Call, WebOffice
-from tests.web.office import CADANGAN, PASSWORD, PEGAWAI_1, PENILAI_BARU, Persona
+from tests.web.office import (
+    APPRAISED_1,
+    APPRAISED_3,
+    BY_NIP,
+    CADANGAN,
+    INSTANSI_A,
+    PASSWORD,
+    PEGAWAI_1,
+    PENILAI_BARU,
+    PERIOD,
+    SASARAN,
+    UNITS,
+    Persona,
+    calendar,
+    people_of,
+)
+from workflows.cycle_contracts import CyclePhase, cycle_workflow_id
 
 Builder = Callable[[WebOffice, Persona | None, Target], Awaitable[Call]]
 APPRAISAL = "/api/v1/cycles/{cycle_id}/appraisals/{nip}"
 STEP = APPRAISAL + "/steps/"
+INSTANSI = "/api/v1/instansi/{instansi_code}"
+CYCLE = "/api/v1/cycles/{cycle_id}"
+JUSTIFICATION = "Komite kalibrasi menerima usulan sesuai pola distribusi predikat organisasi"
+_OFF_ROSTER = itertools.count(1)
 
 
 @dataclass(frozen=True)
 class Row:
     build: Builder
-    at: Step | None = None  # an appraisal route: the step the target is brought to before the call
+    at: Step | None = None  # about an appraisal (or its cycle): the step it is brought to before the call
+    overdue: bool = False  # ... with its deadlines passed, escalated
+    calibrating: bool = False  # about a real cycle at calibration (with a proposal)
     then: Step | None = None  # after an allowed step: where the appraisal is
+    keeps: bool = False  # an allowed call leaves the target fit for every other cell: no fresh one is needed
+
+    def need(self, appraised_nip: str) -> Need:
+        step = self.at or (Step.AWAITING_CALIBRATION if self.calibrating else Step.OBJECTION_WINDOW)
+        return Need(BY_NIP[appraised_nip], step, overdue=self.overdue, calibrating=self.calibrating)
 
 
 def _appraisal(target: Target) -> dict[str, str]:
@@ -39,7 +71,7 @@ def _appraisal(target: Target) -> dict[str, str]:
 
 
 def body(json: object) -> Builder:
-    """A call about the target appraisal with a fixed body."""
+    """A call about the target appraisal (or its cycle) with a fixed body."""
 
     async def build(_office: WebOffice, _caller: Persona | None, target: Target) -> Call:
         return Call(params=_appraisal(target), json=json)
@@ -49,6 +81,11 @@ def body(json: object) -> Builder:
 
 async def plain(_office: WebOffice, _caller: Persona | None, target: Target) -> Call:
     return Call(params=_appraisal(target))
+
+
+def off_roster_nip() -> str:
+    """A plausible NIP on no roster, new each time (born 1985, CPNS 2010)."""
+    return f"198501012010011{next(_OFF_ROSTER):03d}"
 
 
 # --- signing in and the person's own things -------------------------------------------------------------------------
@@ -105,7 +142,152 @@ REALISASI = [
 ]
 TMT = (datetime.now(UTC) + timedelta(days=1)).date().isoformat()
 
+
+# --- the instansi: roles, accounts, policy, imports, starting a cycle -------------------------------------------------
+
+
+def _instansi(target: Target) -> dict[str, str]:
+    return {"instansi_code": target.instansi_code}
+
+
+async def of_instansi(_office: WebOffice, _caller: Persona | None, target: Target) -> Call:
+    return Call(params=_instansi(target))
+
+
+async def grant_role(_office: WebOffice, _caller: Persona | None, target: Target) -> Call:
+    """An operator's role for someone on no roster: a role no running cycle carries, so the grant is all it does."""
+    return Call(params=_instansi(target), json={"nip": off_roster_nip(), "peran": Role.OPERATOR.value})
+
+
+async def revoke_role(office: WebOffice, _caller: Persona | None, target: Target) -> Call:
+    with office.uow_factory() as uow:
+        grant = Grant(role=Role.OPERATOR, instansi_code=target.instansi_code)
+        grant_id = uow.identity.add_grant(off_roster_nip(), grant, by=SYSTEM_ACTOR, at=datetime.now(UTC))
+        uow.commit()
+    return Call(params={**_instansi(target), "grant_id": str(grant_id)})
+
+
+async def create_account(office: WebOffice, _caller: Persona | None, target: Target) -> Call:
+    """An account for an employee of the instansi who has none yet."""
+    with office.uow_factory() as uow:
+        without = [p.nip for p in people_of(target.instansi_code) if uow.identity.account(p.nip) is None]
+    assert without, f"every employee of {target.instansi_code} has an account: the office needs more people"
+    return Call(params=_instansi(target), json={"nip": without[0]})
+
+
+async def of_account(_office: WebOffice, _caller: Persona | None, target: Target) -> Call:
+    return Call(params={**_instansi(target), "nip": SASARAN[target.instansi_code]})
+
+
+async def set_policy(_office: WebOffice, _caller: Persona | None, target: Target) -> Call:
+    """Back to the regulation's policy, which the instansi has: recorded, and no proposal computed under the policy
+    goes stale (a calibration decision refuses one computed under another)."""
+    return Call(params=_instansi(target), json={"penyesuaian": {}})
+
+
+def _csv(name: str, text: str) -> dict[str, tuple[str, bytes, str]]:
+    return {"berkas": (name, text.encode(), "text/csv")}
+
+
+async def import_roster(_office: WebOffice, _caller: Persona | None, target: Target) -> Call:
+    """The instansi's own roster again: a re-import that changes nobody, recorded all the same."""
+    units = UNITS[target.instansi_code]
+    lines = ["nip,nama,jabatan,unit,unit_nama,unit_induk,jenis,nip_atasan,aktif"]
+    for person in people_of(target.instansi_code):
+        unit_name, parent = units[person.unit_code]
+        lines.append(
+            f"{person.nip},{person.name},{person.jabatan},{person.unit_code},{unit_name},{parent or ''},PNS,"
+            f"{person.superior_nip or ''},ya"
+        )
+    return Call(params=_instansi(target), files=_csv("roster.csv", "\n".join(lines) + "\n"))
+
+
+async def import_iku(_office: WebOffice, _caller: Persona | None, target: Target) -> Call:
+    code = f"IKU-{uuid.uuid4().hex[:6].upper()}"
+    unit = next(u for u, (_name, parent) in UNITS[target.instansi_code].items() if parent)
+    text = (
+        "Kode;Nama Indikator;Satuan;Polaritas;Target;Unit Kerja\n"
+        f"{code};Persentase berkas terverifikasi;%;maksimal;95;{unit}\n"
+    )
+    return Call(params=_instansi(target), files=_csv("iku.csv", text), data={"periode": str(PERIOD)})
+
+
+async def import_skp(office: WebOffice, _caller: Persona | None, target: Target) -> Call:
+    """A draft SKP for an employee of the instansi who has none for the period."""
+    with office.uow_factory() as uow:
+        without = [p.nip for p in people_of(target.instansi_code) if uow.skp.get(p.nip, PERIOD) is None]
+    assert without, f"every employee of {target.instansi_code} has an SKP: the office needs more people"
+    text = (
+        "nip,rhk,jenis_rhk,indikator,aspek,target,satuan,polaritas,iku,rhk_atasan\n"
+        f"{without[0]},Berkas kependudukan terverifikasi,utama,Jumlah berkas terverifikasi,kuantitas,100,berkas,"
+        "maksimal,,\n"
+    )
+    return Call(params=_instansi(target), files=_csv("skp.csv", text), data={"periode": str(PERIOD)})
+
+
+async def import_survey(office: WebOffice, _caller: Persona | None, target: Target) -> Call:
+    """Answers for a cycle of the instansi whose survey window is open, with tokens never used before."""
+    appraised = APPRAISED_1 if target.instansi_code == INSTANSI_A else APPRAISED_3
+    cycle = await office.appraisals.shared(Need(appraised))
+    unit = appraised.unit_code
+    answers = "\n".join(f"{unit},SKM-{uuid.uuid4().hex[:10]},3,4,3,3,4,3,3,4,3," for _ in range(2))
+    text = f"unit,token,u1,u2,u3,u4,u5,u6,u7,u8,u9,komentar\n{answers}\n"
+    return Call(params=_instansi(target), files=_csv("survei.csv", text), data={"siklus": cycle.cycle_id})
+
+
+async def start_cycle(office: WebOffice, _caller: Persona | None, target: Target) -> Call:
+    """A new cycle of the instansi, its deadlines weeks away; an allowed start is followed until its enrolment ends
+    (the appraisals it starts write in the background)."""
+    cycle_id = office.appraisals.new_cycle_id("mulai")
+    spec = calendar(datetime.now(UTC)).model_dump(mode="json", exclude_none=True)
+    spec.pop("utc_offset_hours", None)
+
+    async def enrolled() -> None:
+        cycle = Target(target.instansi_code, cycle_id, cycle_workflow=True)
+        await office.appraisals.follow(cycle)
+
+    return Call(
+        params=_instansi(target),
+        json={"periode": PERIOD, "siklus": cycle_id, "kalender": spec},
+        settle=enrolled,
+        watch=(cycle_workflow_id(cycle_id),),
+    )
+
+
+# --- a cycle: its state, calibration, the supervision team's queue and bulk actions -----------------------------------
+
+
+def _cycle(target: Target) -> dict[str, str]:
+    return {"cycle_id": target.cycle_id}
+
+
+async def decide(office: WebOffice, _caller: Persona | None, target: Target) -> Call:
+    """Accept the stored proposal; an allowed decision is followed until the cycle has pushed it to its appraisals."""
+
+    async def pushed() -> None:
+        async def signing_off() -> bool:
+            return (await office.appraisals.cycle_state(target)).phase is CyclePhase.SIGNING_OFF
+
+        await until(signing_off, f"the calibration of {target.cycle_id} pushed")
+        await office.appraisals.quiet(target.cycle_id)
+
+    return Call(params=_cycle(target), json={"terima": True, "justifikasi": JUSTIFICATION}, settle=pushed)
+
+
+async def bulk_extend(_office: WebOffice, _caller: Persona | None, target: Target) -> Call:
+    until_day = (datetime.now(UTC) + timedelta(days=14)).isoformat()
+    return Call(params=_cycle(target), json={"sampai": until_day, "alasan": REASON})
+
+
+async def bulk_reassign(_office: WebOffice, _caller: Persona | None, target: Target) -> Call:
+    """Every appraisal of the target's penilai in the cycle, to PENILAI_BARU."""
+    return Call(
+        params=_cycle(target), json={"dari": BY_NIP[target.nip].penilai_nip, "penilai": PENILAI_BARU, "alasan": REASON}
+    )
+
+
 ROWS: dict[tuple[str, str], Row] = {
+    # signing in, the person's own account, tasks and tokens
     ("POST", "/api/v1/auth/login"): Row(login),
     ("POST", "/api/v1/auth/logout"): Row(logout),
     ("GET", "/api/v1/me"): Row(nothing),
@@ -115,6 +297,7 @@ ROWS: dict[tuple[str, str], Row] = {
     ("POST", "/api/v1/auth/password"): Row(set_password),
     ("POST", "/api/v1/auth/password-reset"): Row(ask_reset),
     ("GET", "/api/v1/me/tasks"): Row(nothing),
+    # one appraisal
     ("GET", APPRAISAL): Row(plain, at=Step.OBJECTION_WINDOW),
     ("GET", APPRAISAL + "/history"): Row(plain, at=Step.OBJECTION_WINDOW),
     ("POST", STEP + "skp-submit"): Row(body({"alasan": REASON}), at=Step.SKP_DRAFTING, then=Step.SKP_APPROVAL),
@@ -143,4 +326,30 @@ ROWS: dict[tuple[str, str], Row] = {
     ("POST", STEP + "withdrawal"): Row(
         body({"sebab": "mutasi", "tmt": TMT, "alasan": REASON}), at=Step.SKP_DRAFTING, then=Step.WITHDRAWN
     ),
+    # an instansi
+    ("GET", INSTANSI + "/roles"): Row(of_instansi),
+    ("POST", INSTANSI + "/roles"): Row(grant_role),
+    ("DELETE", INSTANSI + "/roles/{grant_id}"): Row(revoke_role),
+    ("POST", INSTANSI + "/accounts"): Row(create_account),
+    ("POST", INSTANSI + "/accounts/{nip}/reset-link"): Row(of_account),
+    ("POST", INSTANSI + "/accounts/{nip}/disable"): Row(of_account),
+    ("POST", INSTANSI + "/accounts/{nip}/enable"): Row(of_account),
+    ("POST", INSTANSI + "/accounts/{nip}/unlock"): Row(of_account),
+    ("GET", INSTANSI + "/policy"): Row(of_instansi),
+    ("PUT", INSTANSI + "/policy"): Row(set_policy),
+    ("POST", INSTANSI + "/imports/roster"): Row(import_roster),
+    ("POST", INSTANSI + "/imports/iku"): Row(import_iku),
+    ("POST", INSTANSI + "/imports/skp"): Row(import_skp),
+    ("POST", INSTANSI + "/imports/survey"): Row(import_survey),
+    ("POST", INSTANSI + "/cycles"): Row(start_cycle),
+    # a cycle
+    ("GET", CYCLE): Row(plain, calibrating=True),
+    ("POST", CYCLE + "/calibration/proposal"): Row(
+        body({"predikat_organisasi": OrgPredicate.ISTIMEWA.value}), calibrating=True, keeps=True
+    ),
+    ("POST", CYCLE + "/calibration/decision"): Row(decide, calibrating=True),
+    ("GET", CYCLE + "/report"): Row(plain, calibrating=True),
+    ("GET", CYCLE + "/overdue"): Row(plain, at=Step.SKP_DRAFTING, overdue=True),
+    ("POST", CYCLE + "/bulk/extend"): Row(bulk_extend, at=Step.SKP_DRAFTING, overdue=True, then=Step.SKP_DRAFTING),
+    ("POST", CYCLE + "/bulk/reassign"): Row(bulk_reassign, at=Step.SKP_DRAFTING, then=Step.SKP_DRAFTING),
 }

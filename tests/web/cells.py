@@ -7,19 +7,16 @@ from dataclasses import replace
 
 import pytest
 
-from domain.stages import Step
-from tests.web.appraisals import Target
+from tests.web.appraisals import Need, Target
 from tests.web.calls import ROWS, Row
 from tests.web.harness import Call, WebOffice
 from tests.web.matrix import OK, Cell, Relation, expected
-from tests.web.office import APPRAISED_1, APPRAISED_2, APPRAISED_3, INSTANSI_A, PERSONA, Appraised
+from tests.web.office import APPRAISED_1, APPRAISED_2, APPRAISED_3, INSTANSI_A, PERSONA
 from tests.web.writes import SHOWN, Snapshot
 from web.deps import CSRF_HEADER, SESSION_COOKIE
 
 APPRAISED = {Relation.OWN: APPRAISED_1, Relation.SAME: APPRAISED_2, Relation.OTHER: APPRAISED_3}
-READ_AT = Step.OBJECTION_WINDOW  # a route about an appraisal that names no step: one with a timeline to show
 PROBLEM = "application/problem+json"
-Need = tuple[Step, Appraised]
 
 
 def row_of(cell: Cell) -> Row:
@@ -40,35 +37,41 @@ def row_of(cell: Cell) -> Row:
 
 
 def spends(cell: Cell) -> bool:
-    """An allowed call that changes an appraisal gets one of its own: the shared ones must stay as they are."""
-    access = cell.route.access
-    return access is not None and access.acts and expected(access, cell.role, cell.relation) == OK
+    """An allowed call that changes its target gets one of its own: the shared ones must stay as the other cells
+    need them (unless the row says the change leaves them so)."""
+    access, row = cell.route.access, ROWS.get(cell.route.key)
+    if access is None or row is None or row.keeps:
+        return False
+    return access.acts and expected(access, cell.role, cell.relation) == OK
 
 
 def needs(cell: Cell) -> Need | None:
-    """The appraisal a cell is about, if any: at which step, of whom."""
+    """The appraisal or cycle a cell is about, if any."""
     access = cell.route.access
     row = ROWS.get(cell.route.key)
     if access is None or row is None or access.resource not in ("appraisal", "cycle"):
         return None
-    return row.at or READ_AT, APPRAISED[cell.relation]
+    return row.need(APPRAISED[cell.relation].nip)
 
 
 def demand(found: Iterable[Cell]) -> tuple[list[Need], list[Need]]:
-    """The shared appraisals and the fresh ones the cells will ask for, to prepare them all at once."""
-    shared: set[Need] = set()
+    """The shared targets and the fresh ones the cells will ask for, to prepare them all at once."""
+    shared: dict[Need, None] = {}
     fresh: list[Need] = []
     for cell in found:
         need = needs(cell)
         if need is not None:
-            (fresh.append(need) if spends(cell) else shared.add(need))
-    return sorted(shared, key=lambda n: (n[0].value, n[1].nip)), fresh
+            if spends(cell):
+                fresh.append(need)
+            else:
+                shared[need] = None
+    return list(shared), fresh
 
 
 async def target_of(office: WebOffice, cell: Cell) -> Target:
     need = needs(cell)
     if need is not None:
-        return await (office.appraisals.fresh(*need) if spends(cell) else office.appraisals.shared(*need))
+        return await (office.appraisals.fresh(need) if spends(cell) else office.appraisals.shared(need))
     access = cell.route.access
     if access is not None and access.resource == "instansi":
         return Target(APPRAISED[cell.relation].instansi_code)
@@ -83,13 +86,15 @@ async def check(office: WebOffice, cell: Cell) -> None:
     target = await target_of(office, cell)
     caller = PERSONA[cell.role] if cell.role is not None else None
     call = await row.build(office, caller, target)
-    watched = (target.workflow_id, *call.watch)
+    watched = (*target.workflow_ids, *call.watch)
     before = await office.recorder.snapshot(watched)
     response = await office.send(cell.route.method, cell.route.path, call, caller)
     after = await office.recorder.snapshot(watched)
     said = f"{cell}: {response.status_code} {response.text[:400]}"
     if outcome == OK:
         assert response.is_success, f"allowed, but refused: {said}"
+        if call.settle is not None:
+            await call.settle()
         if access.acts:
             assert before.changes(after), f"allowed and declared as changing something, but wrote nothing: {said}"
         if row.then is not None:

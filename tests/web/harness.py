@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -51,6 +51,7 @@ class Call:
     data: dict[str, str] | None = None
     token: str | None = None  # present this token instead of the caller's own (a call that spends its credential)
     watch: tuple[str, ...] = ()  # workflows besides the target's whose history a refused call must leave alone
+    settle: Callable[[], Awaitable[None]] | None = None  # after an allowed call: wait for what it set going
 
 
 def fill(path: str, params: dict[str, str]) -> str:
@@ -146,7 +147,7 @@ async def open_office(databases: Databases, client: Client) -> AsyncIterator[Web
                     http=http,
                     tokens={},
                     read_tokens={},
-                    appraisals=AppraisalPool(client, uow_factory, task_queue, tag),
+                    appraisals=AppraisalPool(client, uow_factory, engine, task_queue, tag),
                     recorder=Recorder(engine, client),
                 )
                 for persona in PERSONAS:

@@ -11,9 +11,8 @@ Everyone of A who signs in has a local account with PASSWORD, hashed with cheap 
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 from argon2 import PasswordHasher
@@ -31,7 +30,9 @@ from persistence.ports import AbstractUnitOfWork, SkpRecord
 from settings import AuthSettings
 from workflows.contracts import AppraisalInput
 
-PERIOD = 2026
+# The appraisal year: the one 40 days ago, so that a calendar started 30 days back and ending within weeks lies in
+# the period and the next (domain.bounds.appraisal_years), on whatever day the suite runs.
+PERIOD = (datetime.now(UTC) - timedelta(days=40)).year
 PASSWORD = "Matriks-Akses-2026!"  # every test account's
 # Cheap hashes: the matrix signs in dozens of times; the cost of the real parameters is the benchmark's business.
 TEST_AUTH = AuthSettings(argon2_time_cost=1, argon2_memory_kib=8 * 1024, argon2_parallelism=1, hash_concurrency=2)
@@ -53,6 +54,7 @@ PENGAWAS = "197909092005012011"
 PENGELOLA = "198510102010012012"
 ADMIN = "198611112011012013"
 OPERATOR = "199012122014011014"  # on no roster
+SASARAN_A = "199303032018012015"  # an account the admin kepegawaian disables, enables, unlocks
 
 KEPALA_B = "197101012000031101"
 ATASAN_3 = "197204042001031102"
@@ -60,6 +62,8 @@ PENILAI_3 = "197505052002031103"
 PEGAWAI_3 = "199006062015032104"
 PENGAWAS_B = "197907072005012105"
 PENGELOLA_B = "198508082010012106"
+SASARAN_B = "199404042019011107"
+PIMPINAN_B = "196902021991031108"  # on no roster
 
 
 @dataclass(frozen=True)
@@ -90,7 +94,7 @@ GRANTED = {
         ADMIN: Role.ADMIN_KEPEGAWAIAN,
         OPERATOR: Role.OPERATOR,
     },
-    INSTANSI_B: {PENGAWAS_B: Role.PENGAWASAN, PENGELOLA_B: Role.PENGELOLA_KINERJA},
+    INSTANSI_B: {PIMPINAN_B: Role.PIMPINAN, PENGAWAS_B: Role.PENGAWASAN, PENGELOLA_B: Role.PENGELOLA_KINERJA},
 }
 
 
@@ -123,6 +127,19 @@ APPRAISED_3 = Appraised(
 )  # fmt: skip
 
 
+UNITS = {
+    INSTANSI_A: {"A-DIN": ("Dinas Matriks", None), "A-BID": ("Bidang Pelayanan", "A-DIN")},
+    INSTANSI_B: {"B-DIN": ("Badan Lain", None), "B-BID": ("Bidang Lain", "B-DIN")},
+}
+SASARAN = {INSTANSI_A: SASARAN_A, INSTANSI_B: SASARAN_B}
+BY_NIP = {appraised.nip: appraised for appraised in (APPRAISED_1, APPRAISED_2, APPRAISED_3)}
+
+
+def people_of(instansi_code: str) -> list[Employee]:
+    """The roster of an instansi, as seeded."""
+    return _people_a() if instansi_code == INSTANSI_A else _people_b()
+
+
 def _people_a() -> list[Employee]:
     def person(nip: str, name: str, jabatan: str, unit: str, superior: str | None) -> Employee:
         return Employee(nip=nip, name=name, jabatan=jabatan, unit_code=unit, superior_nip=superior)
@@ -140,6 +157,7 @@ def _people_a() -> list[Employee]:
         person(PENGAWAS, "Auditor Inspektorat", "Auditor", "A-DIN", KEPALA_A),
         person(PENGELOLA, "Analis SDM", "Analis SDM Aparatur", "A-DIN", KEPALA_A),
         person(ADMIN, "Pranata Kepegawaian", "Pranata SDM Aparatur", "A-DIN", KEPALA_A),
+        person(SASARAN_A, "Pegawai Sasaran", "Pengadministrasi", "A-BID", PENILAI_1),
     ]
 
 
@@ -154,6 +172,7 @@ def _people_b() -> list[Employee]:
         person(PEGAWAI_3, APPRAISED_3.name, "Analis", "B-BID", PENILAI_3),
         person(PENGAWAS_B, "Auditor B", "Auditor", "B-DIN", KEPALA_B),
         person(PENGELOLA_B, "Analis SDM B", "Analis SDM Aparatur", "B-DIN", KEPALA_B),
+        person(SASARAN_B, "Pegawai Sasaran B", "Pengadministrasi", "B-BID", PENILAI_3),
     ]
 
 
@@ -188,15 +207,12 @@ def realisations() -> list[Realisation]:
 
 def seed(uow: AbstractUnitOfWork, password_hasher: PasswordHasher, now: datetime) -> None:
     """The two instansi, their rosters, the grants, an SKP draft for each appraised employee and an account with
-    PASSWORD for everyone of A who calls (and for CADANGAN)."""
-    for code, name, units, people in (
-        (INSTANSI_A, "Dinas Matriks Akses", (("A-DIN", "Dinas", None), ("A-BID", "Bidang", "A-DIN")), _people_a()),
-        (INSTANSI_B, "Badan Instansi Lain", (("B-DIN", "Badan", None), ("B-BID", "Bidang", "B-DIN")), _people_b()),
-    ):
+    PASSWORD for everyone of A who calls, for CADANGAN and the SASARAN of each instansi, and for PEGAWAI_3."""
+    for code, name in ((INSTANSI_A, "Dinas Matriks Akses"), (INSTANSI_B, "Badan Instansi Lain")):
         uow.instansi.add(Instansi(code=code, name=name))
-        for unit_code, unit_name, parent in units:
+        for unit_code, (unit_name, parent) in UNITS[code].items():
             uow.units.add(Unit(code=unit_code, name=unit_name, parent_code=parent), code)
-        for employee in people:
+        for employee in people_of(code):
             uow.employees.add(employee, code)
     for code, holders in GRANTED.items():
         for nip, role in holders.items():
@@ -204,7 +220,7 @@ def seed(uow: AbstractUnitOfWork, password_hasher: PasswordHasher, now: datetime
     for appraised in (APPRAISED_1, APPRAISED_2, APPRAISED_3):
         uow.skp.save(SkpRecord(skp=skp_of(appraised.nip), status="draft", policy_version=AppraisalPolicy().version))
     digest = password_hasher.hash(PASSWORD)
-    for persona in (*PERSONAS, Persona(Role.PEGAWAI, CADANGAN)):
+    for persona in (*PERSONAS, *(Persona(Role.PEGAWAI, nip) for nip in (CADANGAN, SASARAN_A, PEGAWAI_3, SASARAN_B))):
         uow.identity.add_account(Account(nip=persona.nip, created_at=now, created_by=SYSTEM_ACTOR))
         uow.identity.set_password(persona.nip, digest, now)
 
@@ -213,15 +229,16 @@ def test_hasher() -> PasswordHasher:
     return hasher(TEST_AUTH)
 
 
-def deadlines(now: datetime) -> Deadlines:
+def calendar(now: datetime) -> CycleCalendar:
     """Every deadline weeks away: no reminder or escalation fires while the tests run (a timer that wrote a notice
-    mid-test would look like a write by the call under test)."""
-    calendar = CycleCalendar(
-        start=now.isoformat(),
+    mid-test would look like a write by the call under test). The survey window is open."""
+    start = now - timedelta(minutes=1)
+    return CycleCalendar(
+        start=start.isoformat(),
         skp_draft_due="P20D",
         skp_due="P30D",
-        survey_opens="P1D",
-        survey_closes="P60D",
+        survey_opens=start.isoformat(),
+        survey_closes="P55D",
         self_assessment_due="P40D",
         review_due="P50D",
         calibration_due="P60D",
@@ -229,10 +246,33 @@ def deadlines(now: datetime) -> Deadlines:
         objection_window="P14D",
         objection_decision_due="P14D",
     )
-    return resolve(calendar, PERIOD, AppraisalPolicy())
 
 
-def appraisal_input(appraised: Appraised, cycle_id: str, now: datetime) -> AppraisalInput:
+def past_calendar(now: datetime) -> CycleCalendar:
+    """A cycle a month old: every step up to the review is overdue (each appraisal escalates once, at once, and then
+    nothing more is due), the review deadline has passed (a cycle is calibrating), the calibration deadline is
+    weeks away."""
+    start = now - timedelta(days=30)
+    return CycleCalendar(
+        start=start.isoformat(),
+        skp_draft_due=(now - timedelta(days=25)).isoformat(),
+        skp_due=(now - timedelta(days=20)).isoformat(),
+        survey_opens=start.isoformat(),
+        survey_closes=(now - timedelta(days=2)).isoformat(),
+        self_assessment_due=(now - timedelta(days=15)).isoformat(),
+        review_due=(now - timedelta(days=10)).isoformat(),
+        calibration_due=(now + timedelta(days=20)).isoformat(),
+        sign_off_due=(now + timedelta(days=30)).isoformat(),
+        objection_window="P14D",
+        objection_decision_due="P14D",
+    )
+
+
+def deadlines(now: datetime, *, overdue: bool = False) -> Deadlines:
+    return resolve(past_calendar(now) if overdue else calendar(now), PERIOD, AppraisalPolicy())
+
+
+def appraisal_input(appraised: Appraised, cycle_id: str, schedule: Deadlines) -> AppraisalInput:
     return AppraisalInput(
         cycle_id=cycle_id,
         instansi_code=appraised.instansi_code,
@@ -245,9 +285,5 @@ def appraisal_input(appraised: Appraised, cycle_id: str, now: datetime) -> Appra
         superiors=list(appraised.superiors),
         supervision_team=list(appraised.supervision_team),
         pengelola_kinerja=list(appraised.pengelola_kinerja),
-        deadlines=deadlines(now),
+        deadlines=schedule,
     )
-
-
-UowFactory = Callable[[], AbstractUnitOfWork]
-LATER = timedelta(days=1)

@@ -26,6 +26,7 @@ from temporalio.testing import WorkflowEnvironment
 from domain.stages import Role, Step
 from identity import sessions
 from tests.dbs import PostgresDatabases, SqliteDatabases
+from tests.web.appraisals import Need
 from tests.web.calls import APPRAISAL, ROWS, STEP
 from tests.web.cells import (
     APPRAISED,
@@ -161,7 +162,7 @@ async def _refused_change(office: WebOffice, route: Route, use: str) -> None:
     role = _allowed_caller(route)
     cell = Cell(route, role, Relation.OWN)
     need = needs(cell)
-    target = await office.appraisals.shared(*need) if need else await target_of(office, cell)
+    target = await office.appraisals.shared(need) if need else await target_of(office, cell)
     call = await row.build(office, PERSONA[role], target)
     if use == "baca":
         call = replace(call, token=office.read_tokens[role])
@@ -170,9 +171,10 @@ async def _refused_change(office: WebOffice, route: Route, use: str) -> None:
             office.uow_factory, TEST_AUTH, nip=PERSONA[role].nip, method="password", now=datetime.now(UTC)
         )
         call = as_browser(call, started.secret, csrf=None if use == "cookie" else "salah-" + started.record.csrf_token)
-    before = await office.recorder.snapshot([target.workflow_id])
+    watched = (*target.workflow_ids, *call.watch)
+    before = await office.recorder.snapshot(watched)
     response = await office.send(route.method, route.path, call, None if use != "baca" else PERSONA[role])
-    after = await office.recorder.snapshot([target.workflow_id])
+    after = await office.recorder.snapshot(watched)
     said = f"{route} as {role.value} with {use}: {response.status_code} {response.text[:300]}"
     assert response.status_code == 403, said
     assert response.headers["content-type"].startswith(PROBLEM), said
@@ -198,7 +200,7 @@ async def test_a_wrong_csrf_token_changes_nothing(route: Route, office: WebOffic
 
 async def test_a_browser_session_with_its_csrf_token_takes_a_step(office: WebOffice) -> None:
     employee = PERSONA[Role.PEGAWAI]
-    target = await office.appraisals.fresh(Step.SKP_DRAFTING, APPRAISED[Relation.OWN])
+    target = await office.appraisals.fresh(Need(APPRAISED[Relation.OWN]))
     started = sessions.start_session(
         office.uow_factory, TEST_AUTH, nip=employee.nip, method="password", now=datetime.now(UTC)
     )
