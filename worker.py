@@ -93,6 +93,7 @@ def build_worker(
         activities=[
             activities.record_step,
             activities.send_notice,
+            activities.locked_calibration,
             cycles.prepare,
             cycles.enrol_batch,
             cycles.survey,

@@ -1,4 +1,5 @@
-"""Activities of the appraisal workflow: record a step, send a reminder or an escalation.
+"""Activities of the appraisal workflow: record a step, send a reminder or an escalation, read the cycle's locked
+calibration result for one employee.
 
 Each one opens a unit of work, writes, commits and returns a DTO. The idempotency key comes from the workflow
 (workflow id + step sequence + action), so a retried activity finds its step recorded and writes nothing twice.
@@ -9,6 +10,8 @@ dropped connection) is retried by Temporal with backoff.
 from __future__ import annotations
 
 import asyncio
+import threading
+from collections import OrderedDict
 from collections.abc import Callable
 
 from temporalio import activity
@@ -18,10 +21,20 @@ from domain.audit import AuditEntry
 from domain.errors import NotFound
 from domain.stages import Step
 from persistence.ports import AbstractUnitOfWork, ReviewRecord
-from services import notices
-from workflows.contracts import NoticeKind, RecordStep, RecordStepResult, ReviewOutcome, SendNotice
+from services import cycles, notices
+from workflows.contracts import (
+    CalibrationDecision,
+    LockedCalibration,
+    NoticeKind,
+    RecordStep,
+    RecordStepResult,
+    ReviewOutcome,
+    SendNotice,
+)
+from workflows.cycle_contracts import CycleRef
 
 UnitOfWorkFactory = Callable[[], AbstractUnitOfWork]
+LOCKED_KEPT = 8  # cycles whose locked calibration a worker keeps in memory
 
 
 class AppraisalActivities:
@@ -29,6 +42,10 @@ class AppraisalActivities:
 
     def __init__(self, uow_factory: UnitOfWorkFactory) -> None:
         self._uow_factory = uow_factory
+        # A locked decision never changes (services.cycles.locked_results), and every appraisal of the cycle reads
+        # it when its result arrives: read once per worker, not once per employee (a province's is 100,000 rows).
+        self._locked: OrderedDict[tuple[str, int, str], cycles.LockedResults] = OrderedDict()
+        self._locked_guard = threading.Lock()  # activities read in threads
 
     @activity.defn(name="appraisal.record_step")
     async def record_step(self, step: RecordStep) -> RecordStepResult:
@@ -38,6 +55,26 @@ class AppraisalActivities:
     @activity.defn(name="appraisal.send_notice")
     async def send_notice(self, notice: SendNotice) -> RecordStepResult:
         return await asyncio.to_thread(self.send_notice_sync, notice)
+
+    @activity.defn(name="appraisal.locked_calibration")
+    async def locked_calibration(self, request: LockedCalibration) -> CalibrationDecision:
+        """This employee's result in the locked calibration decision of their cycle: the database is the source of
+        truth for the `apply_calibration` Update sent by the cycle (NotFound while nothing is locked)."""
+        return await asyncio.to_thread(self.locked_calibration_sync, request)
+
+    def locked_calibration_sync(self, request: LockedCalibration) -> CalibrationDecision:
+        key = (request.instansi_code, request.period, request.cycle_id)
+        with self._locked_guard:
+            results = self._locked.get(key)
+        with business_errors():
+            if results is None:
+                ref = CycleRef(cycle_id=request.cycle_id, instansi_code=request.instansi_code, period=request.period)
+                results = cycles.locked_results(self._uow_factory, ref)
+                with self._locked_guard:
+                    self._locked[key] = results
+                    while len(self._locked) > LOCKED_KEPT:
+                        self._locked.popitem(last=False)
+            return cycles.calibration_result(results, request.cycle_id, request.employee_nip)
 
     def record_step_sync(self, step: RecordStep) -> RecordStepResult:
         with business_errors(), self._uow_factory() as uow:

@@ -4,8 +4,8 @@ the closing report.
 
 Messages to many appraisals (starting them, the calibration result) go out from here in bounded concurrent batches
 with heartbeats — never as thousands of commands in the cycle's history. A retried push resumes from the last
-heartbeat; starting or signalling an appraisal twice is harmless (the workflow id is cycle + NIP, and an appraisal
-keeps the latest calibration decision).
+heartbeat; starting an appraisal or sending it its calibration Update twice is harmless (the workflow id is cycle +
+NIP, and the Update's id is the cycle's).
 """
 
 from __future__ import annotations
@@ -16,8 +16,8 @@ from datetime import UTC, datetime
 from typing import TypeVar
 
 from temporalio import activity
-from temporalio.client import Client
-from temporalio.exceptions import WorkflowAlreadyStartedError
+from temporalio.client import Client, WorkflowUpdateFailedError
+from temporalio.exceptions import ApplicationError, WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
 
 from activities.errors import business_errors
@@ -27,7 +27,8 @@ from persistence.ports import AbstractUnitOfWork
 from services import cycles, worklist, worklist_sync
 from services.appraisals import CycleRequest, PlanPage, nip_of_planned, plan_page, record_calendar
 from workflows.appraisal import AppraisalWorkflow
-from workflows.contracts import AppraisalInput, CalibrationDecision, RecordStepResult, appraisal_workflow_id
+from workflows.calibration import CalibrationClosed
+from workflows.contracts import ApplyCalibration, AppraisalInput, RecordStepResult, appraisal_workflow_id
 from workflows.cycle_contracts import (
     SKIPPED_SHOWN,
     CalibrationNotice,
@@ -152,41 +153,52 @@ class CycleActivities:
 
     @activity.defn(name="cycle.push_calibration")
     async def push_calibration(self, request: PushRequest) -> int:
-        """Send every locked predicate to its appraisal; resumes after the last heartbeat when retried."""
+        """Have every employee of the locked decision take up their result: the `apply_calibration` Update, which
+        reads the predicate from the database (workflows/calibration.py). Resumes after the last heartbeat when
+        retried; the Update's id is the cycle's, so an appraisal that has it already answers with its first result."""
         decision = await _thread(lambda: cycles.locked_decision(self._uow_factory, request))
         finals = decision.predicates
         details = activity.info().heartbeat_details
         done = int(details[0]) if details else 0
         already = int(details[1]) if len(details) > 1 else done
-        reason = decision.justification or f"hasil kalibrasi siklus {request.cycle_id} (SE MenPAN-RB 3/2023)"
         pushed = already
         while done < len(finals):
             page = finals[done : done + request.batch_size]
 
             async def send(index: int, page: Sequence[FinalPredicate] = page) -> None:
                 nonlocal pushed
-                final = page[index]
-                handle = self._client.get_workflow_handle(appraisal_workflow_id(request.cycle_id, final.employee_id))
-                try:
-                    await handle.signal(
-                        AppraisalWorkflow.calibration_decided,
-                        CalibrationDecision(
-                            calibration_id=f"{request.cycle_id}/{cycles.GROUP}",
-                            predicate=final.final,
-                            reason=reason,
-                            decided_by=request.decided_by,
-                        ),
-                    )
+                if await self._apply_calibration(request.cycle_id, page[index].employee_id):
                     pushed += 1
-                except RPCError as error:
-                    if error.status != RPCStatusCode.NOT_FOUND:  # a closed appraisal keeps its result
-                        raise
-                    activity.logger.warning("appraisal closed before calibration", extra={"nip": final.employee_id})
 
             await _in_batches(len(page), send, done, pushed)
             done += len(page)
             activity.heartbeat(done, pushed)
         return pushed
+
+    async def _apply_calibration(self, cycle_id: str, employee_nip: str) -> bool:
+        """Send one appraisal its calibration Update: True once applied or kept, False where it no longer applies
+        (the appraisal has ended, or its result was applied already, e.g. by a pengelola kinerja: logged)."""
+        handle = self._client.get_workflow_handle_for(
+            AppraisalWorkflow.run, appraisal_workflow_id(cycle_id, employee_nip)
+        )
+        try:
+            await handle.execute_update(
+                AppraisalWorkflow.apply_calibration, ApplyCalibration(), id=f"calibration-{cycle_id}"
+            )
+        except RPCError as error:
+            if error.status != RPCStatusCode.NOT_FOUND:
+                raise
+            activity.logger.warning("appraisal closed before calibration", extra={"nip": employee_nip})
+            return False
+        except WorkflowUpdateFailedError as error:
+            cause = error.cause
+            reason = cause.message if isinstance(cause, ApplicationError) else str(cause)
+            if isinstance(cause, ApplicationError) and cause.type == CalibrationClosed.__name__:
+                activity.logger.warning("calibration not applied", extra={"nip": employee_nip, "reason": reason})
+            else:  # one appraisal's refusal must not hold up the cycle's others: logged for the operator
+                activity.logger.error("calibration refused", extra={"nip": employee_nip, "reason": reason})
+            return False
+        return True
 
     @activity.defn(name="cycle.report")
     async def report(self, request: ReportRequest) -> CycleReport:

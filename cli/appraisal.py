@@ -45,9 +45,9 @@ from workflows.contracts import (
     MIN_REASON_CHARS,
     Acknowledge,
     Actor,
+    ApplyCalibration,
     AppraisalState,
     ApproveSkp,
-    CalibrationDecision,
     DecideObjection,
     ExtendDeadline,
     FileObjection,
@@ -328,12 +328,9 @@ def _calibration(args: argparse.Namespace) -> int:
     actor = _actor(args)
     if actor.role is not Role.PENGELOLA_KINERJA:
         raise CommandError("hasil kalibrasi dikirim oleh pengelola kinerja")
-    decision = CalibrationDecision(
-        calibration_id=args.calibration_id or args.cycle,
-        predicate=parse_enum(Predicate, args.predikat, "predikat"),
-        reason=args.alasan,
-        decided_by=actor.nip,
-    )
+    predicate = parse_enum(Predicate, args.predikat, "predikat")
+    # The pengelola kinerja's result, checked and recorded by the workflow's apply_calibration Update.
+    decision = ApplyCalibration(actor=actor, predicate=predicate, reason=args.alasan)
     subject = f"penilaian kinerja NIP {args.nip} siklus {args.cycle}"
 
     async def body(client: Any) -> AppraisalState:
@@ -341,26 +338,28 @@ def _calibration(args: argparse.Namespace) -> int:
         state: AppraisalState = await handle.query(AppraisalWorkflow.state)
         if state.step is Step.WITHDRAWN:
             raise CommandError("pegawai ini sudah ditarik dari siklus; kalibrasi tidak berlaku")
-        changed = state.predicate is not None and decision.predicate is not state.predicate
+        changed = state.predicate is not None and predicate is not state.predicate
         if changed and len("".join(decision.reason.split())) < MIN_REASON_CHARS:
             raise CommandError(
                 f"--alasan: predikat berubah dari {state.predicate.label if state.predicate else '-'} menjadi"
-                f" {decision.predicate.label}; alasan kalibrasi wajib diisi (SE MenPAN-RB 3/2023)"
+                f" {predicate.label}; alasan kalibrasi wajib diisi (SE MenPAN-RB 3/2023)"
             )
         if state.step in _SIGNED:
             # The workflow would only log and ignore it: a signed result is changed through keberatan, not calibration.
             raise CommandError(
                 f"hasil penilaian sudah ditetapkan (tahap: {state.step.label}); kalibrasi tidak berlaku lagi"
             )
-        await translate(handle.signal(AppraisalWorkflow.calibration_decided, decision), subject=subject)
-        return state
+        updated: AppraisalState = await translate(
+            handle.execute_update(AppraisalWorkflow.apply_calibration, decision), subject=subject
+        )
+        return updated
 
     state = run(settings, body, subject=subject)
     if args.json:
         emit_json(decision)
     else:
         print(
-            f"Hasil kalibrasi terkirim: {state.employee_name} ({state.employee_nip}) → {decision.predicate.label}"
+            f"Hasil kalibrasi terkirim: {state.employee_name} ({state.employee_nip}) → {predicate.label}"
             f" (tahap sekarang: {state.step.label}; diterapkan saat penilaian menunggu kalibrasi)"
         )
     return 0

@@ -42,9 +42,9 @@ from worker import run_worker
 from workflows.appraisal import AppraisalWorkflow
 from workflows.contracts import (
     Actor,
+    ApplyCalibration,
     AppraisalState,
     ApproveSkp,
-    CalibrationDecision,
     DecideObjection,
     ExtendDeadline,
     FileObjection,
@@ -286,9 +286,13 @@ async def _sri(demo: Demo, steps: _Steps) -> None:
     reviewed = await steps.state(SRI)
     predicate = reviewed.predicate or Predicate.BAIK
     print(f"      predikat dari matriks PermenPANRB 6/2022: {predicate.label}")
-    await appraisal_handle(steps.client, steps.cycle_id, SRI).signal(
-        AppraisalWorkflow.calibration_decided,
-        CalibrationDecision(calibration_id=steps.cycle_id, predicate=predicate, decided_by=PENGELOLA),
+    await appraisal_handle(steps.client, steps.cycle_id, SRI).execute_update(
+        AppraisalWorkflow.apply_calibration,
+        ApplyCalibration(
+            actor=Actor(nip=PENGELOLA, role=Role.PENGELOLA_KINERJA),
+            predicate=predicate,
+            reason="hasil rapat kalibrasi instansi (SE MenPAN-RB 3/2023)",
+        ),
     )
     signed_off = await _until(lambda: steps.state(SRI), lambda s: s.step is Step.SIGN_OFF, demo.seconds(30))
     print(f"  ✓ {'Kalibrasi menetapkan ' + predicate.label:<48} → {signed_off.step.label}")

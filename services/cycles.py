@@ -30,7 +30,14 @@ from persistence.ports import AbstractUnitOfWork, CalibrationRecord, CycleSurvey
 from services import notices
 from services.actors import Acting, audit
 from services.appraisals import CycleRequest, check_cycle, record_calendar
-from workflows.contracts import NoticeKind, RecordStepResult, appraisal_workflow_ids, parse_appraisal_workflow_id
+from workflows.contracts import CalibrationDecision as AppraisalCalibration
+from workflows.contracts import (
+    CalibrationSource,
+    NoticeKind,
+    RecordStepResult,
+    appraisal_workflow_ids,
+    parse_appraisal_workflow_id,
+)
 from workflows.cycle_contracts import (
     CHANGES_SHOWN,
     CalibrationNotice,
@@ -435,11 +442,57 @@ def _proposal_ids(proposal: Proposal) -> set[str]:
 
 
 def locked_decision(uow_factory: UowFactory, ref: CycleRef) -> CommitteeDecision:
+    return _locked(uow_factory, ref).decision
+
+
+def _locked(uow_factory: UowFactory, ref: CycleRef) -> LockedDecision:
     with uow_factory() as uow:
         record = uow.calibrations.get(ref.instansi_code, ref.period, group_of(ref.cycle_id), _Stored)
     if record is None or record.status != LOCKED:
-        raise NotFound("kalibrasi siklus ini belum dikunci", field="kalibrasi")
-    return LockedDecision.model_validate(record.calibration.model_dump()).decision
+        raise NotFound(f"kalibrasi siklus {ref.cycle_id} belum dikunci", field="kalibrasi")
+    return LockedDecision.model_validate(record.calibration.model_dump())
+
+
+@dataclass(frozen=True)
+class LockedResults:
+    """What an appraisal needs of its cycle's locked decision: each employee's final predicate, who decided, why."""
+
+    calibration_id: str
+    decided_by: str
+    reason: str
+    predicates: dict[str, Predicate]
+
+
+def locked_results(uow_factory: UowFactory, ref: CycleRef) -> LockedResults:
+    """The cycle's locked decision (NotFound while it is not locked), as every appraisal of the cycle reads it when
+    its result arrives (`calibration_result`). A locked decision never changes (`propose` refuses to replace it and
+    `decide` returns it), so a reader may keep it."""
+    locked = _locked(uow_factory, ref)
+    decision = locked.decision
+    return LockedResults(
+        calibration_id=f"{ref.cycle_id}/{GROUP}",
+        decided_by=locked.decided_by,
+        reason=decision.justification or f"hasil kalibrasi siklus {ref.cycle_id} (SE MenPAN-RB 3/2023)",
+        predicates={final.employee_id: final.final for final in decision.predicates},
+    )
+
+
+def calibration_result(results: LockedResults, cycle_id: str, employee_nip: str) -> AppraisalCalibration:
+    """One employee's result in the locked decision, or NotFound: someone not yet reviewed when the proposal was made
+    is not in it, and nothing else may stand in for the committee's decision."""
+    predicate = results.predicates.get(employee_nip)
+    if predicate is None:
+        raise NotFound(
+            f"pegawai {employee_nip} tidak ada dalam keputusan kalibrasi siklus {cycle_id} yang dikunci",
+            field="kalibrasi",
+        )
+    return AppraisalCalibration(
+        calibration_id=results.calibration_id,
+        predicate=predicate,
+        reason=results.reason,
+        decided_by=results.decided_by,
+        source=CalibrationSource.CYCLE,
+    )
 
 
 def _shown(value: Decimal | None) -> str:

@@ -34,6 +34,7 @@ from domain.errors import DomainError
 from domain.skp import Skp
 from workflows.contracts import (
     Acknowledge,
+    ApplyCalibration,
     ApproveSkp,
     DecideObjection,
     ExtendDeadline,
@@ -126,7 +127,7 @@ def _comments(cmd: ReturnSkp, _years: Years, _offset: int | None) -> None:
 
 
 def _reason_only(
-    cmd: Acknowledge | FileObjection | DecideObjection | Withdraw, _years: Years, _offset: int | None
+    cmd: Acknowledge | FileObjection | DecideObjection | Withdraw | ApplyCalibration, _years: Years, _offset: int | None
 ) -> None:
     _reason(cmd.reason)
 
@@ -144,4 +145,5 @@ _CHECKS: dict[type, Callable[[Any, Years, int | None], None]] = {
     ExtendDeadline: _extend,
     Reassign: _reassign,
     Withdraw: _reason_only,
+    ApplyCalibration: _reason_only,
 }

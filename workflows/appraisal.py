@@ -2,7 +2,9 @@
 
 Every human step is an Update whose validator checks the actor, the stage (domain.stages.transition) and the payload
 before anything enters history; the handler records the step through an activity and returns the new state. Reads
-are the `state` query. The calibration result arrives as the `calibration_decided` signal, buffered if it comes early.
+are the `state` query. The calibration result arrives through the `apply_calibration` Update, from the cycle's locked
+decision or a pengelola kinerja, and is kept until the appraisal waits for it if it comes early (see
+workflows/calibration.py, also for why the `calibration_decided` signal no longer sets anything).
 
 Deadlines: each step's deadline comes from the cycle's resolved calendar. The main loop sleeps until the next
 checkpoint (reminders before the deadline, escalation at it and one level further up after every grace period),
@@ -54,7 +56,7 @@ with workflow.unsafe.imports_passed_through():
     from domain.stages import TAKE_OVER_ROLES, Action, Role, Step, transition
     from domain.withdrawal import check_effective_on, told_of_withdrawal, withdrawal_step
     from domain.worklist import WorkItem
-    from workflows import search_attributes
+    from workflows import calibration, search_attributes
     from workflows.admission import admit
     from workflows.changes import Change
     from workflows.contracts import (
@@ -62,6 +64,7 @@ with workflow.unsafe.imports_passed_through():
         SYSTEM,
         Acknowledge,
         Actor,
+        ApplyCalibration,
         AppraisalInput,
         AppraisalState,
         ApproveSkp,
@@ -69,6 +72,7 @@ with workflow.unsafe.imports_passed_through():
         DecideObjection,
         ExtendDeadline,
         FileObjection,
+        LockedCalibration,
         NoticeKind,
         Objection,
         Reassign,
@@ -273,33 +277,13 @@ class AppraisalWorkflow:
             raise RuntimeError(f"system step could not be recorded: {error.cause or error}") from error
 
     async def _apply_calibration(self) -> None:
+        """Apply the decision kept while the appraisal was not yet waiting for it (a system step nobody waits on)."""
         async with self._lock:
             decision = self._s.pending_calibration
             if self._s.step is not Step.AWAITING_CALIBRATION or decision is None:
                 return
-            to = transition(self._s.step, Action.APPLY_CALIBRATION, Role.SYSTEM)
-
-            review = self._s.review
-            if review is not None:
-                review = review.model_copy(update={"calibration": decision, "final_predicate": decision.predicate})
-
-            def apply() -> None:
-                s = self._s
-                s.pending_calibration, s.calibration, s.predicate, s.review = None, decision, decision.predicate, review
-
-            before = self._s.predicate
-            change = Change(
-                action=Action.APPLY_CALIBRATION.value,
-                to=to,
-                actor=decision.decided_by,
-                role=Role.SYSTEM,
-                reason=decision.reason or None,
-                after={"predicate_before": _value(before), "predicate": decision.predicate.value},
-                apply=apply,
-                review=review,
-            )
             try:
-                await self._commit(change, retry=NOTICE_RETRY)
+                await self._commit(calibration.applying(self._s, decision), retry=NOTICE_RETRY)
             except ActivityError as error:
                 # Only a business error gets here (infrastructure errors retry without end): drop the decision so
                 # the next one is tried, instead of failing the whole appraisal.
@@ -331,6 +315,19 @@ class AppraisalWorkflow:
 
     @workflow.signal
     def calibration_decided(self, decision: CalibrationDecision) -> None:
+        """Retired: a signal has no validator, so anyone reaching Temporal could set any predicate with it. Histories
+        recorded before CALIBRATION_BY_UPDATE replay it as it ran; anywhere else it is logged and changes nothing."""
+        if workflow.patched(calibration.CALIBRATION_BY_UPDATE):
+            workflow.logger.warning(
+                "calibration_decided signal ignored: the result comes only through the apply_calibration update",
+                extra={
+                    "calibration_id": decision.calibration_id,
+                    "decided_by": decision.decided_by,
+                    "predicate": decision.predicate.value,
+                    "step": self._s.step.value,
+                },
+            )
+            return
         late = self._s.step.closed or self._s.step in (Step.SIGN_OFF, Step.OBJECTION_WINDOW, Step.OBJECTION_REVIEW)
         if late:
             # A signal cannot be refused; a decision after penetapan would silently rewrite a signed result.
@@ -341,6 +338,59 @@ class AppraisalWorkflow:
             return
         self._s.pending_calibration = decision  # the latest decision wins if calibration is redone
         self._wake += 1
+
+    # --- updates: calibration --------------------------------------------------------------------------------------
+
+    @workflow.update
+    async def apply_calibration(self, cmd: ApplyCalibration) -> AppraisalState:
+        if cmd.actor is None:
+            decision = await self._locked_calibration()
+        else:
+            reason = _required_text(cmd.reason, "alasan", "alasan penerapan hasil kalibrasi")
+            decision = calibration.by_pengelola(cmd, self._s.cycle_id, reason)
+        async with self._lock:
+            try:
+                calibration.check_open(self._s.step)  # again: the appraisal may have moved on since the validator
+            except DomainError as error:
+                raise rejection(error) from None
+            if self._s.step is Step.AWAITING_CALIBRATION:
+                await self._record(calibration.applying(self._s, decision))
+            else:  # early: kept until the appraisal waits for calibration (the main loop applies it then)
+                self._s.pending_calibration = decision  # the latest decision wins if calibration is redone
+                self._wake += 1
+                workflow.logger.info(
+                    "calibration decision kept until the review is done",
+                    extra={"calibration_id": decision.calibration_id, "step": self._s.step.value},
+                )
+        return self._reply()
+
+    @apply_calibration.validator
+    def _check_apply_calibration(self, cmd: ApplyCalibration) -> None:
+        try:
+            admit(cmd, self._years())
+            calibration.check_open(self._s.step)
+            calibration.check_source(cmd)
+            if cmd.actor is not None:
+                self._check_identity(cmd.actor)
+                _required_text(cmd.reason, "alasan", "alasan penerapan hasil kalibrasi")
+        except (DomainError, ValidationError) as error:
+            raise rejection(error) from None
+
+    async def _locked_calibration(self) -> CalibrationDecision:
+        """This employee's result in the cycle's locked decision, as the database holds it; the Update fails with
+        the reason (nothing locked yet, or the employee is not in it) and the appraisal stays where it was."""
+        s = self._s
+        try:
+            return await workflow.execute_local_activity_method(
+                AppraisalActivities.locked_calibration,
+                LockedCalibration(
+                    cycle_id=s.cycle_id, instansi_code=s.instansi_code, period=s.period, employee_nip=s.employee_nip
+                ),
+                start_to_close_timeout=ACTIVITY_TIMEOUT,
+                retry_policy=RECORD_RETRY,
+            )
+        except ActivityError as error:
+            raise _failed("hasil kalibrasi tidak dapat dibaca", error) from None
 
     # --- updates: target setting -----------------------------------------------------------------------------------
 
@@ -701,12 +751,15 @@ class AppraisalWorkflow:
         """The validator of every update: refuse before the update is accepted, so nothing enters history. The bounds
         on what was sent (workflows.admission) are checked here only, never by the handler's plan: see there why."""
         try:
-            deadlines = self._input.deadlines
-            years = appraisal_years(self._s.period, deadlines.start.year, deadlines.sign_off_due.year)
-            admit(command, years, deadlines.utc_offset_hours)
+            admit(command, self._years(), self._input.deadlines.utc_offset_hours)
             plan()
         except (DomainError, ValidationError) as error:
             raise rejection(error) from None
+
+    def _years(self) -> tuple[int, int]:
+        """The first and last year a date sent to this appraisal may fall in (domain.bounds.appraisal_years)."""
+        deadlines = self._input.deadlines
+        return appraisal_years(self._s.period, deadlines.start.year, deadlines.sign_off_due.year)
 
     async def _handle(self, plan: Callable[[], Change]) -> AppraisalState:
         async with self._lock:
@@ -715,17 +768,19 @@ class AppraisalWorkflow:
                 change = plan()
             except (DomainError, ValidationError) as error:
                 raise rejection(error) from None
-            try:
-                await self._commit(change)
-            except ActivityError as error:
-                # The step could not be recorded (a business error, or the database stayed unreachable through
-                # every retry): the update fails with the reason, the appraisal stays where it was.
-                cause = error.cause if isinstance(error.cause, ApplicationError) else None
-                raise ApplicationError(
-                    f"langkah tidak tercatat: {cause.message if cause else error}",
-                    type=cause.type if cause and cause.type else "RecordStepFailed",
-                    non_retryable=True,
-                ) from None
+            await self._record(change)
+        return self._reply()
+
+    async def _record(self, change: Change) -> None:
+        """A person's step (an Update, under the lock): recorded and applied, or the Update fails with the reason."""
+        try:
+            await self._commit(change)
+        except ActivityError as error:
+            # The step could not be recorded (a business error, or the database stayed unreachable through every
+            # retry): the update fails with the reason, the appraisal stays where it was.
+            raise _failed("langkah tidak tercatat", error) from None
+
+    def _reply(self) -> AppraisalState:
         # The reply carries the state with only the step just recorded: every Update result is stored in history,
         # and the whole timeline in each would grow it with the square of the steps. The `state` query has it all.
         return self._s.model_copy(update={"timeline": self._s.timeline[-1:]})
@@ -994,3 +1049,13 @@ def _required_text(text: str | None, field: str, what: str) -> str:
 
 def _value(predicate: Predicate | None) -> str | None:
     return predicate.value if predicate else None
+
+
+def _failed(what: str, error: ActivityError) -> ApplicationError:
+    """An Update's failure with the activity's own reason (its type, for programs), e.g. 'langkah tidak tercatat'."""
+    cause = error.cause if isinstance(error.cause, ApplicationError) else None
+    return ApplicationError(
+        f"{what}: {cause.message if cause else error}",
+        type=cause.type if cause and cause.type else "RecordStepFailed",
+        non_retryable=True,
+    )

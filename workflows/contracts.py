@@ -167,13 +167,34 @@ class Withdraw(_Command):
     effective_on: date | None = None  # TMT (terhitung mulai tanggal) of the move, retirement or leave, if known
 
 
+class CalibrationSource(StrEnum):
+    """Where a calibration result comes from: the only two the `apply_calibration` Update accepts."""
+
+    CYCLE = "cycle"  # the cycle's locked decision, as the database holds it (SE MenPAN-RB 3/2023)
+    PENGELOLA = "pengelola"  # a pengelola kinerja of the appraisal, with a written reason
+
+
+class ApplyCalibration(_Frozen):
+    """The calibration result for this employee, through the `apply_calibration` Update.
+
+    Without an actor it is the cycle's: the cycle's push sends it once the decision is locked, and the workflow reads
+    the predicate from the locked decision in the database, so whoever sends one can at most have the real decision
+    applied early. With an actor, a pengelola kinerja of the appraisal sets the predicate, with a written reason."""
+
+    actor: Actor | None = None
+    predicate: Predicate | None = None  # the pengelola's; never sent with the cycle's (the database has it)
+    reason: str = ""
+
+
 class CalibrationDecision(_Frozen):
-    """The cycle's calibration result for this employee (SE MenPAN-RB 3/2023), sent as a signal."""
+    """The calibration result for this employee (SE MenPAN-RB 3/2023) as the appraisal keeps it: what the
+    `apply_calibration` Update brought, or the payload of the retired `calibration_decided` signal."""
 
     calibration_id: str = Field(min_length=1, max_length=100)
     predicate: Predicate
     reason: str = ""
     decided_by: str = Field(default=SYSTEM, pattern=r"^(\d{18}|system)$")  # NIP of the approver, or "system"
+    source: CalibrationSource = CalibrationSource.CYCLE  # every signal's was the cycle's
 
 
 # --- state (the query result) --------------------------------------------------------------------------------------
@@ -331,6 +352,15 @@ class RecordStepResult(_Frozen):
     idempotency_key: str
     newly_recorded: bool
     outbox_ids: list[int] = Field(default_factory=list)
+
+
+class LockedCalibration(_Frozen):
+    """Which employee's result to read from the locked decision of which cycle (AppraisalActivities)."""
+
+    cycle_id: str
+    instansi_code: str
+    period: int
+    employee_nip: str
 
 
 class NoticeKind(StrEnum):

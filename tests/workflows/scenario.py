@@ -26,15 +26,17 @@ from temporalio.worker import Replayer
 from domain.calendar import CycleCalendar, Deadlines, resolve
 from domain.organisation import Employee, Instansi, Unit
 from domain.policy import AppraisalPolicy, EscalationPolicy
-from domain.ratings import Expectation
+from domain.ratings import Expectation, OrgPredicate, Predicate
 from domain.skp import Aspect, Indicator, Realisation, RencanaHasilKerja, RhkKind, Skp, Target
 from domain.stages import Role, Step
 from domain.worklist import WorkItem
 from persistence.ports import AbstractUnitOfWork
+from services import cycles
 from temporal_client import DATA_CONVERTER
 from worker import WORKFLOWS
 from workflows.appraisal import AppraisalWorkflow
 from workflows.contracts import Actor, AppraisalInput, AppraisalState
+from workflows.cycle_contracts import CycleRef, DecideCalibration, SetOrgPredicate
 
 T = TypeVar("T")
 Handle = WorkflowHandle[AppraisalWorkflow, AppraisalState]
@@ -165,6 +167,23 @@ def realisations() -> list[Realisation]:
         Realisation(indicator_id="I2", value=Decimal("98.5"), evidence=evidence),
         Realisation(indicator_id="I3", value=Decimal("12"), evidence=evidence),
     ]
+
+
+def lock_calibration(
+    uow_factory: Callable[[], AbstractUnitOfWork], cycle_id: str, results: dict[str, Predicate]
+) -> None:
+    """The cycle's calibration, proposed over the reviews recorded so far and locked by the Kepala Dinas with
+    `results` as the committee's predicates, as the cycle workflow's Updates do it (services.cycles): the decision
+    every appraisal of the cycle reads its result from."""
+    ref = CycleRef(cycle_id=cycle_id, instansi_code=INSTANSI, period=PERIOD)
+    cycles.propose(uow_factory, ref, SetOrgPredicate(actor=KEPALA, org_predicate=OrgPredicate.BAIK))
+    decision = DecideCalibration(
+        actor=KEPALA,
+        accept=False,
+        overrides=results,
+        justification="unit terlalu kecil untuk pola distribusi; predikat ditetapkan komite",
+    )
+    cycles.decide(uow_factory, ref, decision, key=f"test-lock-{cycle_id}")
 
 
 EMPLOYEE = Actor(nip=STAFF, role=Role.PEGAWAI)

@@ -42,9 +42,9 @@ from workflows import search_attributes
 from workflows.appraisal import AppraisalWorkflow
 from workflows.contracts import (
     Acknowledge,
+    ApplyCalibration,
     AppraisalState,
     ApproveSkp,
-    CalibrationDecision,
     DecideObjection,
     ExtendDeadline,
     FileObjection,
@@ -78,16 +78,11 @@ async def _to_objection_window(handle: Handle, calibrated: Predicate = Predicate
         AppraisalWorkflow.submit_review,
         SubmitReview(actor=PENILAI, perilaku=MEETS, hasil_kerja=MEETS, feedback="Pertahankan ketepatan waktu."),
     )
-    await handle.signal(
-        AppraisalWorkflow.calibration_decided,
-        CalibrationDecision(
-            calibration_id="KAL-2026-PDU",
-            predicate=calibrated,
-            reason="kurva distribusi unit PDU (SE MenPAN-RB 3/2023)",
-            decided_by=KEPALA,
-        ),
+    state = await handle.execute_update(
+        AppraisalWorkflow.apply_calibration,
+        ApplyCalibration(actor=HR, predicate=calibrated, reason="kurva distribusi unit PDU (SE MenPAN-RB 3/2023)"),
     )
-    await at_step(handle, Step.SIGN_OFF)
+    assert state.step is Step.SIGN_OFF
     return await handle.execute_update(AppraisalWorkflow.sign, Sign(actor=PENILAI))
 
 
@@ -144,12 +139,11 @@ async def test_an_appraisal_walks_through_every_stage_to_final(
     # PermenPANRB 6/2022 matrix: hasil Sesuai x perilaku Di Atas = Baik.
     assert (state.stage, state.predicate, state.assignees) == (Stage.CALIBRATION, Predicate.BAIK, [PENGELOLA])
 
-    await handle.signal(
-        AppraisalWorkflow.calibration_decided,
-        CalibrationDecision(calibration_id="KAL-1", predicate=Predicate.BAIK, decided_by=KEPALA),
-    )
-    state = await at_step(handle, Step.SIGN_OFF)
-    assert state.calibration is not None and state.assignees == [KASI]
+    # The committee locks the cycle's decision; the cycle's push has each appraisal read its result from it.
+    scenario.lock_calibration(office.uow_factory, state.cycle_id, {STAFF: Predicate.BAIK})
+    state = await handle.execute_update(AppraisalWorkflow.apply_calibration, ApplyCalibration())
+    assert state.step is Step.SIGN_OFF and state.assignees == [KASI]
+    assert state.calibration is not None and state.calibration.decided_by == KEPALA
     state = await handle.execute_update(AppraisalWorkflow.sign, Sign(actor=PENILAI))
     assert (state.stage, state.assignees) == (Stage.OBJECTION_WINDOW, [STAFF])
     assert state.signed_at is not None
@@ -475,6 +469,12 @@ async def test_a_long_history_continues_as_new_and_keeps_the_appraisal(
     time_skipping_env: WorkflowEnvironment, start: Starter, office: Office
 ) -> None:
     handle = await start(history_limit=50)
+    # A returned and redrafted SKP: a history long enough to continue as new on the way (the calibration result, an
+    # Update with a local activity since 0.5, adds fewer events than the signal and its activity did).
+    await handle.execute_update(AppraisalWorkflow.submit_skp, SubmitSkp(actor=EMPLOYEE, skp=scenario.skp()))
+    await handle.execute_update(
+        AppraisalWorkflow.return_skp, ReturnSkp(actor=PENILAI, comments="indikator kualitas belum dapat diukur")
+    )
     await _to_objection_window(handle)
     await handle.execute_update(AppraisalWorkflow.acknowledge, Acknowledge(actor=EMPLOYEE))
     final = await handle.result()
@@ -498,12 +498,11 @@ async def test_starting_the_same_appraisal_again_returns_the_running_one(
 async def test_a_calibration_decided_before_the_review_waits_for_it(start: Starter) -> None:
     handle = await start()
     await _to_self_assessment(handle)
-    await handle.signal(
-        AppraisalWorkflow.calibration_decided,
-        CalibrationDecision(calibration_id="KAL-EARLY", predicate=Predicate.SANGAT_BAIK, decided_by=KEPALA),
+    state = await handle.execute_update(
+        AppraisalWorkflow.apply_calibration,
+        ApplyCalibration(actor=HR, predicate=Predicate.SANGAT_BAIK, reason="ditetapkan rapat kalibrasi lebih awal"),
     )
-    state = await state_when(handle, lambda s: s.pending_calibration is not None, "buffered decision")
-    assert state.step is Step.SELF_ASSESSMENT
+    assert state.step is Step.SELF_ASSESSMENT and state.pending_calibration is not None
     await handle.execute_update(
         AppraisalWorkflow.submit_self_assessment,
         SubmitSelfAssessment(actor=EMPLOYEE, realisations=scenario.realisations()),

@@ -475,7 +475,8 @@ def calibration_notices(office: Office, cycle_id: str) -> tuple[list[AuditEntry]
     """The cycle's own notices (not its appraisals'): audit entries in the order written, and outbox messages."""
     workflow_id = cycle_workflow_id(cycle_id)
     with office.uow_factory() as uow:
-        audit = uow.audit.list(workflow_id=workflow_id)
+        # The cycle's propose and decide have audit entries of their own (services.actors): not notices.
+        audit = [e for e in uow.audit.list(workflow_id=workflow_id) if e.action.startswith("notice.")]
         outbox = [m for m in uow.outbox.pending(limit=10_000) if m.workflow_id == workflow_id]
     return audit, outbox
 

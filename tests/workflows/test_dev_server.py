@@ -31,7 +31,6 @@ from tests.workflows.scenario import (
     PENILAI,
     STAFF,
     TIM_PENGAWASAN,
-    at_step,
     eventually,
     state_when,
 )
@@ -39,6 +38,7 @@ from workflows import search_attributes
 from workflows.appraisal import AppraisalWorkflow
 from workflows.contracts import (
     Acknowledge,
+    ApplyCalibration,
     AppraisalInput,
     ApproveSkp,
     CalibrationDecision,
@@ -106,11 +106,14 @@ async def test_updates_move_the_appraisal_and_the_worklist_lists_it_by_stage_and
     # Waiting on the calibration: in the cycle's list, on nobody's.
     assert _open(office, cycle_id=cycle_id, stage=Stage.CALIBRATION) == [handle.id]
     assert _open(office, cycle_id=cycle_id, assignee=KASI) == []
-    await handle.signal(
-        AppraisalWorkflow.calibration_decided,
-        CalibrationDecision(calibration_id="KAL-DEV", predicate=Predicate.BAIK, decided_by=KEPALA),
-    )
-    await at_step(handle, Step.SIGN_OFF)
+    # A forged signal changes nothing (the retired calibration_decided: workflows/calibration.py); the committee's
+    # locked decision, read by the appraisal when the cycle's Update comes, does.
+    forged = CalibrationDecision(calibration_id="KAL-PALSU", predicate=Predicate.SANGAT_BAIK, decided_by=PENGAWAS)
+    await handle.signal(AppraisalWorkflow.calibration_decided, forged)
+    scenario.lock_calibration(office.uow_factory, cycle_id, {STAFF: Predicate.BAIK})
+    state = await handle.execute_update(AppraisalWorkflow.apply_calibration, ApplyCalibration())
+    assert (state.step, state.predicate) == (Step.SIGN_OFF, Predicate.BAIK)
+    assert state.calibration is not None and state.calibration.decided_by == KEPALA
     await handle.execute_update(AppraisalWorkflow.sign, Sign(actor=PENILAI))
     await handle.execute_update(AppraisalWorkflow.acknowledge, Acknowledge(actor=EMPLOYEE))
     final = await handle.result()
@@ -133,7 +136,9 @@ async def test_updates_move_the_appraisal_and_the_worklist_lists_it_by_stage_and
         if event.event_type == EventType.EVENT_TYPE_UPSERT_WORKFLOW_SEARCH_ATTRIBUTES
         for key in event.upsert_workflow_search_attributes_event_attributes.search_attributes.indexed_fields
     ]
-    assert upserted == ["TemporalChangeVersion"]  # once, by the SDK, for the first workflow.patched() of the run
+    # By the SDK, once for each workflow.patched() id the run meets: the steps' local recording, and the forged signal
+    # above (CALIBRATION_BY_UPDATE). None for a step.
+    assert upserted == ["TemporalChangeVersion", "TemporalChangeVersion"]
 
 
 async def test_an_overdue_step_is_listed_until_the_deadline_is_extended(
