@@ -1,7 +1,7 @@
 """An appraisal cycle of an instansi from the command line: HR starts it, the leader calibrates, HR reads the report.
 
-kinerja siklus mulai --instansi DUKCAPIL-JPR --periode 2026 --tim-pengawasan NIP[,NIP] --pimpinan NIP_SEKDA \
-    [--pengelola NIP[,NIP]] [--kalender kalender.json] [--populasi DAFDUK=1200 ...] [--siklus ID]
+kinerja siklus mulai --instansi DUKCAPIL-JPR --periode 2026 [--kalender kalender.json] [--populasi DAFDUK=1200 ...] \
+    [--siklus ID] [--tim-pengawasan NIP[,NIP] --pimpinan NIP_SEKDA [--pengelola NIP[,NIP]]]
 kinerja siklus tambah  --siklus ID --nip NIP[,NIP] ...        # a late joiner, into the running cycle
 kinerja siklus status  --siklus ID
 kinerja siklus kalibrasi usul     --siklus ID --oleh NIP_PIMPINAN --predikat-organisasi baik
@@ -10,7 +10,9 @@ kinerja siklus kalibrasi putuskan --siklus ID --oleh NIP_PIMPINAN (--terima | --
 kinerja siklus laporan --siklus ID [--format tabel|json|csv|xlsx] [--file BERKAS]
 
 `siklus mulai` starts one cycle workflow (id `cycle-<siklus>`) that enrols every active employee page by page into
-their own appraisal workflow; starting again is safe and only shows the progress.
+their own appraisal workflow; starting again is safe and only shows the progress. Its officials are the roles granted
+in the instansi (`POST /api/v1/instansi/{kode}/roles`), as when the API starts it (services.cycle_start), unless the
+operator on the server names them; the start is audited as the operator's.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ import argparse
 import asyncio
 import sys
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TypeAlias
 
@@ -30,11 +33,13 @@ from cli import report
 from cli.database import open_database
 from cli.output import CommandError, emit_json, paused_line, table
 from cli.temporal import run
-from domain.calendar import CycleCalendar, resolve
+from domain.calendar import CycleCalendar
 from domain.errors import DomainError
 from domain.ratings import OrgPredicate, Predicate, parse_enum
-from services import worklist
-from services.appraisals import CycleRequest, check_cycle, plan_cycle, record_calendar
+from services import cycle_start, worklist
+from services.actors import OPERATOR
+from services.appraisals import CycleRequest, plan_cycle
+from services.cycle_start import StartOrder
 from settings import Settings, load_settings
 from workflows.contracts import AppraisalInput
 from workflows.cycle import CycleWorkflow
@@ -65,10 +70,14 @@ def register(commands: Parsers) -> None:
     start.add_argument("--instansi", required=True)
     start.add_argument("--periode", "--period", dest="period", type=int, required=True)
     start.add_argument("--siklus", "--cycle", dest="cycle", help="id siklus (bawaan: PERIODE-INSTANSI)")
-    start.add_argument("--tim-pengawasan", dest="supervision", required=True, help="NIP tim pengawasan, pisahkan ','")
+    start.add_argument(
+        "--tim-pengawasan", dest="supervision", help="NIP tim pengawasan, pisahkan ',' (bawaan: peran yang diberikan)"
+    )
     start.add_argument("--pengelola", default="", help="NIP pengelola kinerja (BKD/BKPSDM), pisahkan ','")
     start.add_argument(
-        "--pimpinan", required=True, help="NIP pimpinan yang menetapkan predikat organisasi (mis. Sekda), pisahkan ','"
+        "--pimpinan",
+        help="NIP pimpinan yang menetapkan predikat organisasi (mis. Sekda), pisahkan ',' (bawaan: peran yang"
+        " diberikan)",
     )
     start.add_argument(
         "--kalender",
@@ -159,41 +168,38 @@ def _start(args: argparse.Namespace) -> int:
     settings = load_settings()
     calendar = CycleCalendar.model_validate_json(args.kalender.read_text()) if args.kalender else CycleCalendar()
     uow_factory = open_database(settings)
-    with uow_factory() as uow:
-        policy = uow.instansi.policy(args.instansi) if uow.instansi.get(args.instansi) else None
-    if policy is None:
-        raise CommandError(f"instansi: {args.instansi} belum terdaftar; impor rosternya dahulu")
-    request = CycleRequest(
-        cycle_id=args.cycle or f"{args.period}-{args.instansi}",
+    order = StartOrder(
         instansi_code=args.instansi,
         period=args.period,
-        deadlines=resolve(calendar, args.period, policy),
-        supervision_team=_nips(args.supervision),
-        pengelola_kinerja=_nips(args.pengelola),
-    )
-    # Refuses unknown people or instansi here, before anything starts; the calendar is recorded once it has started.
-    check_cycle(uow_factory, request)
-    assert request.deadlines is not None
-    input = CycleInput(
-        cycle_id=request.cycle_id,
-        instansi_code=request.instansi_code,
-        period=request.period,
+        cycle_id=args.cycle,
         calendar=calendar,
-        deadlines=request.deadlines,
-        supervision_team=request.supervision_team,
-        pengelola_kinerja=request.pengelola_kinerja,
-        pimpinan=_nips(args.pimpinan),
         populations=_populations(args.populasi),
         batch_size=args.batch_size,
-        escalation=policy.escalation,
     )
+    if args.supervision and args.pimpinan:  # named by the operator on the server
+        officials = cycle_start.Officials(
+            supervision_team=_nips(args.supervision),
+            pengelola_kinerja=_nips(args.pengelola),
+            pimpinan=_nips(args.pimpinan),
+        )
+    elif args.supervision or args.pimpinan or args.pengelola:
+        raise CommandError(
+            "--tim-pengawasan dan --pimpinan disebut bersama (dengan --pengelola bila ada), atau tidak sama sekali:"
+            " tanpa keduanya dipakai peran yang diberikan di instansi"
+        )
+    else:  # the officials granted in the instansi, as when the API starts a cycle
+        officials = cycle_start.officials_from_grants(uow_factory, args.instansi, cycle_start.cycle_id_of(order))
+    # Refuses unknown people or instansi here, before anything starts; the calendar is recorded once it has started.
+    prepared = cycle_start.prepare(uow_factory, order, officials)
+    input = prepared.input
+    policy = prepared.policy
     progress = sys.stderr.isatty() and not args.json
 
     async def body(client: Client) -> CycleState:
-        handle = await temporal_client.start_cycle(client, input, task_queue=settings.temporal.task_queue)
-        # The deadlines of the workflow now running (a cycle already running keeps its own): its SKM window.
-        running = await _input_of(client, input.cycle_id)
-        record_calendar(uow_factory, request, running.deadlines, policy)
+        await cycle_start.start(
+            client, uow_factory, prepared, task_queue=settings.temporal.task_queue, by=OPERATOR, now=datetime.now(UTC)
+        )
+        handle = temporal_client.cycle_handle(client, input.cycle_id)
         while True:
             status = (await handle.describe()).status
             if status is not WorkflowExecutionStatus.RUNNING and status is not WorkflowExecutionStatus.COMPLETED:
@@ -312,7 +318,7 @@ def _add(args: argparse.Namespace) -> int:
     async def read(client: Client) -> tuple[CycleState, CycleInput]:
         handle = temporal_client.cycle_handle(client, args.cycle)
         state: CycleState = await handle.query(CycleWorkflow.state)
-        return state, await _input_of(client, args.cycle)
+        return state, await cycle_start.input_of(client, args.cycle)
 
     state, input = run(settings, read, subject=f"siklus {args.cycle}")
     uow_factory = open_database(settings)
@@ -341,19 +347,6 @@ def _add(args: argparse.Namespace) -> int:
     for skipped in plan.skipped:
         print(f"  tidak didaftarkan: {skipped.nip} {skipped.name} — {skipped.reason}")
     return 0
-
-
-async def _input_of(client: Client, cycle_id: str) -> CycleInput:
-    """The cycle's input, from the first event of its current run's history."""
-    handle = temporal_client.cycle_handle(client, cycle_id)
-    async for event in handle.fetch_history_events():
-        payloads = event.workflow_execution_started_event_attributes.input.payloads
-        values = await client.data_converter.decode(payloads, [CycleInput])
-        found = values[0]
-        if not isinstance(found, CycleInput):
-            raise CommandError(f"siklus {cycle_id}: masukan siklus tidak terbaca")
-        return found
-    raise CommandError(f"siklus {cycle_id} tidak ditemukan")
 
 
 # --- status ----------------------------------------------------------------------------------------------------------

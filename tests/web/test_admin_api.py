@@ -13,6 +13,9 @@ learns nothing of this one.
 from __future__ import annotations
 
 import asyncio
+import os
+import subprocess
+import sys
 import time
 import uuid
 from collections.abc import AsyncIterator, Callable
@@ -255,16 +258,25 @@ async def test_an_office_run_through_the_api(office: Office) -> None:
     report = await office.ok("GET", f"/cycles/{cycle}/report", ADMIN)
     assert report["jumlah_pegawai"] == 1 and report["pegawai"][0]["nip"] == SRI
 
+    # --- the operator's `kinerja siklus mulai` on the server: the same service, the same officials ----------------
+    by_operator = f"CLI-{uuid.uuid4().hex[:6]}"
+    await _kinerja(office, "siklus", "mulai", "--instansi", INSTANSI, "--periode", str(PERIOD), "--siklus", by_operator,
+                   "--tanpa-tunggu", "--json")  # fmt: skip
+
     # --- the audit log: every action with the signed-in person who took it -----------------------------------------
     office.token_for(OTHER_ADMIN)  # signed in before the log is read: creating a token is audited
     entries = office.audit()
     by_action: dict[str, list[AuditEntry]] = {}
     for entry in entries:
         by_action.setdefault(entry.action, []).append(entry)
-    for action in ("import.roster", "import.iku", "import.skp", "policy.set", "account.create", "cycle.start"):
+    for action in ("import.roster", "import.iku", "import.skp", "policy.set", "account.create"):
         assert [(e.actor, e.actor_role) for e in by_action[action]] == [(ADMIN, Role.ADMIN_KEPEGAWAIAN)], action
-    assert len(by_action["cycle.start"]) == 1  # the second request found the running cycle
-    assert by_action["cycle.start"][0].after is not None and by_action["cycle.start"][0].after["pimpinan"] == [SEKDA]
+    starts = {e.subject: e for e in entries if e.action == "cycle.start"}
+    assert set(starts) == {cycle, by_operator}  # the second request found the running cycle and wrote nothing
+    assert (starts[by_operator].actor, starts[by_operator].actor_role) == ("operator", Role.SYSTEM)
+    for entry in starts.values():
+        assert entry.after is not None
+        assert (entry.after["pimpinan"], entry.after["supervision_team"]) == ([SEKDA], [PENGAWAS])
     for action in ("account.disable", "account.enable", "account.unlock", "account.reset_link"):
         assert [(e.actor, e.subject) for e in by_action[action]] == [(ADMIN, SRI)], action
     grants = {e.subject: e for e in by_action["role.grant"]}
@@ -296,6 +308,24 @@ async def test_an_office_run_through_the_api(office: Office) -> None:
     # None of the refusals wrote anything (the worker may have logged notices meanwhile).
     written = office.audit()[len(entries) :]
     assert not [e for e in written if e.actor == OTHER_ADMIN or e.action.startswith(("role.", "account."))]
+
+
+async def _kinerja(office: Office, *args: str) -> str:
+    """`kinerja ...` (what the installed script runs) as the operator on the server runs it, with this test's
+    database and task queue."""
+    env = {
+        **os.environ,
+        "DATABASE_URL": office.settings.database_url,
+        "TEMPORAL__ADDRESS": office.settings.temporal.address,
+        "TEMPORAL__TASK_QUEUE": office.settings.temporal.task_queue,
+        "PYTHONPATH": str(ROOT),
+    }
+    done = await asyncio.to_thread(
+        subprocess.run, [sys.executable, "-m", "starter", *args], env=env, cwd=ROOT, capture_output=True, text=True,
+        timeout=120,
+    )  # fmt: skip
+    assert done.returncode == 0, f"kinerja {' '.join(args)}: {done.stdout}\n{done.stderr}"
+    return done.stdout
 
 
 async def _sign_in(office: Office, nip: str) -> None:
