@@ -26,7 +26,7 @@ from persistence.ports import AbstractUnitOfWork
 from settings import Settings
 from web.access import Rule
 from web.gateway import TemporalGateway
-from web.problems import Problem
+from web.problems import PROBLEM_RESPONSES, Problem
 
 SESSION_COOKIE = "kinerja_sesi"
 CSRF_HEADER = "X-CSRF-Token"
@@ -156,8 +156,9 @@ def _within(principal: Principal, instansi_code: str | None, cycle_id: str | Non
 
 
 def guard(rule: Rule) -> dict[str, Any]:
-    """The keyword arguments that put `rule` on a route: its check, and its line in the OpenAPI spec."""
-    return {"dependencies": [Depends(checker(rule))], "openapi_extra": rule.openapi()}
+    """The keyword arguments that put `rule` on a route: its check, its line in the OpenAPI spec, and the problem
+    responses every route may answer with."""
+    return {"dependencies": [Depends(checker(rule))], "openapi_extra": rule.openapi(), "responses": PROBLEM_RESPONSES}
 
 
 def current_caller(caller: Annotated[Caller | None, Depends(optional_caller)]) -> Caller:

@@ -47,6 +47,32 @@ _TITLES = {
     503: "Layanan belum dapat dihubungi",
     504: "Tidak dijawab tepat waktu",
 }
+# The problem body as the OpenAPI spec states it, on every route (web.deps.guard): a client (and the schemathesis
+# test, tests/web/test_schemathesis.py) knows the shape of every refusal the handlers below answer with.
+PROBLEM_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "required": ["type", "title", "status", "detail"],
+    "properties": {
+        "type": {"type": "string"},
+        "title": {"type": "string"},
+        "status": {"type": "integer"},
+        "detail": {"type": "string"},
+        "field": {"type": "string", "description": "the field refused, as the request names it"},
+        "rule": {"type": "string", "description": "the rule that refused it"},
+        "errors": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["field", "message"],
+                "properties": {"field": {"type": "string"}, "message": {"type": "string"}},
+            },
+        },
+    },
+}
+PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
+    status: {"description": title, "content": {PROBLEM: {"schema": PROBLEM_SCHEMA}}}
+    for status, title in _TITLES.items()
+}
 MAX_ROW_ERRORS = 1000  # rows of an import file listed in a refusal; the count is in the detail
 # Fields whose refusal by the workflow means "not you" rather than "not this": the person is not who the role needs.
 _IDENTITY_FIELDS = {"pelaku", "peran"}
