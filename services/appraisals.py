@@ -21,8 +21,9 @@ from domain.errors import DomainError, NotFound
 from domain.organisation import Employee, ReviewerOverride, resolve_reviewers, superior_chain
 from domain.policy import AppraisalPolicy
 from domain.skp import Skp
+from domain.stages import Step
 from persistence.ports import AbstractUnitOfWork, CycleRecord
-from workflows.contracts import AppraisalInput
+from workflows.contracts import AppraisalInput, appraisal_workflow_id
 
 UowFactory = Callable[[], AbstractUnitOfWork]
 
@@ -270,6 +271,59 @@ def stored_skp(uow_factory: UowFactory, nip: str, period: int) -> Skp:
             field="skp",
         )
     return record.skp
+
+
+REVIEWER_RULE = "pejabat penilai kinerja dan atasannya adalah pegawai aktif instansi yang sama (PermenPANRB 6/2022)"
+
+
+def check_reassignment(
+    uow_factory: UowFactory,
+    instansi_code: str,
+    employee_nip: str,
+    penilai_nip: str,
+    atasan_nip: str | None,
+    *,
+    cycle_id: str,
+) -> None:
+    """Refuse a new pejabat penilai or atasan (`alihkan`) who cannot appraise this employee, before the Update is
+    sent: each must be an active employee of the same instansi on the roster, not the appraisee, and not withdrawn
+    from the cycle (DomainError naming the field, `penilai_nip` or `atasan_nip`). The workflow's validator checks the
+    rest against the appraisal: not the one reassigning, the two different, something changed."""
+    named = {"penilai_nip": penilai_nip, **({"atasan_nip": atasan_nip} if atasan_nip is not None else {})}
+    with uow_factory() as uow:
+        people = uow.employees.by_nips(instansi_code, set(named.values()))
+        entries = {nip: uow.worklist.get(appraisal_workflow_id(cycle_id, nip)) for nip in set(named.values())}
+    for field, nip in named.items():
+        role = "pejabat penilai" if field == "penilai_nip" else "atasan pejabat penilai"
+        if nip == employee_nip:
+            raise DomainError(
+                f"pegawai {nip} tidak dapat menjadi {role} bagi dirinya sendiri", field=field, rule=REVIEWER_RULE
+            )
+        person = people.get(nip)
+        if person is None:
+            raise DomainError(
+                f"NIP {nip} tidak terdaftar sebagai pegawai instansi {instansi_code}; {role} harus pegawai instansi"
+                " yang sama",
+                field=field,
+                rule=REVIEWER_RULE,
+            )
+        if not person.active:
+            raise DomainError(
+                f"{person.name} (NIP {nip}) tidak lagi aktif di instansi {instansi_code}; pilih {role} yang aktif",
+                field=field,
+                rule=REVIEWER_RULE,
+            )
+        entry = entries.get(nip)
+        if entry is not None and entry.step is Step.WITHDRAWN:
+            raise DomainError(
+                f"{person.name} (NIP {nip}) sudah ditarik dari siklus {cycle_id}; pilih {role} lain",
+                field=field,
+                rule=REVIEWER_RULE,
+            )
+    if atasan_nip is not None and atasan_nip == penilai_nip:
+        raise DomainError(
+            f"atasan pejabat penilai {atasan_nip} harus orang lain dari pejabat penilai", field="atasan_nip"
+        )
 
 
 def _require_people(known: Container[str], nips: list[str], field: str) -> None:

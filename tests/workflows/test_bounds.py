@@ -1,6 +1,6 @@
-"""Bounds on what people send, on the real time-skipping server: a 1 MB note and a deadline in the year 9999 passed the
-validators before, were recorded, and then failed the workflow task; now the validator refuses them and nothing is
-recorded, in history or in the database."""
+"""What only the validators check (workflows.admission), on the real time-skipping server: a 1 MB note and a deadline in
+the year 9999 passed the validators before, were recorded, and then failed the workflow task; now the validator
+refuses them and nothing is recorded, in history or in the database. Nor may a manager make themself the penilai."""
 
 from __future__ import annotations
 
@@ -14,9 +14,9 @@ from temporalio.testing import WorkflowEnvironment
 from domain.stages import Step
 from tests.workflows import scenario
 from tests.workflows.conftest import Office, Starter
-from tests.workflows.scenario import EMPLOYEE, PENILAI, TIM_PENGAWASAN, Handle
+from tests.workflows.scenario import EMPLOYEE, KASI_BARU, PENGAWAS, PENILAI, TIM_PENGAWASAN, Handle
 from workflows.appraisal import AppraisalWorkflow
-from workflows.contracts import ApproveSkp, ExtendDeadline, SubmitSkp
+from workflows.contracts import ApproveSkp, ExtendDeadline, Reassign, SubmitSkp
 
 
 async def rejected(handle: Handle, update: object, payload: object) -> ApplicationError:
@@ -66,3 +66,23 @@ async def test_a_megabyte_note_and_a_deadline_in_9999_are_refused_before_anythin
     state = await handle.execute_update(AppraisalWorkflow.approve_skp, ApproveSkp(actor=PENILAI, note="Sesuai IKU"))
     assert state.step is Step.SELF_ASSESSMENT
     assert audit_actions(office, handle.id) == ["submit_skp", "approve_skp"]
+
+
+async def test_a_manager_cannot_make_themself_the_penilai(start: Starter, office: Office) -> None:
+    handle = await start()
+    await handle.execute_update(AppraisalWorkflow.submit_skp, SubmitSkp(actor=EMPLOYEE, skp=scenario.skp()))
+    before = await handle.fetch_history()
+    myself = await rejected(
+        handle,
+        AppraisalWorkflow.reassign,
+        Reassign(actor=TIM_PENGAWASAN, penilai_nip=PENGAWAS, reason="penilai lama mutasi ke dinas lain"),
+    )
+    assert myself.details[0] == {"field": "penilai_nip", "rule": "pengalih bukan penerima pengalihan"}
+    after = await handle.fetch_history()
+    assert scenario.without_task_bookkeeping(after) == scenario.without_task_bookkeeping(before)
+    assert audit_actions(office, handle.id) == ["submit_skp"]
+    state = await handle.execute_update(
+        AppraisalWorkflow.reassign,
+        Reassign(actor=TIM_PENGAWASAN, penilai_nip=KASI_BARU, reason="penilai lama mutasi ke dinas lain"),
+    )
+    assert state.penilai_nip == KASI_BARU
