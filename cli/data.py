@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import argparse
 import json
-from datetime import UTC, date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -20,20 +20,14 @@ from sqlalchemy.engine import make_url
 
 from cli.database import open_database
 from cli.output import emit_json
-from domain.calendar import ZONE_NAMES
 from domain.errors import DomainError
-from domain.organisation import Instansi
-from domain.policy import DEFAULT_POLICY
-from importing.iku import parse_iku
-from importing.roster import parse_roster
-from importing.skp import parse_skp, superior_rhk_ids
-from importing.survey import parse_survey
 from importing.tables import read_table
 from persistence import db
-from services import imports, surveys
+from services import import_files
+from services import policy as policy_service
+from services.actors import OPERATOR
+from services.import_files import ImportKind, ImportOptions
 from settings import Settings, load_settings
-
-ZONES = {name: hours for hours, name in ZONE_NAMES.items()}  # --zona WIT
 
 
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -82,7 +76,7 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     )
     survey.add_argument(
         "--zona",
-        choices=list(ZONES),
+        choices=list(import_files.ZONES),
         help="zona waktu kolom waktu yang ditulis tanpa zona (wajib bila ada; tidak ditebak); jawaban tanpa waktu"
         " dianggap diisi saat impor",
     )
@@ -129,69 +123,38 @@ def _shown(url: str) -> str:
     return make_url(url).render_as_string(hide_password=True)
 
 
-def _import_roster(args: argparse.Namespace) -> int:
-    loaded = read_table(args.file)
-    roster = parse_roster(loaded, args.instansi, date.today())
-    uow_factory = open_database(load_settings())
-    with uow_factory() as uow:
-        known = uow.instansi.get(args.instansi)
-    if known is None and not args.instansi_name:
-        raise DomainError(f"instansi {args.instansi} baru: sebutkan --nama-instansi", field="nama_instansi")
-    instansi = known or Instansi(code=args.instansi, name=args.instansi_name)
-    summary = imports.import_roster(uow_factory, instansi, roster)
-    print(
-        f"{args.file}: {summary.created} pegawai baru, {summary.updated} diperbarui, "
-        f"{summary.detail['unit_baru']} unit baru di {instansi.code}"
+def _import(args: argparse.Namespace, kind: ImportKind, **options: Any) -> int:
+    """One file through services.import_files, as the API imports an upload: audited as the operator's."""
+    result = import_files.import_table(
+        open_database(load_settings()),
+        kind,
+        read_table(args.file),
+        ImportOptions(instansi_code=args.instansi, **options),
+        by=OPERATOR,
+        now=datetime.now(UTC),
     )
+    print(f"{args.file}: {result.pesan}")
     return 0
+
+
+def _import_roster(args: argparse.Namespace) -> int:
+    return _import(args, ImportKind.ROSTER, instansi_name=args.instansi_name)
 
 
 def _import_iku(args: argparse.Namespace) -> int:
-    indicators = parse_iku(read_table(args.file), args.instansi, args.period)
-    summary = imports.import_iku(open_database(load_settings()), args.instansi, indicators)
-    print(f"{args.file}: {summary.created} IKU periode {args.period} diimpor ke {args.instansi}")
-    return 0
+    return _import(args, ImportKind.IKU, period=args.period)
 
 
 def _import_skp(args: argparse.Namespace) -> int:
-    uow_factory = open_database(load_settings())
-    nips, iku_codes = imports.known_references(uow_factory, args.instansi, args.period)
-    table = read_table(args.file)
-    stored = imports.stored_rhk_ids(uow_factory, args.instansi, args.period, superior_rhk_ids(table))
-    skps = parse_skp(table, args.period, nips, iku_codes, known_rhk=stored)
-    with uow_factory() as uow:
-        version = uow.instansi.policy(args.instansi).version
-    summary = imports.import_skp(uow_factory, args.instansi, skps, version)
-    print(f"{args.file}: {summary.created} SKP periode {args.period} diimpor sebagai draf")
-    return 0
+    return _import(args, ImportKind.SKP, period=args.period)
 
 
 def _import_survey(args: argparse.Namespace) -> int:
-    given = timezone(timedelta(hours=ZONES[args.zona])) if args.zona else None
-    zone = given or timezone(timedelta(hours=ZONES["WIB"]))  # to show the window in; answers are never read in it
-    now = datetime.now(UTC)
-    uow_factory = open_database(load_settings())
-    period = args.period if args.period is not None or args.cycle else date.today().year
-    intake = surveys.survey_intake(uow_factory, args.instansi, period, args.cycle, now=now, zone=zone)
-    responses = parse_survey(read_table(args.file), zone=given, window=intake.window, received_at=now)
-    source = args.file.suffix.lstrip(".").lower() or "csv"
-    stored = imports.import_survey(
-        uow_factory, args.instansi, intake.period, responses, source, cycle_id=intake.cycle_id, now=now, zone=zone
-    )
-    print(
-        f"{args.file}: {stored} jawaban survei periode {intake.period} disimpan untuk siklus {intake.cycle_id}"
-        f" (masa survei {intake.window.text(zone)}; satu token satu jawaban)"
-    )
-    return 0
+    return _import(args, ImportKind.SURVEY, period=args.period, cycle_id=args.cycle, zone=args.zona)
 
 
 def _policy_show(args: argparse.Namespace) -> int:
-    if args.instansi:
-        with open_database(load_settings())() as uow:
-            policy = uow.instansi.policy(args.instansi)
-    else:
-        policy = DEFAULT_POLICY
-    emit_json(policy)
+    emit_json(policy_service.show(open_database(load_settings()), args.instansi))
     return 0
 
 
@@ -204,8 +167,8 @@ def _policy_set(args: argparse.Namespace) -> int:
         ) from error
     if not isinstance(overrides, dict):
         raise DomainError(f'{args.file} harus berisi objek JSON, mis. {{"survey": {{...}}}}', field="berkas")
-    with open_database(load_settings())() as uow:
-        policy = uow.instansi.set_policy_overrides(args.instansi, overrides)
-        uow.commit()
+    policy = policy_service.set_overrides(
+        open_database(load_settings()), args.instansi, overrides, by=OPERATOR, now=datetime.now(UTC)
+    )
     print(f"kebijakan {args.instansi} sekarang versi {policy.version}")
     return 0

@@ -87,7 +87,10 @@ def _roster(uow_factory: UowFactory, table: Table, options: ImportOptions, by: A
     with uow_factory() as uow:
         known = uow.instansi.get(code)
     if known is None and not options.instansi_name:
-        raise DomainError(f"instansi {code} baru: sebutkan nama instansinya", field="nama_instansi")
+        raise DomainError(
+            f"instansi {code} baru: sebutkan nama instansinya (di baris perintah: --nama-instansi)",
+            field="nama_instansi",
+        )
     instansi = known or Instansi(code=code, name=options.instansi_name or code)
     summary = imports.import_roster(uow_factory, instansi, roster, by=by, now=now)
     return ImportResult(

@@ -166,3 +166,28 @@ def test_policy_override_changes_the_recorded_version(capsys: pytest.CaptureFixt
     assert "min_responses_without_population" in err
     status, out, _ = kinerja(capsys, "kebijakan", "tampil", "--instansi", INSTANSI)
     assert '"min_responses_without_population": 50' in out
+
+
+def test_imports_and_policy_changes_from_the_command_line_are_audited_as_the_operator(
+    capsys: pytest.CaptureFixture[str], uow_factory: UowFactory, tmp_path: Path
+) -> None:
+    assert import_roster(capsys) == 0
+    iku = ("impor", "iku", str(EXAMPLES / "iku_dukcapil.csv"), "--instansi", INSTANSI, "--periode", "2026")
+    assert kinerja(capsys, *iku)[0] == 0
+    policy = tmp_path / "kebijakan.json"
+    policy.write_text('{"escalation": {"grace": "P3D"}}')
+    assert kinerja(capsys, "kebijakan", "atur", str(policy), "--instansi", INSTANSI)[0] == 0
+    with uow_factory() as uow:
+        entries = [e for e in uow.audit.list() if e.action.startswith(("import.", "policy."))]
+    assert [(e.action, e.actor, e.subject) for e in entries] == [
+        ("import.roster", "operator", INSTANSI),
+        ("import.iku", "operator", INSTANSI),
+        ("policy.set", "operator", INSTANSI),
+    ]
+    assert entries[0].after is not None and (entries[0].after["created"], entries[0].after["instansi_baru"]) == (
+        12,
+        True,
+    )
+    after = entries[2].after
+    assert after is not None and after["overrides"] == {"escalation": {"grace": "P3D"}}
+    assert after["version"].endswith(f"+{INSTANSI}.1")
