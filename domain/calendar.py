@@ -264,7 +264,12 @@ def _instant(given: DeadlineSpec, field: str, start: datetime, zone: timezone) -
     if isinstance(given, str):
         text = given.strip()
         if text.upper().startswith("P"):
-            return parse_duration(text, field).after(start)
+            try:
+                return parse_duration(text, field).after(start)
+            except DomainError:
+                raise
+            except (OverflowError, ValueError):  # past the year 9999
+                raise DomainError(f"'{text}' terlalu panjang untuk sebuah durasi", field=field) from None
         given = _parse_point(text, field)
     if isinstance(given, timedelta):
         if given <= timedelta():

@@ -157,3 +157,10 @@ def test_each_step_has_its_deadline() -> None:
     assert deadlines.for_step(Step.SUPERVISOR_REVIEW, entered) == deadlines.review_due
     assert deadlines.for_step(Step.OBJECTION_WINDOW, entered) == entered + timedelta(minutes=10)
     assert deadlines.for_step(Step.FINAL, entered) is None
+
+
+@pytest.mark.parametrize("spec", ["P8000Y", "P99999999M"])
+def test_a_duration_past_the_calendar_is_refused_naming_the_field(spec: str) -> None:
+    with pytest.raises(DomainError) as refused:
+        resolve(CycleCalendar(skp_draft_due=spec), 2026, DEFAULT_POLICY)
+    assert refused.value.field == "skp_draft_due" and "terlalu panjang" in str(refused.value)
