@@ -4,6 +4,7 @@ change an audit entry with who made it and the versions before and after."""
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any
@@ -16,7 +17,7 @@ from services.actors import OPERATOR, Acting, audit
 
 UowFactory = Callable[[], AbstractUnitOfWork]
 MAX_OVERRIDES_BYTES = 20_000  # the whole adjustment as JSON: the full policy is a few kilobytes
-MAX_DEPTH = 6
+MAX_DEPTH = 8  # the whole policy is 6 deep
 FIELD = "penyesuaian"
 
 
@@ -80,3 +81,5 @@ def _walk(value: object, where: str, depth: int) -> None:
             _walk(item, f"{where}[{index}]", depth + 1)
     elif isinstance(value, str):
         check_text(value, where, limit=200, multiline=False)
+    elif isinstance(value, float) and not math.isfinite(value):
+        raise DomainError("bukan bilangan yang sah (NaN atau tak hingga)", field=where)
