@@ -32,12 +32,13 @@ from domain.skp import Realisation
 from domain.stages import Role
 from domain.withdrawal import WithdrawalCause
 from persistence.ports import AbstractUnitOfWork
-from services.appraisals import stored_skp
+from services.appraisals import check_reassignment, stored_skp
 from temporal_client import appraisal_handle
 from workflows.appraisal import AppraisalWorkflow
 from workflows.contracts import (
     Acknowledge,
     Actor,
+    ApplyCalibration,
     AppraisalState,
     ApproveSkp,
     DecideObjection,
@@ -129,6 +130,14 @@ class ReassignBody(_Body):
     alasan: Reason
 
 
+class CalibrationBody(_Body):
+    """The pengelola kinerja sets this employee's calibration result by hand, with a written reason; the cycle's
+    locked decision reaches every appraisal by itself."""
+
+    predikat: Predicate
+    alasan: Reason = Field(description="wajib: dasar penetapan hasil kalibrasi (SE MenPAN-RB 3/2023)")
+
+
 class WithdrawBody(_Body):
     sebab: WithdrawalCause
     tmt: date | None = None
@@ -159,6 +168,20 @@ def _skp(body: SubmitSkpBody, actor: Actor, ctx: Context) -> SubmitSkp:
     return SubmitSkp(
         actor=actor, skp=stored_skp(ctx.uow_factory, ctx.parties.employee_nip, ctx.period), reason=body.alasan
     )
+
+
+def _reassign(body: ReassignBody, actor: Actor, ctx: Context) -> Reassign:
+    parties = ctx.parties
+    # The roster decides who can appraise: an active employee of the instansi, not the appraisee, not withdrawn.
+    check_reassignment(
+        ctx.uow_factory,
+        parties.instansi_code,
+        parties.employee_nip,
+        body.penilai,
+        body.atasan,
+        cycle_id=parties.cycle_id,
+    )
+    return Reassign(actor=actor, penilai_nip=body.penilai, atasan_nip=body.atasan, reason=body.alasan)
 
 
 def _realisations(body: SelfAssessmentBody, actor: Actor, _ctx: Context) -> SubmitSelfAssessment:
@@ -254,7 +277,15 @@ STEPS: tuple[StepKind, ...] = (
         ReassignBody,
         AppraisalWorkflow.reassign,
         TAKE_OVER,
-        lambda b, a, _c: Reassign(actor=a, penilai_nip=b.penilai, atasan_nip=b.atasan, reason=b.alasan),
+        _reassign,
+    ),
+    StepKind(
+        "calibration",
+        "Tetapkan hasil kalibrasi pegawai ini",
+        CalibrationBody,
+        AppraisalWorkflow.apply_calibration,
+        (Role.PENGELOLA_KINERJA,),
+        lambda b, a, _c: ApplyCalibration(actor=a, predicate=b.predikat, reason=b.alasan),
     ),
     StepKind(
         "withdrawal",
