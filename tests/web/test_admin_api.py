@@ -170,6 +170,9 @@ async def test_an_office_run_through_the_api(office: Office) -> None:
         (PENGELOLA, "pengelola_kinerja", INSTANSI),
         (SEKDA, "pimpinan", None),
     }
+    own = next(g["id"] for g in listed if g["nip"] == ADMIN)
+    last = await office.call("DELETE", f"/instansi/{INSTANSI}/roles/{own}", ADMIN)
+    assert (last.status_code, last.json()["field"]) == (422, "hibah")  # nobody would be left to manage the instansi
     operator_grant = await office.ok(
         "POST", f"/instansi/{INSTANSI}/roles", ADMIN, json={"nip": KEPALA, "peran": "operator"}
     )
