@@ -1,5 +1,5 @@
 """Activities of the appraisal workflow: record a step, send a reminder or an escalation, read the cycle's locked
-calibration result for one employee.
+calibration result for one employee or the cycle's officials as last changed.
 
 Each one opens a unit of work, writes, commits and returns a DTO. The idempotency key comes from the workflow
 (workflow id + step sequence + action), so a retried activity finds its step recorded and writes nothing twice.
@@ -21,11 +21,13 @@ from domain.audit import AuditEntry
 from domain.errors import NotFound
 from domain.stages import Step
 from persistence.ports import AbstractUnitOfWork, ReviewRecord
-from services import cycles, notices
+from services import cycles, notices, officials_record
 from workflows.contracts import (
     CalibrationDecision,
+    CycleOfficials,
     LockedCalibration,
     NoticeKind,
+    RecordedOfficials,
     RecordStep,
     RecordStepResult,
     ReviewOutcome,
@@ -75,6 +77,19 @@ class AppraisalActivities:
                     while len(self._locked) > LOCKED_KEPT:
                         self._locked.popitem(last=False)
             return cycles.calibration_result(results, request.cycle_id, request.employee_nip)
+
+    @activity.defn(name="appraisal.cycle_officials")
+    async def cycle_officials(self, request: CycleOfficials) -> RecordedOfficials:
+        """The cycle's officials as the admin kepegawaian last recorded them: the database is the source of truth for
+        the `apply_officials` Update (NotFound while they have never changed)."""
+        return await asyncio.to_thread(self.cycle_officials_sync, request)
+
+    def cycle_officials_sync(self, request: CycleOfficials) -> RecordedOfficials:
+        with business_errors():
+            found = officials_record.recorded(self._uow_factory, request.cycle_id)
+            if found is None:
+                raise NotFound(f"pejabat siklus {request.cycle_id} belum pernah diubah", field="pejabat")
+            return found
 
     def record_step_sync(self, step: RecordStep) -> RecordStepResult:
         with business_errors(), self._uow_factory() as uow:

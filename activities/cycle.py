@@ -1,6 +1,6 @@
 """Activities of the cycle workflow: enrol a page of employees, compute the survey index, summarise and calibrate,
 remind the pimpinan of the calibration deadline and escalate it, push the calibration to every appraisal, and build
-the closing report.
+the closing report; record a change of the cycle's officials and push it to every running appraisal.
 
 Messages to many appraisals (starting them, the calibration result) go out from here in bounded concurrent batches
 with heartbeats — never as thousands of commands in the cycle's history. A retried push resumes from the last
@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime
+from functools import partial
 from typing import TypeVar
 
 from temporalio import activity
@@ -24,11 +25,17 @@ from activities.errors import business_errors
 from domain.calibration import FinalPredicate
 from domain.worklist import WorklistQuery
 from persistence.ports import AbstractUnitOfWork
-from services import cycles, worklist, worklist_sync
+from services import cycles, officials_record, worklist, worklist_sync
 from services.appraisals import CycleRequest, PlanPage, nip_of_planned, plan_page, record_calendar
 from workflows.appraisal import AppraisalWorkflow
 from workflows.calibration import CalibrationClosed
-from workflows.contracts import ApplyCalibration, AppraisalInput, RecordStepResult, appraisal_workflow_id
+from workflows.contracts import (
+    ApplyCalibration,
+    ApplyOfficials,
+    AppraisalInput,
+    RecordStepResult,
+    appraisal_workflow_id,
+)
 from workflows.cycle_contracts import (
     SKIPPED_SHOWN,
     CalibrationNotice,
@@ -42,7 +49,9 @@ from workflows.cycle_contracts import (
     EnrolBatchResult,
     PrepareCycle,
     ProposeRequest,
+    PushOfficials,
     PushRequest,
+    RecordOfficials,
     ReportRequest,
     Skipped,
     SurveyRequest,
@@ -197,6 +206,55 @@ class CycleActivities:
                 activity.logger.warning("calibration not applied", extra={"nip": employee_nip, "reason": reason})
             else:  # one appraisal's refusal must not hold up the cycle's others: logged for the operator
                 activity.logger.error("calibration refused", extra={"nip": employee_nip, "reason": reason})
+            return False
+        return True
+
+    @activity.defn(name="cycle.record_officials")
+    async def record_officials(self, request: RecordOfficials) -> bool:
+        """The audit entry of a change of officials, after checking the actor's grant and the roster."""
+        return await _thread(lambda: officials_record.record(self._uow_factory, request))
+
+    @activity.defn(name="cycle.push_officials")
+    async def push_officials(self, request: PushOfficials) -> int:
+        """Have every running appraisal of the cycle (an open worklist entry) take up the officials last recorded:
+        the `apply_officials` Update, which reads them from the database. Page by page in workflow id order, resuming
+        after the last heartbeat's page when retried; the Update's id names the change, so a retry is answered with
+        the first result. Returns how many appraisals took it up."""
+        details = activity.info().heartbeat_details
+        after = str(details[0]) if details and details[0] is not None else None
+        pushed = int(details[1]) if len(details) > 1 else 0
+        query = WorklistQuery(cycle_id=request.cycle_id)
+        while True:
+            entries = await _thread(partial(worklist.open_entries, self._uow_factory, query, after, request.batch_size))
+            if not entries:
+                return pushed
+
+            async def send(index: int, entries: Sequence[tuple[str, object]] = entries) -> None:
+                nonlocal pushed
+                if await self._apply_officials(entries[index][0], request.version):
+                    pushed += 1
+
+            await _in_batches(len(entries), send, after, pushed)
+            after = entries[-1][0]
+            activity.heartbeat(after, pushed)
+
+    async def _apply_officials(self, workflow_id: str, version: int) -> bool:
+        """Send one appraisal the change: False where it no longer applies (the appraisal has ended: logged)."""
+        handle = self._client.get_workflow_handle_for(AppraisalWorkflow.run, workflow_id)
+        try:
+            await handle.execute_update(
+                AppraisalWorkflow.apply_officials, ApplyOfficials(version=version), id=f"officials-{version}"
+            )
+        except RPCError as error:
+            if error.status != RPCStatusCode.NOT_FOUND:
+                raise
+            activity.logger.warning("appraisal closed before the officials changed", extra={"workflow_id": workflow_id})
+            return False
+        except WorkflowUpdateFailedError as error:
+            cause = error.cause
+            reason = cause.message if isinstance(cause, ApplicationError) else str(cause)
+            # One appraisal's refusal (it ended meanwhile) must not hold up the others: logged for the operator.
+            activity.logger.warning("officials not applied", extra={"workflow_id": workflow_id, "reason": reason})
             return False
         return True
 

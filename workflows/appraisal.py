@@ -65,10 +65,12 @@ with workflow.unsafe.imports_passed_through():
         Acknowledge,
         Actor,
         ApplyCalibration,
+        ApplyOfficials,
         AppraisalInput,
         AppraisalState,
         ApproveSkp,
         CalibrationDecision,
+        CycleOfficials,
         DecideObjection,
         ExtendDeadline,
         FileObjection,
@@ -76,6 +78,7 @@ with workflow.unsafe.imports_passed_through():
         NoticeKind,
         Objection,
         Reassign,
+        RecordedOfficials,
         RecordStep,
         ReturnSkp,
         ReviewOutcome,
@@ -94,6 +97,7 @@ WORKFLOW_NAME = "Appraisal"  # the workflow type in Temporal: never rename while
 RECORD_STEP_LOCALLY = "record-step-local-activity"  # workflow.patched id (added in 0.2)
 EXTEND_DEADLINE = "extend_deadline"
 REASSIGN = "reassign"
+CHANGE_OFFICIALS = "change_officials"
 MANAGER_ROLES = TAKE_OVER_ROLES  # the supervision team and pengelola kinerja manage deadlines and reviewers
 
 # A person is waiting on an update: retry infrastructure errors briefly, then fail the update so they can retry.
@@ -229,13 +233,13 @@ class AppraisalWorkflow:
             self._sync_search_attributes()
             ladder = superiors_of(s.step.responsible, s.penilai_nip, s.atasan_nip, self._input.superiors)
             if s.step.responsible is Role.SYSTEM:
-                ladder = list(self._input.pengelola_kinerja)
+                ladder = self._people(Role.PENGELOLA_KINERJA)
             kind = NoticeKind.ESCALATION
-            recipients = escalation_recipients(point.level, self._input.supervision_team, ladder)
+            recipients = escalation_recipients(point.level, self._people(Role.PENGAWASAN), ladder)
             if point.level == 1:
                 # The pengelola kinerja may draft a missing SKP for the employee (PermenPANRB 8/2021 annex), so they
                 # hear of that step being late.
-                fallback = list(self._input.pengelola_kinerja) if s.step is Step.SKP_DRAFTING else []
+                fallback = self._people(Role.PENGELOLA_KINERJA) if s.step is Step.SKP_DRAFTING else []
                 recipients = list(dict.fromkeys([*s.assignees, *recipients, *fallback]))
         s.notice_seq += 1
         # With the run: a run reset to an earlier point numbers its notices again, and must not find the abandoned
@@ -745,6 +749,72 @@ class AppraisalWorkflow:
             notify=told_of_withdrawal(cmd.cause, s.employee_nip, s.penilai_nip, s.assignees),
         )
 
+    # --- the cycle's officials, changed during the year (domain.officials) -----------------------------------------
+
+    @workflow.update
+    async def apply_officials(self, cmd: ApplyOfficials) -> AppraisalState:
+        recorded = await self._recorded_officials()
+        async with self._lock:
+            s = self._s
+            if s.step.closed:  # again: it may have ended since the validator ran
+                raise rejection(DomainError("penilaian sudah selesai; pejabatnya tidak diubah lagi", field="tahap"))
+            new = recorded.officials
+            if recorded.version <= s.officials_version:
+                return self._reply()  # taken up already (a retried push), or a later change was
+            if (new.supervision_team, new.pengelola_kinerja) == (
+                self._people(Role.PENGAWASAN),
+                self._people(Role.PENGELOLA_KINERJA),
+            ):
+                # Only the pimpinan changed, or the appraisal started with these lists: nothing it checks changes.
+                s.officials, s.officials_version = new, recorded.version
+                return self._reply()
+            await self._record(self._officials_change(recorded))
+        return self._reply()
+
+    @apply_officials.validator
+    def _check_apply_officials(self, cmd: ApplyOfficials) -> None:
+        if self._s.step.closed:
+            raise rejection(DomainError("penilaian sudah selesai; pejabatnya tidak diubah lagi", field="tahap"))
+
+    async def _recorded_officials(self) -> RecordedOfficials:
+        """The cycle's officials as the database holds them (services.officials_record): whoever sent the Update,
+        only what the admin kepegawaian recorded is taken up."""
+        try:
+            return await workflow.execute_local_activity_method(
+                AppraisalActivities.cycle_officials,
+                CycleOfficials(cycle_id=self._s.cycle_id),
+                start_to_close_timeout=ACTIVITY_TIMEOUT,
+                retry_policy=RECORD_RETRY,
+            )
+        except ActivityError as error:
+            raise _failed("pejabat siklus tidak dapat dibaca", error) from None
+
+    def _officials_change(self, recorded: RecordedOfficials) -> Change:
+        """The step that has this appraisal take up the cycle's new officials: recorded with who changed them and why,
+        and the worklist entry as they leave it (the pengelola kinerja wait on calibration); nobody is told."""
+        s, new = self._s, recorded.officials
+
+        def apply() -> None:
+            s.officials, s.officials_version = new, recorded.version
+            s.assignees = self._assignees_for(s.step)
+            self._sync_search_attributes()
+
+        return Change(
+            action=CHANGE_OFFICIALS,
+            to=s.step,
+            actor=recorded.changed_by,
+            role=Role.ADMIN_KEPEGAWAIAN,
+            reason=recorded.reason,
+            after={
+                "version": recorded.version,
+                "supervision_team": list(new.supervision_team),
+                "pengelola_kinerja": list(new.pengelola_kinerja),
+            },
+            apply=apply,
+            notify=[],
+            officials=new,
+        )
+
     # --- the shared machinery --------------------------------------------------------------------------------------
 
     def _check(self, plan: Callable[[], Change], command: object) -> None:
@@ -826,10 +896,11 @@ class AppraisalWorkflow:
             return [s.penilai_nip]
         if role is Role.ATASAN_PENILAI:
             return [s.atasan_nip] if s.atasan_nip else []
+        officials = s.officials  # as the cycle last changed them, else as the appraisal started
         if role is Role.PENGAWASAN:
-            return list(self._input.supervision_team)
+            return list(officials.supervision_team if officials else self._input.supervision_team)
         if role is Role.PENGELOLA_KINERJA:
-            return list(self._input.pengelola_kinerja)
+            return list(officials.pengelola_kinerja if officials else self._input.pengelola_kinerja)
         return []  # the system acts through timers and signals, never through an update
 
     def _skp(self) -> Skp:
@@ -931,10 +1002,15 @@ class AppraisalWorkflow:
             self._sync_search_attributes()
 
     def _assignees_for(self, step: Step, reassigned: Change | None = None) -> list[str]:
-        """Who must act at `step`: as the appraisal stands, or as `reassigned` (a reassignment) will leave it."""
+        """Who must act at `step`: as the appraisal stands, or as `reassigned` (a reassignment or a change of the
+        cycle's officials) will leave it."""
         role = step.responsible
         if role is Role.SYSTEM:
-            return list(self._input.pengelola_kinerja) if step is Step.AWAITING_CALIBRATION else []
+            if step is not Step.AWAITING_CALIBRATION:
+                return []
+            if reassigned is not None and reassigned.officials is not None:
+                return list(reassigned.officials.pengelola_kinerja)
+            return self._people(Role.PENGELOLA_KINERJA)
         if reassigned is not None and role is Role.PENILAI and reassigned.penilai_nip:
             return [reassigned.penilai_nip]
         if reassigned is not None and role is Role.ATASAN_PENILAI and reassigned.atasan_nip:

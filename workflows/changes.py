@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from domain.officials import Officials
 from domain.skp import Skp
 from domain.stages import Role, Step
 from workflows.contracts import ReviewOutcome
@@ -36,3 +37,4 @@ class Change:
     notice_deadline: datetime | None = None  # None: the next step's deadline
     penilai_nip: str | None = None  # the new pejabat penilai of a reassignment
     atasan_nip: str | None = None  # and their atasan
+    officials: Officials | None = None  # the cycle's officials as a change of them leaves the appraisal

@@ -17,6 +17,7 @@ from domain.achievement import IndicatorAchievement
 from domain.assessment import PredicateResult, RatingDecision, Suggestion
 from domain.calendar import Deadlines
 from domain.nip import NIP_LENGTH
+from domain.officials import Officials
 from domain.policy import AppraisalPolicy
 from domain.ratings import Expectation, Predicate
 from domain.skp import Realisation, Skp
@@ -186,6 +187,14 @@ class ApplyCalibration(_Frozen):
     reason: str = ""
 
 
+class ApplyOfficials(_Frozen):
+    """The cycle's officials changed (domain.officials): the appraisal takes up the lists last recorded for its cycle
+    in the database, whatever sent this (the cycle's push does), so a forged one can only apply what the admin
+    kepegawaian recorded."""
+
+    version: int = Field(default=0, ge=0)  # the change the cycle pushes; the latest recorded is the one applied
+
+
 class CalibrationDecision(_Frozen):
     """The calibration result for this employee (SE MenPAN-RB 3/2023) as the appraisal keeps it: what the
     `apply_calibration` Update brought, or the payload of the retired `calibration_decided` signal."""
@@ -292,6 +301,9 @@ class AppraisalState(BaseModel):
     objection: Objection | None = None
     finished_at: AwareDatetime | None = None
     withdrawal: Withdrawal | None = None
+    # The cycle's officials once they changed during the year (None: those the appraisal started with).
+    officials: Officials | None = None
+    officials_version: int = 0  # the cycle's change they come from
 
     timeline: list[TimelineEvent] = Field(default_factory=list)
     step_seq: int = 0  # recorded steps so far: part of every idempotency key
@@ -361,6 +373,21 @@ class LockedCalibration(_Frozen):
     instansi_code: str
     period: int
     employee_nip: str
+
+
+class CycleOfficials(_Frozen):
+    """Whose officials to read (AppraisalActivities.cycle_officials)."""
+
+    cycle_id: str
+
+
+class RecordedOfficials(_Frozen):
+    """A cycle's officials as the admin kepegawaian last recorded them (services.officials_record)."""
+
+    version: int
+    officials: Officials
+    changed_by: str  # NIP of the admin kepegawaian
+    reason: str | None = None
 
 
 class NoticeKind(StrEnum):

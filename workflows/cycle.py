@@ -17,10 +17,16 @@ is reminded at the policy's offsets before it, and at it and after every grace i
 and the pengelola kinerja (domain.escalation), until the decision is locked; a late decision is still taken. Runs
 that reached calibration on the code before this replay without it (CALIBRATION_REMINDERS, a `workflow.patched` id;
 the rule for changing running workflows is in workflows/appraisal.py).
+
+The officials (supervision team, pengelola kinerja, pimpinan: domain.officials) are the input's until the admin
+kepegawaian changes them (Update `change_officials`): the change is recorded in the audit log, pages enrolled from then
+on start with the new lists, and a heartbeating activity has every running appraisal take them up (its Update
+`apply_officials` reads them from that record). The calibration checks and notices use the current lists.
 """
 
 from __future__ import annotations
 
+import asyncio
 from datetime import datetime, timedelta
 
 from temporalio import workflow
@@ -32,14 +38,17 @@ with workflow.unsafe.imports_passed_through():
 
     from activities.cycle import CycleActivities
     from domain.assessment import MIN_OVERRIDE_REASON_CHARS
+    from domain.bounds import check_text
     from domain.calibration import JUSTIFICATION_RULE
     from domain.errors import DomainError
     from domain.escalation import Checkpoint, CheckpointKind, calibration_recipients, checkpoints, last_due
+    from domain.officials import Officials, changes, check_change
     from domain.policy import DEFAULT_POLICY, EscalationPolicy
     from workflows.contracts import NoticeKind
     from workflows.cycle_contracts import (
         SKIPPED_SHOWN,
         CalibrationNotice,
+        ChangeOfficials,
         CycleInput,
         CyclePhase,
         CycleRef,
@@ -47,8 +56,11 @@ with workflow.unsafe.imports_passed_through():
         DecideCalibration,
         DecideRequest,
         EnrolBatch,
+        OfficialsChanged,
         ProposeRequest,
+        PushOfficials,
         PushRequest,
+        RecordOfficials,
         ReportRequest,
         SetOrgPredicate,
         SurveyRequest,
@@ -87,6 +99,10 @@ class CycleWorkflow:
         else:
             self._s = CycleState(cycle_id=input.cycle_id, instansi_code=input.instansi_code, period=input.period)
         self._busy = False  # one calibration update at a time
+        self._officials_lock = asyncio.Lock()  # one change of officials at a time, recorded and pushed in order
+        # A page of enrolment and a change of officials never overlap: a page is planned with the current lists.
+        self._page_in_flight = False
+        self._changing_officials = False
 
     @workflow.run
     async def run(self, input: CycleInput) -> CycleState:
@@ -140,6 +156,15 @@ class CycleWorkflow:
         await workflow.wait_condition(workflow.all_handlers_finished)
         return s
 
+    def _officials(self) -> Officials:
+        """Who holds the cycle's roles now: as last changed, else as the cycle started."""
+        if self._s.officials is not None:
+            return self._s.officials
+        input = self._input
+        return Officials(
+            supervision_team=input.supervision_team, pengelola_kinerja=input.pengelola_kinerja, pimpinan=input.pimpinan
+        )
+
     def _ref(self) -> CycleRef:
         return CycleRef(
             cycle_id=self._input.cycle_id, instansi_code=self._input.instansi_code, period=self._input.period
@@ -156,24 +181,31 @@ class CycleWorkflow:
             if self._history_too_long():
                 await workflow.wait_condition(workflow.all_handlers_finished)
                 workflow.continue_as_new(input.model_copy(update={"carried": s}))
-            page = await workflow.execute_activity_method(
-                CycleActivities.enrol_batch,
-                EnrolBatch(
-                    cycle_id=input.cycle_id,
-                    instansi_code=input.instansi_code,
-                    period=input.period,
-                    deadlines=input.deadlines,
-                    supervision_team=input.supervision_team,
-                    pengelola_kinerja=input.pengelola_kinerja,
-                    offset=s.offset,
-                    limit=input.batch_size,
-                    task_queue=workflow.info().task_queue,
-                    after_nip=s.cursor,
-                ),
-                start_to_close_timeout=LONG,
-                heartbeat_timeout=HEARTBEAT,
-                retry_policy=RETRY,
-            )
+            if self._changing_officials:  # (no command: runs without a change replay as they ran)
+                await workflow.wait_condition(lambda: not self._changing_officials)
+            officials = self._officials()
+            self._page_in_flight = True
+            try:
+                page = await workflow.execute_activity_method(
+                    CycleActivities.enrol_batch,
+                    EnrolBatch(
+                        cycle_id=input.cycle_id,
+                        instansi_code=input.instansi_code,
+                        period=input.period,
+                        deadlines=input.deadlines,
+                        supervision_team=officials.supervision_team,
+                        pengelola_kinerja=officials.pengelola_kinerja,
+                        offset=s.offset,
+                        limit=input.batch_size,
+                        task_queue=workflow.info().task_queue,
+                        after_nip=s.cursor,
+                    ),
+                    start_to_close_timeout=LONG,
+                    heartbeat_timeout=HEARTBEAT,
+                    retry_policy=RETRY,
+                )
+            finally:
+                self._page_in_flight = False
             s.total, s.offset = page.total, page.next_offset
             s.max_history = max(s.max_history, workflow.info().get_current_history_length())
             s.enrolled += page.started
@@ -241,7 +273,10 @@ class CycleWorkflow:
         # The checkpoint by what it is (how long before the deadline, or the level), not by its place in the plan.
         checkpoint = f"{int((deadline - point.at).total_seconds())}s" if reminder else f"level-{point.level}"
         workflow_id = cycle_workflow_id(input.cycle_id)
-        recipients = calibration_recipients(point, input.pimpinan, input.supervision_team, input.pengelola_kinerja)
+        officials = self._officials()
+        recipients = calibration_recipients(
+            point, officials.pimpinan, officials.supervision_team, officials.pengelola_kinerja
+        )
         notice = CalibrationNotice(
             **self._ref().model_dump(),
             workflow_id=workflow_id,
@@ -250,7 +285,7 @@ class CycleWorkflow:
             level=point.level,
             deadline=deadline,
             recipients=recipients,
-            pimpinan=list(input.pimpinan),
+            pimpinan=list(officials.pimpinan),
             proposed=s.calibration is not None,
             occurred_at=now,
             utc_offset_hours=input.deadlines.utc_offset_hours,
@@ -346,12 +381,73 @@ class CycleWorkflow:
                 )
             )
 
+    # --- officials who change during the year (domain.officials) --------------------------------------------------
+
+    @workflow.update
+    async def change_officials(self, cmd: ChangeOfficials) -> OfficialsChanged:
+        async with self._officials_lock:
+            await workflow.wait_condition(lambda: not self._page_in_flight)
+            before = self._officials()
+            try:
+                check_change(cmd.actor.role, before, cmd.officials)  # again: a change before this one was waited on
+            except DomainError as error:
+                raise rejection(error) from None
+            version = self._s.officials_version + 1
+            update = workflow.current_update_info()
+            run = f"{cycle_workflow_id(self._input.cycle_id)}/{workflow.info().run_id}"
+            key = f"{run}/{update.id if update else version}-officials"
+            self._changing_officials = True
+            try:
+                await workflow.execute_activity_method(
+                    CycleActivities.record_officials,
+                    RecordOfficials(
+                        **self._ref().model_dump(),
+                        version=version,
+                        officials=cmd.officials,
+                        before=before,
+                        actor=cmd.actor.nip,
+                        reason=cmd.reason.strip() or None,
+                        key=key,
+                        occurred_at=workflow.now(),
+                    ),
+                    start_to_close_timeout=SHORT,
+                    retry_policy=UPDATE_RETRY,
+                )
+                self._s.officials, self._s.officials_version = cmd.officials, version
+            except ActivityError as error:
+                raise _failed(error, "perubahan pejabat siklus") from None
+            finally:
+                self._changing_officials = False
+            # Every running appraisal takes the change up; nobody is told (the audit entry says who changed what).
+            pushed = await workflow.execute_activity_method(
+                CycleActivities.push_officials,
+                PushOfficials(**self._ref().model_dump(), version=version),
+                start_to_close_timeout=LONG,
+                heartbeat_timeout=HEARTBEAT,
+                retry_policy=RETRY,
+            )
+        workflow.logger.info("officials changed", extra={"version": version, "appraisals": pushed})
+        return OfficialsChanged(
+            version=version, officials=cmd.officials, changes=changes(before, cmd.officials), appraisals=pushed
+        )
+
+    @change_officials.validator
+    def _check_officials(self, cmd: ChangeOfficials) -> None:
+        try:
+            if self._s.phase is CyclePhase.CLOSED:
+                raise DomainError("siklus sudah selesai; pejabatnya tidak diubah lagi", field="tahap")
+            check_change(cmd.actor.role, self._officials(), cmd.officials)
+            check_text(cmd.reason, "alasan")
+        except (DomainError, ValidationError) as error:
+            raise rejection(error) from None
+
     def _check_calibrating(self, actor: str) -> None:
         try:
-            if actor not in self._input.pimpinan:
+            pimpinan = self._officials().pimpinan
+            if actor not in pimpinan:
                 raise DomainError(
                     f"NIP {actor} bukan pimpinan yang menetapkan predikat organisasi siklus ini"
-                    f" ({', '.join(self._input.pimpinan)})",
+                    f" ({', '.join(pimpinan)})",
                     field="pelaku",
                     rule="predikat kinerja organisasi ditetapkan pimpinan satu tingkat di atasnya (PermenPANRB 6/2022)",
                 )
@@ -368,13 +464,13 @@ class CycleWorkflow:
             raise rejection(error) from None
 
 
-def _failed(error: ActivityError) -> ApplicationError:
-    """The update fails with the activity's own reason (the calibration stays as it was)."""
+def _failed(error: ActivityError, what: str = "kalibrasi") -> ApplicationError:
+    """The update fails with the activity's own reason (the calibration, or the officials, stay as they were)."""
     cause = error.cause if isinstance(error.cause, ApplicationError) else None
     if cause is None:  # a timeout or the like: not the person's fault, and worth another try
         return ApplicationError(
-            "kalibrasi tidak dapat diproses sekarang (layanan sibuk atau tidak terjangkau); coba lagi sebentar",
-            type="CalibrationUnavailable",
+            f"{what} tidak dapat diproses sekarang (layanan sibuk atau tidak terjangkau); coba lagi sebentar",
+            type="CalibrationUnavailable" if what == "kalibrasi" else "ServiceUnavailable",
             non_retryable=True,
         )
     return ApplicationError(cause.message, type=cause.type, non_retryable=True)

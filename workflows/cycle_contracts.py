@@ -13,9 +13,10 @@ from enum import StrEnum
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from domain.calendar import CycleCalendar, Deadlines
+from domain.officials import Officials
 from domain.policy import EscalationPolicy
 from domain.ratings import OrgPredicate, Predicate
-from workflows.contracts import Nip, NoticeKind
+from workflows.contracts import Actor, Nip, NoticeKind
 
 SKIPPED_SHOWN = 50  # skipped employees listed in the state; the rest are counted
 CHANGES_SHOWN = 30  # proposed changes listed in the state; all of them are in the database
@@ -144,6 +145,9 @@ class CycleState(BaseModel):
     calibration_due: AwareDatetime | None = None  # set on entering calibration
     calibration_reminders: int = 0  # reminders sent to the pimpinan before calibration_due
     calibration_escalations: int = 0  # escalations sent at and after calibration_due while undecided
+    # The officials once the admin kepegawaian changed them during the year (None: the input's), and how often.
+    officials: Officials | None = None
+    officials_version: int = 0
 
 
 class CycleReport(_Frozen):
@@ -196,6 +200,21 @@ class DecideCalibration(_Frozen):
     accept: bool = True
     overrides: dict[Nip, Predicate] = Field(default_factory=dict)
     justification: str | None = None
+
+
+class ChangeOfficials(_Frozen):
+    """New lists of the cycle's officials (domain.officials), from the admin kepegawaian, with the reason."""
+
+    actor: Actor
+    officials: Officials
+    reason: str = ""
+
+
+class OfficialsChanged(_Frozen):
+    version: int  # the cycle's how-manieth change
+    officials: Officials
+    changes: dict[str, dict[str, list[str]]]  # list → {"masuk": [...], "keluar": [...]} (domain.officials.changes)
+    appraisals: int  # running appraisals that took the change up
 
 
 # --- activities ----------------------------------------------------------------------------------------------------
@@ -266,6 +285,23 @@ class CalibrationNotice(CycleRef):
     proposed: bool = False  # the organisation predicate is set and a proposal waits for the decision
     occurred_at: AwareDatetime
     utc_offset_hours: int | None = None  # the cycle's zone, for the deadline in the notice (None: all three)
+
+
+class RecordOfficials(CycleRef):
+    """The audit entry of a change of officials, checked against the roster and the actor's grant first."""
+
+    version: int
+    officials: Officials
+    before: Officials
+    actor: str
+    reason: str | None = None
+    key: str  # the Update's id: a retried activity writes the entry once
+    occurred_at: AwareDatetime
+
+
+class PushOfficials(CycleRef):
+    version: int
+    batch_size: int = Field(default=200, ge=1, le=1000)
 
 
 class PushRequest(CycleRef):
