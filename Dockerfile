@@ -1,8 +1,11 @@
-# The Kinerja image: the worker by default (`python -m worker`), and the `kinerja` command for one-shot jobs
-# (`kinerja db upgrade`). Settings come from the environment: DATABASE_URL, TEMPORAL__ADDRESS, ... (settings.py).
+# The Kinerja image: the worker by default (`python -m worker`), the web service (`kinerja web --host 0.0.0.0`, port
+# 8000), and the `kinerja` command for one-shot jobs (`kinerja db upgrade`). Settings come from the environment:
+# DATABASE_URL, TEMPORAL__ADDRESS, ... (settings.py).
 #
 #   docker build -t kinerja .
 #   docker run --rm -e DATABASE_URL=postgresql+psycopg://... -e TEMPORAL__ADDRESS=temporal:7233 kinerja
+#   docker run --rm -p 127.0.0.1:8000:8000 -e DATABASE_URL=... -e TEMPORAL__ADDRESS=... kinerja \
+#       kinerja web --host 0.0.0.0
 
 FROM python:3.11-slim AS build
 WORKDIR /src
@@ -23,4 +26,5 @@ WORKDIR /home/kinerja
 # SIGTERM (docker stop) makes the worker stop polling and lets in-flight activities finish for up to 15 s:
 # give the container more than that (compose: stop_grace_period).
 STOPSIGNAL SIGTERM
+EXPOSE 8000
 CMD ["python", "-m", "worker"]
