@@ -6,6 +6,11 @@ are the `state` query. The calibration result arrives through the `apply_calibra
 decision or a pengelola kinerja, and is kept until the appraisal waits for it if it comes early (see
 workflows/calibration.py, also for why the `calibration_decided` signal no longer sets anything).
 
+The cycle's officials (supervision team, pengelola kinerja) are the input's until the admin kepegawaian changes them
+during the year: the `apply_officials` Update, sent by the cycle, has the appraisal take up the lists recorded for it.
+What every step goes through (recording it, who holds which role, the worklist entry, the search attributes, the
+timeline) is the base class, workflows/appraisal_base.py.
+
 Deadlines: each step's deadline comes from the cycle's resolved calendar. The main loop sleeps until the next
 checkpoint (reminders before the deadline, escalation at it and one level further up after every grace period),
 waking early when the step or the deadline changes; an extension simply replans the checkpoints.
@@ -28,12 +33,11 @@ code and fails on any unguarded change. After a release, keep the old histories 
 # are compiled and evaluated each time (a tenth of the worker's CPU in the benchmark's Update phase); as the objects
 # Python 3.11 builds at definition they are only read.
 import asyncio
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable
 from datetime import datetime, timedelta
 
 from temporalio import workflow
-from temporalio.common import RetryPolicy
-from temporalio.exceptions import ActivityError, ApplicationError
+from temporalio.exceptions import ActivityError
 
 with workflow.unsafe.imports_passed_through():
     from pydantic import ValidationError
@@ -41,7 +45,6 @@ with workflow.unsafe.imports_passed_through():
     from activities.appraisal import AppraisalActivities
     from domain.achievement import skp_achievements
     from domain.assessment import decide_hasil_kerja, predicate_result, suggest_hasil_kerja
-    from domain.bounds import appraisal_years
     from domain.errors import DomainError
     from domain.escalation import (
         Checkpoint,
@@ -51,19 +54,25 @@ with workflow.unsafe.imports_passed_through():
         last_due,
         superiors_of,
     )
-    from domain.ratings import Predicate
-    from domain.skp import Skp
-    from domain.stages import TAKE_OVER_ROLES, Action, Role, Step, transition
+    from domain.stages import Action, Role, Step, transition
     from domain.withdrawal import check_effective_on, told_of_withdrawal, withdrawal_step
-    from domain.worklist import WorkItem
     from workflows import calibration, search_attributes
     from workflows.admission import admit
+    from workflows.appraisal_base import (
+        ACTIVITY_TIMEOUT,
+        EXTEND_DEADLINE,
+        NOTICE_RETRY,
+        REASSIGN,
+        RECORD_RETRY,
+        AppraisalBase,
+        predicate_value,
+        required_text,
+        update_failed,
+    )
     from workflows.changes import Change
     from workflows.contracts import (
-        MIN_REASON_CHARS,
         SYSTEM,
         Acknowledge,
-        Actor,
         ApplyCalibration,
         ApplyOfficials,
         AppraisalInput,
@@ -79,7 +88,6 @@ with workflow.unsafe.imports_passed_through():
         Objection,
         Reassign,
         RecordedOfficials,
-        RecordStep,
         ReturnSkp,
         ReviewOutcome,
         SendNotice,
@@ -87,34 +95,17 @@ with workflow.unsafe.imports_passed_through():
         SubmitReview,
         SubmitSelfAssessment,
         SubmitSkp,
-        TimelineEvent,
         Withdraw,
         Withdrawal,
     )
     from workflows.rejections import rejection
 
 WORKFLOW_NAME = "Appraisal"  # the workflow type in Temporal: never rename while appraisals run
-RECORD_STEP_LOCALLY = "record-step-local-activity"  # workflow.patched id (added in 0.2)
-EXTEND_DEADLINE = "extend_deadline"
-REASSIGN = "reassign"
 CHANGE_OFFICIALS = "change_officials"
-MANAGER_ROLES = TAKE_OVER_ROLES  # the supervision team and pengelola kinerja manage deadlines and reviewers
-
-# A person is waiting on an update: retry infrastructure errors briefly, then fail the update so they can retry.
-RECORD_RETRY = RetryPolicy(
-    initial_interval=timedelta(seconds=1),
-    backoff_coefficient=2.0,
-    maximum_interval=timedelta(seconds=20),
-    maximum_attempts=8,
-    non_retryable_error_types=["DomainError", "NotFound", "IllegalTransition"],
-)
-# Nobody waits on a reminder: keep trying until the database is back.
-NOTICE_RETRY = RetryPolicy(initial_interval=timedelta(seconds=5), maximum_interval=timedelta(minutes=10))
-ACTIVITY_TIMEOUT = timedelta(seconds=30)
 
 
 @workflow.defn(name=WORKFLOW_NAME)
-class AppraisalWorkflow:
+class AppraisalWorkflow(AppraisalBase):
     @workflow.init
     def __init__(self, input: AppraisalInput) -> None:
         self._input = input
@@ -306,7 +297,7 @@ class AppraisalWorkflow:
                 actor=SYSTEM,
                 role=Role.SYSTEM,
                 reason="masa keberatan berakhir tanpa keberatan (PP 30/2019 Pasal 59)",
-                after={"predicate": _value(self._s.predicate)},
+                after={"predicate": predicate_value(self._s.predicate)},
             ),
             retry=NOTICE_RETRY,
         )
@@ -350,7 +341,7 @@ class AppraisalWorkflow:
         if cmd.actor is None:
             decision = await self._locked_calibration()
         else:
-            reason = _required_text(cmd.reason, "alasan", "alasan penerapan hasil kalibrasi")
+            reason = required_text(cmd.reason, "alasan", "alasan penerapan hasil kalibrasi")
             decision = calibration.by_pengelola(cmd, self._s.cycle_id, reason)
         async with self._lock:
             try:
@@ -376,7 +367,7 @@ class AppraisalWorkflow:
             calibration.check_source(cmd)
             if cmd.actor is not None:
                 self._check_identity(cmd.actor)
-                _required_text(cmd.reason, "alasan", "alasan penerapan hasil kalibrasi")
+                required_text(cmd.reason, "alasan", "alasan penerapan hasil kalibrasi")
         except (DomainError, ValidationError) as error:
             raise rejection(error) from None
 
@@ -394,7 +385,7 @@ class AppraisalWorkflow:
                 retry_policy=RECORD_RETRY,
             )
         except ActivityError as error:
-            raise _failed("hasil kalibrasi tidak dapat dibaca", error) from None
+            raise update_failed("hasil kalibrasi tidak dapat dibaca", error) from None
 
     # --- updates: target setting -----------------------------------------------------------------------------------
 
@@ -455,7 +446,7 @@ class AppraisalWorkflow:
                 field="pengembalian",
                 rule="jumlah pengembalian SKP dibatasi kebijakan instansi",
             )
-        comments = _required_text(cmd.comments, "catatan", "catatan pengembalian SKP")
+        comments = required_text(cmd.comments, "catatan", "catatan pengembalian SKP")
         change.reason = comments
 
         def apply() -> None:
@@ -547,7 +538,7 @@ class AppraisalWorkflow:
     def _plan_sign(self, cmd: Sign) -> Change:
         change = self._authorise(cmd.actor, Action.SIGN, None)
         change.reason = cmd.note.strip() or None
-        change.after = {"predicate": _value(self._s.predicate)}
+        change.after = {"predicate": predicate_value(self._s.predicate)}
 
         def apply() -> None:
             self._s.signed_at = workflow.now()
@@ -565,7 +556,7 @@ class AppraisalWorkflow:
 
     def _plan_acknowledge(self, cmd: Acknowledge) -> Change:
         change = self._authorise(cmd.actor, Action.ACKNOWLEDGE, cmd.reason)
-        change.after = {"predicate": _value(self._s.predicate)}
+        change.after = {"predicate": predicate_value(self._s.predicate)}
         return change
 
     @workflow.update
@@ -578,7 +569,7 @@ class AppraisalWorkflow:
 
     def _plan_file_objection(self, cmd: FileObjection) -> Change:
         change = self._authorise(cmd.actor, Action.FILE_OBJECTION, None)
-        reason = _required_text(cmd.reason, "alasan", "alasan keberatan")
+        reason = required_text(cmd.reason, "alasan", "alasan keberatan")
         if self._s.atasan_nip is None:
             raise DomainError(
                 "pegawai ini belum memiliki atasan pejabat penilai yang memutus keberatan; minta Tim Pengawasan"
@@ -606,7 +597,7 @@ class AppraisalWorkflow:
 
     def _plan_decide_objection(self, cmd: DecideObjection) -> Change:
         change = self._authorise(cmd.actor, Action.DECIDE_OBJECTION, None)
-        reason = _required_text(cmd.reason, "alasan", "alasan keputusan keberatan")
+        reason = required_text(cmd.reason, "alasan", "alasan keputusan keberatan")
         objection = self._s.objection
         if objection is None:
             raise DomainError("tidak ada keberatan yang diajukan", field="keberatan")
@@ -719,7 +710,7 @@ class AppraisalWorkflow:
         s = self._s
         self._check_identity(cmd.actor)
         to = withdrawal_step(s.step, cmd.actor.role)
-        reason = _required_text(cmd.reason, "alasan", "alasan penarikan")
+        reason = required_text(cmd.reason, "alasan", "alasan penarikan")
         check_effective_on(cmd.effective_on, s.period)
         withdrawal = Withdrawal(
             cause=cmd.cause,
@@ -787,7 +778,7 @@ class AppraisalWorkflow:
                 retry_policy=RECORD_RETRY,
             )
         except ActivityError as error:
-            raise _failed("pejabat siklus tidak dapat dibaca", error) from None
+            raise update_failed("pejabat siklus tidak dapat dibaca", error) from None
 
     def _officials_change(self, recorded: RecordedOfficials) -> Change:
         """The step that has this appraisal take up the cycle's new officials: recorded with who changed them and why,
@@ -814,324 +805,3 @@ class AppraisalWorkflow:
             notify=[],
             officials=new,
         )
-
-    # --- the shared machinery --------------------------------------------------------------------------------------
-
-    def _check(self, plan: Callable[[], Change], command: object) -> None:
-        """The validator of every update: refuse before the update is accepted, so nothing enters history. The bounds
-        on what was sent (workflows.admission) are checked here only, never by the handler's plan: see there why."""
-        try:
-            admit(command, self._years(), self._input.deadlines.utc_offset_hours)
-            plan()
-        except (DomainError, ValidationError) as error:
-            raise rejection(error) from None
-
-    def _years(self) -> tuple[int, int]:
-        """The first and last year a date sent to this appraisal may fall in (domain.bounds.appraisal_years)."""
-        deadlines = self._input.deadlines
-        return appraisal_years(self._s.period, deadlines.start.year, deadlines.sign_off_due.year)
-
-    async def _handle(self, plan: Callable[[], Change]) -> AppraisalState:
-        async with self._lock:
-            try:
-                # Checked again: another update may have moved the appraisal on since the validator ran.
-                change = plan()
-            except (DomainError, ValidationError) as error:
-                raise rejection(error) from None
-            await self._record(change)
-        return self._reply()
-
-    async def _record(self, change: Change) -> None:
-        """A person's step (an Update, under the lock): recorded and applied, or the Update fails with the reason."""
-        try:
-            await self._commit(change)
-        except ActivityError as error:
-            # The step could not be recorded (a business error, or the database stayed unreachable through every
-            # retry): the update fails with the reason, the appraisal stays where it was.
-            raise _failed("langkah tidak tercatat", error) from None
-
-    def _reply(self) -> AppraisalState:
-        # The reply carries the state with only the step just recorded: every Update result is stored in history,
-        # and the whole timeline in each would grow it with the square of the steps. The `state` query has it all.
-        return self._s.model_copy(update={"timeline": self._s.timeline[-1:]})
-
-    def _authorise(self, actor: Actor, action: Action, reason: str | None) -> Change:
-        """Who may do `action` now: the right person in the right role at the right step, or DomainError."""
-        on_behalf = actor.role in TAKE_OVER_ROLES
-        self._check_identity(actor)
-        to = transition(self._s.step, action, actor.role, on_behalf=on_behalf)
-        change = Change(action=action.value, to=to, actor=actor.nip, role=actor.role)
-        if on_behalf:
-            change.on_behalf_of = self._s.employee_nip
-            change.reason = _required_text(reason, "alasan", f"alasan pengambilalihan '{action.label}'")
-        return change
-
-    def _manage(self, actor: Actor, action: str, reason: str) -> Change:
-        if actor.role not in MANAGER_ROLES:
-            raise DomainError(
-                f"hanya {Role.PENGAWASAN.label} atau {Role.PENGELOLA_KINERJA.label} yang dapat"
-                f" {'memperpanjang batas waktu' if action == EXTEND_DEADLINE else 'mengalihkan pejabat penilai'},"
-                f" bukan {actor.role.label}",
-                field="peran",
-            )
-        self._check_identity(actor)
-        text = _required_text(reason, "alasan", "alasan")
-        return Change(action=action, to=self._s.step, actor=actor.nip, role=actor.role, reason=text)
-
-    def _check_identity(self, actor: Actor) -> None:
-        people = self._people(actor.role)
-        if actor.nip not in people:
-            who = ", ".join(people) if people else "belum ditetapkan"
-            raise DomainError(
-                f"NIP {actor.nip} bukan {actor.role.label} pada penilaian kinerja pegawai {self._s.employee_nip}"
-                f" periode {self._s.period} ({actor.role.label}: {who})",
-                field="pelaku",
-            )
-
-    def _people(self, role: Role) -> list[str]:
-        s = self._s
-        if role is Role.PEGAWAI:
-            return [s.employee_nip]
-        if role is Role.PENILAI:
-            return [s.penilai_nip]
-        if role is Role.ATASAN_PENILAI:
-            return [s.atasan_nip] if s.atasan_nip else []
-        officials = s.officials  # as the cycle last changed them, else as the appraisal started
-        if role is Role.PENGAWASAN:
-            return list(officials.supervision_team if officials else self._input.supervision_team)
-        if role is Role.PENGELOLA_KINERJA:
-            return list(officials.pengelola_kinerja if officials else self._input.pengelola_kinerja)
-        return []  # the system acts through timers and signals, never through an update
-
-    def _skp(self) -> Skp:
-        if self._s.skp is None:
-            raise DomainError("SKP belum diajukan", field="skp")
-        return self._s.skp
-
-    def _current_predicate(self) -> Predicate:
-        if self._s.predicate is None:
-            raise DomainError("predikat kinerja belum ditetapkan", field="predikat")
-        return self._s.predicate
-
-    async def _commit(self, change: Change, retry: RetryPolicy = RECORD_RETRY) -> None:
-        """Record the change through the activity, then apply it; a failed recording leaves the state untouched."""
-        s = self._s
-        now = workflow.now()
-        seq = s.step_seq + 1
-        moves = change.to is not s.step
-        returns = s.skp_returns + (1 if change.action == Action.RETURN_SKP.value else 0)
-        notify = change.notify
-        if notify is None:
-            notify = self._notify_on_entering(change.to) if moves else []
-        deadline = change.notice_deadline or (self._deadline_for(change.to, now, returns) if moves else None)
-        # A failed attempt still uses up its number: a later attempt of another step never meets this key.
-        s.step_seq = seq
-        # The Update's id when a person acts: if the worker dies after the local activity wrote the step but before
-        # the Update was accepted, the redelivered Update carries the same id and writes nothing twice. With the run,
-        # as the notices' keys: a run reset to an earlier point (which may apply the same Updates again, and numbers
-        # its system steps again) must not find the abandoned branch's records and skip writing its own.
-        update = workflow.current_update_info()
-        key = f"{s.workflow_id}/{workflow.info().run_id}/{update.id if update else seq}-{change.action}"
-        step = RecordStep(
-            workflow_id=s.workflow_id,
-            idempotency_key=key,
-            instansi_code=s.instansi_code,
-            period=s.period,
-            employee_nip=s.employee_nip,
-            employee_name=s.employee_name,
-            actor=change.actor,
-            actor_role=change.role,
-            on_behalf_of=change.on_behalf_of,
-            action=change.action,
-            reason=change.reason,
-            step_from=s.step,
-            step_to=change.to,
-            occurred_at=now,
-            before={"step": s.step.value, "predicate": _value(s.predicate)},
-            after={"step": change.to.value, **change.after},
-            skp=change.skp,
-            skp_status=change.skp_status,
-            policy_version=self._input.policy.version,
-            review=change.review,
-            notify=notify,
-            next_deadline=deadline,
-            work=self._work_after(change, now, returns),
-            utc_offset_hours=self._input.deadlines.utc_offset_hours,
-        )
-        if retry is RECORD_RETRY and workflow.patched(RECORD_STEP_LOCALLY):
-            # A person's step (an Update): a local activity answers them without an activity-task round trip
-            # through the server, and the history gets one marker instead of three activity events. System steps
-            # (calibration, the window closing) keep the regular activity: their retries may last hours, which a
-            # local activity would spend holding the workflow task and this lock.
-            await workflow.execute_local_activity_method(
-                AppraisalActivities.record_step, step, start_to_close_timeout=ACTIVITY_TIMEOUT, retry_policy=retry
-            )
-        else:  # runs started before the change replay as they ran
-            await workflow.execute_activity_method(
-                AppraisalActivities.record_step, step, start_to_close_timeout=ACTIVITY_TIMEOUT, retry_policy=retry
-            )
-        self._wake += 1  # the main loop looks again: a new deadline, or a history long enough to continue as new
-        step_from = s.step
-        change.apply()
-        self._log(change.actor, change.role, change.action, step_from, change.to, change.on_behalf_of, change.reason)
-        if moves:
-            self._enter(change.to, now)
-        if change.to is Step.FINAL:
-            s.finished_at = now
-
-    def _notify_on_entering(self, step: Step) -> list[str]:
-        if step is Step.FINAL:
-            return list(dict.fromkeys([self._s.employee_nip, self._s.penilai_nip]))
-        return self._assignees_for(step)
-
-    def _deadline_for(self, step: Step, now: datetime, returns: int) -> datetime | None:
-        return self._input.deadlines.for_step(step, now, redraft=returns > 0)
-
-    def _enter(self, step: Step, now: datetime, *, sync: bool = True) -> None:
-        s = self._s
-        s.step, s.stage, s.step_entered_at = step, step.stage, now
-        s.assignees = self._assignees_for(step)
-        self._set_deadline(self._deadline_for(step, now, s.skp_returns), now, sync=sync)
-
-    def _set_deadline(self, deadline: datetime | None, now: datetime, *, sync: bool = True) -> None:
-        s = self._s
-        s.deadline, s.deadline_set_at = deadline, now if deadline else None
-        s.checkpoints_done, s.overdue, s.escalation_level = 0, False, 0
-        self._wake += 1
-        if sync:
-            self._sync_search_attributes()
-
-    def _assignees_for(self, step: Step, reassigned: Change | None = None) -> list[str]:
-        """Who must act at `step`: as the appraisal stands, or as `reassigned` (a reassignment or a change of the
-        cycle's officials) will leave it."""
-        role = step.responsible
-        if role is Role.SYSTEM:
-            if step is not Step.AWAITING_CALIBRATION:
-                return []
-            if reassigned is not None and reassigned.officials is not None:
-                return list(reassigned.officials.pengelola_kinerja)
-            return self._people(Role.PENGELOLA_KINERJA)
-        if reassigned is not None and role is Role.PENILAI and reassigned.penilai_nip:
-            return [reassigned.penilai_nip]
-        if reassigned is not None and role is Role.ATASAN_PENILAI and reassigned.atasan_nip:
-            return [reassigned.atasan_nip]
-        return self._people(role)
-
-    def _work_item(self) -> WorkItem:
-        """Where the appraisal stands now, for the worklist."""
-        s = self._s
-        return self._entry(
-            s.step, s.penilai_nip, s.assignees, s.deadline, s.overdue, s.escalation_level, workflow.now()
-        )
-
-    def _work_after(self, change: Change, now: datetime, returns: int) -> WorkItem:
-        """Where the appraisal will stand once `change` is applied (as `_enter`, `_set_deadline` and the reassignment
-        leave it), so the step and the worklist are written in one transaction before the change is applied."""
-        s = self._s
-        if change.to is not s.step:  # entering a step: its deadline, nothing overdue yet
-            deadline, overdue, level = self._deadline_for(change.to, now, returns), False, 0
-        elif change.action == EXTEND_DEADLINE:  # a new deadline for the same step
-            deadline, overdue, level = change.notice_deadline, False, 0
-        else:
-            deadline, overdue, level = s.deadline, s.overdue, s.escalation_level
-        penilai, assignees = change.penilai_nip or s.penilai_nip, self._assignees_for(change.to, change)
-        entry = self._entry(change.to, penilai, assignees, deadline, overdue, level, now)
-        return entry.model_copy(update={"atasan_nip": change.atasan_nip or s.atasan_nip})
-
-    def _entry(
-        self,
-        step: Step,
-        penilai_nip: str,
-        assignees: list[str],
-        deadline: datetime | None,
-        overdue: bool,
-        escalation_level: int,
-        at: datetime,
-    ) -> WorkItem:
-        s = self._s
-        return WorkItem(
-            workflow_id=s.workflow_id,
-            cycle_id=s.cycle_id,
-            instansi_code=s.instansi_code,
-            unit_code=s.unit_code,
-            employee_nip=s.employee_nip,
-            penilai_nip=penilai_nip,
-            step=step,
-            assignee=self._assignee(step, assignees),
-            deadline=deadline,
-            overdue=overdue,
-            escalation_level=escalation_level,
-            recorded_at=at,
-            atasan_nip=s.atasan_nip,
-        )
-
-    @staticmethod
-    def _assignee(step: Step, assignees: list[str]) -> str | None:
-        """The one person whose list shows the step: nobody's while the system acts."""
-        return assignees[0] if assignees and step.responsible is not Role.SYSTEM else None
-
-    def _sync_search_attributes(self) -> None:
-        s = self._s
-        values = search_attributes.desired(
-            cycle_id=s.cycle_id,
-            instansi_code=s.instansi_code,
-            unit_code=s.unit_code,
-            employee_nip=s.employee_nip,
-            stage=s.stage.value,
-            step=s.step.value,
-            assignee=self._assignee(s.step, s.assignees),
-            penilai=s.penilai_nip if self._keeps_penilai else None,
-            overdue=s.overdue,
-            escalation_level=s.escalation_level,
-            deadline=s.deadline,
-            progress=self._keeps_progress,
-        )
-        updates = search_attributes.changes(values, workflow.info().typed_search_attributes)
-        if updates:
-            workflow.upsert_search_attributes(updates)
-
-    def _log(
-        self,
-        actor: str,
-        role: Role,
-        action: str,
-        step_from: Step,
-        step_to: Step,
-        on_behalf_of: str | None = None,
-        reason: str | None = None,
-        note: str | None = None,
-    ) -> None:
-        self._s.timeline.append(
-            TimelineEvent(
-                at=workflow.now(),
-                actor=actor,
-                role=role,
-                action=action,
-                step_from=step_from,
-                step_to=step_to,
-                on_behalf_of=on_behalf_of,
-                reason=reason,
-                note=note,
-            )
-        )
-
-
-def _required_text(text: str | None, field: str, what: str) -> str:
-    cleaned = (text or "").strip()
-    if len("".join(cleaned.split())) < MIN_REASON_CHARS:
-        raise DomainError(f"{what} wajib diisi, paling sedikit {MIN_REASON_CHARS} karakter selain spasi", field=field)
-    return cleaned
-
-
-def _value(predicate: Predicate | None) -> str | None:
-    return predicate.value if predicate else None
-
-
-def _failed(what: str, error: ActivityError) -> ApplicationError:
-    """An Update's failure with the activity's own reason (its type, for programs), e.g. 'langkah tidak tercatat'."""
-    cause = error.cause if isinstance(error.cause, ApplicationError) else None
-    return ApplicationError(
-        f"{what}: {cause.message if cause else error}",
-        type=cause.type if cause and cause.type else "RecordStepFailed",
-        non_retryable=True,
-    )
