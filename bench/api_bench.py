@@ -46,6 +46,7 @@ from workflows.contracts import appraisal_workflow_id
 PARTS = ("steps", "tasks", "login")
 WARM_UP = 10  # approvals of each kind, and floor Updates, before anything is timed
 TASKS_WARM_UP = 200  # 'My tasks' requests before the timed ones
+PROBES = 300  # requests of each layer, one at a time
 HASH_ROUNDS = 10
 LOGIN_ACCOUNTS = 200
 
@@ -62,6 +63,7 @@ class Options:
     users: int
     task_requests: int
     task_concurrency: list[int]
+    task_think: float
     login_concurrency: list[int]
     web_workers: int
     keep_temp: bool
@@ -199,11 +201,25 @@ async def run_tasks_and_login(options: Options, data_dir: Path) -> tuple[TasksRe
         tasks: TasksResult | None = None
         if "tasks" in options.parts:
             await api_tasks.load(base_url, web, api_tasks.task_requests(tokens, TASKS_WARM_UP), 10)
+            probes = {}
+            for name, nip, path in (
+                ("uvicorn+FastAPI", "", "/healthz"),
+                ("+ token lookup", typical, "/api/v1/me"),
+                ("+ worklist read", typical, "/api/v1/me/tasks"),
+                (f"the busiest ({counts[busiest]} steps)", busiest, "/api/v1/me/tasks"),
+            ):
+                token = tokens[nip] if nip else ""
+                probe = await api_tasks.load(base_url, web, api_tasks.probe_requests(token, path, PROBES), 1)
+                probes[f"{name}|{path}"] = probe
             loads = []
-            for concurrency in options.task_concurrency:
-                progress(f"tasks: {options.task_requests} requests, {concurrency} users at once")
-                requests = api_tasks.task_requests(tokens, options.task_requests)
-                loads.append(await api_tasks.load(base_url, web, requests, concurrency))
+            levels = [(c, 0.0) for c in options.task_concurrency]
+            if options.task_think:
+                levels.append((max(options.task_concurrency), options.task_think))
+            for concurrency, think in levels:
+                count = options.task_requests // 2 if think else options.task_requests
+                progress(f"tasks: {count} requests, {concurrency} users at once, think {think:g} s")
+                requests = api_tasks.task_requests(tokens, count)
+                loads.append(await api_tasks.load(base_url, web, requests, concurrency, think=think))
                 progress(f"tasks: p95 {loads[-1].latency.p95:.1f} ms, {loads[-1].per_second:.0f}/s")
             tasks = TasksResult(
                 appraisals=found.appraisals,
@@ -215,6 +231,7 @@ async def run_tasks_and_login(options: Options, data_dir: Path) -> tuple[TasksRe
                 plans=plans,
                 loads=loads,
                 web_workers=options.web_workers,
+                probes=probes,
             )
         login: LoginResult | None = None
         if "login" in options.parts:
@@ -269,6 +286,8 @@ async def run_all(options: Options) -> int:
             progress(f"kept {data_dir}")
         else:
             shutil.rmtree(data_dir, ignore_errors=True)
+    if options.json is not None:  # before the tables: a run's figures are kept whatever happens to its printing
+        api_report.save_json(options.json, info, options.__dict__, steps, tasks, login)
     print(api_report.header(info, options.__dict__))
     if steps is not None:
         print()
@@ -280,7 +299,6 @@ async def run_all(options: Options) -> int:
         print()
         print(api_report.login_table(login))
     if options.json is not None:
-        api_report.save_json(options.json, info, options.__dict__, steps, tasks, login)
         print(f"\nsaved {options.json}")
     return 0
 
@@ -317,6 +335,9 @@ def parse(argv: list[str] | None = None) -> Options:
     parser.add_argument("--users", type=int, default=1000, help="tasks: people with a token (default 1000)")
     parser.add_argument("--task-requests", type=int, default=5000, help="tasks: requests per level (default 5000)")
     parser.add_argument("--task-concurrency", type=_ints, default=[1, 50], help="tasks: users at once (default 1,50)")
+    parser.add_argument(
+        "--task-think", type=float, default=1.0, help="tasks: then the most users, each pausing this long on average"
+    )
     parser.add_argument("--login-concurrency", type=_ints, default=[1, 4, 16], help="login: at once (default 1,4,16)")
     parser.add_argument("--web-workers", type=int, default=1, help="tasks, login: uvicorn worker processes")
     parser.add_argument("--keep-temp", action="store_true", help="keep the logs and the databases")
@@ -333,6 +354,7 @@ def parse(argv: list[str] | None = None) -> Options:
         users=args.users,
         task_requests=args.task_requests,
         task_concurrency=args.task_concurrency,
+        task_think=args.task_think,
         login_concurrency=args.login_concurrency,
         web_workers=args.web_workers,
         keep_temp=args.keep_temp,

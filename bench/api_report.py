@@ -37,6 +37,7 @@ class TasksResult:
     plans: list[Plan]  # a typical user's, the busiest user's
     loads: list[Load]
     web_workers: int
+    probes: dict[str, Load]  # one request at a time, layer by layer: where a request's time goes
 
 
 @dataclass(frozen=True)
@@ -125,7 +126,8 @@ def tasks_table(result: TasksResult) -> str:
         rows.append(
             [
                 str(load.concurrency),
-                f"{load.requests}",
+                f"{load.think:g} s" if load.think else "none",
+                f"{load.requests}" + (f" ({load.errors} reset)" if load.errors else ""),
                 _n(load.per_second),
                 _n(load.latency.p50),
                 _n(load.latency.p95),
@@ -138,6 +140,7 @@ def tasks_table(result: TasksResult) -> str:
         )
     head = [
         "users",
+        "think",
         "requests",
         "per second",
         "p50 (ms)",
@@ -153,13 +156,25 @@ def tasks_table(result: TasksResult) -> str:
         f" in {len(plan.plans)} statement(s)"
         for plan in result.plans
     )
+    probes = _grid(
+        ["one at a time", "path", "p50 (ms)", "p95 (ms)", "web CPU/req (ms)"],
+        [
+            [name, path, _n(load.latency.p50), _n(load.latency.p95), _n(load.web_cpu_ms_per_request)]
+            for (name, path), load in ((_probe_label(key), value) for key, value in result.probes.items())
+        ],
+    )
     return (
         f"My tasks: {result.appraisals:,} worklist rows ({result.employees:,} employees, {result.instansi} instansi)"
         f" on PostgreSQL, filled in {result.fill_seconds:.0f}s; {result.users} users with a token, open steps each"
         f" median {statistics.median(counts):.0f}, max {counts[-1]}; {result.web_workers} uvicorn worker(s),"
         " no Temporal\n"
-        f"plans: {plans}\n" + _grid(head, rows)
+        f"plans: {plans}\n" + _grid(head, rows) + "\n\nWhere one request's time goes (1 in flight)\n" + probes
     )
+
+
+def _probe_label(key: str) -> tuple[str, str]:
+    name, _, path = key.partition("|")
+    return name, path
 
 
 def login_table(result: LoginResult) -> str:

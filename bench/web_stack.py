@@ -2,9 +2,9 @@
 and PostgreSQL databases of its own.
 
 The web service is started the way `kinerja web` serves it in production: `uvicorn --factory
-web.app:app_from_environment`, settings from the environment, uvicorn's defaults otherwise (the asyncio loop and h11,
-as the project installs no uvloop or httptools; the access log on). Its CPU is read for the whole process tree, so
-`--workers 2` counts both of uvicorn's worker processes.
+web.app:app_from_environment` with no access log and no proxy-headers middleware, settings from the environment,
+uvicorn's defaults otherwise (the asyncio loop and h11: the project installs neither uvloop nor httptools). Its CPU
+is read for the whole process tree, so `--workers 2` counts both of uvicorn's worker processes.
 """
 
 from __future__ import annotations
@@ -117,6 +117,9 @@ def web_command(port: int, workers: int) -> list[str]:
         str(port),
         "--workers",
         str(workers),
+        # As `kinerja web` runs it (cli/web.py): no access log, forwarded headers believed only by the app itself.
+        "--no-access-log",
+        "--no-proxy-headers",
     ]
 
 
