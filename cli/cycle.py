@@ -35,6 +35,7 @@ from cli.output import CommandError, emit_json, paused_line, table
 from cli.temporal import run
 from domain.calendar import CycleCalendar
 from domain.errors import DomainError
+from domain.officials import Officials
 from domain.ratings import OrgPredicate, Predicate, parse_enum
 from services import cycle_start, worklist
 from services.actors import OPERATOR
@@ -177,7 +178,7 @@ def _start(args: argparse.Namespace) -> int:
         batch_size=args.batch_size,
     )
     if args.supervision and args.pimpinan:  # named by the operator on the server
-        officials = cycle_start.Officials(
+        officials = Officials(
             supervision_team=_nips(args.supervision),
             pengelola_kinerja=_nips(args.pengelola),
             pimpinan=_nips(args.pimpinan),

@@ -22,6 +22,7 @@ from temporalio.client import Client
 import temporal_client
 from domain.calendar import CycleCalendar, Deadlines, resolve
 from domain.errors import DomainError, NotFound
+from domain.officials import Officials
 from domain.policy import AppraisalPolicy
 from domain.stages import Role
 from persistence.ports import AbstractUnitOfWork
@@ -100,12 +101,6 @@ class StartOrder(BaseModel):
     batch_size: int = 500
 
 
-class Officials(BaseModel):
-    supervision_team: list[str]
-    pengelola_kinerja: list[str]
-    pimpinan: list[str]
-
-
 @dataclass(frozen=True)
 class Prepared:
     input: CycleInput
@@ -131,14 +126,13 @@ def cycle_id_of(order: StartOrder) -> str:
 def officials_from_grants(uow_factory: UowFactory, instansi_code: str, cycle_id: str | None = None) -> Officials:
     """The officials granted in the instansi (for every cycle, or this one); DomainError naming a missing role."""
     with uow_factory() as uow:
-        found = Officials(
-            supervision_team=uow.identity.holders(instansi_code, Role.PENGAWASAN, cycle_id),
-            pengelola_kinerja=uow.identity.holders(instansi_code, Role.PENGELOLA_KINERJA, cycle_id),
-            pimpinan=uow.identity.holders(instansi_code, Role.PIMPINAN, cycle_id),
+        supervision_team, pengelola_kinerja, pimpinan = (
+            uow.identity.holders(instansi_code, role, cycle_id)
+            for role in (Role.PENGAWASAN, Role.PENGELOLA_KINERJA, Role.PIMPINAN)
         )
     for role, holders, field in (
-        (Role.PIMPINAN, found.pimpinan, "pimpinan"),
-        (Role.PENGAWASAN, found.supervision_team, "tim_pengawasan"),
+        (Role.PIMPINAN, pimpinan, "pimpinan"),
+        (Role.PENGAWASAN, supervision_team, "tim_pengawasan"),
     ):
         if not holders:
             raise DomainError(
@@ -147,7 +141,7 @@ def officials_from_grants(uow_factory: UowFactory, instansi_code: str, cycle_id:
                 field=field,
                 rule="siklus memerlukan pimpinan dan tim pengawasan",
             )
-    return found
+    return Officials(supervision_team=supervision_team, pengelola_kinerja=pengelola_kinerja, pimpinan=pimpinan)
 
 
 def prepare(uow_factory: UowFactory, order: StartOrder, officials: Officials) -> Prepared:

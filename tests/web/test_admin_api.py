@@ -236,6 +236,20 @@ async def test_an_office_run_through_the_api(office: Office) -> None:
     late = await office.ok("GET", f"/cycles/{cycle}/overdue", PENGAWAS, params={"unit": "CAPIL"})
     assert late["jumlah"] == 0
 
+    # --- the supervision team changes mid-year: the running cycle takes it up ---------------------------------------
+    roles = f"/instansi/{INSTANSI}/roles"
+    joined = await office.ok("POST", roles, ADMIN, json={"nip": ADMIN, "peran": "pengawasan"})
+    assert (joined["siklus_diperbarui"], joined["belum_diperbarui"]) == ([cycle], [])
+    outsider_team = await office.call("POST", roles, ADMIN, json={"nip": SEKDA, "peran": "pengawasan"})
+    assert (outsider_team.status_code, outsider_team.json()["field"]) == (422, "nip")  # not of this roster
+    old = next(g["id"] for g in await office.ok("GET", roles, ADMIN) if g["nip"] == PENGAWAS)
+    left = await office.ok("DELETE", f"{roles}/{old}", ADMIN)
+    assert left["siklus_diperbarui"] == [cycle]
+    last = await office.call("DELETE", f"{roles}/{joined['id']}", ADMIN)
+    assert (last.status_code, last.json()["field"]) == (422, "hibah")  # the cycle needs a supervision team
+    team = (await office.ok("GET", f"/cycles/{cycle}", ADMIN))["officials"]
+    assert (team["supervision_team"], team["pimpinan"]) == ([ADMIN], [SEKDA])
+
     # --- calibration by the Sekda, signed in ----------------------------------------------------------------------
     await _phase(office, cycle, SEKDA, "calibrating", timeout=REVIEW_DUE_SECONDS + 40)
     not_pimpinan = await office.call(
@@ -277,15 +291,18 @@ async def test_an_office_run_through_the_api(office: Office) -> None:
     starts = {e.subject: e for e in entries if e.action == "cycle.start"}
     assert set(starts) == {cycle, by_operator}  # the second request found the running cycle and wrote nothing
     assert (starts[by_operator].actor, starts[by_operator].actor_role) == ("operator", Role.SYSTEM)
-    for entry in starts.values():
-        assert entry.after is not None
-        assert (entry.after["pimpinan"], entry.after["supervision_team"]) == ([SEKDA], [PENGAWAS])
+    for subject, team in ((cycle, [PENGAWAS]), (by_operator, [ADMIN])):  # the grants when each started
+        after = starts[subject].after
+        assert after is not None and (after["pimpinan"], after["supervision_team"]) == ([SEKDA], team)
+    changed = by_action["cycle.change_officials"]
+    assert [(e.actor, e.subject) for e in changed] == [(ADMIN, cycle), (ADMIN, cycle)]
+    assert changed[-1].after is not None and changed[-1].after["supervision_team"] == [ADMIN]
     for action in ("account.disable", "account.enable", "account.unlock", "account.reset_link"):
         assert [(e.actor, e.subject) for e in by_action[action]] == [(ADMIN, SRI)], action
     grants = {e.subject: e for e in by_action["role.grant"]}
-    assert all(e.actor == ADMIN for e in grants.values()) and set(grants) == {PENGAWAS, PENGELOLA, SEKDA, KEPALA}
+    assert all(e.actor == ADMIN for e in grants.values()) and set(grants) == {PENGAWAS, PENGELOLA, SEKDA, KEPALA, ADMIN}
     assert grants[SEKDA].reason == OFF_ROSTER and grants[PENGAWAS].reason is None
-    assert [e.subject for e in by_action["role.revoke"]] == [KEPALA]
+    assert [e.subject for e in by_action["role.revoke"]] == [KEPALA, PENGAWAS]
     assert [(e.actor, e.actor_role) for e in by_action["import.survey"]] == [(PENGELOLA, Role.PENGELOLA_KINERJA)]
     for action in ("calibration.propose", "calibration.decide"):
         assert [(e.actor, e.actor_role, e.subject) for e in by_action[action]] == [(SEKDA, Role.PIMPINAN, cycle)]
