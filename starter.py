@@ -17,7 +17,22 @@ from pydantic import ValidationError
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 
-from cli import appraisal, bulk, cycle, data, demo, notifications, offline, stack, worklist, worklist_sync
+from cli import (
+    accounts,
+    appraisal,
+    bulk,
+    cycle,
+    data,
+    demo,
+    notifications,
+    offline,
+    session,
+    stack,
+    steps,
+    web,
+    worklist,
+    worklist_sync,
+)
 from cli.output import CommandError, fail
 from domain.errors import DomainError
 from importing.errors import ValidationFailed
@@ -34,12 +49,16 @@ def build_parser() -> argparse.ArgumentParser:
     offline.register(commands)
     data.register(commands)
     cycle.register(commands)
+    session.register(commands)
+    steps.register(commands)
     appraisal.register(commands)
     worklist.register(commands)
     worklist_sync.register(commands)
     bulk.register(commands)
     notifications.register(commands)
     stack.register(commands)
+    web.register(commands)
+    accounts.register(commands)
     demo.register(commands)
     return parser
 

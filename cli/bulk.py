@@ -1,41 +1,35 @@
-"""Bulk actions of the supervision team over many appraisals at once (overdue at provincial scale).
+"""Bulk actions of the supervision team over many appraisals at once (overdue at provincial scale), taken as the
+signed-in person (`kinerja masuk`) through the HTTP API.
 
 kinerja massal perpanjang --siklus ID [--unit U] [--tahap T] [--terlambat-sejak P3D] --sampai 2027-02-15 \
-    --oleh NIP_PENGAWAS --alasan "..." [--coba]
+    --alasan "..." [--coba]
 kinerja massal alihkan --siklus ID --dari NIP_PENILAI_LAMA --penilai NIP_BARU [--atasan NIP] [--unit U] \
-    --oleh NIP_PENGAWAS --alasan "..." [--coba]
+    --alasan "..." [--coba]
 
-The appraisals are chosen from the worklist table; each gets the same Update a single command sends (the workflow's
-validator checks each one); refusals are listed one line per employee and the rest go through. `--coba` lists what
-would change and changes nothing.
+The appraisals are chosen from the worklist table (read from the database, as `kinerja terlambat` reads it); each
+gets the same step a single command sends, as its own request with its own Idempotency-Key (the API checks the
+role, the workflow's validator each appraisal); refusals are listed one line per employee and the rest go through.
+`--coba` lists what would change and changes nothing.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, TypeAlias
 
-from temporalio.client import Client, WorkflowUpdateFailedError, WorkflowUpdateRPCTimeoutOrCancelledError
-from temporalio.service import RPCError
-
-from cli.appraisal import parse_instant
+from cli.api import Api, ApiError, Unreachable
 from cli.output import emit_json, table
-from cli.temporal import rejection_message, run
+from cli.session import call_api
+from cli.steps import parse_instant
 from cli.worklist import AGE_HELP, OpenStep, list_open, overdue_query
-from domain.stages import OPEN_STAGES, Role
+from domain.stages import OPEN_STAGES
 from domain.worklist import WorklistQuery
-from settings import load_settings
-from temporal_client import appraisal_handle
-from workflows.appraisal import AppraisalWorkflow
-from workflows.contracts import Actor, AppraisalState, ExtendDeadline, Reassign
 
 Parsers: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"
 CONCURRENCY = 20
-MANAGERS = [Role.PENGAWASAN.value, Role.PENGELOLA_KINERJA.value]
 
 
 def register(commands: Parsers) -> None:
@@ -63,8 +57,6 @@ def register(commands: Parsers) -> None:
 
 
 def _common(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--oleh", dest="actor", required=True, help="NIP yang bertindak")
-    parser.add_argument("--peran", dest="role", choices=MANAGERS, default=Role.PENGAWASAN.value)
     parser.add_argument("--alasan", required=True)
     parser.add_argument("--coba", dest="dry_run", action="store_true", help="tampilkan saja, tanpa mengubah")
     parser.add_argument("--json", action="store_true")
@@ -77,24 +69,28 @@ class Outcome:
     message: str
 
 
-async def _apply(
-    client: Client, cycle: str, nips: list[str], send: Callable[[Any], Awaitable[AppraisalState]]
-) -> list[Outcome]:
-    gate = asyncio.Semaphore(CONCURRENCY)
+def _apply(cycle: str, nips: list[str], step: str, body: dict[str, Any]) -> list[Outcome]:
+    """The step on each appraisal, CONCURRENCY at a time. An API that cannot be reached or a sign-in that is no
+    longer valid stops the whole run (every row would say the same); anything else is that employee's outcome."""
 
-    async def one(nip: str) -> Outcome:
-        async with gate:
-            try:
-                state = await send(appraisal_handle(client, cycle, nip))
-            except WorkflowUpdateFailedError as error:
-                return Outcome(nip, False, rejection_message(error.cause))
-            except WorkflowUpdateRPCTimeoutOrCancelledError:
-                return Outcome(nip, False, "Temporal tidak menjawab tepat waktu; periksa dengan `kinerja status`")
-            except RPCError as error:  # e.g. the appraisal closed meanwhile
-                return Outcome(nip, False, f"tidak dapat diubah: {error.message}")
-            return Outcome(nip, True, state.step.label)
+    async def every(api: Api) -> list[Outcome]:
+        gate = asyncio.Semaphore(CONCURRENCY)
 
-    return list(await asyncio.gather(*(one(nip) for nip in nips)))
+        async def one(nip: str) -> Outcome:
+            async with gate:
+                try:
+                    state = await api.step(cycle, nip, step, body)
+                except Unreachable:
+                    raise
+                except ApiError as error:
+                    if error.status == 401:
+                        raise
+                    return Outcome(nip, False, str(error).removeprefix("ditolak: "))
+                return Outcome(nip, True, state.step.label)
+
+        return list(await asyncio.gather(*(one(nip) for nip in nips)))
+
+    return call_api(every) if nips else []
 
 
 def _report(outcomes: list[Outcome], args: argparse.Namespace, what: str) -> int:
@@ -110,43 +106,24 @@ def _report(outcomes: list[Outcome], args: argparse.Namespace, what: str) -> int
 
 
 def _extend(args: argparse.Namespace) -> int:
-    settings = load_settings()
-    actor = Actor(nip=args.actor, role=Role(args.role))
     new_deadline = parse_instant(args.sampai, "sampai")
     query = overdue_query(age=args.age, now=datetime.now(UTC), cycle=args.cycle, unit=args.unit, stage=args.tahap)
     chosen, _ = list_open(query, limit=None)
     if args.dry_run:
         return _preview(chosen, args, "diperpanjang")
-    command = ExtendDeadline(actor=actor, new_deadline=new_deadline, reason=args.alasan)
-
-    async def body(client: Client) -> list[Outcome]:
-        return await _apply(
-            client,
-            args.cycle,
-            [s.nip for s in chosen],
-            lambda handle: handle.execute_update(AppraisalWorkflow.extend_deadline, command),
-        )
-
-    return _report(run(settings, body, subject=f"siklus {args.cycle}"), args, "diperpanjang")
+    body = {"sampai": new_deadline.isoformat(), "alasan": args.alasan}
+    return _report(_apply(args.cycle, [s.nip for s in chosen], "deadline", body), args, "diperpanjang")
 
 
 def _move(args: argparse.Namespace) -> int:
-    settings = load_settings()
-    actor = Actor(nip=args.actor, role=Role(args.role))
     chosen, _ = list_open(WorklistQuery(cycle_id=args.cycle, unit_code=args.unit, penilai_nip=args.dari), limit=None)
     if args.dry_run:
         return _preview(chosen, args, f"dialihkan ke {args.penilai}")
-    command = Reassign(actor=actor, penilai_nip=args.penilai, atasan_nip=args.atasan, reason=args.alasan)
-
-    async def body(client: Client) -> list[Outcome]:
-        return await _apply(
-            client,
-            args.cycle,
-            [s.nip for s in chosen],
-            lambda handle: handle.execute_update(AppraisalWorkflow.reassign, command),
-        )
-
-    return _report(run(settings, body, subject=f"siklus {args.cycle}"), args, f"dialihkan ke {args.penilai}")
+    body: dict[str, Any] = {"penilai": "".join(args.penilai.split()), "alasan": args.alasan}
+    if args.atasan:
+        body["atasan"] = "".join(args.atasan.split())
+    outcomes = _apply(args.cycle, [s.nip for s in chosen], "reviewer", body)
+    return _report(outcomes, args, f"dialihkan ke {args.penilai}")
 
 
 def _preview(steps: list[OpenStep], args: argparse.Namespace, what: str) -> int:

@@ -22,9 +22,9 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import TypeAlias
 
-from cli.appraisal import parse_instant
 from cli.database import open_database
 from cli.output import CommandError, emit_json, table
+from cli.steps import parse_instant
 from delivery.mail import Mailer
 from delivery.smtp import build_mailer
 from observability import configure_logging

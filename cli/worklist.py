@@ -2,7 +2,8 @@
 one appraisal's state, and its history as a readable timeline. A task list and an appraisal's state
 show the SKM of the employee's unit from the database: the survey window until it closes, then the unit's IKM.
 
-kinerja tugas --nip NIP [--siklus ID]
+kinerja tugas [--siklus ID]               # what waits for the signed-in person (through the API)
+kinerja tugas --nip NIP [--siklus ID]     # what waits for anyone (read from the database, on the server)
 kinerja terlambat [--instansi KODE] [--siklus ID] [--unit KODE] [--tahap TAHAP]
 kinerja status  --siklus ID --nip NIP
 kinerja riwayat --siklus ID --nip NIP
@@ -19,8 +20,10 @@ from sqlalchemy.exc import SQLAlchemyError
 from temporalio.api.enums.v1 import EventType
 from temporalio.client import Client
 
+from cli.api import Api
 from cli.database import open_database
 from cli.output import emit_json, table, tmt
+from cli.session import call_api
 from cli.temporal import local_time, run
 from domain.calendar import parse_duration
 from domain.errors import DomainError
@@ -40,7 +43,9 @@ LIMIT = 1000  # rows shown by a list command; more are counted, not printed
 
 def register(commands: Parsers) -> None:
     tasks = commands.add_parser("tugas", aliases=["tasks"], help="langkah penilaian yang menunggu seseorang")
-    tasks.add_argument("--nip", required=True, help="NIP orang yang tugasnya dicari")
+    tasks.add_argument(
+        "--nip", help="NIP orang yang tugasnya dicari, dibaca langsung dari basis data (bawaan: Anda, lewat API)"
+    )
     tasks.add_argument("--siklus", "--cycle", dest="cycle")
     tasks.add_argument("--json", action="store_true")
     tasks.set_defaults(handler=_tasks)
@@ -202,6 +207,8 @@ def _print_steps(steps: list[OpenStep], total: int, *, empty: str) -> None:
 
 
 def _tasks(args: argparse.Namespace) -> int:
+    if args.nip is None:
+        return my_tasks(args)
     nip = "".join(args.nip.split())
     steps, total = list_open(WorklistQuery(assignee=nip, cycle_id=args.cycle))
     found = _surveys([(s.cycle, s.unit) for s in steps])
@@ -212,6 +219,25 @@ def _tasks(args: argparse.Namespace) -> int:
         if found:
             print("\nIndeks Kepuasan Masyarakat unit (SKM, PermenPANRB 14/2017):")
             _survey_table(list(found.values()))
+    return 0
+
+
+def my_tasks(args: argparse.Namespace) -> int:
+    """The signed-in person's open steps, as the API serves them (from the worklist table, never Temporal)."""
+
+    async def read(api: Api) -> tuple[list[WorkItem], int]:
+        answer = await api.get("/me/tasks", params={"batas": 500})
+        return [WorkItem.model_validate(item) for item in answer["tugas"]], int(answer["jumlah"])
+
+    items, total = call_api(read)
+    if args.cycle is not None:
+        total -= sum(1 for item in items if item.cycle_id != args.cycle)
+        items = [item for item in items if item.cycle_id == args.cycle]
+    steps = [_open_step(item) for item in items]
+    if args.json:
+        emit_json([s.as_json() for s in steps])
+    else:
+        _print_steps(steps, total, empty="Tidak ada tugas terbuka untuk Anda.")
     return 0
 
 
@@ -226,8 +252,8 @@ def _overdue(args: argparse.Namespace) -> int:
         _print_steps(steps, total, empty="Tidak ada langkah yang terlambat.")
         if steps:
             print(
-                "Tindak lanjut: `kinerja perpanjang`, `kinerja alihkan`, atau ambil alih dengan"
-                " `--peran pengawasan --alasan ...` pada langkah pegawai."
+                "Tindak lanjut: `kinerja perpanjang`, `kinerja alihkan`, atau ambil alih langkah pegawai dengan"
+                " `--alasan ...` (masuk sebagai Tim Pengawasan atau pengelola kinerja)."
             )
     return 0
 
