@@ -1,7 +1,9 @@
 """`kinerja demo`: a sample Dukcapil office in the embedded database, shown through every rule a newcomer meets.
 
 It uses the database of `DATABASE_URL` (default `kinerja.db` here) under its own instansi code, so a second run only
-shows again what the first stored.
+shows again what the first stored. The cycle part gives each demo person a local account with one known password
+and the roles of the office (cli/demo_people.py), so only on the embedded SQLite database, and drives the story
+through the HTTP API as each of them.
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ import argparse
 from datetime import date
 from pathlib import Path
 
-from cli import demo_cycle
+from cli import demo_cycle, demo_people
 from cli.database import open_database
 from cli.output import table
 from domain.calibration import CalibrationEntry, propose_adjustments
@@ -43,6 +45,13 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     demo.add_argument("--skala", dest="scale", type=float, default=1.0, help="pengali jadwal siklus (0.5: 2x cepat)")
     demo.add_argument("--data-dir", type=Path, default=Path(".kinerja"), help="data Temporal dev server")
     demo.add_argument("--ui-port", type=int, default=8233, help="port Web UI Temporal (bila server dimulai demo)")
+    demo.add_argument("--web-port", type=int, help="port layanan web demo (bawaan: port bebas mana saja)")
+    demo.add_argument(
+        "--tetap-jalan",
+        dest="keep_running",
+        action="store_true",
+        help="setelah cerita selesai, biarkan layanan web, worker dan Temporal berjalan sampai Ctrl-C",
+    )
     demo.set_defaults(handler=run_demo)
 
 
@@ -83,6 +92,7 @@ def run_demo(args: argparse.Namespace) -> int:
     print(f"\nKebijakan {policy.version}. Data tersimpan di basis data instansi {INSTANSI.code}.")
     if args.no_cycle:
         return 0
+    demo_people.require_embedded_database(settings)
 
     _heading("4. Satu siklus dipercepat di Temporal: setiap tahap, keterlambatan dan eskalasi")
     # The demo's worker leaves the outbox alone: a notice per step in the middle of the story would bury it; the
@@ -94,7 +104,10 @@ def run_demo(args: argparse.Namespace) -> int:
     with uow_factory() as uow:
         uow.instansi.set_policy_overrides(INSTANSI.code, demo_cycle.escalation_overrides(demo))
         uow.commit()
-    demo_cycle.run_cycle(demo, data_dir=args.data_dir, ui_port=args.ui_port)
+    demo_people.prepare(uow_factory, settings, INSTANSI.code)
+    demo_cycle.run_cycle(
+        demo, data_dir=args.data_dir, ui_port=args.ui_port, web_port=args.web_port, keep_running=args.keep_running
+    )
     return 0
 
 

@@ -5,71 +5,54 @@ the start) and reminders 20 and 10 seconds before a deadline; it enrols the offi
 (survey close, calibration, closing report) whenever a worker runs. Sri Wahyuni's appraisal goes through every
 stage: her SKP is returned once, approved, self-assessed, reviewed, calibrated, signed, objected to and decided.
 Budi Santoso does nothing: he is reminded, becomes overdue and is escalated to the supervision team, who extend his
-deadline and take the step over. Yakob Kaigere moves to the province and HR withdraws him from the cycle. Every
-step goes through the same Workflow Updates as the `kinerja` commands printed beside it.
+deadline and take the step over. Yakob Kaigere moves to the province and HR withdraws him from the cycle.
+
+The HTTP service runs in this process beside the worker, and every person's step goes through it: each demo person
+signs in with their demo account (cli/demo_people.py) and takes their own step with their own token, exactly as
+`kinerja masuk` and the command printed beside it do. Only the calibration result still goes by Signal (TODO below).
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import socket
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta, timezone
 from decimal import Decimal
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from temporalio.api.enums.v1 import EventType
 from temporalio.client import Client
 
 import temporal_client
+from cli.api import Api
+from cli.demo_people import BUDI, DEMO_PASSWORD, HERMAN, KEPALA, PENGAWAS, PENGELOLA, SEKDA, SRI, YAKOB, print_logins
 from cli.notifications import by_channel
 from cli.output import CommandError, table
 from cli.stack import LocalStack, local_stack
 from cli.temporal import local_time, translate
+from cli.web import web_service
 from cli.worklist import OpenStep, list_open, timeline
 from domain.calendar import CycleCalendar, resolve
 from domain.ratings import Expectation, Predicate
-from domain.skp import Realisation
 from domain.stages import Role, Step
 from domain.withdrawal import WithdrawalCause
 from domain.worklist import WorklistQuery
 from persistence.ports import AbstractUnitOfWork
-from services.appraisals import stored_skp
 from settings import Settings
 from temporal_client import appraisal_handle
 from worker import run_worker
 from workflows.appraisal import AppraisalWorkflow
-from workflows.contracts import (
-    Actor,
-    ApplyCalibration,
-    AppraisalState,
-    ApproveSkp,
-    DecideObjection,
-    ExtendDeadline,
-    FileObjection,
-    ReturnSkp,
-    Sign,
-    SubmitReview,
-    SubmitSelfAssessment,
-    SubmitSkp,
-    Withdraw,
-)
+from workflows.contracts import Actor, ApplyCalibration, AppraisalState
 from workflows.cycle import CycleWorkflow
 from workflows.cycle_contracts import CycleInput, CyclePhase
 
 UowFactory = Callable[[], AbstractUnitOfWork]
 T = TypeVar("T")
 WIB = timezone(timedelta(hours=7))
-
-SRI = "199212252019032001"  # Verifikator Data Kependudukan
-HERMAN = "198009092005011001"  # Kepala Bidang Pendaftaran Penduduk: Sri's pejabat penilai
-KEPALA = "197203151998031001"  # Kepala Dinas: atasan pejabat penilai, decides the keberatan
-BUDI = "198808082011021001"  # Analis Pencatatan Sipil: the one who misses his deadline
-YAKOB = "199401312020011003"  # Pranata Komputer: moves to the province mid-year, withdrawn by HR
-PENGAWAS = "197807212003122001"  # Sekretaris Dinas, in the tim pengawasan for the demo
-PENGELOLA = "198511022009031002"  # Kasubbag Umum dan Kepegawaian: pengelola kinerja
-SEKDA = "196801011990031001"  # Sekretaris Daerah: sets the organisation predicate at calibration
 
 DRAFT_DUE = 40  # seconds from the cycle start; every other duration of the demo is scaled with it
 
@@ -118,20 +101,41 @@ def calendar(demo: Demo, start: datetime) -> CycleCalendar:
     )
 
 
-def run_cycle(demo: Demo, *, data_dir: Path = Path(".kinerja"), ui_port: int = 8233) -> None:
-    asyncio.run(_run(demo, data_dir, ui_port))
+def run_cycle(
+    demo: Demo,
+    *,
+    data_dir: Path = Path(".kinerja"),
+    ui_port: int = 8233,
+    web_port: int | None = None,
+    keep_running: bool = False,
+) -> None:
+    """The story on a local stack with the worker and the HTTP service (on `web_port`, or any free port); with
+    `keep_running` the service stays up afterwards, until Ctrl-C, for the reader to sign in and try it."""
+    asyncio.run(_run(demo, data_dir, ui_port, web_port or _free_port(), keep_running))
 
 
-async def _run(demo: Demo, data_dir: Path, ui_port: int) -> None:
+async def _run(demo: Demo, data_dir: Path, ui_port: int, web_port: int, keep_running: bool) -> None:
     async with local_stack(demo.settings, data_dir=data_dir, ui_port=ui_port) as stack:
         stop, ready = asyncio.Event(), asyncio.Event()
         worker = asyncio.create_task(run_worker(demo.settings, client=stack.client, stop=stop, ready=ready))
         try:
             await _ready(ready, worker)
-            await translate(_cycle(demo, stack), subject="demo")
+            async with web_service(demo.settings, port=web_port, client=stack.client) as web:
+                names = await translate(_cycle(demo, stack, web.url), subject="demo")
+                print_logins(names, web.url if keep_running else None)
+                if keep_running:
+                    print(f"\nLayanan web demo berjalan di {web.url} — tekan Ctrl-C untuk berhenti.", flush=True)
+                    await asyncio.Event().wait()
         finally:
             stop.set()
             await worker
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
 
 
 async def _ready(ready: asyncio.Event, worker: asyncio.Task[None]) -> None:
@@ -146,7 +150,8 @@ async def _ready(ready: asyncio.Event, worker: asyncio.Task[None]) -> None:
     raise CommandError("worker demo tidak siap dalam 60 detik")
 
 
-async def _cycle(demo: Demo, stack: LocalStack) -> None:
+async def _cycle(demo: Demo, stack: LocalStack, api_url: str) -> dict[str, str]:
+    """The story; the demo people's names as the API knows them."""
     client = stack.client
     start = datetime.now(UTC)
     cycle_id = f"DEMO-{start:%Y%m%d-%H%M%S}"
@@ -180,13 +185,19 @@ async def _cycle(demo: Demo, stack: LocalStack) -> None:
     if stack.ui_url:
         print(f"  Web UI: {stack.ui_url}/namespaces/{client.namespace}/workflows?query=KinerjaCycle%3D%27{cycle_id}%27")
 
-    steps = _Steps(client, cycle_id)
-    print(f"\n--- Sri Wahyuni ({SRI}): setiap tahap ---")
-    await _sri(demo, steps)
-    print(f"\n--- Budi Santoso ({BUDI}): langkah yang terlambat ---")
-    await _budi(demo, steps, start)
-    print(f"\n--- Yakob Kaigere ({YAKOB}): pindah ke instansi lain ---")
-    await _yakob(demo, steps)
+    print(f"  layanan web (API): {api_url} — setiap orang masuk dengan akunnya dan bertindak lewat API")
+
+    steps = _Steps(client, cycle_id, api_url)
+    try:
+        print(f"\n--- Sri Wahyuni ({SRI}): setiap tahap ---")
+        await _sri(demo, steps)
+        print(f"\n--- Budi Santoso ({BUDI}): langkah yang terlambat ---")
+        await _budi(demo, steps, start)
+        print(f"\n--- Yakob Kaigere ({YAKOB}): pindah ke instansi lain ---")
+        await _yakob(demo, steps)
+    finally:
+        names = dict(steps.names)
+        await steps.sign_out()
 
     print("\n--- Riwayat (kinerja riwayat) ---")
     for nip in (SRI, BUDI):
@@ -200,92 +211,100 @@ async def _cycle(demo: Demo, stack: LocalStack) -> None:
     )
     print(
         f"\nSelesai. Siklus {cycle_id} berjalan terus (survei, kalibrasi, penutupan menurut kalender); jalankan"
-        f" `kinerja up` lalu coba `kinerja siklus status --siklus {cycle_id}`, `kinerja terlambat --siklus {cycle_id}`"
-        f" atau `kinerja tugas --nip {HERMAN}`."
+        f" `kinerja up` lalu coba `kinerja siklus status --siklus {cycle_id}` atau `kinerja terlambat --siklus"
+        f" {cycle_id}`; sebagai orang demo: `kinerja masuk --nip {HERMAN}` lalu `kinerja tugas`."
     )
+    return names
 
 
 class _Steps:
-    """Sends one step and prints what happened with the equivalent command."""
+    """Each demo person signs in through the API (a personal access token, as `kinerja masuk` gets one) and takes
+    their own steps with it; every step prints the command that does the same once signed in."""
 
-    def __init__(self, client: Client, cycle_id: str) -> None:
-        self.client, self.cycle_id = client, cycle_id
+    def __init__(self, client: Client, cycle_id: str, api_url: str) -> None:
+        self.client, self.cycle_id, self.api_url = client, cycle_id, api_url
+        self.signed_in: dict[str, Api] = {}
+        self.names: dict[str, str] = {}
 
-    async def state(self, nip: str) -> AppraisalState:
-        state: AppraisalState = await appraisal_handle(self.client, self.cycle_id, nip).query(AppraisalWorkflow.state)
-        return state
+    async def as_person(self, nip: str) -> Api:
+        if nip not in self.signed_in:
+            token = {"nama": "kinerja demo", "cakupan": ["baca", "langkah"], "hari": 1}
+            async with Api(self.api_url) as anonymous:
+                answer = await anonymous.post("/auth/login", {"nip": nip, "kata_sandi": DEMO_PASSWORD, "token": token})
+            self.signed_in[nip] = Api(self.api_url, answer["token"])
+            self.names[nip] = answer["nama"]
+        return self.signed_in[nip]
 
-    async def send(self, nip: str, command: str, what: str, call: Callable[..., Awaitable[AppraisalState]]) -> None:
-        state = await call(appraisal_handle(self.client, self.cycle_id, nip))
+    async def state(self, nip: str, *, reader: str = PENGELOLA) -> AppraisalState:
+        return await (await self.as_person(reader)).appraisal(self.cycle_id, nip)
+
+    async def send(self, actor: str, nip: str, step: str, body: dict[str, Any], command: str, what: str) -> None:
+        state = await (await self.as_person(actor)).step(self.cycle_id, nip, step, body)
         print(f"  ✓ {what:<48} → {state.step.label}")
-        print(f"      $ kinerja {command} --siklus {self.cycle_id} --nip {nip}")
+        who = self.names[actor].split(",")[0]
+        print(f"      $ kinerja {command} --siklus {self.cycle_id} --nip {nip}   # masuk sebagai {who} ({actor})")
+
+    async def sign_out(self) -> None:
+        """Revoke the demo's tokens: whoever tries the service afterwards signs in themselves."""
+        for api in self.signed_in.values():
+            with contextlib.suppress(CommandError):
+                await api.post("/auth/logout")
+            await api.aclose()
 
 
 async def _sri(demo: Demo, steps: _Steps) -> None:
-    skp = stored_skp(demo.uow_factory, SRI, demo.period)
-    sri, herman = Actor(nip=SRI, role=Role.PEGAWAI), Actor(nip=HERMAN, role=Role.PENILAI)
-    await steps.send(
-        SRI,
-        "skp ajukan",
-        "Sri mengajukan SKP",
-        lambda h: h.execute_update(AppraisalWorkflow.submit_skp, SubmitSkp(actor=sri, skp=skp)),
-    )
+    await steps.send(SRI, SRI, "skp-submit", {}, "skp ajukan", "Sri mengajukan SKP")
     note = "Tambahkan target layanan jemput bola di distrik"
     await steps.send(
+        HERMAN,
         SRI,
-        f"skp kembalikan --oleh {HERMAN} --catatan '{note}'",
+        "skp-return",
+        {"catatan": note},
+        f"skp kembalikan --catatan '{note}'",
         "Herman mengembalikan SKP dengan catatan",
-        lambda h: h.execute_update(AppraisalWorkflow.return_skp, ReturnSkp(actor=herman, comments=note)),
     )
-    await steps.send(
-        SRI,
-        "skp ajukan",
-        "Sri mengajukan SKP perbaikan",
-        lambda h: h.execute_update(AppraisalWorkflow.submit_skp, SubmitSkp(actor=sri, skp=skp)),
-    )
-    await steps.send(
-        SRI,
-        f"skp setujui --oleh {HERMAN}",
-        "Herman menyetujui SKP",
-        lambda h: h.execute_update(AppraisalWorkflow.approve_skp, ApproveSkp(actor=herman)),
-    )
+    await steps.send(SRI, SRI, "skp-submit", {}, "skp ajukan", "Sri mengajukan SKP perbaikan")
+    await steps.send(HERMAN, SRI, "skp-approve", {}, "skp setujui", "Herman menyetujui SKP")
+    approved = await steps.state(SRI, reader=SRI)
+    assert approved.skp is not None
     realisations = [
-        Realisation(
-            indicator_id=indicator.id,
-            value=indicator.target.value * Decimal("1.04"),
-            evidence=[f"https://arsip.dukcapil.example.go.id/{indicator.id}"],
-        )
-        for rhk in skp.rhk
+        {
+            "indikator": indicator.id,
+            "realisasi": str((indicator.target.value * Decimal("1.04")).quantize(Decimal("0.01"))),
+            "bukti": [f"https://arsip.dukcapil.example.go.id/{indicator.id}"],
+        }
+        for rhk in approved.skp.rhk
         for indicator in rhk.indicators
     ]
     await steps.send(
         SRI,
+        SRI,
+        "self-assessment",
+        {"realisasi": realisations},
         "realisasi ajukan --file realisasi.csv",
         "Sri mengisi realisasi (penilaian diri)",
-        lambda h: h.execute_update(
-            AppraisalWorkflow.submit_self_assessment, SubmitSelfAssessment(actor=sri, realisations=realisations)
-        ),
     )
-    state = await steps.state(SRI)
+    state = await steps.state(SRI, reader=HERMAN)
     if state.suggestion is not None:
         print(f"      saran rating hasil kerja dari capaian: {state.suggestion.rating.label}")
+    rating = state.suggestion.rating if state.suggestion else Expectation.MEETS
     await steps.send(
+        HERMAN,
         SRI,
-        f"penilaian ajukan --oleh {HERMAN} --hasil-kerja sesuai --perilaku 'di atas'",
-        "Herman menilai: hasil kerja Sesuai, perilaku Di Atas",
-        lambda h: h.execute_update(
-            AppraisalWorkflow.submit_review,
-            SubmitReview(
-                actor=herman,
-                hasil_kerja=state.suggestion.rating if state.suggestion else Expectation.MEETS,
-                perilaku=Expectation.ABOVE,
-                feedback="Pertahankan kecepatan verifikasi",
-            ),
-        ),
+        "review",
+        {
+            "hasil_kerja": rating.value,
+            "perilaku": Expectation.ABOVE.value,
+            "umpan_balik": "Pertahankan kecepatan verifikasi",
+        },
+        f"penilaian ajukan --hasil-kerja '{rating.label}' --perilaku 'di atas'",
+        f"Herman menilai: hasil kerja {rating.label.removesuffix(' Ekspektasi')}, perilaku Di Atas",
     )
     reviewed = await steps.state(SRI)
     predicate = reviewed.predicate or Predicate.BAIK
     print(f"      predikat dari matriks PermenPANRB 6/2022: {predicate.label}")
+    # The pengelola kinerja's result, through the validated apply_calibration Update (the Signal is retired); it goes
+    # through the API once the CLI's calibration command does.
     await appraisal_handle(steps.client, steps.cycle_id, SRI).execute_update(
         AppraisalWorkflow.apply_calibration,
         ApplyCalibration(
@@ -300,32 +319,19 @@ async def _sri(demo: Demo, steps: _Steps) -> None:
         f"      $ kinerja hasil-kalibrasi --siklus {steps.cycle_id} --nip {SRI} --predikat {predicate.value}"
         f" --oleh {PENGELOLA}"
     )
-    await steps.send(
-        SRI,
-        f"tetapkan --oleh {HERMAN}",
-        "Herman menetapkan hasil penilaian",
-        lambda h: h.execute_update(AppraisalWorkflow.sign, Sign(actor=herman)),
-    )
+    await steps.send(HERMAN, SRI, "sign", {}, "tetapkan", "Herman menetapkan hasil penilaian")
     reason = "Layanan jemput bola di 3 distrik belum dihitung sebagai realisasi"
     await steps.send(
-        SRI,
-        "keberatan ajukan --alasan '...'",
-        "Sri mengajukan keberatan",
-        lambda h: h.execute_update(AppraisalWorkflow.file_objection, FileObjection(actor=sri, reason=reason)),
+        SRI, SRI, "objection", {"alasan": reason}, "keberatan ajukan --alasan '...'", "Sri mengajukan keberatan"
     )
     decided = Predicate.SANGAT_BAIK
     await steps.send(
+        KEPALA,
         SRI,
-        f"keberatan putuskan --oleh {KEPALA} --predikat '{decided.label}' --alasan '...'",
+        "objection-decision",
+        {"predikat": decided.value, "alasan": "Bukti layanan jemput bola sah dan menambah capaian"},
+        f"keberatan putuskan --predikat '{decided.label}' --alasan '...'",
         f"Kepala Dinas mengabulkan keberatan: {decided.label}",
-        lambda h: h.execute_update(
-            AppraisalWorkflow.decide_objection,
-            DecideObjection(
-                actor=Actor(nip=KEPALA, role=Role.ATASAN_PENILAI),
-                predicate=decided,
-                reason="Bukti layanan jemput bola sah dan menambah capaian",
-            ),
-        ),
     )
 
 
@@ -336,7 +342,7 @@ async def _budi(demo: Demo, steps: _Steps, start: datetime) -> None:
         print(
             f"  Budi belum mengajukan SKP; batas {local_time(due)} (±{left:.0f} detik lagi). Menunggu timer Temporal..."
         )
-    state = await _until(lambda: steps.state(BUDI), lambda s: s.overdue, demo.seconds(DRAFT_DUE + 60))
+    state = await _until(lambda: steps.state(BUDI, reader=PENGAWAS), lambda s: s.overdue, demo.seconds(DRAFT_DUE + 60))
     reminders = [e for e in state.timeline if e.action == "notice.reminder"]
     for reminder in reminders:
         to = (reminder.note or BUDI).split(": ", 1)[-1]
@@ -359,48 +365,38 @@ async def _budi(demo: Demo, steps: _Steps, start: datetime) -> None:
         ["NIP", "Unit", "Langkah", "Batas", "Eskalasi"],
         [[s.nip, s.unit, s.step.label, local_time(s.deadline), s.escalation_level] for s in overdue[0]],
     )
-    pengawas = Actor(nip=PENGAWAS, role=Role.PENGAWASAN)
-    new_deadline = datetime.now(UTC) + demo.seconds(120)
+    new_deadline = (datetime.now(UTC) + demo.seconds(120)).astimezone(WIB).isoformat(timespec="seconds")
     await steps.send(
+        PENGAWAS,
         BUDI,
-        f"perpanjang --oleh {PENGAWAS} --sampai {new_deadline.astimezone(WIB).isoformat(timespec='seconds')}"
-        " --alasan '...'",
+        "deadline",
+        {"sampai": new_deadline, "alasan": "Pegawai sakit, surat keterangan dokter ada"},
+        f"perpanjang --sampai {new_deadline} --alasan '...'",
         "Tim Pengawasan memperpanjang batas waktu",
-        lambda h: h.execute_update(
-            AppraisalWorkflow.extend_deadline,
-            ExtendDeadline(
-                actor=pengawas, new_deadline=new_deadline, reason="Pegawai sakit, surat keterangan dokter ada"
-            ),
-        ),
     )
-    skp = stored_skp(demo.uow_factory, BUDI, demo.period)
     await steps.send(
+        PENGAWAS,
         BUDI,
-        f"skp ajukan --oleh {PENGAWAS} --peran pengawasan --alasan '...'",
+        "skp-submit",
+        {"alasan": "Diambil alih: pegawai sakit, draf SKP sudah ada di sistem"},
+        "skp ajukan --alasan '...'",
         "Tim Pengawasan mengajukan SKP atas nama Budi",
-        lambda h: h.execute_update(
-            AppraisalWorkflow.submit_skp,
-            SubmitSkp(actor=pengawas, skp=skp, reason="Diambil alih: pegawai sakit, draf SKP sudah ada di sistem"),
-        ),
     )
 
 
 async def _yakob(demo: Demo, steps: _Steps) -> None:
     """HR withdraws him from the cycle: his appraisal ends, and leaves the lists, the calibration and the report."""
-    reason = "SK Gubernur Papua 821/77/2026, pindah ke Pemerintah Provinsi Papua"
     await steps.send(
+        PENGELOLA,
         YAKOB,
-        f"tarik --oleh {PENGELOLA} --sebab mutasi --tmt {demo.period}-07-01 --alasan '...'",
+        "withdrawal",
+        {
+            "sebab": WithdrawalCause.MUTASI.value,
+            "tmt": date(demo.period, 7, 1).isoformat(),
+            "alasan": "SK Gubernur Papua 821/77/2026, pindah ke Pemerintah Provinsi Papua",
+        },
+        f"tarik --sebab mutasi --tmt {demo.period}-07-01 --alasan '...'",
         "Pengelola kinerja menarik Yakob (mutasi)",
-        lambda handle: handle.execute_update(
-            AppraisalWorkflow.withdraw,
-            Withdraw(
-                actor=Actor(nip=PENGELOLA, role=Role.PENGELOLA_KINERJA),
-                cause=WithdrawalCause.MUTASI,
-                reason=reason,
-                effective_on=date(demo.period, 7, 1),
-            ),
-        ),
     )
 
 

@@ -1,5 +1,6 @@
 """`kinerja demo`: the rules part on a fresh embedded database, twice (the second run shows what the first stored),
-and the whole demo — a compressed cycle on its own Temporal dev server and worker — the way a newcomer runs it."""
+and the whole demo — a compressed cycle on its own Temporal dev server, worker and HTTP service, every person's step
+taken through the API as that person — the way a newcomer runs it."""
 
 from __future__ import annotations
 
@@ -8,9 +9,11 @@ import subprocess
 import sys
 from pathlib import Path
 
+import psycopg
 import pytest
 
 from starter import main
+from tests.dbs import libpq_url
 from tests.ports import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -60,12 +63,36 @@ def test_whole_demo_shows_every_stage_an_overdue_step_and_its_escalation(tmp_pat
         "Tim Pengawasan memperpanjang batas waktu",
         "Tim Pengawasan mengajukan SKP atas nama Budi",
         "Pengelola kinerja menarik Yakob (mutasi)",
+        "layanan web (API): http://127.0.0.1:",
+        "# masuk sebagai Herman Yoku (198009092005011001)",  # each step as the person whose step it is
+        "# masuk sebagai Agustina Wenda (197807212003122001)",
         "ESKALASI",
         "timer berbunyi",
         "notifikasi menunggu dikirim (log ",
         "Selesai",
+        "kata sandi semuanya: demo-kinerja-2026",
+        "kinerja masuk --nip 198009092005011001",
     ):
         assert expected in out, out
+    # Nobody names an actor: each command runs as whoever signed in (the calibration result still goes by Signal).
+    commands = [line for line in out.splitlines() if "$ kinerja" in line and "hasil-kalibrasi" not in line]
+    assert len(commands) >= 14 and not any("--oleh" in line or "--peran" in line for line in commands)
+    logins = out[out.index("kata sandi semuanya") :]
+    for role in ("pegawai", "pejabat penilai", "tim pengawasan", "pengelola kinerja", "pimpinan", "admin kepegawaian",
+                 "operator"):  # fmt: skip
+        assert role in logins, logins
     assert (tmp_path / ".kinerja" / "temporal.db").exists()
     assert "Traceback" not in done.stderr
     assert "notifier started" not in out + done.stderr
+    assert "demo-kinerja-2026" not in done.stderr  # the password is shown to the reader, never logged
+
+
+def test_the_cycle_part_gives_known_passwords_only_on_the_embedded_sqlite_database(
+    capsys: pytest.CaptureFixture[str], postgres_database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("DATABASE_URL", postgres_database_url)
+    assert main(["demo", "--skala", "0.5"]) == 1
+    said = capsys.readouterr().err
+    assert said.startswith("kesalahan: kinerja demo membuat akun dengan kata sandi contoh, jadi hanya berjalan pada")
+    with psycopg.connect(libpq_url(postgres_database_url)) as connection:
+        assert connection.execute("SELECT count(*) FROM accounts").fetchone() == (0,)
