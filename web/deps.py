@@ -46,7 +46,9 @@ class Services:
     clock: Callable[[], datetime] = lambda: datetime.now(UTC)
 
 
-def services(request: Request) -> Services:
+# The dependencies that only pick from the request are `async def`: FastAPI runs a plain `def` dependency in its
+# thread pool, a hand-off that cost more than the work itself on every request (docs/benchmarks.md, the API).
+async def services(request: Request) -> Services:
     found: Services = request.app.state.services
     return found
 
@@ -161,11 +163,11 @@ def guard(rule: Rule) -> dict[str, Any]:
     return {"dependencies": [Depends(checker(rule))], "openapi_extra": rule.openapi(), "responses": PROBLEM_RESPONSES}
 
 
-def current_caller(caller: Annotated[Caller | None, Depends(optional_caller)]) -> Caller:
+async def current_caller(caller: Annotated[Caller | None, Depends(optional_caller)]) -> Caller:
     return _required(caller)
 
 
-def current_principal(caller: Annotated[Caller, Depends(current_caller)]) -> Principal:
+async def current_principal(caller: Annotated[Caller, Depends(current_caller)]) -> Principal:
     return caller.principal
 
 
