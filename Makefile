@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
 .DEFAULT_GOAL := help
-.PHONY: help setup demo up bench test check lint typecheck unit clean
+.PHONY: help setup demo up bench bench-api test check lint typecheck unit clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  %-10s %s\n", $$1, $$2}'
@@ -45,6 +45,9 @@ test: $(STAMP) lint typecheck ## set up, lint, type-check and run the whole suit
 
 bench: $(STAMP) ## Kinerja vs bare Temporal at 1,000 employees (ARGS=--employees 1000,10000 for more); see docs/benchmarks.md
 	$(BIN)/python -m bench.appraisal_bench --employees 1000 $(ARGS)
+
+bench-api: $(STAMP) ## the API (issue 17): a step, My tasks, sign-in; needs PostgreSQL at 127.0.0.1:5432
+	$(BIN)/python -m bench.api_bench $(ARGS)
 
 clean: ## remove the virtualenv and caches (keeps kinerja.db)
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache build *.egg-info
