@@ -19,7 +19,6 @@ from sqlalchemy.exc import OperationalError
 
 from cli import (
     accounts,
-    appraisal,
     bulk,
     cycle,
     data,
@@ -51,7 +50,6 @@ def build_parser() -> argparse.ArgumentParser:
     cycle.register(commands)
     session.register(commands)
     steps.register(commands)
-    appraisal.register(commands)
     worklist.register(commands)
     worklist_sync.register(commands)
     bulk.register(commands)

@@ -9,7 +9,7 @@ deadline and take the step over. Yakob Kaigere moves to the province and HR with
 
 The HTTP service runs in this process beside the worker, and every person's step goes through it: each demo person
 signs in with their demo account (cli/demo_people.py) and takes their own step with their own token, exactly as
-`kinerja masuk` and the command printed beside it do. Only the calibration result still goes by Signal (TODO below).
+`kinerja masuk` and the command printed beside it do.
 """
 
 from __future__ import annotations
@@ -38,7 +38,6 @@ from cli.web import web_service
 from cli.worklist import OpenStep, list_open, timeline
 from domain.calendar import CycleCalendar, resolve
 from domain.ratings import Expectation, Predicate
-from domain.stages import Role, Step
 from domain.withdrawal import WithdrawalCause
 from domain.worklist import WorklistQuery
 from persistence.ports import AbstractUnitOfWork
@@ -46,7 +45,7 @@ from settings import Settings
 from temporal_client import appraisal_handle
 from worker import run_worker
 from workflows.appraisal import AppraisalWorkflow
-from workflows.contracts import Actor, ApplyCalibration, AppraisalState
+from workflows.contracts import AppraisalState
 from workflows.cycle import CycleWorkflow
 from workflows.cycle_contracts import CycleInput, CyclePhase
 
@@ -303,21 +302,14 @@ async def _sri(demo: Demo, steps: _Steps) -> None:
     reviewed = await steps.state(SRI)
     predicate = reviewed.predicate or Predicate.BAIK
     print(f"      predikat dari matriks PermenPANRB 6/2022: {predicate.label}")
-    # The pengelola kinerja's result, through the validated apply_calibration Update (the Signal is retired); it goes
-    # through the API once the CLI's calibration command does.
-    await appraisal_handle(steps.client, steps.cycle_id, SRI).execute_update(
-        AppraisalWorkflow.apply_calibration,
-        ApplyCalibration(
-            actor=Actor(nip=PENGELOLA, role=Role.PENGELOLA_KINERJA),
-            predicate=predicate,
-            reason="hasil rapat kalibrasi instansi (SE MenPAN-RB 3/2023)",
-        ),
-    )
-    signed_off = await _until(lambda: steps.state(SRI), lambda s: s.step is Step.SIGN_OFF, demo.seconds(30))
-    print(f"  ✓ {'Kalibrasi menetapkan ' + predicate.label:<48} → {signed_off.step.label}")
-    print(
-        f"      $ kinerja hasil-kalibrasi --siklus {steps.cycle_id} --nip {SRI} --predikat {predicate.value}"
-        f" --oleh {PENGELOLA}"
+    # The pengelola kinerja's result for one employee; the cycle's locked decision reaches every appraisal by itself.
+    await steps.send(
+        PENGELOLA,
+        SRI,
+        "calibration",
+        {"predikat": predicate.value, "alasan": "Hasil rapat kalibrasi instansi (SE MenPAN-RB 3/2023)"},
+        f"hasil-kalibrasi --predikat {predicate.value} --alasan '...'",
+        f"Kalibrasi menetapkan {predicate.label}",
     )
     await steps.send(HERMAN, SRI, "sign", {}, "tetapkan", "Herman menetapkan hasil penilaian")
     reason = "Layanan jemput bola di 3 distrik belum dihitung sebagai realisasi"

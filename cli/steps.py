@@ -6,6 +6,7 @@ kinerja skp setujui      --siklus 2026 --nip NIP
 kinerja skp kembalikan   --siklus 2026 --nip NIP --catatan "..."
 kinerja realisasi ajukan --siklus 2026 --nip NIP --file realisasi.csv
 kinerja penilaian ajukan --siklus 2026 --nip NIP --hasil-kerja sesuai --perilaku "di atas"
+kinerja hasil-kalibrasi  --siklus 2026 --nip NIP --predikat baik --alasan "..."   # pengelola kinerja
 kinerja tetapkan         --siklus 2026 --nip NIP
 kinerja terima           --siklus 2026 --nip NIP
 kinerja keberatan ajukan   --siklus 2026 --nip NIP --alasan "..."
@@ -34,6 +35,7 @@ from cli.session import call_api
 from cli.temporal import local_time
 from domain.errors import DomainError
 from domain.ratings import Expectation, Predicate, parse_enum
+from domain.stages import Step
 from domain.withdrawal import WithdrawalCause
 from importing.realisations import parse_realisations
 from importing.tables import read_table
@@ -72,6 +74,18 @@ def register(commands: Parsers) -> None:
     rate.add_argument("--perilaku", required=True, help="rating perilaku kerja (BerAKHLAK)")
     rate.add_argument("--alasan", help="wajib bila rating hasil kerja berbeda dari saran sistem")
     rate.add_argument("--umpan-balik", dest="feedback", default="", help="umpan balik untuk pegawai")
+
+    calibration = _step(
+        commands,
+        "hasil-kalibrasi",
+        "pengelola kinerja menetapkan hasil kalibrasi satu pegawai dengan alasan tertulis (keputusan kalibrasi siklus"
+        " yang dikunci sampai ke setiap penilaian dengan sendirinya)",
+        "calibration",
+        _calibration,
+    )
+    calibration.add_argument("--predikat", required=True, help="predikat hasil kalibrasi, mis. baik")
+    calibration.add_argument("--alasan", required=True, help="dasar penetapan (SE MenPAN-RB 3/2023); wajib")
+    calibration.set_defaults(shown=_calibrated)
 
     _step(commands, "tetapkan", "pejabat penilai menetapkan hasil penilaian", "sign", _note).add_argument(
         "--catatan", default=""
@@ -129,7 +143,7 @@ def _step(commands: Parsers, name: str, helptext: str, step: str, body: Body) ->
     parser.add_argument("--siklus", "--cycle", dest="cycle", required=True, help="id siklus, mis. 2026-DUKCAPIL")
     parser.add_argument("--nip", required=True, help="NIP pegawai yang dinilai")
     parser.add_argument("--json", action="store_true", help="cetak status baru sebagai JSON")
-    parser.set_defaults(handler=_send, step=step, body=body)
+    parser.set_defaults(handler=_send, step=step, body=body, shown=show)
     return parser
 
 
@@ -143,7 +157,7 @@ def _send(args: argparse.Namespace) -> int:
             state = await api.appraisal(args.cycle, nip)
         return state
 
-    show(call_api(take), as_json=args.json)
+    args.shown(call_api(take), as_json=args.json)
     return 0
 
 
@@ -166,6 +180,15 @@ def show(state: AppraisalState, *, as_json: bool = False) -> None:
         print(f"  alasan   : {w.reason}")
 
 
+def _calibrated(state: AppraisalState, *, as_json: bool = False) -> None:
+    """A result sent before the review is done waits for it; the reply's last step need not be the calibration."""
+    if as_json or state.step is Step.SIGN_OFF:
+        show(state, as_json=as_json)
+        return
+    print(f"Hasil kalibrasi tercatat: {state.employee_name} ({state.employee_nip})")
+    print(f"  sekarang : {state.step.label} (diterapkan saat penilaian menunggu kalibrasi)")
+
+
 DONE = {
     "submit_skp": "SKP diajukan",
     "approve_skp": "SKP disetujui",
@@ -179,6 +202,7 @@ DONE = {
     "extend_deadline": "Batas waktu diperpanjang",
     "reassign": "Pejabat penilai dialihkan",
     "withdraw": "Ditarik dari siklus",
+    "apply_calibration": "Hasil kalibrasi diterapkan",
 }
 
 
@@ -223,6 +247,10 @@ def _review(args: argparse.Namespace) -> dict[str, Any]:
 def _decide(args: argparse.Namespace) -> dict[str, Any]:
     predicate = None if args.tetap else parse_enum(Predicate, args.predikat, "predikat").value
     return {"predikat": predicate, "alasan": args.alasan}
+
+
+def _calibration(args: argparse.Namespace) -> dict[str, Any]:
+    return {"predikat": parse_enum(Predicate, args.predikat, "predikat").value, "alasan": args.alasan}
 
 
 def _extend(args: argparse.Namespace) -> dict[str, Any]:

@@ -264,9 +264,9 @@ async def test_a_cycle_by_command(kinerja: Kinerja, tmp_path: Path) -> None:
         "penilaian", "ajukan", *sri, "--hasil-kerja", "sesuai", "--perilaku", "di atas ekspektasi"
     )  # fmt: skip
     assert "Baik" in review.stdout
-    # TODO(calibration): the calibration result becomes an Update sent through the API (the workflow helper's change);
-    # until then `hasil-kalibrasi` is the one command that still sends a Signal with --oleh.
-    await kinerja("hasil-kalibrasi", *sri, "--predikat", "baik", "--oleh", PENGELOLA)
+    calibrated = await pengelola("hasil-kalibrasi", *sri, "--predikat", "baik",
+                                 "--alasan", "Hasil rapat kalibrasi instansi")  # fmt: skip
+    assert "Hasil kalibrasi diterapkan" in calibrated.stdout
     signed = await _eventually(kinerja, sri, "sign_off")
     assert signed["predicate"] == "baik"
     await herman("tetapkan", *sri)
