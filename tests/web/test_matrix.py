@@ -27,7 +27,7 @@ from domain.stages import Role, Step
 from identity import sessions
 from tests.dbs import PostgresDatabases, SqliteDatabases
 from tests.web.appraisals import Need
-from tests.web.calls import APPRAISAL, ROWS, STEP
+from tests.web.calls import APPRAISAL, CYCLE, INSTANSI, ROWS, STEP
 from tests.web.cells import (
     APPRAISED,
     PROBLEM,
@@ -56,13 +56,17 @@ from web.deps import CSRF_HEADER
 
 TABLE = route_table()
 CELLS = list(cells(TABLE))
-# The slice that runs on PostgreSQL too: a read, a step of the penilai's and one of the pengelola's, and the person's
-# own tokens; every role and relation of each.
+# The slice that runs on PostgreSQL too: a read, a step of the penilai's and one of the pengelola's, the person's own
+# tokens, a grant by the admin kepegawaian, and the supervision team's queue and a bulk action; every role and
+# relation of each.
 POSTGRES_SLICE = {
     ("GET", APPRAISAL),
     ("POST", STEP + "skp-approve"),
     ("POST", STEP + "withdrawal"),
     ("POST", "/api/v1/me/tokens"),
+    ("POST", INSTANSI + "/roles"),
+    ("GET", CYCLE + "/overdue"),
+    ("POST", CYCLE + "/bulk/reassign"),
 }
 DOCS = {"/openapi.json", "/api/docs", "/docs/oauth2-redirect"}
 ACTING = [route for route in TABLE if route.access is not None and route.access.acts]
