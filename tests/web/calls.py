@@ -20,7 +20,7 @@ from datetime import UTC, datetime, timedelta
 
 from domain.access import Grant
 from domain.audit import SYSTEM_ACTOR
-from domain.ratings import Expectation, OrgPredicate
+from domain.ratings import Expectation, OrgPredicate, Predicate
 from domain.stages import Role, Step
 from identity import accounts
 from tests.web.appraisals import REASON, Need, Target, later_than, until
@@ -312,6 +312,9 @@ ROWS: dict[tuple[str, str], Row] = {
         body({"hasil_kerja": Expectation.MEETS.value, "perilaku": Expectation.MEETS.value}),
         at=Step.SUPERVISOR_REVIEW,
         then=Step.AWAITING_CALIBRATION,
+    ),
+    ("POST", STEP + "calibration"): Row(
+        body({"predikat": Predicate.BAIK.value, "alasan": REASON}), at=Step.AWAITING_CALIBRATION, then=Step.SIGN_OFF
     ),
     ("POST", STEP + "sign"): Row(body({}), at=Step.SIGN_OFF, then=Step.OBJECTION_WINDOW),
     ("POST", STEP + "acknowledge"): Row(body({"alasan": REASON}), at=Step.OBJECTION_WINDOW, then=Step.FINAL),
