@@ -19,21 +19,27 @@ from typing import Any
 
 import httpx
 import pytest
-import requests
-import schemathesis
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
-from schemathesis import GenerationMode
-from schemathesis.checks import not_a_server_error
-from schemathesis.core.failures import FailureGroup
-from schemathesis.core.result import Err
-from schemathesis.schemas import APIOperation, BaseSchema
-from schemathesis.specs.openapi.checks import (
-    content_type_conformance,
-    response_headers_conformance,
-    response_schema_conformance,
-    status_code_conformance,
-)
+
+try:  # a dev dependency (pyproject.toml): its absence fails the suite with CI=true and skips it elsewhere
+    import requests
+    import schemathesis
+    from schemathesis import GenerationMode
+    from schemathesis.checks import not_a_server_error
+    from schemathesis.core.failures import FailureGroup
+    from schemathesis.core.result import Err
+    from schemathesis.schemas import APIOperation, BaseSchema
+    from schemathesis.specs.openapi.checks import (
+        content_type_conformance,
+        response_headers_conformance,
+        response_schema_conformance,
+        status_code_conformance,
+    )
+except ImportError as missing:
+    if os.environ.get("CI", "").lower() == "true":
+        raise
+    pytest.skip(f"schemathesis is not installed ({missing}): `make setup` installs it", allow_module_level=True)
 
 from domain.stages import Role, Step
 from tests.web.appraisals import Need
