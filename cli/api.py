@@ -67,14 +67,17 @@ class Api:
     async def post(self, path: str, body: dict[str, Any] | None = None, *, key: str | None = None) -> Any:
         return await self._send("POST", path, body=body, key=key)
 
+    async def delete(self, path: str) -> Any:
+        return await self._send("DELETE", path)
+
     async def step(self, cycle_id: str, nip: str, step: str, body: dict[str, Any]) -> AppraisalState:
         """One human step of an appraisal (services.steps.STEPS names them); the new state."""
-        path = f"/cycles/{_segment(cycle_id)}/appraisals/{_segment(nip)}/steps/{step}"
+        path = f"/cycles/{segment(cycle_id)}/appraisals/{segment(nip)}/steps/{step}"
         answer = await self.post(path, body, key=str(uuid.uuid4()))
         return AppraisalState.model_validate(answer)
 
     async def appraisal(self, cycle_id: str, nip: str) -> AppraisalState:
-        answer = await self.get(f"/cycles/{_segment(cycle_id)}/appraisals/{_segment(nip)}")
+        answer = await self.get(f"/cycles/{segment(cycle_id)}/appraisals/{segment(nip)}")
         return AppraisalState.model_validate(answer)
 
     async def _send(
@@ -144,7 +147,7 @@ def _problem(response: httpx.Response) -> dict[str, Any]:
     return body if isinstance(body, dict) else {}
 
 
-def _segment(value: str) -> str:
+def segment(value: str) -> str:
     """A path segment as typed, with nothing that could leave the segment."""
     cleaned = "".join(value.split())
     if not cleaned or any(ch in cleaned for ch in "/?#%"):

@@ -4,15 +4,17 @@ kinerja siklus mulai --instansi DUKCAPIL-JPR --periode 2026 [--kalender kalender
     [--siklus ID] [--tim-pengawasan NIP[,NIP] --pimpinan NIP_SEKDA [--pengelola NIP[,NIP]]]
 kinerja siklus tambah  --siklus ID --nip NIP[,NIP] ...        # a late joiner, into the running cycle
 kinerja siklus status  --siklus ID
-kinerja siklus kalibrasi usul     --siklus ID --oleh NIP_PIMPINAN --predikat-organisasi baik
-kinerja siklus kalibrasi putuskan --siklus ID --oleh NIP_PIMPINAN (--terima | --tolak) [--ubah NIP=predikat] \
-    [--justifikasi "..."]
+kinerja siklus kalibrasi usul     --siklus ID --predikat-organisasi baik           # the pimpinan, signed in
+kinerja siklus kalibrasi putuskan --siklus ID (--terima | --tolak) [--ubah NIP=predikat] [--justifikasi "..."]
 kinerja siklus laporan --siklus ID [--format tabel|json|csv|xlsx] [--file BERKAS]
 
 `siklus mulai` starts one cycle workflow (id `cycle-<siklus>`) that enrols every active employee page by page into
 their own appraisal workflow; starting again is safe and only shows the progress. Its officials are the roles granted
 in the instansi (`POST /api/v1/instansi/{kode}/roles`), as when the API starts it (services.cycle_start), unless the
 operator on the server names them; the start is audited as the operator's.
+
+Calibration is the pimpinan's: `siklus kalibrasi` goes through the HTTP API as whoever signed in (`kinerja masuk`),
+who must hold the pimpinan role in the cycle's instansi; the cycle's validators check the rest.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sys
+import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -30,8 +33,10 @@ from temporalio.exceptions import WorkflowAlreadyStartedError
 
 import temporal_client
 from cli import report
+from cli.api import Api, segment
 from cli.database import open_database
 from cli.output import CommandError, emit_json, paused_line, table
+from cli.session import call_api
 from cli.temporal import run
 from domain.calendar import CycleCalendar
 from domain.errors import DomainError
@@ -49,8 +54,6 @@ from workflows.cycle_contracts import (
     CyclePhase,
     CycleState,
     CycleTemplate,
-    DecideCalibration,
-    SetOrgPredicate,
 )
 
 Parsers: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"
@@ -123,7 +126,6 @@ def register(commands: Parsers) -> None:
     calibration_steps = calibration.add_subparsers(dest="calibration_command", required=True)
     propose = calibration_steps.add_parser("usul", help="tetapkan predikat organisasi: periksa pola dan usulan")
     propose.add_argument("--siklus", "--cycle", dest="cycle", required=True)
-    propose.add_argument("--oleh", dest="actor", required=True, help="NIP pimpinan")
     propose.add_argument("--predikat-organisasi", dest="org_predicate", required=True)
     propose.add_argument("--rekomendasi-pengelola", dest="rec_hr", help="rekomendasi BKD/BKPSDM")
     propose.add_argument("--rekomendasi-pengawasan", dest="rec_audit", help="rekomendasi tim pengawasan")
@@ -131,7 +133,6 @@ def register(commands: Parsers) -> None:
     propose.set_defaults(handler=_propose)
     decide = calibration_steps.add_parser("putuskan", help="terima atau tolak usulan; hasilnya dikunci dan dikirim")
     decide.add_argument("--siklus", "--cycle", dest="cycle", required=True)
-    decide.add_argument("--oleh", dest="actor", required=True, help="NIP pimpinan")
     choice = decide.add_mutually_exclusive_group(required=True)
     choice.add_argument("--terima", dest="accept", action="store_true", help="terima usulan")
     choice.add_argument("--tolak", dest="reject", action="store_true", help="predikat tetap seperti hasil penilaian")
@@ -443,17 +444,12 @@ def _predicate_table(s: CycleState) -> None:
 
 
 def _propose(args: argparse.Namespace) -> int:
-    settings = load_settings()
-    recommendations = {
-        role: text for role, text in (("pengelola_kinerja", args.rec_hr), ("pengawasan", args.rec_audit)) if text
+    body = {
+        "predikat_organisasi": parse_enum(OrgPredicate, args.org_predicate, "predikat_organisasi").value,
+        "rekomendasi_pengelola": args.rec_hr,
+        "rekomendasi_pengawasan": args.rec_audit,
     }
-    request = SetOrgPredicate(
-        actor="".join(args.actor.split()),
-        org_predicate=parse_enum(OrgPredicate, args.org_predicate, "predikat_organisasi"),
-        recommendations=recommendations,
-    )
-
-    state = _update(settings, args.cycle, CycleWorkflow.set_org_predicate, request)
+    state = _calibration_step(args.cycle, "proposal", {k: v for k, v in body.items() if v is not None})
     if args.json:
         emit_json(state.calibration)
     else:
@@ -461,31 +457,27 @@ def _propose(args: argparse.Namespace) -> int:
     return 0
 
 
-def _update(settings: Settings, cycle_id: str, update: Any, payload: Any) -> CycleState:
-    """Send one of the cycle's Updates; a refusal is its validator's one-line message."""
+def _calibration_step(cycle_id: str, what: str, body: dict[str, Any]) -> CycleState:
+    """The pimpinan's calibration step through the API, as the signed-in person; a refusal is one line."""
 
-    async def body(client: Client) -> CycleState:
-        state: CycleState = await temporal_client.cycle_handle(client, cycle_id).execute_update(update, payload)
-        return state
+    async def send(api: Api) -> CycleState:
+        answer = await api.post(f"/cycles/{segment(cycle_id)}/calibration/{what}", body, key=str(uuid.uuid4()))
+        return CycleState.model_validate(answer)
 
-    return run(settings, body, subject=f"siklus {cycle_id}")
+    return call_api(send)
 
 
 def _decide(args: argparse.Namespace) -> int:
-    settings = load_settings()
-    overrides: dict[str, Predicate] = {}
+    overrides: dict[str, str] = {}
     for item in args.ubah:
         nip, _, predicate = item.partition("=")
-        overrides["".join(nip.split())] = parse_enum(Predicate, predicate, f"ubah {nip}")
-    decision = DecideCalibration(
-        actor="".join(args.actor.split()),
-        proposal_id=args.usulan,
-        accept=bool(args.accept),
-        overrides=overrides,
-        justification=args.justifikasi,
-    )
-
-    state = _update(settings, args.cycle, CycleWorkflow.decide_calibration, decision)
+        overrides["".join(nip.split())] = parse_enum(Predicate, predicate, f"ubah {nip}").value
+    body: dict[str, Any] = {"terima": bool(args.accept), "ubah": overrides}
+    if args.usulan:
+        body["usulan"] = args.usulan
+    if args.justifikasi:
+        body["justifikasi"] = args.justifikasi
+    state = _calibration_step(args.cycle, "decision", body)
     if args.json:
         emit_json(state.outcome)
     else:

@@ -4,7 +4,8 @@ own process beside the worker.
     kinerja web [--host 127.0.0.1] [--port 8000] [--workers 1]     # uvicorn --factory web.app:app_from_environment
 
 Neither writes an access log: a request's query string may carry a one-time link's secret
-(`/akun/kata-sandi?tautan=...`), and no secret belongs in a log.
+(`/akun/kata-sandi?tautan=...`), and no secret belongs in a log. uvicorn and the app are imported when a service
+starts, not when the command line loads: every other `kinerja` command starts faster without FastAPI.
 """
 
 from __future__ import annotations
@@ -15,15 +16,17 @@ import contextlib
 import socket
 from collections.abc import AsyncIterator, Generator
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import httpx
-import uvicorn
-from temporalio.client import Client
 
 from cli.output import CommandError
 from observability import configure_logging
 from settings import Settings, load_settings
-from web.app import create_app
+
+if TYPE_CHECKING:
+    import uvicorn
+    from temporalio.client import Client
 
 READY_DEADLINE = 30.0  # seconds for the service to answer /healthz
 STOP_DEADLINE = 10.0  # seconds for requests in flight to finish
@@ -44,6 +47,8 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
 
 
 def run_web(args: argparse.Namespace) -> int:
+    import uvicorn
+
     settings = load_settings()  # refused here, with the variable named, rather than in every worker process
     configure_logging(settings.log_level)
     host = args.host or settings.web.host
@@ -68,12 +73,16 @@ class WebService:
     url: str
 
 
-class _Server(uvicorn.Server):
+def _server(config: uvicorn.Config) -> uvicorn.Server:
     """uvicorn in a process that owns its signals (`kinerja up` stops the service itself, then the worker)."""
+    import uvicorn
 
-    @contextlib.contextmanager
-    def capture_signals(self) -> Generator[None, None, None]:
-        yield
+    class Server(uvicorn.Server):
+        @contextlib.contextmanager
+        def capture_signals(self) -> Generator[None, None, None]:
+            yield
+
+    return Server(config)
 
 
 @contextlib.asynccontextmanager
@@ -82,6 +91,10 @@ async def web_service(
 ) -> AsyncIterator[WebService]:
     """The app on host:port in this event loop, answering /healthz when the body starts; stopped on exit, however the
     body ends (requests in flight are given STOP_DEADLINE seconds)."""
+    import uvicorn
+
+    from web.app import create_app
+
     url = f"http://{_shown_host(host)}:{port}"
     if not await asyncio.to_thread(_free, host, port):
         raise CommandError(
@@ -96,7 +109,7 @@ async def web_service(
         lifespan="on",
         timeout_graceful_shutdown=int(STOP_DEADLINE),
     )
-    server = _Server(config)
+    server = _server(config)
     task = asyncio.create_task(_serve(server))
     try:
         await _until_ready(url, task)
