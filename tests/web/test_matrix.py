@@ -1,17 +1,32 @@
-"""Deny by default, proven cell by cell: every route under /api/v1 × every role × (own appraisal or instansi, another
-appraisal of the same instansi, another instansi) and anonymous, generated from the app's route table.
+"""Deny by default, proven cell by cell: every route under /api/v1 × the eight roles × where the target stands from
+the caller, and anonymous — generated from the app's route table (tests/web/matrix.py says what each cell expects).
 
-- A route that states no rule (`x-kinerja-akses`), or has no row in tests/web/calls.py, fails its cells.
-- An allowed call succeeds (2xx). An appraisal step is sent to an appraisal brought to that very step first (one
-  of its own, since the step moves it on), so no allowed cell may answer with the workflow's stage refusal (409):
-  the workflow's validator has the last word and is part of what "allowed" proves. A step that changes something
-  must have written something.
-- Every other call is refused with 401, 403 or 404 (404 for anyone of another instansi, and for an appraisal the
-  person may not see) as application/problem+json, and writes nothing: no row in any table (tests/web/writes.py), no
-  event in the target appraisal's Temporal history.
+The cells. Callers are one person per role in instansi A (tests/web/office.py). Targets, by the route's resource:
+- appraisal: the employee's own appraisal (`sendiri`: the pegawai's, the one the penilai and atasan rate, one in the
+  instansi of the granted roles), another appraisal of instansi A (`instansi-sama`), one of instansi B
+  (`instansi-lain`);
+- cycle: a cycle of A holding the employee's appraisal, another cycle of A, a cycle of B;
+- instansi: A, and B (there is no "other appraisal" of an instansi);
+- self and public: the caller's own account, or nobody's: the role is all that varies.
+Anonymous is one more cell per route, about the `sendiri` target.
 
-Bearer tokens for the matrix; a read-only token and a browser session without its CSRF token are refused on every
-route that changes something. The matrix runs on SQLite; a slice of it runs on PostgreSQL as well.
+What is proven:
+- A route that states no rule (`x-kinerja-akses`), or has no row in tests/web/calls.py, fails its cells; so do rows
+  for routes that are gone and rules that cannot be checked as written.
+- An allowed call succeeds (2xx). Every call is made about a target in the state it needs, so "allowed" means done,
+  with no exception for the stage: a step goes to an appraisal brought to that very step (one of its own, since the
+  step moves it on; tests/web/appraisals.py), and must leave it at the next step; the workflow's validator, which
+  checks the person again, has the last word and is part of what passing proves. No cell accepts the workflow's
+  stage refusal (409). An allowed call declared as changing something must have written something.
+- Every other call is refused with exactly the status the rule gives (401 without credentials; 404 for anyone of
+  another instansi, and for an appraisal the person may not see at all; else 403), as application/problem+json,
+  and writes nothing: no row added, changed or removed in any table (audit_log and outbox among them; the two
+  "last used" columns of a presented credential aside, tests/web/writes.py), and no event in the Temporal history
+  of the target appraisal or cycle.
+
+Bearer tokens for the matrix (one per persona, tests/web/harness.py); a read-only token, a browser session without
+its CSRF token and one with a wrong token are each refused on every route that changes something, and a session with
+its token takes a step. The matrix runs on SQLite; a slice of it (POSTGRES_SLICE) runs on PostgreSQL as well.
 """
 
 from __future__ import annotations
@@ -197,7 +212,7 @@ async def test_a_browser_session_without_its_csrf_token_changes_nothing(route: R
     await _refused_change(office, route, "cookie")
 
 
-@pytest.mark.parametrize("route", ACTING[:1], ids=str)
+@pytest.mark.parametrize("route", ACTING, ids=str)
 async def test_a_wrong_csrf_token_changes_nothing(route: Route, office: WebOffice) -> None:
     await _refused_change(office, route, "salah")
 
