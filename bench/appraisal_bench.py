@@ -231,7 +231,7 @@ async def _happy_paths(options: Options, stack: Stack, request: CycleRequest, ni
         stack.client, stack.uow_factory, happy_request, task_queue=stack.kinerja_queue, concurrency=len(nips)
     )
     runs = [
-        kinerja.happy_path(stack.client, input, kepala=stack.org.kepala, acknowledge=index % 2 == 0)
+        kinerja.happy_path(stack.client, input, acknowledge=index % 2 == 0)
         for index, input in enumerate(enrolment.inputs)
     ]
     return list(await asyncio.gather(*runs))

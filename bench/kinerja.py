@@ -19,10 +19,10 @@ from workflows.appraisal import AppraisalWorkflow
 from workflows.contracts import (
     Acknowledge,
     Actor,
+    ApplyCalibration,
     AppraisalInput,
     AppraisalState,
     ApproveSkp,
-    CalibrationDecision,
     Sign,
     SubmitReview,
     SubmitSelfAssessment,
@@ -60,7 +60,7 @@ class HappyRun:
     history: HistoryStats
 
 
-async def happy_path(client: Client, input: AppraisalInput, *, kepala: str, acknowledge: bool) -> HappyRun:
+async def happy_path(client: Client, input: AppraisalInput, *, acknowledge: bool) -> HappyRun:
     """One appraisal from the SKP to final, as tests/workflows/test_appraisal.py walks it."""
     began = time.perf_counter()
     handle = temporal_client.appraisal_handle(client, input.cycle_id, input.employee_nip)
@@ -76,9 +76,12 @@ async def happy_path(client: Client, input: AppraisalInput, *, kepala: str, ackn
         AppraisalWorkflow.submit_review,
         SubmitReview(actor=penilai, perilaku=Expectation.MEETS, hasil_kerja=Expectation.MEETS),
     )
-    await handle.signal(
-        AppraisalWorkflow.calibration_decided,
-        CalibrationDecision(calibration_id="KAL-BENCH", predicate=Predicate.BAIK, decided_by=kepala),
+    # The pengelola kinerja sets the result by hand (the apply_calibration Update): the benchmark has no cycle whose
+    # locked decision the workflow could read. The pengelola is the appraisal's own.
+    pengelola = Actor(nip=input.pengelola_kinerja[0], role=Role.PENGELOLA_KINERJA)
+    await handle.execute_update(
+        AppraisalWorkflow.apply_calibration,
+        ApplyCalibration(actor=pengelola, predicate=Predicate.BAIK, reason="hasil kalibrasi komite (tolok ukur)"),
     )
     await _reach(handle, Step.SIGN_OFF)
     await handle.execute_update(AppraisalWorkflow.sign, Sign(actor=penilai))

@@ -10,7 +10,7 @@ SKM window (services/surveys.py).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Container
+from collections.abc import Callable, Container, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
 
@@ -177,11 +177,30 @@ def _check(uow: AbstractUnitOfWork, request: CycleRequest) -> None:
     code = request.instansi_code
     if uow.instansi.get(code) is None:
         raise NotFound(f"instansi {code} belum terdaftar; impor rosternya dahulu", field="instansi")
-    named = [*request.supervision_team, *request.pengelola_kinerja, *(request.only_nips or [])]
-    known = uow.employees.by_nips(code, named)
-    _require_people(known, request.supervision_team, "tim_pengawasan")
-    _require_people(known, request.pengelola_kinerja, "pengelola_kinerja")
-    _require_people(known, request.only_nips or [], "nip")
+    require_officials(uow, request.supervision_team, "tim_pengawasan", active=False)
+    require_officials(uow, request.pengelola_kinerja, "pengelola_kinerja", active=False)
+    only = request.only_nips or []
+    _require_people(uow.employees.by_nips(code, only), only, "nip")
+
+
+def require_officials(uow: AbstractUnitOfWork, nips: Sequence[str], field: str, *, active: bool) -> None:
+    """The supervision team and the pengelola kinerja are employees of some roster, not necessarily the instansi's
+    own: the Inspektorat audits every dinas, and a provincial BKD's pengelola kinerja covers several instansi. On a
+    roster they have an address for their notices. `active`: they must also still be in service (a grant or a change
+    names them now); a running cycle's pages only check that they exist, so someone who left since does not stop
+    the enrolment of everyone else."""
+    missing = []
+    for nip in nips:
+        person = uow.employees.get(nip)
+        if person is None or (active and not person.active):
+            missing.append(nip)
+    if missing:
+        what = "pegawai aktif" if active else "pegawai"
+        raise DomainError(
+            f"NIP {', '.join(missing)} bukan {what} pada roster instansi mana pun; tim pengawasan dan pengelola"
+            f" kinerja harus {what} (boleh dari instansi lain, mis. Inspektorat atau BKD)",
+            field=field,
+        )
 
 
 def plan_cycle(

@@ -10,10 +10,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from domain.errors import DomainError, Forbidden
+from domain.errors import Forbidden
 from domain.officials import CHANGED_BY, LABELS, RULE, Officials, changes
 from persistence.ports import AbstractUnitOfWork
 from services.actors import Acting, audit
+from services.appraisals import require_officials
 from workflows.contracts import RecordedOfficials
 from workflows.cycle_contracts import RecordOfficials, cycle_workflow_id
 
@@ -32,20 +33,12 @@ def check_actor(uow: AbstractUnitOfWork, instansi_code: str, cycle_id: str, acto
 
 
 def check_roster(uow: AbstractUnitOfWork, instansi_code: str, officials: Officials) -> None:
-    """DomainError unless the supervision team and the pengelola kinerja are active employees of the instansi. The
-    pimpinan is not looked for: the leader one level up (a Sekda for a dinas) is on another roster, as when a cycle
-    starts (services.appraisals.check_cycle)."""
-    named = [*officials.supervision_team, *officials.pengelola_kinerja]
-    known = uow.employees.by_nips(instansi_code, named)
+    """DomainError unless the supervision team and the pengelola kinerja are active employees of a roster (any
+    instansi's: services.appraisals.require_officials). The pimpinan is not looked for: the leader one level
+    up (a Sekda for a dinas) may be on no roster, as when a cycle starts (services.appraisals.check_cycle)."""
+    del instansi_code  # the officials of an instansi's cycle may come from another instansi's roster
     for field in ("supervision_team", "pengelola_kinerja"):
-        missing = [nip for nip in officials.lists()[field] if nip not in known or not known[nip].active]
-        if missing:
-            raise DomainError(
-                f"NIP {', '.join(missing)} bukan pegawai aktif instansi {instansi_code}; {LABELS[field]} harus"
-                " pegawai aktif instansi itu",
-                field=field,
-                rule=RULE,
-            )
+        require_officials(uow, officials.lists()[field], field, active=True)
 
 
 def record(uow_factory: UowFactory, request: RecordOfficials) -> bool:

@@ -7,8 +7,9 @@ entry of such a grant says it went to someone on no roster, so a reviewer of the
 
 A change to who is pimpinan, on the supervision team or pengelola kinerja reaches the instansi's running cycles and
 their appraisals too (services.officials.change_officials, a validated Update the cycle records), instead of staying
-fixed from the day each cycle started. The supervision team and the pengelola kinerja must be active employees of the
-instansi, as the cycle checks them; a cycle of the instansi is never left without a pimpinan or a supervision team.
+fixed from the day each cycle started. The supervision team and the pengelola kinerja must be active employees of a
+roster (the instansi's own, or another's: the Inspektorat, a provincial BKD), as the cycle checks them; a cycle of the
+instansi is never left without a pimpinan or a supervision team.
 """
 
 from __future__ import annotations
@@ -37,7 +38,7 @@ UowFactory = Callable[[], AbstractUnitOfWork]
 Connect = Callable[[], Awaitable[Client]]
 # The roles a running cycle carries in its input and its appraisals' inputs (CycleInput, AppraisalInput).
 OFFICIAL_ROLES = frozenset({Role.PIMPINAN, Role.PENGAWASAN, Role.PENGELOLA_KINERJA})
-# Officials every appraisal checks against the instansi's roster (services.appraisals.check_cycle, domain.officials).
+# Officials who must be active employees of some roster, any instansi's (services.appraisals.require_officials).
 ROSTER_ROLES = frozenset({Role.PENGAWASAN, Role.PENGELOLA_KINERJA})
 REQUIRED_ROLES = frozenset({Role.PIMPINAN, Role.PENGAWASAN})  # a cycle has at least one of each (CycleInput)
 RECENT_PERIODS = (-1, 0, 1)
@@ -132,10 +133,10 @@ def _grant(
             )
         if person is None:
             _plausible_nip(nip)
-        if role in ROSTER_ROLES and home != instansi_code:
+        if role in ROSTER_ROLES and home is None:
             raise DomainError(
-                f"NIP {nip} bukan pegawai aktif instansi {instansi_code}; {role.label} harus pegawai aktif instansi"
-                " itu (setiap penilaian kinerjanya memeriksa mereka pada rosternya)",
+                f"NIP {nip} tidak ada pada roster instansi mana pun; {role.label} harus pegawai aktif (boleh dari"
+                " instansi lain, mis. Inspektorat atau BKD provinsi)",
                 field="nip",
                 rule=OFFICIALS_RULE,
             )

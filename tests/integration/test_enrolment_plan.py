@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 
 from domain.errors import DomainError, NotFound
-from domain.organisation import ReviewerOverride, resolve_reviewers, superior_chain
+from domain.officials import Officials
+from domain.organisation import Employee, Instansi, ReviewerOverride, Unit, resolve_reviewers, superior_chain
 from persistence.uow import SqlAlchemyUnitOfWork
 from services.appraisals import (
     CycleRequest,
@@ -21,6 +22,7 @@ from services.appraisals import (
     plan_page,
     record_calendar,
 )
+from services.officials_record import check_roster
 from tests.integration.commands import kinerja
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
@@ -137,7 +139,7 @@ def test_a_cycle_naming_people_off_the_roster_or_an_unknown_instansi_is_refused_
     office: UowFactory,
 ) -> None:
     stranger = "199901012020011001"
-    with pytest.raises(DomainError, match=f"tidak terdaftar di instansi: {stranger}") as refused:
+    with pytest.raises(DomainError, match=f"{stranger} bukan pegawai pada roster instansi mana pun") as refused:
         check_cycle(office, _request("2026-X").model_copy(update={"supervision_team": [PENGAWAS, stranger]}))
     assert refused.value.field == "tim_pengawasan"
     with pytest.raises(DomainError) as refused:
@@ -161,3 +163,24 @@ def test_a_policy_changed_while_a_cycle_enrols_applies_to_the_next_cycle_not_to_
     late_joiner = plan_page(office, request.model_copy(update={"only_nips": [SRI]}))
     assert later.plan.policy == late_joiner.plan.policy == first.plan.policy
     assert plan_page(office, _request("2027-NEXT"), limit=3).plan.policy == changed
+
+
+def test_the_supervision_team_and_pengelola_may_come_from_another_instansi_roster(office: UowFactory) -> None:
+    """The Inspektorat audits every dinas and a provincial BKD's pengelola kinerja covers several instansi: active
+    employees of another roster may be officials of this instansi's cycle; someone made inactive may not be named in
+    a change (a running cycle's pages only look for them: someone who left does not stop everyone's enrolment)."""
+    auditor, pengelola = "198001012005011001", "198502022010012002"
+    with office() as uow:
+        uow.instansi.add(Instansi(code="INSPEKTORAT", name="Inspektorat"))
+        uow.units.add(Unit(code="INSP", name="Inspektorat"), "INSPEKTORAT")
+        uow.employees.add(Employee(nip=auditor, name="Auditor", jabatan="Auditor", unit_code="INSP"), "INSPEKTORAT")
+        uow.employees.add(
+            Employee(nip=pengelola, name="Analis BKD", jabatan="Analis", unit_code="INSP", active=False), "INSPEKTORAT"
+        )
+        uow.commit()
+    check_cycle(office, _request("2026-Y").model_copy(update={"supervision_team": [auditor]}))
+    check_cycle(office, _request("2026-Y").model_copy(update={"pengelola_kinerja": [pengelola]}))
+    with office() as uow, pytest.raises(DomainError) as refused:
+        officials = Officials(supervision_team=[auditor], pengelola_kinerja=[pengelola], pimpinan=[PENGAWAS])
+        check_roster(uow, INSTANSI, officials)
+    assert refused.value.field == "pengelola_kinerja"
