@@ -23,7 +23,7 @@ from typing import TypeVar
 
 from sqlalchemy import Engine, func, select
 from temporalio.client import Client, WorkflowHandle
-from temporalio.service import RPCError
+from temporalio.service import RPCError, RPCStatusCode
 
 from domain.policy import AppraisalPolicy
 from domain.ratings import Expectation, OrgPredicate, Predicate
@@ -177,8 +177,7 @@ class AppraisalPool:
             self._started.append(appraisal_workflow_id(cycle_id, need.appraised.nip))
             handle = await start_appraisal(self._client, input, task_queue=self._task_queue)
             await self._bring(handle, need.appraised, need.step)
-            if need.overdue:
-                await self.quiet(cycle_id)
+            await self.quiet(cycle_id)
             return Target(instansi_code=need.appraised.instansi_code, cycle_id=cycle_id, nip=need.appraised.nip)
 
     async def _start_cycle(self, need: Need) -> Target:
@@ -232,8 +231,9 @@ class AppraisalPool:
         return await asyncio.to_thread(read)
 
     async def quiet(self, cycle_id: str) -> None:
-        """Wait until every step of the cycle whose deadline has passed has escalated (written its notice): then no
-        timer of the cycle's appraisals is due for weeks, and nothing is written behind the tests' backs."""
+        """Wait until nothing of the cycle is under way: every step whose deadline has passed has escalated (written
+        its notice), and no workflow of the cycle has an activity or a workflow task pending. Then no timer of it is
+        due for weeks, and nothing is written, in the database or a history, behind the tests' backs."""
 
         def late_and_silent() -> int:
             row = WorklistRow
@@ -242,10 +242,26 @@ class AppraisalPool:
                 found = connection.execute(select(func.count()).select_from(row).where(*late)).scalar_one()
             return int(found)
 
-        async def silent() -> bool:
+        async def escalated() -> bool:
             return await asyncio.to_thread(late_and_silent) == 0
 
-        await until(silent, f"the overdue steps of {cycle_id} escalated")
+        await until(escalated, f"the overdue steps of {cycle_id} escalated")
+        workflow_ids = [cycle_workflow_id(cycle_id)]
+        workflow_ids += [appraisal_workflow_id(cycle_id, nip) for nip in await self._enrolled(cycle_id)]
+
+        async def idle() -> bool:
+            for workflow_id in workflow_ids:
+                try:
+                    described = (await self._client.get_workflow_handle(workflow_id).describe()).raw_description
+                except RPCError as error:
+                    if error.status is RPCStatusCode.NOT_FOUND:
+                        continue  # a cycle of one appraisal has no workflow of its own
+                    raise
+                if described.pending_activities or described.HasField("pending_workflow_task"):
+                    return False
+            return True
+
+        await until(idle, f"the workflows of {cycle_id} idle")
 
     async def _bring(self, handle: Handle, appraised: Appraised, step: Step) -> None:
         employee = Actor(nip=appraised.nip, role=Role.PEGAWAI)

@@ -95,6 +95,8 @@ async def check(office: WebOffice, cell: Cell) -> None:
         assert response.is_success, f"allowed, but refused: {said}"
         if call.settle is not None:
             await call.settle()
+        if target.cycle_id:  # whatever the call set going in the target's workflows is over before the next cell
+            await office.appraisals.quiet(target.cycle_id)
         if access.acts:
             assert before.changes(after), f"allowed and declared as changing something, but wrote nothing: {said}"
         if row.then is not None:
