@@ -119,6 +119,12 @@ class Started(BaseModel):
     deadlines: Deadlines
 
 
+def _taken(cycle_id: str) -> DomainError:
+    """A cycle id is one namespace for every instansi (the workflow's id): one of another instansi's is refused
+    without a word about that instansi or its cycle."""
+    return DomainError(f"id siklus {cycle_id} sudah dipakai; pilih id lain", field="siklus")
+
+
 def cycle_id_of(order: StartOrder) -> str:
     return order.cycle_id or f"{order.period}-{order.instansi_code}"
 
@@ -147,12 +153,15 @@ def officials_from_grants(uow_factory: UowFactory, instansi_code: str, cycle_id:
 def prepare(uow_factory: UowFactory, order: StartOrder, officials: Officials) -> Prepared:
     """The cycle's input under the instansi's policy: its deadlines resolved and its people checked against the
     roster (services.appraisals.check_cycle), before anything starts."""
+    cycle_id = cycle_id_of(order)
     with uow_factory() as uow:
         known = uow.instansi.get(order.instansi_code) is not None
         policy = uow.instansi.policy(order.instansi_code) if known else None
+        recorded = uow.cycles.get(cycle_id)
     if policy is None:
         raise NotFound(f"instansi {order.instansi_code} belum terdaftar; impor rosternya dahulu", field="instansi")
-    cycle_id = cycle_id_of(order)
+    if recorded is not None and recorded.instansi_code != order.instansi_code:
+        raise _taken(cycle_id)
     request = CycleRequest(
         cycle_id=cycle_id,
         instansi_code=order.instansi_code,
@@ -187,6 +196,8 @@ async def start(
     audit entry of the start: once per run, so asking again for a running cycle records nothing new."""
     handle = await temporal_client.start_cycle(client, prepared.input, task_queue=task_queue)
     running = await input_of(client, prepared.input.cycle_id)
+    if running.instansi_code != prepared.input.instansi_code:
+        raise _taken(running.cycle_id)  # another instansi's cycle runs under this id: nothing of it is told
     # The deadlines of the workflow now running (a cycle already running keeps its own): its SKM window.
     await asyncio.to_thread(record_calendar, uow_factory, prepared.request, running.deadlines, prepared.policy)
     officials = Officials(

@@ -90,13 +90,15 @@ def find_cycle(uow: AbstractUnitOfWork, instansi_code: str, period: int | None, 
     cycle."""
     if cycle_id is not None:
         cycle = uow.cycles.get(cycle_id)
-        if cycle is None:
+        # Another instansi's cycle is answered as one that is not there: its name tells nothing of that instansi.
+        if cycle is None or cycle.instansi_code != instansi_code:
             raise NotFound(
-                f"siklus {cycle_id} tidak tercatat di basis data; jalankan lagi `kinerja siklus mulai` untuk siklus"
-                " itu dengan kalender yang sama (aman diulang) agar masa surveinya tercatat",
+                f"siklus {cycle_id} tidak tercatat di basis data untuk instansi {instansi_code}; periksa id siklusnya,"
+                " atau jalankan lagi `kinerja siklus mulai` untuk siklus itu dengan kalender yang sama (aman diulang)"
+                " agar masa surveinya tercatat",
                 field="siklus",
             )
-        if cycle.instansi_code != instansi_code or period not in (None, cycle.period):
+        if period not in (None, cycle.period):
             raise DomainError(
                 f"siklus {cycle_id} adalah siklus instansi {cycle.instansi_code} periode {cycle.period},"
                 f" bukan instansi {instansi_code}" + (f" periode {period}" if period is not None else ""),

@@ -31,18 +31,22 @@ its token takes a step. The matrix runs on SQLite; a slice of it (POSTGRES_SLICE
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import re
+from collections.abc import AsyncIterator, Callable
 from dataclasses import replace
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
 from temporalio.testing import WorkflowEnvironment
 
+from domain.access import Grant
+from domain.audit import SYSTEM_ACTOR
 from domain.stages import Role, Step
 from identity import sessions
 from tests.dbs import PostgresDatabases, SqliteDatabases
-from tests.web.appraisals import Need
-from tests.web.calls import APPRAISAL, CYCLE, INSTANSI, ROWS, STEP
+from tests.web.appraisals import Need, Target
+from tests.web.calls import APPRAISAL, CYCLE, INSTANSI, ROWS, STEP, off_roster_nip
 from tests.web.cells import (
     APPRAISED,
     PROBLEM,
@@ -66,7 +70,7 @@ from tests.web.matrix import (
     routes,
     served_app,
 )
-from tests.web.office import PERSONA, TEST_AUTH
+from tests.web.office import GRANTED, INSTANSI_B, PEGAWAI_2, PERIOD, PERSONA, SASARAN_B, TEST_AUTH
 from web.deps import CSRF_HEADER
 
 TABLE = route_table()
@@ -233,3 +237,88 @@ async def test_a_browser_session_with_its_csrf_token_takes_a_step(office: WebOff
     assert (await office.appraisals.state(target)).step is Step.SKP_APPROVAL
     timeline = (await office.appraisals.state(target)).timeline
     assert timeline[-1].actor == employee.nip  # the session's person, never anything the request said
+
+
+# --- an identifier of someone else's, inside a path the caller may use ---------------------------------------------
+
+# What a path parameter names besides the route's own resource, and one that belongs elsewhere: an account of
+# instansi B, a role granted in B, another person's token. A route with a parameter not listed here fails, so a new
+# one is checked too.
+OWN_PARAMETERS = {"appraisal": {"cycle_id", "nip"}, "cycle": {"cycle_id"}, "instansi": {"instansi_code"}}
+FOREIGN = ("nip", "grant_id", "token_id")
+REACHING = [
+    route
+    for route in TABLE
+    if route.access is not None
+    and set(re.findall(r"\{([^}:]+)", route.path)) - OWN_PARAMETERS.get(route.access.resource, set())
+]
+
+
+async def _foreign(office: WebOffice, name: str) -> str:
+    if name == "nip":
+        return SASARAN_B  # has an account, in instansi B
+    if name == "grant_id":
+        with office.uow_factory() as uow:
+            grant = Grant(role=Role.OPERATOR, instansi_code=INSTANSI_B)
+            found = uow.identity.add_grant(off_roster_nip(), grant, by=SYSTEM_ACTOR, at=datetime.now(UTC))
+            uow.commit()
+        return str(found)
+    return str(office.new_token(PEGAWAI_2)[1])  # token_id: another person's
+
+
+@pytest.mark.parametrize("route", REACHING, ids=str)
+async def test_an_identifier_from_elsewhere_is_not_found(route: Route, office: WebOffice) -> None:
+    """The caller may use the route on their own resource, but the second identifier in the path is another
+    instansi's (or another person's): 404, as if it did not exist, and nothing written."""
+    own = OWN_PARAMETERS.get(route.access.resource if route.access else "", set())
+    extra = set(re.findall(r"\{([^}:]+)", route.path)) - own
+    assert extra <= set(FOREIGN), f"{route}: say in FOREIGN what {sorted(extra - set(FOREIGN))} names elsewhere"
+    row = row_of(Cell(route, None, Relation.OWN))
+    role = _allowed_caller(route)
+    cell = Cell(route, role, Relation.OWN)
+    need = needs(cell)
+    target = await office.appraisals.shared(need) if need else await target_of(office, cell)
+    call = await row.build(office, PERSONA[role], target)
+    call = replace(call, params={**call.params, **{name: await _foreign(office, name) for name in extra}})
+    watched = (*target.workflow_ids, *call.watch)
+    before = await office.recorder.snapshot(watched)
+    response = await office.send(route.method, route.path, call, PERSONA[role])
+    after = await office.recorder.snapshot(watched)
+    said = f"{route} as {role.value} with {sorted(extra)} from elsewhere: {response.status_code} {response.text[:300]}"
+    assert response.status_code == 404, said
+    assert response.headers["content-type"].startswith(PROBLEM), said
+    assert_nothing_written(office, before, after, said)
+
+
+# A cycle named in a request body, by the admin kepegawaian of instansi A, that is instansi B's: refused with nothing
+# told of it (a grant or a survey import: as if it did not exist; a start: the id is taken, as cycle ids are one
+# namespace), and nothing written.
+CYCLE_IN_BODY: dict[tuple[str, str], tuple[int, Callable[[str], dict[str, Any]]]] = {
+    ("POST", INSTANSI + "/roles"): (
+        404,
+        lambda cycle: {"json": {"nip": off_roster_nip(), "peran": "operator", "siklus": cycle}},
+    ),
+    ("POST", INSTANSI + "/imports/survey"): (404, lambda cycle: {"data": {"siklus": cycle}}),
+    ("POST", INSTANSI + "/cycles"): (422, lambda cycle: {"json": {"periode": PERIOD, "siklus": cycle}}),
+}
+
+
+@pytest.mark.parametrize("key", list(CYCLE_IN_BODY), ids=lambda key: f"{key[0]} {key[1]}")
+async def test_a_cycle_of_another_instansi_named_in_a_body_tells_nothing(
+    key: tuple[str, str], office: WebOffice
+) -> None:
+    method, path = key
+    status, naming = CYCLE_IN_BODY[key]
+    other = await office.appraisals.shared(Need(APPRAISED[Relation.OTHER], calibrating=True))
+    admin = PERSONA[Role.ADMIN_KEPEGAWAIAN]
+    call = await ROWS[key].build(office, admin, Target(APPRAISED[Relation.OWN].instansi_code))
+    call = replace(call, **naming(other.cycle_id))
+    watched = (*other.workflow_ids, *call.watch)
+    before = await office.recorder.snapshot(watched)
+    response = await office.send(method, path, call, admin)
+    after = await office.recorder.snapshot(watched)
+    said = f"{method} {path} naming {other.cycle_id} of {other.instansi_code}: {response.status_code} {response.text}"
+    assert response.status_code == status, said
+    for secret in (other.instansi_code, *GRANTED[other.instansi_code]):  # its code, its officials
+        assert secret not in response.text, said
+    assert_nothing_written(office, before, after, said)
