@@ -120,8 +120,8 @@ async def _run(demo: Demo, data_dir: Path, ui_port: int, web_port: int, keep_run
         try:
             await _ready(ready, worker)
             async with web_service(demo.settings, port=web_port, client=stack.client) as web:
-                names = await translate(_cycle(demo, stack, web.url), subject="demo")
-                print_logins(names, web.url if keep_running else None)
+                await translate(_cycle(demo, stack, web.url), subject="demo")
+                print_logins(demo.uow_factory, web.url if keep_running else None)
                 if keep_running:
                     print(f"\nLayanan web demo berjalan di {web.url} — tekan Ctrl-C untuk berhenti.", flush=True)
                     await asyncio.Event().wait()
@@ -149,8 +149,7 @@ async def _ready(ready: asyncio.Event, worker: asyncio.Task[None]) -> None:
     raise CommandError("worker demo tidak siap dalam 60 detik")
 
 
-async def _cycle(demo: Demo, stack: LocalStack, api_url: str) -> dict[str, str]:
-    """The story; the demo people's names as the API knows them."""
+async def _cycle(demo: Demo, stack: LocalStack, api_url: str) -> None:
     client = stack.client
     start = datetime.now(UTC)
     cycle_id = f"DEMO-{start:%Y%m%d-%H%M%S}"
@@ -195,7 +194,6 @@ async def _cycle(demo: Demo, stack: LocalStack, api_url: str) -> dict[str, str]:
         print(f"\n--- Yakob Kaigere ({YAKOB}): pindah ke instansi lain ---")
         await _yakob(demo, steps)
     finally:
-        names = dict(steps.names)
         await steps.sign_out()
 
     print("\n--- Riwayat (kinerja riwayat) ---")
@@ -213,7 +211,6 @@ async def _cycle(demo: Demo, stack: LocalStack, api_url: str) -> dict[str, str]:
         f" `kinerja up` lalu coba `kinerja siklus status --siklus {cycle_id}` atau `kinerja terlambat --siklus"
         f" {cycle_id}`; sebagai orang demo: `kinerja masuk --nip {HERMAN}` lalu `kinerja tugas`."
     )
-    return names
 
 
 class _Steps:

@@ -39,6 +39,9 @@ RUTH = "199502142023212004"  # Pengadministrasi Perkantoran: admin kepegawaian o
 PETRUS = "199706182024211002"  # Operator Layanan Operasional: the read-only operator role
 
 
+OFF_ROSTER = {SEKDA: "Sekretaris Daerah (di luar roster dinas)"}
+
+
 @dataclass(frozen=True)
 class Person:
     nip: str
@@ -89,9 +92,11 @@ def prepare(uow_factory: UowFactory, settings: Settings, instansi: str) -> None:
         uow.commit()
 
 
-def print_logins(names: dict[str, str], web_url: str | None) -> None:
+def print_logins(uow_factory: UowFactory, web_url: str | None) -> None:
+    with uow_factory() as uow:
+        names = {p.nip: employee.name for p in PEOPLE if (employee := uow.employees.get(p.nip)) is not None}
     print(f"\nMasuk sebagai orang demo — kata sandi semuanya: {DEMO_PASSWORD} (hanya untuk demo ini)")
-    table(["Peran", "NIP", "Nama"], [[p.role, p.nip, names.get(p.nip, "-")] for p in PEOPLE])
+    table(["Peran", "NIP", "Nama"], [[p.role, p.nip, names.get(p.nip, OFF_ROSTER.get(p.nip, "-"))] for p in PEOPLE])
     where = (
         f"layanan web tetap berjalan di {web_url}" if web_url else "jalankan `kinerja up` (layanan web di port 8000)"
     )

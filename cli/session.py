@@ -23,12 +23,14 @@ import socket
 import sys
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any, TypeAlias, TypeVar
 from urllib.parse import urlsplit
 
 from cli.api import Api, ApiError
 from cli.output import CommandError, emit_json
+from cli.temporal import local_time
 
 Parsers: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"
 T = TypeVar("T")
@@ -202,7 +204,7 @@ def _sign_in(args: argparse.Namespace) -> int:
     print(f"Masuk sebagai {session.name} ({session.nip}) di {api_url}.")
     print(f"  peran    : {_roles(me) or 'pegawai'}")
     if session.expires:
-        print(f"  berlaku  : sampai {session.expires}")
+        print(f"  berlaku  : sampai {_when(session.expires)}")
     print(f"  tersimpan: {path} (hanya dapat dibaca pemiliknya)")
     if os.environ.get("KINERJA_TOKEN"):
         print("  catatan  : KINERJA_TOKEN diatur dan dipakai lebih dulu daripada sesi ini")
@@ -237,7 +239,7 @@ def _whoami(args: argparse.Namespace) -> int:
     print(f"  cakupan  : {', '.join(me.get('cakupan', []))}")
     print(f"  API      : {session.api}")
     source = "KINERJA_TOKEN" if session.from_environment else str(session_path())
-    print(f"  token    : {source}" + (f", berlaku sampai {session.expires}" if session.expires else ""))
+    print(f"  token    : {source}" + (f", berlaku sampai {_when(session.expires)}" if session.expires else ""))
     return 0
 
 
@@ -261,6 +263,14 @@ def _token_request(days: int | None) -> dict[str, Any]:
     if days is not None:
         request["hari"] = days
     return request
+
+
+def _when(text: str) -> str:
+    """An instant the API gave (ISO-8601) as this machine's local time."""
+    try:
+        return local_time(datetime.fromisoformat(text))
+    except ValueError:
+        return text
 
 
 def _roles(me: dict[str, Any]) -> str:
