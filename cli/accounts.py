@@ -17,23 +17,20 @@ has an address). Everything else is the admin kepegawaian's, sent through the AP
 from __future__ import annotations
 
 import argparse
-import getpass
-import re
 from datetime import UTC, datetime
 from typing import Any
 
 from cli.api import Api, segment
 from cli.database import open_database
+from cli.operator import operator_actor
 from cli.output import CommandError, emit_json, table
 from cli.session import call_api
 from domain.access import GRANTABLE, Grant
-from domain.audit import OPERATOR_ACTOR, AuditEntry
+from domain.audit import AuditEntry
 from domain.errors import DomainError, NotFound
 from domain.stages import Role
 from identity import accounts
 from settings import load_settings
-
-_NAME = re.compile(r"[^A-Za-z0-9_.-]")
 
 
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -77,16 +74,6 @@ _ACCOUNT_ACTIONS = (
     ("aktifkan", "enable", "aktifkan kembali akun (sekaligus membuka kuncinya)"),
     ("buka-kunci", "unlock", "buka kunci akun setelah terlalu banyak gagal masuk"),
 )
-
-
-def operator_actor() -> str:
-    """`operator:<the account running this shell>`, as the audit log accepts it (domain.audit)."""
-    try:
-        user = getpass.getuser()
-    except (OSError, KeyError):
-        return OPERATOR_ACTOR
-    name = _NAME.sub("_", user)[:40]
-    return f"{OPERATOR_ACTOR}:{name}" if name else OPERATOR_ACTOR
 
 
 def _admin(args: argparse.Namespace) -> int:

@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy.engine import make_url
 
-from cli.accounts import operator_actor
+from cli.operator import operator_actor
 from cli.output import CommandError, table
 from domain.access import Grant
 from domain.audit import AuditEntry

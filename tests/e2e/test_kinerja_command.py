@@ -30,7 +30,7 @@ from temporalio.client import ScheduleActionStartWorkflow
 from temporalio.service import RPCError
 from temporalio.testing import WorkflowEnvironment
 
-from cli.accounts import operator_actor
+from cli.operator import operator_actor
 from cli.web import web_service
 from domain.stages import Role
 from persistence.db import make_engine, make_session_factory
