@@ -22,7 +22,7 @@ from temporalio.client import (
     WorkflowUpdateFailedError,
     WorkflowUpdateRPCTimeoutOrCancelledError,
 )
-from temporalio.exceptions import ApplicationError
+from temporalio.exceptions import ApplicationError, WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
 
 from domain.errors import ConcurrencyConflict, DomainError, Forbidden, NotFound
@@ -233,6 +233,15 @@ def install(app: FastAPI) -> None:
     async def _query_failed(_request: Request, error: Exception) -> JSONResponse:
         log.warning("query failed: %s", type(error).__name__)
         return problem(503, "status penilaian tidak dapat dibaca dari Temporal saat ini; coba lagi sebentar lagi")
+
+    @app.exception_handler(WorkflowAlreadyStartedError)
+    async def _already_ended(_request: Request, _error: WorkflowAlreadyStartedError) -> JSONResponse:
+        # The one start the API makes is a cycle's: a running cycle is found again, so this is one that has ended.
+        return problem(
+            409,
+            "siklus dengan id ini sudah pernah berjalan dan sudah berakhir; mulai siklus baru dengan id lain",
+            field="siklus",
+        )
 
     @app.exception_handler(RPCError)
     async def _rpc(_request: Request, error: RPCError) -> JSONResponse:

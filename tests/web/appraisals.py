@@ -263,6 +263,10 @@ class AppraisalPool:
 
         await until(idle, f"the workflows of {cycle_id} idle")
 
+    async def bring(self, target: Target, appraised: Appraised, step: Step) -> None:
+        """Move the target appraisal, at the first step, on to `step`, each step by its own party."""
+        await self._bring(self.handle(target), appraised, step)
+
     async def _bring(self, handle: Handle, appraised: Appraised, step: Step) -> None:
         employee = Actor(nip=appraised.nip, role=Role.PEGAWAI)
         penilai = Actor(nip=appraised.penilai_nip, role=Role.PENILAI)
