@@ -157,10 +157,14 @@ def _within(principal: Principal, instansi_code: str | None, cycle_id: str | Non
         raise Problem(403, f"hanya {allowed} yang dapat melakukan ini", field="peran")
 
 
-def guard(rule: Rule) -> dict[str, Any]:
+def guard(rule: Rule, responses: dict[int | str, dict[str, Any]] | None = None) -> dict[str, Any]:
     """The keyword arguments that put `rule` on a route: its check, its line in the OpenAPI spec, and the problem
-    responses every route may answer with."""
-    return {"dependencies": [Depends(checker(rule))], "openapi_extra": rule.openapi(), "responses": PROBLEM_RESPONSES}
+    responses every route may answer with (`responses`: a route's own answers that are not problems)."""
+    return {
+        "dependencies": [Depends(checker(rule))],
+        "openapi_extra": rule.openapi(),
+        "responses": {**PROBLEM_RESPONSES, **(responses or {})},
+    }
 
 
 async def current_caller(caller: Annotated[Caller | None, Depends(optional_caller)]) -> Caller:

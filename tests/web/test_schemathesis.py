@@ -42,9 +42,12 @@ except ImportError as missing:
     pytest.skip(f"schemathesis is not installed ({missing}): `make setup` installs it", allow_module_level=True)
 
 from domain.stages import Role, Step
+from settings import TemporalSettings
+from tests.ports import free_port
 from tests.web.appraisals import Need
 from tests.web.harness import BASE_URL, WebOffice
 from tests.web.office import APPRAISED_1, INSTANSI_A, PERSONA, PERSONAS
+from web.app import create_app
 
 ROLES: list[Role | None] = [None, *(persona.role for persona in PERSONAS)]
 # Per operation and caller: 9 callers × ~47 operations × 4 ≈ 1,700 requests, about a minute on two cores. A deeper
@@ -169,3 +172,18 @@ async def test_the_api_answers_as_its_spec_says(
 
     failures = await asyncio.to_thread(_fuzz, web_office, _operations(schema), real, role, on_loop)
     assert not failures, "\n\n".join(failures)
+
+
+async def test_not_ready_answers_as_the_spec_says(web_office: WebOffice, schema: BaseSchema) -> None:
+    """/readyz while Temporal does not answer: 503 with what does not answer, as the spec states (not a problem)."""
+    nobody = TemporalSettings(address=f"127.0.0.1:{free_port()}", task_queue=web_office.task_queue)
+    app = create_app(web_office.settings.model_copy(update={"temporal": nobody}), uow_factory=web_office.uow_factory)
+    async with (
+        app.router.lifespan_context(app),
+        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url=BASE_URL) as http,
+    ):
+        response = await http.get("/readyz")
+    assert response.status_code == 503, response.text
+    assert response.json() == {"status": "belum siap", "basis_data": "siap", "temporal": "tidak menjawab"}
+    conformance = [check for check in CHECKS if check is not not_a_server_error]  # a 503 is this answer's purpose
+    schema["/readyz"]["GET"].Case().validate_response(response, checks=conformance)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
@@ -14,6 +15,22 @@ from web.deps import Services, Svc, guard
 router = APIRouter(tags=["kesehatan"])
 PUBLIC = Rule("public")
 READY_TIMEOUT_SECONDS = 5.0
+_PART: dict[str, Any] = {"type": "string", "enum": ["siap", "tidak menjawab"]}
+# Not ready is this body (which part does not answer), not a problem: what a load balancer and an operator read.
+NOT_READY: dict[int | str, dict[str, Any]] = {
+    503: {
+        "description": "Temporal atau basis data belum menjawab",
+        "content": {
+            "application/json": {
+                "schema": {
+                    "type": "object",
+                    "required": ["status", "basis_data", "temporal"],
+                    "properties": {"status": {"type": "string"}, "basis_data": _PART, "temporal": _PART},
+                }
+            }
+        },
+    }
+}
 
 
 @router.get("/healthz", summary="Proses hidup", **guard(PUBLIC))
@@ -21,7 +38,7 @@ async def healthz() -> dict[str, str]:
     return {"status": "hidup"}
 
 
-@router.get("/readyz", summary="Siap melayani: Temporal dan basis data menjawab", **guard(PUBLIC))
+@router.get("/readyz", summary="Siap melayani: Temporal dan basis data menjawab", **guard(PUBLIC, NOT_READY))
 async def readyz(svc: Svc) -> JSONResponse:
     checks = {"basis_data": await _database(svc), "temporal": await _temporal(svc)}
     ready = all(value == "siap" for value in checks.values())
