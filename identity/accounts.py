@@ -53,12 +53,19 @@ class Link:
 def create_account(
     uow_factory: UowFactory, settings: AuthSettings, *, nip: str, instansi_code: str, actor: str, now: datetime
 ) -> Link:
-    """An account for an active employee of the instansi, and the link to set its first password."""
+    """An account for an active employee of the instansi, or for someone on no roster who holds a role in it (the
+    Sekda who is pimpinan of a dinas), and the link to set its first password."""
     with uow_factory() as uow:
         employee = uow.employees.get(nip)
-        if employee is None or not employee.active or uow.employees.instansi_of(nip) != instansi_code:
+        if employee is not None:
+            ours = employee.active and uow.employees.instansi_of(nip) == instansi_code
+        else:
+            ours = any(grant.instansi_code == instansi_code for grant in uow.identity.grants_of(nip))
+        if not ours:
             raise NotFound(
-                f"pegawai aktif dengan NIP {nip} tidak ada pada roster instansi {instansi_code}", field="nip"
+                f"pegawai aktif dengan NIP {nip} tidak ada pada roster instansi {instansi_code}, dan NIP itu tidak"
+                " memegang peran di instansi ini",
+                field="nip",
             )
         if uow.identity.account(nip) is not None:
             raise DomainError(f"akun NIP {nip} sudah ada; kirim tautan atur ulang bila perlu", field="nip")

@@ -15,7 +15,10 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from fastapi.testclient import TestClient
 
+from domain.access import Grant
+from domain.errors import NotFound
 from domain.organisation import Employee, Instansi, Unit
+from domain.stages import Role
 from identity import accounts
 from persistence.ports import AbstractUnitOfWork
 from settings import AuthSettings, Settings
@@ -244,3 +247,16 @@ def test_a_disabled_account_signs_in_no_more_and_its_sessions_end(
     assert api.post("/api/v1/auth/login", json={"nip": SRI, "kata_sandi": PASSWORD}).status_code == 401
     accounts.set_disabled(office, nip=SRI, disabled=False, actor=ADMIN, now=clock.now)
     assert _login(api)["nip"] == SRI
+
+
+def test_someone_on_no_roster_gets_an_account_only_while_holding_a_role_in_the_instansi(
+    office: Callable[[], AbstractUnitOfWork], clock: Clock
+) -> None:
+    sekda = "196801011990031001"  # pimpinan of the dinas, on no dinas roster
+    with pytest.raises(NotFound):
+        accounts.create_account(office, AUTH, nip=sekda, instansi_code=INSTANSI, actor=ADMIN, now=clock.now)
+    with office() as uow:
+        uow.identity.add_grant(sekda, Grant(role=Role.PIMPINAN, instansi_code=INSTANSI), ADMIN, clock.now)
+        uow.commit()
+    link = accounts.create_account(office, AUTH, nip=sekda, instansi_code=INSTANSI, actor=ADMIN, now=clock.now)
+    assert not link.sent_by_email and "tautan=" in link.url
