@@ -324,6 +324,8 @@ def _add(args: argparse.Namespace) -> int:
 
     state, input = run(settings, read, subject=f"siklus {args.cycle}")
     uow_factory = open_database(settings)
+    # A late joiner gets the cycle's officials as they stand now, not as the cycle started (domain.officials).
+    officials = state.officials
     plan = plan_cycle(
         uow_factory,
         CycleRequest(
@@ -331,8 +333,8 @@ def _add(args: argparse.Namespace) -> int:
             instansi_code=input.instansi_code,
             period=input.period,
             deadlines=input.deadlines,
-            supervision_team=input.supervision_team,
-            pengelola_kinerja=input.pengelola_kinerja,
+            supervision_team=officials.supervision_team if officials else input.supervision_team,
+            pengelola_kinerja=officials.pengelola_kinerja if officials else input.pengelola_kinerja,
             only_nips=_nips(args.nip),
         ),
     )
