@@ -12,7 +12,7 @@ kinerja riwayat --siklus ID --nip NIP
 from __future__ import annotations
 
 import argparse
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any, TypeAlias
 
@@ -31,7 +31,7 @@ from domain.skp import Target
 from domain.stages import OPEN_STAGES, Action, Role, Stage, Step
 from domain.worklist import WorkItem, WorklistQuery
 from services.surveys import SurveyStatus, UnitSurvey, unit_surveys
-from services.worklist import UowFactory, open_steps
+from services.worklist import UowFactory, names_of, open_steps
 from settings import load_settings
 from temporal_client import appraisal_handle
 from workflows.appraisal import AppraisalWorkflow
@@ -146,7 +146,7 @@ def list_open(
     the employees' names, and how many matched. From the configured database unless `uow_factory` is given."""
     uow_factory = uow_factory or open_database(load_settings())
     found = open_steps(uow_factory, query, limit=limit)
-    return _with_names(uow_factory, [_open_step(item) for item in found.items]), found.total
+    return _with_names(uow_factory, [_open_step(item) for item in found.items], found.items), found.total
 
 
 def _open_step(item: WorkItem) -> OpenStep:
@@ -165,20 +165,8 @@ def _open_step(item: WorkItem) -> OpenStep:
     )
 
 
-def _with_names(uow_factory: UowFactory, steps: list[OpenStep]) -> list[OpenStep]:
-    """Employee names from the roster (the worklist holds NIPs only): only the people listed, not the roster, which at
-    a province is 100,000 rows for a page of 50."""
-    if not steps:
-        return steps
-    names: dict[str, str] = {}
-    with uow_factory() as uow:
-        for code in {s.instansi for s in steps}:
-            listed = {s.nip for s in steps if s.instansi == code}
-            names.update({nip: e.name for nip, e in uow.employees.by_nips(code, listed).items()})
-        for nip in {s.nip for s in steps} - names.keys():  # moved to another instansi since the cycle began
-            moved = uow.employees.get(nip)
-            if moved is not None:
-                names[nip] = moved.name
+def _with_names(uow_factory: UowFactory, steps: list[OpenStep], items: list[WorkItem]) -> list[OpenStep]:
+    names = names_of(uow_factory, items)
     return [OpenStep(**{**s.__dict__, "name": names.get(s.nip, "")}) for s in steps]
 
 
@@ -225,15 +213,17 @@ def _tasks(args: argparse.Namespace) -> int:
 def my_tasks(args: argparse.Namespace) -> int:
     """The signed-in person's open steps, as the API serves them (from the worklist table, never Temporal)."""
 
-    async def read(api: Api) -> tuple[list[WorkItem], int]:
+    async def read(api: Api) -> tuple[list[dict[str, Any]], int]:
         answer = await api.get("/me/tasks", params={"batas": 500})
-        return [WorkItem.model_validate(item) for item in answer["tugas"]], int(answer["jumlah"])
+        return list(answer["tugas"]), int(answer["jumlah"])
 
-    items, total = call_api(read)
+    listed, total = call_api(read)
     if args.cycle is not None:
-        total -= sum(1 for item in items if item.cycle_id != args.cycle)
-        items = [item for item in items if item.cycle_id == args.cycle]
-    steps = [_open_step(item) for item in items]
+        total -= sum(1 for item in listed if item["cycle_id"] != args.cycle)
+        listed = [item for item in listed if item["cycle_id"] == args.cycle]
+    steps = [
+        replace(_open_step(WorkItem.model_validate(item)), name=str(item.get("employee_name") or "")) for item in listed
+    ]
     if args.json:
         emit_json([s.as_json() for s in steps])
     else:

@@ -78,3 +78,21 @@ def open_and_overdue(uow_factory: UowFactory, query: WorklistQuery) -> tuple[int
     is never more than the first)."""
     with uow_factory() as uow:
         return uow.worklist.count_with_overdue(query)
+
+
+def names_of(uow_factory: UowFactory, items: Sequence[WorkItem]) -> dict[str, str]:
+    """The appraised employees' names from the roster (the worklist holds NIPs only): only the people listed, not
+    the roster, which at a province is 100,000 rows for a page of 50. Someone who moved to another instansi since the
+    cycle began is found there."""
+    if not items:
+        return {}
+    names: dict[str, str] = {}
+    with uow_factory() as uow:
+        for code in {item.instansi_code for item in items}:
+            listed = {item.employee_nip for item in items if item.instansi_code == code}
+            names.update({nip: e.name for nip, e in uow.employees.by_nips(code, listed).items()})
+        for nip in {item.employee_nip for item in items} - names.keys():
+            moved = uow.employees.get(nip)
+            if moved is not None:
+                names[nip] = moved.name
+    return names

@@ -104,6 +104,11 @@ async def test_the_actor_is_the_signed_in_person_and_a_retry_with_its_key_is_rec
         [entry] = uow.audit.list(action="approve_skp")
     assert (entry.actor, entry.actor_role) == (scenario.KASI, Role.PENILAI)
 
+    # Sri's list now holds her self-assessment, with her name from the roster; the penilai's holds nothing of hers.
+    mine = (await api.get("/api/v1/me/tasks", headers=sri)).json()
+    assert [(t["step"], t["employee_name"]) for t in mine["tugas"]] == [(Step.SELF_ASSESSMENT.value, "Sri Wahyuni")]
+    assert (await api.get("/api/v1/me/tasks", headers=kasi)).json() == {"tugas": [], "jumlah": 0}
+
 
 async def test_someone_with_no_part_in_it_is_told_it_does_not_exist_and_nothing_is_written(
     api: httpx.AsyncClient, office: Office, cycle_id: str, dev_env: WorkflowEnvironment

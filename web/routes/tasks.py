@@ -9,15 +9,19 @@ from pydantic import BaseModel
 from starlette.concurrency import run_in_threadpool
 
 from domain.worklist import WorkItem, WorklistQuery
-from services.worklist import open_steps
+from services.worklist import names_of, open_steps
 from web.access import Rule
 from web.deps import CurrentPrincipal, Svc, guard
 
 router = APIRouter(tags=["tugas"])
 
 
+class Task(WorkItem):
+    employee_name: str = ""  # the appraised employee's name, from the roster
+
+
 class MyTasks(BaseModel):
-    tugas: list[WorkItem]
+    tugas: list[Task]
     jumlah: int  # how many there are, listed or not
 
 
@@ -27,5 +31,10 @@ async def my_tasks(
     svc: Svc,
     batas: Annotated[int, Query(ge=1, le=500, description="paling banyak sekian tugas")] = 100,
 ) -> MyTasks:
-    found = await run_in_threadpool(open_steps, svc.uow_factory, WorklistQuery(assignee=principal.nip), limit=batas)
-    return MyTasks(tugas=found.items, jumlah=found.total)
+    def read() -> MyTasks:
+        found = open_steps(svc.uow_factory, WorklistQuery(assignee=principal.nip), limit=batas)
+        names = names_of(svc.uow_factory, found.items)
+        tasks = [Task(**item.model_dump(), employee_name=names.get(item.employee_nip, "")) for item in found.items]
+        return MyTasks(tugas=tasks, jumlah=found.total)
+
+    return await run_in_threadpool(read)
