@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -26,6 +25,7 @@ from persistence.uow import SqlAlchemyUnitOfWork
 from services.appraisals import CycleRequest, plan_cycle
 from services.cycles import survey_by_unit
 from services.surveys import SurveyStatus, unit_survey
+from services.worklist import names_of
 from tests.integration.commands import kinerja
 from workflows.contracts import AppraisalState
 from workflows.cycle_contracts import CycleRef
@@ -278,19 +278,17 @@ def _state() -> AppraisalState:
     )
 
 
-def _open_step() -> worklist.OpenStep:
-    return worklist.OpenStep(
+def _work_item() -> WorkItem:
+    return WorkItem(
         workflow_id=f"appraisal-{CYCLE}-{SRI}",
-        cycle=CYCLE,
-        instansi=INSTANSI,
-        unit="DAFDUK",
-        nip=SRI,
-        name="",
+        cycle_id=CYCLE,
+        instansi_code=INSTANSI,
+        unit_code="DAFDUK",
+        employee_nip=SRI,
+        penilai_nip=HERMAN,
         step=Step.SUPERVISOR_REVIEW,
         assignee=HERMAN,
         deadline=datetime.now(UTC) + timedelta(days=3),
-        overdue=False,
-        escalation_level=0,
     )
 
 
@@ -298,23 +296,8 @@ def _open_step() -> worklist.OpenStep:
 def temporal_reads(monkeypatch: pytest.MonkeyPatch, office: UowFactory) -> None:
     """What `status` reads from Temporal, given (the appraisal's state), and the appraisal's worklist entry, stored."""
     monkeypatch.setattr(worklist, "_state", lambda args: _state())
-    step = _open_step()
     with office() as uow:
-        uow.worklist.enrol(
-            [
-                WorkItem(
-                    workflow_id=step.workflow_id,
-                    cycle_id=step.cycle,
-                    instansi_code=step.instansi,
-                    unit_code=step.unit,
-                    employee_nip=step.nip,
-                    penilai_nip=HERMAN,
-                    step=step.step,
-                    assignee=step.assignee,
-                    deadline=step.deadline,
-                )
-            ]
-        )
+        uow.worklist.enrol([_work_item()])
         uow.commit()
 
 
@@ -340,10 +323,10 @@ def test_status_and_tasks_say_until_when_the_survey_is_open(
 
 
 def test_tasks_name_people_who_moved_to_another_instansi_since_the_cycle_began(office: UowFactory) -> None:
-    listed = [_open_step(), replace(_open_step(), instansi="DINAS-LAMA")]  # the cycle ran where Sri was before
-    assert [step.name for step in worklist._with_names(office, listed)] == ["Sri Wahyuni, S.H.", "Sri Wahyuni, S.H."]
-    unknown = replace(_open_step(), nip="199901012020011001")
-    assert [step.name for step in worklist._with_names(office, [unknown])] == [""]
+    here = _work_item()
+    moved = here.model_copy(update={"instansi_code": "DINAS-LAMA"})  # the cycle ran where Sri was before
+    assert names_of(office, [here]) == names_of(office, [moved]) == {SRI: "Sri Wahyuni, S.H."}
+    assert names_of(office, [here.model_copy(update={"employee_nip": "199901012020011001"})]) == {}
 
 
 @pytest.mark.usefixtures("temporal_reads")
