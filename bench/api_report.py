@@ -152,8 +152,8 @@ def tasks_table(result: TasksResult) -> str:
         "",
     ]
     plans = "; ".join(
-        f"{plan.open_steps} open steps: {'ix_worklist_assignee' if plan.uses_assignee_index else 'NOT the index'}"
-        f" in {len(plan.plans)} statement(s)"
+        f"{plan.open_steps} open steps: {len(plan.plans)} statements, the worklist's by"
+        f" {'ix_worklist_assignee' if plan.uses_assignee_index else 'NOT ix_worklist_assignee'}"
         for plan in result.plans
     )
     probes = _grid(

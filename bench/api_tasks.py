@@ -27,7 +27,7 @@ from domain.worklist import WorklistQuery
 from identity import sessions
 from identity.passwords import hasher
 from identity.records import Account
-from services.worklist import open_steps
+from services.worklist import names_of, open_steps
 from settings import AuthSettings
 
 LIST_LIMIT = 100  # the route's default `batas`
@@ -66,7 +66,11 @@ class Plan:
 
     @property
     def uses_assignee_index(self) -> bool:
-        return all("ix_worklist_assignee" in plan for plan in self.plans)
+        """Every statement on the worklist uses ix_worklist_assignee (the roster's, for the names, use its own)."""
+        on_worklist = [
+            plan for statement, plan in zip(self.statements, self.plans, strict=True) if "worklist" in statement
+        ]
+        return bool(on_worklist) and all("ix_worklist_assignee" in plan for plan in on_worklist)
 
 
 @dataclass(frozen=True)
@@ -116,16 +120,18 @@ def make_accounts(uow_factory: UowFactory, nips: Sequence[str]) -> None:
 
 
 def explain(engine: Engine, uow_factory: UowFactory, nip: str) -> Plan:
-    """The statements `open_steps` runs for `nip`, captured as sent, then run again under EXPLAIN ANALYZE."""
+    """The statements the route reads with for `nip` (its open steps, then the names of the people in them),
+    captured as sent, then run again under EXPLAIN ANALYZE."""
     captured: list[tuple[str, Any]] = []
 
     def capture(_conn: Any, _cursor: Any, statement: str, parameters: Any, _context: Any, _many: bool) -> None:
-        if "worklist" in statement:
+        if statement.lstrip().upper().startswith("SELECT") and statement.strip() != "SELECT 1":
             captured.append((statement, parameters))
 
     event.listen(engine, "before_cursor_execute", capture)
     try:
         found = open_steps(uow_factory, WorklistQuery(assignee=nip), limit=LIST_LIMIT)
+        names_of(uow_factory, found.items)
     finally:
         event.remove(engine, "before_cursor_execute", capture)
     plans = []
