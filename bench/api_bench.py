@@ -40,7 +40,7 @@ from bench.web_stack import create_database, drop_database, postgres_admin_url, 
 from persistence.db import make_engine, make_session_factory, upgrade
 from persistence.uow import SqlAlchemyUnitOfWork
 from services.appraisals import CycleRequest
-from settings import AuthSettings, TemporalSettings
+from settings import TemporalSettings
 from workflows.contracts import appraisal_workflow_id
 
 PARTS = ("steps", "tasks", "login")
@@ -259,7 +259,7 @@ async def _login(options: Options, uow_factory: Any, nips: list[str], base_url: 
         progress(f"login: {loads[-1].per_second:.1f}/s, p50 {loads[-1].latency.p50:.0f} ms")
     return LoginResult(
         cost=cost,
-        hash_concurrency=AuthSettings().hash_concurrency,
+        hash_concurrency=api_tasks.auth_settings().hash_concurrency,
         loads=loads,
         web_memory_before=memory_before,
         web_memory_after=tree_memory(web.pid),

@@ -28,7 +28,7 @@ from identity import sessions
 from identity.passwords import hasher
 from identity.records import Account
 from services.worklist import names_of, open_steps
-from settings import AuthSettings
+from settings import AuthSettings, load_settings
 
 LIST_LIMIT = 100  # the route's default `batas`
 PASSWORD = "kata-sandi-bench-2026"
@@ -97,9 +97,14 @@ class HashCost:
         return statistics.median(self.verify_ms)
 
 
+def auth_settings() -> AuthSettings:
+    """The sign-in settings the web service reads: this environment's (AUTH__*), the defaults unless set."""
+    return load_settings().auth
+
+
 def make_tokens(uow_factory: UowFactory, nips: Sequence[str]) -> dict[str, str]:
     now = datetime.now(UTC)
-    settings = AuthSettings()
+    settings = auth_settings()
     return {
         nip: sessions.create_token(uow_factory, settings, nip=nip, name="bench", scopes=ALL_SCOPES, days=None, now=now)[
             0
@@ -110,7 +115,7 @@ def make_tokens(uow_factory: UowFactory, nips: Sequence[str]) -> dict[str, str]:
 
 def make_accounts(uow_factory: UowFactory, nips: Sequence[str]) -> None:
     """Local accounts with one password (hashed once: every verification costs the same)."""
-    stored = hasher(AuthSettings()).hash(PASSWORD)
+    stored = hasher(auth_settings()).hash(PASSWORD)
     now = datetime.now(UTC)
     with uow_factory() as uow:
         for nip in nips:
@@ -203,8 +208,9 @@ def login_requests(nips: Sequence[str], count: int) -> list[tuple[str, str, dict
 
 
 def hash_cost(rounds: int) -> HashCost:
-    """argon2id with the default parameters (AuthSettings), timed here: wall and this process's CPU per hash."""
-    settings = AuthSettings()
+    """argon2id with the web service's parameters (the defaults unless AUTH__* is set), timed here: wall and this
+    process's CPU per hash."""
+    settings = auth_settings()
     password_hasher = hasher(settings)
     cost = HashCost(settings.argon2_time_cost, settings.argon2_memory_kib, settings.argon2_parallelism)
     stored = password_hasher.hash(PASSWORD)  # untimed: the first allocates the memory
