@@ -25,11 +25,10 @@ from cli.database import open_database
 from cli.output import emit_json, table, tmt
 from cli.session import call_api
 from cli.temporal import local_time, run
-from domain.calendar import parse_duration
-from domain.errors import DomainError
 from domain.skp import Target
 from domain.stages import OPEN_STAGES, Action, Role, Stage, Step
 from domain.worklist import WorkItem, WorklistQuery
+from services.overdue import overdue_query
 from services.surveys import SurveyStatus, UnitSurvey, unit_surveys
 from services.worklist import UowFactory, names_of, open_steps
 from settings import load_settings
@@ -106,37 +105,7 @@ class OpenStep:
         }
 
 
-AGE_FIELD = "terlambat_sejak"
 AGE_HELP = "hanya yang lewat batas waktu paling sedikit selama ini: minggu, hari atau jam ISO-8601 (P3D, P2W, PT12H)"
-
-
-def overdue_query(
-    *,
-    age: str | None,
-    now: datetime,
-    instansi: str | None = None,
-    cycle: str | None = None,
-    unit: str | None = None,
-    stage: str | None = None,
-) -> WorklistQuery:
-    """The overdue steps of the instansi, cycle, unit and stage given, and with `age` only those whose deadline passed
-    at least that long before `now`: filtered by the database, so the count and the first page are right."""
-    query = WorklistQuery(
-        overdue=True,
-        instansi_code=instansi,
-        cycle_id=cycle,
-        unit_code=unit,
-        stage=Stage(stage) if stage is not None else None,
-    )
-    if age is None:
-        return query
-    # In weeks, days, hours...: a month back from now is not what a month after each deadline is.
-    length = parse_duration(age, AGE_FIELD).as_timedelta(AGE_FIELD)
-    try:
-        cutoff = (now - length).astimezone(UTC)
-    except OverflowError:
-        raise DomainError(f"'{age}' terlalu panjang untuk batas waktu mana pun", field=AGE_FIELD) from None
-    return query.model_copy(update={"deadline_before": cutoff})
 
 
 def list_open(
@@ -232,8 +201,9 @@ def my_tasks(args: argparse.Namespace) -> int:
 
 
 def _overdue(args: argparse.Namespace) -> int:
+    stage = Stage(args.tahap) if args.tahap is not None else None
     query = overdue_query(
-        age=args.age, now=datetime.now(UTC), instansi=args.instansi, cycle=args.cycle, unit=args.unit, stage=args.tahap
+        age=args.age, now=datetime.now(UTC), instansi=args.instansi, cycle=args.cycle, unit=args.unit, stage=stage
     )
     steps, total = list_open(query)
     if args.json:

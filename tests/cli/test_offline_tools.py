@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from cli.worklist import overdue_query
 from domain.worklist import WorklistQuery
+from services.overdue import overdue_query
 from starter import main
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
