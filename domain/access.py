@@ -43,9 +43,11 @@ class Grant(BaseModel):
     cycle_id: str | None = None  # None: every cycle of the instansi
 
     def covers(self, instansi_code: str, cycle_id: str | None = None) -> bool:
-        return self.instansi_code == instansi_code and (
-            self.cycle_id is None or cycle_id is None or self.cycle_id == cycle_id
-        )
+        """Whether the grant reaches this instansi (cycle_id None: the instansi as a whole, which a grant limited to
+        one cycle does not) or this cycle of it."""
+        if self.instansi_code != instansi_code:
+            return False
+        return self.cycle_id is None or self.cycle_id == cycle_id
 
 
 class Principal(BaseModel):
