@@ -40,7 +40,12 @@ class LoginRefused(Exception):
         self.rate_limited = rate_limited
 
 
-WRONG = "NIP atau kata sandi salah"
+def wrong(settings: AuthSettings) -> str:
+    """Every refused sign-in's words, whatever the reason (unknown NIP, wrong password, locked, disabled)."""
+    return (
+        f"NIP atau kata sandi salah. Setelah {settings.max_failed_logins} kali gagal berturut-turut akun terkunci"
+        f" {settings.lockout_minutes} menit; admin kepegawaian dapat membukanya lebih cepat"
+    )
 
 
 @dataclass(frozen=True)
@@ -56,12 +61,7 @@ def create_account(
     """An account for an active employee of the instansi, or for someone on no roster who holds a role in it (the
     Sekda who is pimpinan of a dinas), and the link to set its first password."""
     with uow_factory() as uow:
-        employee = uow.employees.get(nip)
-        if employee is not None:
-            ours = employee.active and uow.employees.instansi_of(nip) == instansi_code
-        else:
-            ours = any(grant.instansi_code == instansi_code for grant in uow.identity.grants_of(nip))
-        if not ours:
+        if not administered_by(uow, nip, instansi_code):
             raise NotFound(
                 f"pegawai aktif dengan NIP {nip} tidak ada pada roster instansi {instansi_code}, dan NIP itu tidak"
                 " memegang peran di instansi ini",
@@ -74,6 +74,18 @@ def create_account(
         link = _send_link(uow, settings, nip, LinkPurpose.SET, now)
         uow.commit()
     return link
+
+
+def administered_by(uow: AbstractUnitOfWork, nip: str, instansi_code: str) -> bool:
+    """Whether the instansi's admin kepegawaian looks after this person's account: an active employee of its roster,
+    or someone on no roster whose every role is in this instansi. Someone on no roster who also holds a role in
+    another instansi is looked after by neither: otherwise an admin could grant them a small role here, take a reset
+    link for their account, and act with their roles there."""
+    employee = uow.employees.get(nip)
+    if employee is not None:
+        return employee.active and uow.employees.instansi_of(nip) == instansi_code
+    grants = uow.identity.grants_of(nip)
+    return bool(grants) and all(grant.instansi_code == instansi_code for grant in grants)
 
 
 def send_reset_link(uow_factory: UowFactory, settings: AuthSettings, *, nip: str, actor: str, now: datetime) -> Link:
@@ -158,24 +170,20 @@ def authenticate(
         if account is None or stored is None:
             _fail(uow, nip, address, "unknown" if account is None else "no_password", now)
             uow.commit()
-            raise LoginRefused(WRONG)
+            raise LoginRefused(wrong(settings))
         locked = account.locked_until is not None and account.locked_until > now
         if account.disabled or locked:
             _fail(uow, nip, address, "disabled" if account.disabled else "locked", now)
             uow.commit()
-            raise LoginRefused(
-                WRONG
-                if account.disabled
-                else f"akun terkunci sementara setelah {settings.max_failed_logins} kali"
-                f" gagal; coba lagi setelah {settings.lockout_minutes} menit atau minta admin kepegawaian membukanya"
-            )
+            # The same words as a wrong password: "locked" would tell a guesser that this NIP has an account.
+            raise LoginRefused(wrong(settings))
         if not matches:
             locks = uow.identity.count_failure(nip) >= settings.max_failed_logins
             if locks:
                 uow.identity.set_failures(nip, 0, now + timedelta(minutes=settings.lockout_minutes))
             _fail(uow, nip, address, "locked_now" if locks else "wrong_password", now)
             uow.commit()
-            raise LoginRefused(WRONG)
+            raise LoginRefused(wrong(settings))
         if account.failed_logins or account.locked_until is not None:
             uow.identity.set_failures(nip, 0, None)
         if hasher.check_needs_rehash(stored):

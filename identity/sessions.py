@@ -98,6 +98,7 @@ def create_token(
     scopes: frozenset[Scope],
     days: int | None,
     now: datetime,
+    not_after: datetime | None = None,
 ) -> tuple[str, TokenRecord]:
     """A new personal access token (the secret, shown once, and what is kept of it)."""
     name = " ".join(name.split())
@@ -112,7 +113,10 @@ def create_token(
     with uow_factory() as uow:
         if principal_of(uow, nip) is None:
             raise NoPerson(nip)
-        token_id = uow.identity.add_token(digest(secret), nip, name, scopes, now, now + timedelta(days=lifetime))
+        expires = now + timedelta(days=lifetime)
+        if not_after is not None:  # made with another token: it cannot outlive that one
+            expires = min(expires, not_after)
+        token_id = uow.identity.add_token(digest(secret), nip, name, scopes, now, expires)
         uow.audit.append(
             AuditEntry(
                 occurred_at=now,
@@ -124,7 +128,7 @@ def create_token(
             )
         )
         uow.commit()
-        record = uow.identity.tokens_of(nip)[-1]
+        record = next(t for t in uow.identity.tokens_of(nip) if t.id == token_id)
     return secret, record
 
 

@@ -65,11 +65,7 @@ def change(
 
 def _require_of_instansi(uow_factory: UowFactory, instansi_code: str, nip: str) -> None:
     with uow_factory() as uow:
-        home = uow.employees.instansi_of(nip)
-        ours = home == instansi_code or (
-            home is None and any(g.instansi_code == instansi_code for g in uow.identity.grants_of(nip))
-        )
-        exists = ours and uow.identity.account(nip) is not None
+        exists = accounts.administered_by(uow, nip, instansi_code) and uow.identity.account(nip) is not None
     if not exists:
         raise NotFound(f"akun NIP {nip} tidak ada di instansi {instansi_code}", field="nip")
 

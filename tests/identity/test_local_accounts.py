@@ -145,7 +145,9 @@ def test_wrong_passwords_lock_the_account_and_each_failure_is_audited(
     for _ in range(AUTH.max_failed_logins - 1):
         assert api.post("/api/v1/auth/login", json={"nip": SRI, "kata_sandi": "salah"}).status_code == 401
     locked = api.post("/api/v1/auth/login", json={"nip": SRI, "kata_sandi": PASSWORD})
-    assert locked.status_code == 401 and "terkunci" in locked.json()["detail"]
+    # Refused even with the right password, in the same words as an unknown NIP (which says how locking works).
+    assert locked.status_code == 401 and locked.json()["detail"] == unknown.json()["detail"]
+    assert "terkunci" in unknown.json()["detail"]
     assert _audit(office, "login.failed") == AUTH.max_failed_logins + 2
 
     clock.advance(minutes=AUTH.lockout_minutes + 1)
@@ -217,6 +219,8 @@ def test_personal_access_tokens_are_scoped_expiring_and_revocable(
     assert api.get("/api/v1/me", headers=bearer).json()["nip"] == SRI
 
     reader = api.post("/api/v1/me/tokens", json={"nama": "dasbor", "cakupan": ["baca"]}, headers=bearer).json()
+    # Made with a 30-day token, the new one cannot outlive it, whatever it asks for.
+    assert datetime.fromisoformat(reader["berlaku_sampai"]) == datetime.fromisoformat(issued["berlaku_sampai"])
     read_only = {"Authorization": f"Bearer {reader['token']}"}
     assert api.get("/api/v1/me/tasks", headers=read_only).status_code == 200
     writes = api.post("/api/v1/me/tokens", json={"nama": "lagi", "cakupan": ["baca"]}, headers=read_only)
@@ -260,3 +264,18 @@ def test_someone_on_no_roster_gets_an_account_only_while_holding_a_role_in_the_i
         uow.commit()
     link = accounts.create_account(office, AUTH, nip=sekda, instansi_code=INSTANSI, actor=ADMIN, now=clock.now)
     assert not link.sent_by_email and "tautan=" in link.url
+
+
+def test_an_admin_cannot_take_over_the_account_of_someone_holding_roles_elsewhere(
+    office: Callable[[], AbstractUnitOfWork], clock: Clock
+) -> None:
+    """Someone on no roster who holds a role in another instansi too is looked after by neither admin: otherwise an
+    admin could grant them a small role here, take a link for their account and act with their roles there."""
+    sekda = "196801011990031001"
+    with office() as uow:
+        uow.instansi.add(Instansi(code="LAIN", name="Dinas Lain"))
+        uow.identity.add_grant(sekda, Grant(role=Role.PIMPINAN, instansi_code="LAIN"), ADMIN, clock.now)
+        uow.identity.add_grant(sekda, Grant(role=Role.OPERATOR, instansi_code=INSTANSI), ADMIN, clock.now)
+        uow.commit()
+    with pytest.raises(NotFound):
+        accounts.create_account(office, AUTH, nip=sekda, instansi_code=INSTANSI, actor=ADMIN, now=clock.now)

@@ -203,19 +203,28 @@ async def my_tokens(principal: CurrentPrincipal, svc: Svc) -> list[TokenView]:
 
 
 @router.post("/me/tokens", status_code=201, summary="Buat token akses pribadi", **guard(SELF_ACTS))
-async def create_token(body: TokenRequest, principal: CurrentPrincipal, svc: Svc) -> NewToken:
+async def create_token(body: TokenRequest, request: Request, caller: CurrentCaller, svc: Svc) -> NewToken:
+    principal = caller.principal
     if not set(body.cakupan) <= principal.scopes:
         raise Problem(403, "token baru tidak boleh mencakup lebih dari token yang dipakai", field="cakupan")
-    secret, record = await run_in_threadpool(
-        sessions.create_token,
-        svc.uow_factory,
-        svc.settings.auth,
-        nip=principal.nip,
-        name=body.nama,
-        scopes=frozenset(body.cakupan),
-        days=body.hari,
-        now=svc.clock(),
-    )
+
+    def create() -> tuple[str, TokenRecord]:
+        parent = None
+        if caller.session is None:  # made with a token: a stolen token must not mint one that outlives it
+            secret = request.headers.get("authorization", "").partition(" ")[2].strip()
+            parent = sessions.presented_token(svc.uow_factory, secret)
+        return sessions.create_token(
+            svc.uow_factory,
+            svc.settings.auth,
+            nip=principal.nip,
+            name=body.nama,
+            scopes=frozenset(body.cakupan),
+            days=body.hari,
+            now=svc.clock(),
+            not_after=parent.expires_at if parent is not None else None,
+        )
+
+    secret, record = await run_in_threadpool(create)
     return NewToken(**_view(record).model_dump(), token=secret)
 
 
