@@ -6,6 +6,7 @@ Update is sent; the workflow records the change and has every running appraisal 
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 
 from temporalio.client import Client
@@ -39,12 +40,16 @@ async def change_officials(
     list too long, nothing changed) before anything is sent; the workflow's validator may still refuse it
     (WorkflowUpdateFailedError, as every step). Returns once every running appraisal has taken the change up.
     `update_id` (e.g. from the sender's Idempotency-Key) makes a retry the same Update."""
-    with uow_factory() as uow:
-        cycle = uow.cycles.get(cycle_id)
-        if cycle is None:
-            raise NotFound(f"siklus {cycle_id} tidak ditemukan", field="siklus")
-        officials_record.check_actor(uow, cycle.instansi_code, cycle_id, actor_nip)
-        officials_record.check_roster(uow, cycle.instansi_code, officials)
+
+    def check() -> None:  # blocking reads: off the event loop
+        with uow_factory() as uow:
+            cycle = uow.cycles.get(cycle_id)
+            if cycle is None:
+                raise NotFound(f"siklus {cycle_id} tidak ditemukan", field="siklus")
+            officials_record.check_actor(uow, cycle.instansi_code, cycle_id, actor_nip)
+            officials_record.check_roster(uow, cycle.instansi_code, officials)
+
+    await asyncio.to_thread(check)
     check_text(reason, "alasan")
     command = ChangeOfficials(actor=Actor(nip=actor_nip, role=CHANGED_BY), officials=officials, reason=reason)
     handle = client.get_workflow_handle_for(CycleWorkflow.run, cycle_workflow_id(cycle_id))

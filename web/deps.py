@@ -180,13 +180,16 @@ CurrentPrincipal = Annotated[Principal, Depends(current_principal)]
 
 
 def client_address(request: Request, svc: Services) -> str:
-    """The address a request came from: the socket's peer, or what a trusted proxy says it forwarded."""
+    """The address a request came from: the socket's peer, or, behind trusted proxies, the nearest address in
+    X-Forwarded-For that is not one of them (each proxy appends what it saw; what a client wrote in the header
+    itself stands further left and is never believed)."""
     peer = request.client.host if request.client else "unknown"
-    if peer in svc.settings.auth.proxies:
-        forwarded = request.headers.get("x-forwarded-for", "")
-        first = forwarded.split(",")[0].strip()
-        if first:
-            return first[:64]
+    proxies = svc.settings.auth.proxies
+    if peer in proxies:
+        hops = [hop.strip() for hop in request.headers.get("x-forwarded-for", "").split(",") if hop.strip()]
+        for hop in reversed(hops):
+            if hop not in proxies:
+                return hop[:64]
     return peer[:64]
 
 
