@@ -317,3 +317,35 @@ def _day_end(day: date, zone: timezone) -> datetime:
 
 def _show(value: datetime) -> str:
     return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+
+
+MAX_WINDOW = timedelta(days=366)  # the objection window and the atasan's time to decide: a year at most
+
+
+def resolve_for_period(spec: CycleCalendar, period: int, policy: AppraisalPolicy) -> Deadlines:
+    """`resolve` for a cycle someone starts (the API, `siklus mulai`): its start lies in the year before the period,
+    the period or the year after (a late start), and every deadline before the end of the year after that, so no
+    date accepted here overflows a timer or falls outside the appraisal's years later (workflows.admission)."""
+    try:
+        deadlines = resolve(spec, period, policy)
+    except (OverflowError, ValueError) as error:
+        if isinstance(error, DomainError):
+            raise
+        raise DomainError("kalender siklus memuat tanggal yang tidak dapat dihitung", field="start") from None
+    if not period - 1 <= deadlines.start.year <= period + 1:
+        raise DomainError(
+            f"mulai siklus {deadlines.start.date().isoformat()} jauh dari periode {period}; siklus periode {period}"
+            f" dimulai antara {period - 1} dan {period + 1}",
+            field="start",
+        )
+    last = deadlines.sign_off_due  # the instants are in order (Deadlines checks it)
+    if last.year > period + 2:
+        raise DomainError(
+            f"batas penetapan {last.date().isoformat()} jauh setelah periode {period}; setiap batas waktu siklus"
+            f" periode {period} paling lambat akhir {period + 2}",
+            field="sign_off_due",
+        )
+    for name in ("objection_window", "objection_decision_due"):
+        if getattr(deadlines, name) > MAX_WINDOW:
+            raise DomainError(f"paling lama {MAX_WINDOW.days} hari", field=name)
+    return deadlines

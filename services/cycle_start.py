@@ -20,7 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from temporalio.client import Client
 
 import temporal_client
-from domain.calendar import CycleCalendar, Deadlines, resolve
+from domain.calendar import CycleCalendar, Deadlines, resolve_for_period
 from domain.errors import DomainError, NotFound
 from domain.officials import Officials
 from domain.policy import AppraisalPolicy
@@ -167,7 +167,7 @@ def prepare(uow_factory: UowFactory, order: StartOrder, officials: Officials) ->
         instansi_code=order.instansi_code,
         period=order.period,
         calendar=order.calendar,
-        deadlines=resolve(order.calendar, order.period, policy),
+        deadlines=resolve_for_period(order.calendar, order.period, policy),
         supervision_team=officials.supervision_team,
         pengelola_kinerja=officials.pengelola_kinerja,
     )

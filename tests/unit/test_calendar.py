@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from pydantic import ValidationError
 
-from domain.calendar import CycleCalendar, Deadlines, parse_duration, resolve
+from domain.calendar import CycleCalendar, Deadlines, parse_duration, resolve, resolve_for_period
 from domain.errors import DomainError
 from domain.policy import DEFAULT_POLICY
 from domain.stages import Step
@@ -164,3 +164,21 @@ def test_a_duration_past_the_calendar_is_refused_naming_the_field(spec: str) -> 
     with pytest.raises(DomainError) as refused:
         resolve(CycleCalendar(skp_draft_due=spec), 2026, DEFAULT_POLICY)
     assert refused.value.field == "skp_draft_due" and "terlalu panjang" in str(refused.value)
+
+
+def test_a_started_cycle_lies_in_its_years_and_its_windows_are_bounded() -> None:
+    """What someone starts through the API or `siklus mulai` (resolve_for_period): no date that would overflow a
+    timer or fall outside the appraisal's years is accepted, each refused naming its field."""
+    ok = resolve_for_period(CycleCalendar.model_validate({"start": "2026-01-02"}), 2026, DEFAULT_POLICY)
+    assert ok.start.year == 2026
+    cases = [
+        ({"start": "0001-01-01T00:00+07:00", "skp_draft_due": "P1D"}, "start"),
+        ({"start": "9999-12-20", "skp_draft_due": "P1D"}, "skp_due"),  # after the period's own deadlines
+        ({"start": "1999-01-01"}, "start"),
+        ({"start": "2026-01-02", "sign_off_due": "P10Y"}, "sign_off_due"),
+        ({"start": "2026-01-02", "objection_window": "P5000D"}, "objection_window"),
+    ]
+    for spec, field in cases:
+        with pytest.raises(DomainError) as refused:
+            resolve_for_period(CycleCalendar.model_validate(spec), 2026, DEFAULT_POLICY)
+        assert refused.value.field == field, spec
