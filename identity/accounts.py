@@ -99,6 +99,25 @@ def send_reset_link(uow_factory: UowFactory, settings: AuthSettings, *, nip: str
     return link
 
 
+def request_reset(uow_factory: UowFactory, settings: AuthSettings, *, nip: str, address: str, now: datetime) -> None:
+    """Someone asks for a reset link for `nip`: sent only by e-mail, and only if the account exists, with the same
+    answer either way. Each request counts against its address like a failed sign-in, so nobody can flood a
+    person's mailbox or probe for accounts from one place."""
+    window = now - timedelta(minutes=settings.failure_window_minutes)
+    with uow_factory() as uow:
+        if uow.identity.failures_since(address, window) >= settings.failures_per_address:
+            raise LoginRefused(
+                f"terlalu banyak permintaan dari alamat ini; coba lagi setelah {settings.failure_window_minutes} menit",
+                rate_limited=True,
+            )
+        uow.identity.add_failure(address, now)
+        exists = uow.identity.account(nip) is not None
+        uow.commit()
+    if exists:
+        # Without an address in the roster the link is only made, never shown: the admin kepegawaian sends a new one.
+        send_reset_link(uow_factory, settings, nip=nip, actor=SYSTEM_ACTOR, now=now)
+
+
 def set_password(uow_factory: UowFactory, hasher: PasswordHasher, *, secret: str, password: str, now: datetime) -> str:
     """Use a one-time link: the password it sets, every session and token of the person ended. Returns the NIP."""
     with uow_factory() as uow:

@@ -279,3 +279,17 @@ def test_an_admin_cannot_take_over_the_account_of_someone_holding_roles_elsewher
         uow.commit()
     with pytest.raises(NotFound):
         accounts.create_account(office, AUTH, nip=sekda, instansi_code=INSTANSI, actor=ADMIN, now=clock.now)
+
+
+def test_reset_requests_answer_alike_and_count_against_their_address(
+    office: Callable[[], AbstractUnitOfWork], api: TestClient, clock: Clock
+) -> None:
+    accounts.create_account(office, AUTH, nip=HERMAN, instansi_code=INSTANSI, actor=ADMIN, now=clock.now)
+    known = api.post("/api/v1/auth/password-reset", json={"nip": HERMAN})
+    unknown = api.post("/api/v1/auth/password-reset", json={"nip": "199001012015011001"})
+    assert known.status_code == unknown.status_code == 202 and known.json() == unknown.json()
+    with office() as uow:
+        assert len(uow.outbox.pending(limit=10)) == 2  # Herman's first link, and the reset link; nothing for unknown
+    for _ in range(AUTH.failures_per_address - 2):
+        assert api.post("/api/v1/auth/password-reset", json={"nip": HERMAN}).status_code == 202
+    assert api.post("/api/v1/auth/password-reset", json={"nip": HERMAN}).status_code == 429

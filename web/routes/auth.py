@@ -12,13 +12,13 @@
 from __future__ import annotations
 
 from datetime import datetime
+from functools import partial
 
 from fastapi import APIRouter, Request, Response, status
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
 
 from domain.access import Grant, Principal, Scope
-from domain.audit import SYSTEM_ACTOR
 from identity import accounts, sessions
 from identity.records import TokenRecord
 from identity.sessions import NoPerson
@@ -265,15 +265,16 @@ async def set_password(body: SetPassword, svc: Svc) -> Response:
     summary="Minta tautan atur ulang kata sandi",
     **guard(PUBLIC),
 )
-async def request_reset(body: ResetRequest, svc: Svc) -> dict[str, str]:
-    def send() -> None:
-        try:
-            link = accounts.send_reset_link(
-                svc.uow_factory, svc.settings.auth, nip=body.nip, actor=SYSTEM_ACTOR, now=svc.clock()
-            )
-        except Exception:
-            return
-        del link  # sent by e-mail, or handed over by the admin kepegawaian when the roster has no address
-
-    await run_in_threadpool(send)
+async def request_reset(body: ResetRequest, request: Request, svc: Svc) -> dict[str, str]:
+    address = client_address(request, svc)
+    await run_in_threadpool(
+        partial(
+            accounts.request_reset,
+            svc.uow_factory,
+            svc.settings.auth,
+            nip=body.nip,
+            address=address,
+            now=svc.clock(),
+        )
+    )
     return {"status": "bila NIP ini punya akun dengan alamat e-mail, tautan atur ulang sudah dikirim"}
