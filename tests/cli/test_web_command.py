@@ -17,6 +17,8 @@ from pathlib import Path
 
 import pytest
 
+from identity import accounts
+from settings import AuthSettings
 from tests.ports import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -101,7 +103,7 @@ def test_kinerja_web_serves_the_api_says_what_is_missing_and_refuses_strangers(
     assert bogus.returncode == 1 and len(bogus.stderr.splitlines()) == 1
     assert bogus.stderr.startswith("kesalahan: token tidak berlaku") and "`kinerja masuk`" in bogus.stderr
     wrong = _kinerja(env, tmp_path, "masuk", "--nip", "199212252019032001", "--kata-sandi-stdin", input="salah\n")
-    assert (wrong.returncode, wrong.stderr) == (1, "kesalahan: NIP atau kata sandi salah\n")
+    assert (wrong.returncode, wrong.stderr) == (1, f"kesalahan: {accounts.wrong(AuthSettings())}\n")
     assert not (tmp_path / "sesi" / "sesi.json").exists()  # nothing stored for a refused sign-in
 
 

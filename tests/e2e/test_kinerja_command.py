@@ -33,6 +33,7 @@ from temporalio.testing import WorkflowEnvironment
 from cli.operator import operator_actor
 from cli.web import web_service
 from domain.stages import Role
+from identity import accounts
 from persistence.db import make_engine, make_session_factory
 from persistence.uow import SqlAlchemyUnitOfWork
 from settings import AuthSettings, Settings, TemporalSettings
@@ -197,7 +198,7 @@ async def test_a_cycle_by_command(kinerja: Kinerja, tmp_path: Path) -> None:
     )
     wrong = await kinerja.as_person(SRI)("masuk", "--nip", SRI, "--kata-sandi-stdin", input="salah-sekali-ini\n",
                                          ok=False)  # fmt: skip
-    assert wrong.returncode == 1 and wrong.stderr == "kesalahan: NIP atau kata sandi salah\n"
+    assert wrong.returncode == 1 and wrong.stderr == f"kesalahan: {accounts.wrong(AuthSettings())}\n"
     sri_cli, herman, kepala, maria, pengawas = [
         await kinerja.signed_in(nip) for nip in (SRI, HERMAN, KEPALA, MARIA, PENGAWAS)
     ]
