@@ -23,7 +23,7 @@ from persistence.db import make_engine, make_session_factory
 from persistence.ports import AbstractUnitOfWork
 from persistence.uow import SqlAlchemyUnitOfWork
 from settings import Settings, load_settings
-from web import problems
+from web import pages, problems
 from web.body_limit import BodyLimit
 from web.deps import Services
 from web.gateway import TemporalGateway
@@ -67,7 +67,7 @@ def create_app(
         docs_url="/api/docs",
         redoc_url=None,
     )
-    problems.install(app)
+    problems.install(app, page=pages.error_page, is_page=pages.is_page)
     app.add_middleware(SecurityHeaders)
     # Larger bodies are refused (413) before they are read: an import file is the largest thing anyone sends.
     app.add_middleware(BodyLimit, limit=MAX_UPLOAD_BYTES + 64 * 1024)
@@ -79,6 +79,7 @@ def create_app(
     app.include_router(admin.router, prefix=API_PREFIX)
     app.include_router(imports.router, prefix=API_PREFIX)
     app.include_router(cycles.router, prefix=API_PREFIX)
+    pages.install(app)  # the pages for people (/, /masuk, ...), after the API: its paths are all under /api
     return app
 
 
@@ -96,7 +97,8 @@ class SecurityHeaders:
             await self.app(scope, receive, send)
             return
         path: str = scope["path"]
-        no_store = path.startswith(API_PREFIX) or path.startswith("/auth")
+        no_store = not path.startswith("/static/")  # a page shows one person's data: never kept by a proxy
+        page = pages.is_page(path)
 
         async def with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
@@ -106,6 +108,8 @@ class SecurityHeaders:
                 headers.setdefault("Referrer-Policy", "same-origin")
                 if no_store:
                     headers.setdefault("Cache-Control", "no-store")
+                if page:
+                    headers.setdefault("Content-Security-Policy", pages.CSP)
             await send(message)
 
         await self.app(scope, receive, with_headers)

@@ -82,7 +82,7 @@ def _authenticate(request: Request, svc: Services) -> Caller | None:
     return None if found is None else Caller(found[0], found[1])
 
 
-async def _csrf_token_sent(request: Request) -> str | None:
+async def csrf_token_sent(request: Request) -> str | None:
     sent = request.headers.get(CSRF_HEADER)
     if sent is None and request.headers.get("content-type", "").startswith(
         ("application/x-www-form-urlencoded", "multipart/form-data")
@@ -128,7 +128,7 @@ def checker(rule: Rule) -> Callable[..., Any]:
             if Scope.ACT not in who.principal.scopes:
                 raise Problem(403, "token ini hanya untuk membaca (cakupan 'baca'); langkah memerlukan 'langkah'")
             if who.session is not None and request.method not in SAFE_METHODS:
-                sent = await _csrf_token_sent(request)
+                sent = await csrf_token_sent(request)
                 if sent is None or not same(sent, who.session.csrf_token):
                     raise Problem(
                         403, "token CSRF tidak ada atau salah; muat ulang halaman lalu coba lagi", field=CSRF_HEADER

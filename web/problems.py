@@ -9,6 +9,8 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -16,6 +18,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import DBAPIError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.responses import Response
 from temporalio.client import (
     WorkflowQueryFailedError,
     WorkflowQueryRejectedError,
@@ -93,6 +96,23 @@ class Problem(Exception):
         self.status, self.detail, self.field, self.rule, self.headers = status, detail, field, rule, headers
 
 
+@dataclass(frozen=True)
+class Described:
+    """What went wrong, in the words of the one error shape; the API prints it as problem+json, a page beside the
+    field it names (web.pages)."""
+
+    status: int
+    detail: str
+    field: str | None = None
+    rule: str | None = None
+    errors: list[dict[str, Any]] | None = None
+    headers: dict[str, str] | None = None
+
+    @property
+    def title(self) -> str:
+        return _TITLES.get(self.status, "Galat")
+
+
 def problem(
     status: int,
     detail: str,
@@ -113,7 +133,13 @@ def problem(
     return JSONResponse(body, status_code=status, media_type=PROBLEM, headers=headers)
 
 
-def _domain(error: DomainError) -> JSONResponse:
+def as_json(found: Described) -> JSONResponse:
+    return problem(
+        found.status, found.detail, field=found.field, rule=found.rule, errors=found.errors, headers=found.headers
+    )
+
+
+def _domain(error: DomainError) -> Described:
     message = str(error)
     if error.field and message.startswith(f"{error.field}: "):
         message = message[len(error.field) + 2 :]
@@ -125,11 +151,11 @@ def _domain(error: DomainError) -> JSONResponse:
             {"field": row.column or "baris", "message": row.render(), "line": row.line, "code": row.code}
             for row in error.errors[:MAX_ROW_ERRORS]
         ]
-        return problem(status, message, field="berkas", rule=error.rule, errors=rows)
-    return problem(status, message, field=error.field, rule=error.rule)
+        return Described(status, message, field="berkas", rule=error.rule, errors=rows)
+    return Described(status, message, field=error.field, rule=error.rule)
 
 
-def _rejected(error: WorkflowUpdateFailedError) -> JSONResponse:
+def _rejected(error: WorkflowUpdateFailedError) -> Described:
     cause = error.cause
     if isinstance(cause, ApplicationError):
         details = cause.details[0] if cause.details and isinstance(cause.details[0], dict) else {}
@@ -139,14 +165,14 @@ def _rejected(error: WorkflowUpdateFailedError) -> JSONResponse:
         if field and message.startswith(f"{field}: "):
             message = message[len(field) + 2 :]
         if cause.type == "RecordStepFailed" or message.startswith("langkah tidak tercatat"):
-            return problem(
+            return Described(
                 503,
                 f"{message}. Langkah belum tercatat karena basis data tidak dapat dihubungi; coba kirim lagi"
                 " sebentar lagi",
             )
         status = 403 if field in _IDENTITY_FIELDS else 409 if field in _STAGE_FIELDS else 422
-        return problem(status, message, field=field, rule=rule)
-    return problem(422, str(cause) if cause else "langkah ditolak")
+        return Described(status, message, field=field, rule=rule)
+    return Described(422, str(cause) if cause else "langkah ditolak")
 
 
 def _field_of(location: tuple[Any, ...]) -> str:
@@ -177,7 +203,7 @@ _PYDANTIC_WORDS = {
 }
 
 
-def _validation(error: RequestValidationError) -> JSONResponse:
+def _validation(error: RequestValidationError) -> Described:
     errors = []
     for item in error.errors():
         field = _field_of(tuple(item.get("loc", ())))
@@ -187,80 +213,98 @@ def _validation(error: RequestValidationError) -> JSONResponse:
             words = message
         errors.append({"field": field, "message": words or message})
     first = errors[0] if errors else {"field": None, "message": "permintaan tidak sah"}
-    return problem(422, f"{first['field']}: {first['message']}", field=first["field"], errors=errors)
+    return Described(422, f"{first['field']}: {first['message']}", field=first["field"], errors=errors)
 
 
-def install(app: FastAPI) -> None:
-    @app.exception_handler(Problem)
-    async def _problem(_request: Request, error: Problem) -> JSONResponse:
-        return problem(error.status, error.detail, field=error.field, rule=error.rule, headers=error.headers)
+def _http(error: StarletteHTTPException) -> Described:
+    detail = error.detail if isinstance(error.detail, str) else _TITLES.get(error.status_code, "galat")
+    if error.status_code == 404 and detail == "Not Found":
+        detail = "alamat ini tidak ada"
+    elif error.status_code == 405:
+        detail = "metode ini tidak dilayani pada alamat ini"
+    return Described(error.status_code, detail, headers=getattr(error, "headers", None))
 
-    @app.exception_handler(DomainError)
-    async def _domain_error(_request: Request, error: DomainError) -> JSONResponse:
+
+def _rpc(error: RPCError) -> Described:
+    if error.status == RPCStatusCode.NOT_FOUND:
+        if "already completed" in error.message:
+            return Described(
+                409, "penilaian ini sudah selesai (final, atau ditarik); tidak ada langkah lagi", field="tahap"
+            )
+        return Described(404, "penilaian tidak ditemukan di Temporal", field="penilaian")
+    log.warning("temporal rpc failed: %s", error.status)
+    return Described(503, "Temporal tidak dapat dihubungi; langkah belum tercatat, coba lagi sebentar lagi")
+
+
+def describe(error: BaseException) -> Described:
+    """Any failure a request can meet, as the one error shape: a rule's refusal (422/409 with its field), a person's
+    (401/403/404), or the infrastructure's (503/504: nothing was recorded, send it again)."""
+    if isinstance(error, Problem):
+        return Described(error.status, error.detail, field=error.field, rule=error.rule, headers=error.headers)
+    if isinstance(error, DomainError):
         return _domain(error)
-
-    @app.exception_handler(LoginRefused)
-    async def _login(_request: Request, error: LoginRefused) -> JSONResponse:
-        return problem(429 if error.rate_limited else 401, str(error))
-
-    @app.exception_handler(RequestValidationError)
-    async def _invalid(_request: Request, error: RequestValidationError) -> JSONResponse:
+    if isinstance(error, LoginRefused):
+        return Described(429 if error.rate_limited else 401, str(error))
+    if isinstance(error, RequestValidationError):
         return _validation(error)
-
-    @app.exception_handler(StarletteHTTPException)
-    async def _http(_request: Request, error: StarletteHTTPException) -> JSONResponse:
-        detail = error.detail if isinstance(error.detail, str) else _TITLES.get(error.status_code, "galat")
-        if error.status_code == 404 and detail == "Not Found":
-            detail = "alamat ini tidak ada"
-        elif error.status_code == 405:
-            detail = "metode ini tidak dilayani pada alamat ini"
-        return problem(error.status_code, detail, headers=getattr(error, "headers", None))
-
-    @app.exception_handler(WorkflowUpdateFailedError)
-    async def _update_failed(_request: Request, error: WorkflowUpdateFailedError) -> JSONResponse:
+    if isinstance(error, StarletteHTTPException):
+        return _http(error)
+    if isinstance(error, WorkflowUpdateFailedError):
         return _rejected(error)
-
-    @app.exception_handler(WorkflowUpdateRPCTimeoutOrCancelledError)
-    async def _update_timeout(_request: Request, _error: Exception) -> JSONResponse:
-        return problem(
+    if isinstance(error, WorkflowUpdateRPCTimeoutOrCancelledError):
+        return Described(
             504,
             "Temporal tidak menjawab tepat waktu; langkah mungkin belum tercatat. Kirim lagi dengan Idempotency-Key"
             " yang sama: bila sudah tercatat, jawabannya hasil yang pertama",
         )
-
-    @app.exception_handler(WorkflowQueryFailedError)
-    @app.exception_handler(WorkflowQueryRejectedError)
-    async def _query_failed(_request: Request, error: Exception) -> JSONResponse:
+    if isinstance(error, WorkflowQueryFailedError | WorkflowQueryRejectedError):
         log.warning("query failed: %s", type(error).__name__)
-        return problem(503, "status penilaian tidak dapat dibaca dari Temporal saat ini; coba lagi sebentar lagi")
-
-    @app.exception_handler(WorkflowAlreadyStartedError)
-    async def _already_ended(_request: Request, _error: WorkflowAlreadyStartedError) -> JSONResponse:
+        return Described(503, "status penilaian tidak dapat dibaca dari Temporal saat ini; coba lagi sebentar lagi")
+    if isinstance(error, WorkflowAlreadyStartedError):
         # The one start the API makes is a cycle's: a running cycle is found again, so this is one that has ended.
-        return problem(
+        return Described(
             409,
             "siklus dengan id ini sudah pernah berjalan dan sudah berakhir; mulai siklus baru dengan id lain",
             field="siklus",
         )
-
-    @app.exception_handler(RPCError)
-    async def _rpc(_request: Request, error: RPCError) -> JSONResponse:
-        if error.status == RPCStatusCode.NOT_FOUND:
-            if "already completed" in error.message:
-                return problem(
-                    409, "penilaian ini sudah selesai (final, atau ditarik); tidak ada langkah lagi", field="tahap"
-                )
-            return problem(404, "penilaian tidak ditemukan di Temporal", field="penilaian")
-        log.warning("temporal rpc failed: %s", error.status)
-        return problem(503, "Temporal tidak dapat dihubungi; langkah belum tercatat, coba lagi sebentar lagi")
-
-    @app.exception_handler(OperationalError)
-    @app.exception_handler(DBAPIError)
-    async def _database(_request: Request, error: Exception) -> JSONResponse:
+    if isinstance(error, RPCError):
+        return _rpc(error)
+    if isinstance(error, OperationalError | DBAPIError):
         log.warning("database unavailable: %s", type(error).__name__)
-        return problem(503, "basis data tidak dapat dihubungi; tidak ada yang tercatat, coba lagi sebentar lagi")
+        return Described(503, "basis data tidak dapat dihubungi; tidak ada yang tercatat, coba lagi sebentar lagi")
+    log.exception("unexpected error: %s", type(error).__name__, exc_info=error)
+    return Described(500, "kesalahan tak terduga pada server; sudah dicatat di log server")
 
-    @app.exception_handler(Exception)
-    async def _unexpected(_request: Request, error: Exception) -> JSONResponse:
-        log.exception("unexpected error: %s", type(error).__name__)
-        return problem(500, "kesalahan tak terduga pada server; sudah dicatat di log server")
+
+HANDLED: tuple[type[Exception], ...] = (
+    Problem,
+    DomainError,
+    LoginRefused,
+    RequestValidationError,
+    StarletteHTTPException,
+    WorkflowUpdateFailedError,
+    WorkflowUpdateRPCTimeoutOrCancelledError,
+    WorkflowQueryFailedError,
+    WorkflowQueryRejectedError,
+    WorkflowAlreadyStartedError,
+    RPCError,
+    OperationalError,
+    DBAPIError,
+    Exception,
+)
+PageRenderer = Callable[[Request, Described], Awaitable[Response]]
+
+
+def install(
+    app: FastAPI, *, page: PageRenderer | None = None, is_page: Callable[[str], bool] = lambda _p: False
+) -> None:
+    """One handler for every failure: problem+json, or for a page's path (`is_page`) the page `page` renders."""
+
+    async def handle(request: Request, error: Exception) -> Response:
+        found = describe(error)
+        if page is not None and is_page(request.url.path):
+            return await page(request, found)
+        return as_json(found)
+
+    for kind in HANDLED:
+        app.add_exception_handler(kind, handle)

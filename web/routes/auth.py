@@ -105,7 +105,7 @@ def _view(record: TokenRecord) -> TokenView:
     )
 
 
-async def _check_password(svc: Services, request: Request, nip: str, password: str, now: datetime) -> str:
+async def check_password(svc: Services, request: Request, nip: str, password: str, now: datetime) -> str:
     nip = "".join(nip.split())
     address = client_address(request, svc)
     async with svc.hash_slots:  # argon2id costs memory: a burst of sign-ins queues here
@@ -141,7 +141,7 @@ def set_session_cookie(response: Response, request: Request, svc: Services, secr
 @router.post("/auth/login", summary="Masuk dengan NIP dan kata sandi", **guard(PUBLIC))
 async def login(body: LoginRequest, request: Request, response: Response, svc: Svc) -> LoginResult:
     now = svc.clock()
-    nip = await _check_password(svc, request, body.nip, body.kata_sandi, now)
+    nip = await check_password(svc, request, body.nip, body.kata_sandi, now)
     try:
         if body.token is not None:
             secret, record = await run_in_threadpool(
