@@ -42,11 +42,16 @@ async def page_caller(request: Request, caller: Annotated[Caller | None, Depends
 PageUser = Annotated[Caller, Depends(page_caller)]
 
 
-async def checked_form(request: Request, user: PageUser) -> Caller:
-    """A form that changes something: it carries the session's CSRF token and comes from this site's own page."""
+def same_site(request: Request) -> None:
+    """A form posted from another site's page is refused (browsers send Origin with every cross-site POST)."""
     origin = request.headers.get("origin")
     if origin is not None and urlsplit(origin).netloc != request.url.netloc:
         raise CsrfRefused()
+
+
+async def checked_form(request: Request, user: PageUser) -> Caller:
+    """A form that changes something: it carries the session's CSRF token and comes from this site's own page."""
+    same_site(request)
     sent = await csrf_token_sent(request)
     if user.session is None or sent is None or not same(sent, user.session.csrf_token):
         raise CsrfRefused()
@@ -111,6 +116,17 @@ def _general(found: Described) -> str:
     return found.detail
 
 
+# What a page says after a redirect (`?pesan=<code>`): only these, so that nobody can make a link that puts their own
+# words on a Kinerja page. A page adds its own codes here.
+FLASHES: dict[str, str] = {
+    "keluar": "Anda sudah keluar.",
+    "sandi-diatur": "Kata sandi sudah diatur. Silakan masuk dengan NIP dan kata sandi baru.",
+    "tautan-diminta": "Bila NIP ini punya akun dengan alamat e-mail, tautan atur ulang sudah dikirim ke sana.",
+    "tersimpan": "Tersimpan.",
+    "terkirim": "Langkah sudah tercatat.",
+}
+
+
 @dataclass(frozen=True)
 class NavItem:
     path: str
@@ -155,7 +171,7 @@ def render(
         "path": request.url.path,
         "errors": FormErrors(),
         "form": {},
-        "flash": request.query_params.get("pesan"),
+        "flash": FLASHES.get(request.query_params.get("pesan", "")),
     }
     values.update(context or {})
     chosen = fragment if fragment is not None and request.headers.get("hx-request") == "true" else name
