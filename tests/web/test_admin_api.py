@@ -230,9 +230,13 @@ async def test_an_office_run_through_the_api(office: Office) -> None:
     until = (datetime.now(UTC) + timedelta(days=7)).isoformat()
     extend = {"unit": "CAPIL", "sampai": until, "alasan": "Layanan keliling ke distrik selama dua minggu"}
     trial = await office.ok("POST", f"/cycles/{cycle}/bulk/extend", PENGAWAS, json={**extend, "coba": True})
-    assert trial["coba"] and {o["nip"] for o in trial["hasil"]} == {row["nip"] for row in overdue["langkah"]}
+    # More steps may fall due between the two reads (the calendar is minutes long): the trial covers every step
+    # overdue before it, and none that is not overdue after it.
+    after = await _overdue(office, cycle, BUDI)
+    touched = {o["nip"] for o in trial["hasil"]}
+    assert trial["coba"] and {r["nip"] for r in overdue["langkah"]} <= touched <= {r["nip"] for r in after["langkah"]}
     extended = await office.ok("POST", f"/cycles/{cycle}/bulk/extend", PENGAWAS, json=extend)
-    assert extended["berhasil"] == extended["jumlah"] == trial["jumlah"], extended
+    assert extended["berhasil"] == extended["jumlah"] >= trial["jumlah"], extended
     late = await office.ok("GET", f"/cycles/{cycle}/overdue", PENGAWAS, params={"unit": "CAPIL"})
     assert late["jumlah"] == 0
 
