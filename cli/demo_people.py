@@ -100,7 +100,10 @@ def print_logins(uow_factory: UowFactory, web_url: str | None) -> None:
     where = (
         f"layanan web tetap berjalan di {web_url}" if web_url else "jalankan `kinerja up` (layanan web di port 8000)"
     )
-    print(f"\nCoba: {where}, lalu di terminal lain")
+    print(
+        f"\nCoba: {where}, lalu buka {web_url or 'http://127.0.0.1:8000'}/ di peramban dan masuk sebagai salah satunya;"
+    )
+    print("atau di terminal lain")
     print(f"  kinerja masuk --nip {HERMAN}" + (f" --api {web_url}" if web_url else ""))
     print("  kinerja tugas                      # yang menunggu Herman, lewat API atas namanya")
     print("  kinerja saya")

@@ -266,7 +266,7 @@ def _web_line(url: str | None) -> str:
     if url is None:
         return "tidak dijalankan (--tanpa-web); jalankan `kinerja web`"
     login = "kinerja masuk --nip NIP" + ("" if url == "http://127.0.0.1:8000" else f" --api {url}")
-    return f"{url} (API {url}/api/v1, dokumentasi {url}/api/docs; masuk: `{login}`)"
+    return f"{url}/ untuk peramban (API {url}/api/v1, dokumentasi {url}/api/docs; terminal: `{login}`)"
 
 
 def _notices_line(settings: Settings) -> str:
