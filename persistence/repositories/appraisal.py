@@ -196,6 +196,16 @@ class SqlReviewRepository:
         """The stored review's version, without reading its content (None: none stored)."""
         return self._session.scalar(select(ReviewRow.version).where(ReviewRow.workflow_id == workflow_id))
 
+    def of_employee(self, employee_nip: str, model: type[M], *, limit: int) -> list[ReviewRecord[M]]:
+        """The employee's reviews in every cycle, newest period first, read through the index on employee_nip."""
+        query = (
+            select(*_REVIEW_COLUMNS)
+            .where(ReviewRow.employee_nip == employee_nip)
+            .order_by(ReviewRow.period.desc(), ReviewRow.updated_at.desc())
+            .limit(limit)
+        )
+        return [_review(row, model) for row in self._session.execute(query)]
+
     def save(self, record: ReviewRecord[Any], *, at: datetime | None = None) -> int:
         """Store the review; returns the version it will have after commit."""
         what = f"penilaian pegawai {record.employee_nip} periode {record.period}"

@@ -68,6 +68,16 @@ class SqlCycleRepository:
         )
         return [_record(row) for row in self._session.scalars(query)]
 
+    def of_instansi(self, instansi_code: str, *, limit: int) -> builtins.list[CycleRecord]:
+        """The instansi's latest cycles, newest period first (an employee's appraisals: Beranda)."""
+        query = (
+            select(CycleRow)
+            .where(CycleRow.instansi_code == instansi_code)
+            .order_by(CycleRow.period.desc(), CycleRow.registered_at.desc(), CycleRow.cycle_id)
+            .limit(limit)
+        )
+        return [_record(row) for row in self._session.scalars(query)]
+
     def save_survey(self, survey: CycleSurveyRecord) -> None:
         """Store (or replace) the IKM per unit the cycle computed."""
         row = self._session.get(CycleSurveyRow, survey.cycle_id)

@@ -1,0 +1,116 @@
+"""What Beranda shows a signed-in person besides their open steps (services.worklist.open_steps): how far each
+escalated step went and to whom, and their own appraisals, past and present, with the predicate and their unit's IKM.
+
+All from the database: the worklist (where each appraisal stands), the reviews (the predicate as the workflow last
+recorded it: the matrix's, then calibration's, then the objection decision's), the cycles' calendars (the zone) and
+the IKM a cycle computed when its survey closed (services.surveys).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
+from datetime import datetime
+
+from domain.access import Principal
+from domain.ratings import Predicate
+from domain.stages import Step
+from domain.worklist import WorkItem
+from persistence.ports import AbstractUnitOfWork, CycleRecord
+from services.cycles import ReviewedView
+from services.surveys import UnitSurvey, unit_surveys
+from workflows.contracts import appraisal_workflow_id
+
+UowFactory = Callable[[], AbstractUnitOfWork]
+CYCLES_LOOKED_AT = 20  # the instansi's latest cycles, for appraisals without a review yet
+REVIEWS_LOOKED_AT = 50  # the employee's reviews, newest first: a career's worth
+ESCALATION = "notice.escalation"
+
+
+@dataclass(frozen=True)
+class EscalationNote:
+    """How far an overdue step was escalated, by the system at its deadline, and to whom (NIPs)."""
+
+    level: int
+    at: datetime
+    recipients: list[str]
+
+
+def escalations(uow_factory: UowFactory, items: Sequence[WorkItem]) -> dict[str, EscalationNote]:
+    """The latest escalation of each escalated item (workflow id → note), from the audit log."""
+    found: dict[str, EscalationNote] = {}
+    with uow_factory() as uow:
+        for item in items:
+            if item.escalation_level == 0:
+                continue
+            entries = uow.audit.list(workflow_id=item.workflow_id, action=ESCALATION)
+            if not entries:
+                continue
+            last = entries[-1]
+            after = last.after or {}
+            recipients = [str(nip) for nip in after.get("recipients", [])]
+            found[item.workflow_id] = EscalationNote(int(after.get("level", 0)), last.occurred_at, recipients)
+    return found
+
+
+def zones_of(uow_factory: UowFactory, cycle_ids: set[str]) -> dict[str, int | None]:
+    """Each cycle's UTC offset in hours (7 WIB, 8 WITA, 9 WIT; None: its calendar is not recorded)."""
+    with uow_factory() as uow:
+        cycles = {cycle_id: uow.cycles.get(cycle_id) for cycle_id in cycle_ids}
+    return {cycle_id: c.deadlines.utc_offset_hours if c is not None else None for cycle_id, c in cycles.items()}
+
+
+@dataclass(frozen=True)
+class MyAppraisal:
+    cycle_id: str
+    period: int
+    unit_code: str
+    step: Step
+    deadline: datetime | None
+    overdue: bool
+    predicate: Predicate | None  # None: not reviewed yet (or withdrawn)
+    utc_offset_hours: int | None
+    survey: UnitSurvey | None = None
+
+    @property
+    def final(self) -> bool:
+        return self.step is Step.FINAL
+
+
+def my_appraisals(uow_factory: UowFactory, principal: Principal, *, now: datetime) -> list[MyAppraisal]:
+    """The person's own appraisals, newest period first: every one with a review, wherever it was (someone who moved
+    keeps their past), and those of their instansi's latest cycles still without one."""
+    with uow_factory() as uow:
+        reviews = {
+            r.workflow_id: r.review
+            for r in uow.reviews.of_employee(principal.nip, ReviewedView, limit=REVIEWS_LOOKED_AT)
+        }
+        cycles: dict[str, CycleRecord | None] = {}
+        if principal.instansi_code is not None:
+            for latest in uow.cycles.of_instansi(principal.instansi_code, limit=CYCLES_LOOKED_AT):
+                cycles[latest.cycle_id] = latest
+        ids = {appraisal_workflow_id(cycle_id, principal.nip) for cycle_id in cycles} | reviews.keys()
+        items = [item for item in (uow.worklist.get(workflow_id) for workflow_id in ids) if item is not None]
+        mine = [item for item in items if item.employee_nip == principal.nip]
+        for item in mine:
+            if item.cycle_id not in cycles:
+                cycles[item.cycle_id] = uow.cycles.get(item.cycle_id)
+    found: list[MyAppraisal] = []
+    for item in mine:
+        cycle, review = cycles.get(item.cycle_id), reviews.get(item.workflow_id)
+        withdrawn = item.step is Step.WITHDRAWN
+        found.append(
+            MyAppraisal(
+                cycle_id=item.cycle_id,
+                period=cycle.period if cycle is not None else 0,
+                unit_code=item.unit_code,
+                step=item.step,
+                deadline=None if item.step.closed else item.deadline,
+                overdue=item.overdue,
+                predicate=None if review is None or withdrawn else review.final_predicate or review.result.predicate,
+                utc_offset_hours=cycle.deadlines.utc_offset_hours if cycle is not None else None,
+            )
+        )
+    surveys = unit_surveys(uow_factory, [(a.cycle_id, a.unit_code) for a in found], now=now)
+    found = [replace(a, survey=surveys.get((a.cycle_id, a.unit_code))) for a in found]
+    return sorted(found, key=lambda a: (-a.period, a.step.closed, a.cycle_id))
