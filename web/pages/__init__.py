@@ -14,12 +14,12 @@ from fastapi.staticfiles import StaticFiles
 from starlette.concurrency import run_in_threadpool
 
 from web.deps import Services, optional_caller
-from web.pages import auth, home
+from web.pages import appraisal, auth, home, skp
 from web.pages.deps import CsrfRefused, SignInFirst, render, sign_in_url
 from web.pages.templating import STATIC, templates
 from web.problems import Described, Problem
 
-PAGE_ROUTERS = (auth.router, home.router)
+PAGE_ROUTERS = (auth.router, home.router, appraisal.router, skp.router)
 NOT_PAGES = ("/api/", "/auth/", "/static/", "/openapi.json", "/healthz", "/readyz")
 # No inline script or style anywhere: htmx and the stylesheet are files of this site.
 CSP = (

@@ -124,6 +124,7 @@ FLASHES: dict[str, str] = {
     "tautan-diminta": "Bila NIP ini punya akun dengan alamat e-mail, tautan atur ulang sudah dikirim ke sana.",
     "tersimpan": "Tersimpan.",
     "terkirim": "Langkah sudah tercatat.",
+    "skp-tersimpan": "Draf SKP tersimpan. Ajukan SKP bila sudah lengkap.",
 }
 
 
