@@ -187,6 +187,18 @@ async def test_a_bad_edit_is_refused_beside_its_field_and_nothing_is_stored(
     assert _stored(web_office) == before and _saved_entries(web_office, target) == saved
 
 
+async def test_a_save_from_a_page_read_before_another_save_is_refused(web_office: WebOffice) -> None:
+    target = await web_office.appraisals.shared(Need(APPRAISED_1, Step.SKP_DRAFTING))
+    async with signed_in(web_office, PEGAWAI_1) as employee:
+        fields = await _edit_form(employee, target)
+        stale = {**fields, "versi": str(int(fields["versi"]) - 1), "rhk-0-teks": "Dari tab lama", "aksi": "simpan"}
+        before = _stored(web_office)
+        refused = await employee.post(f"{_base(target)}/skp", stale)
+    assert refused.status_code == 409 and "muat ulang" in refused.text
+    assert form_fields(refused.text, "skp-form")["rhk-0-teks"] == "Dari tab lama"
+    assert _stored(web_office) == before
+
+
 async def test_a_row_is_added_or_removed_in_place_with_htmx(web_office: WebOffice) -> None:
     target = await web_office.appraisals.shared(Need(APPRAISED_1, Step.SKP_DRAFTING))
     async with signed_in(web_office, PEGAWAI_1) as employee:
@@ -208,6 +220,11 @@ async def test_a_take_over_needs_a_reason_and_the_penilai_may_not_edit(web_offic
         assert "alasan" in fields
         refused = await pengawas.post(f"{_base(target)}/skp", {**fields, "aksi": "simpan"})
         assert refused.status_code == 422 and 'id="alasan-galat"' in refused.text
+        # The step refuses a take-over without its reason too, beside the submit form's field.
+        page = await pengawas.get(f"{_base(target)}/skp")
+        refused = await pengawas.post(f"{_base(target)}/skp/ajukan", form_fields(page.text, "skp-ajukan"))
+        assert refused.status_code == 422 and 'id="f-ajukan-alasan-galat"' in refused.text
+    assert (await web_office.appraisals.state(target)).step is Step.SKP_DRAFTING
     async with signed_in(web_office, PENILAI_1) as penilai:
         page = await penilai.get(f"{_base(target)}/skp")
         assert 'id="skp-form"' not in page.text and "Draf SKP (belum diajukan)" in page.text
