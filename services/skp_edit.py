@@ -16,6 +16,7 @@ the stored draft does not hold is never taken from the form.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import TypeVar
@@ -54,6 +55,7 @@ IKU_PREFIX = "iku:"
 RHK_PREFIX = "rhk:"
 BEHAVIOURS = tuple(BerAkhlak)
 E = TypeVar("E", RhkKind, Aspect, Polarity)
+_LINE_BREAKS = re.compile(r"[\r\n\t]+")
 
 
 def rhk_field(index: int, column: str) -> str:
@@ -197,7 +199,8 @@ class _Checker:
         self.problems.append((where, message))
 
     def text(self, value: str, where: str, *, what: str, limit: int = MAX_SKP_TEXT_CHARS) -> str:
-        cleaned = value.strip()
+        # One line, as the import stores it: a line break typed in the form's text area is a space.
+        cleaned = _LINE_BREAKS.sub(" ", value).strip()
         if not cleaned:
             self.add(where, f"{what} wajib diisi")
             return ""

@@ -85,6 +85,12 @@ def test_a_draft_becomes_the_skp_with_indonesian_numbers_and_its_cascade() -> No
     assert len(skp.perilaku) == 7
 
 
+def test_a_line_break_typed_in_a_text_area_is_a_space() -> None:
+    draft = _draft(RhkDraft(kind="utama", text="Data\r\nterverifikasi", indicators=[_indicator(text="A\tB")]))
+    skp = build_skp(draft, nip=NIP, period=PERIOD, previous=None, references=REFS)
+    assert (skp.rhk[0].text, skp.rhk[0].indicators[0].text) == ("Data terverifikasi", "A B")
+
+
 def test_ids_of_the_stored_draft_are_kept_and_forged_ones_are_not() -> None:
     previous = _stored()
     draft = _draft(
