@@ -152,6 +152,10 @@ def _domain(error: DomainError) -> Described:
             for row in error.errors[:MAX_ROW_ERRORS]
         ]
         return Described(status, message, field="berkas", rule=error.rule, errors=rows)
+    problems = getattr(error, "problems", None)  # a refusal naming several fields at once (services.skp_edit)
+    if isinstance(problems, list) and problems:
+        listed = [{"field": where or "", "message": text} for where, text in problems[:MAX_ROW_ERRORS]]
+        return Described(status, message, field=error.field, rule=error.rule, errors=listed)
     return Described(status, message, field=error.field, rule=error.rule)
 
 

@@ -23,6 +23,7 @@ from domain.audit import SYSTEM_ACTOR
 from domain.ratings import Expectation, OrgPredicate, Predicate
 from domain.stages import Role, Step
 from identity import accounts
+from services.skp_edit import draft_of
 from tests.web.appraisals import REASON, Need, Target, later_than, until
 from tests.web.harness import Call, WebOffice
 from tests.web.office import (
@@ -81,6 +82,20 @@ def body(json: object) -> Builder:
 
 async def plain(_office: WebOffice, _caller: Persona | None, target: Target) -> Call:
     return Call(params=_appraisal(target))
+
+
+async def skp_draft(office: WebOffice, _caller: Persona | None, target: Target) -> Call:
+    """The stored draft sent back with one RHK's text changed, at the version stored (a take-over gives a reason)."""
+    with office.uow_factory() as uow:
+        stored = uow.skp.get(target.nip, PERIOD)
+    assert stored is not None, f"no SKP stored for {target.nip}"
+    draft = draft_of(stored.skp)
+    first = draft.rhk[0].model_copy(update={"text": draft.rhk[0].text + " (diperbaiki)"})
+    changed = draft.model_copy(update={"rhk": [first, *draft.rhk[1:]]})
+    return Call(
+        params=_appraisal(target),
+        json={"draf": changed.model_dump(), "versi": stored.version, "alasan": REASON},
+    )
 
 
 def off_roster_nip() -> str:
@@ -300,6 +315,8 @@ ROWS: dict[tuple[str, str], Row] = {
     # one appraisal
     ("GET", APPRAISAL): Row(plain, at=Step.OBJECTION_WINDOW),
     ("GET", APPRAISAL + "/history"): Row(plain, at=Step.OBJECTION_WINDOW),
+    ("GET", APPRAISAL + "/skp-draft"): Row(plain, at=Step.SKP_DRAFTING),
+    ("PUT", APPRAISAL + "/skp-draft"): Row(skp_draft, at=Step.SKP_DRAFTING),
     ("POST", STEP + "skp-submit"): Row(body({"alasan": REASON}), at=Step.SKP_DRAFTING, then=Step.SKP_APPROVAL),
     ("POST", STEP + "skp-approve"): Row(
         body({"catatan": "Sesuai rencana strategis"}), at=Step.SKP_APPROVAL, then=Step.SELF_ASSESSMENT

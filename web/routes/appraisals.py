@@ -11,10 +11,13 @@ from functools import partial
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Header
+from pydantic import BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
 
+from domain.bounds import Reason
 from domain.stages import Role
-from services import steps
+from services import skp_drafts, steps
+from services.skp_edit import SkpDraft, draft_of
 from services.steps import STEPS, StepKind
 from web.access import Rule
 from web.deps import CurrentPrincipal, Svc, guard
@@ -51,6 +54,65 @@ async def history(cycle_id: str, nip: str, principal: CurrentPrincipal, svc: Svc
     await run_in_threadpool(steps.visible, svc.uow_factory, principal, cycle_id, nip)
     state = await steps.appraisal_state(await svc.temporal.client(), cycle_id, nip)
     return state.timeline
+
+
+class SkpDraftState(BaseModel):
+    """The stored SKP draft as the SKP page edits it (numbers as typed: 85,5), its version, and whether this person
+    may change it now (the employee, or a take-over role with a reason, while the appraisal is at SKP drafting)."""
+
+    versi: int | None
+    status: str | None
+    dapat_diubah: bool
+    atas_nama: bool  # the person would edit on the employee's behalf (a reason is then required)
+    draf: SkpDraft
+
+
+class SkpDraftChange(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    draf: SkpDraft
+    versi: int | None = Field(default=None, ge=0, description="versi yang dibaca; kosong bila belum ada draf")
+    alasan: Reason | None = Field(default=None, description="wajib bila diubah atas nama pegawai")
+
+
+class SkpDraftSaved(BaseModel):
+    versi: int
+
+
+@router.get("/skp-draft", summary="Draf SKP", **guard(Rule("appraisal", READERS)))
+async def skp_draft(cycle_id: str, nip: str, principal: CurrentPrincipal, svc: Svc) -> SkpDraftState:
+    view = await run_in_threadpool(skp_drafts.draft_view, svc.uow_factory, principal, cycle_id, nip)
+    return SkpDraftState(
+        versi=view.record.version if view.record is not None else None,
+        status=view.record.status if view.record is not None else None,
+        dapat_diubah=view.editable,
+        atas_nama=view.on_behalf,
+        draf=draft_of(view.record.skp) if view.record is not None else SkpDraft(),
+    )
+
+
+@router.put(
+    "/skp-draft",
+    summary="Ubah draf SKP (juga setelah dikembalikan penilai)",
+    **guard(Rule("appraisal", skp_drafts.EDITORS, acts=True)),
+)
+async def change_skp_draft(
+    cycle_id: str, nip: str, body: SkpDraftChange, principal: CurrentPrincipal, svc: Svc
+) -> SkpDraftSaved:
+    saved = await run_in_threadpool(
+        partial(
+            skp_drafts.save_draft,
+            svc.uow_factory,
+            principal,
+            cycle_id,
+            nip,
+            body.draf.compact(),
+            version=body.versi,
+            reason=body.alasan,
+            now=svc.clock(),
+        )
+    )
+    return SkpDraftSaved(versi=saved)
 
 
 def _route(kind: StepKind) -> None:
