@@ -24,7 +24,6 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any, TypeVar
 
-from temporalio.api.enums.v1 import EventType
 from temporalio.client import Client
 
 import temporal_client
@@ -35,16 +34,15 @@ from cli.output import CommandError, table
 from cli.stack import LocalStack, local_stack
 from cli.temporal import local_time, translate
 from cli.web import web_service
-from cli.worklist import OpenStep, list_open, timeline
+from cli.worklist import OpenStep, list_open
 from domain.calendar import CycleCalendar, resolve
 from domain.ratings import Expectation, Predicate
 from domain.withdrawal import WithdrawalCause
 from domain.worklist import WorklistQuery
 from persistence.ports import AbstractUnitOfWork
+from services import history
 from settings import Settings
-from temporal_client import appraisal_handle
 from worker import run_worker
-from workflows.appraisal import AppraisalWorkflow
 from workflows.contracts import AppraisalState
 from workflows.cycle import CycleWorkflow
 from workflows.cycle_contracts import CycleInput, CyclePhase
@@ -390,17 +388,11 @@ async def _yakob(demo: Demo, steps: _Steps) -> None:
 
 
 async def _history(client: Client, cycle_id: str, nip: str) -> None:
-    handle = appraisal_handle(client, cycle_id, nip)
-    state: AppraisalState = await handle.query(AppraisalWorkflow.state)
-    fired = [
-        event.event_time.ToDatetime().replace(tzinfo=UTC)
-        async for event in handle.fetch_history_events()
-        if event.event_type == EventType.EVENT_TYPE_TIMER_FIRED
-    ]
+    state, fired = await history.of_appraisal(client, cycle_id, nip)
     print(f"\n{state.employee_name} ({nip}) — $ kinerja riwayat --siklus {cycle_id} --nip {nip}")
     table(
         ["Waktu", "Pelaku", "Kejadian", "Keterangan"],
-        [[local_time(e.at), e.who, e.what, e.detail] for e in timeline(state, fired)],
+        [[local_time(e.at), e.who, e.what, e.detail] for e in history.timeline(state, fired)],
     )
 
 

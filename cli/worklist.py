@@ -17,7 +17,6 @@ from datetime import UTC, datetime
 from typing import Any, TypeAlias
 
 from sqlalchemy.exc import SQLAlchemyError
-from temporalio.api.enums.v1 import EventType
 from temporalio.client import Client
 
 from cli.api import Api
@@ -26,8 +25,9 @@ from cli.output import emit_json, table, tmt
 from cli.session import call_api
 from cli.temporal import local_time, run
 from domain.skp import Target
-from domain.stages import OPEN_STAGES, Action, Role, Stage, Step
+from domain.stages import OPEN_STAGES, Stage, Step
 from domain.worklist import WorkItem, WorklistQuery
+from services import history
 from services.overdue import overdue_query
 from services.surveys import SurveyStatus, UnitSurvey, unit_surveys
 from services.worklist import UowFactory, names_of, open_steps
@@ -353,75 +353,14 @@ def _target(target: Target) -> str:
     return f"{target.value}–{target.upper}" if target.upper is not None else str(target.value)
 
 
-@dataclass(frozen=True)
-class Entry:
-    at: datetime
-    who: str
-    what: str
-    detail: str
-
-
-def timeline(state: AppraisalState, timers: list[datetime]) -> list[Entry]:
-    """The recorded steps and notices, with the timers that fired, in time order."""
-    entries = [
-        Entry(
-            at=event.at,
-            who=_who(event.actor, event.role, event.on_behalf_of),
-            what=_ACTION_LABELS.get(event.action) or _label(event.action),
-            detail="; ".join(
-                part
-                for part in (
-                    f"{event.step_from.label} → {event.step_to.label}" if event.step_from is not event.step_to else "",
-                    event.reason or "",
-                    event.note or "",
-                )
-                if part
-            ),
-        )
-        for event in state.timeline
-    ]
-    entries += [Entry(at=at, who="Temporal", what="timer berbunyi", detail="") for at in timers]
-    return sorted(entries, key=lambda e: (e.at, e.what != "timer berbunyi"))
-
-
-def _who(actor: str, role: Role, on_behalf_of: str | None) -> str:
-    if role is Role.SYSTEM:
-        who = f"{actor} (kalibrasi)" if actor.isdigit() else "sistem"
-    else:
-        who = f"{actor} ({role.label})"
-    return who + (f" atas nama {on_behalf_of}" if on_behalf_of else "")
-
-
-_ACTION_LABELS = {
-    "notice.reminder": "pengingat dikirim",
-    "notice.escalation": "ESKALASI (langkah terlambat)",
-    "extend_deadline": "batas waktu diperpanjang",
-    "reassign": "pejabat penilai dialihkan",
-}
-
-
-def _label(action: str) -> str:
-    try:
-        return Action(action).label
-    except ValueError:
-        return action
-
-
 def _history(args: argparse.Namespace) -> int:
     settings = load_settings()
 
     async def body(client: Client) -> tuple[AppraisalState, list[datetime]]:
-        handle = appraisal_handle(client, args.cycle, args.nip)
-        state: AppraisalState = await handle.query(AppraisalWorkflow.state)
-        fired = [
-            event.event_time.ToDatetime().replace(tzinfo=UTC)
-            async for event in handle.fetch_history_events()
-            if event.event_type == EventType.EVENT_TYPE_TIMER_FIRED
-        ]
-        return state, fired
+        return await history.of_appraisal(client, args.cycle, args.nip)
 
     state, fired = run(settings, body, subject=f"penilaian kinerja NIP {args.nip} siklus {args.cycle}")
-    entries = timeline(state, fired)
+    entries = history.timeline(state, fired)
     if args.json:
         emit_json([{"at": e.at.isoformat(), "who": e.who, "what": e.what, "detail": e.detail} for e in entries])
         return 0
