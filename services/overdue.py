@@ -65,9 +65,10 @@ def overdue_query(
     return query.model_copy(update={"deadline_before": cutoff})
 
 
-def named_steps(uow_factory: UowFactory, query: WorklistQuery, *, limit: int | None) -> StepList:
-    """The open steps matching `query` (at most `limit`; None: all) with the employees' names, and how many match."""
-    found = open_steps(uow_factory, query, limit=limit)
+def named_steps(uow_factory: UowFactory, query: WorklistQuery, *, limit: int | None, offset: int = 0) -> StepList:
+    """The open steps matching `query` (at most `limit` from the `offset`-th; None: all) with the employees' names,
+    and how many match."""
+    found = open_steps(uow_factory, query, limit=limit, offset=offset)
     names = _names(uow_factory, found.items)
     return StepList(
         langkah=[_named(item, names.get(item.employee_nip, "")) for item in found.items], jumlah=found.total

@@ -56,11 +56,12 @@ class OpenSteps:
     total: int  # how many match, listed or not
 
 
-def open_steps(uow_factory: UowFactory, query: WorklistQuery, *, limit: int | None) -> OpenSteps:
-    """The open steps matching `query`: the first `limit` (None: all) and how many there are."""
+def open_steps(uow_factory: UowFactory, query: WorklistQuery, *, limit: int | None, offset: int = 0) -> OpenSteps:
+    """The open steps matching `query`: `limit` of them (None: all) from the `offset`-th, and how many there are."""
     with uow_factory() as uow:
-        items = uow.worklist.open(query, limit=limit)
-        total = len(items) if limit is None or len(items) < limit else uow.worklist.count(query)
+        items = uow.worklist.open(query, limit=limit, offset=offset)
+        counted = offset == 0 and (limit is None or len(items) < limit)
+        total = len(items) if counted else uow.worklist.count(query)
         return OpenSteps(items=items, total=total)
 
 
@@ -86,8 +87,14 @@ def names_of(uow_factory: UowFactory, items: Sequence[WorkItem]) -> dict[str, st
     cycle began is found there."""
     if not items:
         return {}
-    names: dict[str, str] = {}
     with uow_factory() as uow:
+        return names_in(uow, items)
+
+
+def names_in(uow: AbstractUnitOfWork, items: Sequence[WorkItem]) -> dict[str, str]:
+    """`names_of` within a unit of work the caller holds."""
+    names: dict[str, str] = {}
+    if True:
         for code in {item.instansi_code for item in items}:
             listed = {item.employee_nip for item in items if item.instansi_code == code}
             names.update({nip: e.name for nip, e in uow.employees.by_nips(code, listed).items()})

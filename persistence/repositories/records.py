@@ -12,14 +12,14 @@ from collections.abc import Collection
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Table, and_, bindparam, case, func, insert, or_, select, update
+from sqlalchemy import ColumnElement, Table, and_, bindparam, case, false, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from domain.audit import AuditEntry
 from domain.errors import NotFound
 from domain.stages import Role
 from persistence.orm import AuditLogRow, OutboxRow, StepRecordRow
-from persistence.ports import GivenUp, OutboxBacklog, OutboxCounts, OutboxMessage
+from persistence.ports import GivenUp, OutboxBacklog, OutboxCounts, OutboxMessage, WorkflowIds
 from persistence.repositories._sql import backend, keyed_insert
 
 _STEPS: Table = StepRecordRow.__table__  # type: ignore[assignment]
@@ -189,6 +189,20 @@ _ENQUEUED = {"id", "sent_at", "attempts", "next_attempt_at", "last_error", "fail
 ERROR_LENGTH = 2000
 
 
+def _about(workflows: WorkflowIds) -> ColumnElement[bool]:
+    """Messages about these workflows (none when there are none: a message about no workflow, such as an account's
+    one-time link, is nobody's instansi's)."""
+    column = OutboxRow.workflow_id
+    conditions: list[ColumnElement[bool]] = []
+    if workflows.exact:
+        conditions.append(column.in_(workflows.exact))
+    conditions += [
+        and_(column.startswith(prefix, autoescape=True), func.length(column) == length)
+        for prefix, length in workflows.prefixed
+    ]
+    return or_(*conditions) if conditions else false()
+
+
 class SqlOutboxRepository:
     def __init__(self, session: Session) -> None:
         self._session = session
@@ -349,6 +363,35 @@ class SqlOutboxRepository:
             waiting[channel] = count
             oldest = first if oldest is None or first < oldest else oldest
         return OutboxBacklog(waiting_by_channel=waiting, failed=failed, oldest_waiting_at=oldest)
+
+    def backlog_about(self, workflows: WorkflowIds) -> OutboxBacklog:
+        """The backlog (waiting per channel, given up, the oldest waiting) of the notices about these workflows: an
+        operator's view of their instansi's appraisals, from the unsent rows only."""
+        rows = self._session.execute(
+            select(OutboxRow.channel, OutboxRow.failed_at.is_not(None), func.count(), func.min(OutboxRow.created_at))
+            .where(OutboxRow.sent_at.is_(None), _about(workflows))
+            .group_by(OutboxRow.channel, OutboxRow.failed_at.is_not(None))
+        ).all()
+        waiting: dict[str, int] = {}
+        failed, oldest = 0, None
+        for channel, is_failed, count, first in rows:
+            if is_failed:
+                failed += count
+                continue
+            waiting[channel] = count
+            oldest = first if oldest is None or first < oldest else oldest
+        return OutboxBacklog(waiting_by_channel=dict(sorted(waiting.items())), failed=failed, oldest_waiting_at=oldest)
+
+    def unsent_about(self, workflows: WorkflowIds, *, given_up: bool, limit: int) -> builtins.list[OutboxMessage]:
+        """The unsent notices about these workflows, oldest first: those given up (`given_up`), or those waiting."""
+        state = OutboxRow.failed_at.is_not(None) if given_up else OutboxRow.failed_at.is_(None)
+        rows = self._session.scalars(
+            select(OutboxRow)
+            .where(OutboxRow.sent_at.is_(None), state, _about(workflows))
+            .order_by(OutboxRow.id)
+            .limit(limit)
+        )
+        return [_message(row) for row in rows]
 
     def failed(self, *, limit: int = 100) -> builtins.list[OutboxMessage]:
         """Messages whose delivery was given up, oldest first."""

@@ -144,6 +144,14 @@ class SqlWorklistRepository:
     def count(self, query: WorklistQuery) -> int:
         return self._session.scalar(select(func.count()).select_from(WorklistRow).where(*_where(query))) or 0
 
+    def count_by_unit_and_stage(self, query: WorklistQuery) -> dict[tuple[str, str], int]:
+        """(unit, stage) → how many open steps match `query` there: the supervision team's counts."""
+        row = WorklistRow
+        statement = (
+            select(row.unit_code, row.stage, func.count()).where(*_where(query)).group_by(row.unit_code, row.stage)
+        )
+        return {(unit, stage): count for unit, stage, count in self._session.execute(statement)}
+
     def count_with_overdue(self, query: WorklistQuery) -> tuple[int, int]:
         """How many open steps match `query`, and how many of them are overdue, in one statement."""
         total, overdue = self._session.execute(select(*_COUNTS).select_from(WorklistRow).where(*_where(query))).one()
