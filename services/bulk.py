@@ -26,7 +26,7 @@ from domain.worklist import WorklistQuery
 from persistence.ports import AbstractUnitOfWork
 from services import steps
 from services.overdue import NamedStep, named_steps, overdue_query
-from workflows.contracts import Nip
+from workflows.contracts import MIN_REASON_CHARS, Nip
 
 UowFactory = Callable[[], AbstractUnitOfWork]
 CONCURRENCY = 20  # Updates in flight at once
@@ -81,6 +81,7 @@ async def extend(
     key: str | None,
     now: datetime,
 ) -> BulkResult:
+    _check_reason(body.alasan)
     query = overdue_query(age=body.terlambat_sejak, now=now, cycle=cycle_id, unit=body.unit, stage=body.tahap)
     step = steps.ExtendBody(sampai=body.sampai, alasan=body.alasan)
     return await _apply(client, uow_factory, principal, cycle_id, query, "deadline", step, body.coba, key)
@@ -95,6 +96,7 @@ async def reassign(
     *,
     key: str | None,
 ) -> BulkResult:
+    _check_reason(body.alasan)
     query = WorklistQuery(cycle_id=cycle_id, unit_code=body.unit, penilai_nip=body.dari)
     step = steps.ReassignBody(penilai=body.penilai, atasan=body.atasan, alasan=body.alasan)
     return await _apply(client, uow_factory, principal, cycle_id, query, "reviewer", step, body.coba, key)
@@ -154,6 +156,14 @@ async def _apply(
 
     outcomes = list(await asyncio.gather(*(one(item) for item in chosen.langkah)))
     return BulkResult(coba=False, jumlah=len(outcomes), berhasil=sum(1 for o in outcomes if o.berhasil), hasil=outcomes)
+
+
+def _check_reason(reason: str) -> None:
+    """A reason each appraisal's validator would refuse is refused once, before the trial lists anything."""
+    if len("".join(reason.split())) < MIN_REASON_CHARS:
+        raise DomainError(
+            f"alasan wajib diisi, paling sedikit {MIN_REASON_CHARS} karakter selain spasi", field="alasan"
+        )
 
 
 def _refusal(cause: BaseException | None) -> str:
