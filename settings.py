@@ -62,8 +62,13 @@ class TemporalSettings(BaseModel):
     tls_client_key: FilePath | None = None
     tls_server_name: str | None = None  # the name in the server's certificate, where it is not the address's host
     api_key: SecretStr | None = None  # a Temporal Cloud API key, sent as a bearer token over TLS
+    # Temporal's Web UI as an operator's browser reaches it (`kinerja up` serves it here): the operator's page of an
+    # appraisal's history links to its workflow there. Empty: no link.
+    ui_url: str | None = Field(default="http://127.0.0.1:8233", max_length=500, pattern=r"^https?://[^\s]+$")
 
-    @field_validator("tls_ca_cert", "tls_client_cert", "tls_client_key", "tls_server_name", "api_key", mode="before")
+    @field_validator(
+        "tls_ca_cert", "tls_client_cert", "tls_client_key", "tls_server_name", "api_key", "ui_url", mode="before"
+    )
     @classmethod
     def _unset_when_blank(cls, value: object) -> object:
         return _blank_is_none(value)
