@@ -1,0 +1,221 @@
+"""The supervision team's pages (`/pengawasan`, tim pengawasan and pengelola kinerja): one cycle's overdue steps by
+unit, stage and how long overdue, with their counts and a page at a time (services.supervision); and the bulk actions
+over them (`/pengawasan/{cycle}/massal`): extend the deadlines of what the filter matches, or move every appraisal
+of one pejabat penilai to another. Each bulk action is first tried (`coba`: services.bulk lists what it would touch
+and changes nothing), then confirmed, and the outcome is shown per employee.
+
+The filters are a GET form (htmx swaps the list; without JavaScript the page reloads). The actions go through
+services.bulk, as `POST /api/v1/cycles/{id}/bulk/...` does: each appraisal through services.steps on its own.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, Response
+from pydantic import ValidationError
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import QueryParams
+from temporalio.service import RPCError
+
+from domain.errors import DomainError
+from services import bulk, supervision
+from services.bulk import ExtendManyBody, ReassignManyBody
+from services.supervision import SUPERVISORS, CycleChoice, OverdueFilter
+from web.deps import Caller, Svc
+from web.pages.access import page, signed_in
+from web.pages.deps import FormErrors, FormUser, PageUser, render
+from web.pages.supervision_forms import (
+    STAGES,
+    days_overdue,
+    deadline,
+    idempotency_key,
+    optional,
+    refused,
+    stage_of,
+    text_values,
+)
+
+router = APIRouter()
+PAGE_SIZE = 50
+MAX_PAGE = 100_000
+LIST = "pages/pengawasan_daftar.html"
+EXTEND_FIELDS = {"unit", "tahap", "terlambat", "tanggal", "jam", "alasan"}
+REASSIGN_FIELDS = {"dari", "penilai", "atasan", "unit", "alasan"}
+NOT_FORM = (401, 403, 404)
+REFUSALS = (DomainError, ValidationError, RPCError)
+
+
+@router.get("/pengawasan", response_class=HTMLResponse, **page(signed_in(*SUPERVISORS)))
+async def overdue(request: Request, user: PageUser, svc: Svc) -> Response:
+    params = request.query_params
+    cycles = await run_in_threadpool(supervision.cycles_held, svc.uow_factory, user.principal, SUPERVISORS)
+    chosen_id = params.get("siklus", "").strip() or (cycles[0].cycle_id if cycles else "")
+    context: dict[str, Any] = {"cycles": cycles, "cycle": None, "listing": None, "filter_query": {}}
+    if not chosen_id:
+        return render(request, "pages/pengawasan.html", context, user=user)
+    cycle = await run_in_threadpool(supervision.cycle_held, svc.uow_factory, user.principal, chosen_id, SUPERVISORS)
+    if cycle not in cycles:  # older than the cycles listed: the picker still says which one is shown
+        context["cycles"] = [cycle, *cycles]
+    form = {name: params.get(name, "").strip() for name in ("unit", "tahap", "terlambat", "halaman")}
+    context.update(cycle=cycle, form=form, stages=STAGES)
+    try:
+        chosen, number = _filter(params)
+    except DomainError as error:
+        errors = refused(error, "", {"unit", "tahap", "terlambat", "halaman"})
+        context.update(errors=errors, units=await run_in_threadpool(_units, svc, cycle))
+        return render(request, "pages/pengawasan.html", context, user=user, status=errors.status, fragment=LIST)
+    listing = await run_in_threadpool(
+        lambda: supervision.overdue_page(
+            svc.uow_factory,
+            cycle,
+            chosen,
+            now=svc.clock(),
+            limit=PAGE_SIZE,
+            offset=(number - 1) * PAGE_SIZE,
+        )
+    )
+    query = {"siklus": cycle.cycle_id, **{k: v for k, v in form.items() if v and k != "halaman"}}
+    context.update(listing=listing, units=listing.units, page_number=number, filter_query=query)
+    return render(request, "pages/pengawasan.html", context, user=user, fragment=LIST)
+
+
+def _filter(params: QueryParams) -> tuple[OverdueFilter, int]:
+    unit = params.get("unit", "").strip()
+    if len(unit) > 32 or any(ord(ch) < 32 or ord(ch) == 127 for ch in unit):
+        raise DomainError("kode unit paling panjang 32 karakter, tanpa karakter kendali", field="unit")
+    number_text = params.get("halaman", "").strip() or "1"
+    if not number_text.isdigit() or not 1 <= int(number_text) <= MAX_PAGE:
+        raise DomainError(f"halaman 1 sampai {MAX_PAGE}", field="halaman")
+    chosen = OverdueFilter(
+        unit=unit or None,
+        stage=stage_of(params.get("tahap", "").strip()),
+        days=days_overdue(params.get("terlambat", "").strip()),
+    )
+    return chosen, int(number_text)
+
+
+def _units(svc: Svc, cycle: CycleChoice) -> list[tuple[str, str]]:
+    with svc.uow_factory() as uow:
+        return sorted((unit.code, unit.name) for unit in uow.units.list_by_instansi(cycle.instansi_code))
+
+
+# --- bulk actions ----------------------------------------------------------------------------------------------------
+
+MASSAL = "/pengawasan/{cycle_id}/massal"
+
+
+@router.get(MASSAL, response_class=HTMLResponse, **page(signed_in(*SUPERVISORS)))
+async def bulk_forms(request: Request, user: PageUser, svc: Svc, cycle_id: str) -> Response:
+    """The two bulk forms, the extension's filled in with the list's filter it was opened from."""
+    cycle = await run_in_threadpool(supervision.cycle_held, svc.uow_factory, user.principal, cycle_id, SUPERVISORS)
+    params = request.query_params
+    extend = {name: params.get(name, "").strip()[:40] for name in ("unit", "tahap", "terlambat")}
+    extend["jam"] = "23:59"
+    return await _show_bulk(request, user, svc, cycle, extend_form=extend)
+
+
+@router.post(MASSAL + "/perpanjang", response_class=HTMLResponse, **page(signed_in(*SUPERVISORS)))
+async def bulk_extend(request: Request, user: FormUser, svc: Svc, cycle_id: str) -> Response:
+    cycle = await run_in_threadpool(supervision.cycle_held, svc.uow_factory, user.principal, cycle_id, SUPERVISORS)
+    sent = await request.form()
+    form = text_values(sent, "perpanjang-")
+    trial = text_values(sent).get("aksi") != "jalankan"
+    try:
+        body = ExtendManyBody(
+            unit=optional(form.get("unit")),
+            tahap=stage_of(form.get("tahap", "")),
+            terlambat_sejak=OverdueFilter(days=days_overdue(form.get("terlambat", ""))).age,
+            sampai=deadline(form.get("tanggal", ""), form.get("jam", ""), cycle.utc_offset_hours),
+            alasan=form.get("alasan", ""),
+            coba=trial,
+        )
+        client = await svc.temporal.client()
+        key = None if trial else idempotency_key(form.get("kunci"))
+        result = await bulk.extend(
+            client, svc.uow_factory, user.principal, cycle.cycle_id, body, key=key, now=svc.clock()
+        )
+    except REFUSALS as error:
+        errors = refused(error, "perpanjang-", EXTEND_FIELDS)
+        if errors.status in NOT_FORM:
+            raise
+        return await _show_bulk(
+            request, user, svc, cycle, extend_form=form, extend_errors=errors, status=errors.status, which="extend"
+        )
+    form["kunci"] = uuid.uuid4().hex
+    return await _show_bulk(
+        request, user, svc, cycle, extend_form=form, extended=result, until=body.sampai, which="extend"
+    )
+
+
+@router.post(MASSAL + "/alihkan", response_class=HTMLResponse, **page(signed_in(*SUPERVISORS)))
+async def bulk_reassign(request: Request, user: FormUser, svc: Svc, cycle_id: str) -> Response:
+    cycle = await run_in_threadpool(supervision.cycle_held, svc.uow_factory, user.principal, cycle_id, SUPERVISORS)
+    sent = await request.form()
+    form = text_values(sent, "alihkan-")
+    trial = text_values(sent).get("aksi") != "jalankan"
+    try:
+        body = ReassignManyBody(
+            dari=form.get("dari", ""),
+            penilai=form.get("penilai", ""),
+            atasan=optional(form.get("atasan")),
+            unit=optional(form.get("unit")),
+            alasan=form.get("alasan", ""),
+            coba=trial,
+        )
+        client = await svc.temporal.client()
+        key = None if trial else idempotency_key(form.get("kunci"))
+        result = await bulk.reassign(client, svc.uow_factory, user.principal, cycle.cycle_id, body, key=key)
+    except REFUSALS as error:
+        errors = refused(error, "alihkan-", REASSIGN_FIELDS)
+        if errors.status in NOT_FORM:
+            raise
+        return await _show_bulk(
+            request,
+            user,
+            svc,
+            cycle,
+            reassign_form=form,
+            reassign_errors=errors,
+            status=errors.status,
+            which="reassign",
+        )
+    form["kunci"] = uuid.uuid4().hex
+    return await _show_bulk(request, user, svc, cycle, reassign_form=form, reassigned=result, which="reassign")
+
+
+async def _show_bulk(
+    request: Request,
+    user: Caller,
+    svc: Svc,
+    cycle: CycleChoice,
+    *,
+    extend_form: dict[str, str] | None = None,
+    reassign_form: dict[str, str] | None = None,
+    extend_errors: FormErrors | None = None,
+    reassign_errors: FormErrors | None = None,
+    extended: bulk.BulkResult | None = None,
+    reassigned: bulk.BulkResult | None = None,
+    until: datetime | None = None,
+    which: str | None = None,
+    status: int = 200,
+) -> Response:
+    context = {
+        "cycle": cycle,
+        "units": await run_in_threadpool(_units, svc, cycle),
+        "stages": STAGES,
+        "extend_form": extend_form or {"jam": "23:59"},
+        "reassign_form": reassign_form or {},
+        "extend_errors": extend_errors or FormErrors(),
+        "reassign_errors": reassign_errors or FormErrors(),
+        "extended": extended,
+        "reassigned": reassigned,
+        "extend_until": until,
+    }
+    fragment = {"extend": "pages/pengawasan_perpanjang.html", "reassign": "pages/pengawasan_alihkan.html"}.get(
+        which or ""
+    )
+    return render(request, "pages/pengawasan_massal.html", context, user=user, status=status, fragment=fragment)
