@@ -39,6 +39,7 @@ def _base(target: Target) -> str:
 def _queue(office: WebOffice, workflow_id: str | None, subject: str) -> int:
     """A notice given up after its attempts (as the dispatcher gives one up), about `workflow_id`."""
     with office.uow_factory() as uow:
+        message_id: int
         message_id, _ = uow.outbox.enqueue(
             OutboxMessage(
                 channel="email",
