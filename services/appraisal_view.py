@@ -183,7 +183,7 @@ def names_and_zone(
     """The names of these people (names_in) and the cycle's UTC offset in hours (None: its calendar is not
     recorded)."""
     with uow_factory() as uow:
-        found = _names(uow, instansi_code, nips)
+        found = names_among(uow, instansi_code, nips)
         cycle = uow.cycles.get(cycle_id)
     return found, cycle.deadlines.utc_offset_hours if cycle is not None else None
 
@@ -192,10 +192,11 @@ def names_in(uow_factory: UowFactory, instansi_code: str, nips: set[str]) -> dic
     """The names of these people: the instansi's roster first, anyone's after (the supervision team may come from
     the Inspektorat); someone on no roster (a Sekda) keeps their NIP."""
     with uow_factory() as uow:
-        return _names(uow, instansi_code, nips)
+        return names_among(uow, instansi_code, nips)
 
 
-def _names(uow: AbstractUnitOfWork, instansi_code: str, nips: set[str]) -> dict[str, str]:
+def names_among(uow: AbstractUnitOfWork, instansi_code: str, nips: set[str]) -> dict[str, str]:
+    """`names_in` within a unit of work the caller holds."""
     found = {nip: person.name for nip, person in uow.employees.by_nips(instansi_code, nips).items()}
     for nip in nips - found.keys():
         person = uow.employees.get(nip)

@@ -8,6 +8,7 @@ the IKM a cycle computed when its survey closed (services.surveys).
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -15,10 +16,12 @@ from datetime import datetime
 from domain.access import Principal
 from domain.ratings import Predicate
 from domain.stages import Step
-from domain.worklist import WorkItem
+from domain.worklist import WorkItem, WorklistQuery
 from persistence.ports import AbstractUnitOfWork, CycleRecord
+from services.appraisal_view import names_among
 from services.cycles import ReviewedView
-from services.surveys import UnitSurvey, unit_surveys
+from services.surveys import UnitSurvey, unit_surveys_in
+from services.worklist import names_in
 from workflows.contracts import appraisal_workflow_id
 
 UowFactory = Callable[[], AbstractUnitOfWork]
@@ -36,28 +39,65 @@ class EscalationNote:
     recipients: list[str]
 
 
-def escalations(uow_factory: UowFactory, items: Sequence[WorkItem]) -> dict[str, EscalationNote]:
+def _escalations(uow: AbstractUnitOfWork, items: Sequence[WorkItem]) -> dict[str, EscalationNote]:
     """The latest escalation of each escalated item (workflow id → note), from the audit log."""
     found: dict[str, EscalationNote] = {}
-    with uow_factory() as uow:
-        for item in items:
-            if item.escalation_level == 0:
-                continue
-            entries = uow.audit.list(workflow_id=item.workflow_id, action=ESCALATION)
-            if not entries:
-                continue
-            last = entries[-1]
-            after = last.after or {}
-            recipients = [str(nip) for nip in after.get("recipients", [])]
-            found[item.workflow_id] = EscalationNote(int(after.get("level", 0)), last.occurred_at, recipients)
+    for item in items:
+        if item.escalation_level == 0:
+            continue
+        entries = uow.audit.list(workflow_id=item.workflow_id, action=ESCALATION)
+        if not entries:
+            continue
+        last = entries[-1]
+        after = last.after or {}
+        recipients = [str(nip) for nip in after.get("recipients", [])]
+        found[item.workflow_id] = EscalationNote(int(after.get("level", 0)), last.occurred_at, recipients)
     return found
 
 
-def zones_of(uow_factory: UowFactory, cycle_ids: set[str]) -> dict[str, int | None]:
+def _zones(cycles: dict[str, CycleRecord | None]) -> dict[str, int | None]:
     """Each cycle's UTC offset in hours (7 WIB, 8 WITA, 9 WIT; None: its calendar is not recorded)."""
-    with uow_factory() as uow:
-        cycles = {cycle_id: uow.cycles.get(cycle_id) for cycle_id in cycle_ids}
     return {cycle_id: c.deadlines.utc_offset_hours if c is not None else None for cycle_id, c in cycles.items()}
+
+
+@dataclass(frozen=True)
+class Home:
+    """Everything Beranda shows, read in one unit of work (a page asked by every person, many times a day)."""
+
+    tasks: list[WorkItem]  # nearest deadline first
+    total: int  # open steps in all, listed or not
+    names: dict[str, str]  # appraised employees' names
+    zones: dict[str, int | None]  # per cycle of a task
+    escalated: dict[str, EscalationNote]  # per workflow id
+    recipients: dict[str, str]  # names of those an escalation went to
+    mine: list[MyAppraisal]
+
+
+def home(uow_factory: UowFactory, principal: Principal, *, now: datetime, limit: int) -> Home:
+    query = WorklistQuery(assignee=principal.nip)
+    with uow_factory() as uow:
+        tasks = uow.worklist.open(query, limit=limit)
+        total = len(tasks) if len(tasks) < limit else uow.worklist.count(query)
+        cycles: dict[str, CycleRecord | None] = {}
+        for cycle_id in {item.cycle_id for item in tasks}:
+            cycles[cycle_id] = uow.cycles.get(cycle_id)
+        escalated = _escalations(uow, tasks)
+        told: dict[str, set[str]] = defaultdict(set)
+        for item in tasks:
+            if item.workflow_id in escalated:
+                told[item.instansi_code].update(escalated[item.workflow_id].recipients)
+        recipients: dict[str, str] = {}
+        for code, nips in told.items():
+            recipients.update(names_among(uow, code, nips))
+        return Home(
+            tasks=tasks,
+            total=total,
+            names=names_in(uow, tasks),
+            zones=_zones(cycles),
+            escalated=escalated,
+            recipients=recipients,
+            mine=_my_appraisals(uow, principal, now=now, cycles=cycles),
+        )
 
 
 @dataclass(frozen=True)
@@ -77,24 +117,25 @@ class MyAppraisal:
         return self.step is Step.FINAL
 
 
-def my_appraisals(uow_factory: UowFactory, principal: Principal, *, now: datetime) -> list[MyAppraisal]:
+def _my_appraisals(
+    uow: AbstractUnitOfWork, principal: Principal, *, now: datetime, cycles: dict[str, CycleRecord | None]
+) -> list[MyAppraisal]:
     """The person's own appraisals, newest period first: every one with a review, wherever it was (someone who moved
     keeps their past), and those of their instansi's latest cycles still without one."""
-    with uow_factory() as uow:
-        reviews = {
-            r.workflow_id: r.review
-            for r in uow.reviews.of_employee(principal.nip, ReviewedView, limit=REVIEWS_LOOKED_AT)
-        }
-        cycles: dict[str, CycleRecord | None] = {}
-        if principal.instansi_code is not None:
-            for latest in uow.cycles.of_instansi(principal.instansi_code, limit=CYCLES_LOOKED_AT):
-                cycles[latest.cycle_id] = latest
-        ids = {appraisal_workflow_id(cycle_id, principal.nip) for cycle_id in cycles} | reviews.keys()
-        items = [item for item in (uow.worklist.get(workflow_id) for workflow_id in ids) if item is not None]
-        mine = [item for item in items if item.employee_nip == principal.nip]
-        for item in mine:
-            if item.cycle_id not in cycles:
-                cycles[item.cycle_id] = uow.cycles.get(item.cycle_id)
+    reviews = {
+        r.workflow_id: r.review for r in uow.reviews.of_employee(principal.nip, ReviewedView, limit=REVIEWS_LOOKED_AT)
+    }
+    latest_cycles: dict[str, CycleRecord | None] = {}
+    if principal.instansi_code is not None:
+        for latest in uow.cycles.of_instansi(principal.instansi_code, limit=CYCLES_LOOKED_AT):
+            latest_cycles[latest.cycle_id] = latest
+    cycles.update(latest_cycles)
+    ids = {appraisal_workflow_id(cycle_id, principal.nip) for cycle_id in latest_cycles} | reviews.keys()
+    items = [item for item in (uow.worklist.get(workflow_id) for workflow_id in ids) if item is not None]
+    mine = [item for item in items if item.employee_nip == principal.nip]
+    for item in mine:
+        if item.cycle_id not in cycles:
+            cycles[item.cycle_id] = uow.cycles.get(item.cycle_id)
     found: list[MyAppraisal] = []
     for item in mine:
         cycle, review = cycles.get(item.cycle_id), reviews.get(item.workflow_id)
@@ -111,6 +152,6 @@ def my_appraisals(uow_factory: UowFactory, principal: Principal, *, now: datetim
                 utc_offset_hours=cycle.deadlines.utc_offset_hours if cycle is not None else None,
             )
         )
-    surveys = unit_surveys(uow_factory, [(a.cycle_id, a.unit_code) for a in found], now=now)
+    surveys = unit_surveys_in(uow, [(a.cycle_id, a.unit_code) for a in found], now=now, cycles=cycles)
     found = [replace(a, survey=surveys.get((a.cycle_id, a.unit_code))) for a in found]
     return sorted(found, key=lambda a: (-a.period, a.step.closed, a.cycle_id))

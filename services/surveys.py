@@ -150,11 +150,25 @@ def unit_surveys(
     uow_factory: UowFactory, wanted: Iterable[tuple[str, str]], *, now: datetime
 ) -> dict[tuple[str, str], UnitSurvey]:
     """The SKM of every (cycle id, unit code) asked for, at `now`."""
-    pairs = list(dict.fromkeys(wanted))
     with uow_factory() as uow:
-        cycle_ids = {cycle_id for cycle_id, _ in pairs}
-        cycles = {cycle_id: uow.cycles.get(cycle_id) for cycle_id in cycle_ids}
-        surveys = {cycle_id: uow.cycles.survey(cycle_id) for cycle_id in cycle_ids}
+        return unit_surveys_in(uow, wanted, now=now)
+
+
+def unit_surveys_in(
+    uow: AbstractUnitOfWork,
+    wanted: Iterable[tuple[str, str]],
+    *,
+    now: datetime,
+    cycles: dict[str, CycleRecord | None] | None = None,
+) -> dict[tuple[str, str], UnitSurvey]:
+    """`unit_surveys` within a unit of work the caller holds (`cycles`: those it has read already)."""
+    pairs = list(dict.fromkeys(wanted))
+    known = dict(cycles or {})
+    cycle_ids = {cycle_id for cycle_id, _ in pairs}
+    for cycle_id in cycle_ids - known.keys():
+        known[cycle_id] = uow.cycles.get(cycle_id)
+    surveys = {cycle_id: uow.cycles.survey(cycle_id) for cycle_id in cycle_ids}
+    cycles = known
     return {
         (cycle_id, unit): _view(cycle_id, unit, cycles[cycle_id], surveys[cycle_id], now) for cycle_id, unit in pairs
     }
