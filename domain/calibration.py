@@ -172,6 +172,17 @@ def check_distribution(
     return _violations(counts, calibration.patterns[org_predicate], calibration.rounding)
 
 
+def check_counts(
+    counts: Mapping[Predicate, int], org_predicate: OrgPredicate, policy: AppraisalPolicy | CalibrationPolicy
+) -> list[Violation]:
+    """`check_distribution` of a distribution known by its counts only (a unit's, summed from its reviews)."""
+    if any(n < 0 for n in counts.values()):
+        raise DomainError("jumlah pegawai per predikat tidak boleh negatif", field="counts")
+    calibration = _calibration_policy(policy)
+    ordered = [counts.get(p, 0) for p in PREDICATES]
+    return _violations(ordered, calibration.patterns[org_predicate], calibration.rounding)
+
+
 def _violations(counts: Sequence[int], rules: Sequence[QuotaRule], rounding: Rounding) -> list[Violation]:
     total = sum(counts)
     if total == 0:

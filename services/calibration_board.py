@@ -1,0 +1,202 @@
+"""What the calibration page shows the pimpinan and the pengelola kinerja (SE MenPAN-RB 3/2023): the distribution of
+predicates per unit and for the whole instansi against the pattern of an organisation predicate, each rule of the
+pattern with the range it allows for that many employees and whether it is met, and the stored proposal or locked
+decision in full (the cycle's state lists only its first changes).
+
+The pattern is the instansi's policy (domain.policy.CalibrationPolicy); the check is the domain's
+(domain.calibration.check_counts, the same rule the proposal applies). Units are shown for insight: the proposal and
+the decision are the instansi's, one per cycle (services.cycles.GROUP).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable, Mapping
+from decimal import Decimal
+
+from pydantic import BaseModel, ConfigDict
+
+from domain.calibration import Change, FinalPredicate, Proposal, allowed_range, check_counts
+from domain.policy import AppraisalPolicy
+from domain.ratings import OrgPredicate, Predicate
+from persistence.ports import AbstractUnitOfWork
+from services import cycles
+from services.cycles import LOCKED, LockedDecision, group_of
+from workflows.cycle_contracts import CycleRef, CycleState
+
+UowFactory = Callable[[], AbstractUnitOfWork]
+PREDICATES: tuple[Predicate, ...] = tuple(Predicate)
+INSTANSI = ""  # the whole instansi's distribution has no unit code
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+
+class RuleCheck(_Frozen):
+    """One rule of the pattern for one distribution: the employees it counts and the range it allows them."""
+
+    text: str
+    predicates: list[Predicate]
+    count: int
+    low: int  # the fewest allowed, in whole employees for this total
+    high: int  # the most allowed
+    met: bool
+    message: str | None  # the domain's words for the violation (None when met)
+
+    @property
+    def span(self) -> str:
+        return str(self.low) if self.low == self.high else f"{self.low}–{self.high}"
+
+
+class Distribution(_Frozen):
+    """The predicates of one unit (or of the instansi) and how they stand against the pattern."""
+
+    unit: str  # "" for the instansi
+    name: str
+    counts: dict[Predicate, int]
+    total: int
+    missing: int  # enrolled with no review when the cycle summarised them
+    rules: list[RuleCheck]
+
+    @property
+    def compliant(self) -> bool:
+        return all(rule.met for rule in self.rules)
+
+    @property
+    def violations(self) -> list[str]:
+        return [rule.message for rule in self.rules if rule.message]
+
+    def bands(self) -> list[tuple[Predicate, Decimal, Decimal, str]]:
+        """The share of the total each single-predicate rule allows (percent): what a chart shades."""
+        found = []
+        for rule in self.rules:
+            if len(rule.predicates) == 1 and self.total > 0:
+                low = Decimal(rule.low * 100) / self.total
+                high = Decimal(rule.high * 100) / self.total
+                found.append((rule.predicates[0], low, high, f"{rule.text}: {rule.span} dari {self.total} pegawai"))
+        return found
+
+
+class StoredCalibration(_Frozen):
+    """The cycle's stored calibration: the proposal while it waits, the committee's decision once locked."""
+
+    locked: bool
+    proposal: Proposal | None = None
+    decision: LockedDecision | None = None
+
+    def changes(self) -> list[Change]:
+        return list(self.proposal.changes) if self.proposal is not None else []
+
+    def final(self) -> list[FinalPredicate]:
+        """Who the decision placed differently from what they were given, in the order of the proposal."""
+        if self.decision is None:
+            return []
+        return [p for p in self.decision.decision.predicates if p.final is not p.original]
+
+
+class Board(_Frozen):
+    cycle_id: str
+    instansi_code: str
+    period: int
+    org_predicate: OrgPredicate
+    pattern_set: bool  # the pattern is the one the pimpinan set (False: a preview the reader chose)
+    instansi: Distribution
+    units: list[Distribution]
+    stored: StoredCalibration | None
+
+
+class _Stored(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+
+def distribution(
+    unit: str,
+    name: str,
+    counts: Mapping[Predicate, int],
+    org_predicate: OrgPredicate,
+    policy: AppraisalPolicy,
+    *,
+    missing: int = 0,
+) -> Distribution:
+    """`counts` against the pattern of `org_predicate` under `policy`: every rule with its range and whether met."""
+    total = sum(counts.get(p, 0) for p in PREDICATES)
+    broken = {v.rule: v.message for v in check_counts(counts, org_predicate, policy)}
+    calibration = policy.calibration
+    rules = []
+    for rule in calibration.patterns[org_predicate]:
+        low, high = allowed_range(rule, total, calibration.rounding)
+        rules.append(
+            RuleCheck(
+                text=rule.text,
+                predicates=sorted(rule.predicates, key=lambda p: p.rank),
+                count=sum(counts.get(p, 0) for p in rule.predicates),
+                low=low,
+                high=high,
+                met=rule.text not in broken,
+                message=broken.get(rule.text),
+            )
+        )
+    return Distribution(
+        unit=unit,
+        name=name,
+        counts={p: counts.get(p, 0) for p in PREDICATES},
+        total=total,
+        missing=missing,
+        rules=rules,
+    )
+
+
+def board(uow_factory: UowFactory, state: CycleState, preview: OrgPredicate | None = None) -> Board:
+    """The cycle's distributions against the pattern of the organisation predicate the pimpinan set, or, before
+    that, of `preview` (Baik when none is asked for)."""
+    ref = CycleRef(cycle_id=state.cycle_id, instansi_code=state.instansi_code, period=state.period)
+    chosen = state.calibration.org_predicate if state.calibration is not None else None
+    org_predicate = chosen or preview or OrgPredicate.BAIK
+    per_unit = cycles.predicates_by_unit(uow_factory, ref)
+    missing = {u.unit: u.missing for u in state.predicates or ()}
+    with uow_factory() as uow:
+        policy = uow.instansi.policy(state.instansi_code)
+        instansi = uow.instansi.get(state.instansi_code)
+        names = {code: unit.name for code, unit in uow.units.mapping(state.instansi_code).items()}
+    whole: Counter[Predicate] = Counter()
+    units = []
+    for unit in per_unit:
+        whole.update(unit.counts)
+        units.append(
+            distribution(
+                unit.unit,
+                names.get(unit.unit, unit.unit),
+                unit.counts,
+                org_predicate,
+                policy,
+                missing=missing.get(unit.unit, 0),
+            )
+        )
+    known = {u.unit for u in per_unit}
+    for code, count in missing.items():
+        if code not in known and count:
+            units.append(distribution(code, names.get(code, code), {}, org_predicate, policy, missing=count))
+    name = instansi.name if instansi is not None else state.instansi_code
+    return Board(
+        cycle_id=state.cycle_id,
+        instansi_code=state.instansi_code,
+        period=state.period,
+        org_predicate=org_predicate,
+        pattern_set=chosen is not None,
+        instansi=distribution(INSTANSI, name, whole, org_predicate, policy, missing=sum(missing.values())),
+        units=sorted(units, key=lambda u: u.unit),
+        stored=stored(uow_factory, ref),
+    )
+
+
+def stored(uow_factory: UowFactory, ref: CycleRef) -> StoredCalibration | None:
+    """The cycle's stored proposal or locked decision (None before the organisation predicate is set)."""
+    with uow_factory() as uow:
+        record = uow.calibrations.get(ref.instansi_code, ref.period, group_of(ref.cycle_id), _Stored)
+    if record is None:
+        return None
+    data = record.calibration.model_dump()
+    if record.status == LOCKED:
+        return StoredCalibration(locked=True, decision=LockedDecision.model_validate(data))
+    return StoredCalibration(locked=False, proposal=Proposal.model_validate(data))
