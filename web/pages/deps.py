@@ -125,6 +125,9 @@ FLASHES: dict[str, str] = {
     "tersimpan": "Tersimpan.",
     "terkirim": "Langkah sudah tercatat.",
     "skp-tersimpan": "Draf SKP tersimpan. Ajukan SKP bila sudah lengkap.",
+    "kalibrasi-diusulkan": "Predikat organisasi ditetapkan dan usulan kalibrasi tersimpan.",
+    "kalibrasi-dikunci": "Keputusan kalibrasi dikunci dan sedang dikirim ke setiap penilaian.",
+    "siklus-dimulai": "Siklus dimulai. Pendaftaran pegawai berjalan.",
 }
 
 
