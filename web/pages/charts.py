@@ -14,9 +14,14 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from markupsafe import Markup, escape
 
-WIDTH = 640
-HEIGHT = 320
-LEFT, RIGHT, TOP, BOTTOM = 48, 12, 40, 52  # margins: the axis labels left, the legend on top, categories below
+# A small canvas with large type: on a 360 px phone the chart is drawn at about 0.6 of its size, and its words must
+# stay readable there (at 1280 px the same chart is about 1.1 times its size).
+WIDTH = 480
+HEIGHT = 330
+LEFT, RIGHT, TOP, BOTTOM = 44, 8, 62, 44  # margins: the axis labels left, the legend on top, categories below
+FONT = 14  # category names and the legend
+SMALL = 12  # the axis and the values above the bars
+CHAR = 0.56  # average width of a character of the system sans-serif, in ems (for laying out the legend)
 TICKS = (0, 25, 50, 75, 100)
 # Fallback fills (the stylesheet's classes win): brand blue, a darker slate, the pattern's green band.
 FILLS = ("#0b4f8a", "#5b6573", "#8a5300")
@@ -106,14 +111,14 @@ def bar_chart(
             )
             parts.append(
                 f'<text class="chart-value" x="{_n(x + (bar_w - 2) / 2)}" y="{_n(y - 4)}" text-anchor="middle"'
-                f' font-size="11">{escape(percent_text(value))}</text>'
+                f' font-size="{SMALL}">{escape(percent_text(value))}</text>'
             )
         parts += _category_label(name, x0 + slot / 2)
     parts += _legend(series, bool(bands))
     if all(one.total == 0 for one in series):
         parts.append(
             f'<text class="chart-empty" x="{_n(LEFT + plot_w / 2)}" y="{_n(TOP + plot_h / 2)}"'
-            ' text-anchor="middle" font-size="14">belum ada data</text>'
+            f' text-anchor="middle" font-size="{FONT}">belum ada data</text>'
         )
     parts.append("</svg>")
     return Markup("".join(parts))
@@ -128,7 +133,8 @@ def _axis(plot_w: float, plot_h: float) -> list[str]:
             ' stroke="#c9d1da" stroke-width="1"/>'
         )
         parts.append(
-            f'<text class="chart-tick" x="{LEFT - 6}" y="{_n(y + 4)}" text-anchor="end" font-size="11">{tick}%</text>'
+            f'<text class="chart-tick" x="{LEFT - 6}" y="{_n(y + 4)}" text-anchor="end"'
+            f' font-size="{SMALL}">{tick}%</text>'
         )
     return parts
 
@@ -152,28 +158,34 @@ def _category_label(name: str, x: float) -> list[str]:
     if len(name) > 12 and len(words) > 1:
         half = (len(words) + 1) // 2
         lines = [" ".join(words[:half]).replace("/ ", "/"), " ".join(words[half:]).replace("/ ", "/")]
-    y = HEIGHT - BOTTOM + 18
+    y = HEIGHT - BOTTOM + FONT + 4
     spans = "".join(
-        f'<tspan x="{_n(x)}" dy="{0 if n == 0 else 14}">{escape(line)}</tspan>' for n, line in enumerate(lines)
+        f'<tspan x="{_n(x)}" dy="{0 if n == 0 else FONT + 2}">{escape(line)}</tspan>' for n, line in enumerate(lines)
     )
-    return [f'<text class="chart-category" x="{_n(x)}" y="{y}" text-anchor="middle" font-size="12">{spans}</text>']
+    return [f'<text class="chart-category" x="{_n(x)}" y="{y}" text-anchor="middle" font-size="{FONT}">{spans}</text>']
 
 
 def _legend(series: Sequence[Series], banded: bool) -> list[str]:
-    parts, x = [], float(LEFT)
+    """A swatch and a name per series (and the pattern's band), in rows that wrap within the canvas."""
+    entries: list[tuple[str, str]] = []
     for position, one in enumerate(series):
         fill = FILLS[position % len(FILLS)]
-        parts.append(
-            f'<rect class="chart-bar-{ident(one.key)}" x="{_n(x)}" y="12" width="14" height="14" fill="{fill}"/>'
-        )
-        parts.append(f'<text class="chart-legend" x="{_n(x + 20)}" y="24" font-size="12">{escape(one.label)}</text>')
-        x += 34 + 7 * len(one.label)
+        entries.append((f'class="chart-bar-{ident(one.key)}" fill="{fill}"', one.label))
     if banded:
-        parts.append(
-            f'<rect class="chart-band" x="{_n(x)}" y="12" width="14" height="14" fill="{BAND_FILL}"'
-            f' fill-opacity="0.14" stroke="{BAND_FILL}" stroke-dasharray="4 3"/>'
+        entries.append(
+            (f'class="chart-band" fill="{BAND_FILL}" fill-opacity="0.14" stroke="{BAND_FILL}"', "rentang pola")
         )
-        parts.append(f'<text class="chart-legend" x="{_n(x + 20)}" y="24" font-size="12">rentang pola</text>')
+    parts, x, y = [], 8.0, 6.0
+    for swatch, label in entries:
+        width = FONT + 8 + len(label) * FONT * CHAR
+        if x > 8 and x + width > WIDTH - RIGHT:
+            x, y = 8.0, y + FONT + 8
+        parts.append(f'<rect {swatch} x="{_n(x)}" y="{_n(y)}" width="{FONT}" height="{FONT}"/>')
+        parts.append(
+            f'<text class="chart-legend" x="{_n(x + FONT + 6)}" y="{_n(y + FONT - 2)}" font-size="{FONT}">'
+            f"{escape(label)}</text>"
+        )
+        x += width + 16
     return parts
 
 
