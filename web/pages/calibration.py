@@ -180,7 +180,7 @@ async def _show(
         "extra_rows": [extra_fields(row) for row in range(EXTRA_ROWS)],
         "change_field": change_field,
         "reason_field": reason_field,
-        "kunci": uuid.uuid4().hex,
+        "kunci": _key(form or {}, errors),
         "refused": refused,
         "done": done,
         "form": form or {},
@@ -189,6 +189,16 @@ async def _show(
         context["errors"] = errors
     status = errors.status if errors is not None else 200
     return render(request, PAGE, context, user=user, status=status, fragment=BOARD)
+
+
+def _key(form: dict[str, str], errors: FormErrors | None) -> str:
+    """The form's idempotency key: the one just sent when Temporal did not answer (sent again, a step that was
+    recorded after all is answered with its first result), else a new one (an Update refused or failed keeps its
+    answer under its key, so the corrected form must be a new Update)."""
+    sent = form.get("kunci", "")
+    if errors is not None and errors.status in (503, 504) and 0 < len(sent) <= 64 and sent.isalnum():
+        return sent
+    return uuid.uuid4().hex
 
 
 def _charts(board: Board, state: CycleState) -> dict[str, Markup]:
