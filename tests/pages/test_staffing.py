@@ -125,6 +125,12 @@ async def test_the_pengelola_uploads_surveys_only_and_a_pegawai_nothing(web_offi
             f"{IMPORTS}/roster", {}, files={"berkas": (roster.name, roster.read_bytes(), CSV)}
         )
         assert refused.status_code == 403
+        survey = EXAMPLES / "survey_dukcapil.csv"
+        no_cycle = await pengelola.post(
+            f"{IMPORTS}/survey", {"siklus": "TIDAK-ADA"}, files={"berkas": (survey.name, survey.read_bytes(), CSV)}
+        )
+        assert no_cycle.status_code == 404 and 'id="survey-siklus-galat"' in no_cycle.text  # beside its field
+        assert 'value="TIDAK-ADA"' in no_cycle.text
         assert (await pengelola.get(f"/kepegawaian/instansi/{INSTANSI_A}/akun")).status_code == 403
         overview = await pengelola.get("/kepegawaian")
         assert f'id="instansi-{INSTANSI_A}"' in overview.text and "/akun" not in overview.text

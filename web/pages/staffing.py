@@ -116,7 +116,7 @@ async def upload(request: Request, user: FormUser, svc: Svc, instansi_code: str,
         return _show(request, user, instansi_code, chosen, values=values, errors=errors, rows=rows, failed=refused)
     except DomainError as refused:
         errors = FormErrors.of(refused, OPTION_FIELDS)
-        if errors.status in NOT_FORM:
+        if errors.status in NOT_FORM and not errors.fields:
             raise
         return _show(request, user, instansi_code, chosen, values=values, errors=errors)
     return _show(request, user, instansi_code, chosen, values=values, result=result)

@@ -75,7 +75,7 @@ async def start(request: Request, user: FormUser, svc: Svc, instansi_code: str) 
         return await _cycles(request, user, svc, instansi_code, form=form, errors=refused.errors())
     except REFUSALS as refused:
         errors = FormErrors.of(refused, START_FIELDS)
-        if errors.status in NOT_FORM:
+        if errors.status in NOT_FORM and not errors.fields:
             raise
         return await _cycles(request, user, svc, instansi_code, form=form, errors=errors)
     return RedirectResponse(f"{cycle_path(started.cycle_id)}?pesan=siklus-dimulai", status_code=303)
