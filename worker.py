@@ -18,7 +18,7 @@ import logging
 import os
 import signal
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from pathlib import Path
@@ -28,7 +28,7 @@ from sqlalchemy.orm import configure_mappers
 from temporalio.client import Client
 from temporalio.runtime import Runtime
 from temporalio.service import RPCError
-from temporalio.worker import Worker
+from temporalio.worker import PatchActivationInput, Worker
 
 import temporal_client
 import workflows
@@ -82,9 +82,17 @@ def compile_workflow_code() -> bool:
 
 
 def build_worker(
-    client: Client, settings: TemporalSettings, activities: AppraisalActivities, cycles: CycleActivities
+    client: Client,
+    settings: TemporalSettings,
+    activities: AppraisalActivities,
+    cycles: CycleActivities,
+    *,
+    patch_activation_callback: Callable[[PatchActivationInput], bool] | None = None,
 ) -> Worker:
-    """The Temporal worker with every workflow and activity of Kinerja; the tests build theirs here too."""
+    """The Temporal worker with every workflow and activity of Kinerja; the tests build theirs here too.
+
+    `patch_activation_callback`: the SDK's, for tests that run a workflow as the code before a `workflow.patched`
+    change did (it answers False for that patch), to prove that a run started then carries on correctly."""
     compile_workflow_code()
     return Worker(
         client,
@@ -110,10 +118,12 @@ def build_worker(
         ],
         max_cached_workflows=settings.max_cached_workflows,
         max_concurrent_activities=settings.max_concurrent_activities,
-        # Steps are recorded by local activities (workflows/appraisal.py); the same cap keeps them within the pool.
+        # Local activities read the cycle's officials and locked calibration (workflows/appraisal.py), and recorded
+        # the steps of runs that took one before 0.6; the same cap keeps them within the pool.
         max_concurrent_local_activities=settings.max_concurrent_activities,
         max_concurrent_workflow_tasks=settings.max_concurrent_workflow_tasks,
         graceful_shutdown_timeout=GRACEFUL_SHUTDOWN,
+        patch_activation_callback=patch_activation_callback,
     )
 
 

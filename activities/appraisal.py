@@ -2,9 +2,11 @@
 calibration result for one employee or the cycle's officials as last changed.
 
 Each one opens a unit of work, writes, commits and returns a DTO. The idempotency key comes from the workflow
-(workflow id + step sequence + action), so a retried activity finds its step recorded and writes nothing twice.
-Business failures (a DomainError) become non-retryable ApplicationErrors; everything else (a locked database, a
-dropped connection) is retried by Temporal with backoff.
+(its run and the Update's id, or the step's number for a system step), so a retried activity finds its step recorded
+and writes nothing twice. A person's step is written only once Temporal has accepted its Update
+(workflows.appraisal_base._record_person_step), so the database never holds a step the workflow did not take.
+Business failures (a DomainError, data the database cannot store) become non-retryable ApplicationErrors; everything
+else (a locked database, a dropped connection) is retried by Temporal with backoff.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from collections.abc import Callable
 
 from temporalio import activity
 
-from activities.errors import business_errors
+from activities.errors import business_errors, storable
 from domain.audit import AuditEntry
 from domain.errors import NotFound
 from domain.stages import Step
@@ -37,6 +39,7 @@ from workflows.cycle_contracts import CycleRef
 
 UnitOfWorkFactory = Callable[[], AbstractUnitOfWork]
 LOCKED_KEPT = 8  # cycles whose locked calibration a worker keeps in memory
+HEARTBEAT_EVERY = 2.0  # seconds: a step's write that lasts longer says so this often (RECORD_HEARTBEAT is 10 s)
 
 
 class AppraisalActivities:
@@ -52,7 +55,16 @@ class AppraisalActivities:
     @activity.defn(name="appraisal.record_step")
     async def record_step(self, step: RecordStep) -> RecordStepResult:
         # The database driver blocks; a thread keeps the worker's event loop (and heartbeats) free.
-        return await asyncio.to_thread(self.record_step_sync, step)
+        writing = asyncio.ensure_future(asyncio.to_thread(self.record_step_sync, step))
+        if activity.info().heartbeat_timeout is None:  # a local activity, or a system step: nobody watches
+            return await writing
+        # A person's step after its Update was accepted (workflows.appraisal_base.RECORD_HEARTBEAT): a write that
+        # takes a while says it is alive, so that only a worker that died is given up on before ACTIVITY_TIMEOUT.
+        while True:
+            done, _ = await asyncio.wait({writing}, timeout=HEARTBEAT_EVERY)
+            if done:
+                return writing.result()
+            activity.heartbeat()
 
     @activity.defn(name="appraisal.send_notice")
     async def send_notice(self, notice: SendNotice) -> RecordStepResult:
@@ -92,7 +104,7 @@ class AppraisalActivities:
             return found
 
     def record_step_sync(self, step: RecordStep) -> RecordStepResult:
-        with business_errors(), self._uow_factory() as uow:
+        with business_errors(), storable(f"langkah '{step.action}'"), self._uow_factory() as uow:
             earlier = notices.recorded(uow, step.idempotency_key)
             if earlier is not None:
                 return earlier

@@ -22,7 +22,7 @@ class FloorInput:
 class Ping:
     seq: int
     # One no-op activity in the handler: a regular one, or a local one, the shape of a Kinerja step (a person's step
-    # is written by a local activity before the Update is answered).
+    # was written by a local activity before the Update was answered, up to 0.5; since 0.6 by a regular one).
     with_activity: bool = False
     local_activity: bool = False
 

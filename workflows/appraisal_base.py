@@ -38,19 +38,35 @@ from workflows.contracts import (
 )
 from workflows.rejections import rejection
 
-RECORD_STEP_LOCALLY = "record-step-local-activity"  # workflow.patched id (added in 0.2)
+RECORD_STEP_LOCALLY = "record-step-local-activity"  # workflow.patched id (added in 0.2, replaced in 0.6)
+# workflow.patched id (0.6): a person's step is written once Temporal has accepted its Update (_record_person_step).
+# A run that took a person's step on older code marks each later step with this id and the step's number instead.
+RECORD_AFTER_ACCEPTANCE = "record-step-after-acceptance"
 EXTEND_DEADLINE = "extend_deadline"
 REASSIGN = "reassign"
 MANAGER_ROLES = TAKE_OVER_ROLES  # the supervision team and pengelola kinerja manage deadlines and reviewers
 
-# A person is waiting on an update: retry infrastructure errors briefly, then fail the update so they can retry.
+REFUSALS = ["DomainError", "NotFound", "IllegalTransition", "ValidationError", "UnstorableData"]
+# A person's step on the code before 0.6 (a local activity, before the Update was accepted): retry infrastructure
+# errors briefly, then fail the update so they can retry. Also the mark of a person's step in _commit.
 RECORD_RETRY = RetryPolicy(
     initial_interval=timedelta(seconds=1),
     backoff_coefficient=2.0,
     maximum_interval=timedelta(seconds=20),
     maximum_attempts=8,
-    non_retryable_error_types=["DomainError", "NotFound", "IllegalTransition"],
+    non_retryable_error_types=REFUSALS[:3],
 )
+# A person's step once its Update is accepted: the step is taken, so it is written however long the database is
+# away (every attempt writes under the same key, so a step is written once); only a refusal fails the Update.
+RECORD_ACCEPTED_RETRY = RetryPolicy(
+    initial_interval=timedelta(seconds=1),
+    backoff_coefficient=2.0,
+    maximum_interval=timedelta(seconds=10),
+    non_retryable_error_types=REFUSALS,
+)
+# A worker that dies while writing a step is noticed this soon (the activity heartbeats while a write is slow), so
+# the step is written by another worker, or by the same one restarted, within seconds instead of ACTIVITY_TIMEOUT.
+RECORD_HEARTBEAT = timedelta(seconds=10)
 # Nobody waits on a reminder: keep trying until the database is back.
 NOTICE_RETRY = RetryPolicy(initial_interval=timedelta(seconds=5), maximum_interval=timedelta(minutes=10))
 ACTIVITY_TIMEOUT = timedelta(seconds=30)
@@ -95,8 +111,9 @@ class AppraisalBase:
         try:
             await self._commit(change)
         except ActivityError as error:
-            # The step could not be recorded (a business error, or the database stayed unreachable through every
-            # retry): the update fails with the reason, the appraisal stays where it was.
+            # The database refused the step (a business rule, data it cannot store; or, on the code before 0.6, it
+            # stayed unreachable through every retry): the update fails with the reason, nothing was written and the
+            # appraisal stays where it was.
             raise update_failed("langkah tidak tercatat", error) from None
 
     def _reply(self) -> AppraisalState:
@@ -175,8 +192,9 @@ class AppraisalBase:
         deadline = change.notice_deadline or (self._deadline_for(change.to, now, returns) if moves else None)
         # A failed attempt still uses up its number: a later attempt of another step never meets this key.
         s.step_seq = seq
-        # The Update's id when a person acts: if the worker dies after the local activity wrote the step but before
-        # the Update was accepted, the redelivered Update carries the same id and writes nothing twice. With the run,
+        # The Update's id when a person acts: every attempt of the write carries it, so a retried write (the worker
+        # died after it wrote, before Temporal heard) finds the step written; so did an Update redelivered after the
+        # worker died before accepting it, on the code before 0.6 (_record_person_step). With the run,
         # as the notices' keys: a run reset to an earlier point (which may apply the same Updates again, and numbers
         # its system steps again) must not find the abandoned branch's records and skip writing its own.
         update = workflow.current_update_info()
@@ -207,15 +225,9 @@ class AppraisalBase:
             work=self._work_after(change, now, returns),
             utc_offset_hours=self._input.deadlines.utc_offset_hours,
         )
-        if retry is RECORD_RETRY and workflow.patched(RECORD_STEP_LOCALLY):
-            # A person's step (an Update): a local activity answers them without an activity-task round trip
-            # through the server, and the history gets one marker instead of three activity events. System steps
-            # (calibration, the window closing) keep the regular activity: their retries may last hours, which a
-            # local activity would spend holding the workflow task and this lock.
-            await workflow.execute_local_activity_method(
-                AppraisalActivities.record_step, step, start_to_close_timeout=ACTIVITY_TIMEOUT, retry_policy=retry
-            )
-        else:  # runs started before the change replay as they ran
+        if retry is RECORD_RETRY:
+            await self._record_person_step(step, seq)
+        else:  # a system step (calibration, the window closing): nobody waits, the retries may last hours
             await workflow.execute_activity_method(
                 AppraisalActivities.record_step, step, start_to_close_timeout=ACTIVITY_TIMEOUT, retry_policy=retry
             )
@@ -227,6 +239,41 @@ class AppraisalBase:
             self._enter(change.to, now)
         if change.to is Step.FINAL:
             s.finished_at = now
+
+    async def _record_person_step(self, step: RecordStep, seq: int) -> None:
+        """Write a person's step (an Update's) to the database: only once Temporal has accepted the Update.
+
+        The handler runs in the workflow task that accepts the Update, and the acceptance is durable only when that
+        task completes. A local activity wrote the step inside it (0.2 to 0.5): when the task was lost (the worker
+        killed right after the write, the server killed, a task that failed), the Update was never accepted, the
+        database kept a step the workflow never took, and the person's retry wrote it a second time. A regular
+        activity is scheduled by the task that accepts the Update, so it runs only once the acceptance is in history;
+        from then on the step is taken, and every attempt writes under the same key until one is acknowledged.
+        """
+        if workflow.patched(RECORD_AFTER_ACCEPTANCE) or workflow.patched(f"{RECORD_AFTER_ACCEPTANCE}-{seq}"):
+            # The first id marks a run whose first person's step is on this code (patched() answers once per run);
+            # a run that took one on older code replays those as they ran and marks each step from here with its own.
+            await workflow.execute_activity_method(
+                AppraisalActivities.record_step,
+                step,
+                start_to_close_timeout=ACTIVITY_TIMEOUT,
+                heartbeat_timeout=RECORD_HEARTBEAT,
+                retry_policy=RECORD_ACCEPTED_RETRY,
+            )
+        elif workflow.patched(RECORD_STEP_LOCALLY):  # steps taken on 0.2 to 0.5 replay as they ran
+            await workflow.execute_local_activity_method(
+                AppraisalActivities.record_step,
+                step,
+                start_to_close_timeout=ACTIVITY_TIMEOUT,
+                retry_policy=RECORD_RETRY,
+            )
+        else:  # and steps taken before 0.2
+            await workflow.execute_activity_method(
+                AppraisalActivities.record_step,
+                step,
+                start_to_close_timeout=ACTIVITY_TIMEOUT,
+                retry_policy=RECORD_RETRY,
+            )
 
     def _notify_on_entering(self, step: Step) -> list[str]:
         if step is Step.FINAL:
