@@ -33,6 +33,9 @@ MAX_RHK_ITEMS = 50  # rencana hasil kerja in one SKP
 MAX_INDICATORS_PER_RHK = 20
 MAX_REALISATION = Decimal("1e12")  # a realised value: a count, a percentage, rupiah of a budget
 MAX_OFFICIALS = 50  # people on one list of a cycle's officials (supervision team, pengelola kinerja, pimpinan)
+MAX_EVIDENCE_FILE_BYTES = 4 * 1024 * 1024  # one evidence file (PDF, JPG, PNG): a scanned report; fits one request
+MAX_EVIDENCE_BYTES_PER_APPRAISAL = 40 * 1024 * 1024  # every evidence file of one appraisal together
+MAX_EVIDENCE_FILES_PER_APPRAISAL = 100
 
 # Line breaks and tabs are text; every other control character (NUL above all, which PostgreSQL refuses in text and
 # which no keyboard types) is not.

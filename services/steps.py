@@ -33,6 +33,7 @@ from domain.stages import Role
 from domain.withdrawal import WithdrawalCause
 from persistence.ports import AbstractUnitOfWork
 from services.appraisals import check_reassignment, stored_skp
+from services.evidence_refs import check_references
 from temporal_client import appraisal_handle
 from workflows.appraisal import AppraisalWorkflow
 from workflows.contracts import (
@@ -80,7 +81,11 @@ class ReturnSkpBody(_Body):
     catatan: Reason = Field(description="apa yang harus diperbaiki (wajib)")
 
 
-Url = Annotated[str, Field(min_length=1, max_length=MAX_URL_CHARS, pattern=r"^https?://[^\s]+$")]
+# A link to elsewhere, or a file stored for this appraisal (services.evidence: `kinerja://bukti/<sha256>`).
+Url = Annotated[
+    str,
+    Field(min_length=1, max_length=MAX_URL_CHARS, pattern=r"^(https?://[^\s]+|kinerja://bukti/[0-9a-f]{64})$"),
+]
 
 
 class RealisationBody(_Body):
@@ -184,7 +189,8 @@ def _reassign(body: ReassignBody, actor: Actor, ctx: Context) -> Reassign:
     return Reassign(actor=actor, penilai_nip=body.penilai, atasan_nip=body.atasan, reason=body.alasan)
 
 
-def _realisations(body: SelfAssessmentBody, actor: Actor, _ctx: Context) -> SubmitSelfAssessment:
+def _realisations(body: SelfAssessmentBody, actor: Actor, ctx: Context) -> SubmitSelfAssessment:
+    check_references(ctx.uow_factory, ctx.parties, ((r.indikator, r.bukti) for r in body.realisasi))
     return SubmitSelfAssessment(
         actor=actor,
         realisations=[

@@ -24,6 +24,7 @@ from domain.ratings import Expectation, OrgPredicate, Predicate
 from domain.stages import Role, Step
 from identity import accounts
 from services.skp_edit import draft_of
+from tests.evidence_samples import pdf_of
 from tests.web.appraisals import REASON, Need, Target, later_than, until
 from tests.web.harness import Call, WebOffice
 from tests.web.office import (
@@ -156,6 +157,12 @@ REALISASI = [
     {"indikator": "I2", "realisasi": "98.2"},
 ]
 TMT = (datetime.now(UTC) + timedelta(days=1)).date().isoformat()
+
+
+async def evidence_file(_office: WebOffice, _caller: Persona | None, target: Target) -> Call:
+    """A file never stored before, so that an allowed upload writes (the same bytes again would write nothing)."""
+    content = pdf_of(256, f"matriks-{uuid.uuid4().hex}".encode())
+    return Call(params=_appraisal(target), files={"berkas": ("bukti.pdf", content, "application/pdf")})
 
 
 # --- the instansi: roles, accounts, policy, imports, starting a cycle -------------------------------------------------
@@ -317,6 +324,8 @@ ROWS: dict[tuple[str, str], Row] = {
     ("GET", APPRAISAL + "/history"): Row(plain, at=Step.OBJECTION_WINDOW),
     ("GET", APPRAISAL + "/skp-draft"): Row(plain, at=Step.SKP_DRAFTING),
     ("PUT", APPRAISAL + "/skp-draft"): Row(skp_draft, at=Step.SKP_DRAFTING),
+    # an upload changes the appraisal's evidence, not its step: the shared target stays fit for every other cell
+    ("POST", APPRAISAL + "/evidence"): Row(evidence_file, at=Step.SELF_ASSESSMENT, keeps=True),
     ("POST", STEP + "skp-submit"): Row(body({"alasan": REASON}), at=Step.SKP_DRAFTING, then=Step.SKP_APPROVAL),
     ("POST", STEP + "skp-approve"): Row(
         body({"catatan": "Sesuai rencana strategis"}), at=Step.SKP_APPROVAL, then=Step.SELF_ASSESSMENT

@@ -3,6 +3,10 @@
 Every step is `POST /cycles/{cycle_id}/appraisals/{nip}/steps/{step}` with the step's body; the actor is whoever is
 signed in, in the role they hold on this appraisal (services.steps). Send an `Idempotency-Key` header to make a retry
 safe: the same key is the same Update, answered with the first result and recorded once.
+
+Evidence files of the self-assessment (PDF, JPG, PNG, by content, bounded) are uploaded first, `POST .../evidence`
+(multipart field `berkas`), and named in a realisation's `bukti` by the reference the upload answers with
+(`kinerja://bukti/<sha256>`): the step carries the reference, never the file (services.evidence).
 """
 
 from __future__ import annotations
@@ -10,13 +14,13 @@ from __future__ import annotations
 from functools import partial
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Header
+from fastapi import APIRouter, File, Header, UploadFile
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
 
-from domain.bounds import Reason
+from domain.bounds import MAX_EVIDENCE_FILE_BYTES, Reason
 from domain.stages import Role
-from services import skp_drafts, steps
+from services import evidence, skp_drafts, steps
 from services.skp_edit import SkpDraft, draft_of
 from services.steps import STEPS, StepKind
 from web.access import Rule
@@ -113,6 +117,55 @@ async def change_skp_draft(
         )
     )
     return SkpDraftSaved(versi=saved)
+
+
+class EvidenceStored(BaseModel):
+    """A stored evidence file: name it in a realisation's `bukti` by its reference."""
+
+    bukti: str = Field(description="rujukan untuk daftar bukti realisasi: kinerja://bukti/<sha256>")
+    sha256: str
+    nama: str
+    jenis: str = Field(description="jenis menurut isinya: application/pdf, image/jpeg atau image/png")
+    ukuran: int = Field(description="byte")
+    baru: bool = Field(description="false: berkas yang sama sudah tersimpan, tidak ada yang ditulis")
+
+
+EvidenceUpload = Annotated[
+    UploadFile, File(description="berkas PDF, JPG atau PNG (jenis dibaca dari isinya), paling besar 4 MB")
+]
+
+
+@router.post(
+    "/evidence",
+    summary="Unggah berkas bukti realisasi (pada tahap penilaian diri)",
+    status_code=201,
+    **guard(Rule("appraisal", evidence.UPLOADERS, acts=True)),
+)
+async def upload_evidence(
+    cycle_id: str, nip: str, berkas: EvidenceUpload, principal: CurrentPrincipal, svc: Svc
+) -> EvidenceStored:
+    data = await berkas.read(MAX_EVIDENCE_FILE_BYTES + 1)
+    stored = await run_in_threadpool(
+        partial(
+            evidence.upload,
+            svc.uow_factory,
+            principal,
+            cycle_id,
+            nip,
+            data,
+            berkas.filename or "bukti",
+            now=svc.clock(),
+        )
+    )
+    file = stored.file
+    return EvidenceStored(
+        bukti=stored.reference,
+        sha256=file.sha256,
+        nama=file.name,
+        jenis=file.media_type.value,
+        ukuran=file.size,
+        baru=stored.new,
+    )
 
 
 def _route(kind: StepKind) -> None:
