@@ -7,7 +7,9 @@ import asyncio
 import json
 import os
 import signal
+import subprocess
 import sys
+import threading
 from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -19,13 +21,17 @@ from typing import Any
 from sqlalchemy import Engine, select
 
 import temporal_client
+from activities.appraisal import AppraisalActivities
+from bench.processes import dev_server_command
 from persistence.db import make_engine, make_session_factory
 from persistence.orm import OutboxRow, StepRecordRow
 from persistence.uow import SqlAlchemyUnitOfWork
 from services import worklist
+from settings import TemporalSettings
 from tests.faults.killed_worker import KILL_AFTER, KILLING
+from tests.ports import free_port
 from tests.workflows import scenario
-from workflows.contracts import AppraisalState
+from workflows.contracts import AppraisalState, RecordStep, RecordStepResult
 
 REPO = Path(__file__).resolve().parents[2]
 UowFactory = Callable[[], SqlAlchemyUnitOfWork]
@@ -155,3 +161,71 @@ class Ledger:
         assert self.worklist_step == state.step.value
         assert self.worklist_assignee == (state.assignees[0] if state.assignees else None)
         assert self.worklist_deadline == state.deadline
+
+
+class HeldActivities(AppraisalActivities):
+    """The real activities, with a step's write held (before or after it is committed) until released."""
+
+    def __init__(self, uow_factory: UowFactory) -> None:
+        super().__init__(uow_factory)
+        self._release = threading.Event()
+        self._release.set()
+        self._after = False
+        self.reached = threading.Event()
+
+    def hold(self, *, after_write: bool) -> None:
+        self._after, self.reached = after_write, threading.Event()
+        self._release.clear()
+
+    def release(self) -> None:
+        self._release.set()
+
+    def record_step_sync(self, step: RecordStep) -> RecordStepResult:
+        if not self._after:
+            self.reached.set()
+            self._release.wait(timeout=60)
+        result = super().record_step_sync(step)
+        if self._after:
+            self.reached.set()
+            self._release.wait(timeout=60)
+        return result
+
+
+class DevServer:
+    """`temporal server start-dev` as `kinerja up` runs it (SQLite file, WAL), on a port of its own: killed with
+    SIGKILL and started again on the same file and port."""
+
+    def __init__(self, data_dir: Path) -> None:
+        port = free_port()
+        self.address = f"127.0.0.1:{port}"
+        self._command = dev_server_command(data_dir, port, wal=True)
+        self._log = data_dir / "temporal.log"
+        self._process: subprocess.Popen[bytes] | None = None
+
+    async def start(self, timeout: float = 60) -> None:
+        with self._log.open("ab") as log:
+            self._process = subprocess.Popen(
+                self._command, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL
+            )
+        async with asyncio.timeout(timeout):
+            while True:
+                assert self._process.poll() is None, self._log.read_text(errors="replace")[-2000:]
+                try:
+                    await temporal_client.connect(TemporalSettings(address=self.address))
+                    return
+                except RuntimeError:
+                    await asyncio.sleep(0.2)
+
+    def kill(self) -> None:
+        assert self._process is not None
+        self._process.send_signal(signal.SIGKILL)
+        self._process.wait()
+
+    def stop(self) -> None:
+        if self._process is not None and self._process.poll() is None:
+            self._process.terminate()
+            try:
+                self._process.wait(10)
+            except subprocess.TimeoutExpired:
+                self._process.kill()
+                self._process.wait()
