@@ -14,15 +14,16 @@ Temporal answers it with the first result and the workflow records it once.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Annotated, Any
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
-from temporalio.client import Client
+from temporalio.client import Client, WorkflowUpdateRPCTimeoutOrCancelledError
 
 from domain.access import AppraisalParties, Principal, Scope, acting_role, may_see, roles_on
 from domain.bounds import MAX_EVIDENCE_ITEMS, MAX_LIST_ITEMS, MAX_URL_CHARS, Feedback, Reason
@@ -58,6 +59,9 @@ from workflows.contracts import (
 UowFactory = Callable[[], AbstractUnitOfWork]
 TAKE_OVER = (Role.PENGAWASAN, Role.PENGELOLA_KINERJA)
 MAX_IDEMPOTENCY_KEY = 200
+# How long a request waits for its step: a step takes well under a second; this is for a database that is away.
+# Below the command line's read timeout (cli.api.TIMEOUT), so it hears the API's answer, not its own give-up.
+STEP_WAIT = timedelta(seconds=60)
 
 
 # --- request bodies (the API's contracts; no actor anywhere) --------------------------------------------------------
@@ -381,9 +385,18 @@ def prepare_step(
 
 
 async def send_step(client: Client, step: PreparedStep) -> AppraisalState:
-    """Send the prepared step as its Update; the workflow's validator has the last word."""
+    """Send the prepared step as its Update; the workflow's validator has the last word.
+
+    Waits STEP_WAIT at most: an Update Temporal has accepted is written however long the database is away
+    (workflows.appraisal_base.RECORD_ACCEPTED_RETRY), and the person is told so (504: send again with the same
+    Idempotency-Key, which is the same Update and answers with its result once it is written) instead of waiting
+    with no end. The Update goes on; only this wait for it ends."""
     handle = appraisal_handle(client, step.cycle_id, step.nip)
-    state: AppraisalState = await handle.execute_update(step.kind.update, step.command, id=step.update_id)
+    try:
+        async with asyncio.timeout(STEP_WAIT.total_seconds()):
+            state: AppraisalState = await handle.execute_update(step.kind.update, step.command, id=step.update_id)
+    except TimeoutError:
+        raise WorkflowUpdateRPCTimeoutOrCancelledError() from None
     return state
 
 
