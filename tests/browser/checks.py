@@ -44,7 +44,7 @@ def watch(page: Page) -> Page:
 
     def on_console(message: ConsoleMessage) -> None:
         if message.type == "error" and "Content Security Policy" in message.text:
-            faults.append(f"CSP: {message.text}")
+            faults.append(f"CSP on {page.url}: {message.text} ({message.location['url']})")
 
     def on_response(response: Response) -> None:
         kind = response.request.resource_type
@@ -77,7 +77,11 @@ async def check_page(page: Page, name: str) -> None:
                 if scroll > width:
                     found.append(f"at {width} px the page scrolls sideways: {scroll} px wide ({await _widest(page)})")
             found += _readable(await page.evaluate(_RUN_AXE, WCAG_21_AA), width)
-            await page.screenshot(path=SCREENSHOTS / f"{name}-{width}.png", full_page=True, animations="disabled")
+            # Playwright's own `animations="disabled"` and `caret="hide"` work by injecting a style, which the CSP
+            # refuses (and watch would report): the pages have no animation, and the caret is left as it is.
+            await page.screenshot(
+                path=SCREENSHOTS / f"{name}-{width}.png", full_page=True, animations="allow", caret="initial"
+            )
     finally:
         if before is not None:
             await page.set_viewport_size(before)

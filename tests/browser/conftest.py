@@ -10,13 +10,15 @@ reason, or fail under CI=true, as a missing PostgreSQL does.
 from __future__ import annotations
 
 import os
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Generator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from playwright.async_api import Browser, async_playwright
 from temporalio.testing import WorkflowEnvironment
 
+from tests.browser import story
 from tests.browser.checks import AXE
 from tests.browser.serving import serve
 from tests.browser.site import Site
@@ -35,6 +37,20 @@ CHROMIUM_FLAGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Generator[None, Any, None]:
+    outcome = yield
+    report: pytest.TestReport = outcome.get_result()
+    if report.failed:
+        story.failed(item.path, item.name)
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    stopped = story.stopped_at(item.path, getattr(item, "function", None))
+    if stopped is not None:
+        pytest.skip(f"the story stopped at {stopped}, which this part needs")
 
 
 def _missing() -> str | None:

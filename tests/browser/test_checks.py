@@ -38,5 +38,5 @@ async def test_a_page_that_breaks_the_rules_is_refused_with_each_fault_named(chr
     message = str(refused.value)
     assert "color-contrast" in message  # axe, impact serious
     assert "scrolls sideways" in message and "div.wide" in message
-    assert "CSP:" in message and "inline style" in message
+    assert "CSP on http://rusak.test/: " in message and "inline style" in message
     assert "image http://rusak.test/tidak-ada.png: HTTP 404" in message
