@@ -209,6 +209,23 @@ class OidcSettings(BaseModel):
         return self.issuer is not None
 
 
+class SurveySettings(BaseModel):
+    """The citizens' survey form (`/s/{code}`, web/pages/survey.py): its signing key and the limits on answers from
+    one place. The limits are for units that hand out no tokens; a person filling in honestly never meets them."""
+
+    # Signs the form's anti-forgery field and the device counter, and keys the hash of an address (never stored
+    # itself). Unset: a random key made once and kept in the database, so every web process shares it.
+    form_secret: SecretStr | None = Field(default=None, min_length=32)
+    per_address_per_hour: int = Field(default=20, ge=1, le=100_000)  # answers from one address in an hour
+    per_device_per_day: int = Field(default=5, ge=1, le=1000)  # answers from one browser in a day (a signed cookie)
+    form_hours: int = Field(default=12, ge=1, le=72)  # a form opened this long ago is refused: load it again
+
+    @field_validator("form_secret", mode="before")
+    @classmethod
+    def _unset_when_blank(cls, value: object) -> object:
+        return _blank_is_none(value)
+
+
 class WebSettings(BaseModel):
     """`kinerja web`: where the HTTP service listens."""
 
@@ -229,6 +246,7 @@ class Settings(BaseSettings):
     auth: AuthSettings = AuthSettings()
     oidc: OidcSettings = OidcSettings()
     web: WebSettings = WebSettings()
+    survey: SurveySettings = SurveySettings()
     log_level: str = "INFO"
     # IP:port where a worker serves its metrics for Prometheus (metrics.py), e.g. 0.0.0.0:9464; none by default.
     metrics_bind: str | None = None

@@ -128,6 +128,7 @@ FLASHES: dict[str, str] = {
     "kalibrasi-diusulkan": "Predikat organisasi ditetapkan dan usulan kalibrasi tersimpan.",
     "kalibrasi-dikunci": "Keputusan kalibrasi dikunci dan sedang dikirim ke setiap penilaian.",
     "siklus-dimulai": "Siklus dimulai. Pendaftaran pegawai berjalan.",
+    "alamat-survei-dibuat": "Alamat survei dibuat. Cetak poster setiap unit untuk loketnya.",
 }
 
 
@@ -142,6 +143,7 @@ _NAV: tuple[tuple[str, str, frozenset[Role] | None], ...] = (
     ("/pengawasan", "Pengawasan", frozenset({Role.PENGAWASAN, Role.PENGELOLA_KINERJA})),
     ("/kalibrasi", "Kalibrasi", frozenset({Role.PIMPINAN, Role.PENGELOLA_KINERJA})),
     ("/kepegawaian", "Kepegawaian", frozenset({Role.ADMIN_KEPEGAWAIAN, Role.PENGELOLA_KINERJA})),
+    ("/survei/kelola", "Survei", frozenset({Role.ADMIN_KEPEGAWAIAN, Role.PENGELOLA_KINERJA})),
     ("/operator", "Operator", frozenset({Role.OPERATOR})),
 )
 
