@@ -18,6 +18,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     SmallInteger,
     String,
@@ -235,6 +236,11 @@ class SurveyResponseRow(Base):
     comment: Mapped[str | None] = mapped_column(Text)
     source: Mapped[str] = mapped_column(String(16))
     submitted_at: Mapped[datetime]
+    # The optional respondent profile of the regulation's form (domain.survey_form); an imported file leaves it empty.
+    age: Mapped[int | None] = mapped_column(SmallInteger)
+    sex: Mapped[str | None] = mapped_column(String(1))
+    education: Mapped[str | None] = mapped_column(String(16))
+    occupation: Mapped[str | None] = mapped_column(String(16))
 
 
 class CycleRow(Base):
@@ -267,6 +273,52 @@ class CycleSurveyRow(Base):
     results: Mapped[dict[str, Any]]  # {"units": [domain IkmResult, mode="json"]}
     policy_version: Mapped[str] = mapped_column(String(64))
     computed_at: Mapped[datetime]
+
+
+class SurveyLinkRow(Base):
+    """A unit's short survey address for one cycle (`/s/{code}`): a random code, printed on the counter's poster."""
+
+    __tablename__ = "survey_links"
+    __table_args__ = (UniqueConstraint("cycle_id", "unit_code"),)
+
+    code: Mapped[str] = mapped_column(String(8), primary_key=True)
+    cycle_id: Mapped[str] = mapped_column(ForeignKey("cycles.cycle_id"))
+    instansi_code: Mapped[str] = mapped_column(ForeignKey("instansi.code"))
+    period: Mapped[int]
+    unit_code: Mapped[str] = mapped_column(CODE)
+    created_at: Mapped[datetime]
+    created_by: Mapped[str] = mapped_column(String(64))
+
+
+class SurveyTokenRow(Base):
+    """A one-time token a unit hands out on its receipts, stored as its hash; spent by the answer it allows."""
+
+    __tablename__ = "survey_tokens"
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    link_code: Mapped[str] = mapped_column(ForeignKey("survey_links.code"), index=True)
+    created_at: Mapped[datetime]
+    used_at: Mapped[datetime | None]
+
+
+class SurveyLimitRow(Base):
+    """Answers counted per keyed hash of an address and hour, so that every web process applies one limit."""
+
+    __tablename__ = "survey_limits"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    window_start: Mapped[datetime] = mapped_column(primary_key=True, index=True)
+    hits: Mapped[int] = mapped_column(Integer)
+
+
+class SiteSecretRow(Base):
+    """A secret made once and shared by every web process (the survey form's key, when the settings give none)."""
+
+    __tablename__ = "site_secrets"
+
+    name: Mapped[str] = mapped_column(String(32), primary_key=True)
+    value: Mapped[str] = mapped_column(String(128))
+    created_at: Mapped[datetime]
 
 
 class OutboxRow(Base):
@@ -430,3 +482,26 @@ class RoleGrantRow(Base):
     granted_at: Mapped[datetime]
     revoked_by: Mapped[str | None] = mapped_column(String(64))
     revoked_at: Mapped[datetime | None]
+
+
+# --- evidence (migration 0009): files uploaded as evidence of a self-assessment; written by services.evidence -------
+
+
+class EvidenceFileRow(Base):
+    """An evidence file of one appraisal (PDF, JPG, PNG, checked by content), with the SHA-256 a realisation names it
+    by (`kinerja://bukti/<sha256>`). No foreign keys, as the worklist: the appraisal is the workflow's."""
+
+    __tablename__ = "evidence_files"
+    __table_args__ = (UniqueConstraint("cycle_id", "employee_nip", "sha256"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
+    cycle_id: Mapped[str] = mapped_column(String(64))
+    employee_nip: Mapped[str] = mapped_column(NIP)
+    instansi_code: Mapped[str] = mapped_column(CODE)
+    sha256: Mapped[str] = mapped_column(SHA256_HEX)
+    name: Mapped[str] = mapped_column(NAME)
+    media_type: Mapped[str] = mapped_column(String(32))
+    size_bytes: Mapped[int] = mapped_column(Integer)
+    content: Mapped[bytes] = mapped_column(LargeBinary)
+    uploaded_by: Mapped[str] = mapped_column(String(64))
+    uploaded_at: Mapped[datetime]

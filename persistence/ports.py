@@ -25,6 +25,8 @@ from domain.stages import Step
 from domain.survey import IkmResult
 from domain.worklist import WorkItem, WorklistQuery
 from identity.records import IdentityRepository
+from persistence.evidence import EvidenceRepository
+from persistence.survey_form import SurveyFormRepository
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -144,6 +146,21 @@ class OutboxBacklog(_Record):
     waiting_by_channel: dict[str, int]
     failed: int
     oldest_waiting_at: AwareDatetime | None  # created_at of the oldest waiting notice
+
+
+class WorkflowIds(_Record):
+    """Which workflows' notices: these ids exactly, and the ids that start with a prefix and are this long (the
+    appraisals of a cycle, workflows.contracts.appraisal_workflow_ids: the length keeps `2026-A` from `2026-A-B`)."""
+
+    exact: tuple[str, ...] = ()
+    prefixed: tuple[tuple[str, int], ...] = ()
+
+    def matches(self, workflow_id: str | None) -> bool:
+        if workflow_id is None:
+            return False
+        return workflow_id in self.exact or any(
+            workflow_id.startswith(prefix) and len(workflow_id) == length for prefix, length in self.prefixed
+        )
 
 
 class GivenUp(_Record):
@@ -296,6 +313,8 @@ class OutboxRepository(Protocol):
     def readdress(self, message_id: int, *, channel: str, recipient: str) -> None: ...
     def requeue(self, message_ids: Collection[int] | None = None, *, now: datetime | None = None) -> int: ...
     def give_up(self, *, created_before: datetime, reason: str, at: datetime) -> int: ...
+    def backlog_about(self, workflows: WorkflowIds) -> OutboxBacklog: ...
+    def unsent_about(self, workflows: WorkflowIds, *, given_up: bool, limit: int) -> builtins.list[OutboxMessage]: ...
 
 
 class WorklistRepository(Protocol):
@@ -309,6 +328,7 @@ class WorklistRepository(Protocol):
     def tally(self) -> dict[tuple[str, str], tuple[int, int]]: ...
     def count_with_overdue(self, query: WorklistQuery) -> tuple[int, int]: ...
     def count(self, query: WorklistQuery) -> int: ...
+    def count_by_unit_and_stage(self, query: WorklistQuery) -> dict[tuple[str, str], int]: ...
 
 
 class AbstractUnitOfWork(ABC):
@@ -328,6 +348,8 @@ class AbstractUnitOfWork(ABC):
     cycles: CycleRepository
     worklist: WorklistRepository
     identity: IdentityRepository
+    evidence: EvidenceRepository
+    survey_form: SurveyFormRepository
 
     def __enter__(self) -> Self:
         return self

@@ -31,7 +31,9 @@ from persistence.repositories import (
     SqlWorklistRepository,
 )
 from persistence.repositories._sql import VERSIONED_WRITES, conflict_message
+from persistence.repositories.evidence import SqlEvidenceRepository
 from persistence.repositories.identity import SqlIdentityRepository
+from persistence.repositories.survey_form import SqlSurveyFormRepository
 
 
 class SqlAlchemyUnitOfWork(AbstractUnitOfWork):
@@ -57,6 +59,8 @@ class SqlAlchemyUnitOfWork(AbstractUnitOfWork):
         self.cycles = SqlCycleRepository(session)
         self.worklist = SqlWorklistRepository(session)
         self.identity = SqlIdentityRepository(session)
+        self.evidence = SqlEvidenceRepository(session)
+        self.survey_form = SqlSurveyFormRepository(session)
         return super().__enter__()
 
     def __exit__(

@@ -76,8 +76,13 @@ APP_TABLES = {
     "oidc_logins",
     "login_failures",
     "role_grants",
+    "evidence_files",
+    "survey_links",
+    "survey_tokens",
+    "survey_limits",
+    "site_secrets",
 }
-HEAD = "0008"
+HEAD = "0010"
 
 
 class Review(BaseModel):

@@ -14,12 +14,46 @@ from fastapi.staticfiles import StaticFiles
 from starlette.concurrency import run_in_threadpool
 
 from web.deps import Services, optional_caller
-from web.pages import appraisal, auth, home, skp
+from web.pages import (
+    appraisal,
+    appraisal_steps,
+    auth,
+    calibration,
+    home,
+    operator,
+    realisation,
+    review,
+    skp,
+    staffing,
+    staffing_accounts,
+    staffing_cycles,
+    supervision,
+    supervision_actions,
+    survey,
+    survey_admin,
+)
 from web.pages.deps import CsrfRefused, SignInFirst, render, sign_in_url
 from web.pages.templating import STATIC, templates
 from web.problems import Described, Problem
 
-PAGE_ROUTERS = (auth.router, home.router, appraisal.router, skp.router)
+PAGE_ROUTERS = (
+    auth.router,
+    home.router,
+    appraisal.router,
+    skp.router,
+    realisation.router,
+    review.router,
+    appraisal_steps.router,
+    supervision.router,
+    supervision_actions.router,
+    operator.router,
+    calibration.router,
+    staffing.router,
+    staffing_cycles.router,
+    staffing_accounts.router,
+    survey.router,
+    survey_admin.router,
+)
 NOT_PAGES = ("/api/", "/auth/", "/static/", "/openapi.json", "/healthz", "/readyz")
 # No inline script or style anywhere: htmx and the stylesheet are files of this site.
 CSP = (
