@@ -23,6 +23,7 @@ from playwright.async_api import ConsoleMessage, Page, Response, ViewportSize
 HERE = Path(__file__).resolve().parent
 AXE = HERE / "node_modules" / "axe-core" / "axe.min.js"
 SCREENSHOTS = HERE.parents[1] / ".artifacts" / "screenshots"
+README_SHOTS = HERE.parents[1] / ".artifacts" / "readme"  # docs/screenshots/ are made from these
 PHONE: ViewportSize = {"width": 360, "height": 740}
 DESKTOP: ViewportSize = {"width": 1280, "height": 800}
 WCAG_21_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
@@ -88,6 +89,20 @@ async def check_page(page: Page, name: str) -> None:
     found += _faults.get(page, [])
     _faults.get(page, []).clear()
     assert not found, f"{name} ({where}):\n  " + "\n  ".join(found)
+
+
+async def phone_shot(page: Page, name: str) -> None:
+    """What a phone shows of the page (360x740, no scrolling), for the README: .artifacts/readme/<name>.png."""
+    assert _NAME.fullmatch(name), f"screenshot name {name!r}: lower-case letters, digits and hyphens"
+    README_SHOTS.mkdir(parents=True, exist_ok=True)
+    before = page.viewport_size
+    await page.set_viewport_size(PHONE)
+    await page.evaluate("window.scrollTo(0, 0)")
+    try:
+        await page.screenshot(path=README_SHOTS / f"{name}.png", animations="allow", caret="initial")
+    finally:
+        if before is not None:
+            await page.set_viewport_size(before)
 
 
 _RUN_AXE = """async (tags) => {

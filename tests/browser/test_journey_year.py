@@ -1,11 +1,11 @@
-"""A whole appraisal year of the sample Dukcapil office, compressed into about two minutes on the dev server, as its
+"""A whole appraisal year of the sample Dukcapil office, compressed into under two minutes on the dev server, as its
 people click it in a browser: one test per person's part, in the order the year runs (a later part needs the
 earlier ones, so after a failure the rest of the year is skipped). Every page state reached passes check_page (axe,
-360 px, CSP) and leaves its screenshots in .artifacts/screenshots/.
+360 px, CSP), reported by the last test, and leaves its screenshots in .artifacts/screenshots/.
 
-The calendar (tests.browser.year) counts from the moment HR starts the cycle: Sri drafts, submits, is returned,
-revises and is approved and rated before the review deadline, while Budi misses his SKP deadline and the supervision
-team takes his step over; a citizen answers the survey on a phone; then the pimpinan calibrates and locks, Herman
+The calendar (tests.browser.year) counts from the moment HR starts the cycle: a citizen answers the survey on a
+phone; Sri drafts, submits, is returned, revises and is approved and rated before the review deadline, while Budi
+misses his SKP deadline and the supervision team takes his step over; then the pimpinan calibrates and locks, Herman
 signs off, Sri objects and the Kepala Dinas decides; the cycle closes and HR opens its report.
 """
 
@@ -24,7 +24,7 @@ from temporalio.testing import WorkflowEnvironment
 
 from domain.ratings import Predicate
 from domain.stages import Role, Step
-from tests.browser.checks import PHONE
+from tests.browser.checks import PHONE, phone_shot
 from tests.browser.site import sign_in
 from tests.browser.story import always
 from tests.browser.year import (
@@ -138,6 +138,41 @@ async def test_hr_imports_the_office_grants_the_roles_and_starts_the_cycle(year:
         await year.checks(page, "hr-siklus-berjalan")
 
 
+async def test_a_citizen_answers_the_survey_on_a_phone(year: Year) -> None:
+    """Early in the year, Daniel, the pengelola kinerja, makes the units' survey addresses; a citizen served by
+    DAFDUK opens its address on a phone, sends the form with a question left out, is told which, answers it and is
+    thanked."""
+    async with year.site.signed_in(PENGELOLA, PASSWORD) as daniel:
+        await daniel.get_by_role("link", name="Survei").first.click()
+        await daniel.get_by_role("link", name=year.cycle_id).click()
+        await daniel.get_by_role("button", name=re.compile(r"^Buat alamat untuk")).click()
+        address = daniel.locator("#alamat-unit tr").filter(has_text="DAFDUK").locator("code.tautan")
+        await expect(address).to_be_visible()
+        await year.checks(daniel, "pengelola-alamat-survei")
+        url = await address.inner_text()
+    async with year.site.visitor(PHONE) as citizen:
+        await citizen.goto(urlsplit(url).path)
+        await expect(citizen.get_by_role("heading", level=1)).to_have_text("Bagaimana pelayanan kami?")
+        await year.checks(citizen, "warga-survei")
+        await phone_shot(citizen, "survei")
+        questions = citizen.locator("fieldset.question")
+        count = await questions.count()
+        assert count >= 9, "the nine elements of the SKM (PermenPANRB 14/2017)"
+        for index in range(1, count):  # the first question left out
+            await questions.nth(index).locator("label.option").last.click()
+        await citizen.get_by_label("Saran untuk pelayanan ini (boleh dikosongkan)").fill("Antrean pagi lebih cepat")
+        await citizen.get_by_role("button", name="Kirim jawaban").click()
+        first = questions.first
+        await expect(first.locator(".error")).to_be_visible()
+        await expect(questions.nth(1).locator("input:checked")).to_have_count(1)  # what she chose is kept
+        await year.checks(citizen, "warga-survei-ditolak")
+        await first.locator("label.option").last.click()
+        await citizen.get_by_role("button", name="Kirim jawaban").click()
+        await expect(citizen.locator("#diterima")).to_be_visible()
+        await year.checks(citizen, "warga-survei-terima-kasih")
+    assert datetime.now(UTC) < year.at(SURVEY_CLOSES), "the answer came after the survey closed: slow machine?"
+
+
 async def test_the_employee_drafts_submits_is_returned_and_revises(year: Year) -> None:
     """Sri, on her phone: her first password from HR's link, her SKP drafted and submitted; Herman returns it with a
     note; she revises it and submits it again."""
@@ -152,6 +187,7 @@ async def test_the_employee_drafts_submits_is_returned_and_revises(year: Year) -
         task = sri.locator("#daftar-tugas li").filter(has_text=year.cycle_id)
         await expect(task.get_by_role("link", name=Step.SKP_DRAFTING.label)).to_be_visible()
         await year.checks(sri, "pegawai-beranda")
+        await phone_shot(sri, "beranda")
 
         await task.get_by_role("link", name=Step.SKP_DRAFTING.label).click()
         await expect(sri.get_by_role("heading", level=1)).to_contain_text("Sri Wahyuni")
@@ -159,6 +195,7 @@ async def test_the_employee_drafts_submits_is_returned_and_revises(year: Year) -
         await sri.get_by_role("link", name="SKP", exact=True).click()
         await expect(sri.locator("#skp-form")).to_be_visible()
         await year.checks(sri, "pegawai-skp-draf")
+        await phone_shot(sri, "skp")
 
         # A third indicator for her RHK, added in place (htmx), typed and saved; then the draft is submitted.
         await sri.get_by_role("button", name="Tambah indikator RHK 1").click()
@@ -268,39 +305,6 @@ async def test_the_supervision_team_takes_over_an_overdue_step(year: Year) -> No
     state = await year.appraisal(BUDI)
     taken = [(e.actor, e.role, e.reason) for e in state.timeline if e.on_behalf_of == BUDI]
     assert taken == [(PENGAWAS, Role.PENGAWASAN, TAKE_OVER_REASON)]
-
-
-async def test_a_citizen_answers_the_survey_on_a_phone(year: Year) -> None:
-    """Daniel, the pengelola kinerja, makes the units' survey addresses; a citizen served by DAFDUK opens its
-    address on a phone, sends the form with a question left out, is told which, answers it and is thanked."""
-    async with year.site.signed_in(PENGELOLA, PASSWORD) as daniel:
-        await daniel.get_by_role("link", name="Survei").first.click()
-        await daniel.get_by_role("link", name=year.cycle_id).click()
-        await daniel.get_by_role("button", name=re.compile(r"^Buat alamat untuk")).click()
-        address = daniel.locator("#alamat-unit tr").filter(has_text="DAFDUK").locator("code.tautan")
-        await expect(address).to_be_visible()
-        await year.checks(daniel, "pengelola-alamat-survei")
-        url = await address.inner_text()
-    async with year.site.visitor(PHONE) as citizen:
-        await citizen.goto(urlsplit(url).path)
-        await expect(citizen.get_by_role("heading", level=1)).to_have_text("Bagaimana pelayanan kami?")
-        await year.checks(citizen, "warga-survei")
-        questions = citizen.locator("fieldset.question")
-        count = await questions.count()
-        assert count >= 9, "the nine elements of the SKM (PermenPANRB 14/2017)"
-        for index in range(1, count):  # the first question left out
-            await questions.nth(index).locator("label.option").last.click()
-        await citizen.get_by_label("Saran untuk pelayanan ini (boleh dikosongkan)").fill("Antrean pagi lebih cepat")
-        await citizen.get_by_role("button", name="Kirim jawaban").click()
-        first = questions.first
-        await expect(first.locator(".error")).to_be_visible()
-        await expect(questions.nth(1).locator("input:checked")).to_have_count(1)  # what she chose is kept
-        await year.checks(citizen, "warga-survei-ditolak")
-        await first.locator("label.option").last.click()
-        await citizen.get_by_role("button", name="Kirim jawaban").click()
-        await expect(citizen.locator("#diterima")).to_be_visible()
-        await year.checks(citizen, "warga-survei-terima-kasih")
-    assert datetime.now(UTC) < year.at(SURVEY_CLOSES), "the answer came after the survey closed: slow machine?"
 
 
 async def test_the_pimpinan_calibrates_and_locks(year: Year) -> None:

@@ -69,16 +69,16 @@ SIGNS_IN = (KEPALA, PENGAWAS, PENGELOLA, ADMIN, HERMAN, SEKDA)  # accounts the o
 # The year, in seconds from the moment HR starts the cycle. Sri's target setting, self-assessment and review, a
 # citizen's answer and the supervision team's take-over all happen before REVIEW_DUE; calibration, sign-off and the
 # objection after it; the cycle closes (and its report is final) at CLOSES.
-# Before REVIEW_DUE, about 35 s of clicking on a quiet machine, 55 s on one shared with other work.
-SKP_DRAFT_DUE = 20  # Budi's draft goes overdue: escalated to the supervision team at once
-SKP_DUE = 40
-SURVEY_CLOSES = 64
-SELF_ASSESSMENT_DUE = 64
-REVIEW_DUE = 65
-CALIBRATION_DUE = 66
-SIGN_OFF_DUE = 67
+# Before REVIEW_DUE: about 35 s of clicking on a quiet machine (CI), twice that on one shared with other work.
+SKP_DRAFT_DUE = 25  # Budi's draft goes overdue: escalated to the supervision team at once
+SKP_DUE = 45
+SURVEY_CLOSES = 69
+SELF_ASSESSMENT_DUE = 69
+REVIEW_DUE = 70
+CALIBRATION_DUE = 71
+SIGN_OFF_DUE = 72
 OBJECTION_WINDOW = 20  # from sign-off, for each appraisal
-OBJECTION_DECISION_DUE = 15  # from the objection
+OBJECTION_DECISION_DUE = 10  # from the objection: late is allowed, the report is read when HR opens it
 CLOSES = SIGN_OFF_DUE + OBJECTION_WINDOW + OBJECTION_DECISION_DUE
 # Reminders a few seconds before a deadline; one level further up only after the year is over.
 ESCALATION = {"escalation": {"reminders_before": ["PT5S"], "grace": "PT10M", "max_levels": 2}}
