@@ -38,6 +38,7 @@ from tests.browser.year import (
     KEPALA,
     OBJECTION_DECISION_DUE,
     OBJECTION_WINDOW,
+    OPERATOR,
     PASSWORD,
     PENGAWAS,
     PENGELOLA,
@@ -366,6 +367,22 @@ async def test_an_objection_is_filed_and_decided(year: Year) -> None:
         await expect(kepala.locator("#langkah")).to_have_text(Step.FINAL.label)
         await expect(kepala.locator("#predikat")).to_contain_text(Predicate.SANGAT_BAIK.label)
         await year.checks(kepala, "atasan-keberatan-diputus")
+
+
+async def test_the_operator_reads_the_outbox_and_an_appraisals_history(year: Year) -> None:
+    """The year's reminders, escalations and step notices wait in the outbox (no SMTP here); the operator finds
+    Sri's appraisal by cycle and NIP and reads its whole history."""
+    async with year.site.signed_in(OPERATOR, PASSWORD) as operator:
+        await operator.get_by_role("link", name="Operator").first.click()
+        await expect(operator.locator("#jumlah-menunggu")).not_to_have_text("0")
+        await year.checks(operator, "operator-outbox")
+        search = operator.locator("#cari-penilaian")
+        await search.get_by_label("Id siklus").fill(year.cycle_id)
+        await search.get_by_label("NIP pegawai").fill(SRI)
+        await search.get_by_role("button", name="Lihat riwayat").click()
+        await expect(operator).to_have_url(re.compile(rf"/penilaian/{year.cycle_id}/{SRI}/riwayat$"))
+        await expect(operator.locator("main")).to_contain_text(OBJECTION)
+        await year.checks(operator, "operator-riwayat")
 
 
 async def test_hr_downloads_the_closing_report_and_opens_it(year: Year) -> None:

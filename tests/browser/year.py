@@ -2,9 +2,10 @@
 tests to click through.
 
 What the operator does on the server is done here before the pages are opened: the instansi registered, its first
-admin kepegawaian granted, the instansi's escalation policy set to seconds, and an account with a password for each
-official who signs in. Everything else — the imports, the roles, Sri's account, the cycle and every step of the year
-— is done in the browser by the journeys (tests/browser/test_journey_year.py), in the order the year runs.
+admin kepegawaian and its operator granted, the instansi's escalation policy set to seconds, and an account with a
+password for each official who signs in. Everything else — the imports, the roles, Sri's account, the cycle and
+every step of the year — is done in the browser by the journeys (tests/browser/test_journey_year.py), in the order
+the year runs.
 """
 
 from __future__ import annotations
@@ -64,7 +65,8 @@ HERMAN = "198009092005011001"  # Kepala Bidang DAFDUK: Sri's pejabat penilai
 SRI = "199212252019032001"  # Verifikator Data Kependudukan, DAFDUK
 BUDI = "198808082011021001"  # Analis Pencatatan Sipil, CAPIL: misses his deadline
 SEKDA = "196801011990031001"  # Sekretaris Daerah: pimpinan, on no roster
-SIGNS_IN = (KEPALA, PENGAWAS, PENGELOLA, ADMIN, HERMAN, SEKDA)  # accounts the operator made; Sri's is HR's
+OPERATOR = "199012122014011014"  # the server's operator for the instansi, on no roster
+SIGNS_IN = (KEPALA, PENGAWAS, PENGELOLA, ADMIN, HERMAN, SEKDA, OPERATOR)  # accounts the operator made; Sri's is HR's
 
 # The year, in seconds from the moment HR starts the cycle. Sri's target setting, self-assessment and review, a
 # citizen's answer and the supervision team's take-over all happen before REVIEW_DUE; calibration, sign-off and the
@@ -136,6 +138,7 @@ def _seed(uow_factory: Callable[[], SqlAlchemyUnitOfWork], now: datetime) -> Non
     with uow_factory() as uow:
         uow.instansi.add(Instansi(code=INSTANSI, name=INSTANSI_NAME))
         uow.identity.add_grant(ADMIN, Grant(role=Role.ADMIN_KEPEGAWAIAN, instansi_code=INSTANSI), SYSTEM_ACTOR, now)
+        uow.identity.add_grant(OPERATOR, Grant(role=Role.OPERATOR, instansi_code=INSTANSI), SYSTEM_ACTOR, now)
         for nip in SIGNS_IN:
             uow.identity.add_account(Account(nip=nip, created_at=now, created_by=SYSTEM_ACTOR))
             uow.identity.set_password(nip, digest, now)
