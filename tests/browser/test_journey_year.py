@@ -11,15 +11,17 @@ signs off, Sri objects and the Kepala Dinas decides; the cycle closes and HR ope
 
 from __future__ import annotations
 
+import asyncio
 import io
 import re
+import time
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta, timezone
 from urllib.parse import urlsplit
 
 import pytest
 from openpyxl import load_workbook
-from playwright.async_api import Browser, Page, expect
+from playwright.async_api import Browser, Locator, Page, expect
 from temporalio.testing import WorkflowEnvironment
 
 from domain.ratings import Predicate
@@ -62,6 +64,7 @@ from workflows.cycle_contracts import CyclePhase
 
 EVIDENCE_PDF = pdf_of(2048, b"rekap verifikasi")
 TAKE_OVER_REASON = "Pegawai cuti sakit; draf SKP dari rancangan instansi diajukan atas namanya"
+RELOAD_SECONDS = 15.0
 OBJECTION = "Layanan jemput bola di tiga distrik belum dihitung sebagai realisasi"
 RETURN_NOTE = "Tambahkan target berkas sesuai beban layanan tahun ini (6.500 berkas)"
 _NAMES = {SRI: "Sri Wahyuni"}
@@ -287,7 +290,7 @@ async def test_the_supervision_team_takes_over_an_overdue_step(year: Year) -> No
     await year.sleep_until(SKP_DRAFT_DUE)
     async with year.site.signed_in(PENGAWAS, PASSWORD) as agustina:
         await agustina.get_by_role("link", name="Pengawasan").first.click()
-        await expect(agustina.locator("#tabel-terlambat")).to_contain_text(BUDI)
+        await _reload_until(agustina, agustina.url, agustina.locator(f"#terlambat-{BUDI}"))
         await year.checks(agustina, "pengawasan-terlambat")
         await agustina.locator("#saring").get_by_label("Unit kerja").select_option("CAPIL")
         await agustina.locator("#saring").get_by_role("button", name="Saring").click()
@@ -416,10 +419,22 @@ async def test_every_page_state_of_the_year_passed_its_checks(year: Year) -> Non
 
 async def _open_task(page: Page, year: Year, step: Step, nip: str) -> None:
     """From Beranda, the step waiting for this person on `nip`'s appraisal, to that appraisal's page."""
-    await page.goto("/")
     task = page.locator("#daftar-tugas li").filter(has_text=year.cycle_id).filter(has_text=_NAMES[nip])
-    await task.get_by_role("link", name=step.label).click()
+    link = task.get_by_role("link", name=step.label)
+    await _reload_until(page, "/", link)
+    await link.click()
     await expect(page).to_have_url(re.compile(rf"/penilaian/{year.cycle_id}/{nip}$"))
+
+
+async def _reload_until(page: Page, path: str, shown: Locator, timeout: float = RELOAD_SECONDS) -> None:
+    """Open `path` again until it shows `shown`, as a person refreshes a list that the worker updates a moment after
+    the workflow moved on (a step's deadline passing, a step sent by someone else)."""
+    deadline = time.monotonic() + timeout
+    await page.goto(path)
+    while not await shown.count():
+        assert time.monotonic() < deadline, f"{path} never showed {shown}"
+        await asyncio.sleep(0.5)
+        await page.goto(path)
 
 
 async def _upload(page: Page, kind: str, file: str) -> None:
