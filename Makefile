@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
 .DEFAULT_GOAL := help
-.PHONY: help setup demo up bench bench-api test check lint typecheck unit clean
+.PHONY: help setup demo up bench bench-api bench-survey test check lint typecheck unit clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  %-10s %s\n", $$1, $$2}'
@@ -57,6 +57,9 @@ bench: $(STAMP) ## Kinerja vs bare Temporal at 1,000 employees (ARGS=--employees
 
 bench-api: $(STAMP) ## the API (issue 17): a step, My tasks, sign-in; needs PostgreSQL at 127.0.0.1:5432
 	$(BIN)/python -m bench.api_bench $(ARGS)
+
+bench-survey: $(STAMP) ## the citizens' survey form (issue 18): 200 answers/s for a minute, none lost; needs PostgreSQL
+	$(BIN)/python -m bench.survey_bench $(ARGS)
 
 clean: ## remove the virtualenv and caches (keeps kinerja.db)
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache build *.egg-info
