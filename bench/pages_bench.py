@@ -1,0 +1,330 @@
+"""The pages (issue 18) on a province-sized database: server time of the busiest pages with 100,000 appraisals in
+PostgreSQL and 50 people at once.
+
+    .venv/bin/python -m bench.pages_bench                 # ~5 minutes here
+    .venv/bin/python -m bench.pages_bench --appraisals 10000 --requests 1000
+
+A PostgreSQL database of its own gets a roster and 100,000 worklist rows (bench/worklist_fill.py, as the API
+benchmark's 'My tasks'), the cycle records, and the roles of each instansi; the web service (uvicorn, one process)
+runs with a Temporal address where nothing listens, so a page that reached for Temporal would fail. Every user has a
+browser session (a cookie, as a page takes it). Each page is asked by 1 user, then by 50 at once with no pause (the
+worst case), then by 50 who pause about a second between pages as people do. The floor, from the same run, is
+`/healthz` (uvicorn and FastAPI with nothing behind them) and the JSON API's `GET /api/v1/me/tasks` for Beranda.
+The calibration page is not measured here: it reads its cycle workflow's state, and a cycle at calibration with
+100,000 appraisals is issue 21's run.
+
+Progress goes to stderr; the machine and the tables to stdout. docs/benchmarks.md explains them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import random
+import shutil
+import sys
+import tempfile
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import httpx
+from sqlalchemy import text
+
+from bench import api_report, api_tasks, worklist_fill
+from bench.api_tasks import Load
+from bench.appraisal_bench import progress
+from bench.measure import latency, run_pool
+from bench.processes import Child, free_port
+from bench.web_stack import create_database, drop_database, postgres_admin_url, start_web, tree_cpu_seconds
+from domain.access import Grant
+from domain.calendar import CycleCalendar, resolve
+from domain.policy import AppraisalPolicy
+from domain.stages import Role
+from identity import sessions
+from persistence.db import make_engine, make_session_factory, upgrade
+from persistence.ports import CycleRecord
+from persistence.uow import SqlAlchemyUnitOfWork
+from settings import load_settings
+
+PAGE_P95_MAX_MS = 100.0  # issue 18: Tugas saya, the supervision dashboard and the calibration page, 50 users
+SESSION_COOKIE = "kinerja_sesi"
+
+
+@dataclass(frozen=True)
+class Page:
+    key: str
+    name: str
+    path: str  # {cycle} is the instansi's cycle
+    role: Role | None  # who opens it: a role granted in the instansi (None: the worklist's users)
+
+
+PAGES = (
+    Page("beranda", "Beranda (Tugas saya)", "/", None),
+    Page("pengawasan", "Pengawasan, terlambat", "/pengawasan?siklus={cycle}", Role.PENGAWASAN),
+    Page(
+        "pengawasan-saring",
+        "Pengawasan, disaring",
+        "/pengawasan?siklus={cycle}&unit=B001-S01&tahap=supervisor_review&terlambat=3",
+        Role.PENGAWASAN,
+    ),
+)
+# Not here: the calibration page reads its cycle workflow's state (a Temporal Query), and a cycle at calibration
+# with 100,000 appraisals is issue 21's year-long run; docs/benchmarks.md says so.
+FLOORS = (
+    Page("healthz", "floor: /healthz", "/healthz", None),
+    Page("api", "API: /api/v1/me/tasks", "/api/v1/me/tasks", None),
+)
+
+
+@dataclass(frozen=True)
+class Options:
+    pages: list[str]
+    appraisals: int
+    instansi: int
+    users: int
+    requests: int
+    concurrency: int
+    think: float
+    keep_temp: bool
+
+
+@dataclass(frozen=True)
+class PageResult:
+    page: str
+    loads: list[Load]
+
+
+def _sessions(uow_factory: Any, nips: Sequence[str]) -> dict[str, str]:
+    """A browser session per person: the cookie's secret."""
+    settings = load_settings().auth
+    now = datetime.now(UTC)
+    return {
+        nip: sessions.start_session(uow_factory, settings, nip=nip, method="password", now=now).secret for nip in nips
+    }
+
+
+def _officials(uow_factory: Any, found: worklist_fill.Province) -> dict[str, dict[Role, str]]:
+    """Per instansi, the kepala as pimpinan and a seksi head as the supervision team (granted as HR grants them), and
+    each instansi's cycle recorded as `siklus mulai` records it."""
+    granted: dict[str, dict[Role, str]] = {}
+    now = datetime.now(UTC)
+    with uow_factory() as uow:
+        for code in found.instansi:
+            people = [p for p in found.people if p.instansi_code == code]
+            kepala = next(p for p in people if p.level == "kepala")
+            team = next(p for p in people if p.level == "seksi")
+            for role, person in ((Role.PIMPINAN, kepala), (Role.PENGAWASAN, team)):
+                uow.identity.add_grant(person.nip, Grant(role=role, instansi_code=code), "bench", now)
+            granted[code] = {Role.PIMPINAN: kepala.nip, Role.PENGAWASAN: team.nip}
+            period = now.year
+            uow.cycles.register(
+                CycleRecord(
+                    cycle_id=found.cycle_of[code],
+                    instansi_code=code,
+                    period=period,
+                    deadlines=resolve(CycleCalendar(), period, AppraisalPolicy()),
+                    policy_version="bench",
+                )
+            )
+        uow.commit()
+    return granted
+
+
+async def load(base_url: str, web: Child, requests: Sequence[tuple[str, str]], concurrency: int, think: float) -> Load:
+    """GET each (cookie, path) `concurrency` at a time, each lane pausing `think` seconds on average between pages."""
+    rng = random.Random(17)
+    samples: list[float] = []
+    limits = httpx.Limits(max_connections=concurrency + 5, max_keepalive_connections=concurrency + 5)
+    async with httpx.AsyncClient(base_url=base_url, limits=limits, timeout=120.0) as http:
+
+        async def one(item: tuple[str, str]) -> None:
+            cookie, path = item
+            began = time.perf_counter()
+            response = await http.get(path, headers={"Cookie": f"{SESSION_COOKIE}={cookie}"} if cookie else None)
+            samples.append(time.perf_counter() - began)
+            if response.status_code != 200:
+                raise RuntimeError(f"{path} answered {response.status_code}: {response.text[:300]}")
+            if think:
+                await asyncio.sleep(rng.uniform(0, 2 * think))
+
+        cpu = tree_cpu_seconds(web.pid)
+        seconds = await run_pool(requests, concurrency, one)
+        cpu = tree_cpu_seconds(web.pid) - cpu
+    return Load(concurrency, len(samples), seconds, latency(samples), cpu, think)
+
+
+def _requests(
+    page: Page, cookies: dict[str, str], found: worklist_fill.Province, granted: Any, count: int
+) -> list[tuple[str, str]]:
+    users = list(cookies)
+    items = []
+    for index in range(count):
+        code = found.instansi[index % len(found.instansi)]
+        nip = granted[code][page.role] if page.role is not None else users[index % len(users)]
+        path = page.path.format(cycle=found.cycle_of[code])
+        items.append((cookies[nip] if page.path != "/healthz" else "", path))
+    return items
+
+
+async def _bearer_tasks(
+    base_url: str, web: Child, uow_factory: Any, users: list[str], count: int, concurrency: int, think: float
+) -> Load:
+    """The JSON API's 'My tasks' for the same users (its own token each), as the floor of Beranda."""
+    tokens = await asyncio.to_thread(api_tasks.make_tokens, uow_factory, users)
+    return await api_tasks.load(base_url, web, api_tasks.task_requests(tokens, count), concurrency, think=think)
+
+
+async def run(options: Options, data_dir: Path) -> list[PageResult]:
+    admin = postgres_admin_url()
+    database_url = create_database(admin, "kinerja_bench_pages")
+    web: Child | None = None
+    engine = None
+    try:
+        await asyncio.to_thread(upgrade, database_url)
+        engine = make_engine(database_url)
+        session_factory = make_session_factory(engine)
+
+        def uow_factory() -> SqlAlchemyUnitOfWork:
+            return SqlAlchemyUnitOfWork(session_factory)
+
+        found = worklist_fill.province(options.appraisals, options.instansi)
+        progress(f"pages: writing {len(found.people)} employees and {found.appraisals} worklist rows")
+        await asyncio.to_thread(worklist_fill.fill, session_factory, found)
+        granted = await asyncio.to_thread(_officials, uow_factory, found)
+        with engine.begin() as connection:
+            connection.execute(text("ANALYZE"))
+        users = worklist_fill.users(found, options.users)
+        officials = [nip for roles in granted.values() for nip in roles.values()]
+        cookies = await asyncio.to_thread(_sessions, uow_factory, list(dict.fromkeys(users + officials)))
+        env = {"DATABASE_URL": database_url, "TEMPORAL__ADDRESS": f"127.0.0.1:{free_port()}"}
+        web, base_url = await start_web(data_dir, env, workers=1, name="web-pages")
+        user_cookies = {nip: cookies[nip] for nip in users}
+        results = []
+        for page in (p for p in (*FLOORS, *PAGES) if p.key in options.pages):
+            if page.path.startswith("/api/"):
+                loads = [
+                    await _bearer_tasks(base_url, web, uow_factory, users, n, c, t) for n, c, t in _levels(options)
+                ]
+            else:
+                pool = cookies if page.role is not None else user_cookies
+                await load(base_url, web, _requests(page, pool, found, granted, 50), 5, 0.0)  # warm-up
+                loads = []
+                for count, concurrency, think in _levels(options):
+                    progress(f"pages: {page.name}, {count} requests, {concurrency} at once, think {think:g} s")
+                    loads.append(
+                        await load(base_url, web, _requests(page, pool, found, granted, count), concurrency, think)
+                    )
+            results.append(PageResult(page.name, loads))
+        return results
+    finally:
+        if web is not None:
+            web.stop()
+        if engine is not None:
+            engine.dispose()
+        if not options.keep_temp:
+            drop_database(admin, database_url)
+
+
+def _levels(options: Options) -> list[tuple[int, int, float]]:
+    return [
+        (max(50, options.requests // 10), 1, 0.0),
+        (options.requests, options.concurrency, 0.0),
+        (options.requests // 2, options.concurrency, options.think),
+    ]
+
+
+def table(results: list[PageResult], options: Options) -> str:
+    rows = []
+    for result in results:
+        for one in result.loads:
+            checked = one.concurrency == options.concurrency and not result.page.startswith(("floor", "API"))
+            verdict = ("ok" if one.latency.p95 <= PAGE_P95_MAX_MS else "MISS") if checked else ""
+            rows.append(
+                [
+                    result.page,
+                    str(one.concurrency),
+                    f"{one.think:g} s" if one.think else "none",
+                    str(one.requests),
+                    api_report._n(one.per_second),
+                    api_report._n(one.latency.p50),
+                    api_report._n(one.latency.p95),
+                    api_report._n(one.latency.p99),
+                    api_report._n(one.web_cpu_ms_per_request),
+                    f"p95 <= {PAGE_P95_MAX_MS:.0f} ms" if checked else "info",
+                    verdict,
+                ]
+            )
+    head = [
+        "page",
+        "users",
+        "think",
+        "requests",
+        "per second",
+        "p50 (ms)",
+        "p95 (ms)",
+        "p99 (ms)",
+        "web CPU/req",
+        "target",
+        "",
+    ]
+    return (
+        f"Pages: {options.appraisals:,} appraisals in {options.instansi} instansi on PostgreSQL, one uvicorn worker,"
+        " no Temporal; answer time at the client on loopback\n" + api_report._grid(head, rows)
+    )
+
+
+def parse(argv: list[str] | None = None) -> Options:
+    parser = argparse.ArgumentParser(
+        prog="python -m bench.pages_bench", description=__doc__, formatter_class=argparse.RawTextHelpFormatter
+    )
+    keys = [page.key for page in (*FLOORS, *PAGES)]
+    parser.add_argument("--pages", default=",".join(keys), help=f"which, of {','.join(keys)} (default: all)")
+    parser.add_argument("--appraisals", type=int, default=100_000, help="worklist rows (default 100000)")
+    parser.add_argument("--instansi", type=int, default=4, help="instansi they are split over (default 4)")
+    parser.add_argument("--users", type=int, default=1000, help="people with a session (default 1000)")
+    parser.add_argument("--requests", type=int, default=2000, help="requests per page at full load (default 2000)")
+    parser.add_argument("--concurrency", type=int, default=50, help="people at once (default 50)")
+    parser.add_argument("--think", type=float, default=1.0, help="mean pause between pages, last level (default 1)")
+    parser.add_argument("--keep-temp", action="store_true", help="keep the logs and the database")
+    args = parser.parse_args(argv)
+    pages = [key.strip() for key in args.pages.split(",") if key.strip()]
+    if not pages or set(pages) - set(keys):
+        parser.error(f"--pages: some of {', '.join(keys)}")
+    return Options(
+        pages=pages,
+        appraisals=args.appraisals,
+        instansi=args.instansi,
+        users=args.users,
+        requests=args.requests,
+        concurrency=args.concurrency,
+        think=args.think,
+        keep_temp=args.keep_temp,
+    )
+
+
+async def main_async(options: Options) -> int:
+    info = api_report.machine()
+    data_dir = Path(tempfile.mkdtemp(prefix="kinerja-pages-bench-"))
+    try:
+        results = await run(options, data_dir)
+    finally:
+        if options.keep_temp:
+            progress(f"kept {data_dir}")
+        else:
+            shutil.rmtree(data_dir, ignore_errors=True)
+    print(api_report.header(info, options.__dict__))
+    print()
+    print(table(results, options))
+    return 0
+
+
+def main() -> None:
+    sys.exit(asyncio.run(main_async(parse())))
+
+
+if __name__ == "__main__":
+    main()
