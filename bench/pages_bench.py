@@ -21,9 +21,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import random
-import shutil
 import sys
-import tempfile
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -38,7 +36,7 @@ from bench import api_report, api_tasks, worklist_fill
 from bench.api_tasks import Load
 from bench.appraisal_bench import progress
 from bench.measure import latency, run_pool
-from bench.processes import Child, free_port
+from bench.processes import Child, free_port, scratch_dir
 from bench.web_stack import create_database, drop_database, postgres_admin_url, start_web, tree_cpu_seconds
 from domain.access import Grant
 from domain.calendar import CycleCalendar, resolve
@@ -308,14 +306,8 @@ def parse(argv: list[str] | None = None) -> Options:
 
 async def main_async(options: Options) -> int:
     info = api_report.machine()
-    data_dir = Path(tempfile.mkdtemp(prefix="kinerja-pages-bench-"))
-    try:
+    with scratch_dir("kinerja-pages-bench-", keep=options.keep_temp) as data_dir:
         results = await run(options, data_dir)
-    finally:
-        if options.keep_temp:
-            progress(f"kept {data_dir}")
-        else:
-            shutil.rmtree(data_dir, ignore_errors=True)
     print(api_report.header(info, options.__dict__))
     print()
     print(table(results, options))

@@ -8,13 +8,16 @@ the benchmark even if it is killed outright (PR_SET_PDEATHSIG). Peak memory is t
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import ctypes
 import os
+import shutil
 import signal
 import socket
 import subprocess
 import sys
-from collections.abc import Mapping, Sequence
+import tempfile
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -147,6 +150,19 @@ def spawn(name: str, command: Sequence[str], log: Path, env: Mapping[str, str] |
             preexec_fn=_die_with_parent,
         )
     return Child(name, popen, log)
+
+
+@contextlib.contextmanager
+def scratch_dir(prefix: str, *, keep: bool) -> Iterator[Path]:
+    """A new temporary directory for a benchmark's logs and data, removed afterwards unless `keep` (then named)."""
+    data_dir = Path(tempfile.mkdtemp(prefix=prefix))
+    try:
+        yield data_dir
+    finally:
+        if keep:
+            print(f"kept {data_dir}", file=sys.stderr, flush=True)
+        else:
+            shutil.rmtree(data_dir, ignore_errors=True)
 
 
 def free_port() -> int:

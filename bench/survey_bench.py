@@ -32,9 +32,7 @@ import json
 import random
 import re
 import secrets
-import shutil
 import sys
-import tempfile
 import time
 import urllib.request
 from collections import Counter
@@ -51,7 +49,7 @@ from sqlalchemy import Engine, func, insert, select, text
 from bench import api_report
 from bench.appraisal_bench import progress
 from bench.measure import Latency, latency
-from bench.processes import Child, free_port
+from bench.processes import Child, free_port, scratch_dir
 from bench.survey_client import LeanHttp
 from bench.web_stack import create_database, drop_database, postgres_admin_url, start_web, tree_cpu_seconds
 from domain.access import Grant, Principal
@@ -481,14 +479,8 @@ def parse(argv: list[str] | None = None) -> Options:
 
 async def main_async(options: Options) -> int:
     info = api_report.machine()
-    data_dir = Path(tempfile.mkdtemp(prefix="kinerja-survey-bench-"))
-    try:
+    with scratch_dir("kinerja-survey-bench-", keep=options.keep_temp) as data_dir:
         result = await run(options, data_dir)
-    finally:
-        if options.keep_temp:
-            progress(f"kept {data_dir}")
-        else:
-            shutil.rmtree(data_dir, ignore_errors=True)
     print(api_report.header(info, {k: v for k, v in options.__dict__.items() if k != "json"}))
     print()
     print(table(result, options))
