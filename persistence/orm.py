@@ -354,7 +354,14 @@ class WorklistRow(Base):
         # kinerja tugas: one person's open steps, in a cycle or all.
         Index("ix_worklist_assignee", "assignee", "cycle_id"),
         # kinerja terlambat, the closing report: a cycle's (or an instansi's) overdue steps, oldest deadline first.
-        Index("ix_worklist_cycle_overdue", "cycle_id", "overdue", "deadline"),
+        # The supervision team's counts per unit and stage, from the index alone (0011; PostgreSQL only).
+        Index(
+            "ix_worklist_cycle_overdue",
+            "cycle_id",
+            "overdue",
+            "deadline",
+            postgresql_include=["unit_code", "stage", "step"],
+        ),
         Index("ix_worklist_instansi_overdue", "instansi_code", "overdue", "deadline"),
         # kinerja massal alihkan: a penilai's appraisals.
         Index("ix_worklist_penilai", "penilai_nip", "cycle_id"),

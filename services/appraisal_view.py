@@ -177,29 +177,11 @@ def people_in(state: AppraisalState) -> set[str]:
     return {nip for nip in found if _NIP.fullmatch(nip)}
 
 
-def names_and_zone(
-    uow_factory: UowFactory, instansi_code: str, cycle_id: str, nips: set[str]
-) -> tuple[dict[str, str], int | None]:
-    """The names of these people (names_in) and the cycle's UTC offset in hours (None: its calendar is not
-    recorded)."""
+def names_and_zone(uow_factory: UowFactory, cycle_id: str, nips: set[str]) -> tuple[dict[str, str], int | None]:
+    """The names of these people, whichever roster has them (the supervision team may come from the Inspektorat;
+    someone on no roster, a Sekda, is left out and keeps their NIP), and the cycle's UTC offset in hours (None: its
+    calendar is not recorded)."""
     with uow_factory() as uow:
-        found = names_among(uow, instansi_code, nips)
+        found = uow.employees.names(nips) if nips else {}
         cycle = uow.cycles.get(cycle_id)
     return found, cycle.deadlines.utc_offset_hours if cycle is not None else None
-
-
-def names_in(uow_factory: UowFactory, instansi_code: str, nips: set[str]) -> dict[str, str]:
-    """The names of these people: the instansi's roster first, anyone's after (the supervision team may come from
-    the Inspektorat); someone on no roster (a Sekda) keeps their NIP."""
-    with uow_factory() as uow:
-        return names_among(uow, instansi_code, nips)
-
-
-def names_among(uow: AbstractUnitOfWork, instansi_code: str, nips: set[str]) -> dict[str, str]:
-    """`names_in` within a unit of work the caller holds."""
-    found = {nip: person.name for nip, person in uow.employees.by_nips(instansi_code, nips).items()}
-    for nip in nips - found.keys():
-        person = uow.employees.get(nip)
-        if person is not None:
-            found[nip] = person.name
-    return found

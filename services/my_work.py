@@ -8,7 +8,6 @@ the IKM a cycle computed when its survey closed (services.surveys).
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -18,7 +17,6 @@ from domain.ratings import Predicate
 from domain.stages import Step
 from domain.worklist import WorkItem, WorklistQuery
 from persistence.ports import AbstractUnitOfWork, CycleRecord
-from services.appraisal_view import names_among
 from services.cycles import ReviewedView
 from services.surveys import UnitSurvey, unit_surveys_in
 from services.worklist import names_in
@@ -82,13 +80,10 @@ def home(uow_factory: UowFactory, principal: Principal, *, now: datetime, limit:
         for cycle_id in {item.cycle_id for item in tasks}:
             cycles[cycle_id] = uow.cycles.get(cycle_id)
         escalated = _escalations(uow, tasks)
-        told: dict[str, set[str]] = defaultdict(set)
-        for item in tasks:
-            if item.workflow_id in escalated:
-                told[item.instansi_code].update(escalated[item.workflow_id].recipients)
-        recipients: dict[str, str] = {}
-        for code, nips in told.items():
-            recipients.update(names_among(uow, code, nips))
+        told = {
+            nip for item in tasks if item.workflow_id in escalated for nip in escalated[item.workflow_id].recipients
+        }
+        recipients = uow.employees.names(told) if told else {}
         return Home(
             tasks=tasks,
             total=total,

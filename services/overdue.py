@@ -15,7 +15,7 @@ from domain.errors import DomainError
 from domain.stages import Stage, Step
 from domain.worklist import WorkItem, WorklistQuery
 from persistence.ports import AbstractUnitOfWork
-from services.worklist import open_steps
+from services.worklist import names_of, open_steps
 
 UowFactory = Callable[[], AbstractUnitOfWork]
 AGE_FIELD = "terlambat_sejak"
@@ -69,28 +69,11 @@ def named_steps(uow_factory: UowFactory, query: WorklistQuery, *, limit: int | N
     """The open steps matching `query` (at most `limit` from the `offset`-th; None: all) with the employees' names,
     and how many match."""
     found = open_steps(uow_factory, query, limit=limit, offset=offset)
-    names = _names(uow_factory, found.items)
-    return StepList(
-        langkah=[_named(item, names.get(item.employee_nip, "")) for item in found.items], jumlah=found.total
-    )
+    names = names_of(uow_factory, found.items)
+    return StepList(langkah=[named(item, names.get(item.employee_nip, "")) for item in found.items], jumlah=found.total)
 
 
-def _names(uow_factory: UowFactory, items: list[WorkItem]) -> dict[str, str]:
-    names: dict[str, str] = {}
-    if not items:
-        return names
-    with uow_factory() as uow:
-        for code in {item.instansi_code for item in items}:
-            listed = {item.employee_nip for item in items if item.instansi_code == code}
-            names.update({nip: e.name for nip, e in uow.employees.by_nips(code, listed).items()})
-        for nip in {item.employee_nip for item in items} - names.keys():  # moved to another instansi since
-            moved = uow.employees.get(nip)
-            if moved is not None:
-                names[nip] = moved.name
-    return names
-
-
-def _named(item: WorkItem, name: str) -> NamedStep:
+def named(item: WorkItem, name: str) -> NamedStep:
     return NamedStep(
         siklus=item.cycle_id,
         instansi=item.instansi_code,

@@ -14,11 +14,11 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from domain.access import Principal
-from domain.errors import Forbidden, NotFound
+from domain.errors import DomainError, Forbidden, NotFound
 from domain.stages import Role, Stage
 from persistence.ports import AbstractUnitOfWork, CycleRecord
-from services.appraisal_view import names_in
-from services.overdue import StepList, named_steps, overdue_query
+from services.overdue import StepList, named, overdue_query
+from services.worklist import names_in
 
 UowFactory = Callable[[], AbstractUnitOfWork]
 SUPERVISORS = (Role.PENGAWASAN, Role.PENGELOLA_KINERJA)
@@ -88,40 +88,78 @@ class OverdueFilter:
 
 
 @dataclass(frozen=True)
-class Tally:
+class UnitTally:
+    """One unit's overdue steps matching the filter, per stage."""
+
     unit: str
     unit_name: str
-    stage: Stage
-    count: int
+    by_stage: dict[Stage, int]
+
+    @property
+    def total(self) -> int:
+        return sum(self.by_stage.values())
 
 
 @dataclass(frozen=True)
 class OverduePage:
     steps: StepList
-    tallies: list[Tally]  # per unit and stage, of what the filter matches
-    units: list[tuple[str, str]]  # the instansi's units (code, name), for the filter
+    tallies: list[UnitTally]  # the units with most overdue first: `TALLY_UNITS` of them from `tally_offset`
+    tally_units: int  # how many units have overdue steps the filter matches
+    tally_offset: int
+    stages: list[Stage]  # the stages with overdue steps, in the cycle's order: the tally's columns
     names: dict[str, str]  # who must act, by NIP (the roster's names; the employee's among them)
     offset: int
     limit: int
 
 
-def overdue_page(
-    uow_factory: UowFactory, cycle: CycleChoice, chosen: OverdueFilter, *, now: datetime, limit: int, offset: int
-) -> OverduePage:
-    """The cycle's overdue steps the filter matches (`limit` from the `offset`-th, nearest deadline first) and how
-    many per unit and stage."""
-    query = overdue_query(age=chosen.age, now=now, cycle=cycle.cycle_id, unit=chosen.unit, stage=chosen.stage)
-    steps = named_steps(uow_factory, query, limit=limit, offset=offset)
+TALLY_UNITS = 20  # units per page of the tally: a province's instansi has thousands
+UNITS_LISTED = 200  # up to this many units the filter offers a list to pick from; past it, the code is typed
+
+
+def unit_choices(uow_factory: UowFactory, instansi_code: str) -> list[tuple[str, str]] | None:
+    """The instansi's units (code, name) for a filter to list, or None where there are too many to list (a province's
+    instansi has thousands): the filter then takes a code, and the tally's rows lead to each unit."""
     with uow_factory() as uow:
-        counted = uow.worklist.count_by_unit_and_stage(query)
-        units = sorted((unit.code, unit.name) for unit in uow.units.list_by_instansi(cycle.instansi_code))
-    acting = {step.menunggu for step in steps.langkah if step.menunggu}
-    names = {step.nip: step.nama for step in steps.langkah if step.nama}
-    names.update(names_in(uow_factory, cycle.instansi_code, acting - names.keys()) if acting - names.keys() else {})
-    unit_names = dict(units)
-    order = list(Stage)
-    tallies = sorted(
-        (Tally(unit, unit_names.get(unit, unit), Stage(stage), count) for (unit, stage), count in counted.items()),
-        key=lambda t: (t.unit, order.index(t.stage)),
+        if uow.units.count(instansi_code) > UNITS_LISTED:
+            return None
+        return sorted((unit.code, unit.name) for unit in uow.units.list_by_instansi(instansi_code))
+
+
+def overdue_page(
+    uow_factory: UowFactory,
+    cycle: CycleChoice,
+    chosen: OverdueFilter,
+    *,
+    now: datetime,
+    limit: int,
+    offset: int,
+    tally_offset: int = 0,
+) -> OverduePage:
+    """The cycle's overdue steps the filter matches (`limit` from the `offset`-th, nearest deadline first), and how
+    many per unit and stage: one unit of work, one count (the tally's sum is the list's length), the names of only
+    the people and units shown. A unit code that is not the instansi's is refused (it would list nothing, silently)."""
+    query = overdue_query(age=chosen.age, now=now, cycle=cycle.cycle_id, unit=chosen.unit, stage=chosen.stage)
+    with uow_factory() as uow:
+        if chosen.unit is not None and uow.units.get(cycle.instansi_code, chosen.unit) is None:
+            raise DomainError(f"unit kerja '{chosen.unit}' tidak ada di {cycle.instansi_name}", field="unit")
+        by_stage = uow.worklist.count_by_stage(query)
+        total = sum(by_stage.values())
+        items = uow.worklist.open(query, limit=limit, offset=offset) if total else []
+        ranked = uow.worklist.units_by_count(query, limit=TALLY_UNITS, offset=tally_offset) if total else None
+        shown = ranked.by_unit if ranked is not None else {}
+        unit_names = uow.units.names(cycle.instansi_code, set(shown))
+        names = names_in(uow, items)
+        names.update(uow.employees.names({i.assignee for i in items if i.assignee} - names.keys()))
+    return OverduePage(
+        steps=StepList(langkah=[named(item, names.get(item.employee_nip, "")) for item in items], jumlah=total),
+        tallies=[
+            UnitTally(unit, unit_names.get(unit, unit), {Stage(stage): n for stage, n in counts.items()})
+            for unit, counts in shown.items()
+        ],
+        tally_units=ranked.units if ranked is not None else 0,
+        tally_offset=tally_offset,
+        stages=[stage for stage in Stage if stage.value in by_stage],
+        names=names,
+        offset=offset,
+        limit=limit,
     )
-    return OverduePage(steps=steps, tallies=tallies, units=units, names=names, offset=offset, limit=limit)

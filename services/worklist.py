@@ -92,13 +92,6 @@ def names_of(uow_factory: UowFactory, items: Sequence[WorkItem]) -> dict[str, st
 
 
 def names_in(uow: AbstractUnitOfWork, items: Sequence[WorkItem]) -> dict[str, str]:
-    """`names_of` within a unit of work the caller holds."""
-    names: dict[str, str] = {}
-    for code in {item.instansi_code for item in items}:
-        listed = {item.employee_nip for item in items if item.instansi_code == code}
-        names.update({nip: e.name for nip, e in uow.employees.by_nips(code, listed).items()})
-    for nip in {item.employee_nip for item in items} - names.keys():
-        moved = uow.employees.get(nip)
-        if moved is not None:
-            names[nip] = moved.name
-    return names
+    """`names_of` within a unit of work the caller holds: by NIP, so someone who moved to another instansi since is
+    found there."""
+    return uow.employees.names({item.employee_nip for item in items}) if items else {}

@@ -111,6 +111,19 @@ class SqlUnitRepository:
     def mapping(self, instansi_code: str) -> dict[str, Unit]:
         return {unit.code: unit for unit in self.list_by_instansi(instansi_code)}
 
+    def count(self, instansi_code: str) -> int:
+        statement = select(func.count()).select_from(UnitRow).where(UnitRow.instansi_code == instansi_code)
+        return self._session.scalar(statement) or 0
+
+    def names(self, instansi_code: str, codes: Collection[str]) -> dict[str, str]:
+        """code → name of these units of the instansi (a code it does not have is left out)."""
+        if not codes:
+            return {}
+        statement = select(UnitRow.code, UnitRow.name).where(
+            UnitRow.instansi_code == instansi_code, UnitRow.code.in_(sorted(codes))
+        )
+        return dict(self._session.execute(statement).all())
+
     def _row(self, instansi_code: str, code: str) -> UnitRow | None:
         return self._session.scalars(
             select(UnitRow).where(UnitRow.instansi_code == instansi_code, UnitRow.code == code)
@@ -223,6 +236,16 @@ class SqlEmployeeRepository:
             query = select(*_EMPLOYEE_COLUMNS, EmployeeRow.instansi_code).where(EmployeeRow.nip.in_(chunk))
             rows = self._session.execute(query)
             found.update((row.nip, _employee(row)) for row in rows if row.instansi_code == instansi_code)
+        return found
+
+    def names(self, nips: Collection[str]) -> dict[str, str]:
+        """NIP → name of these people, whatever their instansi (unknown NIPs are left out): two columns, for lists
+        that show names only."""
+        found: dict[str, str] = {}
+        for chunk in _chunks(nips):
+            found.update(
+                self._session.execute(select(EmployeeRow.nip, EmployeeRow.name).where(EmployeeRow.nip.in_(chunk))).all()
+            )
         return found
 
     def emails(self, nips: Collection[str]) -> dict[str, str | None]:

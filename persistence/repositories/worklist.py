@@ -7,12 +7,13 @@ from datetime import UTC, datetime
 from functools import cache
 from typing import Any
 
-from sqlalchemy import ColumnElement, Insert, Select, Table, delete, func, or_, select
+from sqlalchemy import ColumnElement, Insert, Select, Table, delete, distinct, func, or_, select
 from sqlalchemy.orm import Session
 
 from domain.stages import Step
 from domain.worklist import WorkItem, WorklistQuery
 from persistence.orm import WorklistRow
+from persistence.ports import UnitCounts
 from persistence.repositories._sql import backend, dialect_insert
 
 _WORKLIST: Table = WorklistRow.__table__  # type: ignore[assignment]
@@ -109,7 +110,7 @@ class SqlWorklistRepository:
         statement: Select[WorklistRow] = (
             select(row)
             .where(*_where(query))
-            .order_by(row.deadline.is_(None), row.deadline, row.unit_code, row.employee_nip)
+            .order_by(row.deadline.asc().nulls_last(), row.unit_code, row.employee_nip)  # the index's order (0011)
             .limit(limit)
             .offset(offset)
         )
@@ -144,13 +145,34 @@ class SqlWorklistRepository:
     def count(self, query: WorklistQuery) -> int:
         return self._session.scalar(select(func.count()).select_from(WorklistRow).where(*_where(query))) or 0
 
-    def count_by_unit_and_stage(self, query: WorklistQuery) -> dict[tuple[str, str], int]:
-        """(unit, stage) → how many open steps match `query` there: the supervision team's counts."""
+    def count_by_stage(self, query: WorklistQuery) -> dict[str, int]:
+        """stage → how many open steps match `query` there."""
         row = WorklistRow
-        statement = (
-            select(row.unit_code, row.stage, func.count()).where(*_where(query)).group_by(row.unit_code, row.stage)
-        )
-        return {(unit, stage): count for unit, stage, count in self._session.execute(statement)}
+        statement = select(row.stage, func.count()).where(*_where(query)).group_by(row.stage)
+        return dict(self._session.execute(statement).all())
+
+    def units_by_count(self, query: WorklistQuery, *, limit: int, offset: int) -> UnitCounts:
+        """The units with the most open steps matching `query` (`limit` from the `offset`-th; ties by code), each
+        per stage, and how many units have any: counted by the database, so a province's thousands of units never
+        reach Python (the supervision team's tally)."""
+        row = WorklistRow
+        where = _where(query)
+        ranked = self._session.execute(
+            select(row.unit_code, func.count().over())  # over the groups: how many units
+            .where(*where)
+            .group_by(row.unit_code)
+            .order_by(func.count().desc(), row.unit_code)
+            .limit(limit)
+            .offset(offset)
+        ).all()
+        if not ranked:
+            units = self._session.scalar(select(func.count(distinct(row.unit_code))).where(*where)) if offset else 0
+            return UnitCounts(units=units or 0, by_unit={})
+        by_unit: dict[str, dict[str, int]] = {unit: {} for unit, _ in ranked}
+        counted = select(row.unit_code, row.stage, func.count()).where(*where, row.unit_code.in_(list(by_unit)))
+        for unit, stage, count in self._session.execute(counted.group_by(row.unit_code, row.stage)):
+            by_unit[unit][stage] = count
+        return UnitCounts(units=ranked[0][1], by_unit=by_unit)
 
     def count_with_overdue(self, query: WorklistQuery) -> tuple[int, int]:
         """How many open steps match `query`, and how many of them are overdue, in one statement."""

@@ -82,7 +82,7 @@ APP_TABLES = {
     "survey_limits",
     "site_secrets",
 }
-HEAD = "0010"
+HEAD = "0011"
 
 
 class Review(BaseModel):

@@ -97,6 +97,10 @@ async def _journey(office: WebOffice) -> None:
         refused = await pengawas.get(f"/pengawasan?siklus={cycle}&terlambat=-3")
         assert refused.status_code == 422 and 'id="terlambat-galat"' in refused.text
         assert form_fields(refused.text, "saring")["terlambat"] == "-3"
+        unknown = await pengawas.get(f"/pengawasan?siklus={cycle}&unit=TIDAK-ADA")
+        assert unknown.status_code == 422 and 'id="unit-galat"' in unknown.text and "TIDAK-ADA" in unknown.text
+        tally = await pengawas.get(f"/pengawasan?siklus={cycle}&rekap=2")
+        assert tally.status_code == 200 and 'id="rekap-terlambat"' not in tally.text  # one unit: page 2 is empty
 
         forms = await pengawas.get(f"/pengawasan/{cycle}/massal?unit=A-BID&tahap=target_setting")
         fields = form_fields(forms.text, "form-perpanjang")

@@ -28,9 +28,7 @@ router = APIRouter()
 async def appraisal(request: Request, user: PageUser, svc: Svc, cycle_id: str, nip: str) -> HTMLResponse:
     parties, _period = await run_in_threadpool(steps.visible, svc.uow_factory, user.principal, cycle_id, nip)
     state = await steps.appraisal_state(await svc.temporal.client(), cycle_id, nip)
-    names, zone = await run_in_threadpool(
-        names_and_zone, svc.uow_factory, parties.instansi_code, cycle_id, people_in(state)
-    )
+    names, zone = await run_in_threadpool(names_and_zone, svc.uow_factory, cycle_id, people_in(state))
     roles = roles_on(user.principal, parties)
     context = {
         "state": state,

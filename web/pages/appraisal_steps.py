@@ -99,9 +99,7 @@ class Loaded:
 async def load(svc: Svc, user: Caller, cycle_id: str, nip: str) -> Loaded:
     parties, period = await run_in_threadpool(steps.visible, svc.uow_factory, user.principal, cycle_id, nip)
     state = await steps.appraisal_state(await svc.temporal.client(), cycle_id, nip)
-    names, zone = await run_in_threadpool(
-        names_and_zone, svc.uow_factory, parties.instansi_code, cycle_id, people_in(state)
-    )
+    names, zone = await run_in_threadpool(names_and_zone, svc.uow_factory, cycle_id, people_in(state))
     return Loaded(parties, period, state, roles_on(user.principal, parties), names, zone)
 
 

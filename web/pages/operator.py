@@ -84,11 +84,9 @@ async def retry(request: Request, user: FormUser, svc: Svc) -> Response:
 
 @router.get("/penilaian/{cycle_id}/{nip}/riwayat", response_class=HTMLResponse, **page(signed_in(Role.OPERATOR)))
 async def appraisal_history(request: Request, user: PageUser, svc: Svc, cycle_id: str, nip: str) -> Response:
-    parties, _period = await run_in_threadpool(steps.visible, svc.uow_factory, user.principal, cycle_id, nip)
+    await run_in_threadpool(steps.visible, svc.uow_factory, user.principal, cycle_id, nip)  # 404 unless theirs
     state, timers = await history.of_appraisal(await svc.temporal.client(), cycle_id, nip)
-    names, zone = await run_in_threadpool(
-        names_and_zone, svc.uow_factory, parties.instansi_code, cycle_id, people_in(state)
-    )
+    names, zone = await run_in_threadpool(names_and_zone, svc.uow_factory, cycle_id, people_in(state))
     temporal = svc.settings.temporal
     workflow_id = appraisal_workflow_id(cycle_id, nip)
     context = {

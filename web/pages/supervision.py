@@ -43,6 +43,8 @@ router = APIRouter()
 PAGE_SIZE = 50
 MAX_PAGE = 100_000
 LIST = "pages/pengawasan_daftar.html"
+PAGE_FIELDS = ("halaman", "rekap")  # which page of the list, of the tally per unit
+FILTER_FIELDS = ("unit", "tahap", "terlambat", *PAGE_FIELDS)
 EXTEND_FIELDS = {"unit", "tahap", "terlambat", "tanggal", "jam", "alasan"}
 REASSIGN_FIELDS = {"dari", "penilai", "atasan", "unit", "alasan"}
 NOT_FORM = (401, 403, 404)
@@ -57,50 +59,53 @@ async def overdue(request: Request, user: PageUser, svc: Svc) -> Response:
     context: dict[str, Any] = {"cycles": cycles, "cycle": None, "listing": None, "filter_query": {}}
     if not chosen_id:
         return render(request, "pages/pengawasan.html", context, user=user)
-    cycle = await run_in_threadpool(supervision.cycle_held, svc.uow_factory, user.principal, chosen_id, SUPERVISORS)
-    if cycle not in cycles:  # older than the cycles listed: the picker still says which one is shown
+    cycle = next((held for held in cycles if held.cycle_id == chosen_id), None)
+    if cycle is None:  # older than the cycles listed, or not the person's: the picker still says which one is shown
+        cycle = await run_in_threadpool(supervision.cycle_held, svc.uow_factory, user.principal, chosen_id, SUPERVISORS)
         context["cycles"] = [cycle, *cycles]
-    form = {name: params.get(name, "").strip() for name in ("unit", "tahap", "terlambat", "halaman")}
+    form = {name: params.get(name, "").strip() for name in FILTER_FIELDS}
     context.update(cycle=cycle, form=form, stages=STAGES)
+    if request.headers.get("hx-request") != "true":  # the filter's fields are outside the list htmx swaps
+        context["units"] = await run_in_threadpool(supervision.unit_choices, svc.uow_factory, cycle.instansi_code)
     try:
-        chosen, number = _filter(params)
-    except DomainError as error:
-        errors = refused(error, "", {"unit", "tahap", "terlambat", "halaman"})
-        context.update(errors=errors, units=await run_in_threadpool(_units, svc, cycle))
-        return render(request, "pages/pengawasan.html", context, user=user, status=errors.status, fragment=LIST)
-    listing = await run_in_threadpool(
-        lambda: supervision.overdue_page(
-            svc.uow_factory,
-            cycle,
-            chosen,
-            now=svc.clock(),
-            limit=PAGE_SIZE,
-            offset=(number - 1) * PAGE_SIZE,
+        chosen, number, tally_number = _filter(params)
+        listing = await run_in_threadpool(
+            lambda: supervision.overdue_page(
+                svc.uow_factory,
+                cycle,
+                chosen,
+                now=svc.clock(),
+                limit=PAGE_SIZE,
+                offset=(number - 1) * PAGE_SIZE,
+                tally_offset=(tally_number - 1) * supervision.TALLY_UNITS,
+            )
         )
-    )
-    query = {"siklus": cycle.cycle_id, **{k: v for k, v in form.items() if v and k != "halaman"}}
-    context.update(listing=listing, units=listing.units, page_number=number, filter_query=query)
+    except DomainError as error:
+        errors = refused(error, "", set(FILTER_FIELDS))
+        context.update(errors=errors)
+        return render(request, "pages/pengawasan.html", context, user=user, status=errors.status, fragment=LIST)
+    query = {"siklus": cycle.cycle_id, **{k: v for k, v in form.items() if v and k not in PAGE_FIELDS}}
+    context.update(listing=listing, page_number=number, tally_page=tally_number, filter_query=query)
     return render(request, "pages/pengawasan.html", context, user=user, fragment=LIST)
 
 
-def _filter(params: QueryParams) -> tuple[OverdueFilter, int]:
+def _filter(params: QueryParams) -> tuple[OverdueFilter, int, int]:
     unit = params.get("unit", "").strip()
     if len(unit) > 32 or any(ord(ch) < 32 or ord(ch) == 127 for ch in unit):
         raise DomainError("kode unit paling panjang 32 karakter, tanpa karakter kendali", field="unit")
-    number_text = params.get("halaman", "").strip() or "1"
-    if not number_text.isdigit() or not 1 <= int(number_text) <= MAX_PAGE:
-        raise DomainError(f"halaman 1 sampai {MAX_PAGE}", field="halaman")
     chosen = OverdueFilter(
         unit=unit or None,
         stage=stage_of(params.get("tahap", "").strip()),
         days=days_overdue(params.get("terlambat", "").strip()),
     )
-    return chosen, int(number_text)
+    return chosen, _page_number(params, "halaman"), _page_number(params, "rekap")
 
 
-def _units(svc: Svc, cycle: CycleChoice) -> list[tuple[str, str]]:
-    with svc.uow_factory() as uow:
-        return sorted((unit.code, unit.name) for unit in uow.units.list_by_instansi(cycle.instansi_code))
+def _page_number(params: QueryParams, name: str) -> int:
+    text = params.get(name, "").strip() or "1"
+    if not text.isdigit() or not 1 <= int(text) <= MAX_PAGE:
+        raise DomainError(f"halaman 1 sampai {MAX_PAGE}", field=name)
+    return int(text)
 
 
 # --- bulk actions ----------------------------------------------------------------------------------------------------
@@ -205,7 +210,7 @@ async def _show_bulk(
 ) -> Response:
     context = {
         "cycle": cycle,
-        "units": await run_in_threadpool(_units, svc, cycle),
+        "units": await run_in_threadpool(supervision.unit_choices, svc.uow_factory, cycle.instansi_code),
         "stages": STAGES,
         "extend_form": extend_form or {"jam": "23:59"},
         "reassign_form": reassign_form or {},

@@ -198,9 +198,7 @@ async def _show(
 ) -> Response:
     parties, _period = await run_in_threadpool(steps.visible, svc.uow_factory, user.principal, cycle_id, nip)
     state = await steps.appraisal_state(await svc.temporal.client(), cycle_id, nip)
-    names, zone = await run_in_threadpool(
-        names_and_zone, svc.uow_factory, parties.instansi_code, cycle_id, people_in(state)
-    )
+    names, zone = await run_in_threadpool(names_and_zone, svc.uow_factory, cycle_id, people_in(state))
     shown = {"perpanjang": {"jam": "23:59"}, "alihkan": {}, "ambil": {}, "tarik": {}}
     for name, values in (forms or {}).items():
         shown[name] = values
