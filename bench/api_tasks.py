@@ -45,6 +45,7 @@ class Load:
     web_cpu_seconds: float
     think: float = 0.0  # mean seconds each user waits between an answer and their next request (0: none)
     errors: int = 0  # connections reset (not timed; more than 1% fails the run)
+    server: Latency | None = None  # the app's own time per request (its Server-Timing header), where read
 
     @property
     def per_second(self) -> float:

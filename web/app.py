@@ -28,6 +28,7 @@ from web.body_limit import BodyLimit
 from web.deps import Services
 from web.gateway import TemporalGateway
 from web.routes import admin, appraisals, auth, cycles, health, imports, oidc, tasks
+from web.server_timing import ServerTiming
 
 API_PREFIX = "/api/v1"
 
@@ -71,6 +72,7 @@ def create_app(
     app.add_middleware(SecurityHeaders)
     # Larger bodies are refused (413) before they are read: an import file is the largest thing anyone sends.
     app.add_middleware(BodyLimit, limit=MAX_UPLOAD_BYTES + 64 * 1024)
+    app.add_middleware(ServerTiming)  # added last, so outermost: it times every other layer
     app.include_router(health.router)
     app.include_router(auth.router, prefix=API_PREFIX)
     app.include_router(oidc.router)  # /auth/oidc/...: the provider redirects browsers here, outside the API
