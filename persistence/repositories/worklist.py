@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from functools import cache
 from typing import Any
 
-from sqlalchemy import ColumnElement, Insert, Select, Table, delete, distinct, func, or_, select
+from sqlalchemy import ColumnElement, Insert, Row, Table, delete, distinct, func, or_, select
 from sqlalchemy.orm import Session
 
 from domain.stages import Step
@@ -52,8 +52,11 @@ def _values(item: WorkItem, at: datetime) -> dict[str, Any]:
     return values
 
 
-def _item(row: WorklistRow) -> WorkItem:
+def _item(row: WorklistRow | Row[Any]) -> WorkItem:
     return WorkItem.model_validate({name: getattr(row, name) for name in _ITEM_FIELDS})
+
+
+_ITEM_COLUMNS = tuple(getattr(WorklistRow, name) for name in _ITEM_FIELDS)  # rows, not entities: lists are read-only
 
 
 def _where(query: WorklistQuery) -> list[ColumnElement[bool]]:
@@ -107,14 +110,14 @@ class SqlWorklistRepository:
     def open(self, query: WorklistQuery, *, limit: int | None = None, offset: int = 0) -> list[WorkItem]:
         """The open steps matching `query`, nearest deadline first (no deadline last), then by unit and NIP."""
         row = WorklistRow
-        statement: Select[WorklistRow] = (
-            select(row)
+        statement = (
+            select(*_ITEM_COLUMNS)
             .where(*_where(query))
             .order_by(row.deadline.asc().nulls_last(), row.unit_code, row.employee_nip)  # the index's order (0011)
             .limit(limit)
             .offset(offset)
         )
-        return [_item(found) for found in self._session.scalars(statement)]
+        return [_item(found) for found in self._session.execute(statement)]
 
     def open_ids(self, query: WorklistQuery, *, after: str | None, limit: int) -> list[tuple[str, datetime | None]]:
         """(workflow id, recorded_at) of the open entries matching `query`, in id order, after the id `after`."""

@@ -13,6 +13,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 from typing import Any
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
@@ -85,7 +86,11 @@ async def overdue(request: Request, user: PageUser, svc: Svc) -> Response:
         context.update(errors=errors)
         return render(request, "pages/pengawasan.html", context, user=user, status=errors.status, fragment=LIST)
     query = {"siklus": cycle.cycle_id, **{k: v for k, v in form.items() if v and k not in PAGE_FIELDS}}
-    context.update(listing=listing, page_number=number, tally_page=tally_number, filter_query=query)
+    # The tally's links add a unit and a stage to the filter: its other fields encoded once, not in every cell.
+    tally_query = urlencode({k: v for k, v in query.items() if k not in ("unit", "tahap")})
+    context.update(
+        listing=listing, page_number=number, tally_page=tally_number, filter_query=query, tally_query=tally_query
+    )
     return render(request, "pages/pengawasan.html", context, user=user, fragment=LIST)
 
 

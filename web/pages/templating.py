@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta, timezone
 from decimal import Decimal
+from functools import cache
 from pathlib import Path
 
 from fastapi.templating import Jinja2Templates
@@ -33,6 +34,7 @@ MONTHS = (
 )
 
 
+@cache  # three zones (and None): asked for by every date of every row of a list
 def zone(offset_hours: int | None) -> timezone:
     return timezone(timedelta(hours=offset_hours if offset_hours in ZONES else WIB))
 
