@@ -10,7 +10,7 @@ import asyncio
 import random
 import statistics
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -29,6 +29,7 @@ from identity.passwords import hasher
 from identity.records import Account
 from services.worklist import names_of, open_steps
 from settings import AuthSettings, load_settings
+from web.server_timing import server_ms
 
 LIST_LIMIT = 100  # the route's default `batas`
 PASSWORD = "kata-sandi-bench-2026"
@@ -148,6 +149,10 @@ def explain(engine: Engine, uow_factory: UowFactory, nip: str) -> Plan:
     return Plan(nip=nip, open_steps=found.total, statements=[s for s, _ in captured], plans=plans)
 
 
+def bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
 async def load(
     base_url: str,
     web: Child,
@@ -155,20 +160,27 @@ async def load(
     concurrency: int,
     *,
     think: float = 0.0,
+    think_first: bool = False,
+    credentials: Callable[[str], dict[str, str]] = bearer,
 ) -> Load:
-    """Send each request (bearer token, path, JSON body to POST or None to GET) `concurrency` at a time: each lane a
-    user who sends their next request as soon as the last is answered, or after a pause of `think` seconds on average
-    (uniform between 0 and twice that, so users do not march in step)."""
+    """Send each request (secret, path, JSON body to POST or None to GET) `concurrency` at a time: each lane a user
+    who sends their next request as soon as the last is answered, or after a pause of `think` seconds on average
+    (uniform between 0 and twice that, so users do not march in step); with `think_first` the pause comes before each
+    request, so that the lanes also start spread over it. `credentials` turns the secret into headers (a bearer token;
+    the pages pass a session cookie). The app's own time is read from its Server-Timing header where it sends one."""
     rng = random.Random(17)
     samples: list[float] = []
+    server: list[float] = []
     errors: list[str] = []
     limits = httpx.Limits(max_connections=concurrency + 5, max_keepalive_connections=concurrency + 5)
     async with httpx.AsyncClient(base_url=base_url, limits=limits, timeout=120.0) as http:
 
         async def one(item: tuple[str, str, dict[str, Any] | None]) -> None:
-            token, path, body = item
+            secret, path, body = item
+            if think and think_first:
+                await asyncio.sleep(rng.uniform(0, 2 * think))
             began = time.perf_counter()
-            headers = {"Authorization": f"Bearer {token}"} if token else None
+            headers = credentials(secret) if secret else None
             try:
                 if body is None:
                     response = await http.get(path, headers=headers)
@@ -180,9 +192,12 @@ async def load(
                 errors.append(f"{type(error).__name__} {error}")
             else:
                 samples.append(time.perf_counter() - began)
+                app_ms = server_ms(response.headers.get("server-timing"))
+                if app_ms is not None:
+                    server.append(app_ms / 1000)
                 if response.status_code != 200:
                     raise RuntimeError(f"{path} answered {response.status_code}: {response.text[:300]}")
-            if think:
+            if think and not think_first:
                 await asyncio.sleep(rng.uniform(0, 2 * think))
 
         cpu = tree_cpu_seconds(web.pid)
@@ -190,7 +205,8 @@ async def load(
         cpu = tree_cpu_seconds(web.pid) - cpu
     if len(errors) > len(requests) // 100:
         raise RuntimeError(f"{len(errors)} of {len(requests)} requests failed, the first: {errors[0]}")
-    return Load(concurrency, len(samples), seconds, latency(samples), cpu, think, errors=len(errors))
+    timed = latency(server) if server else None
+    return Load(concurrency, len(samples), seconds, latency(samples), cpu, think, errors=len(errors), server=timed)
 
 
 def task_requests(tokens: dict[str, str], count: int) -> list[tuple[str, str, dict[str, Any] | None]]:

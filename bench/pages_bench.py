@@ -1,16 +1,17 @@
 """The pages (issue 18) on a province-sized database: server time of the busiest pages with 100,000 appraisals in
 PostgreSQL and 50 people at once.
 
-    .venv/bin/python -m bench.pages_bench                 # ~5 minutes here
-    .venv/bin/python -m bench.pages_bench --appraisals 10000 --requests 1000
+    .venv/bin/python -m bench.pages_bench                 # ~10 minutes here
+    .venv/bin/python -m bench.pages_bench --requests 1000 # ~6 minutes: what docs/benchmarks.md shows
 
 A PostgreSQL database of its own gets a roster and 100,000 worklist rows (bench/worklist_fill.py, as the API
 benchmark's 'My tasks'), the cycle records, and the roles of each instansi, then VACUUM ANALYZE as autovacuum would
 have run on a database in use. The web service (uvicorn, `--web-workers` processes, two by default) runs with a
 Temporal address where nothing listens, so a page that reached for Temporal would fail. Every user has a browser
 session (a cookie, as a page takes it). Each page is asked by 1 user, then by 50 at once with no pause (the
-worst case), then by 50 who pause about a second between pages as people do. Each answer is timed at the client and
-by the app itself (its Server-Timing header): the target is on the server's time. The floor, from the same run, is
+worst case), then by 50 who pause about a second before each page (a stress), then by 50 who pause about five
+seconds (people reading a page before the next). Each answer is timed at the client and by the app itself (its
+Server-Timing header): the target is on the server's time. The floor, from the same run, is
 `/healthz` (uvicorn and FastAPI with nothing behind them) and the JSON API's `GET /api/v1/me/tasks` for Beranda.
 The calibration page is not measured here: it reads its cycle workflow's state, and a cycle at calibration with
 100,000 appraisals is issue 21's run.
@@ -22,24 +23,20 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import random
 import sys
-import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import httpx
 from sqlalchemy import text
 
 from bench import api_report, api_tasks, worklist_fill
 from bench.api_tasks import Load
 from bench.appraisal_bench import progress
-from bench.measure import latency, run_pool
 from bench.processes import Child, free_port, scratch_dir
-from bench.web_stack import create_database, drop_database, postgres_admin_url, start_web, tree_cpu_seconds
+from bench.web_stack import create_database, drop_database, postgres_admin_url, start_web
 from domain.access import Grant
 from domain.calendar import CycleCalendar, resolve
 from domain.policy import AppraisalPolicy
@@ -49,7 +46,6 @@ from persistence.db import make_engine, make_session_factory, upgrade
 from persistence.ports import CycleRecord
 from persistence.uow import SqlAlchemyUnitOfWork
 from settings import load_settings
-from web.server_timing import server_ms
 
 PAGE_P95_MAX_MS = 100.0  # issue 18: Tugas saya, the supervision dashboard and the calibration page, 50 users
 SESSION_COOKIE = "kinerja_sesi"
@@ -90,6 +86,7 @@ class Options:
     requests: int
     concurrency: int
     think: float
+    human_think: float
     web_workers: int
     keep_temp: bool
 
@@ -137,31 +134,17 @@ def _officials(uow_factory: Any, found: worklist_fill.Province) -> dict[str, dic
 
 
 async def load(base_url: str, web: Child, requests: Sequence[tuple[str, str]], concurrency: int, think: float) -> Load:
-    """GET each (cookie, path) `concurrency` at a time, each lane pausing `think` seconds on average before each page
-    (so that, with a pause, the lanes start spread over it as people arrive, not all in the same instant)."""
-    rng = random.Random(17)
-    samples: list[float] = []
-    server: list[float] = []
-    limits = httpx.Limits(max_connections=concurrency + 5, max_keepalive_connections=concurrency + 5)
-    async with httpx.AsyncClient(base_url=base_url, limits=limits, timeout=120.0) as http:
-
-        async def one(item: tuple[str, str]) -> None:
-            cookie, path = item
-            if think:  # reading the last page first: so the 50 do not all click at the same instant to begin with
-                await asyncio.sleep(rng.uniform(0, 2 * think))
-            began = time.perf_counter()
-            response = await http.get(path, headers={"Cookie": f"{SESSION_COOKIE}={cookie}"} if cookie else None)
-            samples.append(time.perf_counter() - began)
-            app_ms = server_ms(response.headers.get("server-timing"))
-            if app_ms is not None:
-                server.append(app_ms / 1000)
-            if response.status_code != 200:
-                raise RuntimeError(f"{path} answered {response.status_code}: {response.text[:300]}")
-
-        cpu = tree_cpu_seconds(web.pid)
-        seconds = await run_pool(requests, concurrency, one)
-        cpu = tree_cpu_seconds(web.pid) - cpu
-    return Load(concurrency, len(samples), seconds, latency(samples), cpu, think, server=latency(server))
+    """GET each (cookie, path) `concurrency` at a time (api_tasks.load), each lane pausing `think` seconds on average
+    before each page: with a pause, the lanes start spread over it as people arrive, not all in the same instant."""
+    return await api_tasks.load(
+        base_url,
+        web,
+        [(cookie, path, None) for cookie, path in requests],
+        concurrency,
+        think=think,
+        think_first=True,
+        credentials=lambda cookie: {"Cookie": f"{SESSION_COOKIE}={cookie}"},
+    )
 
 
 def _requests(
@@ -237,10 +220,14 @@ async def run(options: Options, data_dir: Path) -> list[PageResult]:
 
 
 def _levels(options: Options) -> list[tuple[int, int, float]]:
+    """(requests, users at once, mean pause): one user; 50 who never pause (the worst case); 50 who click about
+    every `--think` seconds (a stress: nobody reloads a dashboard every second); 50 at `--human-think` (reading the
+    page before the next, as people do)."""
     return [
         (max(50, options.requests // 10), 1, 0.0),
         (options.requests, options.concurrency, 0.0),
         (options.requests // 2, options.concurrency, options.think),
+        (options.requests // 4, options.concurrency, options.human_think),
     ]
 
 
@@ -304,7 +291,8 @@ def parse(argv: list[str] | None = None) -> Options:
     parser.add_argument("--users", type=int, default=1000, help="people with a session (default 1000)")
     parser.add_argument("--requests", type=int, default=2000, help="requests per page at full load (default 2000)")
     parser.add_argument("--concurrency", type=int, default=50, help="people at once (default 50)")
-    parser.add_argument("--think", type=float, default=1.0, help="mean pause between pages, last level (default 1)")
+    parser.add_argument("--think", type=float, default=1.0, help="mean pause between pages, third level (default 1)")
+    parser.add_argument("--human-think", type=float, default=5.0, help="mean pause, fourth level (default 5)")
     parser.add_argument("--web-workers", type=int, default=2, help="uvicorn processes (default 2: one per core here)")
     parser.add_argument("--keep-temp", action="store_true", help="keep the logs and the database")
     args = parser.parse_args(argv)
@@ -319,6 +307,7 @@ def parse(argv: list[str] | None = None) -> Options:
         requests=args.requests,
         concurrency=args.concurrency,
         think=args.think,
+        human_think=args.human_think,
         web_workers=args.web_workers,
         keep_temp=args.keep_temp,
     )
