@@ -89,6 +89,7 @@ async def test_a_cycle_started_from_the_form_is_followed_to_100_percent(web_offi
             assert f"dari {active} pegawai aktif terbaca" in polled
             whole = await admin.get(f"{status_path}/kemajuan")  # without htmx: the status page itself
             assert "<html" in whole.text and 'id="kalender-siklus"' in whole.text
+            assert "Batas penyusunan SKP oleh pegawai" in whole.text  # the label's own capitals kept
             assert "Muat ulang" not in whole.text
             again = await admin.post(CYCLES, {**fields, "populasi": "A-BID=40"})  # safe to repeat
             assert again.status_code == 303

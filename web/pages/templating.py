@@ -78,6 +78,11 @@ def angka(value: Decimal | float | int | None, places: int = 2) -> str:
     return text.replace(",", "\x00").replace(".", ",").replace("\x00", ".")
 
 
+def awal_kapital(value: str) -> str:
+    """The first letter capitalised and the rest as written (Jinja's `capitalize` lowercases "SKP" to "skp")."""
+    return value[:1].upper() + value[1:]
+
+
 def bulat(value: int | None) -> str:
     """`100.000`: a count."""
     return "–" if value is None else f"{value:,}".replace(",", ".")
@@ -107,7 +112,14 @@ def environment() -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.filters.update(tanggal=tanggal, tanggal_panjang=tanggal_panjang, waktu=waktu, angka=angka, bulat=bulat)
+    env.filters.update(
+        tanggal=tanggal,
+        tanggal_panjang=tanggal_panjang,
+        waktu=waktu,
+        angka=angka,
+        bulat=bulat,
+        awal_kapital=awal_kapital,
+    )
     env.globals.update(sisa_hari=sisa_hari, zone_label=zone_label)
     return env
 
