@@ -105,9 +105,15 @@ class Kinerja:
 
 
 @pytest.fixture
-async def kinerja(dev_env: WorkflowEnvironment, database_url: str, tmp_path: Path) -> AsyncIterator[Kinerja]:
+async def kinerja(dev_env: WorkflowEnvironment, postgres_database_url: str, tmp_path: Path) -> AsyncIterator[Kinerja]:
     """A worker of this test's database on its own task queue, the HTTP service on a free port of this machine, and
-    the command configured like a user's shell (the API's address in KINERJA_API; nobody signed in yet)."""
+    the command configured like a user's shell (the API's address in KINERJA_API; nobody signed in yet).
+
+    On PostgreSQL only, as a BKD runs it: some eighty processes take two minutes, and a second run on SQLite would
+    test the same commands against the same API again. SQLite's side is the API's and the pages' tests (both
+    databases), `kinerja up` (tests/cli/test_stack.py), `make demo` (tests/cli/test_demo.py) and the browser's
+    year (tests/browser)."""
+    database_url = postgres_database_url
     address = dev_env.client.service_client.config.target_host
     task_queue = f"kinerja-e2e-{uuid.uuid4().hex[:8]}"
     settings = Settings(
