@@ -5,12 +5,14 @@ giving up those that waited too long to be worth sending.
     kinerja notifikasi kirim [--json]            # send the e-mail due now (each worker does so every 15 s)
     kinerja notifikasi kirim --terus             # deliver e-mail and log notices until Ctrl-C/SIGTERM (the one
                                                  # sender where workers have OUTBOX__RELAY=false)
+    kinerja notifikasi tampil --id 12            # one message in full (a log notice's line names its id only)
     kinerja notifikasi ulangi --id 12 15         # queue given-up messages again (or --semua), to the roster's address
     kinerja notifikasi batalkan --sampai 2026-11-30   # give up what was queued until then and is still waiting
 
 E-mail goes through SMTP__HOST (SMTP__PORT, SMTP__SECURITY, SMTP__USERNAME, SMTP__PASSWORD, SMTP__SENDER,
 SMTP__CA_CERT) of the process that sends it. Notices of people without an address in the roster (the log channel)
-are written to the log of the worker, or of `kirim --terus`.
+are announced in the log of the worker, or of `kirim --terus`, by their number only (no recipient, subject or body:
+they are personal data); `tampil --id` shows one in full.
 """
 
 from __future__ import annotations
@@ -71,6 +73,12 @@ def register(commands: Parsers) -> None:
     )
     which.add_argument("--semua", dest="all", action="store_true", help="semua yang gagal")
     again.set_defaults(handler=_requeue)
+    show = actions.add_parser(
+        "tampil", help="satu pesan: penerima, judul dan isinya (log hanya menyebut nomornya, bukan isi pribadinya)"
+    )
+    show.add_argument("--id", dest="message_id", type=int, required=True, metavar="ID", help="nomor pesan")
+    show.add_argument("--json", action="store_true", help="keluaran JSON")
+    show.set_defaults(handler=_show)
     drop = actions.add_parser(
         "batalkan", help="jangan kirim notifikasi yang menunggu sejak lama (mis. sebelum SMTP diatur)"
     )
@@ -127,6 +135,24 @@ def _short(text: str | None) -> str | None:
     if text is None or len(text) <= SHOWN_ERROR:
         return text
     return text[: SHOWN_ERROR - 1] + "…"
+
+
+def _show(args: argparse.Namespace) -> int:
+    """One message in full, for the operator who delivers a log-channel notice by hand (the log names its id only)."""
+    uow_factory = open_database(load_settings())
+    with uow_factory() as uow:
+        message = uow.outbox.get(args.message_id)
+    if message is None:
+        raise CommandError(f"pesan {args.message_id} tidak ada di outbox")
+    if args.json:
+        emit_json(message)
+        return 0
+    state = "terkirim" if message.sent_at else "gagal" if message.failed_at else "menunggu"
+    print(f"Pesan {message.id} ({message.channel}, {state}) untuk {message.recipient}")
+    print(f"Judul: {message.subject}")
+    print()
+    print(message.body)
+    return 0
 
 
 def _send(args: argparse.Namespace) -> int:

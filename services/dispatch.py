@@ -6,8 +6,9 @@ mid-batch sends at most the message in hand twice, and its other claims fall due
 number of dispatchers (one per worker) share the outbox.
 
 - channel "email": through the `Mailer` (SMTP); without one, e-mail waits in the outbox, untouched.
-- channel "log": the recipient has no e-mail address in the roster; the notice is written to the log (logger
-  `kinerja.notices`, event `notice`), where the operators' log collection picks it up.
+- channel "log": the recipient has no e-mail address in the roster; the notice is announced in the log (logger
+  `kinerja.notices`, event `notice`) by its number only, where the operators' log collection picks it up; the
+  recipient, subject and body are personal data and stay in the outbox (`kinerja notifikasi tampil --id N`).
 
 A failed attempt is tried again after a back-off that doubles from one minute up to an hour; after `max_attempts`
 (ten by default: about four hours), or at once when the server refuses the message for good (SMTP 5xx), it is given
@@ -100,13 +101,9 @@ def dispatch_due(
         for message in [m for m in claimed if m.channel == "log"]:
             if not outcome.may_go_on(keep_going):
                 return outcome.done(len(claimed))
+            # By number only: the recipient, subject and body are personal data, and a log is copied far and kept.
             notices_log.info(
-                "notice",
-                channel="log",
-                recipient=message.recipient,
-                subject=message.subject,
-                body=message.body,
-                workflow_id=message.workflow_id,
+                "notice", channel="log", message_id=message.id, shown_by=f"kinerja notifikasi tampil --id {message.id}"
             )
             outcome.sent(message)
             untried.remove(message)

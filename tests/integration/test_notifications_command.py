@@ -83,6 +83,18 @@ def test_an_operator_sees_the_outbox_sends_it_and_queues_a_refused_message_again
     assert status == 0 and out.startswith("Menunggu: 1 (log 1) · gagal: 1 · terkirim: 1\n")
     assert "ditolak@example.go.id" in out and "alamat ditolak: 550" in out
     assert "kinerja notifikasi ulangi --id ID" in out
+    # The log announces that notice by its number; the operator who delivers it by hand reads it whole here.
+    status, out, _ = kinerja(capsys, "notifikasi", "tampil", "--id", str(log))
+    assert status == 0 and out.splitlines()[:2] == [
+        f"Pesan {log} (log, menunggu) untuk 199001012015032004",
+        "Judul: Pengingat: SKP menunggu persetujuan",
+    ]
+    assert out.rstrip().endswith("Yth. Bapak/Ibu, SKP menunggu persetujuan Anda.")
+    assert json.loads(kinerja(capsys, "notifikasi", "tampil", "--id", str(log), "--json")[1])["recipient"] == (
+        "199001012015032004"
+    )
+    status, _, err = kinerja(capsys, "notifikasi", "tampil", "--id", "999999")
+    assert status == 1 and err.splitlines()[-1] == "kesalahan: pesan 999999 tidak ada di outbox"
     shown = json.loads(kinerja(capsys, "notifikasi", "--json")[1])
     assert shown["counts"] == {"waiting": 1, "failed": 1, "sent": 1, "waiting_by_channel": {"log": 1}}
     [failed] = shown["failed"]
