@@ -1,5 +1,6 @@
 """How Kinerja's values travel through Temporal: pydantic JSON, as `temporalio.contrib.pydantic` does it, with one
-type-adapter cache for the whole worker process.
+type-adapter cache for the whole worker process; and, where keys are configured, every payload encrypted
+(`EncryptionCodec`) so that Temporal's histories hold no names, NIPs, ratings or reasons in clear.
 
 The SDK makes a new payload converter for every workflow instance it creates, and the stock pydantic converter keeps
 its TypeAdapters per converter. A worker with a bounded cache creates an instance for every new appraisal and for
@@ -12,17 +13,27 @@ instance names the same classes.
 
 from __future__ import annotations
 
+import base64
+import binascii
+import dataclasses
 import functools
+import os
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from pydantic import TypeAdapter
 from temporalio.api.common.v1 import Payload
 from temporalio.contrib.pydantic import PydanticJSONPlainPayloadConverter
 from temporalio.converter import (
     CompositePayloadConverter,
     DataConverter,
+    DefaultFailureConverterWithEncodedAttributes,
     DefaultPayloadConverter,
     JSONPlainPayloadConverter,
+    PayloadCodec,
 )
 
 TYPE_ADAPTERS_CACHED = 1024  # as the SDK's own per-converter default
@@ -64,3 +75,101 @@ class KinerjaPayloadConverter(CompositePayloadConverter):
 
 
 DATA_CONVERTER = DataConverter(payload_converter_class=KinerjaPayloadConverter)
+
+
+# --- encryption ----------------------------------------------------------------------------------------------------
+
+ENCRYPTED = b"binary/encrypted"  # the payload's `encoding` once encrypted: the Web UI shows it as such without a codec
+KEY_ID = "encryption-key-id"  # which key, so that payloads written before a rotation still decrypt
+NONCE_BYTES = 12  # AES-GCM's standard nonce, random per payload
+KEY_BYTES = 32  # AES-256
+
+
+class PayloadKeyError(ValueError):
+    """The keys as configured cannot be used (says which and why, never the key itself)."""
+
+
+@dataclass(frozen=True)
+class PayloadKeys:
+    """The keys payloads are encrypted with: `current` encrypts, every one decrypts (a rotated key stays listed until
+    no history that needs it is kept)."""
+
+    current: str
+    keys: Mapping[str, bytes]
+
+    @classmethod
+    def parse(cls, text: str) -> PayloadKeys:
+        """`id=base64` entries, one per line or comma-separated, of 32-byte keys; the first is the current one. Blank
+        lines and `#` comments are skipped. Make one with `python -c "import os,base64;
+        print('k1=' + base64.b64encode(os.urandom(32)).decode())"`."""
+        keys: dict[str, bytes] = {}
+        for raw in text.replace(",", "\n").splitlines():
+            entry = raw.strip()
+            if not entry or entry.startswith("#"):
+                continue
+            key_id, sep, encoded = entry.partition("=")
+            key_id = key_id.strip()
+            if not sep or not key_id or len(key_id) > 64 or not key_id.replace("-", "").replace("_", "").isalnum():
+                raise PayloadKeyError("kunci payload harus berbentuk ID=BASE64 (ID huruf/angka/-/_, paling panjang 64)")
+            try:
+                key = base64.b64decode(encoded.strip(), validate=True)
+            except binascii.Error:
+                raise PayloadKeyError(f"kunci payload {key_id}: bukan base64") from None
+            if len(key) != KEY_BYTES:
+                raise PayloadKeyError(f"kunci payload {key_id}: harus {KEY_BYTES} bita (AES-256), bukan {len(key)}")
+            if key_id in keys:
+                raise PayloadKeyError(f"kunci payload {key_id} disebut dua kali")
+            keys[key_id] = key
+        if not keys:
+            raise PayloadKeyError("tidak ada kunci payload")
+        return cls(current=next(iter(keys)), keys=keys)
+
+
+class EncryptionCodec(PayloadCodec):
+    """AES-256-GCM over each whole payload (its metadata and data, serialised), the key's id in the clear metadata
+    and as associated data. Decoding passes through what is not encrypted: the histories written before encryption
+    was turned on still replay and still run."""
+
+    def __init__(self, keys: PayloadKeys) -> None:
+        self._keys = keys
+        self._ciphers = {key_id: AESGCM(key) for key_id, key in keys.keys.items()}
+
+    async def encode(self, payloads: Sequence[Payload]) -> list[Payload]:
+        return [self.encrypt(payload) for payload in payloads]
+
+    async def decode(self, payloads: Sequence[Payload]) -> list[Payload]:
+        return [self.decrypt(payload) for payload in payloads]
+
+    def encrypt(self, payload: Payload) -> Payload:
+        key_id = self._keys.current.encode()
+        nonce = os.urandom(NONCE_BYTES)
+        sealed = self._ciphers[self._keys.current].encrypt(nonce, payload.SerializeToString(), key_id)
+        return Payload(metadata={"encoding": ENCRYPTED, KEY_ID: key_id}, data=nonce + sealed)
+
+    def decrypt(self, payload: Payload) -> Payload:
+        if payload.metadata.get("encoding") != ENCRYPTED:
+            return payload
+        key_id = payload.metadata.get(KEY_ID, b"").decode(errors="replace")
+        cipher = self._ciphers.get(key_id)
+        if cipher is None:
+            raise PayloadKeyError(f"payload dienkripsi dengan kunci {key_id!r} yang tidak ada di kunci yang diatur")
+        try:
+            plain = cipher.decrypt(payload.data[:NONCE_BYTES], payload.data[NONCE_BYTES:], key_id.encode())
+        except InvalidTag:
+            raise PayloadKeyError(
+                f"payload dengan kunci {key_id!r} tidak dapat dibuka: kunci salah atau diubah"
+            ) from None
+        decrypted = Payload()
+        decrypted.ParseFromString(plain)
+        return decrypted
+
+
+def data_converter(keys: PayloadKeys | None) -> DataConverter:
+    """Kinerja's converter, encrypting every payload and failure message with `keys` (None: in clear)."""
+    if keys is None:
+        return DATA_CONVERTER
+    return dataclasses.replace(
+        DATA_CONVERTER,
+        payload_codec=EncryptionCodec(keys),
+        failure_converter_class=DefaultFailureConverterWithEncodedAttributes,
+    )

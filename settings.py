@@ -13,6 +13,8 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field, FilePath, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from payloads import PayloadKeyError, PayloadKeys
+
 
 def _check_pem(load: Callable[[], object], what: str, kind: str) -> None:
     """Certificate files TLS can use (`load` loads them as TLS would): refused when the settings load, not at the
@@ -65,9 +67,22 @@ class TemporalSettings(BaseModel):
     # Temporal's Web UI as an operator's browser reaches it (`kinerja up` serves it here): the operator's page of an
     # appraisal's history links to its workflow there. Empty: no link.
     ui_url: str | None = Field(default="http://127.0.0.1:8233", max_length=500, pattern=r"^https?://[^\s]+$")
+    # Every payload encrypted (AES-256-GCM, payloads.EncryptionCodec) with these keys: `id=base64` entries of 32 bytes,
+    # one per line or comma-separated, the first encrypting and all decrypting (rotation: put the new one first). From
+    # the environment or a file outside the repository; unset, payloads travel in clear and the worker warns.
+    payload_keys: SecretStr | None = None
+    payload_keys_file: FilePath | None = None
 
     @field_validator(
-        "tls_ca_cert", "tls_client_cert", "tls_client_key", "tls_server_name", "api_key", "ui_url", mode="before"
+        "tls_ca_cert",
+        "tls_client_cert",
+        "tls_client_key",
+        "tls_server_name",
+        "api_key",
+        "ui_url",
+        "payload_keys",
+        "payload_keys_file",
+        mode="before",
     )
     @classmethod
     def _unset_when_blank(cls, value: object) -> object:
@@ -92,6 +107,24 @@ class TemporalSettings(BaseModel):
                 "sertifikat PEM dengan kuncinya",
             )
         return self
+
+    @model_validator(mode="after")
+    def _payload_keys_usable(self) -> TemporalSettings:
+        if self.payload_keys is not None and self.payload_keys_file is not None:
+            raise ValueError("TEMPORAL__PAYLOAD_KEYS atau TEMPORAL__PAYLOAD_KEYS_FILE, bukan keduanya")
+        try:
+            self.encryption()
+        except PayloadKeyError as error:
+            raise ValueError(str(error)) from None
+        return self
+
+    def encryption(self) -> PayloadKeys | None:
+        """The keys payloads are encrypted with, or None (in clear)."""
+        if self.payload_keys_file is not None:
+            return PayloadKeys.parse(self.payload_keys_file.read_text())
+        if self.payload_keys is not None:
+            return PayloadKeys.parse(self.payload_keys.get_secret_value())
+        return None
 
     @property
     def uses_tls(self) -> bool:

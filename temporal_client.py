@@ -54,7 +54,7 @@ async def connect(settings: TemporalSettings, *, runtime: Runtime | None = None)
     return await Client.connect(
         settings.address,
         namespace=settings.namespace,
-        data_converter=DATA_CONVERTER,
+        data_converter=payloads.data_converter(settings.encryption()),
         tls=tls_config(settings),
         api_key=api_key,
         runtime=runtime,

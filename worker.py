@@ -166,12 +166,19 @@ async def run_worker(
         stop = stop or asyncio.Event()
         with stop_on_signals(stop, install=on_signals):
             async with worker:
+                encrypted = client.data_converter.payload_codec is not None
                 log.info(
                     "worker started",
                     task_queue=settings.temporal.task_queue,
                     namespace=client.namespace,
                     address=settings.temporal.address,
+                    payloads="encrypted" if encrypted else "clear",
                 )
+                if not encrypted:
+                    log.warning(
+                        "payloads in clear: Temporal's histories hold names, ratings and reasons readable by anyone"
+                        " who reads the server; set TEMPORAL__PAYLOAD_KEYS_FILE (docs/security.md)"
+                    )
                 if ready is not None:
                     ready.set()
                 notifier = _start_notifier(settings, engine, stop, outbox_metrics)

@@ -37,7 +37,9 @@ class DevServer:
     """`temporal server start-dev` as a child process in its own process group, so the terminal's Ctrl-C reaches
     only `kinerja`, which stops the worker first and the server last."""
 
-    def __init__(self, settings: Settings, *, data_dir: Path, port: int, ui_port: int) -> None:
+    def __init__(
+        self, settings: Settings, *, data_dir: Path, port: int, ui_port: int, codec_endpoint: str | None = None
+    ) -> None:
         data_dir = data_dir.resolve()
         self.db_file = data_dir / "temporal.db"
         self.log_file = data_dir / "temporal.log"
@@ -74,6 +76,8 @@ class DevServer:
             "warn",
             # Registered in the "default" namespace only; ensure_search_attributes covers any other.
             *search_attributes.dev_server_args(),
+            # Encrypted payloads: the Web UI asks Kinerja's codec endpoint (operators only) to show them.
+            *(["--ui-codec-endpoint", codec_endpoint] if codec_endpoint else []),
         ]
         self._process: subprocess.Popen[bytes] | None = None
         self._log_start = 0

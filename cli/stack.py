@@ -157,7 +157,11 @@ async def _up(settings: Settings, *, data_dir: Path, ui_port: int, with_worker: 
     database_url = resolve_url(settings.database_url)
     with _signals(on_signal), contextlib.suppress(asyncio.CancelledError):
         await asyncio.to_thread(upgrade, database_url)
-        async with local_stack(settings, data_dir=data_dir, ui_port=ui_port, log=sys.stdout) as stack:
+        encrypted = web_port is not None and settings.temporal.encryption() is not None
+        codec = f"http://127.0.0.1:{web_port}/codec" if encrypted else None
+        async with local_stack(
+            settings, data_dir=data_dir, ui_port=ui_port, log=sys.stdout, codec_endpoint=codec
+        ) as stack:
             running = True
             worker = await _start_worker(settings, stack.client, stop, workers) if with_worker else None
             watch = None
@@ -299,7 +303,12 @@ def _signals(handler: Callable[[signal.Signals], None]) -> Iterator[None]:
 
 @contextlib.asynccontextmanager
 async def local_stack(
-    settings: Settings, *, data_dir: Path = Path(".kinerja"), ui_port: int = 8233, log: TextIO | None = None
+    settings: Settings,
+    *,
+    data_dir: Path = Path(".kinerja"),
+    ui_port: int = 8233,
+    log: TextIO | None = None,
+    codec_endpoint: str | None = None,
 ) -> AsyncIterator[LocalStack]:
     """A client on the Temporal server at settings.temporal.address, starting a dev server there if none answers.
 
@@ -330,7 +339,7 @@ async def local_stack(
         )
     if not _free("127.0.0.1", ui_port):
         raise CommandError(f"port {ui_port} untuk Web UI sudah dipakai program lain: pilih port lain dengan --ui-port")
-    with DevServer(settings, data_dir=data_dir, port=port, ui_port=ui_port) as server:
+    with DevServer(settings, data_dir=data_dir, port=port, ui_port=ui_port, codec_endpoint=codec_endpoint) as server:
         if log is not None:
             print(
                 f"Memulai Temporal dev server di 127.0.0.1:{port} (data: {server.db_file}, log: {server.log_file}) ...",

@@ -27,7 +27,7 @@ from web import pages, problems
 from web.body_limit import BodyLimit
 from web.deps import Services
 from web.gateway import TemporalGateway
-from web.routes import admin, appraisals, auth, cycles, health, imports, oidc, tasks
+from web.routes import admin, appraisals, auth, codec, cycles, health, imports, oidc, tasks
 from web.server_timing import ServerTiming
 
 API_PREFIX = "/api/v1"
@@ -76,6 +76,7 @@ def create_app(
     app.include_router(health.router)
     app.include_router(auth.router, prefix=API_PREFIX)
     app.include_router(oidc.router)  # /auth/oidc/...: the provider redirects browsers here, outside the API
+    app.include_router(codec.router)  # /codec/decode: Temporal's Web UI decrypts histories here (operators)
     app.include_router(tasks.router, prefix=API_PREFIX)
     app.include_router(appraisals.router, prefix=API_PREFIX)
     app.include_router(admin.router, prefix=API_PREFIX)

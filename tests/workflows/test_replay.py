@@ -8,12 +8,15 @@ away) fails here unless it is guarded by `workflow.patched(...)`. After a releas
 
 from __future__ import annotations
 
+import base64
 from pathlib import Path
 
 import pytest
 from temporalio.client import WorkflowHistory
+from temporalio.converter import DataConverter
 from temporalio.worker import Replayer
 
+from payloads import PayloadKeys, data_converter
 from temporal_client import DATA_CONVERTER
 from tests.workflows.scenario import HISTORIES
 from worker import WORKFLOWS
@@ -25,9 +28,15 @@ def test_histories_are_saved() -> None:
     assert len(SAVED) >= 3, f"expected the recorded scenario histories in {HISTORIES}"
 
 
+# Every history here was written in clear: once payloads are encrypted (TEMPORAL__PAYLOAD_KEYS_FILE), the appraisals
+# running from before still replay through the encrypting converter, which passes clear payloads through.
+ENCRYPTING = data_converter(PayloadKeys.parse(f"k1={base64.b64encode(bytes(32)).decode()}"))
+
+
+@pytest.mark.parametrize("converter", [DATA_CONVERTER, ENCRYPTING], ids=["clear", "encrypting"])
 @pytest.mark.parametrize("path", SAVED, ids=[path.stem for path in SAVED])
-async def test_a_saved_history_replays_with_the_current_code(path: Path) -> None:
+async def test_a_saved_history_replays_with_the_current_code(path: Path, converter: DataConverter) -> None:
     history = WorkflowHistory.from_json(f"replay-{path.stem}", path.read_text())
-    replayer = Replayer(workflows=WORKFLOWS, data_converter=DATA_CONVERTER)
+    replayer = Replayer(workflows=WORKFLOWS, data_converter=converter)
     result = await replayer.replay_workflow(history)  # raises on nondeterminism
     assert result.replay_failure is None

@@ -56,7 +56,7 @@ PAGE_ROUTERS = (
     staffing_accounts.router,
     survey_admin.router,
 )
-NOT_PAGES = ("/api/", "/auth/", "/static/", "/openapi.json", "/healthz", "/readyz")
+NOT_PAGES = ("/api/", "/auth/", "/codec/", "/static/", "/openapi.json", "/healthz", "/readyz")
 # No inline script or style anywhere: htmx and the stylesheet are files of this site.
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; form-action 'self'; "
