@@ -38,18 +38,13 @@ class EscalationNote:
 
 
 def _escalations(uow: AbstractUnitOfWork, items: Sequence[WorkItem]) -> dict[str, EscalationNote]:
-    """The latest escalation of each escalated item (workflow id → note), from the audit log."""
+    """The latest escalation of each escalated item (workflow id → note), from the audit log, in one read."""
+    escalated = [item.workflow_id for item in items if item.escalation_level > 0]
     found: dict[str, EscalationNote] = {}
-    for item in items:
-        if item.escalation_level == 0:
-            continue
-        entries = uow.audit.list(workflow_id=item.workflow_id, action=ESCALATION)
-        if not entries:
-            continue
-        last = entries[-1]
+    for workflow_id, last in (uow.audit.latest(ESCALATION, escalated) if escalated else {}).items():
         after = last.after or {}
         recipients = [str(nip) for nip in after.get("recipients", [])]
-        found[item.workflow_id] = EscalationNote(int(after.get("level", 0)), last.occurred_at, recipients)
+        found[workflow_id] = EscalationNote(int(after.get("level", 0)), last.occurred_at, recipients)
     return found
 
 

@@ -531,6 +531,29 @@ def test_audit_log_appends_and_filters(uow_factory: UowFactory) -> None:
     )
 
 
+def test_audit_gives_each_workflows_latest_entry_of_an_action_in_one_read(uow_factory: UowFactory) -> None:
+    """Beranda's escalation notes: the latest escalation of each task asked about, none for one never escalated."""
+
+    def escalation(workflow_id: str, level: int) -> AuditEntry:
+        return AuditEntry(
+            actor="system",
+            actor_role=Role.SYSTEM,
+            action="notice.escalation",
+            workflow_id=workflow_id,
+            after={"level": level},
+            idempotency_key=f"{workflow_id}/{level}",
+        )
+
+    with uow_factory() as uow:
+        for entry in (escalation("a", 1), escalation("b", 1), escalation("a", 2)):
+            uow.audit.append(entry)
+        uow.audit.append(AuditEntry(actor=STAFF, actor_role=Role.PEGAWAI, action="submit_skp", workflow_id="c"))
+        uow.commit()
+    with uow_factory() as uow:
+        latest = uow.audit.latest("notice.escalation", {"a", "b", "c", "d"})
+    assert {workflow_id: entry.after for workflow_id, entry in latest.items()} == {"a": {"level": 2}, "b": {"level": 1}}
+
+
 def test_audit_counts_a_cycles_entries_by_action_and_workflow(uow_factory: UowFactory) -> None:
     """The report's counts: only the cycle's appraisals, beside cycles whose id extends it, differs from it only in
     letter case or would match it under LIKE's `_`, and only the actions asked for."""
