@@ -106,6 +106,35 @@ class Board(_Frozen):
     stored: StoredCalibration | None
 
 
+UNITS_PER_PAGE = 20  # a province's instansi has thousands of units: a page of them at a time, each with its chart
+
+
+class UnitsPage(_Frozen):
+    """One page of the board's units: those that break the pattern first (what the committee must look at), then the
+    rest, each group by code."""
+
+    shown: list[Distribution]
+    page: int
+    pages: int
+    total: int
+    violating: int
+
+
+def units_page(units: list[Distribution], page: int) -> UnitsPage:
+    """The `page`-th (from 1) page of `units`; past the last, the last."""
+    ordered = sorted(units, key=lambda unit: (unit.compliant, unit.unit))
+    pages = max(1, -(-len(ordered) // UNITS_PER_PAGE))
+    page = min(max(page, 1), pages)
+    start = (page - 1) * UNITS_PER_PAGE
+    return UnitsPage(
+        shown=ordered[start : start + UNITS_PER_PAGE],
+        page=page,
+        pages=pages,
+        total=len(ordered),
+        violating=sum(1 for unit in ordered if not unit.compliant),
+    )
+
+
 class _Stored(BaseModel):
     model_config = ConfigDict(extra="allow")
 

@@ -80,9 +80,10 @@ async def board_page(
     svc: Svc,
     cycle_id: str,
     pola: Annotated[OrgPredicate | None, Query(description="pola untuk dilihat sebelum predikat ditetapkan")] = None,
+    unit_hal: Annotated[int, Query(ge=1, le=100_000, description="halaman daftar unit")] = 1,
 ) -> Response:
     record = await cycle_of(svc, user.principal, cycle_id, ROLES)
-    return await _show(request, user, svc, record, preview=pola)
+    return await _show(request, user, svc, record, preview=pola, unit_page=unit_hal)
 
 
 @router.post("/kalibrasi/{cycle_id}/usulan", response_class=HTMLResponse, **page(signed_in(*ROLES)))
@@ -156,10 +157,12 @@ async def _show(
     errors: FormErrors | None = None,
     refused: str = "",
     done: str | None = None,
+    unit_page: int = 1,
 ) -> HTMLResponse:
     cycle_id = record.cycle_id
     state = await cycle_actions.state(await svc.temporal.client(), cycle_id)
     board = await run_in_threadpool(calibration_board.board, svc.uow_factory, state, preview)
+    unit_list = calibration_board.units_page(board.units, unit_page)
     decides = may(user.principal, state.instansi_code, DECIDES, cycle_id)
     open_ = state.phase is CyclePhase.CALIBRATING and state.outcome is None
     context: dict[str, Any] = {
@@ -170,7 +173,8 @@ async def _show(
         "share": share,
         "percent": percent_text,
         "ident": ident,
-        "charts": _charts(board, state),
+        "charts": _charts(board, state, unit_list.shown),
+        "unit_list": unit_list,
         "may_propose": decides and open_,
         "may_decide": decides and open_ and state.calibration is not None,
         "predicates": PREDICATES,
@@ -201,9 +205,9 @@ def _key(form: dict[str, str], errors: FormErrors | None) -> str:
     return uuid.uuid4().hex
 
 
-def _charts(board: Board, state: CycleState) -> dict[str, Markup]:
+def _charts(board: Board, state: CycleState, units: list[Distribution]) -> dict[str, Markup]:
     """The instansi's chart (with the proposal or the decision beside the predicates as they stand) and one per
-    unit, keyed by unit code ("" for the instansi)."""
+    unit shown, keyed by unit code ("" for the instansi)."""
     extra: list[Series] = []
     stored = board.stored
     if stored is not None and stored.proposal is not None:
@@ -211,7 +215,7 @@ def _charts(board: Board, state: CycleState) -> dict[str, Markup]:
     if state.outcome is not None:
         extra.append(Series("putusan", "Keputusan", _ordered(state.outcome.counts)))
     charts = {"": _chart(board.instansi, board, extra)}
-    for unit in board.units:
+    for unit in units:
         charts[unit.unit] = _chart(unit, board, [])
     return charts
 

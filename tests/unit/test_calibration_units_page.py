@@ -1,0 +1,40 @@
+"""The calibration board's units a page at a time (services.calibration_board.units_page): a province's instansi has
+thousands of units, each drawn with its chart; those that break the pattern come first."""
+
+from __future__ import annotations
+
+from domain.policy import DEFAULT_POLICY
+from domain.ratings import OrgPredicate, Predicate
+from services.calibration_board import UNITS_PER_PAGE, Distribution, distribution, units_page
+
+
+def _units(count: int, *, breaking: set[int]) -> list[Distribution]:
+    """`count` units of ten people; those in `breaking` all rated Sangat Baik (none Butuh Perbaikan: the pattern of
+    Baik wants one)."""
+    found = []
+    for n in range(count):
+        counts = (
+            {Predicate.SANGAT_BAIK: 10}
+            if n in breaking
+            else {Predicate.BAIK: 7, Predicate.SANGAT_BAIK: 2, Predicate.BUTUH_PERBAIKAN: 1}
+        )
+        found.append(distribution(f"U{n:04d}", f"Unit {n}", counts, OrgPredicate.BAIK, DEFAULT_POLICY))
+    return found
+
+
+def test_the_units_that_break_the_pattern_come_first_a_page_at_a_time() -> None:
+    units = _units(2 * UNITS_PER_PAGE + 5, breaking={3, 30, 44})
+    assert [u.unit for u in units if not u.compliant] == ["U0003", "U0030", "U0044"]
+    first = units_page(units, 1)
+    assert (first.page, first.pages, first.total, first.violating) == (1, 3, 2 * UNITS_PER_PAGE + 5, 3)
+    assert [u.unit for u in first.shown[:3]] == ["U0003", "U0030", "U0044"] and len(first.shown) == UNITS_PER_PAGE
+    last = units_page(units, 99)  # past the last page: the last
+    assert last.page == 3 and len(last.shown) == 5
+    shown = [u.unit for page in (1, 2, 3) for u in units_page(units, page).shown]
+    assert sorted(shown) == sorted(u.unit for u in units) and len(set(shown)) == len(units)
+
+
+def test_a_small_board_is_one_page() -> None:
+    only = units_page(_units(3, breaking=set()), 1)
+    assert (only.page, only.pages, only.violating, len(only.shown)) == (1, 1, 0, 3)
+    assert units_page([], 1).pages == 1
