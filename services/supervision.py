@@ -111,6 +111,10 @@ class OverduePage:
     offset: int
     limit: int
 
+    @property
+    def tally_pages(self) -> int:
+        return max(1, -(-self.tally_units // TALLY_UNITS))
+
 
 TALLY_UNITS = 20  # units per page of the tally: a province's instansi has thousands
 UNITS_LISTED = 200  # up to this many units the filter offers a list to pick from; past it, the code is typed

@@ -74,6 +74,7 @@ def test_the_units_with_most_overdue_come_first_a_page_at_a_time(uow_factory: Uo
     first = supervision.overdue_page(uow_factory, CHOICE, OverdueFilter(), now=NOW, limit=10, offset=0)
     assert first.steps.jumlah == sum(expected.values()) and len(first.steps.langkah) == 10
     assert first.tally_units == len(expected) and len(first.tallies) == TALLY_UNITS
+    assert first.tally_pages == -(-len(expected) // TALLY_UNITS)
     assert [t.unit for t in first.tallies] == ranked[:TALLY_UNITS]
     assert first.stages == [Stage.TARGET_SETTING, Stage.SELF_ASSESSMENT]
     top = first.tallies[0]

@@ -101,6 +101,9 @@ async def _journey(office: WebOffice) -> None:
         assert unknown.status_code == 422 and 'id="unit-galat"' in unknown.text and "TIDAK-ADA" in unknown.text
         tally = await pengawas.get(f"/pengawasan?siklus={cycle}&rekap=2")
         assert tally.status_code == 200 and 'id="rekap-terlambat"' not in tally.text  # one unit: page 2 is empty
+        assert f"siklus={cycle}&amp;rekap=1" in tally.text and "Unit sebelumnya" in tally.text  # the way back
+        beyond = await pengawas.get(f"/pengawasan?siklus={cycle}&rekap=9")
+        assert f"siklus={cycle}&amp;rekap=1" in beyond.text  # to the last page there is, not the eighth
 
         forms = await pengawas.get(f"/pengawasan/{cycle}/massal?unit=A-BID&tahap=target_setting")
         fields = form_fields(forms.text, "form-perpanjang")
