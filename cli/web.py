@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from temporalio.client import Client
 
 READY_DEADLINE = 30.0  # seconds for the service to answer /healthz
+FORCED_STOP = 2.0  # seconds a forced stop gives the service to end its lifespan in order
 STOP_DEADLINE = 10.0  # seconds for requests in flight to finish
 
 
@@ -118,9 +119,14 @@ async def web_service(
         server.should_exit = True
         try:
             await asyncio.wait_for(asyncio.shield(task), STOP_DEADLINE + 5)
-        except asyncio.CancelledError:  # stopped by force (a second Ctrl-C): no waiting for requests in flight
-            server.force_exit = True
-            task.cancel()
+        except asyncio.CancelledError:  # stopped by force (a second Ctrl-C): requests in flight get a moment only
+            # The app's lifespan still ends in order if it can within that moment: a lifespan task cancelled while
+            # it waits is logged by uvicorn as an error with its traceback.
+            with contextlib.suppress(TimeoutError, CommandError):
+                await asyncio.wait_for(asyncio.shield(task), FORCED_STOP)
+            if not task.done():
+                server.force_exit = True
+                task.cancel()
             raise
         except (TimeoutError, CommandError):
             task.cancel()
