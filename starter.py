@@ -19,6 +19,7 @@ from sqlalchemy.exc import OperationalError
 
 from cli import (
     accounts,
+    audit,
     bulk,
     cycle,
     data,
@@ -57,6 +58,7 @@ def build_parser() -> argparse.ArgumentParser:
     stack.register(commands)
     web.register(commands)
     accounts.register(commands)
+    audit.register(commands)
     demo.register(commands)
     return parser
 

@@ -114,6 +114,7 @@ def build_worker(
             cycles.record_officials,
             cycles.push_officials,
             cycles.report,
+            cycles.anchor_audit,
             cycles.upkeep_worklist,
         ],
         max_cached_workflows=settings.max_cached_workflows,

@@ -22,10 +22,11 @@ from temporalio.exceptions import ApplicationError, WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
 
 from activities.errors import business_errors
+from domain.audit_chain import AuditAnchor
 from domain.calibration import FinalPredicate
 from domain.worklist import WorklistQuery
 from persistence.ports import AbstractUnitOfWork
-from services import cycles, officials_record, worklist, worklist_sync
+from services import audit_chain, cycles, officials_record, worklist, worklist_sync
 from services.appraisals import CycleRequest, PlanPage, nip_of_planned, plan_page, record_calendar
 from workflows.appraisal import AppraisalWorkflow
 from workflows.calibration import CalibrationClosed
@@ -37,7 +38,9 @@ from workflows.contracts import (
     appraisal_workflow_id,
 )
 from workflows.cycle_contracts import (
+    ANCHOR_ACTIVITY,
     SKIPPED_SHOWN,
+    AnchorRequest,
     CalibrationNotice,
     CalibrationOutcome,
     CalibrationView,
@@ -138,6 +141,11 @@ class CycleActivities:
     async def prepare(self, request: PrepareCycle) -> CycleInput:
         """The input of the cycle a schedule starts: the period's deadlines under the instansi's policy now."""
         return await _thread(lambda: cycles.prepare(self._uow_factory, request))
+
+    @activity.defn(name=ANCHOR_ACTIVITY)
+    async def anchor_audit(self, request: AnchorRequest) -> AuditAnchor:
+        """The audit chains' heads now: returned into the cycle's history, where the database's owner cannot reach."""
+        return await _thread(lambda: audit_chain.anchor_now(self._uow_factory, request.label))
 
     @activity.defn(name="cycle.survey")
     async def survey(self, request: SurveyRequest) -> list[UnitIkm]:
@@ -288,6 +296,7 @@ class CycleActivities:
             overdue_now=overdue,
             withdrawn=sum(withdrawn.values()),
             withdrawn_by_cause=withdrawn,
+            audit_seal=await _thread(lambda: audit_chain.anchor_now(self._uow_factory, "laporan penutupan")),
         )
 
     @activity.defn(name="worklist.upkeep")

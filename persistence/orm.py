@@ -12,6 +12,7 @@ from decimal import Decimal
 from typing import Any, ClassVar
 
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     CheckConstraint,
     Date,
@@ -191,7 +192,11 @@ class AuditLogRow(Base):
 
     __tablename__ = "audit_log"
     # A cycle's report counts the entries of a few actions made by its appraisals (services.cycles).
-    __table_args__ = (Index("ix_audit_log_action_workflow", "action", "workflow_id"),)
+    __table_args__ = (
+        Index("ix_audit_log_action_workflow", "action", "workflow_id"),
+        # One entry per place in a chain (the chain's order; domain.audit_chain).
+        Index("ix_audit_log_chain_seq", "chain", "seq", unique=True),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
     occurred_at: Mapped[datetime] = mapped_column(index=True)
@@ -205,6 +210,22 @@ class AuditLogRow(Base):
     after: Mapped[dict[str, Any] | None]
     workflow_id: Mapped[str | None] = mapped_column(String(200), index=True)
     idempotency_key: Mapped[str | None] = mapped_column(String(300), unique=True)
+    # The seal (domain.audit_chain): the entry's place in its chain and the hashes that tie it to the one before.
+    # NULL only in a row written outside the application, which verification reports.
+    chain: Mapped[int | None] = mapped_column(SmallInteger)
+    seq: Mapped[int | None] = mapped_column(BigInteger)
+    previous_hash: Mapped[str | None] = mapped_column(String(64))
+    hash: Mapped[str | None] = mapped_column(String(64))
+
+
+class AuditChainHeadRow(Base):
+    """Each audit chain's last entry: the row a writer locks to append to its chain."""
+
+    __tablename__ = "audit_chain_heads"
+
+    chain: Mapped[int] = mapped_column(SmallInteger, primary_key=True, autoincrement=False)
+    seq: Mapped[int] = mapped_column(BigInteger)
+    hash: Mapped[str] = mapped_column(String(64))
 
 
 def _answer_check(n: int) -> CheckConstraint:

@@ -31,6 +31,7 @@ from persistence.repositories import (
     SqlWorklistRepository,
 )
 from persistence.repositories._sql import VERSIONED_WRITES, conflict_message
+from persistence.repositories.audit import HELD_CHAIN
 from persistence.repositories.evidence import SqlEvidenceRepository
 from persistence.repositories.identity import SqlIdentityRepository
 from persistence.repositories.survey_form import SqlSurveyFormRepository
@@ -86,11 +87,13 @@ class SqlAlchemyUnitOfWork(AbstractUnitOfWork):
             raise ConcurrencyConflict(conflict_message(", ".join(written)), rule="optimistic concurrency") from error
         finally:
             session.info.pop(VERSIONED_WRITES, None)
+            session.info.pop(HELD_CHAIN, None)
 
     def rollback(self) -> None:
         session = self._open_session()
         session.rollback()
         session.info.pop(VERSIONED_WRITES, None)
+        session.info.pop(HELD_CHAIN, None)
 
     def _open_session(self) -> Session:
         if self._session is None:

@@ -47,6 +47,7 @@ with workflow.unsafe.imports_passed_through():
     from workflows.contracts import NoticeKind
     from workflows.cycle_contracts import (
         SKIPPED_SHOWN,
+        AnchorRequest,
         CalibrationNotice,
         ChangeOfficials,
         CycleInput,
@@ -70,6 +71,7 @@ with workflow.unsafe.imports_passed_through():
 
 CYCLE_WORKFLOW_NAME = "AppraisalCycle"
 CALIBRATION_REMINDERS = "calibration-reminders"  # workflow.patched id (added after 0.2)
+AUDIT_ANCHORS = "audit-anchor"  # workflow.patched id prefix, one per phase (added after 0.6)
 SHORT = timedelta(minutes=5)
 LONG = timedelta(hours=2)  # enrolment of one page, the push of a whole cycle: long, but heartbeating
 HEARTBEAT = timedelta(minutes=1)
@@ -110,6 +112,7 @@ class CycleWorkflow:
         if s.phase is CyclePhase.ENROLLING:
             await self._enrol()
             s.phase = CyclePhase.RUNNING
+            await self._anchor_audit("pendaftaran selesai")
         if s.phase is CyclePhase.RUNNING:
             await self._sleep_until(deadlines.survey_closes)
             s.survey = await workflow.execute_activity_method(
@@ -119,12 +122,14 @@ class CycleWorkflow:
                 retry_policy=RETRY,
             )
             s.phase = CyclePhase.SURVEY_CLOSED
+            await self._anchor_audit("survei ditutup")
         if s.phase is CyclePhase.SURVEY_CLOSED:
             await self._sleep_until(deadlines.review_due)
             s.predicates = await workflow.execute_activity_method(
                 CycleActivities.predicates, self._ref(), start_to_close_timeout=SHORT, retry_policy=RETRY
             )
             s.phase = CyclePhase.CALIBRATING
+            await self._anchor_audit("penilaian selesai")
         if s.phase is CyclePhase.CALIBRATING:
             s.calibration_due = deadlines.calibration_due
             if workflow.patched(CALIBRATION_REMINDERS):
@@ -140,6 +145,7 @@ class CycleWorkflow:
             )
             s.outcome = s.outcome.model_copy(update={"pushed": pushed})
             s.phase = CyclePhase.SIGNING_OFF
+            await self._anchor_audit("kalibrasi dikunci")
         if s.phase is CyclePhase.SIGNING_OFF:
             # Sign-off, then the 14-day objection window and the atasan's decision on a late objection.
             end = deadlines.sign_off_due + deadlines.objection_window + deadlines.objection_decision_due
@@ -153,8 +159,23 @@ class CycleWorkflow:
                 retry_policy=RETRY,
             )
             s.phase = CyclePhase.CLOSED
+            await self._anchor_audit("siklus ditutup")
         await workflow.wait_condition(workflow.all_handlers_finished)
         return s
+
+    async def _anchor_audit(self, label: str) -> None:
+        """Keep the audit chains' heads in this history (domain.audit_chain): rewriting the audit log after this
+        point, even every hash of a chain, no longer matches. One patch id per phase, so that a run that reached
+        an earlier phase on the code before this anchors from its next phase on (see CALIBRATION_REMINDERS)."""
+        if not workflow.patched(f"{AUDIT_ANCHORS}-{label.replace(' ', '-')}"):
+            return
+        anchor = await workflow.execute_activity_method(
+            CycleActivities.anchor_audit,
+            AnchorRequest(**self._ref().model_dump(), label=label),
+            start_to_close_timeout=SHORT,
+            retry_policy=RETRY,
+        )
+        self._s.anchors.append(anchor)
 
     def _officials(self) -> Officials:
         """Who holds the cycle's roles now: as last changed, else as the cycle started."""

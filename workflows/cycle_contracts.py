@@ -12,6 +12,7 @@ from enum import StrEnum
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
+from domain.audit_chain import AuditAnchor
 from domain.calendar import CycleCalendar, Deadlines
 from domain.officials import Officials
 from domain.policy import EscalationPolicy
@@ -148,6 +149,8 @@ class CycleState(BaseModel):
     # The officials once the admin kepegawaian changed them during the year (None: the input's), and how often.
     officials: Officials | None = None
     officials_version: int = 0
+    # The audit chains' heads at each phase (domain.audit_chain): kept in the history, outside the database.
+    anchors: list[AuditAnchor] = Field(default_factory=list)
 
 
 class CycleReport(_Frozen):
@@ -166,6 +169,7 @@ class CycleReport(_Frozen):
     calibration_escalations: int = 0
     withdrawn: int = 0  # employees withdrawn from the cycle (domain.withdrawal): neither final nor open
     withdrawn_by_cause: dict[str, int] = Field(default_factory=dict)  # WithdrawalCause value → count
+    audit_seal: AuditAnchor | None = None  # the audit chains' heads when the report was made (None: older reports)
 
 
 class CycleTemplate(_Frozen):
@@ -250,6 +254,15 @@ class CycleRef(_Frozen):
     cycle_id: str
     instansi_code: str
     period: int
+
+
+ANCHOR_ACTIVITY = "cycle.anchor_audit"
+
+
+class AnchorRequest(CycleRef):
+    """Take the audit chains' heads at a phase of the cycle (the label names it)."""
+
+    label: str = Field(min_length=1, max_length=100)
 
 
 class SurveyRequest(CycleRef):

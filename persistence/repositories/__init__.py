@@ -6,9 +6,10 @@ from persistence.repositories.appraisal import (
     SqlReviewRepository,
     SqlSkpRepository,
 )
+from persistence.repositories.audit import SqlAuditLog
 from persistence.repositories.cycle import SqlCycleRepository
 from persistence.repositories.organisation import SqlEmployeeRepository, SqlInstansiRepository, SqlUnitRepository
-from persistence.repositories.records import SqlAuditLog, SqlOutboxRepository, SqlStepRecordRepository
+from persistence.repositories.records import SqlOutboxRepository, SqlStepRecordRepository
 from persistence.repositories.survey import SqlSurveyResponseRepository
 from persistence.repositories.worklist import SqlWorklistRepository
 

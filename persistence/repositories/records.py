@@ -1,6 +1,6 @@
-"""Idempotent step records, the append-only audit log and the notification outbox.
+"""Idempotent step records and the notification outbox (the audit log is persistence.repositories.audit).
 
-All three are written by activities that Temporal may retry, so each write is keyed and a repeated key inserts
+Both are written by activities that Temporal may retry, so each write is keyed and a repeated key inserts
 nothing: the first write wins and later calls read it back.
 """
 
@@ -15,9 +15,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, Table, and_, bindparam, case, false, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
-from domain.audit import AuditEntry
 from domain.errors import NotFound
-from domain.stages import Role
 from persistence.orm import AuditLogRow, OutboxRow, StepRecordRow
 from persistence.ports import GivenUp, OutboxBacklog, OutboxCounts, OutboxMessage, WorkflowIds
 from persistence.repositories._sql import backend, keyed_insert
@@ -69,119 +67,6 @@ class SqlStepRecordRepository:
     def get(self, key: str) -> dict[str, Any] | None:
         result = self._session.scalar(_STEP_RESULT, {"key": key})
         return dict(result) if result is not None else None
-
-
-def _entry(row: AuditLogRow) -> AuditEntry:
-    return AuditEntry(
-        occurred_at=row.occurred_at,
-        actor=row.actor,
-        actor_role=Role(row.actor_role),
-        on_behalf_of=row.on_behalf_of,
-        action=row.action,
-        subject=row.subject,
-        reason=row.reason,
-        before=row.before,
-        after=row.after,
-        workflow_id=row.workflow_id,
-        idempotency_key=row.idempotency_key,
-    )
-
-
-class SqlAuditLog:
-    """Append and read only: there is deliberately no update or delete, and the database refuses both anyway."""
-
-    def __init__(self, session: Session) -> None:
-        self._session = session
-
-    def append(self, entry: AuditEntry) -> bool:
-        """Add the entry; False when an entry with the same idempotency key exists (a retried activity)."""
-        values = entry.model_dump(mode="json")
-        values["occurred_at"] = entry.occurred_at
-        if entry.idempotency_key is None:
-            self._session.execute(insert(AuditLogRow).values(**values))
-            return True
-        inserted = self._session.execute(
-            keyed_insert(backend(self._session), _AUDIT, "idempotency_key", "id"), values
-        ).scalar_one_or_none()
-        return inserted is not None
-
-    def list(
-        self,
-        *,
-        subject: str | None = None,
-        workflow_id: str | None = None,
-        action: str | None = None,
-        limit: int | None = None,
-    ) -> builtins.list[AuditEntry]:
-        """Entries in the order they were written, optionally filtered."""
-        query = select(AuditLogRow)
-        if subject is not None:
-            query = query.where(AuditLogRow.subject == subject)
-        if workflow_id is not None:
-            query = query.where(AuditLogRow.workflow_id == workflow_id)
-        if action is not None:
-            query = query.where(AuditLogRow.action == action)
-        query = query.order_by(AuditLogRow.id).limit(limit)
-        return [_entry(row) for row in self._session.scalars(query)]
-
-    def latest(self, action: str, workflow_ids: Collection[str]) -> dict[str, AuditEntry]:
-        """workflow id → its latest entry of `action`, for these workflows (one without any is left out): one
-        statement by the (action, workflow_id) index, where a page of tasks used to ask once per task."""
-        found: dict[str, AuditEntry] = {}
-        ids = sorted(workflow_ids)
-        for start in range(0, len(ids), _IN_CHUNK):
-            query = (
-                select(AuditLogRow)
-                .where(AuditLogRow.action == action, AuditLogRow.workflow_id.in_(ids[start : start + _IN_CHUNK]))
-                .order_by(AuditLogRow.id)
-            )
-            for row in self._session.scalars(query):
-                found[row.workflow_id or ""] = _entry(row)  # in id order: the last one written wins
-        return found
-
-    def count_by_action(
-        self, actions: Collection[str], *, workflow_id_prefix: str, workflow_id_length: int
-    ) -> dict[str, int]:
-        """How many entries of each of `actions` were made by the workflows whose id starts with the prefix and has
-        the length; an action without any is left out. Counted by the database, from the index on (action,
-        workflow_id): a province's audit log holds millions of entries."""
-        query = (
-            select(AuditLogRow.action, func.count())
-            .where(*_actions_of(actions, workflow_id_prefix, workflow_id_length))
-            .group_by(AuditLogRow.action)
-        )
-        return dict(self._session.execute(query).all())
-
-    def of_workflows(
-        self, actions: Collection[str], *, workflow_id_prefix: str, workflow_id_length: int
-    ) -> builtins.list[AuditEntry]:
-        """The entries of `actions` made by the workflows whose id starts with the prefix and has the length, in the
-        order they were written; for rare actions (a cycle's withdrawals), read through the index on (action,
-        workflow_id)."""
-        query = (
-            select(AuditLogRow)
-            .where(*_actions_of(actions, workflow_id_prefix, workflow_id_length))
-            .order_by(AuditLogRow.id)
-        )
-        return [_entry(row) for row in self._session.scalars(query)]
-
-    def count_workflows(self, actions: Collection[str], *, workflow_id_prefix: str, workflow_id_length: int) -> int:
-        """How many workflows whose id starts with the prefix and has the length made at least one entry of
-        `actions`."""
-        query = select(func.count(func.distinct(AuditLogRow.workflow_id))).where(
-            *_actions_of(actions, workflow_id_prefix, workflow_id_length)
-        )
-        return self._session.scalar(query) or 0
-
-
-def _actions_of(actions: Collection[str], prefix: str, length: int) -> tuple[ColumnElement[bool], ...]:
-    # Equality, not LIKE: SQLite's LIKE ignores letter case, and cycle ids may differ only in it.
-    workflow_id = AuditLogRow.workflow_id
-    return (
-        AuditLogRow.action.in_(list(actions)),
-        func.substr(workflow_id, 1, len(prefix)) == prefix,
-        func.length(workflow_id) == length,
-    )
 
 
 def _message(row: OutboxRow) -> OutboxMessage:

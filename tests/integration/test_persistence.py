@@ -64,6 +64,7 @@ APP_TABLES = {
     "calibrations",
     "step_records",
     "audit_log",
+    "audit_chain_heads",
     "survey_responses",
     "outbox",
     "cycles",
@@ -82,7 +83,7 @@ APP_TABLES = {
     "survey_limits",
     "site_secrets",
 }
-HEAD = "0011"
+HEAD = "0012"
 
 
 class Review(BaseModel):

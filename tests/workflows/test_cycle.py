@@ -35,7 +35,7 @@ from domain.worklist import WorklistQuery
 from persistence.db import make_engine, make_session_factory
 from persistence.ports import OutboxMessage, SurveyResponseRecord
 from persistence.uow import SqlAlchemyUnitOfWork
-from services import cycles
+from services import audit_chain, cycles
 from temporal_client import appraisal_handle
 from tests.workflows import scenario
 from tests.workflows.conftest import running_worker
@@ -392,6 +392,21 @@ async def test_a_whole_cycle_from_enrolment_to_the_closing_report(
     assert [u.unit for u in report.survey] == sorted(UNITS)
     per_unit = {u.unit: u for u in report.predicates}
     assert sum(per_unit["DAFDUK"].counts.values()) == STAFF_PER_UNIT
+    # The audit chains' heads kept in the history at each phase and in the report (issue 19): found again by
+    # `kinerja audit verifikasi`, and matching what the database holds.
+    assert [anchor.label for anchor in closed.anchors] == [
+        "pendaftaran selesai",
+        "survei ditutup",
+        "penilaian selesai",
+        "kalibrasi dikunci",
+        "siklus ditutup",
+    ]
+    seqs = [sum(head.seq for head in anchor.heads) for anchor in closed.anchors]
+    assert seqs == sorted(seqs) and seqs[-1] > seqs[0]  # the steps recorded through the year, sealed
+    assert report.audit_seal is not None and report.audit_seal.heads
+    assert await audit_chain.cycle_anchors(client, cycle_id) == closed.anchors
+    assert audit_chain.check_anchors(cycle_office.uow_factory, [*closed.anchors, report.audit_seal]) == []
+    assert audit_chain.verify(cycle_office.uow_factory).intact
     await scenario.replay_and_record(client, handle, "cycle")  # type: ignore[arg-type]
 
 
