@@ -1,6 +1,6 @@
 """Commands on the domain database (`DATABASE_URL`, default `kinerja.db` here): schema, imports and policy.
 
-kinerja db upgrade
+kinerja db upgrade [--izin-untuk kinerja_app]
 kinerja impor roster roster.csv --instansi DUKCAPIL-JPR --nama-instansi "Dinas Dukcapil Kota Jayapura"
 kinerja impor iku iku.csv --instansi DUKCAPIL-JPR --periode 2026
 kinerja impor skp skp.xlsx --instansi DUKCAPIL-JPR --periode 2026
@@ -19,10 +19,10 @@ from typing import Any
 from sqlalchemy.engine import make_url
 
 from cli.database import open_database
-from cli.output import emit_json
+from cli.output import CommandError, emit_json
 from domain.errors import DomainError
 from importing.tables import read_table
-from persistence import db
+from persistence import db, grants
 from services import import_files
 from services import policy as policy_service
 from services.actors import OPERATOR
@@ -36,6 +36,13 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     )
     up = database.add_parser("upgrade", help="migrasi ke skema terbaru (atau --revisi)")
     up.add_argument("--revisi", "--revision", dest="revision", default="head")
+    up.add_argument(
+        "--izin-untuk",
+        dest="grant_to",
+        metavar="PERAN",
+        help="PostgreSQL: beri PERAN (yang dipakai worker dan layanan web) hak baca-tulis seperlunya; log audit hanya"
+        " dapat dibaca dan ditambah (persistence/grants.py)",
+    )
     up.set_defaults(handler=_db_upgrade)
     down = database.add_parser("downgrade", help="kembalikan skema ke REVISI ('base' menghapus semua tabel)")
     down.add_argument("revision", metavar="REVISI")
@@ -102,6 +109,12 @@ def _db_upgrade(args: argparse.Namespace) -> int:
     url = _url(load_settings())
     db.upgrade(url, args.revision)
     print(f"skema {db.current_revision(url)} pada {_shown(url)}")
+    if args.grant_to:
+        try:
+            grants.grant_application_role(url, args.grant_to)
+        except grants.GrantRefused as error:
+            raise CommandError(str(error)) from error
+        print(f"hak akses peran {args.grant_to}: baca-tulis; log audit hanya baca dan tambah")
     return 0
 
 
