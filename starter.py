@@ -19,11 +19,11 @@ from sqlalchemy.exc import OperationalError
 
 from cli import (
     accounts,
-    audit,
     bulk,
     cycle,
     data,
     demo,
+    integrity,
     notifications,
     offline,
     session,
@@ -58,7 +58,7 @@ def build_parser() -> argparse.ArgumentParser:
     stack.register(commands)
     web.register(commands)
     accounts.register(commands)
-    audit.register(commands)
+    integrity.register(commands)
     demo.register(commands)
     return parser
 

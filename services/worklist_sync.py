@@ -60,7 +60,7 @@ async def fill_from_visibility(client: Client, uow_factory: UowFactory, cycle: s
     none a step wrote; returns how many were read."""
     read = 0
     batch: list[WorkItem] = []
-    query = _appraisals(cycle, f"ExecutionStatus = 'Running' AND {sa.STEP.name} IS NOT NULL")
+    query = appraisals_query(cycle, f"ExecutionStatus = 'Running' AND {sa.STEP.name} IS NOT NULL")
     async for execution in client.list_workflows(query, page_size=PAGE):
         attrs = execution.typed_search_attributes
         step = attrs.get(sa.STEP)
@@ -153,8 +153,9 @@ async def _check_namespace(client: Client) -> None:
             raise
 
 
-def _appraisals(cycle: str | None, condition: str) -> str:
-    query = f"WorkflowType = '{WORKFLOW_NAME}' AND {condition}"
+def appraisals_query(cycle: str | None, condition: str | None = None) -> str:
+    """The visibility query of the appraisals (of one cycle, or all), with `condition` if given."""
+    query = f"WorkflowType = '{WORKFLOW_NAME}'" + (f" AND {condition}" if condition else "")
     return query if cycle is None else f"{query} AND {sa.CYCLE.name} = '{_quoted(cycle)}'"
 
 

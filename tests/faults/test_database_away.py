@@ -18,7 +18,7 @@ from temporalio.client import WorkflowUpdateRPCTimeoutOrCancelledError
 from temporalio.testing import WorkflowEnvironment
 
 from domain.stages import Step
-from services import steps
+from services import consistency, steps
 from settings import TemporalSettings
 from tests.faults.harness import Ledger, seeded, start_appraisal
 from tests.workflows import scenario
@@ -80,5 +80,7 @@ async def test_a_step_accepted_while_the_database_is_away_is_written_once_it_is_
             state = await steps.send_step(client, step)  # the same key: the same Update, answered once written
             assert state.step is Step.SKP_APPROVAL
             Ledger.of(engine, handle.id).agrees_with(state)
+            # What an operator runs after such an incident (`kinerja periksa`) finds nothing to report.
+            assert await consistency.check_appraisals(client, uow_factory, [handle.id]) == consistency.Checked(1, [])
             assert Ledger.of(engine, handle.id).audit == ["submit_skp"]
             await handle.terminate("test finished")

@@ -23,6 +23,7 @@ from temporalio.service import RPCError
 
 import temporal_client
 from domain.stages import Step
+from services import consistency
 from settings import TemporalSettings
 from tests.faults.harness import DevServer, HeldActivities, Ledger, seeded, start_appraisal
 from tests.workflows import scenario
@@ -105,6 +106,10 @@ async def test_the_dev_server_killed_mid_step_and_restarted_on_its_file(
                     assert state.step is Step.SELF_ASSESSMENT
                     ledger = Ledger.of(engine, handle.id)
                     ledger.agrees_with(state)
+                    # What an operator runs after such an incident (`kinerja periksa`) finds nothing to report.
+                    assert await consistency.check_appraisals(client, uow_factory, [handle.id]) == consistency.Checked(
+                        1, []
+                    )
                     assert ledger.audit == ["submit_skp", "approve_skp"]
                     await handle.terminate("test finished")
                 finally:

@@ -19,6 +19,7 @@ from temporalio.exceptions import ApplicationError
 from temporalio.testing import WorkflowEnvironment
 
 from domain.stages import Step
+from services import consistency
 from settings import TemporalSettings
 from tests.faults.harness import Ledger, seeded, start_appraisal, worker_killed_after
 from tests.workflows import scenario
@@ -78,5 +79,7 @@ async def test_a_worker_killed_right_after_writing_a_step_leaves_it_written_once
             await handle.execute_update(AppraisalWorkflow.approve_skp, ApproveSkp(actor=PENILAI))
             ledger = Ledger.of(engine, handle.id)
             ledger.agrees_with(await handle.query(AppraisalWorkflow.state))
+            # What an operator runs after such an incident (`kinerja periksa`) finds nothing to report.
+            assert await consistency.check_appraisals(client, uow_factory, [handle.id]) == consistency.Checked(1, [])
             assert [recipient for recipient, _ in ledger.outbox] == [KASI, scenario.STAFF_EMAIL]
             await handle.terminate("test finished")

@@ -35,7 +35,7 @@ from domain.worklist import WorklistQuery
 from persistence.db import make_engine, make_session_factory
 from persistence.ports import OutboxMessage, SurveyResponseRecord
 from persistence.uow import SqlAlchemyUnitOfWork
-from services import audit_chain, cycles
+from services import audit_chain, consistency, cycles
 from temporal_client import appraisal_handle
 from tests.workflows import scenario
 from tests.workflows.conftest import running_worker
@@ -407,6 +407,11 @@ async def test_a_whole_cycle_from_enrolment_to_the_closing_report(
     assert await audit_chain.cycle_anchors(client, cycle_id) == closed.anchors
     assert audit_chain.check_anchors(cycle_office.uow_factory, [*closed.anchors, report.audit_seal]) == []
     assert audit_chain.verify(cycle_office.uow_factory).intact
+    # And the database holds exactly the steps each appraisal took, through reminders, escalations, calibration,
+    # sign-off and an objection (`kinerja periksa`; the time-skipping server has no visibility: by NIP).
+    everyone = [*cycle_office.staff, *cycle_office.heads.values()]
+    checked = await consistency.check_cycle(client, cycle_office.uow_factory, cycle_id, everyone)
+    assert (checked.appraisals, checked.disagreements) == (len(everyone), [])
     await scenario.replay_and_record(client, handle, "cycle")  # type: ignore[arg-type]
 
 

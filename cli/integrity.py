@@ -1,4 +1,14 @@
-"""`kinerja audit verifikasi`: is the audit log as it was written? For auditors and operators after an incident.
+"""Integrity checks for auditors and operators after an incident.
+
+`kinerja periksa`: does the database hold exactly the steps each appraisal's workflow took (services.consistency)?
+
+    kinerja periksa --siklus 2027-DUKCAPIL                  # every appraisal of the cycle (a worker must run)
+    kinerja periksa --siklus 2027-DUKCAPIL --nip 1990...   # some of them
+    kinerja periksa --siklus 2027-DUKCAPIL --json
+
+It lists every appraisal whose audit log or worklist entry differs from its workflow, and exits 1 if there is one.
+
+`kinerja audit verifikasi`: is the audit log as it was written?
 
     kinerja audit verifikasi                     # every chain, and the anchors of every cycle in Temporal
     kinerja audit verifikasi --siklus C1 C2      # the anchors of these cycles only
@@ -24,7 +34,8 @@ from cli import temporal
 from cli.database import open_database
 from cli.output import CommandError, emit_json
 from domain.audit_chain import CHAINS, AuditAnchor, ChainBreak
-from services import audit_chain
+from domain.nip import NIP_LENGTH
+from services import audit_chain, consistency
 from settings import load_settings
 
 Parsers: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"
@@ -33,6 +44,14 @@ CYCLES_READ = 1000  # cycles per instansi whose anchors are checked when none is
 
 
 def register(commands: Parsers) -> None:
+    check = commands.add_parser(
+        "periksa",
+        help="periksa bahwa log audit dan worklist setiap penilaian sama dengan workflow-nya; kode keluar 1 bila tidak",
+    )
+    check.add_argument("--siklus", dest="cycle", required=True, metavar="ID", help="siklus yang diperiksa")
+    check.add_argument("--nip", dest="nips", nargs="+", type=_nip, metavar="NIP", help="penilaian pegawai ini saja")
+    check.add_argument("--json", action="store_true", help="keluaran JSON")
+    check.set_defaults(handler=_check)
     audit = commands.add_parser(
         "audit",
         help="log audit: periksa bahwa isinya masih seperti saat ditulis",
@@ -50,6 +69,40 @@ def register(commands: Parsers) -> None:
     )
     verify.add_argument("--json", action="store_true", help="keluaran JSON")
     verify.set_defaults(handler=_verify)
+
+
+def _nip(text: str) -> str:
+    if len(text) != NIP_LENGTH or not text.isdigit():
+        raise argparse.ArgumentTypeError(f"'{text}' bukan NIP ({NIP_LENGTH} angka)")
+    return text
+
+
+def _check(args: argparse.Namespace) -> int:
+    settings = load_settings()
+    uow_factory = open_database(settings)
+    checked = temporal.run(
+        settings,
+        lambda client: consistency.check_cycle(client, uow_factory, args.cycle, args.nips or ()),
+        subject="penilaian",
+    )
+    if args.json:
+        emit_json(
+            {
+                "appraisals": checked.appraisals,
+                "disagreements": [{"workflow_id": d.workflow_id, "what": d.what} for d in checked.disagreements],
+            }
+        )
+        return 1 if checked.disagreements else 0
+    if checked.appraisals == 0:
+        raise CommandError(f"tidak ada penilaian siklus {args.cycle} di Temporal")
+    print(f"Penilaian diperiksa: {checked.appraisals}")
+    if not checked.disagreements:
+        print("Semua sama: log audit dan worklist mencatat tepat langkah yang diambil setiap workflow")
+        return 0
+    print(f"TIDAK SAMA ({len(checked.disagreements)}):")
+    for found in checked.disagreements:
+        print(f"- {found.workflow_id}: {found.what}")
+    return 1
 
 
 def _verify(args: argparse.Namespace) -> int:
