@@ -27,6 +27,9 @@ MAX_EVIDENCE_ITEMS = 20  # evidence links per indicator
 MAX_URL_CHARS = 2_000
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024  # an import file
 MAX_UPLOAD_ROWS = 100_000  # rows of an import file (a province's roster)
+# A file the command line imports from the server's disk (the operator's, not an upload): larger, for a survey
+# export with comments; it is read a record at a time and refused at MAX_UPLOAD_ROWS rows, never read whole.
+MAX_IMPORT_FILE_BYTES = 50 * 1024 * 1024
 MAX_ID_CHARS = 64  # an indicator's id as a realisation names it
 MAX_SKP_TEXT_CHARS = 500  # the text of an RHK or an indicator (domain.skp holds it to the same)
 MAX_RHK_ITEMS = 50  # rencana hasil kerja in one SKP

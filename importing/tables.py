@@ -7,17 +7,17 @@ blank rows are skipped but still counted. Cells are text; the parsers decide wha
 from __future__ import annotations
 
 import csv
-import io
 import re
-import zipfile
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time
 from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict
 
+from domain.bounds import MAX_IMPORT_FILE_BYTES, MAX_UPLOAD_ROWS
 from importing.errors import ImportFileError
 
 CSV_SUFFIXES = frozenset({".csv"})
@@ -26,6 +26,7 @@ XLSX_SUFFIXES = frozenset({".xlsx", ".xlsm"})
 # last digits (Excel keeps 15 significant digits). Such a cell is shown in exponent form so the NIP check says so.
 _EXACT_FLOAT_INTEGER = 2**53
 _SEP_LINE = re.compile(r"sep=(.)\s*", re.IGNORECASE)
+_FIRST_LINE_CHARS = 1 << 20  # the header line is read alone to choose the delimiter: never more than this
 
 
 class NumberStyle(StrEnum):
@@ -46,24 +47,31 @@ class Column(BaseModel):
     required: bool = True
 
 
-class Row(BaseModel):
-    model_config = ConfigDict(frozen=True)
+@dataclass(frozen=True, slots=True)
+class Row:
+    """One data row: its cells, read through the table's columns (shared by every row, so a row of a 100,000-row
+    file costs its cells and little more)."""
 
     line: int
-    values: dict[str, str]
+    cells: tuple[str, ...]
+    columns: Mapping[str, int]  # header → index in `cells`
     overflow: tuple[str, ...] = ()  # non-empty cells under no header: usually the wrong delimiter
 
     def get(self, column: str) -> str:
-        return self.values.get(column, "")
+        index = self.columns.get(column)
+        return self.cells[index] if index is not None and index < len(self.cells) else ""
+
+    @property
+    def values(self) -> dict[str, str]:
+        return {name: self.get(name) for name in self.columns}
 
 
-class Table(BaseModel):
-    model_config = ConfigDict(frozen=True)
-
+@dataclass(frozen=True, slots=True)
+class Table:
     source: str  # the file name, for messages
     headers: list[str]  # normalised, or canonical after `conform`
     rows: list[Row]
-    labels: dict[str, str] = Field(default_factory=dict)  # header -> the header as written in the file
+    labels: dict[str, str] = field(default_factory=dict)  # header -> the header as written in the file
     number_style: NumberStyle = NumberStyle.UNKNOWN
 
     def label(self, header: str) -> str:
@@ -85,19 +93,28 @@ def read_table(path: str | Path, columns: Sequence[Column] = (), *, sheet: str |
     file = Path(path)
     if not file.is_file():
         raise ImportFileError(f"{file.name}: berkas tidak ditemukan ({file})")
+    _check_size(file)
     suffix = file.suffix.casefold()
     if suffix in CSV_SUFFIXES:
-        grid, style = _csv_grid(file)
+        table = _csv_table(file)
     elif suffix in XLSX_SUFFIXES:
-        grid, style = _xlsx_grid(file, sheet), NumberStyle.POINT
+        table = _xlsx_table(file, sheet)
     elif suffix == ".xls":
         raise ImportFileError(
             f"{file.name}: format .xls (Excel 97–2003) tidak didukung; simpan sebagai .xlsx atau .csv"
         )
     else:
         raise ImportFileError(f"{file.name}: jenis berkas '{file.suffix}' tidak didukung; gunakan .csv atau .xlsx")
-    table = _table(file.name, grid, style)
     return conform(table, columns) if columns else table
+
+
+def _check_size(file: Path) -> None:
+    size = file.stat().st_size
+    if size > MAX_IMPORT_FILE_BYTES:
+        raise ImportFileError(
+            f"{file.name}: berkas {size / (1024 * 1024):.0f} MB, paling besar {MAX_IMPORT_FILE_BYTES // (1024 * 1024)}"
+            " MB; pecah berkas menjadi beberapa impor"
+        )
 
 
 def conform(table: Table, columns: Sequence[Column]) -> Table:
@@ -126,9 +143,12 @@ def conform(table: Table, columns: Sequence[Column]) -> Table:
         raise ImportFileError(
             f"{table.source}: kolom wajib tidak ada: {', '.join(missing)} (kolom yang terbaca: {found})"
         )
-    rows = [row.model_copy(update={"values": {renamed[h]: v for h, v in row.values.items()}}) for row in table.rows]
+    if not table.rows:
+        return replace(table, headers=headers, labels={renamed[h]: table.label(h) for h in table.headers})
+    positions = {renamed[header]: index for header, index in table.rows[0].columns.items()}  # shared by every row
+    rows = [Row(row.line, row.cells, positions, row.overflow) for row in table.rows]
     labels = {renamed[h]: table.label(h) for h in table.headers}
-    return table.model_copy(update={"headers": headers, "rows": rows, "labels": labels})
+    return replace(table, headers=headers, rows=rows, labels=labels)
 
 
 def overflow_message(row: Row) -> str | None:
@@ -146,11 +166,12 @@ def overflow_message(row: Row) -> str | None:
 
 
 def _table(source: str, grid: Iterable[tuple[int, list[str]]], style: NumberStyle) -> Table:
+    """The table of `grid`'s rows, read one at a time and never more than MAX_UPLOAD_ROWS of them."""
     cells = iter(grid)
     header = next(((line, row) for line, row in cells if any(row)), None)
     if header is None:
         raise ImportFileError(f"{source}: berkas kosong, tidak ada baris judul")
-    positions: dict[int, str] = {}
+    columns: dict[str, int] = {}
     labels: dict[str, str] = {}
     for index, text in enumerate(header[1]):
         name = normalise_header(text)
@@ -158,67 +179,75 @@ def _table(source: str, grid: Iterable[tuple[int, list[str]]], style: NumberStyl
             continue
         if name in labels:
             raise ImportFileError(f"{source}: judul kolom '{text}' ganda pada baris {header[0]}")
-        positions[index] = name
+        columns[name] = index
         labels[name] = text
-    if not positions:
+    if not columns:
         raise ImportFileError(f"{source}: baris judul {header[0]} tidak berisi nama kolom")
+    named = set(columns.values())
     rows: list[Row] = []
     for line, row in cells:
         if not any(row):
             continue
-        values = {name: row[i] if i < len(row) else "" for i, name in positions.items()}
-        overflow = tuple(v for i, v in enumerate(row) if v and i not in positions)
-        rows.append(Row(line=line, values=values, overflow=overflow))
-    return Table(source=source, headers=list(positions.values()), rows=rows, labels=labels, number_style=style)
+        if len(rows) == MAX_UPLOAD_ROWS:
+            raise ImportFileError(
+                f"{source}: lebih dari {MAX_UPLOAD_ROWS:,} baris data; pecah berkas menjadi beberapa impor".replace(
+                    ",", "."
+                )
+            )
+        overflow = tuple(v for i, v in enumerate(row) if v and i not in named)
+        rows.append(Row(line, tuple(row), columns, overflow))
+    return Table(source=source, headers=list(columns), rows=rows, labels=labels, number_style=style)
 
 
-def _csv_grid(file: Path) -> tuple[list[tuple[int, list[str]]], NumberStyle]:
+def _csv_table(file: Path) -> Table:
+    """Read as UTF-8 (a BOM dropped) a record at a time; a file that is not UTF-8 is read again as Windows-1252."""
     try:
-        data = file.read_bytes()
-    except OSError as error:
-        raise ImportFileError(f"{file.name}: berkas tidak dapat dibaca ({error.strerror or error})") from None
-    text = _decode(file.name, data)
-    lines = text.splitlines(keepends=True)
-    # Excel's "sep=;" hint is hidden when Excel opens the file, so the header below it is still row 1 there.
-    hint = _SEP_LINE.fullmatch(lines[0]) if lines else None
-    if hint:
-        text = "".join(lines[1:])
-        delimiter = hint.group(1)
-    else:
-        first = next((line for line in lines if line.strip()), "")
-        delimiter = ";" if first.count(";") > first.count(",") else ","
-    style = NumberStyle.INDONESIAN if delimiter == ";" else NumberStyle.UNKNOWN
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, skipinitialspace=True)
-    grid: list[tuple[int, list[str]]] = []
-    try:
-        # Records, not physical lines: a quoted cell spanning lines is still one spreadsheet row.
-        for line, record in enumerate(reader, start=1):
-            grid.append((line, [cell.strip() for cell in record]))
-    except csv.Error as error:
-        raise ImportFileError(f"{file.name}: CSV rusak di sekitar baris {reader.line_num}: {error}") from None
-    return grid, style
-
-
-def _decode(name: str, data: bytes) -> str:
-    try:
-        return data.decode("utf-8-sig")
+        return _csv_read(file, "utf-8-sig")
     except UnicodeDecodeError:
         pass
     try:
         # Older Excel versions on Windows save "CSV" in the ANSI code page, Windows-1252 on Indonesian systems.
-        return data.decode("cp1252")
+        return _csv_read(file, "cp1252")
     except UnicodeDecodeError:
-        raise ImportFileError(f"{name}: pengodean teks tidak dikenal; simpan sebagai CSV UTF-8") from None
+        raise ImportFileError(f"{file.name}: pengodean teks tidak dikenal; simpan sebagai CSV UTF-8") from None
 
 
-def _xlsx_grid(file: Path, sheet: str | None) -> list[tuple[int, list[str]]]:
+def _csv_read(file: Path, encoding: str) -> Table:
+    try:
+        with file.open(encoding=encoding, newline="") as text:
+            first = text.readline(_FIRST_LINE_CHARS)
+            # Excel's "sep=;" hint is hidden when Excel opens the file, so the header below it is still row 1 there.
+            hint = _SEP_LINE.fullmatch(first)
+            if hint:
+                delimiter = hint.group(1)
+            else:
+                while first and not first.strip():
+                    first = text.readline(_FIRST_LINE_CHARS)
+                delimiter = ";" if first.count(";") > first.count(",") else ","
+                text.seek(0)
+            style = NumberStyle.INDONESIAN if delimiter == ";" else NumberStyle.UNKNOWN
+            reader = csv.reader(text, delimiter=delimiter, skipinitialspace=True)
+            try:
+                return _table(file.name, _records(reader), style)
+            except csv.Error as error:
+                raise ImportFileError(f"{file.name}: CSV rusak di sekitar baris {reader.line_num}: {error}") from None
+    except OSError as error:
+        raise ImportFileError(f"{file.name}: berkas tidak dapat dibaca ({error.strerror or error})") from None
+
+
+def _records(reader: Iterator[list[str]]) -> Iterator[tuple[int, list[str]]]:
+    # Records, not physical lines: a quoted cell spanning lines is still one spreadsheet row.
+    for line, record in enumerate(reader, start=1):
+        yield line, [cell.strip() for cell in record]
+
+
+def _xlsx_table(file: Path, sheet: str | None) -> Table:
     # Imported here: openpyxl is only needed for spreadsheets and is slow to import.
     import openpyxl
-    from openpyxl.utils.exceptions import InvalidFileException
 
     try:
         workbook = openpyxl.load_workbook(file, read_only=True, data_only=True)
-    except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError, ValueError) as error:
+    except Exception as error:  # a damaged archive fails in zlib, the XML parser or openpyxl, in many ways
         raise ImportFileError(
             f"{file.name}: bukan berkas Excel .xlsx yang dapat dibaca ({type(error).__name__})"
         ) from None
@@ -232,8 +261,11 @@ def _xlsx_grid(file: Path, sheet: str | None) -> list[tuple[int, list[str]]]:
                 f"{file.name}: lembar '{sheet}' tidak ada; lembar yang ada: {', '.join(workbook.sheetnames)}"
             )
         try:
-            return list(_sheet_rows(worksheet.iter_rows(min_row=1, values_only=True)))
-        except (KeyError, ValueError, zipfile.BadZipFile) as error:
+            rows = _sheet_rows(worksheet.iter_rows(min_row=1, values_only=True))
+            return _table(file.name, rows, NumberStyle.POINT)
+        except ImportFileError:
+            raise
+        except Exception as error:  # likewise: a sheet is unpacked (and may fail) row by row
             raise ImportFileError(f"{file.name}: lembar '{worksheet.title}' rusak ({type(error).__name__})") from None
     finally:
         workbook.close()
