@@ -72,7 +72,7 @@ def register(commands: Parsers) -> None:
 
 
 def _nip(text: str) -> str:
-    if len(text) != NIP_LENGTH or not text.isdigit():
+    if len(text) != NIP_LENGTH or not (text.isascii() and text.isdigit()):
         raise argparse.ArgumentTypeError(f"'{text}' bukan NIP ({NIP_LENGTH} angka)")
     return text
 

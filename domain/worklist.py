@@ -8,7 +8,14 @@ from __future__ import annotations
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict
 
-from domain.stages import Stage, Step
+from domain.stages import Role, Stage, Step
+
+
+def listed_assignee(step: Step, assignees: list[str]) -> str | None:
+    """The one person whose list shows the step: the first who must act, nobody's while the system acts (a
+    pengelola kinerja who may set a calibration result by hand still sees it on the supervision pages, not as a
+    task)."""
+    return assignees[0] if assignees and step.responsible is not Role.SYSTEM else None
 
 
 class WorkItem(BaseModel):

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 from temporalio.client import Client
 
-from domain.worklist import WorkItem
+from domain.worklist import WorkItem, listed_assignee
 from persistence.ports import AbstractUnitOfWork
 from services.worklist_sync import appraisals_query
 from workflows.appraisal import AppraisalWorkflow
@@ -69,7 +69,7 @@ def compare(state: AppraisalState, found: Held) -> list[str]:
         return problems
     expected = {
         "langkah": (state.step.value, work.step.value),
-        "yang harus bertindak": (state.assignees[0] if state.assignees else None, work.assignee),
+        "yang harus bertindak": (listed_assignee(state.step, state.assignees), work.assignee),
         "batas waktu": (state.deadline, work.deadline),
         "terlambat": (state.overdue, work.overdue),
     }

@@ -24,7 +24,7 @@ from domain.errors import DomainError
 from domain.ratings import Predicate
 from domain.skp import Skp
 from domain.stages import TAKE_OVER_ROLES, Action, Role, Step, transition
-from domain.worklist import WorkItem
+from domain.worklist import WorkItem, listed_assignee
 from workflows import search_attributes
 from workflows.admission import admit
 from workflows.changes import Change
@@ -353,18 +353,13 @@ class AppraisalBase:
             employee_nip=s.employee_nip,
             penilai_nip=penilai_nip,
             step=step,
-            assignee=self._assignee(step, assignees),
+            assignee=listed_assignee(step, assignees),
             deadline=deadline,
             overdue=overdue,
             escalation_level=escalation_level,
             recorded_at=at,
             atasan_nip=s.atasan_nip,
         )
-
-    @staticmethod
-    def _assignee(step: Step, assignees: list[str]) -> str | None:
-        """The one person whose list shows the step: nobody's while the system acts."""
-        return assignees[0] if assignees and step.responsible is not Role.SYSTEM else None
 
     def _sync_search_attributes(self) -> None:
         s = self._s
@@ -375,7 +370,7 @@ class AppraisalBase:
             employee_nip=s.employee_nip,
             stage=s.stage.value,
             step=s.step.value,
-            assignee=self._assignee(s.step, s.assignees),
+            assignee=listed_assignee(s.step, s.assignees),
             penilai=s.penilai_nip if self._keeps_penilai else None,
             overdue=s.overdue,
             escalation_level=s.escalation_level,
