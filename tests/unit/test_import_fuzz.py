@@ -46,7 +46,7 @@ SEEDS = {
 }
 REALISATIONS = "indikator;realisasi;bukti;catatan\n1.1;97,5;https://contoh.go.id/bukti.pdf;sesuai\n1.2;-3;;\n"
 SETTINGS = settings(
-    max_examples=150, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=100, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
 
 

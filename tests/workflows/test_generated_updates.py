@@ -3,8 +3,9 @@ the types allow (a step not due at this stage, the wrong person or role, text to
 blank where a reason is required, a date outside the appraisal's years, a negative or oversized realisation, too many
 items), sent to eight real appraisals on the dev server with their real worker, 100 at a time. Each is refused by the
 Update's validator with a message and the field it names; no appraisal's history gains an event (so no Update is
-accepted and no workflow task fails), and the database records nothing. (On the dev server a rejected Update leaves nothing in history; the time-skipping server
-keeps three bookkeeping events per rejection, which 10,000 would push past its history limit.)
+accepted and no workflow task fails), and the database records nothing. (On the dev server a rejected Update leaves
+nothing in history; the time-skipping server keeps three bookkeeping events per rejection, which 10,000 would push
+past its history limit.)
 """
 
 from __future__ import annotations
@@ -70,7 +71,7 @@ ZONES = [UTC, timezone(timedelta(hours=7)), timezone(timedelta(hours=9)), timezo
 nips = st.one_of(st.sampled_from(PEOPLE), st.from_regex(r"\A[0-9]{18}\Z"))
 actors = st.builds(Actor, nip=nips, role=st.sampled_from(list(Role)))
 any_text = st.text(max_size=80)  # any characters, control characters among them
-long_text = st.integers(MAX_REASON_CHARS + 1, 3 * MAX_FEEDBACK_CHARS).map(lambda n: "ab " * (n // 3 + 1))
+long_text = st.integers(MAX_REASON_CHARS + 1, MAX_FEEDBACK_CHARS + 100).map(lambda n: "ab " * (n // 3 + 1))
 controlled = st.tuples(
     st.text(min_size=12, max_size=40), st.characters(codec="ascii", categories=["Cc"], exclude_characters="\n\r\t")
 ).map(lambda parts: parts[0] + parts[1] + "akhir")
