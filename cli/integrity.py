@@ -4,6 +4,7 @@
 
     kinerja periksa --siklus 2027-DUKCAPIL                  # every appraisal of the cycle (a worker must run)
     kinerja periksa --siklus 2027-DUKCAPIL --nip 1990...   # some of them
+    kinerja periksa --instansi DUKCAPIL-JPR                 # every appraisal of the instansi, all its cycles
     kinerja periksa --siklus 2027-DUKCAPIL --json
 
 It lists every appraisal whose audit log or worklist entry differs from its workflow, and exits 1 if there is one.
@@ -48,8 +49,12 @@ def register(commands: Parsers) -> None:
         "periksa",
         help="periksa bahwa log audit dan worklist setiap penilaian sama dengan workflow-nya; kode keluar 1 bila tidak",
     )
-    check.add_argument("--siklus", dest="cycle", required=True, metavar="ID", help="siklus yang diperiksa")
-    check.add_argument("--nip", dest="nips", nargs="+", type=_nip, metavar="NIP", help="penilaian pegawai ini saja")
+    scope = check.add_mutually_exclusive_group(required=True)
+    scope.add_argument("--siklus", dest="cycle", metavar="ID", help="setiap penilaian siklus ini")
+    scope.add_argument("--instansi", metavar="KODE", help="setiap penilaian instansi ini, semua siklusnya")
+    check.add_argument(
+        "--nip", dest="nips", nargs="+", type=_nip, metavar="NIP", help="dengan --siklus: penilaian pegawai ini saja"
+    )
     check.add_argument("--json", action="store_true", help="keluaran JSON")
     check.set_defaults(handler=_check)
     audit = commands.add_parser(
@@ -78,13 +83,17 @@ def _nip(text: str) -> str:
 
 
 def _check(args: argparse.Namespace) -> int:
+    if args.nips and not args.cycle:
+        raise CommandError("--nip hanya bersama --siklus")
     settings = load_settings()
     uow_factory = open_database(settings)
-    checked = temporal.run(
-        settings,
-        lambda client: consistency.check_cycle(client, uow_factory, args.cycle, args.nips or ()),
-        subject="penilaian",
-    )
+
+    async def check(client: Client) -> consistency.Checked:
+        if args.cycle:
+            return await consistency.check_cycle(client, uow_factory, args.cycle, args.nips or ())
+        return await consistency.check_instansi(client, uow_factory, args.instansi)
+
+    checked = temporal.run(settings, check, subject="penilaian")
     if args.json:
         emit_json(
             {
@@ -94,7 +103,8 @@ def _check(args: argparse.Namespace) -> int:
         )
         return 1 if checked.disagreements else 0
     if checked.appraisals == 0:
-        raise CommandError(f"tidak ada penilaian siklus {args.cycle} di Temporal")
+        scope = f"siklus {args.cycle}" if args.cycle else f"instansi {args.instansi}"
+        raise CommandError(f"tidak ada penilaian {scope} di Temporal")
     print(f"Penilaian diperiksa: {checked.appraisals}")
     if not checked.disagreements:
         print("Semua sama: log audit dan worklist mencatat tepat langkah yang diambil setiap workflow")

@@ -22,7 +22,8 @@ from temporalio.client import Client
 
 from domain.worklist import WorkItem, listed_assignee
 from persistence.ports import AbstractUnitOfWork
-from services.worklist_sync import appraisals_query
+from services.worklist_sync import appraisals_query, quoted
+from workflows import search_attributes as sa
 from workflows.appraisal import AppraisalWorkflow
 from workflows.contracts import AppraisalState, appraisal_workflow_id
 
@@ -100,6 +101,13 @@ async def check_cycle(
         ids = [appraisal_workflow_id(cycle_id, nip) for nip in nips]
     else:
         ids = [execution.id async for execution in client.list_workflows(appraisals_query(cycle_id))]
+    return await check_appraisals(client, uow_factory, ids)
+
+
+async def check_instansi(client: Client, uow_factory: UnitOfWorkFactory, instansi_code: str) -> Checked:
+    """Every appraisal of the instansi that Temporal knows, whatever its cycle."""
+    query = appraisals_query(None, f"{sa.INSTANSI.name} = '{quoted(instansi_code)}'")
+    ids = [execution.id async for execution in client.list_workflows(query)]
     return await check_appraisals(client, uow_factory, ids)
 
 

@@ -156,8 +156,9 @@ async def _check_namespace(client: Client) -> None:
 def appraisals_query(cycle: str | None, condition: str | None = None) -> str:
     """The visibility query of the appraisals (of one cycle, or all), with `condition` if given."""
     query = f"WorkflowType = '{WORKFLOW_NAME}'" + (f" AND {condition}" if condition else "")
-    return query if cycle is None else f"{query} AND {sa.CYCLE.name} = '{_quoted(cycle)}'"
+    return query if cycle is None else f"{query} AND {sa.CYCLE.name} = '{quoted(cycle)}'"
 
 
-def _quoted(value: str) -> str:
+def quoted(value: str) -> str:
+    """`value` inside a visibility query's single quotes."""
     return value.replace("\\", "\\\\").replace("'", "\\'")

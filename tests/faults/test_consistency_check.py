@@ -14,11 +14,13 @@ import pytest
 from sqlalchemy import Engine, text
 from temporalio.testing import WorkflowEnvironment
 
+import temporal_client
 from domain.audit import AuditEntry
+from domain.organisation import Instansi
 from domain.stages import Role
-from services import consistency
+from services import consistency, worklist
 from settings import TemporalSettings
-from tests.faults.harness import UowFactory, seeded, start_appraisal
+from tests.faults.harness import UowFactory, seeded
 from tests.integration.commands import kinerja
 from tests.workflows import scenario
 from tests.workflows.scenario import EMPLOYEE, PENILAI, STAFF
@@ -30,6 +32,7 @@ from workflows.contracts import ApproveSkp, SubmitSkp
 @dataclass(frozen=True)
 class Office:
     cycle_id: str
+    instansi: str
     workflow_id: str
     engine: Engine
     uow_factory: UowFactory
@@ -49,10 +52,17 @@ async def office(dev_env: WorkflowEnvironment, database_url: str) -> AsyncIterat
             build_cycle_activities(engine, client),
         )
         async with worker:
-            handle = await start_appraisal(client, uow_factory, task_queue, cycle_id)
+            # An instansi of its own, so that `periksa --instansi` finds this appraisal alone on the suite's server.
+            instansi = f"PERIKSA-{uuid.uuid4().hex[:8]}"
+            with uow_factory() as uow:
+                uow.instansi.add(Instansi(code=instansi, name="Instansi uji periksa"))
+                uow.commit()
+            input = scenario.appraisal_input(cycle_id, datetime.now(UTC)).model_copy(update={"instansi_code": instansi})
+            worklist.enrol(uow_factory, [input])
+            handle = await temporal_client.start_appraisal(client, input, task_queue=task_queue)
             await handle.execute_update(AppraisalWorkflow.submit_skp, SubmitSkp(actor=EMPLOYEE, skp=scenario.skp()))
             await handle.execute_update(AppraisalWorkflow.approve_skp, ApproveSkp(actor=PENILAI))
-            yield Office(cycle_id, handle.id, engine, uow_factory)
+            yield Office(cycle_id, instansi, handle.id, engine, uow_factory)
             await handle.terminate("test finished")
 
 
@@ -100,6 +110,9 @@ async def test_kinerja_periksa_exits_1_naming_the_appraisal(
         "Penilaian diperiksa: 1",
         "Semua sama: log audit dan worklist mencatat tepat langkah yang diambil setiap workflow",
     ]
+    # The whole instansi: every appraisal Temporal has of it, whatever the cycle.
+    status, out, err = await _kinerja(capsys, "periksa", "--instansi", office.instansi)
+    assert (status, out.splitlines()[0]) == (0, "Penilaian diperiksa: 1"), err
     with office.engine.begin() as connection:  # the worklist entry lost
         connection.execute(text("DELETE FROM worklist"))
     monkeypatch.setattr(consistency, "SETTLE", 0.1)
