@@ -19,8 +19,10 @@ from typing import TypeVar
 
 from temporalio.api.enums.v1 import EventType
 from temporalio.api.history.v1 import HistoryEvent
+from temporalio.api.testservice.v1 import SleepRequest
 from temporalio.client import Client, WorkflowHandle, WorkflowHistory
 from temporalio.service import RPCError, RPCStatusCode
+from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Replayer
 
 from domain.calendar import CycleCalendar, Deadlines, resolve
@@ -197,6 +199,10 @@ MEETS = Expectation.MEETS
 
 
 QUERY_TIMEOUT = timedelta(seconds=5)
+# How long one skip of the time-skipping server may take in real time: it answers once the timers it fired have been
+# handled (reminders and escalations of a whole office), which on a loaded machine outlasts the SDK's default RPC
+# timeout ("Timeout expired", issue 19; reproduced with the workflow tests beside two CPU-bound processes).
+SKIP_TIMEOUT = timedelta(minutes=3)
 
 
 async def eventually(probe: Callable[[], Awaitable[T | None]], *, timeout: float = 15.0, what: str = "") -> T:
@@ -301,3 +307,10 @@ def entries_of_gone_appraisals(uow_factory: Callable[[], AbstractUnitOfWork], co
         )
         uow.commit()
     return ids
+
+
+async def skip_time(env: WorkflowEnvironment, duration: timedelta) -> None:
+    """`env.sleep(duration)`, waiting up to SKIP_TIMEOUT for the server instead of the SDK's default."""
+    request = SleepRequest()
+    request.duration.FromTimedelta(duration)
+    await env.client.test_service.unlock_time_skipping_with_sleep(request, timeout=SKIP_TIMEOUT)

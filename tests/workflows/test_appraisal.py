@@ -212,17 +212,17 @@ async def test_an_overdue_self_assessment_is_reminded_escalated_extended_and_com
     assert due is not None
 
     # Reminders 30 and 10 minutes before the deadline (policy offsets), to the employee.
-    await time_skipping_env.sleep(due - await time_skipping_env.get_current_time() - timedelta(minutes=5))
+    await scenario.skip_time(time_skipping_env, due - await time_skipping_env.get_current_time() - timedelta(minutes=5))
     await state_when(handle, lambda s: s.notice_seq == 2, "two reminders")
     # Overdue at the deadline: escalated to the supervision team and the employee's superior (the penilai) ...
-    await time_skipping_env.sleep(timedelta(minutes=10))
+    await scenario.skip_time(time_skipping_env, timedelta(minutes=10))
     state = await state_when(handle, lambda s: s.escalation_level == 1, "escalation level 1")
     assert state.overdue
     # In the supervision team's queue once the escalation is written (the state says so a moment before).
     entry = await eventually(lambda: _overdue_entry(office, handle.id), what="the overdue worklist entry")
     assert (entry.step, entry.escalation_level, entry.deadline) == (Step.SELF_ASSESSMENT, 1, due)
     # ... and one level further up (the atasan) when nobody acts within the grace.
-    await time_skipping_env.sleep(timedelta(minutes=30))
+    await scenario.skip_time(time_skipping_env, timedelta(minutes=30))
     state = await state_when(handle, lambda s: s.escalation_level == 2, "escalation level 2")
 
     notices = await _notices(office, handle.id, 4)
@@ -249,7 +249,7 @@ async def test_an_overdue_self_assessment_is_reminded_escalated_extended_and_com
     assert extended is not None
     assert (extended.overdue, extended.escalation_level, extended.deadline) == (False, 0, state.deadline)
     # The timers follow the new deadline: a reminder 30 minutes before it.
-    await time_skipping_env.sleep(timedelta(minutes=35))
+    await scenario.skip_time(time_skipping_env, timedelta(minutes=35))
     await state_when(handle, lambda s: s.notice_seq == 5, "reminder before the extended deadline")
 
     state = await handle.execute_update(

@@ -226,7 +226,7 @@ async def skip(env: WorkflowEnvironment, span: timedelta, step: timedelta = time
     some thirty appraisals) to be handled, and one long step could outlast the RPC's own timeout on a busy machine."""
     left = span
     while left > timedelta():
-        await env.sleep(min(step, left))
+        await scenario.skip_time(env, min(step, left))
         left -= step
 
 
