@@ -69,9 +69,10 @@ def create_app(
         redoc_url=None,
     )
     problems.install(app, page=pages.error_page, is_page=pages.is_page)
+    # Larger bodies are refused (413) before they are read: an import file is the largest thing anyone sends. Inside
+    # SecurityHeaders, so that the refusal (a page, on a page's path) carries the same headers as every answer.
+    app.add_middleware(BodyLimit, limit=MAX_UPLOAD_BYTES + 64 * 1024, page=pages.error_page, is_page=pages.is_page)
     app.add_middleware(SecurityHeaders)
-    # Larger bodies are refused (413) before they are read: an import file is the largest thing anyone sends.
-    app.add_middleware(BodyLimit, limit=MAX_UPLOAD_BYTES + 64 * 1024)
     app.add_middleware(ServerTiming)  # added last, so outermost: it times every other layer
     app.include_router(health.router)
     app.include_router(auth.router, prefix=API_PREFIX)

@@ -1,18 +1,27 @@
-"""A request body larger than the limit is refused with 413 problem+json before it is read into memory: by its
-Content-Length when it says, else by counting while it streams in."""
+"""A request body larger than the limit is refused with 413 before it is read into memory: by its Content-Length
+when it says, else by counting while it streams in. The API answers problem+json; a page's path (a form's upload)
+answers the site's error page, as every other failure on a page does (web.problems.install)."""
 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 
+from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from web.problems import PROBLEM
+from web.problems import PROBLEM, Described, PageRenderer
 
 
 class BodyLimit:
-    def __init__(self, app: ASGIApp, limit: int) -> None:
-        self.app, self.limit = app, limit
+    def __init__(
+        self,
+        app: ASGIApp,
+        limit: int,
+        page: PageRenderer | None = None,
+        is_page: Callable[[str], bool] = lambda _path: False,
+    ) -> None:
+        self.app, self.limit, self.page, self.is_page = app, limit, page, is_page
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -20,7 +29,7 @@ class BodyLimit:
             return
         declared = dict(scope.get("headers") or []).get(b"content-length")
         if declared is not None and (not declared.isdigit() or int(declared) > self.limit):
-            await self._refuse(send)
+            await self._refuse(scope, send)
             return
         seen = 0
         too_large = False
@@ -42,19 +51,17 @@ class BodyLimit:
             if not too_large:
                 await send(message)
             elif message["type"] == "http.response.start":
-                await self._refuse(send)
+                await self._refuse(scope, send)
 
         await self.app(scope, counted, answered)
 
-    async def _refuse(self, send: Send) -> None:
-        body = json.dumps(
-            {
-                "type": "about:blank",
-                "title": "Terlalu besar",
-                "status": 413,
-                "detail": f"isi permintaan lebih dari {self.limit // 1024} KiB; kirim berkas yang lebih kecil",
-            }
-        ).encode()
+    async def _refuse(self, scope: Scope, send: Send) -> None:
+        detail = f"isi permintaan lebih dari {self.limit // 1024} KiB; kirim berkas yang lebih kecil"
+        if self.page is not None and self.is_page(scope.get("path", "")):
+            answer = await self.page(Request(scope), Described(413, detail))
+            await answer(scope, _nothing_more, send)
+            return
+        body = json.dumps({"type": "about:blank", "title": "Terlalu besar", "status": 413, "detail": detail}).encode()
         await send(
             {
                 "type": "http.response.start",
@@ -63,3 +70,7 @@ class BodyLimit:
             }
         )
         await send({"type": "http.response.body", "body": body})
+
+
+async def _nothing_more() -> Message:
+    return {"type": "http.disconnect"}

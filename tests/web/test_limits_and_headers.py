@@ -1,5 +1,6 @@
 """Limits and headers every answer keeps, whoever asks: a body over the limit is refused before it is read (by its
-Content-Length, or while it streams), answers are not cached or sniffed, and errors are problem+json."""
+Content-Length, or while it streams; on a page's path as a page), answers are not cached or sniffed, and the API's
+errors are problem+json."""
 
 from __future__ import annotations
 
@@ -30,6 +31,21 @@ def test_a_body_over_the_limit_is_refused_as_a_problem(sqlite_database_url: str)
         assert answer.status_code == 413
         assert answer.headers["content-type"] == "application/problem+json"
         assert "KiB" in answer.json()["detail"]
+
+
+def test_a_form_over_the_limit_is_refused_with_the_sites_error_page(sqlite_database_url: str) -> None:
+    """A file uploaded through a page that is too large: the page says so, in the site's layout, not in JSON. (A
+    browser always sends a form's Content-Length; sent without one to a page that does not read it, such as this one
+    for a stranger, who is sent to sign in, nothing more is read.)"""
+    page = "/kepegawaian/instansi/DUKCAPIL-JPR/impor/roster"
+    with _client(sqlite_database_url) as client:
+        answer = client.post(
+            page, content=b"x" * (MAX_UPLOAD_BYTES + 1024 * 1024), headers={"content-type": "multipart/form-data; b=x"}
+        )
+    assert answer.status_code == 413
+    assert answer.headers["content-type"].startswith("text/html")
+    assert "lebih dari" in answer.text and '<html lang="id"' in answer.text
+    assert "default-src 'self'" in answer.headers["content-security-policy"]
 
 
 def test_answers_are_not_cached_sniffed_or_framed(sqlite_database_url: str) -> None:
