@@ -19,12 +19,11 @@ from domain.audit import AuditEntry
 from domain.organisation import Instansi
 from domain.stages import Role
 from services import consistency, worklist
-from settings import TemporalSettings
 from tests.faults.harness import UowFactory, seeded
 from tests.integration.commands import kinerja
 from tests.workflows import scenario
+from tests.workflows.conftest import real_worker
 from tests.workflows.scenario import EMPLOYEE, PENILAI, STAFF
-from worker import build_activities, build_cycle_activities, build_worker
 from workflows.appraisal import AppraisalWorkflow
 from workflows.contracts import ApproveSkp, SubmitSkp
 
@@ -42,16 +41,9 @@ class Office:
 async def office(dev_env: WorkflowEnvironment, database_url: str) -> AsyncIterator[Office]:
     """An appraisal of a new cycle past two steps, with a worker running."""
     client = dev_env.client
-    task_queue = f"kinerja-periksa-{uuid.uuid4().hex[:8]}"
     cycle_id = f"2026-{uuid.uuid4().hex[:8]}"
     with seeded(database_url) as (engine, uow_factory):
-        worker = build_worker(
-            client,
-            TemporalSettings(task_queue=task_queue),
-            build_activities(engine),
-            build_cycle_activities(engine, client),
-        )
-        async with worker:
+        async with real_worker(client, engine) as task_queue:
             # An instansi of its own, so that `periksa --instansi` finds this appraisal alone on the suite's server.
             instansi = f"PERIKSA-{uuid.uuid4().hex[:8]}"
             with uow_factory() as uow:

@@ -21,13 +21,12 @@ import temporal_client
 from domain.stages import Step
 from persistence.db import upgrade
 from services import audit_chain, consistency, steps, worklist
-from settings import TemporalSettings
 from tests.faults.harness import UowFactory, seeded
 from tests.faults.postgres_cluster import OwnPostgres, binaries
 from tests.workflows import scenario
+from tests.workflows.conftest import real_worker
 from tests.workflows.scenario import EMPLOYEE, PENILAI, STAFF, Handle
 from web.problems import describe
-from worker import build_activities, build_cycle_activities, build_worker
 from workflows.appraisal import AppraisalWorkflow
 from workflows.contracts import ApproveSkp, SubmitSkp
 
@@ -82,15 +81,8 @@ async def test_postgresql_stopped_mid_cycle_loses_and_doubles_nothing(
     database_url = own_postgres.create_database("kinerja")
     await asyncio.to_thread(upgrade, database_url)
     client = dev_env.client
-    task_queue = f"kinerja-faults-{uuid.uuid4().hex[:8]}"
     with seeded(database_url) as (engine, uow_factory):
-        worker = build_worker(
-            client,
-            TemporalSettings(task_queue=task_queue),
-            build_activities(engine),
-            build_cycle_activities(engine, client),
-        )
-        async with worker:
+        async with real_worker(client, engine) as task_queue:
             stepping, cycle_id = await _start(client, uow_factory, task_queue)
             await stepping.execute_update(AppraisalWorkflow.submit_skp, SubmitSkp(actor=EMPLOYEE, skp=scenario.skp()))
             waiting, _ = await _start(client, uow_factory, task_queue, skp_draft_due=DEADLINE)

@@ -64,7 +64,8 @@ def office(sqlite_database_url: str) -> Iterator[Office]:
     engine.dispose()
 
 
-async def running_worker(client: Client, engine: Engine) -> AsyncIterator[str]:
+@contextlib.asynccontextmanager
+async def real_worker(client: Client, engine: Engine) -> AsyncIterator[str]:
     """A worker with every workflow and the real activities over `engine`, on a fresh task queue (yielded)."""
     task_queue = f"kinerja-test-{uuid.uuid4().hex[:8]}"
     worker = build_worker(
@@ -74,6 +75,12 @@ async def running_worker(client: Client, engine: Engine) -> AsyncIterator[str]:
         build_cycle_activities(engine, client),
     )
     async with worker:
+        yield task_queue
+
+
+async def running_worker(client: Client, engine: Engine) -> AsyncIterator[str]:
+    """`real_worker` for a fixture: `async for task_queue in running_worker(...): yield task_queue`."""
+    async with real_worker(client, engine) as task_queue:
         yield task_queue
 
 
