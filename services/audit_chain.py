@@ -55,15 +55,20 @@ def verify(uow_factory: UnitOfWorkFactory) -> ChainReport:
         walked += count
         if found is not None:
             breaks.append(found)
+    broken = {found.chain for found in breaks}
     with uow_factory() as uow:
-        now = {head.chain: head for head in uow.audit.heads()}
-        for chain, head in now.items():
-            if chain in {found.chain for found in breaks}:
-                continue
-            beyond = next(iter(uow.audit.chain_entries(chain, after=head.seq, batch=1)), None)
-            if beyond is not None:
-                breaks.append(_inserted(beyond, f"rantai {chain} entri ke-{beyond.seq} melewati kepala rantai"))
+        # A row past its chain's head was written without moving the head: not by the application, whose append
+        # moves it in the same transaction. The heads are read again after the rows, so that a row appended while
+        # this runs (committed with its head before the rows were read) is not taken for one.
+        now = uow.audit.heads()
+        past = {
+            head.chain: next(iter(uow.audit.chain_entries(head.chain, after=head.seq, batch=1)), None) for head in now
+        }
+        later = {head.chain: head.seq for head in uow.audit.heads()}
         unsealed = uow.audit.unsealed(limit=UNSEALED_SHOWN + 1)
+    for chain, row in past.items():
+        if row is not None and chain not in broken and (row.seq or 0) > later.get(chain, 0):
+            breaks.append(_inserted(row, f"rantai {chain} entri ke-{row.seq} melewati kepala rantai"))
     for row in unsealed[:UNSEALED_SHOWN]:
         breaks.append(_inserted(row, f"entri id {row.id} tanpa segel rantai: ditulis di luar aplikasi"))
     if len(unsealed) > UNSEALED_SHOWN:

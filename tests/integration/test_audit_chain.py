@@ -184,6 +184,29 @@ def test_an_inserted_entry_is_found(uow_factory: UowFactory, engine: Engine, wri
     assert found.kind in {BreakKind.REORDERED, BreakKind.INSERTED}
 
 
+def test_an_entry_appended_behind_the_heads_back_is_found(
+    uow_factory: UowFactory, engine: Engine, written: int
+) -> None:
+    """Sealed as the application would, after the last entry, but the head not moved: the application moves it in
+    the same transaction, so only a writer outside it leaves a row past the head."""
+    with uow_factory() as uow:
+        last = list(uow.audit.chain_entries(written))[-1]
+    forged = _entry(50)
+    _tamper(
+        engine,
+        "INSERT INTO audit_log (occurred_at, actor, actor_role, action, subject, reason, before, after, workflow_id,"
+        " idempotency_key, chain, seq, previous_hash, hash) SELECT :at, actor, actor_role, action, subject, :reason,"
+        " before, after, workflow_id, :key, chain, 7, hash, :hash FROM audit_log WHERE id = :last",
+        at=forged.occurred_at.replace(tzinfo=None),
+        reason=forged.reason,
+        key=forged.idempotency_key,
+        hash=seal(forged, written, 7, last.hash or ""),
+        last=last.id,
+    )
+    found = _only_break(uow_factory)
+    assert (found.kind, found.seq) == (BreakKind.INSERTED, 7) and "melewati kepala rantai" in found.message
+
+
 def test_a_row_without_a_seal_is_found(uow_factory: UowFactory, engine: Engine, written: int) -> None:
     _tamper(
         engine,
