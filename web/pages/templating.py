@@ -88,6 +88,19 @@ def bulat(value: int | None) -> str:
     return "–" if value is None else f"{value:,}".replace(",", ".")
 
 
+def lama(value: timedelta) -> str:
+    """`14 hari`, `2 jam 30 menit`, `5 detik`: a span of the calendar (a compressed one, in a demo, is seconds)."""
+    seconds = int(value.total_seconds())
+    if seconds <= 0:
+        return "0 detik"
+    parts = []
+    for unit, size in (("hari", 86_400), ("jam", 3_600), ("menit", 60), ("detik", 1)):
+        count, seconds = divmod(seconds, size)
+        if count:
+            parts.append(f"{count} {unit}")
+    return " ".join(parts)
+
+
 def sisa_hari(deadline: datetime | None, now: datetime, offset_hours: int | None = None) -> str:
     """Days left until a deadline, or overdue, counted in the instansi's calendar days."""
     if deadline is None:
@@ -119,6 +132,7 @@ def environment() -> Environment:
         angka=angka,
         bulat=bulat,
         awal_kapital=awal_kapital,
+        lama=lama,
     )
     env.globals.update(sisa_hari=sisa_hari, zone_label=zone_label)
     return env
