@@ -8,12 +8,13 @@ from collections.abc import Callable
 from email.headerregistry import Address
 from email.utils import formataddr, parseaddr
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, Field, FilePath, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from payloads import PayloadKeyError, PayloadKeys
+if TYPE_CHECKING:  # payloads imports Temporal's SDK and cryptography: only for a process that has keys
+    from payloads import PayloadKeys
 
 
 def _check_pem(load: Callable[[], object], what: str, kind: str) -> None:
@@ -112,6 +113,10 @@ class TemporalSettings(BaseModel):
     def _payload_keys_usable(self) -> TemporalSettings:
         if self.payload_keys is not None and self.payload_keys_file is not None:
             raise ValueError("TEMPORAL__PAYLOAD_KEYS atau TEMPORAL__PAYLOAD_KEYS_FILE, bukan keduanya")
+        if self.payload_keys is None and self.payload_keys_file is None:
+            return self
+        from payloads import PayloadKeyError
+
         try:
             self.encryption()
         except PayloadKeyError as error:
@@ -120,6 +125,8 @@ class TemporalSettings(BaseModel):
 
     def encryption(self) -> PayloadKeys | None:
         """The keys payloads are encrypted with, or None (in clear)."""
+        from payloads import PayloadKeys
+
         if self.payload_keys_file is not None:
             return PayloadKeys.parse(self.payload_keys_file.read_text())
         if self.payload_keys is not None:

@@ -8,64 +8,83 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import importlib
 import logging
 import os
 import sys
 from collections.abc import Sequence
+from typing import TYPE_CHECKING, TypeGuard
 
 from pydantic import ValidationError
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import OperationalError
 
-from cli import (
-    accounts,
-    bulk,
-    cycle,
-    data,
-    demo,
-    integrity,
-    notifications,
-    offline,
-    session,
-    stack,
-    steps,
-    web,
-    worklist,
-    worklist_sync,
-)
 from cli.output import CommandError, fail
 from domain.errors import DomainError
 from importing.errors import ValidationFailed
-from persistence.db import resolve_url
 from settings import InvalidSettings, load_settings
 
+if TYPE_CHECKING:
+    from sqlalchemy.exc import OperationalError
 
-def build_parser() -> argparse.ArgumentParser:
+# The cli module of each command. A command imports only its own module (each pulls in its services, SQLAlchemy or
+# Temporal's SDK: about a second), so that `kinerja saya` or `kinerja skp ajukan`, which only call the API, start in a
+# fraction of that; `kinerja` alone, `--help` or an unknown command loads them all, in this order, for the full list.
+# tests/cli/test_commands.py checks that this map and the modules agree.
+MODULES = (
+    "offline",
+    "data",
+    "cycle",
+    "session",
+    "steps",
+    "worklist",
+    "worklist_sync",
+    "bulk",
+    "notifications",
+    "stack",
+    "web",
+    "accounts",
+    "integrity",
+    "demo",
+)
+COMMANDS = {
+    **dict.fromkeys(("calibration", "ikm", "kalibrasi", "nip", "validasi", "validate"), "offline"),
+    **dict.fromkeys(("db", "impor", "import", "kebijakan", "policy"), "data"),
+    **dict.fromkeys(("cycle", "siklus"), "cycle"),
+    **dict.fromkeys(("keluar", "login", "logout", "masuk", "saya", "whoami"), "session"),
+    **dict.fromkeys(
+        (
+            *("alihkan", "hasil-kalibrasi", "keberatan", "penilaian", "perpanjang"),
+            *("realisasi", "skp", "tarik", "terima", "tetapkan"),
+        ),
+        "steps",
+    ),
+    **dict.fromkeys(("overdue", "riwayat", "status", "tasks", "terlambat", "tugas"), "worklist"),
+    "sinkron-worklist": "worklist_sync",
+    "massal": "bulk",
+    "notifikasi": "notifications",
+    "up": "stack",
+    "web": "web",
+    **dict.fromkeys(("akun", "peran"), "accounts"),
+    **dict.fromkeys(("audit", "periksa"), "integrity"),
+    "demo": "demo",
+}
+
+
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The parser of `command` alone when it is known, else of every command."""
     parser = argparse.ArgumentParser(
         prog="kinerja",
         description="Kinerja: penilaian kinerja ASN (PermenPANRB 6/2022) di atas Temporal.",
     )
     commands = parser.add_subparsers(dest="command", required=True, metavar="PERINTAH")
-    offline.register(commands)
-    data.register(commands)
-    cycle.register(commands)
-    session.register(commands)
-    steps.register(commands)
-    worklist.register(commands)
-    worklist_sync.register(commands)
-    bulk.register(commands)
-    notifications.register(commands)
-    stack.register(commands)
-    web.register(commands)
-    accounts.register(commands)
-    integrity.register(commands)
-    demo.register(commands)
+    for name in (COMMANDS[command],) if command in COMMANDS else MODULES:
+        importlib.import_module(f"cli.{name}").register(commands)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    arguments = sys.argv[1:] if argv is None else list(argv)
+    parser = build_parser(next((word for word in arguments if not word.startswith("-")), None))
+    args = parser.parse_args(arguments)
     try:
         result: int = args.handler(args)
     except ValidationFailed as error:  # a bad file: every problem, each with its line
@@ -81,17 +100,29 @@ def main(argv: Sequence[str] | None = None) -> int:
         return fail("; ".join(_validation_lines(error)))
     except (FileNotFoundError, IsADirectoryError, PermissionError) as error:
         return fail(f"{error.strerror}: {error.filename}")
-    except OperationalError as error:
-        return fail(f"basis data tidak dapat dipakai ({_shown_url()}): {error.orig or error}".splitlines()[0])
     except BrokenPipeError:  # `kinerja ... | head`: the reader left; stop quietly
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 1
     except KeyboardInterrupt:
         return 130
+    except Exception as error:
+        if _database_unusable(error):
+            return fail(f"basis data tidak dapat dipakai ({_shown_url()}): {error.orig or error}".splitlines()[0])
+        raise
     return result
 
 
+def _database_unusable(error: Exception) -> TypeGuard[OperationalError]:
+    # Only a command that opened the database imported SQLAlchemy; any other cannot have failed on it.
+    exceptions = sys.modules.get("sqlalchemy.exc")
+    return exceptions is not None and isinstance(error, exceptions.OperationalError)
+
+
 def _shown_url() -> str:
+    from sqlalchemy.engine import make_url
+
+    from persistence.db import resolve_url
+
     return make_url(resolve_url(load_settings().database_url)).render_as_string(hide_password=True)
 
 

@@ -30,9 +30,9 @@ import temporal_client
 from cli.api import Api
 from cli.demo_people import BUDI, DEMO_PASSWORD, HERMAN, KEPALA, PENGAWAS, PENGELOLA, SEKDA, SRI, YAKOB, print_logins
 from cli.notifications import by_channel
-from cli.output import CommandError, table
+from cli.output import CommandError, local_time, table
 from cli.stack import LocalStack, local_stack
-from cli.temporal import local_time, translate
+from cli.temporal import translate
 from cli.web import web_service
 from cli.worklist import OpenStep, list_open
 from domain.calendar import CycleCalendar, resolve

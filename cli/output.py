@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import sys
 from collections.abc import Sequence
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, TextIO
 
@@ -82,3 +82,11 @@ def paused_line(schedule_id: str, note: str) -> str:
 def tmt(effective_on: date | str | None) -> str:
     """', TMT 2026-07-01' after a withdrawal's cause, or nothing when no TMT was given."""
     return f", TMT {effective_on}" if effective_on else ""
+
+
+def local_time(value: datetime | None) -> str:
+    """An instant as the operator reads it: this machine's local time with its UTC offset."""
+    if value is None:
+        return "-"
+    shown = value.astimezone()
+    return shown.strftime("%Y-%m-%d %H:%M:%S") + " " + shown.strftime("%z")[:3]

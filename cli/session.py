@@ -29,8 +29,7 @@ from typing import Any, TypeAlias, TypeVar
 from urllib.parse import urlsplit
 
 from cli.api import Api, ApiError
-from cli.output import CommandError, emit_json
-from cli.temporal import local_time
+from cli.output import CommandError, emit_json, local_time
 
 Parsers: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"
 T = TypeVar("T")

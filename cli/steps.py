@@ -30,9 +30,8 @@ from pathlib import Path
 from typing import Any, TypeAlias
 
 from cli.api import Api
-from cli.output import emit_json, tmt
+from cli.output import emit_json, local_time, tmt
 from cli.session import call_api
-from cli.temporal import local_time
 from domain.errors import DomainError
 from domain.ratings import Expectation, Predicate, parse_enum
 from domain.stages import Step

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable, Coroutine
-from datetime import datetime
 from typing import Any, TypeVar
 
 from temporalio.client import (
@@ -103,11 +102,3 @@ def _detail(error: ApplicationError, key: str) -> str | None:
         value = error.details[0].get(key)
         return str(value) if value else None
     return None
-
-
-def local_time(value: datetime | None) -> str:
-    """An instant as the operator reads it: this machine's local time with its UTC offset."""
-    if value is None:
-        return "-"
-    shown = value.astimezone()
-    return shown.strftime("%Y-%m-%d %H:%M:%S") + " " + shown.strftime("%z")[:3]

@@ -21,9 +21,9 @@ from temporalio.client import Client
 
 from cli.api import Api
 from cli.database import open_database
-from cli.output import emit_json, table, tmt
+from cli.output import emit_json, local_time, table, tmt
 from cli.session import call_api
-from cli.temporal import local_time, run
+from cli.temporal import run
 from domain.skp import Target
 from domain.stages import OPEN_STAGES, Stage, Step
 from domain.worklist import WorkItem, WorklistQuery
