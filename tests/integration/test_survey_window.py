@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from cli import worklist
-from cli.temporal import local_time
+from cli.output import local_time
 from domain.calendar import CycleCalendar, Deadlines
 from domain.stages import Step
 from domain.worklist import WorkItem
