@@ -121,7 +121,6 @@ class BreakKind(StrEnum):
     DELETED = "dihapus"
     INSERTED = "disisipkan"
     REORDERED = "urutan diubah"
-    HEAD = "kepala rantai tidak cocok"
     ANCHOR = "jangkar tidak cocok"
 
 
@@ -187,6 +186,7 @@ def _walk(chain: int, rows: Iterator[SealedEntry], head: ChainHead | None) -> tu
 def anchor_breaks(anchor: AuditAnchor, stored: dict[tuple[int, int], str]) -> Iterator[ChainBreak]:
     """Where the database no longer holds what an anchor recorded: `stored` maps (chain, seq) → the hash stored at
     that place now, for the anchor's heads."""
+    when = f"{anchor.label} " if anchor.label else ""
     for head in anchor.heads:
         if head.seq == 0:
             continue
@@ -199,5 +199,5 @@ def anchor_breaks(anchor: AuditAnchor, stored: dict[tuple[int, int], str]) -> It
                 None,
                 BreakKind.ANCHOR,
                 f"entri ke-{head.seq} rantai {head.chain} {what} dari yang dijangkarkan"
-                f" {anchor.label or ''} pada {anchor.taken_at.isoformat(timespec='seconds')}".replace("  ", " "),
+                f" {when}pada {anchor.taken_at.isoformat(timespec='seconds')}",
             )
