@@ -4,13 +4,12 @@ answers the site's error page, as every other failure on a page does (web.proble
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from web.problems import PROBLEM, Described, PageRenderer
+from web.problems import Described, PageRenderer, as_json
 
 
 class BodyLimit:
@@ -56,20 +55,12 @@ class BodyLimit:
         await self.app(scope, counted, answered)
 
     async def _refuse(self, scope: Scope, send: Send) -> None:
-        detail = f"isi permintaan lebih dari {self.limit // 1024} KiB; kirim berkas yang lebih kecil"
+        found = Described(413, f"isi permintaan lebih dari {self.limit // 1024} KiB; kirim berkas yang lebih kecil")
         if self.page is not None and self.is_page(scope.get("path", "")):
-            answer = await self.page(Request(scope), Described(413, detail))
-            await answer(scope, _nothing_more, send)
-            return
-        body = json.dumps({"type": "about:blank", "title": "Terlalu besar", "status": 413, "detail": detail}).encode()
-        await send(
-            {
-                "type": "http.response.start",
-                "status": 413,
-                "headers": [(b"content-type", PROBLEM.encode()), (b"content-length", str(len(body)).encode())],
-            }
-        )
-        await send({"type": "http.response.body", "body": body})
+            answer = await self.page(Request(scope), found)
+        else:
+            answer = as_json(found)
+        await answer(scope, _nothing_more, send)
 
 
 async def _nothing_more() -> Message:
