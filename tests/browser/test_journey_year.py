@@ -139,6 +139,7 @@ async def test_hr_imports_the_office_grants_the_roles_and_starts_the_cycle(year:
         await expect(page).to_have_url(re.compile(rf"/kepegawaian/siklus/{year.cycle_id}\?pesan=siklus-dimulai$"))
         await expect(page.locator("#kemajuan label")).to_contain_text("Selesai: 100%")  # htmx polled it there
         await expect(page.locator("#angka-kemajuan")).to_contain_text("11 terdaftar, 1 dilewati")
+        await expect(page.locator("#tahap-siklus")).not_to_have_text(CyclePhase.ENROLLING.label)  # swapped with it
         await year.checks(page, "hr-siklus-berjalan")
 
 

@@ -34,6 +34,7 @@ from tests.web.office import (
     deadlines,
     people_of,
 )
+from workflows.cycle_contracts import CyclePhase
 
 CYCLES = f"/kepegawaian/instansi/{INSTANSI_A}/siklus"
 PROGRESS_TIMEOUT = 60
@@ -85,6 +86,9 @@ async def test_a_cycle_started_from_the_form_is_followed_to_100_percent(web_offi
 
             polled = await _until_complete(admin, f"{status_path}/kemajuan")
             assert "<html" not in polled and 'value="100"' in polled and "hx-trigger" not in polled
+            # the status page's stage follows (out of band): it said Pendaftaran pegawai until reloaded
+            stage = re.search(r'<dd id="tahap-siklus" hx-swap-oob="true">([^<]*)</dd>', polled)
+            assert stage is not None and stage[1] not in ("", CyclePhase.ENROLLING.label)
             active = sum(1 for p in people_of(INSTANSI_A) if p.active)
             assert f"dari {active} pegawai aktif terbaca" in polled
             whole = await admin.get(f"{status_path}/kemajuan")  # without htmx: the status page itself

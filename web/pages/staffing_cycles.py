@@ -181,5 +181,6 @@ async def _status(
         ],
         "predicates": list(Predicate),
         "calibrates": may(user.principal, record.instansi_code, CALIBRATES, record.cycle_id),
+        "polled": fragment is not None,
     }
     return render(request, "pages/kepegawaian_siklus_status.html", context, user=user, fragment=fragment)
