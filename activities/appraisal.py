@@ -34,6 +34,7 @@ from workflows.contracts import (
     RecordStepResult,
     ReviewOutcome,
     SendNotice,
+    parse_appraisal_workflow_id,
 )
 from workflows.cycle_contracts import CycleRef
 
@@ -197,6 +198,7 @@ class AppraisalActivities:
 
 def _save_review(uow: AbstractUnitOfWork, step: RecordStep, review: ReviewOutcome) -> None:
     current = uow.reviews.version(step.workflow_id)
+    parsed = parse_appraisal_workflow_id(step.workflow_id)
     uow.reviews.save(
         ReviewRecord[ReviewOutcome](
             workflow_id=step.workflow_id,
@@ -204,6 +206,8 @@ def _save_review(uow: AbstractUnitOfWork, step: RecordStep, review: ReviewOutcom
             period=step.period,
             review=review,
             version=current,
+            cycle_id=parsed[0] if parsed is not None else None,
+            predicate=review.standing,
         ),
         at=step.occurred_at,
     )

@@ -19,6 +19,7 @@ disjoint or nested, as in every SE 3/2023 pattern) is a small min-cost flow from
 
 from __future__ import annotations
 
+import functools
 import math
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -148,16 +149,30 @@ def allowed_range(rule: QuotaRule, total: int, rounding: Rounding) -> tuple[int,
     rounds down and a minimum rounds up, so a quota is never exceeded (70 % of 9 = 6,3 → at most 6; 10 % of 9 =
     0,9 → at least 1). "nearest": both round half up (70 % of 5 = 3,5 → at most 4).
     """
+    return _bounds(rule.min_count, rule.max_count, rule.min_share, rule.max_share, total, rounding)
+
+
+@functools.lru_cache(maxsize=4096)
+def _bounds(
+    min_count: int | None,
+    max_count: int | None,
+    min_share: Decimal | None,
+    max_share: Decimal | None,
+    total: int,
+    rounding: Rounding,
+) -> tuple[int, int]:
+    """`allowed_range` by value, remembered: an instansi's thousands of units have few different sizes, and the
+    calibration page checks every unit on every view."""
     low, high = 0, total
-    if rule.min_count is not None:
-        low = max(low, rule.min_count)
-    if rule.max_count is not None:
-        high = min(high, rule.max_count)
-    if rule.min_share is not None:
-        exact = Fraction(rule.min_share) * total
+    if min_count is not None:
+        low = max(low, min_count)
+    if max_count is not None:
+        high = min(high, max_count)
+    if min_share is not None:
+        exact = Fraction(min_share) * total
         low = max(low, math.ceil(exact) if rounding == "strict" else _half_up(exact))
-    if rule.max_share is not None:
-        exact = Fraction(rule.max_share) * total
+    if max_share is not None:
+        exact = Fraction(max_share) * total
         high = min(high, math.floor(exact) if rounding == "strict" else _half_up(exact))
     return low, high
 
@@ -183,21 +198,38 @@ def check_counts(
     return _violations(ordered, calibration.patterns[org_predicate], calibration.rounding)
 
 
-def _violations(counts: Sequence[int], rules: Sequence[QuotaRule], rounding: Rounding) -> list[Violation]:
+def complies(
+    counts: Mapping[Predicate, int], org_predicate: OrgPredicate, policy: AppraisalPolicy | CalibrationPolicy
+) -> bool:
+    """Whether `check_counts` finds nothing, without wording what it would find: the calibration page ranks an
+    instansi's thousands of units by it on every view."""
+    calibration = _calibration_policy(policy)
+    ordered = [max(counts.get(p, 0), 0) for p in PREDICATES]
+    return next(_broken(ordered, calibration.patterns[org_predicate], calibration.rounding), None) is None
+
+
+def _broken(counts: Sequence[int], rules: Sequence[QuotaRule], rounding: Rounding) -> Iterator[tuple[QuotaRule, int]]:
+    """Each rule the counts (by rank) break, with how many it counts."""
     total = sum(counts)
     if total == 0:
-        return []
-    found: list[Violation] = []
+        return
     for rule in rules:
         count = sum(counts[p.rank] for p in rule.predicates)
+        low, high = allowed_range(rule, total, rounding)
+        if not low <= count <= high:
+            yield rule, count
+
+
+def _violations(counts: Sequence[int], rules: Sequence[QuotaRule], rounding: Rounding) -> list[Violation]:
+    total = sum(counts)
+    found: list[Violation] = []
+    for rule, count in _broken(counts, rules, rounding):
         low, high = allowed_range(rule, total, rounding)
         bound: Bound
         if count < low:
             bound, allowed, words = "min", low, "paling sedikit"
-        elif count > high:
-            bound, allowed, words = "max", high, "paling banyak"
         else:
-            continue
+            bound, allowed, words = "max", high, "paling banyak"
         share = _half_up_decimal(Fraction(count * 100, total), 2)
         found.append(
             Violation(

@@ -50,12 +50,13 @@ class Predicate(StrEnum):
 
     @property
     def rank(self) -> int:
-        return list(Predicate).index(self)
+        return _PREDICATE_RANKS[self]
 
     def is_better_than(self, other: Predicate) -> bool:
         return self.rank < other.rank
 
 
+_PREDICATE_RANKS = {predicate: rank for rank, predicate in enumerate(Predicate)}  # best first: 0
 _PREDICATE_LABELS = {
     Predicate.SANGAT_BAIK: "Sangat Baik",
     Predicate.BAIK: "Baik",

@@ -146,12 +146,20 @@ class ReviewRow(Base):
     """The pejabat penilai's review: edited over days, possibly from two browser tabs at once."""
 
     __tablename__ = "reviews"
+    __table_args__ = (
+        # The calibration page and the closing report: a cycle's predicates counted per unit (0013).
+        Index(
+            "ix_reviews_cycle_predicate", "cycle_id", "predicate", postgresql_include=["employee_nip", "workflow_id"]
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     workflow_id: Mapped[str] = mapped_column(String(200), unique=True)
     employee_nip: Mapped[str] = mapped_column(ForeignKey("employees.nip"), index=True)
     period: Mapped[int]
     content: Mapped[dict[str, Any]]
+    cycle_id: Mapped[str | None] = mapped_column(String(64))  # NULL: a review outside any cycle
+    predicate: Mapped[str | None] = mapped_column(String(32))  # where it stands now; NULL before the matrix
     version: Mapped[int] = mapped_column(Integer)
     updated_at: Mapped[datetime]
 

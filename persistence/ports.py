@@ -20,7 +20,7 @@ from domain.audit_chain import ChainHead, SealedEntry
 from domain.calendar import Deadlines
 from domain.organisation import Employee, Instansi, ReviewerOverride, Unit
 from domain.policy import AppraisalPolicy
-from domain.ratings import OrgPredicate
+from domain.ratings import OrgPredicate, Predicate
 from domain.skp import Iku, Skp
 from domain.stages import Step
 from domain.survey import IkmResult
@@ -60,6 +60,11 @@ class ReviewRecord(_Record, Generic[M]):
     review: M
     version: int | None = None
     updated_at: AwareDatetime | None = None
+    # Kept beside the review so that a cycle's predicates are counted by an index, not by reading every review:
+    # the cycle of the appraisal and the predicate it stands at now (calibration's, then the objection's, over the
+    # matrix's). None in a review that has no cycle (tests) or no predicate yet.
+    cycle_id: str | None = None
+    predicate: Predicate | None = None
 
 
 class CalibrationRecord(_Record, Generic[M]):
@@ -239,6 +244,7 @@ class ReviewRepository(Protocol):
     def batches_with_prefix(
         self, prefix: str, model: type[M], *, size: int = 1000
     ) -> Iterator[builtins.list[ReviewRecord[M]]]: ...
+    def predicate_counts(self, cycle_id: str, instansi_code: str) -> dict[tuple[str, Predicate], int]: ...
 
 
 class CalibrationRepository(Protocol):

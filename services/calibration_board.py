@@ -12,11 +12,12 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from decimal import Decimal
 
 from pydantic import BaseModel, ConfigDict
 
-from domain.calibration import Change, FinalPredicate, Proposal, allowed_range, check_counts
+from domain.calibration import Change, FinalPredicate, Proposal, allowed_range, check_counts, complies
 from domain.policy import AppraisalPolicy
 from domain.ratings import OrgPredicate, Predicate
 from persistence.ports import AbstractUnitOfWork
@@ -95,14 +96,30 @@ class StoredCalibration(_Frozen):
         return [p for p in self.decision.decision.predicates if p.final is not p.original]
 
 
-class Board(_Frozen):
+@dataclass(frozen=True)
+class UnitTally:
+    """One unit's predicates and whether they meet the pattern: what ranks the units. A unit's full Distribution
+    (every rule with its range) is built only for the units a page shows: an instansi has thousands."""
+
+    unit: str
+    name: str
+    counts: Mapping[Predicate, int]
+    missing: int
+    compliant: bool
+
+
+@dataclass(frozen=True)
+class Board:
+    """The page's whole content; a dataclass, so its thousands of units are not validated once more."""
+
     cycle_id: str
     instansi_code: str
     period: int
     org_predicate: OrgPredicate
     pattern_set: bool  # the pattern is the one the pimpinan set (False: a preview the reader chose)
+    policy: AppraisalPolicy
     instansi: Distribution
-    units: list[Distribution]
+    units: list[UnitTally]
     stored: StoredCalibration | None
 
 
@@ -120,14 +137,30 @@ class UnitsPage(_Frozen):
     violating: int
 
 
-def units_page(units: list[Distribution], page: int) -> UnitsPage:
-    """The `page`-th (from 1) page of `units`; past the last, the last."""
+def tally(
+    unit: str,
+    name: str,
+    counts: Mapping[Predicate, int],
+    org_predicate: OrgPredicate,
+    policy: AppraisalPolicy,
+    missing: int = 0,
+) -> UnitTally:
+    compliant = complies(counts, org_predicate, policy)
+    return UnitTally(unit=unit, name=name, counts=counts, missing=missing, compliant=compliant)
+
+
+def units_page(units: list[UnitTally], page: int, org_predicate: OrgPredicate, policy: AppraisalPolicy) -> UnitsPage:
+    """The `page`-th (from 1) page of `units`, each shown unit against the pattern of `org_predicate`; past the
+    last page, the last."""
     ordered = sorted(units, key=lambda unit: (unit.compliant, unit.unit))
     pages = max(1, -(-len(ordered) // UNITS_PER_PAGE))
     page = min(max(page, 1), pages)
     start = (page - 1) * UNITS_PER_PAGE
     return UnitsPage(
-        shown=ordered[start : start + UNITS_PER_PAGE],
+        shown=[
+            distribution(u.unit, u.name, u.counts, org_predicate, policy, missing=u.missing)
+            for u in ordered[start : start + UNITS_PER_PAGE]
+        ],
         page=page,
         pages=pages,
         total=len(ordered),
@@ -182,30 +215,23 @@ def board(uow_factory: UowFactory, state: CycleState, preview: OrgPredicate | No
     ref = CycleRef(cycle_id=state.cycle_id, instansi_code=state.instansi_code, period=state.period)
     chosen = state.calibration.org_predicate if state.calibration is not None else None
     org_predicate = chosen or preview or OrgPredicate.BAIK
-    per_unit = cycles.predicates_by_unit(uow_factory, ref)
     missing = {u.unit: u.missing for u in state.predicates or ()}
-    with uow_factory() as uow:
+    with uow_factory() as uow:  # one unit of work: the page is asked often, and each costs a round trip or more
+        per_unit = cycles.unit_predicates(uow, ref)
         policy = uow.instansi.policy(state.instansi_code)
         instansi = uow.instansi.get(state.instansi_code)
         names = {code: unit.name for code, unit in uow.units.mapping(state.instansi_code).items()}
+        found = _stored(uow, ref)
     whole: Counter[Predicate] = Counter()
     units = []
     for unit in per_unit:
         whole.update(unit.counts)
-        units.append(
-            distribution(
-                unit.unit,
-                names.get(unit.unit, unit.unit),
-                unit.counts,
-                org_predicate,
-                policy,
-                missing=missing.get(unit.unit, 0),
-            )
-        )
+        name = names.get(unit.unit, unit.unit)
+        units.append(tally(unit.unit, name, unit.counts, org_predicate, policy, missing.get(unit.unit, 0)))
     known = {u.unit for u in per_unit}
     for code, count in missing.items():
         if code not in known and count:
-            units.append(distribution(code, names.get(code, code), {}, org_predicate, policy, missing=count))
+            units.append(tally(code, names.get(code, code), {}, org_predicate, policy, count))
     name = instansi.name if instansi is not None else state.instansi_code
     return Board(
         cycle_id=state.cycle_id,
@@ -213,16 +239,21 @@ def board(uow_factory: UowFactory, state: CycleState, preview: OrgPredicate | No
         period=state.period,
         org_predicate=org_predicate,
         pattern_set=chosen is not None,
+        policy=policy,
         instansi=distribution(INSTANSI, name, whole, org_predicate, policy, missing=sum(missing.values())),
         units=sorted(units, key=lambda u: u.unit),
-        stored=stored(uow_factory, ref),
+        stored=found,
     )
 
 
 def stored(uow_factory: UowFactory, ref: CycleRef) -> StoredCalibration | None:
     """The cycle's stored proposal or locked decision (None before the organisation predicate is set)."""
     with uow_factory() as uow:
-        record = uow.calibrations.get(ref.instansi_code, ref.period, group_of(ref.cycle_id), _Stored)
+        return _stored(uow, ref)
+
+
+def _stored(uow: AbstractUnitOfWork, ref: CycleRef) -> StoredCalibration | None:
+    record = uow.calibrations.get(ref.instansi_code, ref.period, group_of(ref.cycle_id), _Stored)
     if record is None:
         return None
     data = record.calibration.model_dump()

@@ -194,23 +194,20 @@ def _withdrawals(uow: AbstractUnitOfWork, ref: CycleRef) -> dict[str, AuditEntry
     return {now[workflow_id]: entry for workflow_id, entry in ordered if workflow_id is not None}
 
 
-def predicates_by_unit(
-    uow_factory: UowFactory, ref: CycleRef, enrolled: dict[str, str] | None = None
-) -> list[UnitPredicates]:
-    """Predicate counts per unit; `enrolled` (NIP → unit) adds who has no review yet as `missing`."""
-    rows = reviewed(uow_factory, ref)
-    counts: dict[str, Counter[Predicate]] = {}
-    for row in rows:
-        counts.setdefault(row.unit, Counter())[row.predicate] += 1
-    missing: Counter[str] = Counter()
-    done = {row.nip for row in rows}
-    for nip, unit in (enrolled or {}).items():
-        if nip not in done:
-            missing[unit] += 1
-    units = sorted(set(counts) | set(missing))
-    return [
-        UnitPredicates(unit=unit, counts=dict(counts.get(unit, Counter())), missing=missing[unit]) for unit in units
-    ]
+def predicates_by_unit(uow_factory: UowFactory, ref: CycleRef) -> list[UnitPredicates]:
+    """Predicate counts per unit of the cycle's reviewed appraisals (withdrawn ones left out), counted by the
+    database: the calibration page asks on every view, and a province's cycle holds 100,000 reviews."""
+    with uow_factory() as uow:
+        return unit_predicates(uow, ref)
+
+
+def unit_predicates(uow: AbstractUnitOfWork, ref: CycleRef) -> list[UnitPredicates]:
+    """`predicates_by_unit` inside a unit of work the caller holds."""
+    counted = uow.reviews.predicate_counts(ref.cycle_id, ref.instansi_code)
+    counts: dict[str, dict[Predicate, int]] = {}
+    for (unit, predicate), count in counted.items():
+        counts.setdefault(unit, {})[predicate] = count
+    return [UnitPredicates(unit=unit, counts=counts[unit]) for unit in sorted(counts)]
 
 
 def survey_by_unit(

@@ -235,6 +235,11 @@ class ReviewOutcome(_Frozen):
     calibration: CalibrationDecision | None = None
     final_predicate: Predicate | None = None
 
+    @property
+    def standing(self) -> Predicate:
+        """The predicate the appraisal stands at now: calibration's or the objection decision's over the matrix's."""
+        return self.final_predicate or self.result.predicate
+
 
 class Objection(_Frozen):
     filed_by: str

@@ -12,13 +12,14 @@ from functools import cache
 from typing import Any, TypeVar
 
 from pydantic import BaseModel
-from sqlalchemy import Insert, Row, Table, select
+from sqlalchemy import Insert, Row, Table, func, select
 from sqlalchemy.orm import Session
 
 from domain.errors import ConcurrencyConflict, DomainError, NotFound
-from domain.ratings import OrgPredicate
+from domain.ratings import OrgPredicate, Predicate
 from domain.skp import Iku, Polarity, Skp, Target
-from persistence.orm import CalibrationRow, IkuRow, ReviewRow, SkpRow
+from domain.stages import Step
+from persistence.orm import CalibrationRow, EmployeeRow, IkuRow, ReviewRow, SkpRow, WorklistRow
 from persistence.ports import CalibrationRecord, ReviewRecord, SkpRecord
 from persistence.repositories._sql import (
     VERSIONED_WRITES,
@@ -216,8 +217,32 @@ class SqlReviewRepository:
             row = ReviewRow(workflow_id=record.workflow_id, employee_nip=record.employee_nip, period=record.period)
             self._session.add(row)
         row.content = record.review.model_dump(mode="json")
+        row.cycle_id = record.cycle_id
+        row.predicate = record.predicate.value if record.predicate is not None else None
         row.updated_at = at or datetime.now(UTC)
         return _written(self._session, what, record.version)
+
+    def predicate_counts(self, cycle_id: str, instansi_code: str) -> dict[tuple[str, Predicate], int]:
+        """(unit, predicate) → how many of the cycle's appraisals stand at it, withdrawn ones left out; the unit is
+        the employee's in the instansi's roster ("-" for someone no longer on it). One grouped read through
+        `ix_reviews_cycle_predicate`, however many reviews the cycle has."""
+        withdrawn = (
+            select(WorklistRow.workflow_id)
+            .where(WorklistRow.workflow_id == ReviewRow.workflow_id, WorklistRow.step == Step.WITHDRAWN.value)
+            .exists()
+        )
+        unit = func.coalesce(EmployeeRow.unit_code, "-")
+        query = (
+            select(unit, ReviewRow.predicate, func.count())
+            .select_from(ReviewRow)
+            .outerjoin(
+                EmployeeRow,
+                (EmployeeRow.nip == ReviewRow.employee_nip) & (EmployeeRow.instansi_code == instansi_code),
+            )
+            .where(ReviewRow.cycle_id == cycle_id, ReviewRow.predicate.is_not(None), ~withdrawn)
+            .group_by(unit, ReviewRow.predicate)
+        )
+        return {(code, Predicate(str(predicate))): count for code, predicate, count in self._session.execute(query)}
 
     def _row(self, workflow_id: str) -> ReviewRow | None:
         return self._session.scalars(select(ReviewRow).where(ReviewRow.workflow_id == workflow_id)).one_or_none()
@@ -230,6 +255,8 @@ _REVIEW_COLUMNS = (
     ReviewRow.content,
     ReviewRow.version,
     ReviewRow.updated_at,
+    ReviewRow.cycle_id,
+    ReviewRow.predicate,
 )
 
 
@@ -241,6 +268,8 @@ def _review(row: ReviewRow | Row[*tuple[Any, ...]], model: type[M]) -> ReviewRec
         review=model.model_validate(row.content),
         version=row.version,
         updated_at=row.updated_at,
+        cycle_id=row.cycle_id,
+        predicate=Predicate(row.predicate) if row.predicate is not None else None,
     )
 
 

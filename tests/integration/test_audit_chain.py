@@ -296,7 +296,7 @@ def test_entries_written_before_the_chains_are_sealed_by_the_migration(blank_dat
                     ),
                     {"at": (START + timedelta(hours=n)).replace(tzinfo=None), "subject": STAFF, "after": '{"n": 1.0}'},
                 )
-        upgrade(blank_database_url)
+        upgrade(blank_database_url, "0012")
         assert current_revision(blank_database_url) == "0012"
         session_factory = make_session_factory(engine)
 

@@ -83,7 +83,7 @@ APP_TABLES = {
     "survey_limits",
     "site_secrets",
 }
-HEAD = "0012"
+HEAD = "0013"
 
 
 class Review(BaseModel):
@@ -414,6 +414,99 @@ def test_reviews_with_a_prefix_come_in_batches_in_workflow_id_order(seeded: UowF
     assert [r.employee_nip for r in read] == sorted(people) == [r.employee_nip for r in whole]
     assert {r.employee_nip: r.review.score for r in read} == {nip: Decimal(i) for i, nip in enumerate(people)}
     assert all(r.version == 1 and r.updated_at is not None for r in read)
+
+
+def test_a_cycles_predicates_are_counted_per_unit_by_the_database(seeded: UowFactory) -> None:
+    """What the calibration page and the closing report count: the cycle's reviews by where they stand now, per unit of
+    the roster; a withdrawn appraisal, a review without a predicate and another cycle's reviews left out."""
+
+    def review(nip: str, cycle_id: str, predicate: Predicate | None) -> ReviewRecord[Review]:
+        return ReviewRecord(
+            workflow_id=appraisal_workflow_id(cycle_id, nip),
+            employee_nip=nip,
+            period=PERIOD,
+            review=Review(hasil_kerja=Expectation.MEETS, perilaku_kerja=Expectation.MEETS),
+            cycle_id=cycle_id,
+            predicate=predicate,
+        )
+
+    with seeded() as uow:
+        uow.reviews.save(review(KADIS, "C1", Predicate.BAIK))
+        uow.reviews.save(review(KABID, "C1", Predicate.SANGAT_BAIK))
+        uow.reviews.save(review(STAFF, "C1", Predicate.BAIK))
+        uow.reviews.save(review(PPPK, "C1", Predicate.KURANG))
+        uow.reviews.save(review(STAFF, "C1-B", Predicate.SANGAT_KURANG))  # "C1" must not take cycle "C1-B"'s
+        uow.reviews.save(review(KABID, "C2", None))  # not rated yet
+        uow.worklist.put(
+            WorkItem(
+                workflow_id=appraisal_workflow_id("C1", PPPK),
+                cycle_id="C1",
+                instansi_code=INSTANSI,
+                unit_code="B1",
+                employee_nip=PPPK,
+                penilai_nip=KABID,
+                step=Step.WITHDRAWN,
+            )
+        )
+        uow.commit()
+    with seeded() as uow:
+        assert uow.reviews.predicate_counts("C1", INSTANSI) == {
+            ("DIS", Predicate.BAIK): 1,
+            ("B1", Predicate.SANGAT_BAIK): 1,
+            ("B1", Predicate.BAIK): 1,
+        }
+        assert uow.reviews.predicate_counts("C1-B", INSTANSI) == {("B1", Predicate.SANGAT_KURANG): 1}
+        assert uow.reviews.predicate_counts("C1", "LAIN") == {("-", Predicate.BAIK): 2, ("-", Predicate.SANGAT_BAIK): 1}
+        assert uow.reviews.predicate_counts("C2", INSTANSI) == {}
+        stored = uow.reviews.get(appraisal_workflow_id("C1", KADIS), Review)
+    assert stored is not None and (stored.cycle_id, stored.predicate) == ("C1", Predicate.BAIK)
+
+
+def test_the_migration_fills_the_cycle_and_predicate_of_reviews_stored_before(blank_database_url: str) -> None:
+    upgrade(blank_database_url, "0012")
+    engine = make_engine(blank_database_url)
+    document = "CAST(:content AS JSONB)" if engine.dialect.name == "postgresql" else ":content"
+    contents = {
+        appraisal_workflow_id("2026-A", KADIS): ('{"result": {"predicate": "baik"}}', ("2026-A", "baik")),
+        appraisal_workflow_id("2026-A", STAFF): (
+            '{"result": {"predicate": "baik"}, "final_predicate": "kurang"}',
+            ("2026-A", "kurang"),
+        ),
+        f"review-of-{KABID}": ('{"note": "no result"}', (None, None)),
+    }
+    try:
+        with engine.begin() as connection:
+            connection.execute(text("INSERT INTO instansi (code, name) VALUES ('X', 'X')"))
+            for n, workflow_id in enumerate(contents):
+                nip = f"{n:018d}"
+                connection.execute(
+                    text(
+                        "INSERT INTO employees (nip, instansi_code, unit_code, name, jabatan, kind, active)"
+                        " VALUES (:nip, 'X', 'U', 'N', 'J', 'PNS', TRUE)"
+                    ),
+                    {"nip": nip},
+                )
+                connection.execute(
+                    text(
+                        "INSERT INTO reviews (workflow_id, employee_nip, period, content, version, updated_at)"
+                        f" VALUES (:workflow_id, :nip, 2026, {document}, 1, :at)"
+                    ),
+                    {
+                        "workflow_id": workflow_id,
+                        "nip": nip,
+                        "content": contents[workflow_id][0],
+                        "at": datetime(2026, 1, 1),
+                    },
+                )
+        upgrade(blank_database_url)
+        with engine.connect() as connection:
+            found = {
+                row.workflow_id: (row.cycle_id, row.predicate)
+                for row in connection.execute(text("SELECT workflow_id, cycle_id, predicate FROM reviews"))
+            }
+    finally:
+        engine.dispose()
+    assert found == {workflow_id: expected for workflow_id, (_, expected) in contents.items()}
 
 
 def test_concurrent_calibration_edits_conflict(seeded: UowFactory) -> None:

@@ -162,7 +162,7 @@ async def _show(
     cycle_id = record.cycle_id
     state = await cycle_actions.state(await svc.temporal.client(), cycle_id)
     board = await run_in_threadpool(calibration_board.board, svc.uow_factory, state, preview)
-    unit_list = calibration_board.units_page(board.units, unit_page)
+    unit_list = calibration_board.units_page(board.units, unit_page, board.org_predicate, board.policy)
     decides = may(user.principal, state.instansi_code, DECIDES, cycle_id)
     open_ = state.phase is CyclePhase.CALIBRATING and state.outcome is None
     context: dict[str, Any] = {
