@@ -199,6 +199,11 @@ class AppraisalActivities:
 def _save_review(uow: AbstractUnitOfWork, step: RecordStep, review: ReviewOutcome) -> None:
     current = uow.reviews.version(step.workflow_id)
     parsed = parse_appraisal_workflow_id(step.workflow_id)
+    if step.work is not None:
+        unit: str | None = step.work.unit_code
+    else:  # a step recorded before the worklist: the roster's unit
+        person = uow.employees.get(step.employee_nip)
+        unit = person.unit_code if person is not None else None
     uow.reviews.save(
         ReviewRecord[ReviewOutcome](
             workflow_id=step.workflow_id,
@@ -207,6 +212,7 @@ def _save_review(uow: AbstractUnitOfWork, step: RecordStep, review: ReviewOutcom
             review=review,
             version=current,
             cycle_id=parsed[0] if parsed is not None else None,
+            unit_code=unit,
             predicate=review.standing,
         ),
         at=step.occurred_at,

@@ -13,8 +13,11 @@ worst case), then by 50 who pause about a second before each page (a stress), th
 seconds (people reading a page before the next). Each answer is timed at the client and by the app itself (its
 Server-Timing header): the target is on the server's time. The floor, from the same run, is
 `/healthz` (uvicorn and FastAPI with nothing behind them) and the JSON API's `GET /api/v1/me/tasks` for Beranda.
-The calibration page is not measured here: it reads its cycle workflow's state, and a cycle at calibration with
-100,000 appraisals is issue 21's run.
+The calibration page reads its cycle workflow's state: for it (`kalibrasi`, `kalibrasi-usulan`), a Temporal dev
+server and Kinerja's worker run beside the web service, and the first instansi's cycle is started for real and
+brought to calibration with its reviews written straight to the database (bench/calibration_fill.py); the page is
+measured at calibration, then again once the pimpinan has set the organisation predicate and the minimal-change
+proposal is stored. The other pages reach nothing in Temporal.
 
 Progress goes to stderr; the machine and the tables to stdout. docs/benchmarks.md explains them.
 """
@@ -31,22 +34,28 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import text
+from temporalio.client import Client
 
-from bench import api_report, api_tasks, worklist_fill
+import temporal_client
+from bench import api_report, api_tasks, calibration_fill, worklist_fill
 from bench.api_tasks import Load
 from bench.appraisal_bench import progress
-from bench.processes import Child, free_port, scratch_dir
+from bench.processes import Child, free_port, scratch_dir, start_dev_server, start_kinerja_worker
 from bench.web_stack import create_database, drop_database, postgres_admin_url, start_web
 from domain.access import Grant
 from domain.calendar import CycleCalendar, resolve
 from domain.policy import AppraisalPolicy
+from domain.ratings import OrgPredicate
 from domain.stages import Role
 from identity import sessions
 from persistence.db import make_engine, make_session_factory, upgrade
 from persistence.ports import CycleRecord
 from persistence.uow import SqlAlchemyUnitOfWork
-from settings import load_settings
+from services import cycle_actions
+from settings import TemporalSettings, load_settings
 
+TASK_QUEUE = "kinerja-bench-pages"
+PERIOD = datetime.now(UTC).year  # the bench's cycles, as _officials registers them
 PAGE_P95_MAX_MS = 100.0  # issue 18: Tugas saya, the supervision dashboard and the calibration page, 50 users
 SESSION_COOKIE = "kinerja_sesi"
 
@@ -57,6 +66,8 @@ class Page:
     name: str
     path: str  # {cycle} is the instansi's cycle
     role: Role | None  # who opens it: a role granted in the instansi (None: the worklist's users)
+    calibrating: bool = False  # the page of the one instansi whose cycle stands at calibration
+    proposed: bool = False  # measured once the proposal is stored
 
 
 PAGES = (
@@ -68,9 +79,9 @@ PAGES = (
         "/pengawasan?siklus={cycle}&unit=B001-S01&tahap=supervisor_review&terlambat=3",
         Role.PENGAWASAN,
     ),
+    Page("kalibrasi", "Kalibrasi", "/kalibrasi/{cycle}", Role.PIMPINAN, calibrating=True),
+    Page("kalibrasi-usulan", "Kalibrasi, usulan tersimpan", "/kalibrasi/{cycle}", Role.PIMPINAN, True, True),
 )
-# Not here: the calibration page reads its cycle workflow's state (a Temporal Query), and a cycle at calibration
-# with 100,000 appraisals is issue 21's year-long run; docs/benchmarks.md says so.
 FLOORS = (
     Page("healthz", "floor: /healthz", "/healthz", None),
     Page("api", "API: /api/v1/me/tasks", "/api/v1/me/tasks", None),
@@ -119,7 +130,7 @@ def _officials(uow_factory: Any, found: worklist_fill.Province) -> dict[str, dic
             for role, person in ((Role.PIMPINAN, kepala), (Role.PENGAWASAN, team)):
                 uow.identity.add_grant(person.nip, Grant(role=role, instansi_code=code), "bench", now)
             granted[code] = {Role.PIMPINAN: kepala.nip, Role.PENGAWASAN: team.nip}
-            period = now.year
+            period = PERIOD
             uow.cycles.register(
                 CycleRecord(
                     cycle_id=found.cycle_of[code],
@@ -153,7 +164,7 @@ def _requests(
     users = list(cookies)
     items = []
     for index in range(count):
-        code = found.instansi[index % len(found.instansi)]
+        code = found.instansi[0 if page.calibrating else index % len(found.instansi)]
         nip = granted[code][page.role] if page.role is not None else users[index % len(users)]
         path = page.path.format(cycle=found.cycle_of[code])
         items.append((cookies[nip] if page.path != "/healthz" else "", path))
@@ -172,6 +183,7 @@ async def run(options: Options, data_dir: Path) -> list[PageResult]:
     admin = postgres_admin_url()
     database_url = create_database(admin, "kinerja_bench_pages")
     web: Child | None = None
+    temporal: list[Child] = []
     engine = None
     try:
         await asyncio.to_thread(upgrade, database_url)
@@ -191,6 +203,26 @@ async def run(options: Options, data_dir: Path) -> list[PageResult]:
         officials = [nip for roles in granted.values() for nip in roles.values()]
         cookies = await asyncio.to_thread(_sessions, uow_factory, list(dict.fromkeys(users + officials)))
         env = {"DATABASE_URL": database_url, "TEMPORAL__ADDRESS": f"127.0.0.1:{free_port()}"}
+        client = None
+        if any(page.calibrating for page in PAGES if page.key in options.pages):
+            server, address = await start_dev_server(data_dir, wal=True)
+            temporal.append(server)
+            temporal.append(await start_kinerja_worker(data_dir, address, TASK_QUEUE, database_url))
+            env = {**env, "TEMPORAL__ADDRESS": address, "TEMPORAL__TASK_QUEUE": TASK_QUEUE}
+            client = await temporal_client.connect(TemporalSettings(address=address))
+            code = found.instansi[0]
+            progress(f"pages: the cycle of {code} to calibration")
+            reviews = await calibration_fill.cycle_at_calibration(
+                client,
+                session_factory,
+                uow_factory,
+                found,
+                code,
+                admin=granted[code][Role.PIMPINAN],
+                task_queue=TASK_QUEUE,
+                period=PERIOD,
+            )
+            progress(f"pages: {reviews} reviews of {found.cycle_of[code]}, at calibration")
         web, base_url = await start_web(data_dir, env, workers=options.web_workers, name="web-pages")
         user_cookies = {nip: cookies[nip] for nip in users}
         results = []
@@ -200,6 +232,9 @@ async def run(options: Options, data_dir: Path) -> list[PageResult]:
                     await _bearer_tasks(base_url, web, uow_factory, users, n, c, t) for n, c, t in _levels(options)
                 ]
             else:
+                if page.proposed and client is not None:
+                    changes = await _propose(client, found, granted)
+                    progress(f"pages: the proposal stored, {changes} changes")
                 pool = cookies if page.role is not None else user_cookies
                 await load(base_url, web, _requests(page, pool, found, granted, 50), 5, 0.0)  # warm-up
                 loads = []
@@ -213,10 +248,20 @@ async def run(options: Options, data_dir: Path) -> list[PageResult]:
     finally:
         if web is not None:
             web.stop()
+        for child in reversed(temporal):
+            child.stop()
         if engine is not None:
             engine.dispose()
         if not options.keep_temp:
             drop_database(admin, database_url)
+
+
+async def _propose(client: Client, found: worklist_fill.Province, granted: Any) -> int:
+    """The pimpinan of the calibrating instansi sets its organisation predicate (Baik): the proposal is stored."""
+    code = found.instansi[0]
+    body = cycle_actions.ProposalBody(predikat_organisasi=OrgPredicate.BAIK)
+    state = await cycle_actions.propose(client, found.cycle_of[code], granted[code][Role.PIMPINAN], body, None)
+    return state.calibration.changes if state.calibration is not None else 0
 
 
 def _levels(options: Options) -> list[tuple[int, int, float]]:
@@ -275,9 +320,15 @@ def table(results: list[PageResult], options: Options) -> str:
     ]
     return (
         f"Pages: {options.appraisals:,} appraisals in {options.instansi} instansi on PostgreSQL,"
-        f" {options.web_workers} uvicorn worker(s), no Temporal; client on loopback on the same cores\n"
+        f" {options.web_workers} uvicorn worker(s), {_temporal(options)}; client on loopback on the same cores\n"
         + api_report._grid(head, rows)
     )
+
+
+def _temporal(options: Options) -> str:
+    if any(page.calibrating for page in PAGES if page.key in options.pages):
+        return "a dev server and a worker for the cycle at calibration"
+    return "no Temporal"
 
 
 def parse(argv: list[str] | None = None) -> Options:

@@ -22,7 +22,7 @@ from __future__ import annotations
 import functools
 import math
 from collections import Counter
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
@@ -198,14 +198,20 @@ def check_counts(
     return _violations(ordered, calibration.patterns[org_predicate], calibration.rounding)
 
 
-def complies(
-    counts: Mapping[Predicate, int], org_predicate: OrgPredicate, policy: AppraisalPolicy | CalibrationPolicy
-) -> bool:
-    """Whether `check_counts` finds nothing, without wording what it would find: the calibration page ranks an
-    instansi's thousands of units by it on every view."""
+def compliance(
+    org_predicate: OrgPredicate, policy: AppraisalPolicy | CalibrationPolicy
+) -> Callable[[Sequence[int]], bool]:
+    """Whether counts in predicate order, best first (none negative), meet the pattern of `org_predicate`:
+    `check_counts` finding nothing, without wording what it would find, the pattern read once. The calibration page
+    ranks an instansi's thousands of units by it on every view."""
     calibration = _calibration_policy(policy)
-    ordered = [max(counts.get(p, 0), 0) for p in PREDICATES]
-    return next(_broken(ordered, calibration.patterns[org_predicate], calibration.rounding), None) is None
+    rules = calibration.patterns[org_predicate]
+    rounding = calibration.rounding
+
+    def complies(ordered: Sequence[int]) -> bool:
+        return next(_broken(ordered, rules, rounding), None) is None
+
+    return complies
 
 
 def _broken(counts: Sequence[int], rules: Sequence[QuotaRule], rounding: Rounding) -> Iterator[tuple[QuotaRule, int]]:

@@ -26,6 +26,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     false,
+    text,
     true,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -147,10 +148,8 @@ class ReviewRow(Base):
 
     __tablename__ = "reviews"
     __table_args__ = (
-        # The calibration page and the closing report: a cycle's predicates counted per unit (0013).
-        Index(
-            "ix_reviews_cycle_predicate", "cycle_id", "predicate", postgresql_include=["employee_nip", "workflow_id"]
-        ),
+        # The calibration page and the closing report: a cycle's predicates counted per unit from the index (0013).
+        Index("ix_reviews_cycle_unit", "cycle_id", "unit_code", "predicate", postgresql_include=["workflow_id"]),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -159,6 +158,7 @@ class ReviewRow(Base):
     period: Mapped[int]
     content: Mapped[dict[str, Any]]
     cycle_id: Mapped[str | None] = mapped_column(String(64))  # NULL: a review outside any cycle
+    unit_code: Mapped[str | None] = mapped_column(CODE)  # the unit the appraisal runs in (its worklist entry's)
     predicate: Mapped[str | None] = mapped_column(String(32))  # where it stands now; NULL before the matrix
     version: Mapped[int] = mapped_column(Integer)
     updated_at: Mapped[datetime]
@@ -394,6 +394,14 @@ class WorklistRow(Base):
         Index("ix_worklist_instansi_overdue", "instansi_code", "overdue", "deadline"),
         # kinerja massal alihkan: a penilai's appraisals.
         Index("ix_worklist_penilai", "penilai_nip", "cycle_id"),
+        # A cycle's withdrawn appraisals, left out of its counts (0013): few rows, so a small partial index.
+        Index(
+            "ix_worklist_withdrawn",
+            "cycle_id",
+            "workflow_id",
+            postgresql_where=text("step = 'withdrawn'"),
+            sqlite_where=text("step = 'withdrawn'"),
+        ),
     )
 
     workflow_id: Mapped[str] = mapped_column(String(200), primary_key=True)

@@ -61,9 +61,10 @@ class ReviewRecord(_Record, Generic[M]):
     version: int | None = None
     updated_at: AwareDatetime | None = None
     # Kept beside the review so that a cycle's predicates are counted by an index, not by reading every review:
-    # the cycle of the appraisal and the predicate it stands at now (calibration's, then the objection's, over the
-    # matrix's). None in a review that has no cycle (tests) or no predicate yet.
+    # the cycle of the appraisal, the unit it runs in and the predicate it stands at now (calibration's, then the
+    # objection's, over the matrix's). None in a review that has no cycle (tests) or no predicate yet.
     cycle_id: str | None = None
+    unit_code: str | None = None
     predicate: Predicate | None = None
 
 
@@ -244,7 +245,7 @@ class ReviewRepository(Protocol):
     def batches_with_prefix(
         self, prefix: str, model: type[M], *, size: int = 1000
     ) -> Iterator[builtins.list[ReviewRecord[M]]]: ...
-    def predicate_counts(self, cycle_id: str, instansi_code: str) -> dict[tuple[str, Predicate], int]: ...
+    def predicate_counts(self, cycle_id: str) -> dict[str, tuple[int, ...]]: ...
 
 
 class CalibrationRepository(Protocol):

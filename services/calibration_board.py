@@ -10,20 +10,18 @@ the decision are the instansi's, one per cycle (services.cycles.GROUP).
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 
 from pydantic import BaseModel, ConfigDict
 
-from domain.calibration import Change, FinalPredicate, Proposal, allowed_range, check_counts, complies
+from domain.calibration import Change, FinalPredicate, Proposal, allowed_range, check_counts, compliance
 from domain.policy import AppraisalPolicy
 from domain.ratings import OrgPredicate, Predicate
 from persistence.ports import AbstractUnitOfWork
-from services import cycles
-from services.cycles import LOCKED, LockedDecision, group_of
-from workflows.cycle_contracts import CycleRef, CycleState
+from services.cycles import LOCKED, LockedDecision, by_predicate, group_of
+from workflows.cycle_contracts import CalibrationState, CycleRef
 
 UowFactory = Callable[[], AbstractUnitOfWork]
 PREDICATES: tuple[Predicate, ...] = tuple(Predicate)
@@ -98,13 +96,12 @@ class StoredCalibration(_Frozen):
 
 @dataclass(frozen=True)
 class UnitTally:
-    """One unit's predicates and whether they meet the pattern: what ranks the units. A unit's full Distribution
-    (every rule with its range) is built only for the units a page shows: an instansi has thousands."""
+    """One unit's predicates and whether they meet the pattern: what ranks the units. A unit's name and full
+    Distribution (every rule with its range) are read and built only for the units a page shows: an instansi has
+    thousands."""
 
     unit: str
-    name: str
-    counts: Mapping[Predicate, int]
-    missing: int
+    counts: tuple[int, ...]  # in Predicate's order, best first
     compliant: bool
 
 
@@ -117,9 +114,8 @@ class Board:
     period: int
     org_predicate: OrgPredicate
     pattern_set: bool  # the pattern is the one the pimpinan set (False: a preview the reader chose)
-    policy: AppraisalPolicy
     instansi: Distribution
-    units: list[UnitTally]
+    unit_list: UnitsPage  # the page of units asked for
     stored: StoredCalibration | None
 
 
@@ -137,34 +133,42 @@ class UnitsPage(_Frozen):
     violating: int
 
 
-def tally(
-    unit: str,
-    name: str,
-    counts: Mapping[Predicate, int],
-    org_predicate: OrgPredicate,
-    policy: AppraisalPolicy,
-    missing: int = 0,
-) -> UnitTally:
-    compliant = complies(counts, org_predicate, policy)
-    return UnitTally(unit=unit, name=name, counts=counts, missing=missing, compliant=compliant)
+def tallies(
+    counted: Mapping[str, tuple[int, ...]], org_predicate: OrgPredicate, policy: AppraisalPolicy
+) -> list[UnitTally]:
+    """Each unit of unit → counts (in Predicate's order), with whether it meets the pattern of `org_predicate`."""
+    complies = compliance(org_predicate, policy)
+    return [UnitTally(unit, counts, complies(counts)) for unit, counts in counted.items()]
 
 
-def units_page(units: list[UnitTally], page: int, org_predicate: OrgPredicate, policy: AppraisalPolicy) -> UnitsPage:
-    """The `page`-th (from 1) page of `units`, each shown unit against the pattern of `org_predicate`; past the
-    last page, the last."""
+def ranked(units: list[UnitTally], page: int) -> tuple[list[UnitTally], int, int]:
+    """The units of the `page`-th page (from 1; past the last, the last), that page and how many there are."""
     ordered = sorted(units, key=lambda unit: (unit.compliant, unit.unit))
     pages = max(1, -(-len(ordered) // UNITS_PER_PAGE))
     page = min(max(page, 1), pages)
     start = (page - 1) * UNITS_PER_PAGE
+    return ordered[start : start + UNITS_PER_PAGE], page, pages
+
+
+def units_page(
+    units: list[UnitTally],
+    page: int,
+    org_predicate: OrgPredicate,
+    policy: AppraisalPolicy,
+    names: Mapping[str, str],
+) -> UnitsPage:
+    """The `page`-th page of `units`, each shown unit (named from `names`, by code where it has none) against the
+    pattern of `org_predicate`."""
+    shown, page, pages = ranked(units, page)
     return UnitsPage(
         shown=[
-            distribution(u.unit, u.name, u.counts, org_predicate, policy, missing=u.missing)
-            for u in ordered[start : start + UNITS_PER_PAGE]
+            distribution(u.unit, names.get(u.unit, u.unit), by_predicate(u.counts), org_predicate, policy)
+            for u in shown
         ],
         page=page,
         pages=pages,
-        total=len(ordered),
-        violating=sum(1 for unit in ordered if not unit.compliant),
+        total=len(units),
+        violating=sum(1 for unit in units if not unit.compliant),
     )
 
 
@@ -209,39 +213,32 @@ def distribution(
     )
 
 
-def board(uow_factory: UowFactory, state: CycleState, preview: OrgPredicate | None = None) -> Board:
+def board(
+    uow_factory: UowFactory, state: CalibrationState, preview: OrgPredicate | None = None, unit_page: int = 1
+) -> Board:
     """The cycle's distributions against the pattern of the organisation predicate the pimpinan set, or, before
-    that, of `preview` (Baik when none is asked for)."""
+    that, of `preview` (Baik when none is asked for): the instansi's, and its units' a page at a time."""
     ref = CycleRef(cycle_id=state.cycle_id, instansi_code=state.instansi_code, period=state.period)
     chosen = state.calibration.org_predicate if state.calibration is not None else None
     org_predicate = chosen or preview or OrgPredicate.BAIK
-    missing = {u.unit: u.missing for u in state.predicates or ()}
     with uow_factory() as uow:  # one unit of work: the page is asked often, and each costs a round trip or more
-        per_unit = cycles.unit_predicates(uow, ref)
+        counted = uow.reviews.predicate_counts(ref.cycle_id)
         policy = uow.instansi.policy(state.instansi_code)
         instansi = uow.instansi.get(state.instansi_code)
-        names = {code: unit.name for code, unit in uow.units.mapping(state.instansi_code).items()}
         found = _stored(uow, ref)
-    whole: Counter[Predicate] = Counter()
-    units = []
-    for unit in per_unit:
-        whole.update(unit.counts)
-        name = names.get(unit.unit, unit.unit)
-        units.append(tally(unit.unit, name, unit.counts, org_predicate, policy, missing.get(unit.unit, 0)))
-    known = {u.unit for u in per_unit}
-    for code, count in missing.items():
-        if code not in known and count:
-            units.append(tally(code, names.get(code, code), {}, org_predicate, policy, count))
+        units = tallies(counted, org_predicate, policy)
+        shown, _, _ = ranked(units, unit_page)
+        names = uow.units.names(state.instansi_code, [u.unit for u in shown])
     name = instansi.name if instansi is not None else state.instansi_code
+    whole = by_predicate([sum(counts[rank] for counts in counted.values()) for rank in range(len(PREDICATES))])
     return Board(
         cycle_id=state.cycle_id,
         instansi_code=state.instansi_code,
         period=state.period,
         org_predicate=org_predicate,
         pattern_set=chosen is not None,
-        policy=policy,
-        instansi=distribution(INSTANSI, name, whole, org_predicate, policy, missing=sum(missing.values())),
-        units=sorted(units, key=lambda u: u.unit),
+        instansi=distribution(INSTANSI, name, whole, org_predicate, policy),
+        unit_list=units_page(units, unit_page, org_predicate, policy, names),
         stored=found,
     )
 

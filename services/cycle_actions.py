@@ -22,7 +22,7 @@ from services.steps import MAX_IDEMPOTENCY_KEY
 from temporal_client import cycle_handle
 from workflows.contracts import Nip
 from workflows.cycle import CycleWorkflow
-from workflows.cycle_contracts import CycleState, DecideCalibration, SetOrgPredicate
+from workflows.cycle_contracts import CalibrationState, CycleState, DecideCalibration, SetOrgPredicate
 
 
 class _Body(BaseModel):
@@ -50,6 +50,12 @@ class DecisionBody(_Body):
 
 async def state(client: Client, cycle_id: str) -> CycleState:
     found: CycleState = await cycle_handle(client, cycle_id).query(CycleWorkflow.state)
+    return found
+
+
+async def calibration_state(client: Client, cycle_id: str) -> CalibrationState:
+    """The cycle's calibration as its page shows it, without the rest of its state."""
+    found: CalibrationState = await cycle_handle(client, cycle_id).query(CycleWorkflow.calibration_state)
     return found
 
 

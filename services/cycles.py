@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -128,7 +128,8 @@ def reviewed(uow_factory: UowFactory, ref: CycleRef) -> list[Reviewed]:
                     Reviewed(
                         nip=record.employee_nip,
                         name=person.name if person else record.employee_nip,
-                        unit=person.unit_code if person else "-",
+                        # the unit the appraisal runs in, as counted per unit; the roster's for older rows
+                        unit=record.unit_code or (person.unit_code if person else "-"),
                         predicate=review.final_predicate or review.result.predicate,
                         achievement=(sum(achievements, Decimal()) / len(achievements)).quantize(Decimal("0.01"))
                         if achievements
@@ -198,16 +199,13 @@ def predicates_by_unit(uow_factory: UowFactory, ref: CycleRef) -> list[UnitPredi
     """Predicate counts per unit of the cycle's reviewed appraisals (withdrawn ones left out), counted by the
     database: the calibration page asks on every view, and a province's cycle holds 100,000 reviews."""
     with uow_factory() as uow:
-        return unit_predicates(uow, ref)
+        counted = uow.reviews.predicate_counts(ref.cycle_id)
+    return [UnitPredicates(unit=unit, counts=by_predicate(counted[unit])) for unit in sorted(counted)]
 
 
-def unit_predicates(uow: AbstractUnitOfWork, ref: CycleRef) -> list[UnitPredicates]:
-    """`predicates_by_unit` inside a unit of work the caller holds."""
-    counted = uow.reviews.predicate_counts(ref.cycle_id, ref.instansi_code)
-    counts: dict[str, dict[Predicate, int]] = {}
-    for (unit, predicate), count in counted.items():
-        counts.setdefault(unit, {})[predicate] = count
-    return [UnitPredicates(unit=unit, counts=counts[unit]) for unit in sorted(counts)]
+def by_predicate(ordered: Sequence[int]) -> dict[Predicate, int]:
+    """Counts in Predicate's order as a mapping, the predicates nobody stands at left out."""
+    return {predicate: count for predicate, count in zip(Predicate, ordered, strict=True) if count}
 
 
 def survey_by_unit(

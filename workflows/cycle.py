@@ -49,6 +49,7 @@ with workflow.unsafe.imports_passed_through():
         SKIPPED_SHOWN,
         AnchorRequest,
         CalibrationNotice,
+        CalibrationState,
         ChangeOfficials,
         CycleInput,
         CyclePhase,
@@ -334,6 +335,19 @@ class CycleWorkflow:
     @workflow.query
     def state(self) -> CycleState:
         return self._s
+
+    @workflow.query
+    def calibration_state(self) -> CalibrationState:
+        s = self._s
+        return CalibrationState(
+            cycle_id=s.cycle_id,
+            instansi_code=s.instansi_code,
+            period=s.period,
+            phase=s.phase,
+            calibration_due=s.calibration_due,
+            calibration=s.calibration,
+            outcome=s.outcome,
+        )
 
     # --- calibration (SE MenPAN-RB 3/2023) -------------------------------------------------------------------------
 

@@ -153,6 +153,19 @@ class CycleState(BaseModel):
     anchors: list[AuditAnchor] = Field(default_factory=list)
 
 
+class CalibrationState(BaseModel):
+    """What the calibration page reads of a cycle (the `calibration_state` query): a few fields, where the whole state
+    carries every unit's predicates and IKM, thousands of rows to decode on every view at a province's size."""
+
+    cycle_id: str
+    instansi_code: str
+    period: int
+    phase: CyclePhase
+    calibration_due: AwareDatetime | None
+    calibration: CalibrationView | None
+    outcome: CalibrationOutcome | None
+
+
 class CycleReport(_Frozen):
     generated_at: AwareDatetime
     enrolled: int

@@ -19,7 +19,7 @@ from domain.errors import ConcurrencyConflict, DomainError, NotFound
 from domain.ratings import OrgPredicate, Predicate
 from domain.skp import Iku, Polarity, Skp, Target
 from domain.stages import Step
-from persistence.orm import CalibrationRow, EmployeeRow, IkuRow, ReviewRow, SkpRow, WorklistRow
+from persistence.orm import CalibrationRow, IkuRow, ReviewRow, SkpRow, WorklistRow
 from persistence.ports import CalibrationRecord, ReviewRecord, SkpRecord
 from persistence.repositories._sql import (
     VERSIONED_WRITES,
@@ -218,31 +218,30 @@ class SqlReviewRepository:
             self._session.add(row)
         row.content = record.review.model_dump(mode="json")
         row.cycle_id = record.cycle_id
+        row.unit_code = record.unit_code
         row.predicate = record.predicate.value if record.predicate is not None else None
         row.updated_at = at or datetime.now(UTC)
         return _written(self._session, what, record.version)
 
-    def predicate_counts(self, cycle_id: str, instansi_code: str) -> dict[tuple[str, Predicate], int]:
-        """(unit, predicate) → how many of the cycle's appraisals stand at it, withdrawn ones left out; the unit is
-        the employee's in the instansi's roster ("-" for someone no longer on it). One grouped read through
-        `ix_reviews_cycle_predicate`, however many reviews the cycle has."""
-        withdrawn = (
-            select(WorklistRow.workflow_id)
-            .where(WorklistRow.workflow_id == ReviewRow.workflow_id, WorklistRow.step == Step.WITHDRAWN.value)
-            .exists()
+    def predicate_counts(self, cycle_id: str) -> dict[str, tuple[int, ...]]:
+        """unit → how many of the cycle's appraisals stand at each predicate (in Predicate's order, best first),
+        withdrawn ones left out ("-" for a review stored without its unit). Counted from `ix_reviews_cycle_unit`
+        alone, however many reviews the cycle has, one row per unit; the withdrawn come from a partial index of the
+        worklist."""
+        withdrawn = select(WorklistRow.workflow_id).where(
+            WorklistRow.cycle_id == cycle_id, WorklistRow.step == Step.WITHDRAWN.value
         )
-        unit = func.coalesce(EmployeeRow.unit_code, "-")
+        unit = func.coalesce(ReviewRow.unit_code, "-")
         query = (
-            select(unit, ReviewRow.predicate, func.count())
-            .select_from(ReviewRow)
-            .outerjoin(
-                EmployeeRow,
-                (EmployeeRow.nip == ReviewRow.employee_nip) & (EmployeeRow.instansi_code == instansi_code),
+            select(unit, *(func.count().filter(ReviewRow.predicate == p.value) for p in Predicate))
+            .where(
+                ReviewRow.cycle_id == cycle_id,
+                ReviewRow.predicate.is_not(None),
+                ReviewRow.workflow_id.not_in(withdrawn),
             )
-            .where(ReviewRow.cycle_id == cycle_id, ReviewRow.predicate.is_not(None), ~withdrawn)
-            .group_by(unit, ReviewRow.predicate)
+            .group_by(unit)
         )
-        return {(code, Predicate(str(predicate))): count for code, predicate, count in self._session.execute(query)}
+        return {code: tuple(counts) for code, *counts in self._session.execute(query)}
 
     def _row(self, workflow_id: str) -> ReviewRow | None:
         return self._session.scalars(select(ReviewRow).where(ReviewRow.workflow_id == workflow_id)).one_or_none()
@@ -256,6 +255,7 @@ _REVIEW_COLUMNS = (
     ReviewRow.version,
     ReviewRow.updated_at,
     ReviewRow.cycle_id,
+    ReviewRow.unit_code,
     ReviewRow.predicate,
 )
 
@@ -269,6 +269,7 @@ def _review(row: ReviewRow | Row[*tuple[Any, ...]], model: type[M]) -> ReviewRec
         version=row.version,
         updated_at=row.updated_at,
         cycle_id=row.cycle_id,
+        unit_code=row.unit_code,
         predicate=Predicate(row.predicate) if row.predicate is not None else None,
     )
 

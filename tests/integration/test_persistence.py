@@ -417,26 +417,28 @@ def test_reviews_with_a_prefix_come_in_batches_in_workflow_id_order(seeded: UowF
 
 
 def test_a_cycles_predicates_are_counted_per_unit_by_the_database(seeded: UowFactory) -> None:
-    """What the calibration page and the closing report count: the cycle's reviews by where they stand now, per unit of
-    the roster; a withdrawn appraisal, a review without a predicate and another cycle's reviews left out."""
+    """What the calibration page and the closing report count: the cycle's reviews by where they stand now, per unit the
+    appraisal runs in; a withdrawn appraisal, a review without a predicate and another cycle's reviews left out."""
 
-    def review(nip: str, cycle_id: str, predicate: Predicate | None) -> ReviewRecord[Review]:
+    def review(nip: str, cycle_id: str, unit: str | None, predicate: Predicate | None) -> ReviewRecord[Review]:
         return ReviewRecord(
             workflow_id=appraisal_workflow_id(cycle_id, nip),
             employee_nip=nip,
             period=PERIOD,
             review=Review(hasil_kerja=Expectation.MEETS, perilaku_kerja=Expectation.MEETS),
             cycle_id=cycle_id,
+            unit_code=unit,
             predicate=predicate,
         )
 
     with seeded() as uow:
-        uow.reviews.save(review(KADIS, "C1", Predicate.BAIK))
-        uow.reviews.save(review(KABID, "C1", Predicate.SANGAT_BAIK))
-        uow.reviews.save(review(STAFF, "C1", Predicate.BAIK))
-        uow.reviews.save(review(PPPK, "C1", Predicate.KURANG))
-        uow.reviews.save(review(STAFF, "C1-B", Predicate.SANGAT_KURANG))  # "C1" must not take cycle "C1-B"'s
-        uow.reviews.save(review(KABID, "C2", None))  # not rated yet
+        uow.reviews.save(review(KADIS, "C1", "DIS", Predicate.BAIK))
+        uow.reviews.save(review(KABID, "C1", "B1", Predicate.SANGAT_BAIK))
+        uow.reviews.save(review(STAFF, "C1", "B1", Predicate.BAIK))
+        uow.reviews.save(review(PPPK, "C1", "B1", Predicate.KURANG))
+        uow.reviews.save(review(STAFF, "C1-B", "B1", Predicate.SANGAT_KURANG))  # "C1" must not take cycle "C1-B"'s
+        uow.reviews.save(review(KADIS, "C1-B", None, Predicate.BAIK))  # stored without its unit
+        uow.reviews.save(review(KABID, "C2", "B1", None))  # not rated yet
         uow.worklist.put(
             WorkItem(
                 workflow_id=appraisal_workflow_id("C1", PPPK),
@@ -450,29 +452,26 @@ def test_a_cycles_predicates_are_counted_per_unit_by_the_database(seeded: UowFac
         )
         uow.commit()
     with seeded() as uow:
-        assert uow.reviews.predicate_counts("C1", INSTANSI) == {
-            ("DIS", Predicate.BAIK): 1,
-            ("B1", Predicate.SANGAT_BAIK): 1,
-            ("B1", Predicate.BAIK): 1,
-        }
-        assert uow.reviews.predicate_counts("C1-B", INSTANSI) == {("B1", Predicate.SANGAT_KURANG): 1}
-        assert uow.reviews.predicate_counts("C1", "LAIN") == {("-", Predicate.BAIK): 2, ("-", Predicate.SANGAT_BAIK): 1}
-        assert uow.reviews.predicate_counts("C2", INSTANSI) == {}
+        # in Predicate's order: Sangat Baik, Baik, Butuh Perbaikan, Kurang, Sangat Kurang
+        assert uow.reviews.predicate_counts("C1") == {"DIS": (0, 1, 0, 0, 0), "B1": (1, 1, 0, 0, 0)}
+        assert uow.reviews.predicate_counts("C1-B") == {"B1": (0, 0, 0, 0, 1), "-": (0, 1, 0, 0, 0)}
+        assert uow.reviews.predicate_counts("C2") == {}
         stored = uow.reviews.get(appraisal_workflow_id("C1", KADIS), Review)
-    assert stored is not None and (stored.cycle_id, stored.predicate) == ("C1", Predicate.BAIK)
+    assert stored is not None and (stored.cycle_id, stored.unit_code, stored.predicate) == ("C1", "DIS", Predicate.BAIK)
 
 
-def test_the_migration_fills_the_cycle_and_predicate_of_reviews_stored_before(blank_database_url: str) -> None:
+def test_the_migration_fills_the_cycle_unit_and_predicate_of_reviews_stored_before(blank_database_url: str) -> None:
     upgrade(blank_database_url, "0012")
     engine = make_engine(blank_database_url)
     document = "CAST(:content AS JSONB)" if engine.dialect.name == "postgresql" else ":content"
     contents = {
-        appraisal_workflow_id("2026-A", KADIS): ('{"result": {"predicate": "baik"}}', ("2026-A", "baik")),
+        # the unit of the appraisal's worklist entry; the roster's where it has none
+        appraisal_workflow_id("2026-A", KADIS): ('{"result": {"predicate": "baik"}}', ("2026-A", "W", "baik")),
         appraisal_workflow_id("2026-A", STAFF): (
             '{"result": {"predicate": "baik"}, "final_predicate": "kurang"}',
-            ("2026-A", "kurang"),
+            ("2026-A", "U", "kurang"),
         ),
-        f"review-of-{KABID}": ('{"note": "no result"}', (None, None)),
+        f"review-of-{KABID}": ('{"note": "no result"}', (None, "U", None)),
     }
     try:
         with engine.begin() as connection:
@@ -498,11 +497,19 @@ def test_the_migration_fills_the_cycle_and_predicate_of_reviews_stored_before(bl
                         "at": datetime(2026, 1, 1),
                     },
                 )
+            connection.execute(
+                text(
+                    "INSERT INTO worklist (workflow_id, cycle_id, instansi_code, unit_code, employee_nip, penilai_nip,"
+                    " stage, step, overdue, escalation_level, updated_at)"
+                    " VALUES (:workflow_id, '2026-A', 'X', 'W', :nip, :nip, 'review', 'final', FALSE, 0, :at)"
+                ),
+                {"workflow_id": appraisal_workflow_id("2026-A", KADIS), "nip": f"{0:018d}", "at": datetime(2026, 1, 1)},
+            )
         upgrade(blank_database_url)
         with engine.connect() as connection:
             found = {
-                row.workflow_id: (row.cycle_id, row.predicate)
-                for row in connection.execute(text("SELECT workflow_id, cycle_id, predicate FROM reviews"))
+                row.workflow_id: (row.cycle_id, row.unit_code, row.predicate)
+                for row in connection.execute(text("SELECT workflow_id, cycle_id, unit_code, predicate FROM reviews"))
             }
     finally:
         engine.dispose()

@@ -5,25 +5,18 @@ from __future__ import annotations
 
 from domain.policy import DEFAULT_POLICY
 from domain.ratings import OrgPredicate, Predicate
-from services.calibration_board import UNITS_PER_PAGE, UnitsPage, UnitTally, distribution, tally, units_page
+from services.calibration_board import UNITS_PER_PAGE, UnitsPage, UnitTally, distribution, tallies, units_page
 
 
 def _units(count: int, *, breaking: set[int]) -> list[UnitTally]:
     """`count` units of ten people; those in `breaking` all rated Sangat Baik (none Butuh Perbaikan: the pattern of
     Baik wants one)."""
-    found = []
-    for n in range(count):
-        counts = (
-            {Predicate.SANGAT_BAIK: 10}
-            if n in breaking
-            else {Predicate.BAIK: 7, Predicate.SANGAT_BAIK: 2, Predicate.BUTUH_PERBAIKAN: 1}
-        )
-        found.append(tally(f"U{n:04d}", f"Unit {n}", counts, OrgPredicate.BAIK, DEFAULT_POLICY))
-    return found
+    counted = {f"U{n:04d}": (10, 0, 0, 0, 0) if n in breaking else (2, 7, 1, 0, 0) for n in range(count)}
+    return tallies(counted, OrgPredicate.BAIK, DEFAULT_POLICY)
 
 
 def _page(units: list[UnitTally], page: int) -> UnitsPage:
-    return units_page(units, page, OrgPredicate.BAIK, DEFAULT_POLICY)
+    return units_page(units, page, OrgPredicate.BAIK, DEFAULT_POLICY, {"U0003": "Unit 3"})
 
 
 def test_the_units_that_break_the_pattern_come_first_a_page_at_a_time() -> None:
@@ -32,7 +25,9 @@ def test_the_units_that_break_the_pattern_come_first_a_page_at_a_time() -> None:
     first = _page(units, 1)
     assert (first.page, first.pages, first.total, first.violating) == (1, 3, 2 * UNITS_PER_PAGE + 5, 3)
     assert [u.unit for u in first.shown[:3]] == ["U0003", "U0030", "U0044"] and len(first.shown) == UNITS_PER_PAGE
-    # a shown unit is drawn in full: every rule with its range, as distribution() makes it for any counts
+    # a shown unit is drawn in full: every rule with its range, as distribution() makes it for any counts; named
+    # where its name is known, by its code where not
+    assert first.shown[1].name == "U0030"
     broken = first.shown[0]
     assert broken == distribution("U0003", "Unit 3", {Predicate.SANGAT_BAIK: 10}, OrgPredicate.BAIK, DEFAULT_POLICY)
     assert not broken.compliant and broken.violations

@@ -47,7 +47,7 @@ from web.pages.charts import Band, Series, bar_chart, ident, percent_text, share
 from web.pages.deps import FLASHES, FormErrors, FormUser, PageUser, render
 from web.pages.scope import cycle_of, may
 from web.pages.skp_form import text_values
-from workflows.cycle_contracts import CyclePhase, CycleRef, CycleState
+from workflows.cycle_contracts import CalibrationState, CyclePhase, CycleRef
 
 router = APIRouter()
 ROLES = (Role.PIMPINAN, Role.PENGELOLA_KINERJA)
@@ -160,9 +160,9 @@ async def _show(
     unit_page: int = 1,
 ) -> HTMLResponse:
     cycle_id = record.cycle_id
-    state = await cycle_actions.state(await svc.temporal.client(), cycle_id)
-    board = await run_in_threadpool(calibration_board.board, svc.uow_factory, state, preview)
-    unit_list = calibration_board.units_page(board.units, unit_page, board.org_predicate, board.policy)
+    state = await cycle_actions.calibration_state(await svc.temporal.client(), cycle_id)
+    board = await run_in_threadpool(calibration_board.board, svc.uow_factory, state, preview, unit_page)
+    unit_list = board.unit_list
     decides = may(user.principal, state.instansi_code, DECIDES, cycle_id)
     open_ = state.phase is CyclePhase.CALIBRATING and state.outcome is None
     context: dict[str, Any] = {
@@ -205,7 +205,7 @@ def _key(form: dict[str, str], errors: FormErrors | None) -> str:
     return uuid.uuid4().hex
 
 
-def _charts(board: Board, state: CycleState, units: list[Distribution]) -> dict[str, Markup]:
+def _charts(board: Board, state: CalibrationState, units: list[Distribution]) -> dict[str, Markup]:
     """The instansi's chart (with the proposal or the decision beside the predicates as they stand) and one per
     unit shown, keyed by unit code ("" for the instansi)."""
     extra: list[Series] = []
