@@ -10,9 +10,10 @@ the decision are the instansi's, one per cycle (services.cycles.GROUP).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import TypeVar
 
 from pydantic import BaseModel, ConfigDict
 
@@ -24,6 +25,7 @@ from services.cycles import LOCKED, LockedDecision, by_predicate, group_of
 from workflows.cycle_contracts import CalibrationState, CycleRef
 
 UowFactory = Callable[[], AbstractUnitOfWork]
+T = TypeVar("T")
 PREDICATES: tuple[Predicate, ...] = tuple(Predicate)
 INSTANSI = ""  # the whole instansi's distribution has no unit code
 
@@ -141,13 +143,41 @@ def tallies(
     return [UnitTally(unit, counts, complies(counts)) for unit, counts in counted.items()]
 
 
-def ranked(units: list[UnitTally], page: int) -> tuple[list[UnitTally], int, int]:
-    """The units of the `page`-th page (from 1; past the last, the last), that page and how many there are."""
-    ordered = sorted(units, key=lambda unit: (unit.compliant, unit.unit))
-    pages = max(1, -(-len(ordered) // UNITS_PER_PAGE))
+def paged(items: Sequence[T], page: int, size: int) -> tuple[list[T], int, int]:
+    """The items of the `page`-th page of `size` (from 1; past the last, the last), that page and how many there
+    are (at least one)."""
+    pages = max(1, -(-len(items) // size))
     page = min(max(page, 1), pages)
-    start = (page - 1) * UNITS_PER_PAGE
-    return ordered[start : start + UNITS_PER_PAGE], page, pages
+    start = (page - 1) * size
+    return list(items[start : start + size]), page, pages
+
+
+def ranked(units: list[UnitTally], page: int) -> tuple[list[UnitTally], int, int]:
+    """The units of the `page`-th page, those that break the pattern first, each group by code."""
+    return paged(sorted(units, key=lambda unit: (unit.compliant, unit.unit)), page, UNITS_PER_PAGE)
+
+
+CHANGES_PER_PAGE = 50  # a proposal for an instansi of 25,000 moves a thousand or more, each with its own fields
+
+
+class ChangesPage(_Frozen):
+    """One page of the stored proposal's changes, in the proposal's order."""
+
+    shown: list[Change]
+    page: int
+    pages: int
+    total: int
+
+    @property
+    def first(self) -> int:
+        """The number of the first change shown, counted from 1 over the whole proposal."""
+        return (self.page - 1) * CHANGES_PER_PAGE + 1
+
+
+def changes_page(stored: StoredCalibration | None, page: int) -> ChangesPage:
+    changes = stored.changes() if stored is not None else []
+    shown, page, pages = paged(changes, page, CHANGES_PER_PAGE)
+    return ChangesPage(shown=shown, page=page, pages=pages, total=len(changes))
 
 
 def units_page(

@@ -81,9 +81,10 @@ async def board_page(
     cycle_id: str,
     pola: Annotated[OrgPredicate | None, Query(description="pola untuk dilihat sebelum predikat ditetapkan")] = None,
     unit_hal: Annotated[int, Query(ge=1, le=100_000, description="halaman daftar unit")] = 1,
+    ubah_hal: Annotated[int, Query(ge=1, le=100_000, description="halaman perubahan yang diusulkan")] = 1,
 ) -> Response:
     record = await cycle_of(svc, user.principal, cycle_id, ROLES)
-    return await _show(request, user, svc, record, preview=pola, unit_page=unit_hal)
+    return await _show(request, user, svc, record, preview=pola, unit_page=unit_hal, change_page=ubah_hal)
 
 
 @router.post("/kalibrasi/{cycle_id}/usulan", response_class=HTMLResponse, **page(signed_in(*ROLES)))
@@ -113,9 +114,12 @@ async def decide(request: Request, user: FormUser, svc: Svc, cycle_id: str) -> R
     record = await cycle_of(svc, user.principal, cycle_id, DECIDES)
     ref = CycleRef(cycle_id=cycle_id, instansi_code=record.instansi_code, period=record.period)
     stored = await run_in_threadpool(calibration_board.stored, svc.uow_factory, ref)
-    changes = stored.changes() if stored is not None and not stored.locked else []
+    # The changes on the page the decision was sent from, each with its fields; one on another page is set in the
+    # rows for other employees.
+    change_page = _page_number(form.get("ubah_hal", ""))
+    shown = calibration_board.changes_page(stored if stored is not None and not stored.locked else None, change_page)
     try:
-        body = decision_from_form(form, changes, form.get("usulan", ""))
+        body = decision_from_form(form, shown.shown, form.get("usulan", ""))
         client = await svc.temporal.client()
         await cycle_actions.decide(client, cycle_id, user.principal.nip, body, form.get("kunci") or None)
     except DecisionRefused as refused:
@@ -129,13 +133,17 @@ async def decide(request: Request, user: FormUser, svc: Svc, cycle_id: str) -> R
             f"Keputusan belum dikirim: {len(refused.problems)} isian perlu diperbaiki (pesannya di samping isian)."
         )
         errors.general = summary if errors.general is None else f"{summary} {errors.general}"
-        return await _show(request, user, svc, record, form=form, errors=errors, refused="putusan")
+        return await _show(
+            request, user, svc, record, form=form, errors=errors, refused="putusan", change_page=change_page
+        )
     except REFUSALS as refused:
         errors = FormErrors.of(refused, set(DECISION_FIELD_NAMES))
         if errors.status in NOT_FORM:
             raise
         errors.fields = {DECISION_FIELD_NAMES.get(name, name): text for name, text in errors.fields.items()}
-        return await _show(request, user, svc, record, form=form, errors=errors, refused="putusan")
+        return await _show(
+            request, user, svc, record, form=form, errors=errors, refused="putusan", change_page=change_page
+        )
     return await _done(request, user, svc, record, "kalibrasi-dikunci")
 
 
@@ -158,6 +166,7 @@ async def _show(
     refused: str = "",
     done: str | None = None,
     unit_page: int = 1,
+    change_page: int = 1,
 ) -> HTMLResponse:
     cycle_id = record.cycle_id
     state = await cycle_actions.calibration_state(await svc.temporal.client(), cycle_id)
@@ -175,6 +184,7 @@ async def _show(
         "ident": ident,
         "charts": _charts(board, state, unit_list.shown),
         "unit_list": unit_list,
+        "change_list": calibration_board.changes_page(board.stored, change_page),
         "may_propose": decides and open_,
         "may_decide": decides and open_ and state.calibration is not None,
         "predicates": PREDICATES,
@@ -193,6 +203,11 @@ async def _show(
         context["errors"] = errors
     status = errors.status if errors is not None else 200
     return render(request, PAGE, context, user=user, status=status, fragment=BOARD)
+
+
+def _page_number(text: str) -> int:
+    """A page number sent back by the form (1 when absent or not a number in bounds)."""
+    return int(text) if text.isdigit() and 0 < len(text) <= 6 else 1
 
 
 def _key(form: dict[str, str], errors: FormErrors | None) -> str:
