@@ -196,11 +196,19 @@ def _withdrawals(uow: AbstractUnitOfWork, ref: CycleRef) -> dict[str, AuditEntry
 
 
 def predicates_by_unit(uow_factory: UowFactory, ref: CycleRef) -> list[UnitPredicates]:
-    """Predicate counts per unit of the cycle's reviewed appraisals (withdrawn ones left out), counted by the
-    database: the calibration page asks on every view, and a province's cycle holds 100,000 reviews."""
+    """Per unit, how many of the cycle's appraisals (withdrawn ones left out) stand at each predicate, and how many
+    have none yet (`missing`: "belum dinilai" on the cycle's page and in its report), counted by the database: a
+    province's cycle holds 100,000 reviews."""
     with uow_factory() as uow:
         counted = uow.reviews.predicate_counts(ref.cycle_id)
-    return [UnitPredicates(unit=unit, counts=by_predicate(counted[unit])) for unit in sorted(counted)]
+        missing = uow.reviews.unreviewed_counts(ref.cycle_id)
+    return [
+        UnitPredicates(unit=unit, counts=by_predicate(counted.get(unit, NONE)), missing=missing.get(unit, 0))
+        for unit in sorted(counted.keys() | missing.keys())
+    ]
+
+
+NONE = (0,) * len(Predicate)  # counts of a unit nobody in which stands at a predicate
 
 
 def by_predicate(ordered: Sequence[int]) -> dict[Predicate, int]:

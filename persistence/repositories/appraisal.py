@@ -243,6 +243,22 @@ class SqlReviewRepository:
         )
         return {code: tuple(counts) for code, *counts in self._session.execute(query)}
 
+    def unreviewed_counts(self, cycle_id: str) -> dict[str, int]:
+        """unit → how many of the cycle's appraisals (withdrawn ones left out) have no predicate yet, by the unit of
+        their worklist entry: the one their review is counted under once it is recorded."""
+        query = (
+            select(WorklistRow.unit_code, func.count())
+            .select_from(WorklistRow)
+            .outerjoin(ReviewRow, ReviewRow.workflow_id == WorklistRow.workflow_id)
+            .where(
+                WorklistRow.cycle_id == cycle_id,
+                WorklistRow.step != Step.WITHDRAWN.value,
+                ReviewRow.predicate.is_(None),
+            )
+            .group_by(WorklistRow.unit_code)
+        )
+        return {str(unit): int(count) for unit, count in self._session.execute(query)}
+
     def _row(self, workflow_id: str) -> ReviewRow | None:
         return self._session.scalars(select(ReviewRow).where(ReviewRow.workflow_id == workflow_id)).one_or_none()
 

@@ -439,6 +439,18 @@ def test_a_cycles_predicates_are_counted_per_unit_by_the_database(seeded: UowFac
         uow.reviews.save(review(STAFF, "C1-B", "B1", Predicate.SANGAT_KURANG))  # "C1" must not take cycle "C1-B"'s
         uow.reviews.save(review(KADIS, "C1-B", None, Predicate.BAIK))  # stored without its unit
         uow.reviews.save(review(KABID, "C2", "B1", None))  # not rated yet
+        for cycle_id, nip in (("C2", KABID), ("C1", STAFF)):  # at the review step
+            uow.worklist.put(
+                WorkItem(
+                    workflow_id=appraisal_workflow_id(cycle_id, nip),
+                    cycle_id=cycle_id,
+                    instansi_code=INSTANSI,
+                    unit_code="B1",
+                    employee_nip=nip,
+                    penilai_nip=KADIS,
+                    step=Step.SUPERVISOR_REVIEW,
+                )
+            )
         uow.worklist.put(
             WorkItem(
                 workflow_id=appraisal_workflow_id("C1", PPPK),
@@ -456,6 +468,10 @@ def test_a_cycles_predicates_are_counted_per_unit_by_the_database(seeded: UowFac
         assert uow.reviews.predicate_counts("C1") == {"DIS": (0, 1, 0, 0, 0), "B1": (1, 1, 0, 0, 0)}
         assert uow.reviews.predicate_counts("C1-B") == {"B1": (0, 0, 0, 0, 1), "-": (0, 1, 0, 0, 0)}
         assert uow.reviews.predicate_counts("C2") == {}
+        # not yet rated, by the unit of the worklist entry: KABID of C2 (a review without a predicate); in C1 STAFF's
+        # entry has its review and the withdrawn PPPK waits for none
+        assert uow.reviews.unreviewed_counts("C2") == {"B1": 1}
+        assert uow.reviews.unreviewed_counts("C1") == {}
         stored = uow.reviews.get(appraisal_workflow_id("C1", KADIS), Review)
     assert stored is not None and (stored.cycle_id, stored.unit_code, stored.predicate) == ("C1", "DIS", Predicate.BAIK)
 
