@@ -17,11 +17,11 @@ from typing import TypeVar
 
 from pydantic import BaseModel, ConfigDict
 
-from domain.calibration import Change, FinalPredicate, Proposal, allowed_range, check_counts, compliance
+from domain.calibration import Change, FinalPredicate, allowed_range, check_counts, compliance
 from domain.policy import AppraisalPolicy
 from domain.ratings import OrgPredicate, Predicate
 from persistence.ports import AbstractUnitOfWork
-from services.cycles import LOCKED, LockedDecision, by_predicate, group_of
+from services.cycles import LOCKED, by_predicate, group_of
 from workflows.cycle_contracts import CalibrationState, CycleRef
 
 UowFactory = Callable[[], AbstractUnitOfWork]
@@ -79,21 +79,34 @@ class Distribution(_Frozen):
         return found
 
 
+class ShownProposal(_Frozen):
+    """What the page shows of a stored proposal (domain.calibration.Proposal): its changes, its message and the counts
+    after it. Not its entries, one per employee: 25,000 to read on every view in a province's instansi."""
+
+    changes: list[Change]
+    message: str
+    counts_after: dict[Predicate, int]
+
+
+class ShownDecision(_Frozen):
+    """What the page shows of a locked decision (services.cycles.LockedDecision): who it placed differently from
+    what they were given, in the order of the proposal."""
+
+    moved: list[FinalPredicate]
+
+
 class StoredCalibration(_Frozen):
     """The cycle's stored calibration: the proposal while it waits, the committee's decision once locked."""
 
     locked: bool
-    proposal: Proposal | None = None
-    decision: LockedDecision | None = None
+    proposal: ShownProposal | None = None
+    decision: ShownDecision | None = None
 
     def changes(self) -> list[Change]:
         return list(self.proposal.changes) if self.proposal is not None else []
 
     def final(self) -> list[FinalPredicate]:
-        """Who the decision placed differently from what they were given, in the order of the proposal."""
-        if self.decision is None:
-            return []
-        return [p for p in self.decision.decision.predicates if p.final is not p.original]
+        return list(self.decision.moved) if self.decision is not None else []
 
 
 @dataclass(frozen=True)
@@ -285,5 +298,8 @@ def _stored(uow: AbstractUnitOfWork, ref: CycleRef) -> StoredCalibration | None:
         return None
     data = record.calibration.model_dump()
     if record.status == LOCKED:
-        return StoredCalibration(locked=True, decision=LockedDecision.model_validate(data))
-    return StoredCalibration(locked=False, proposal=Proposal.model_validate(data))
+        # Only the moved are validated: the decision holds every employee's predicate (LockedDecision's layout).
+        given = data["decision"]["predicates"]
+        moved = [FinalPredicate.model_validate(p) for p in given if p["final"] != p["original"]]
+        return StoredCalibration(locked=True, decision=ShownDecision(moved=moved))
+    return StoredCalibration(locked=False, proposal=ShownProposal.model_validate(data))

@@ -6,9 +6,9 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from domain.calibration import Change, Proposal
-from domain.ratings import OrgPredicate, Predicate
-from services.calibration_board import CHANGES_PER_PAGE, StoredCalibration, changes_page
+from domain.calibration import Change
+from domain.ratings import Predicate
+from services.calibration_board import CHANGES_PER_PAGE, ShownProposal, StoredCalibration, changes_page
 from services.calibration_decision import ACCEPT, change_field, decision_from_form, extra_fields, reason_field
 
 REASON = "Hasil kerja unit ini didukung bukti capaian yang lengkap."
@@ -26,18 +26,7 @@ def _stored(count: int) -> StoredCalibration:
         )
         for n in range(count)
     ]
-    proposal = Proposal(
-        org_predicate=OrgPredicate.BAIK,
-        entries=[],
-        feasible=True,
-        changes=changes,
-        violations=[],
-        counts_before={},
-        counts_after={},
-        message="",
-        policy_version=None,
-    )
-    return StoredCalibration(locked=False, proposal=proposal)
+    return StoredCalibration(locked=False, proposal=ShownProposal(changes=changes, message="", counts_after={}))
 
 
 def test_the_changes_come_a_page_at_a_time_in_the_proposals_order() -> None:
