@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from pydantic import BaseModel, ConfigDict
 
@@ -296,8 +296,12 @@ def _stored(uow: AbstractUnitOfWork, ref: CycleRef) -> StoredCalibration | None:
     record = uow.calibrations.get(ref.instansi_code, ref.period, group_of(ref.cycle_id), _Stored)
     if record is None:
         return None
-    data = record.calibration.model_dump()
-    if record.status == LOCKED:
+    return shown(record.status == LOCKED, record.calibration.model_dump())
+
+
+def shown(locked: bool, data: Mapping[str, Any]) -> StoredCalibration:
+    """A stored calibration document (a Proposal, or a LockedDecision once `locked`) as the page shows it."""
+    if locked:
         # Only the moved are validated: the decision holds every employee's predicate (LockedDecision's layout).
         given = data["decision"]["predicates"]
         moved = [FinalPredicate.model_validate(p) for p in given if p["final"] != p["original"]]

@@ -6,10 +6,11 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from domain.calibration import Change
-from domain.ratings import Predicate
-from services.calibration_board import CHANGES_PER_PAGE, ShownProposal, StoredCalibration, changes_page
+from domain.calibration import CalibrationDecision, Change, FinalPredicate
+from domain.ratings import OrgPredicate, Predicate
+from services.calibration_board import CHANGES_PER_PAGE, ShownProposal, StoredCalibration, changes_page, shown
 from services.calibration_decision import ACCEPT, change_field, decision_from_form, extra_fields, reason_field
+from services.cycles import LockedDecision
 
 REASON = "Hasil kerja unit ini didukung bukti capaian yang lengkap."
 
@@ -54,3 +55,29 @@ def test_a_decision_reads_its_pages_fields_and_sets_a_change_of_another_page_in_
     body = decision_from_form(form, page.shown, "0123456789ab")
     assert body.ubah == {here: Predicate.SANGAT_BAIK, elsewhere: Predicate.SANGAT_BAIK}
     assert body.terima and body.usulan == "0123456789ab"
+
+
+def test_a_locked_decision_is_read_for_whom_it_moved_and_a_proposal_without_its_entries() -> None:
+    def final(n: int, original: Predicate, decided: Predicate) -> FinalPredicate:
+        return FinalPredicate(employee_id=f"{n:018d}", original=original, proposed=decided, final=decided)
+
+    predicates = [final(n, Predicate.BAIK, Predicate.BAIK) for n in range(500)]
+    predicates[7] = final(7, Predicate.SANGAT_BAIK, Predicate.BAIK)
+    decision = CalibrationDecision(
+        org_predicate=OrgPredicate.BAIK,
+        accepted=True,
+        overrides={},
+        justification=None,
+        predicates=predicates,
+        violations=[],
+        compliant=True,
+        policy_version="v",
+    )
+    locked = LockedDecision(decision=decision, decided_by=f"{1:018d}", key="k")
+    read = shown(True, locked.model_dump(mode="json"))
+    assert read.locked and read.final() == [predicates[7]] and read.changes() == []
+    proposal = _stored(3).proposal
+    assert proposal is not None
+    document = {**proposal.model_dump(mode="json"), "entries": [{"employee_id": "x"}] * 3, "feasible": True}
+    again = shown(False, document)
+    assert again.changes() == proposal.changes and again.final() == []
