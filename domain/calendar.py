@@ -1,7 +1,8 @@
 """The calendar of one appraisal cycle: when each step is due, as absolute UTC instants (reference 1.7).
 
-A cycle sets each deadline either as an absolute date or time, or as an ISO-8601 duration from the cycle start
-("P30D", "PT10M"), so a whole cycle can run in minutes for a demo or a test. Deadlines left unset come from the
+A cycle sets each deadline either as an absolute date or time, as an ISO-8601 duration from the cycle start
+("P30D", "PT10M"), so a whole cycle can run in minutes for a demo or a test, or in hari kerja from the start day
+("10HK": the end of the tenth working day after it, domain.workdays). Deadlines left unset come from the
 policy's calendar for the year. `resolve` turns the spec into `Deadlines` and refuses deadlines out of order, naming
 the field, so a workflow never starts with a calendar it cannot keep.
 """
@@ -20,6 +21,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, Strict, model_
 from domain.errors import DomainError
 from domain.policy import AppraisalPolicy, CalendarDate
 from domain.stages import Step
+from domain.workdays import WorkCalendar, work_calendar
 
 # Indonesia keeps no daylight saving: WIB is UTC+7, WITA UTC+8, WIT UTC+9, so a fixed offset is exact.
 WIB = 7
@@ -53,6 +55,7 @@ _ORDER: tuple[tuple[str, str, bool], ...] = (
     ("survey_closes", "calibration_due", False),
 )
 
+_WORKING_DAYS = re.compile(r"^(?P<count>\d{1,3})\s*HK$", re.IGNORECASE)  # hari kerja: '10HK', '10 hk'
 _DURATION = re.compile(
     r"^P(?!$)(?:(?P<years>\d+)Y)?(?:(?P<months>\d+)M)?(?:(?P<weeks>\d+)W)?(?:(?P<days>\d+)D)?"
     r"(?:T(?=\d)(?:(?P<hours>\d+)H)?(?:(?P<minutes>\d+)M)?(?:(?P<seconds>\d+(?:[.,]\d+)?)S)?)?$",
@@ -215,6 +218,7 @@ def resolve(spec: CycleCalendar, period: int, policy: AppraisalPolicy) -> Deadli
     """The absolute UTC deadlines of a cycle of `period`; DomainError naming the field for bad or unordered input."""
     zone = timezone(timedelta(hours=spec.utc_offset_hours))
     start = _start(spec.start, period, zone)
+    workdays = work_calendar(policy.working_days)
     defaults = policy.calendar
     default_dates: dict[str, CalendarDate] = {
         "skp_draft_due": defaults.skp_draft_due,
@@ -234,7 +238,7 @@ def resolve(spec: CycleCalendar, period: int, policy: AppraisalPolicy) -> Deadli
             day = fallback.in_period(period)
             instants[name] = _day_start(day, zone) if name == "survey_opens" else _day_end(day, zone)
         else:
-            instants[name] = _instant(given, name, start, zone)
+            instants[name] = _instant(given, name, start, zone, workdays)
     check_order(instants)
     return Deadlines(
         **{name: value.astimezone(UTC) for name, value in instants.items()},
@@ -260,9 +264,14 @@ def _start(given: datetime | date | str | None, period: int, zone: timezone) -> 
     return _day_start(given, zone)
 
 
-def _instant(given: DeadlineSpec, field: str, start: datetime, zone: timezone) -> datetime:
+def _instant(given: DeadlineSpec, field: str, start: datetime, zone: timezone, workdays: WorkCalendar) -> datetime:
     if isinstance(given, str):
         text = given.strip()
+        working = _WORKING_DAYS.match(text)
+        if working is not None:
+            # "10 hari kerja": to the end of the tenth working day after the start's day, in the cycle's zone.
+            day = workdays.working_day_after(start.astimezone(zone).date(), int(working["count"]), field=field)
+            return _day_end(day, zone)
         if text.upper().startswith("P"):
             try:
                 return parse_duration(text, field).after(start)
@@ -297,7 +306,7 @@ def _parse_point(text: str, field: str) -> datetime | date:
     except ValueError:
         raise DomainError(
             f"'{text}' bukan tanggal (YYYY-MM-DD), waktu ISO-8601 (YYYY-MM-DDTHH:MM, boleh dengan zona waktu)"
-            " atau durasi ISO-8601 dari mulai siklus (mis. 'P30D', 'PT10M')",
+            " atau durasi dari mulai siklus: ISO-8601 (mis. 'P30D', 'PT10M') atau hari kerja (mis. '10HK')",
             field=field,
         ) from None
 

@@ -14,6 +14,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from domain.ratings import Expectation, OrgPredicate, Predicate
+from domain.workdays import WorkingDaysPolicy
 
 BASE_POLICY_VERSION = "permenpanrb-6-2022/2026.1"
 
@@ -203,6 +204,7 @@ class AppraisalPolicy(_Frozen):
     calibration: CalibrationPolicy = CalibrationPolicy()
     survey: SurveyPolicy = SurveyPolicy()
     calendar: CalendarPolicy = CalendarPolicy()
+    working_days: WorkingDaysPolicy = WorkingDaysPolicy()  # hari kerja, for deadlines stated in them (domain.workdays)
     escalation: EscalationPolicy = EscalationPolicy()
     # [U] No source bounds how often a penilai may return a draft SKP; after this many returns only approval (or the
     # supervision team) moves it on, so target setting cannot loop until the deadline.

@@ -38,7 +38,8 @@ Spec = Annotated[str, Field(min_length=1, max_length=40, pattern=r"^[0-9A-Za-z:.
 
 class CalendarBody(BaseModel):
     """The cycle's deadlines as the API takes them (domain.calendar.CycleCalendar, in bounded text): each a date,
-    a time with its offset, or an ISO-8601 duration from the start ('P30D', 'PT10M'); absent: the policy's."""
+    a time with its offset, an ISO-8601 duration from the start ('P30D', 'PT10M') or working days from its day
+    ('10HK', domain.workdays); absent: the policy's."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 

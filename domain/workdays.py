@@ -1,0 +1,158 @@
+"""Hari kerja: the days an office works, for deadlines stated in working days (issue 20).
+
+An instansi works five days a week, Monday to Friday (Perpres 21/2023 on the working days and hours of government
+offices and ASN), or six where its region rules so [U: policy, `six_day_week`]. Not working days: the national
+holidays (hari libur nasional) and the joint leave (cuti bersama) that the Menteri Agama, the Menteri
+Ketenagakerjaan and the Menteri PANRB fix each year in a joint decree (SKB), and the instansi's own days off.
+
+The published lists ship as data below, with the decree they come from; a later year's list is entered by the
+instansi's HR in its policy (`working_days.days_off`, and the year in `working_days.years_listed`) until it ships.
+Counting working days into a year whose holidays nobody has listed is refused rather than guessed: a deadline that
+ignores Idul Fitri is worse than none.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import date, timedelta
+from enum import StrEnum
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from domain.errors import DomainError
+
+MAX_WORKING_DAYS = 260  # a year of them: a deadline further than that is a typing mistake
+
+
+class DayOffKind(StrEnum):
+    NATIONAL = "libur_nasional"
+    JOINT_LEAVE = "cuti_bersama"
+    INSTANSI = "instansi"
+
+    @property
+    def label(self) -> str:
+        return {"libur_nasional": "Hari libur nasional", "cuti_bersama": "Cuti bersama", "instansi": "Libur instansi"}[
+            self.value
+        ]
+
+
+class DayOff(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    day: date
+    name: str = Field(min_length=1, max_length=120, pattern=r"^[^\x00-\x1f\x7f]+$")
+    kind: DayOffKind = DayOffKind.INSTANSI
+
+
+# SKB Menteri Agama, Menteri Ketenagakerjaan dan Menteri PANRB Nomor 1497 Tahun 2025, Nomor 2 Tahun 2025, Nomor 5 Tahun
+# 2025 tentang Hari Libur Nasional dan Cuti Bersama Tahun 2026 (19 September 2025): 17 national holidays, 8 days
+# of joint leave. Those falling on a weekend are listed as published; they change no count.
+SOURCES = {
+    2026: "SKB Menteri Agama, Menteri Ketenagakerjaan dan Menteri PANRB Nomor 1497, 2 dan 5 Tahun 2025",
+}
+_N, _C = DayOffKind.NATIONAL, DayOffKind.JOINT_LEAVE
+NATIONAL_DAYS_OFF: Mapping[int, tuple[DayOff, ...]] = {
+    2026: tuple(
+        DayOff(day=date(2026, month, day), name=name, kind=kind)
+        for month, day, name, kind in (
+            (1, 1, "Tahun Baru 2026 Masehi", _N),
+            (1, 16, "Isra Mikraj Nabi Muhammad SAW", _N),
+            (2, 16, "Cuti bersama Tahun Baru Imlek", _C),
+            (2, 17, "Tahun Baru Imlek 2577 Kongzili", _N),
+            (3, 18, "Cuti bersama Hari Suci Nyepi", _C),
+            (3, 19, "Hari Suci Nyepi (Tahun Baru Saka 1948)", _N),
+            (3, 20, "Cuti bersama Idulfitri 1447 H", _C),
+            (3, 21, "Idulfitri 1447 H", _N),
+            (3, 22, "Idulfitri 1447 H", _N),
+            (3, 23, "Cuti bersama Idulfitri 1447 H", _C),
+            (3, 24, "Cuti bersama Idulfitri 1447 H", _C),
+            (4, 3, "Wafat Yesus Kristus", _N),
+            (4, 5, "Kebangkitan Yesus Kristus (Paskah)", _N),
+            (5, 1, "Hari Buruh Internasional", _N),
+            (5, 14, "Kenaikan Yesus Kristus", _N),
+            (5, 15, "Cuti bersama Kenaikan Yesus Kristus", _C),
+            (5, 27, "Iduladha 1447 H", _N),
+            (5, 28, "Cuti bersama Iduladha 1447 H", _C),
+            (5, 31, "Hari Raya Waisak 2570 BE", _N),
+            (6, 1, "Hari Lahir Pancasila", _N),
+            (6, 16, "1 Muharam Tahun Baru Islam 1448 H", _N),
+            (8, 17, "Proklamasi Kemerdekaan", _N),
+            (8, 25, "Maulid Nabi Muhammad SAW", _N),
+            (12, 24, "Cuti bersama Kelahiran Yesus Kristus", _C),
+            (12, 25, "Kelahiran Yesus Kristus", _N),
+        )
+    ),
+}
+
+
+class WorkingDaysPolicy(BaseModel):
+    """An instansi's working week and its own days off; `years_listed`: the years whose national holidays and joint
+    leave its HR entered in `days_off` themselves (a year not shipped in NATIONAL_DAYS_OFF)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    six_day_week: bool = False
+    days_off: list[DayOff] = Field(default_factory=list, max_length=400)
+    years_listed: list[int] = Field(default_factory=list, max_length=20)
+
+
+@dataclass(frozen=True)
+class WorkCalendar:
+    working_weekdays: frozenset[int]  # date.weekday(): Monday 0
+    days_off: Mapping[date, DayOff]
+    known_years: frozenset[int]  # years whose national holidays are listed
+
+    def is_working_day(self, day: date) -> bool:
+        return day.weekday() in self.working_weekdays and day not in self.days_off
+
+    def working_day_after(self, start: date, count: int, *, field: str) -> date:
+        """The `count`-th working day after `start` (the day `start` itself does not count); DomainError naming
+        `field` for a count out of bounds or for a day in a year whose holidays are not listed."""
+        if not 1 <= count <= MAX_WORKING_DAYS:
+            raise DomainError(
+                f"jumlah hari kerja harus 1 sampai {MAX_WORKING_DAYS}, bukan {count}",
+                field=field,
+                rule="tenggat dalam hari kerja",
+            )
+        day, left = start, count
+        while left:
+            day += timedelta(days=1)
+            self._listed(day.year, field)
+            left -= self.is_working_day(day)
+        return day
+
+    def working_days_between(self, first: date, last: date, *, field: str) -> int:
+        """Working days from `first` to `last`, both counted (0 when `last` is before `first`)."""
+        found, day = 0, first
+        while day <= last:
+            self._listed(day.year, field)
+            found += self.is_working_day(day)
+            day += timedelta(days=1)
+        return found
+
+    def _listed(self, year: int, field: str) -> None:
+        if year not in self.known_years:
+            raise DomainError(
+                f"hari libur nasional dan cuti bersama tahun {year} belum tercatat, sehingga hari kerja tidak dapat"
+                f" dihitung; admin kepegawaian mencatatnya dalam kebijakan instansi (working_days.days_off, dan"
+                f" {year} dalam working_days.years_listed) atau menyatakan tenggat sebagai tanggal",
+                field=field,
+                rule="tenggat dalam hari kerja",
+            )
+
+
+def work_calendar(
+    policy: WorkingDaysPolicy, shipped: Mapping[int, Iterable[DayOff]] = NATIONAL_DAYS_OFF
+) -> WorkCalendar:
+    """The instansi's calendar: the shipped national lists, then its own days off (a day in both keeps its own)."""
+    days: dict[date, DayOff] = {}
+    for listed in shipped.values():
+        days.update((off.day, off) for off in listed)
+    days.update((off.day, off) for off in policy.days_off)
+    weekdays = frozenset(range(6 if policy.six_day_week else 5))
+    return WorkCalendar(
+        working_weekdays=weekdays,
+        days_off=days,
+        known_years=frozenset(shipped) | frozenset(policy.years_listed),
+    )
