@@ -215,10 +215,6 @@ def units_page(
     )
 
 
-class _Stored(BaseModel):
-    model_config = ConfigDict(extra="allow")
-
-
 def distribution(
     unit: str,
     name: str,
@@ -292,11 +288,15 @@ def stored(uow_factory: UowFactory, ref: CycleRef) -> StoredCalibration | None:
         return _stored(uow, ref)
 
 
+_SHOWN_PARTS = (*ShownProposal.model_fields, "decision")  # a proposal's parts, or a locked decision's
+
+
 def _stored(uow: AbstractUnitOfWork, ref: CycleRef) -> StoredCalibration | None:
-    record = uow.calibrations.get(ref.instansi_code, ref.period, group_of(ref.cycle_id), _Stored)
-    if record is None:
+    found = uow.calibrations.parts(ref.instansi_code, ref.period, group_of(ref.cycle_id), _SHOWN_PARTS)
+    if found is None:
         return None
-    return shown(record.status == LOCKED, record.calibration.model_dump())
+    status, parts = found
+    return shown(status == LOCKED, parts)
 
 
 def shown(locked: bool, data: Mapping[str, Any]) -> StoredCalibration:

@@ -6,7 +6,7 @@ a record changed since then is refused with ConcurrencyConflict instead of silen
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
 from functools import cache
 from typing import Any, TypeVar
@@ -310,6 +310,19 @@ class SqlCalibrationRepository:
     def get(self, instansi_code: str, period: int, group_code: str, model: type[M]) -> CalibrationRecord[M] | None:
         row = self._row(instansi_code, period, group_code)
         return _calibration(row, model) if row else None
+
+    def parts(
+        self, instansi_code: str, period: int, group_code: str, keys: Sequence[str]
+    ) -> tuple[str, dict[str, Any]] | None:
+        """The status and these top-level parts of the stored calibration document (None for a part it has not),
+        read without the rest: a proposal's entries are one per employee, and a page needs its changes."""
+        query = select(CalibrationRow.status, *(CalibrationRow.content[key] for key in keys)).where(
+            CalibrationRow.instansi_code == instansi_code,
+            CalibrationRow.period == period,
+            CalibrationRow.group_code == group_code,
+        )
+        row = self._session.execute(query).one_or_none()
+        return None if row is None else (row[0], dict(zip(keys, row[1:], strict=True)))
 
     def for_period(self, instansi_code: str, period: int, model: type[M]) -> list[CalibrationRecord[M]]:
         rows = self._session.scalars(

@@ -532,6 +532,41 @@ def test_the_migration_fills_the_cycle_unit_and_predicate_of_reviews_stored_befo
     assert found == {workflow_id: expected for workflow_id, (_, expected) in contents.items()}
 
 
+class Document(BaseModel):
+    """A calibration document with parts of every JSON kind, one of them large."""
+
+    message: str
+    counts: dict[Predicate, int]
+    entries: list[dict[str, str]]
+    flag: bool
+
+
+def test_parts_of_a_stored_calibration_are_read_without_the_rest(seeded: UowFactory) -> None:
+    document = Document(
+        message="dua perubahan",
+        counts={Predicate.BAIK: 3},
+        entries=[{"nip": f"{n:018d}"} for n in range(2000)],
+        flag=True,
+    )
+    with seeded() as uow:
+        uow.calibrations.save(
+            CalibrationRecord(
+                instansi_code=INSTANSI,
+                period=PERIOD,
+                group_code="C1",
+                org_predicate=OrgPredicate.BAIK,
+                status="proposed",
+                policy_version=DEFAULT_POLICY.version,
+                calibration=document,
+            )
+        )
+        uow.commit()
+    with seeded() as uow:
+        found = uow.calibrations.parts(INSTANSI, PERIOD, "C1", ("message", "counts", "flag", "absent"))
+        assert uow.calibrations.parts(INSTANSI, PERIOD, "C2", ("message",)) is None
+    assert found == ("proposed", {"message": "dua perubahan", "counts": {"baik": 3}, "flag": True, "absent": None})
+
+
 def test_concurrent_calibration_edits_conflict(seeded: UowFactory) -> None:
     record: CalibrationRecord[Calibration] = CalibrationRecord(
         instansi_code=INSTANSI,
