@@ -21,7 +21,7 @@ from domain.calibration import Change, FinalPredicate, allowed_range, check_coun
 from domain.policy import AppraisalPolicy
 from domain.ratings import OrgPredicate, Predicate
 from persistence.ports import AbstractUnitOfWork
-from services.cycles import LOCKED, by_predicate, group_of
+from services.cycles import LOCKED, NONE, by_predicate, group_of
 from workflows.cycle_contracts import CalibrationState, CycleRef
 
 UowFactory = Callable[[], AbstractUnitOfWork]
@@ -182,6 +182,10 @@ class ChangesPage(_Frozen):
     total: int
 
     @property
+    def per_page(self) -> int:
+        return CHANGES_PER_PAGE
+
+    @property
     def first(self) -> int:
         """The number of the first change shown, counted from 1 over the whole proposal."""
         return (self.page - 1) * CHANGES_PER_PAGE + 1
@@ -199,13 +203,22 @@ def units_page(
     org_predicate: OrgPredicate,
     policy: AppraisalPolicy,
     names: Mapping[str, str],
+    unreviewed: Mapping[str, int] | None = None,
 ) -> UnitsPage:
-    """The `page`-th page of `units`, each shown unit (named from `names`, by code where it has none) against the
-    pattern of `org_predicate`."""
+    """The `page`-th page of `units`, each shown unit (named from `names`, by code where it has none, with how many
+    had no predicate at the review deadline from `unreviewed`) against the pattern of `org_predicate`."""
     shown, page, pages = ranked(units, page)
+    missing = unreviewed or {}
     return UnitsPage(
         shown=[
-            distribution(u.unit, names.get(u.unit, u.unit), by_predicate(u.counts), org_predicate, policy)
+            distribution(
+                u.unit,
+                names.get(u.unit, u.unit),
+                by_predicate(u.counts),
+                org_predicate,
+                policy,
+                missing=missing.get(u.unit, 0),
+            )
             for u in shown
         ],
         page=page,
@@ -265,7 +278,8 @@ def board(
         policy = uow.instansi.policy(state.instansi_code)
         instansi = uow.instansi.get(state.instansi_code)
         found = _stored(uow, ref)
-        units = tallies(counted, org_predicate, policy)
+        # a unit whose every appraisal was still unrated at the review deadline is listed too, with nobody counted
+        units = tallies({**dict.fromkeys(state.unreviewed, NONE), **counted}, org_predicate, policy)
         shown, _, _ = ranked(units, unit_page)
         names = uow.units.names(state.instansi_code, [u.unit for u in shown])
     name = instansi.name if instansi is not None else state.instansi_code
@@ -276,8 +290,8 @@ def board(
         period=state.period,
         org_predicate=org_predicate,
         pattern_set=chosen is not None,
-        instansi=distribution(INSTANSI, name, whole, org_predicate, policy),
-        unit_list=units_page(units, unit_page, org_predicate, policy, names),
+        instansi=distribution(INSTANSI, name, whole, org_predicate, policy, missing=sum(state.unreviewed.values())),
+        unit_list=units_page(units, unit_page, org_predicate, policy, names, state.unreviewed),
         stored=found,
     )
 

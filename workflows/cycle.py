@@ -347,6 +347,7 @@ class CycleWorkflow:
             calibration_due=s.calibration_due,
             calibration=s.calibration,
             outcome=s.outcome,
+            unreviewed={u.unit: u.missing for u in s.predicates or () if u.missing},
         )
 
     # --- calibration (SE MenPAN-RB 3/2023) -------------------------------------------------------------------------

@@ -164,6 +164,8 @@ class CalibrationState(BaseModel):
     calibration_due: AwareDatetime | None
     calibration: CalibrationView | None
     outcome: CalibrationOutcome | None
+    # Per unit, the appraisals without a predicate at the review deadline: only the units that have any (few).
+    unreviewed: dict[str, int] = Field(default_factory=dict)
 
 
 class CycleReport(_Frozen):

@@ -34,6 +34,7 @@ def test_the_changes_come_a_page_at_a_time_in_the_proposals_order() -> None:
     stored = _stored(2 * CHANGES_PER_PAGE + 7)
     first = changes_page(stored, 1)
     assert (first.page, first.pages, first.total, first.first) == (1, 3, 2 * CHANGES_PER_PAGE + 7, 1)
+    assert first.per_page == CHANGES_PER_PAGE
     assert [c.employee_id for c in first.shown] == [f"{n:018d}" for n in range(CHANGES_PER_PAGE)]
     last = changes_page(stored, 99)  # past the last: the last
     assert (last.page, len(last.shown), last.first) == (3, 7, 2 * CHANGES_PER_PAGE + 1)

@@ -37,6 +37,12 @@ def test_the_units_that_break_the_pattern_come_first_a_page_at_a_time() -> None:
     assert sorted(shown) == sorted(u.unit for u in units) and len(set(shown)) == len(units)
 
 
+def test_a_shown_unit_says_how_many_were_unrated_at_the_review_deadline() -> None:
+    units = _units(3, breaking={1})
+    page = units_page(units, 1, OrgPredicate.BAIK, DEFAULT_POLICY, {}, {"U0001": 2})
+    assert [(u.unit, u.missing) for u in page.shown] == [("U0001", 2), ("U0000", 0), ("U0002", 0)]
+
+
 def test_a_small_board_is_one_page() -> None:
     only = _page(_units(3, breaking=set()), 1)
     assert (only.page, only.pages, only.violating, len(only.shown)) == (1, 1, 0, 3)

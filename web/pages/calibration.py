@@ -207,7 +207,7 @@ async def _show(
 
 def _page_number(text: str) -> int:
     """A page number sent back by the form (1 when absent or not a number in bounds)."""
-    return int(text) if text.isdigit() and 0 < len(text) <= 6 else 1
+    return int(text) if text.isascii() and text.isdigit() and 0 < len(text) <= 6 else 1
 
 
 def _key(form: dict[str, str], errors: FormErrors | None) -> str:
