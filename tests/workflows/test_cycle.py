@@ -477,8 +477,14 @@ async def test_employees_withdrawn_from_the_cycle_leave_calibration_and_the_pred
     show_state(closed)  # kinerja siklus status
     assert f"masih terbuka, 2 ditarik dari {enrolled}" in capsys.readouterr().out
     assert report.open_steps == enrolled - report.final - 2  # withdrawn is neither open nor final
-    per_unit = {u.unit: sum(u.counts.values()) for u in report.predicates}
-    assert per_unit == {"CAPIL": STAFF_PER_UNIT - 2, "DAFDUK": STAFF_PER_UNIT, "PIAK": STAFF_PER_UNIT}
+    # rated, and not rated by the end (belum dinilai): each unit's head, the auditor and the analyst in DINAS
+    per_unit = {u.unit: (sum(u.counts.values()), u.missing) for u in report.predicates}
+    assert per_unit == {
+        "CAPIL": (STAFF_PER_UNIT - 2, 1),
+        "DAFDUK": (STAFF_PER_UNIT, 1),
+        "PIAK": (STAFF_PER_UNIT, 1),
+        "DINAS": (0, 2),
+    }
     gone = cycles.withdrawn(
         cycle_office.uow_factory, CycleRef(cycle_id=cycle_id, instansi_code=INSTANSI, period=PERIOD)
     )
