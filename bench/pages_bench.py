@@ -204,7 +204,7 @@ async def run(options: Options, data_dir: Path) -> list[PageResult]:
         cookies = await asyncio.to_thread(_sessions, uow_factory, list(dict.fromkeys(users + officials)))
         env = {"DATABASE_URL": database_url, "TEMPORAL__ADDRESS": f"127.0.0.1:{free_port()}"}
         client = None
-        if any(page.calibrating for page in PAGES if page.key in options.pages):
+        if _calibrating(options):
             server, address = await start_dev_server(data_dir, wal=True)
             temporal.append(server)
             temporal.append(await start_kinerja_worker(data_dir, address, TASK_QUEUE, database_url))
@@ -325,10 +325,13 @@ def table(results: list[PageResult], options: Options) -> str:
     )
 
 
+def _calibrating(options: Options) -> bool:
+    """Whether a page asked for needs the cycle at calibration (and so Temporal beside the web service)."""
+    return any(page.calibrating for page in PAGES if page.key in options.pages)
+
+
 def _temporal(options: Options) -> str:
-    if any(page.calibrating for page in PAGES if page.key in options.pages):
-        return "a dev server and a worker for the cycle at calibration"
-    return "no Temporal"
+    return "a dev server and a worker for the cycle at calibration" if _calibrating(options) else "no Temporal"
 
 
 def parse(argv: list[str] | None = None) -> Options:
