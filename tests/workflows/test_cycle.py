@@ -6,7 +6,6 @@ on the cycle's history with a lowered page size."""
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import uuid
 from collections import Counter
 from collections.abc import AsyncIterator, Callable
@@ -167,25 +166,6 @@ async def cycle_queue(time_skipping_env: WorkflowEnvironment, cycle_office: Offi
         yield task_queue
 
 
-@pytest.fixture
-async def started(
-    time_skipping_env: WorkflowEnvironment, cycle_queue: str, cycle_office: Office
-) -> AsyncIterator[list[CycleHandle]]:
-    """Cycles a test starts; afterwards they and their appraisals are terminated (a workflow left running keeps
-    timers on the shared time-skipping server that no worker serves any more)."""
-    handles: list[CycleHandle] = []
-    yield handles
-    client = time_skipping_env.client
-    people = [*cycle_office.staff, *cycle_office.heads.values(), scenario.PENGAWAS, scenario.PENGELOLA]
-    for handle in handles:
-        cycle_id = handle.id.removeprefix("cycle-")
-        with contextlib.suppress(RPCError):
-            await handle.terminate("test finished")
-        for person in people:
-            with contextlib.suppress(RPCError):
-                await appraisal_handle(client, cycle_id, person).terminate("test finished")
-
-
 def cycle_input(cycle_id: str, start: datetime, **options: object) -> CycleInput:
     calendar = scenario.compressed_calendar(start)
     deadlines = resolve(calendar, PERIOD, scenario.POLICY)
@@ -206,9 +186,7 @@ def cycle_input(cycle_id: str, start: datetime, **options: object) -> CycleInput
     )
 
 
-async def start_cycle(
-    env: WorkflowEnvironment, task_queue: str, started: list[CycleHandle], **options: object
-) -> CycleHandle:
+async def start_cycle(env: WorkflowEnvironment, task_queue: str, **options: object) -> CycleHandle:
     cycle_id = f"UJI-{uuid.uuid4().hex[:6]}"
     begin = await env.get_current_time()
     handle = await env.client.start_workflow(
@@ -217,7 +195,6 @@ async def start_cycle(
         id=cycle_workflow_id(cycle_id),
         task_queue=task_queue,
     )
-    started.append(handle)
     return handle
 
 
@@ -298,10 +275,10 @@ async def review(client: Client, cycle_id: str, office: Office, employee: str, *
 
 
 async def test_a_whole_cycle_from_enrolment_to_the_closing_report(
-    time_skipping_env: WorkflowEnvironment, cycle_queue: str, cycle_office: Office, started: list[CycleHandle]
+    time_skipping_env: WorkflowEnvironment, cycle_queue: str, cycle_office: Office
 ) -> None:
     env, client = time_skipping_env, time_skipping_env.client
-    handle = await start_cycle(env, cycle_queue, started, batch_size=10)
+    handle = await start_cycle(env, cycle_queue, batch_size=10)
     running = await phase(handle, CyclePhase.RUNNING)
     cycle_id = running.cycle_id
     # Staff, kabid and the auditor; the kepala dinas has no penilai in the roster: read, skipped and reported.
@@ -419,7 +396,6 @@ async def test_employees_withdrawn_from_the_cycle_leave_calibration_and_the_pred
     time_skipping_env: WorkflowEnvironment,
     cycle_queue: str,
     cycle_office: Office,
-    started: list[CycleHandle],
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     env, client = time_skipping_env, time_skipping_env.client
@@ -433,7 +409,7 @@ async def test_employees_withdrawn_from_the_cycle_leave_calibration_and_the_pred
         )
         uow.employees.add(hr_officer, INSTANSI)
         uow.commit()
-    handle = await start_cycle(env, cycle_queue, started, batch_size=10, pengelola_kinerja=[scenario.PENGELOLA])
+    handle = await start_cycle(env, cycle_queue, batch_size=10, pengelola_kinerja=[scenario.PENGELOLA])
     cycle_id = (await phase(handle, CyclePhase.RUNNING)).cycle_id
     enrolled = len(cycle_office.staff) + len(UNITS) + 2
     await review_everyone(client, cycle_id, cycle_office)
@@ -519,7 +495,6 @@ async def test_a_pimpinan_who_does_not_calibrate_is_reminded_then_escalated_and_
     time_skipping_env: WorkflowEnvironment,
     cycle_queue: str,
     cycle_office: Office,
-    started: list[CycleHandle],
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     """Calendar: review due at 6 h, calibration due at 8 h. The Sekda is reminded 30 and 10 minutes before; at 8 h the
@@ -536,7 +511,7 @@ async def test_a_pimpinan_who_does_not_calibrate_is_reminded_then_escalated_and_
         )
         uow.commit()
     three_levels = scenario.ESCALATION.model_copy(update={"max_levels": 3})
-    handle = await start_cycle(env, cycle_queue, started, pengelola_kinerja=[pengelola], escalation=three_levels)
+    handle = await start_cycle(env, cycle_queue, pengelola_kinerja=[pengelola], escalation=three_levels)
     running = await phase(handle, CyclePhase.RUNNING)
     cycle_id = running.cycle_id
     reviewed = [min(n for n, u in cycle_office.staff.items() if u == unit) for unit in UNITS]
@@ -635,7 +610,7 @@ async def test_a_retried_calibration_notice_is_written_once(
 
 
 async def test_history_stays_bounded_with_a_small_page_size(
-    time_skipping_env: WorkflowEnvironment, cycle_queue: str, cycle_office: Office, started: list[CycleHandle]
+    time_skipping_env: WorkflowEnvironment, cycle_queue: str, cycle_office: Office
 ) -> None:
     """A page of 2 employees and a history limit of 60 events: reading 29 employees (15 pages, ~6 events a page)
     continues as new at least once, and no run's history goes past the limit by more than the page in flight. Those
@@ -646,7 +621,7 @@ async def test_history_stays_bounded_with_a_small_page_size(
         assert head is not None
         uow.employees.save(head.model_copy(update={"active": False}), INSTANSI)
         uow.commit()
-    handle = await start_cycle(time_skipping_env, cycle_queue, started, batch_size=2, history_limit=60)
+    handle = await start_cycle(time_skipping_env, cycle_queue, batch_size=2, history_limit=60)
     running = await phase(handle, CyclePhase.RUNNING)
     capil = sorted(n for n, unit in cycle_office.staff.items() if unit == "CAPIL")
     enrolled = len(cycle_office.staff) + len(UNITS) + 1 - len(capil) - 1
@@ -664,7 +639,7 @@ async def test_history_stays_bounded_with_a_small_page_size(
 
 
 async def test_enrolment_puts_each_appraisal_in_the_worklist_and_not_one_that_had_closed(
-    time_skipping_env: WorkflowEnvironment, cycle_queue: str, cycle_office: Office, started: list[CycleHandle]
+    time_skipping_env: WorkflowEnvironment, cycle_queue: str, cycle_office: Office
 ) -> None:
     """An employee whose appraisal of this cycle closed already (ended by an operator) is not started again, nor
     listed again: an entry written for it would stay open in their list for good."""
@@ -681,7 +656,6 @@ async def test_enrolment_puts_each_appraisal_in_the_worklist_and_not_one_that_ha
         id=cycle_workflow_id(cycle_id),
         task_queue=cycle_queue,
     )
-    started.append(handle)
     running = await phase(handle, CyclePhase.RUNNING)
     assert running.already_closed == 1
     with cycle_office.uow_factory() as uow:

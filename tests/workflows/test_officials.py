@@ -5,14 +5,12 @@ new supervision-team member may extend a deadline while the one removed is refus
 
 from __future__ import annotations
 
-import contextlib
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from temporalio.client import WorkflowUpdateFailedError
 from temporalio.exceptions import ApplicationError
-from temporalio.service import RPCError
 from temporalio.testing import WorkflowEnvironment
 
 from domain.access import Grant
@@ -33,7 +31,6 @@ from tests.workflows.test_cycle import (
     INSTANSI,
     KEPALA,
     SEKDA,
-    CycleHandle,
     Office,
     phase,
     seed,
@@ -80,19 +77,6 @@ async def queue(time_skipping_env: WorkflowEnvironment, office: Office) -> Async
         yield task_queue
 
 
-@pytest.fixture
-async def started(time_skipping_env: WorkflowEnvironment, office: Office) -> AsyncIterator[list[CycleHandle]]:
-    handles: list[CycleHandle] = []
-    yield handles
-    people = [*office.staff, *office.heads.values(), OLD_AUDITOR, NEW_AUDITOR, NEW_PENGELOLA]
-    for handle in handles:
-        with contextlib.suppress(RPCError):
-            await handle.terminate("test finished")
-        for person in people:
-            with contextlib.suppress(RPCError):
-                await appraisal_handle(time_skipping_env.client, handle.id.removeprefix("cycle-"), person).terminate()
-
-
 async def extend(handle: scenario.Handle, actor: Actor, until: datetime) -> AppraisalState:
     return await handle.execute_update(
         AppraisalWorkflow.extend_deadline,
@@ -101,10 +85,10 @@ async def extend(handle: scenario.Handle, actor: Actor, until: datetime) -> Appr
 
 
 async def test_new_officials_reach_the_running_appraisals_and_the_old_ones_lose_their_role(
-    time_skipping_env: WorkflowEnvironment, queue: str, office: Office, started: list[CycleHandle]
+    time_skipping_env: WorkflowEnvironment, queue: str, office: Office
 ) -> None:
     env, client = time_skipping_env, time_skipping_env.client
-    cycle = await start_cycle(env, queue, started)
+    cycle = await start_cycle(env, queue)
     cycle_id = cycle.id.removeprefix("cycle-")
     await phase(cycle, CyclePhase.RUNNING)  # every appraisal enrolled and running
     running = worklist.open_entries(office.uow_factory, WorklistQuery(cycle_id=cycle_id), None, 1000)
