@@ -29,7 +29,7 @@ from sqlalchemy import (
     text,
     true,
 )
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from persistence.columns import ExactDecimal, JsonDocument, UtcDateTime
 from persistence.ports import SURVEY_ITEMS
@@ -179,8 +179,23 @@ class CalibrationRow(Base):
     content: Mapped[dict[str, Any]]
     policy_version: Mapped[str] = mapped_column(String(64))
     version: Mapped[int] = mapped_column(Integer)
+    # Replaced whole with each save; read a page at a time by query, never through this collection.
+    lines: Mapped[list[CalibrationLineRow]] = relationship(
+        order_by="CalibrationLineRow.position", cascade="all, delete-orphan"
+    )
 
     __mapper_args__: Mapping[str, Any] = {"version_id_col": version}
+
+
+class CalibrationLineRow(Base):
+    """One line of what a stored calibration lists (a proposal's change, a locked decision's moved predicate), in the
+    document's order: the calibration page reads a page of them, not the whole document."""
+
+    __tablename__ = "calibration_lines"
+
+    calibration_id: Mapped[int] = mapped_column(ForeignKey("calibrations.id"), primary_key=True)
+    position: Mapped[int] = mapped_column(primary_key=True)
+    content: Mapped[dict[str, Any]]
 
 
 class StepRecordRow(Base):

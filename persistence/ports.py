@@ -79,6 +79,9 @@ class CalibrationRecord(_Record, Generic[M]):
     policy_version: str
     calibration: M
     version: int | None = None
+    # What the calibration page lists of it, in order (a proposal's changes, a locked decision's moved predicates):
+    # kept in rows of their own with each save and read a page at a time (`CalibrationRepository.lines`).
+    listed: list[dict[str, Any]] = Field(default_factory=list)
 
 
 SurveyAnswer = Annotated[int, Field(ge=1, le=4)]
@@ -254,6 +257,9 @@ class CalibrationRepository(Protocol):
     def parts(
         self, instansi_code: str, period: int, group_code: str, keys: Sequence[str]
     ) -> tuple[str, dict[str, Any]] | None: ...
+    def lines(
+        self, instansi_code: str, period: int, group_code: str, offset: int, limit: int
+    ) -> tuple[int, list[dict[str, Any]]]: ...
     def for_period(self, instansi_code: str, period: int, model: type[M]) -> list[CalibrationRecord[M]]: ...
     def save(self, record: CalibrationRecord[Any]) -> int: ...
 

@@ -79,34 +79,59 @@ class Distribution(_Frozen):
         return found
 
 
-class ShownProposal(_Frozen):
-    """What the page shows of a stored proposal (domain.calibration.Proposal): its changes, its message and the counts
-    after it. Not its entries, one per employee: 25,000 to read on every view in a province's instansi."""
+CHANGES_PER_PAGE = 50  # a proposal for an instansi of 25,000 moves a thousand or more, each with its own fields
 
-    changes: list[Change]
+
+class Listed(_Frozen):
+    """One page of what a stored calibration lists, in its order (`shown`: the subclass's)."""
+
+    page: int = 1
+    pages: int = 1
+    total: int = 0
+
+    @property
+    def per_page(self) -> int:
+        return CHANGES_PER_PAGE
+
+    @property
+    def first(self) -> int:
+        """The number of the first line shown, counted from 1 over the whole list."""
+        return (self.page - 1) * CHANGES_PER_PAGE + 1
+
+
+class ChangesPage(Listed):
+    """One page of the stored proposal's changes."""
+
+    shown: list[Change] = []
+
+
+class MovedPage(Listed):
+    """One page of those a locked decision placed differently from what they were given, in the proposal's order."""
+
+    shown: list[FinalPredicate] = []
+
+
+class ShownProposal(_Frozen):
+    """What the page shows of a stored proposal (domain.calibration.Proposal) besides its changes: its message and
+    the counts after it. Not its entries, one per employee: 25,000 to read on every view in a province's instansi."""
+
     message: str
     counts_after: dict[Predicate, int]
 
 
-class ShownDecision(_Frozen):
-    """What the page shows of a locked decision (services.cycles.LockedDecision): who it placed differently from
-    what they were given, in the order of the proposal."""
-
-    moved: list[FinalPredicate]
-
-
 class StoredCalibration(_Frozen):
-    """The cycle's stored calibration: the proposal while it waits, the committee's decision once locked."""
+    """The cycle's stored calibration as a page shows it: the proposal and a page of its changes while it waits, a
+    page of whom the committee's decision moved once locked."""
 
     locked: bool
     proposal: ShownProposal | None = None
-    decision: ShownDecision | None = None
+    changes: ChangesPage = ChangesPage()
+    moved: MovedPage = MovedPage()
 
-    def changes(self) -> list[Change]:
-        return list(self.proposal.changes) if self.proposal is not None else []
-
-    def final(self) -> list[FinalPredicate]:
-        return list(self.decision.moved) if self.decision is not None else []
+    @property
+    def page(self) -> int:
+        """The page of what it lists that is shown."""
+        return self.moved.page if self.locked else self.changes.page
 
 
 @dataclass(frozen=True)
@@ -170,31 +195,9 @@ def ranked(units: list[UnitTally], page: int) -> tuple[list[UnitTally], int, int
     return paged(sorted(units, key=lambda unit: (unit.compliant, unit.unit)), page, UNITS_PER_PAGE)
 
 
-CHANGES_PER_PAGE = 50  # a proposal for an instansi of 25,000 moves a thousand or more, each with its own fields
-
-
-class ChangesPage(_Frozen):
-    """One page of the stored proposal's changes, in the proposal's order."""
-
-    shown: list[Change]
-    page: int
-    pages: int
-    total: int
-
-    @property
-    def per_page(self) -> int:
-        return CHANGES_PER_PAGE
-
-    @property
-    def first(self) -> int:
-        """The number of the first change shown, counted from 1 over the whole proposal."""
-        return (self.page - 1) * CHANGES_PER_PAGE + 1
-
-
-def changes_page(stored: StoredCalibration | None, page: int) -> ChangesPage:
-    changes = stored.changes() if stored is not None else []
-    shown, page, pages = paged(changes, page, CHANGES_PER_PAGE)
-    return ChangesPage(shown=shown, page=page, pages=pages, total=len(changes))
+def changes_of(stored: StoredCalibration | None) -> ChangesPage:
+    """The page of the proposal's changes `stored` holds (none once locked or before a proposal)."""
+    return stored.changes if stored is not None and not stored.locked else ChangesPage()
 
 
 def units_page(
@@ -266,10 +269,15 @@ def distribution(
 
 
 def board(
-    uow_factory: UowFactory, state: CalibrationState, preview: OrgPredicate | None = None, unit_page: int = 1
+    uow_factory: UowFactory,
+    state: CalibrationState,
+    preview: OrgPredicate | None = None,
+    unit_page: int = 1,
+    change_page: int = 1,
 ) -> Board:
     """The cycle's distributions against the pattern of the organisation predicate the pimpinan set, or, before
-    that, of `preview` (Baik when none is asked for): the instansi's, and its units' a page at a time."""
+    that, of `preview` (Baik when none is asked for): the instansi's, and its units' a page at a time; with the
+    stored calibration and the `change_page`-th page of what it lists."""
     ref = CycleRef(cycle_id=state.cycle_id, instansi_code=state.instansi_code, period=state.period)
     chosen = state.calibration.org_predicate if state.calibration is not None else None
     org_predicate = chosen or preview or OrgPredicate.BAIK
@@ -277,7 +285,7 @@ def board(
         counted = uow.reviews.predicate_counts(ref.cycle_id)
         policy = uow.instansi.policy(state.instansi_code)
         instansi = uow.instansi.get(state.instansi_code)
-        found = _stored(uow, ref)
+        found = _stored(uow, ref, change_page)
         # a unit whose every appraisal was still unrated at the review deadline is listed too, with nobody counted
         units = tallies({**dict.fromkeys(state.unreviewed, NONE), **counted}, org_predicate, policy)
         shown, _, _ = ranked(units, unit_page)
@@ -296,28 +304,44 @@ def board(
     )
 
 
-def stored(uow_factory: UowFactory, ref: CycleRef) -> StoredCalibration | None:
-    """The cycle's stored proposal or locked decision (None before the organisation predicate is set)."""
+def stored(uow_factory: UowFactory, ref: CycleRef, page: int = 1) -> StoredCalibration | None:
+    """The cycle's stored proposal or locked decision with the `page`-th page of what it lists (None before the
+    organisation predicate is set)."""
     with uow_factory() as uow:
-        return _stored(uow, ref)
+        return _stored(uow, ref, page)
 
 
-_SHOWN_PARTS = (*ShownProposal.model_fields, "decision")  # a proposal's parts, or a locked decision's
+_SHOWN_PARTS = tuple(ShownProposal.model_fields)
 
 
-def _stored(uow: AbstractUnitOfWork, ref: CycleRef) -> StoredCalibration | None:
-    found = uow.calibrations.parts(ref.instansi_code, ref.period, group_of(ref.cycle_id), _SHOWN_PARTS)
+def _stored(uow: AbstractUnitOfWork, ref: CycleRef, page: int) -> StoredCalibration | None:
+    group = group_of(ref.cycle_id)
+    found = uow.calibrations.parts(ref.instansi_code, ref.period, group, _SHOWN_PARTS)
     if found is None:
         return None
     status, parts = found
-    return shown(status == LOCKED, parts)
+    total, lines = uow.calibrations.lines(ref.instansi_code, ref.period, group, _offset(page), CHANGES_PER_PAGE)
+    pages = max(1, -(-total // CHANGES_PER_PAGE))
+    if page > pages:  # past the last: the last
+        page = pages
+        total, lines = uow.calibrations.lines(ref.instansi_code, ref.period, group, _offset(page), CHANGES_PER_PAGE)
+    return shown(status == LOCKED, parts, lines, page=page, pages=pages, total=total)
 
 
-def shown(locked: bool, data: Mapping[str, Any]) -> StoredCalibration:
-    """A stored calibration document (a Proposal, or a LockedDecision once `locked`) as the page shows it."""
+def _offset(page: int) -> int:
+    return (max(page, 1) - 1) * CHANGES_PER_PAGE
+
+
+def shown(
+    locked: bool, parts: Mapping[str, Any], lines: Sequence[Mapping[str, Any]], *, page: int, pages: int, total: int
+) -> StoredCalibration:
+    """A stored calibration as the page shows it: from its document's `parts` (ShownProposal's) and one page of the
+    `lines` it lists (CalibrationRecord.listed: a proposal's changes, or once `locked` the decision's moved)."""
+    at = {"page": page, "pages": pages, "total": total}
     if locked:
-        # Only the moved are validated: the decision holds every employee's predicate (LockedDecision's layout).
-        given = data["decision"]["predicates"]
-        moved = [FinalPredicate.model_validate(p) for p in given if p["final"] != p["original"]]
-        return StoredCalibration(locked=True, decision=ShownDecision(moved=moved))
-    return StoredCalibration(locked=False, proposal=ShownProposal.model_validate(data))
+        moved = [FinalPredicate.model_validate(line) for line in lines]
+        return StoredCalibration(locked=True, moved=MovedPage(shown=moved, **at))
+    changes = [Change.model_validate(line) for line in lines]
+    return StoredCalibration(
+        locked=False, proposal=ShownProposal.model_validate(parts), changes=ChangesPage(shown=changes, **at)
+    )

@@ -293,6 +293,7 @@ def propose(uow_factory: UowFactory, ref: CycleRef, request: SetOrgPredicate) ->
                 policy_version=policy.version,
                 calibration=proposal,
                 version=current.version if current else None,
+                listed=[change.model_dump(mode="json") for change in proposal.changes],
             )
         )
         # Keyed by the proposal and who made it: a retried activity stores the same proposal and logs it once.
@@ -399,6 +400,7 @@ def decide(uow_factory: UowFactory, ref: CycleRef, decision: DecideCalibration, 
                 policy_version=policy.version,
                 calibration=locked,
                 version=record.version,
+                listed=[p.model_dump(mode="json") for p in decided.predicates if p.final != p.original],
             )
         )
         uow.commit()

@@ -19,7 +19,7 @@ from domain.errors import ConcurrencyConflict, DomainError, NotFound
 from domain.ratings import OrgPredicate, Predicate
 from domain.skp import Iku, Polarity, Skp, Target
 from domain.stages import Step
-from persistence.orm import CalibrationRow, IkuRow, ReviewRow, SkpRow, WorklistRow
+from persistence.orm import CalibrationLineRow, CalibrationRow, IkuRow, ReviewRow, SkpRow, WorklistRow
 from persistence.ports import CalibrationRecord, ReviewRecord, SkpRecord
 from persistence.repositories._sql import (
     VERSIONED_WRITES,
@@ -324,6 +324,22 @@ class SqlCalibrationRepository:
         row = self._session.execute(query).one_or_none()
         return None if row is None else (row[0], dict(zip(keys, row[1:], strict=True)))
 
+    def lines(
+        self, instansi_code: str, period: int, group_code: str, offset: int, limit: int
+    ) -> tuple[int, list[dict[str, Any]]]:
+        """How many lines the stored calibration lists (`CalibrationRecord.listed`), and `limit` of them from the
+        `offset`-th (from 0), in order; (0, []) when none is stored."""
+        calibration = self._id(instansi_code, period, group_code)
+        of_it = CalibrationLineRow.calibration_id == calibration
+        total = self._session.scalar(select(func.count()).select_from(CalibrationLineRow).where(of_it)) or 0
+        found = self._session.scalars(
+            select(CalibrationLineRow.content)
+            .where(of_it, CalibrationLineRow.position >= offset)
+            .order_by(CalibrationLineRow.position)
+            .limit(limit)
+        )
+        return total, list(found)
+
     def for_period(self, instansi_code: str, period: int, model: type[M]) -> list[CalibrationRecord[M]]:
         rows = self._session.scalars(
             select(CalibrationRow)
@@ -345,7 +361,20 @@ class SqlCalibrationRepository:
         row.status = record.status
         row.policy_version = record.policy_version
         row.content = record.calibration.model_dump(mode="json")
+        with self._session.no_autoflush:  # loading the old lines must not write the row before commit (see _written)
+            row.lines = [CalibrationLineRow(position=n, content=line) for n, line in enumerate(record.listed)]
         return _written(self._session, what, record.version)
+
+    def _id(self, instansi_code: str, period: int, group_code: str) -> Any:
+        return (
+            select(CalibrationRow.id)
+            .where(
+                CalibrationRow.instansi_code == instansi_code,
+                CalibrationRow.period == period,
+                CalibrationRow.group_code == group_code,
+            )
+            .scalar_subquery()
+        )
 
     def _row(self, instansi_code: str, period: int, group_code: str) -> CalibrationRow | None:
         return self._session.scalars(

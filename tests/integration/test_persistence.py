@@ -3,6 +3,7 @@ idempotent writes and the append-only audit log. Every test runs on both backend
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -12,6 +13,7 @@ from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta, timezone
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import pytest
 from alembic.autogenerate import compare_metadata
@@ -22,6 +24,7 @@ from sqlalchemy.exc import IntegrityError, StatementError
 
 from domain.audit import AuditEntry, idempotency_key
 from domain.calendar import CycleCalendar, resolve
+from domain.calibration import Change
 from domain.errors import ConcurrencyConflict, DomainError, NotFound
 from domain.organisation import Employee, EmploymentKind, Instansi, ReviewerOverride, Unit, resolve_reviewers
 from domain.policy import BASE_POLICY_VERSION, DEFAULT_POLICY
@@ -30,7 +33,15 @@ from domain.skp import Aspect, Iku, Indicator, Polarity, RencanaHasilKerja, RhkK
 from domain.stages import Role, Stage, Step
 from domain.survey import SurveyResponse, compute_ikm
 from domain.worklist import WorkItem, WorklistQuery
-from persistence.db import current_revision, downgrade, make_engine, normalize_url, resolve_url, upgrade
+from persistence.db import (
+    current_revision,
+    downgrade,
+    make_engine,
+    make_session_factory,
+    normalize_url,
+    resolve_url,
+    upgrade,
+)
 from persistence.orm import Base
 from persistence.ports import (
     CalibrationRecord,
@@ -43,7 +54,10 @@ from persistence.ports import (
 )
 from persistence.repositories.organisation import IN_CHUNK
 from persistence.uow import SqlAlchemyUnitOfWork
+from services import calibration_board
+from services.calibration_board import CHANGES_PER_PAGE
 from workflows.contracts import appraisal_workflow_id, appraisal_workflow_ids
+from workflows.cycle_contracts import CycleRef
 
 UowFactory = Callable[[], SqlAlchemyUnitOfWork]
 
@@ -62,6 +76,7 @@ APP_TABLES = {
     "skp",
     "reviews",
     "calibrations",
+    "calibration_lines",
     "step_records",
     "audit_log",
     "audit_chain_heads",
@@ -83,7 +98,7 @@ APP_TABLES = {
     "survey_limits",
     "site_secrets",
 }
-HEAD = "0013"
+HEAD = "0014"
 
 
 class Review(BaseModel):
@@ -565,6 +580,116 @@ def test_parts_of_a_stored_calibration_are_read_without_the_rest(seeded: UowFact
         found = uow.calibrations.parts(INSTANSI, PERIOD, "C1", ("message", "counts", "flag", "absent"))
         assert uow.calibrations.parts(INSTANSI, PERIOD, "C2", ("message",)) is None
     assert found == ("proposed", {"message": "dua perubahan", "counts": {"baik": 3}, "flag": True, "absent": None})
+
+
+def test_what_a_stored_calibration_lists_is_read_a_page_at_a_time_and_replaced_with_each_save(
+    seeded: UowFactory,
+) -> None:
+    def record(listed: list[dict[str, Any]], version: int | None) -> CalibrationRecord[Document]:
+        return CalibrationRecord(
+            instansi_code=INSTANSI,
+            period=PERIOD,
+            group_code="C1",
+            org_predicate=OrgPredicate.BAIK,
+            status="proposed",
+            policy_version=DEFAULT_POLICY.version,
+            calibration=Document(message="m", counts={}, entries=[], flag=True),
+            version=version,
+            listed=listed,
+        )
+
+    first = [{"employee_id": f"{n:018d}", "to": "baik"} for n in range(120)]
+    with seeded() as uow:
+        assert uow.calibrations.lines(INSTANSI, PERIOD, "C1", 0, 50) == (0, [])  # nothing stored
+        uow.calibrations.save(record(first, None))
+        uow.commit()
+    with seeded() as uow:
+        assert uow.calibrations.lines(INSTANSI, PERIOD, "C1", 0, 50) == (120, first[:50])
+        assert uow.calibrations.lines(INSTANSI, PERIOD, "C1", 100, 50) == (120, first[100:])
+        assert uow.calibrations.lines(INSTANSI, PERIOD, "C1", 150, 50) == (120, [])
+        assert uow.calibrations.lines(INSTANSI, PERIOD, "C2", 0, 50) == (0, [])  # another group
+    second = [{"employee_id": f"{n:018d}", "to": "kurang"} for n in range(3)]  # e.g. the locked decision's moved
+    with seeded() as uow:
+        uow.calibrations.save(record(second, 1))
+        uow.commit()
+    with seeded() as uow:
+        assert uow.calibrations.lines(INSTANSI, PERIOD, "C1", 0, 50) == (3, second)
+
+
+class ShownParts(BaseModel):
+    """The parts of a proposal the calibration page reads besides its changes."""
+
+    message: str
+    counts_after: dict[Predicate, int]
+
+
+def test_the_calibration_page_reads_one_page_of_the_proposals_changes_the_last_past_it(seeded: UowFactory) -> None:
+    changes = [
+        Change(
+            employee_id=f"{n:018d}",
+            achievement=None,
+            from_predicate=Predicate.SANGAT_BAIK,
+            to_predicate=Predicate.BAIK,
+            rules=[],
+            reason="melebihi kuota Sangat Baik",
+        )
+        for n in range(2 * CHANGES_PER_PAGE + 20)
+    ]
+    with seeded() as uow:
+        uow.calibrations.save(
+            CalibrationRecord(
+                instansi_code=INSTANSI,
+                period=PERIOD,
+                group_code="C3",
+                org_predicate=OrgPredicate.BAIK,
+                status="proposed",
+                policy_version=DEFAULT_POLICY.version,
+                calibration=ShownParts(message="120 perubahan", counts_after={Predicate.BAIK: 120}),
+                listed=[c.model_dump(mode="json") for c in changes],
+            )
+        )
+        uow.commit()
+    ref = CycleRef(cycle_id="C3", instansi_code=INSTANSI, period=PERIOD)
+    second, past = calibration_board.stored(seeded, ref, 2), calibration_board.stored(seeded, ref, 99)
+    assert second is not None and past is not None and not past.locked and past.proposal is not None
+    assert second.changes.shown == changes[CHANGES_PER_PAGE : 2 * CHANGES_PER_PAGE]
+    assert (past.changes.page, past.changes.pages, past.changes.total) == (3, 3, len(changes))
+    assert past.changes.shown == changes[2 * CHANGES_PER_PAGE :] and past.page == 3
+    assert past.proposal.message == "120 perubahan"
+
+
+def test_the_migration_lists_the_changes_and_the_moved_of_calibrations_stored_before(blank_database_url: str) -> None:
+    upgrade(blank_database_url, "0013")
+    engine = make_engine(blank_database_url)
+    document = "CAST(:content AS JSONB)" if engine.dialect.name == "postgresql" else ":content"
+    changes = [{"employee_id": f"{n:018d}", "to_predicate": "baik"} for n in range(3)]
+    predicates = [
+        {"employee_id": f"{n:018d}", "original": "sangat_baik", "proposed": "baik", "final": final}
+        for n, final in enumerate(["baik", "sangat_baik", "kurang"])
+    ]
+    stored = {
+        "P": ("proposed", {"changes": changes, "entries": [{"employee_id": "x"}]}),
+        "L": ("locked", {"decision": {"predicates": predicates}, "decided_by": STAFF, "key": "k"}),
+        "E": ("proposed", {"changes": []}),
+    }
+    try:
+        with engine.begin() as connection:
+            connection.execute(text("INSERT INTO instansi (code, name) VALUES ('X', 'X')"))
+            for group, (status, content) in stored.items():
+                connection.execute(
+                    text(
+                        "INSERT INTO calibrations (instansi_code, period, group_code, org_predicate, status, content,"
+                        f" policy_version, version) VALUES ('X', 2026, :group, 'baik', :status, {document}, 'v', 1)"
+                    ),
+                    {"group": group, "status": status, "content": json.dumps(content)},
+                )
+        upgrade(blank_database_url)
+        factory = make_session_factory(engine)
+        with SqlAlchemyUnitOfWork(factory) as uow:
+            found = {group: uow.calibrations.lines("X", 2026, group, 0, 50) for group in stored}
+    finally:
+        engine.dispose()
+    assert found == {"P": (3, changes), "L": (2, [predicates[0], predicates[2]]), "E": (0, [])}
 
 
 def test_concurrent_calibration_edits_conflict(seeded: UowFactory) -> None:

@@ -157,6 +157,8 @@ async def _decide(office: WebOffice, target: Target) -> None:
         page = await pimpinan.get(base)
         assert 'id="keputusan"' in page.text and 'id="form-putusan"' not in page.text
         assert 'id="form-usulan"' not in page.text
+        moved = page.text.split('id="predikat-akhir"', 1)[1].split("</table>", 1)[0]  # whom the decision moved
+        assert f"<td>{NIP}</td>" in moved and "<strong>Butuh Perbaikan</strong>" in moved
         assert "Keputusan, Butuh Perbaikan: 1 pegawai (100%)" in bar_titles(
             chart(page.text, "grafik-instansi"), "putusan"
         )

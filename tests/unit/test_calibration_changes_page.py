@@ -1,6 +1,7 @@
 """A proposal for a province's instansi moves a thousand predicates or more: the calibration page lists its changes a
-page at a time (services.calibration_board.changes_page), each with the committee's fields, and the decision sent
-from one page reads that page's fields; a change on another page is set in the rows for other employees."""
+page at a time (read from the database a page at a time: tests/integration/test_persistence.py), each with the
+committee's fields, and the decision sent from one page reads that page's fields; a change on another page is set in
+the rows for other employees."""
 
 from __future__ import annotations
 
@@ -8,15 +9,15 @@ from decimal import Decimal
 
 from domain.calibration import CalibrationDecision, Change, FinalPredicate
 from domain.ratings import OrgPredicate, Predicate
-from services.calibration_board import CHANGES_PER_PAGE, ShownProposal, StoredCalibration, changes_page, shown
+from services.calibration_board import CHANGES_PER_PAGE, ChangesPage, changes_of, shown
 from services.calibration_decision import ACCEPT, change_field, decision_from_form, extra_fields, reason_field
 from services.cycles import LockedDecision
 
 REASON = "Hasil kerja unit ini didukung bukti capaian yang lengkap."
 
 
-def _stored(count: int) -> StoredCalibration:
-    changes = [
+def _changes(count: int, start: int = 0) -> list[Change]:
+    return [
         Change(
             employee_id=f"{n:018d}",
             achievement=Decimal("101.5"),
@@ -25,24 +26,18 @@ def _stored(count: int) -> StoredCalibration:
             rules=["Sangat Baik paling banyak 20%"],
             reason="melebihi kuota Sangat Baik",
         )
-        for n in range(count)
+        for n in range(start, start + count)
     ]
-    return StoredCalibration(locked=False, proposal=ShownProposal(changes=changes, message="", counts_after={}))
 
 
-def test_the_changes_come_a_page_at_a_time_in_the_proposals_order() -> None:
-    stored = _stored(2 * CHANGES_PER_PAGE + 7)
-    first = changes_page(stored, 1)
-    assert (first.page, first.pages, first.total, first.first) == (1, 3, 2 * CHANGES_PER_PAGE + 7, 1)
-    assert first.per_page == CHANGES_PER_PAGE
-    assert [c.employee_id for c in first.shown] == [f"{n:018d}" for n in range(CHANGES_PER_PAGE)]
-    last = changes_page(stored, 99)  # past the last: the last
-    assert (last.page, len(last.shown), last.first) == (3, 7, 2 * CHANGES_PER_PAGE + 1)
-    assert changes_page(None, 1).total == 0 and changes_page(None, 1).pages == 1
+def test_a_page_of_changes_is_numbered_over_the_whole_proposal() -> None:
+    page = ChangesPage(shown=_changes(7, 2 * CHANGES_PER_PAGE), page=3, pages=3, total=2 * CHANGES_PER_PAGE + 7)
+    assert (page.first, page.per_page) == (2 * CHANGES_PER_PAGE + 1, CHANGES_PER_PAGE)
+    assert changes_of(None).total == 0 and changes_of(None).pages == 1
 
 
 def test_a_decision_reads_its_pages_fields_and_sets_a_change_of_another_page_in_the_extra_rows() -> None:
-    page = changes_page(_stored(2 * CHANGES_PER_PAGE), 2)
+    page = ChangesPage(shown=_changes(CHANGES_PER_PAGE, CHANGES_PER_PAGE), page=2, pages=2, total=2 * CHANGES_PER_PAGE)
     here, elsewhere = page.shown[0].employee_id, f"{0:018d}"  # on this page; on the first
     nip_field, predicate_field, why_field = extra_fields(0)
     form = {
@@ -75,10 +70,12 @@ def test_a_locked_decision_is_read_for_whom_it_moved_and_a_proposal_without_its_
         policy_version="v",
     )
     locked = LockedDecision(decision=decision, decided_by=f"{1:018d}", key="k")
-    read = shown(True, locked.model_dump(mode="json"))
-    assert read.locked and read.final() == [predicates[7]] and read.changes() == []
-    proposal = _stored(3).proposal
-    assert proposal is not None
-    document = {**proposal.model_dump(mode="json"), "entries": [{"employee_id": "x"}] * 3, "feasible": True}
-    again = shown(False, document)
-    assert again.changes() == proposal.changes and again.final() == []
+    moved = [p.model_dump(mode="json") for p in locked.decision.predicates if p.final != p.original]
+    read = shown(True, {"message": None, "counts_after": None}, moved, page=1, pages=1, total=1)
+    assert read.locked and read.moved.shown == [predicates[7]] and read.proposal is None
+    assert changes_of(read).total == 0  # nothing to decide once locked
+    changes = _changes(3)
+    lines = [c.model_dump(mode="json") for c in changes]
+    again = shown(False, {"message": "3 perubahan", "counts_after": {}}, lines, page=1, pages=1, total=3)
+    assert changes_of(again).shown == changes and again.moved.total == 0
+    assert again.proposal is not None and again.proposal.message == "3 perubahan"

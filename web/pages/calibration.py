@@ -113,13 +113,12 @@ async def decide(request: Request, user: FormUser, svc: Svc, cycle_id: str) -> R
     form = text_values(await request.form())
     record = await cycle_of(svc, user.principal, cycle_id, DECIDES)
     ref = CycleRef(cycle_id=cycle_id, instansi_code=record.instansi_code, period=record.period)
-    stored = await run_in_threadpool(calibration_board.stored, svc.uow_factory, ref)
     # The changes on the page the decision was sent from, each with its fields; one on another page is set in the
     # rows for other employees.
     change_page = _page_number(form.get("ubah_hal", ""))
-    shown = calibration_board.changes_page(stored if stored is not None and not stored.locked else None, change_page)
+    stored = await run_in_threadpool(calibration_board.stored, svc.uow_factory, ref, change_page)
     try:
-        body = decision_from_form(form, shown.shown, form.get("usulan", ""))
+        body = decision_from_form(form, calibration_board.changes_of(stored).shown, form.get("usulan", ""))
         client = await svc.temporal.client()
         await cycle_actions.decide(client, cycle_id, user.principal.nip, body, form.get("kunci") or None)
     except DecisionRefused as refused:
@@ -170,7 +169,7 @@ async def _show(
 ) -> HTMLResponse:
     cycle_id = record.cycle_id
     state = await cycle_actions.calibration_state(await svc.temporal.client(), cycle_id)
-    board = await run_in_threadpool(calibration_board.board, svc.uow_factory, state, preview, unit_page)
+    board = await run_in_threadpool(calibration_board.board, svc.uow_factory, state, preview, unit_page, change_page)
     unit_list = board.unit_list
     decides = may(user.principal, state.instansi_code, DECIDES, cycle_id)
     open_ = state.phase is CyclePhase.CALIBRATING and state.outcome is None
@@ -184,7 +183,7 @@ async def _show(
         "ident": ident,
         "charts": _charts(board, state, unit_list.shown),
         "unit_list": unit_list,
-        "change_list": calibration_board.changes_page(board.stored, change_page),
+        "change_list": calibration_board.changes_of(board.stored),
         "may_propose": decides and open_,
         "may_decide": decides and open_ and state.calibration is not None,
         "predicates": PREDICATES,
