@@ -1,6 +1,7 @@
 """Evidence files of a self-assessment: uploaded by whoever may send it (the employee, or the supervision team / a
 pengelola kinerja taking it over) while the appraisal is at the self-assessment, checked by content and size
-(domain.evidence), stored in the database with their SHA-256 and audited; read back by whoever may see the appraisal.
+(domain.evidence), stored in the database with their SHA-256 and audited; read back by whoever may see the appraisal;
+deleted by an uploader until the self-assessment is sent (audited too).
 
 The self-assessment then names a stored file by its reference (`kinerja://bukti/<sha256>`); services.evidence_refs
 checks, before the step is sent, that each reference names a file of that appraisal. Someone who may not see the
@@ -28,6 +29,7 @@ from workflows.contracts import appraisal_workflow_id
 UowFactory = Callable[[], AbstractUnitOfWork]
 UPLOADERS = STEP_BY_NAME["self-assessment"].roles  # whoever may send the self-assessment brings its evidence
 UPLOADED_ACTION = "evidence.uploaded"
+REMOVED_ACTION = "evidence.removed"
 STAGE_RULE = "bukti diunggah pada tahap penilaian diri (PermenPANRB 6/2022 Pasal 5)"
 
 
@@ -101,6 +103,50 @@ def upload(
     if saved is None:
         return _stored_meanwhile(uow_factory, cycle_id, nip, checked.sha256)
     return Stored(saved, reference(saved.sha256), new=True)
+
+
+def remove(
+    uow_factory: UowFactory, principal: Principal, cycle_id: str, nip: str, sha256: str, *, now: datetime
+) -> EvidenceFile:
+    """Delete a stored file (a wrong one, or one that says more than it should) while the appraisal is at the
+    self-assessment, by whoever may upload; audited. Nothing recorded names it yet: the self-assessment is sent once,
+    and the reference is checked against the stored files just before (services.evidence_refs). NotFound for a file
+    that is not this appraisal's, DomainError (field `tahap`) past the self-assessment, when files are evidence."""
+    if Scope.ACT not in principal.scopes:
+        raise Forbidden("token ini hanya untuk membaca (cakupan 'baca'); menghapus bukti memerlukan cakupan 'langkah'")
+    parties, _period = visible(uow_factory, principal, cycle_id, nip)
+    role = acting_role(roles_on(principal, parties), UPLOADERS)
+    if role is None:
+        allowed = ", ".join(r.label for r in UPLOADERS)
+        raise Forbidden(f"bukti realisasi hanya dapat dihapus oleh {allowed}", field="peran")
+    workflow_id = appraisal_workflow_id(cycle_id, nip)
+    with uow_factory() as uow:
+        file = uow.evidence.get(cycle_id, nip, sha256) if is_sha256(sha256) else None
+        if file is None:
+            raise NotFound("berkas bukti tidak ditemukan pada penilaian ini", field="bukti")
+        item = uow.worklist.get(workflow_id)
+        if item is None or item.step is not Step.SELF_ASSESSMENT:
+            at = f"; penilaian ini pada tahap '{item.step.label}'" if item is not None else ""
+            raise DomainError(
+                f"bukti hanya dapat dihapus pada tahap penilaian diri, sebelum realisasi dikirim{at}",
+                field="tahap",
+                rule=STAGE_RULE,
+            )
+        uow.evidence.remove(cycle_id, nip, sha256)
+        uow.audit.append(
+            AuditEntry(
+                occurred_at=now,
+                actor=principal.nip,
+                actor_role=role,
+                on_behalf_of=nip if role in TAKE_OVER else None,
+                action=REMOVED_ACTION,
+                subject=nip,
+                before={"sha256": file.sha256, "jenis": file.media_type.value, "ukuran": file.size},
+                workflow_id=workflow_id,
+            )
+        )
+        uow.commit()
+    return file
 
 
 def files(uow_factory: UowFactory, principal: Principal, cycle_id: str, nip: str) -> list[EvidenceFile]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import builtins
 
-from sqlalchemy import ColumnElement, func, select
+from sqlalchemy import ColumnElement, delete, func, select
 from sqlalchemy.orm import Session
 
 from domain.evidence import EvidenceType
@@ -93,6 +93,11 @@ class SqlEvidenceRepository:
             )
         ).one()
         return int(count), int(total)
+
+    def remove(self, cycle_id: str, employee_nip: str, sha256: str) -> bool:
+        """Delete a stored file and its bytes; False when there was none."""
+        removed = self._session.execute(delete(EvidenceFileRow).where(*_one(cycle_id, employee_nip, sha256)))
+        return bool(removed.rowcount)  # type: ignore[attr-defined]
 
 
 def _one(cycle_id: str, employee_nip: str, sha256: str) -> tuple[ColumnElement[bool], ...]:

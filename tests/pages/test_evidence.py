@@ -1,7 +1,8 @@
 """Evidence files through the self-assessment page and the API: a file is judged by its content (an executable named
 `.pdf` is refused beside its field, with what was typed kept and nothing stored), bounded in size, downloadable by
 whoever may see the appraisal and by nobody else (another instansi's, or another appraisal's file named in this
-appraisal's path: not found); a realisation may name only files stored for its own appraisal."""
+appraisal's path: not found); a realisation may name only files stored for its own appraisal. A wrong file is deleted
+by an uploader until the realisation is sent, from the form (what was typed kept) or the API; audited."""
 
 from __future__ import annotations
 
@@ -138,3 +139,66 @@ async def test_files_are_taken_at_the_self_assessment_only(web_office: WebOffice
     assert refused.status_code == 409, refused.text
     assert refused.json()["field"] == "tahap"
     assert _stored(web_office) == before
+
+
+async def test_a_wrong_file_is_deleted_from_the_form_with_what_was_typed_kept(web_office: WebOffice) -> None:
+    target = await web_office.appraisals.fresh(Need(APPRAISED_1, Step.SELF_ASSESSMENT))
+    sha = hashlib.sha256(PNG).hexdigest()
+    before = _stored(web_office)
+    async with signed_in(web_office, PEGAWAI_1) as employee:
+        stored = await _preview(
+            employee, target, {"realisasi-0": "1.150"}, [("berkas-0", ("ktp.png", PNG, "image/png"))]
+        )
+        assert stored.status_code == 200, stored.text
+        fields = form_fields(stored.text, "form-realisasi")
+        assert fields["bukti-0"] == f"kinerja://bukti/{sha}"  # ticked where it was sent
+        assert f'value="hapus-{sha}"' in stored.text and _stored(web_office) == before + 1
+        # The delete button is in the form: the browser sends the whole form with it.
+        removed = await employee.post(f"{_base(target)}/realisasi", {**fields, "aksi": f"hapus-{sha}"})
+        assert removed.status_code == 200, removed.text
+        assert "Berkas bukti \u201cktp.png\u201d sudah dihapus." in removed.text
+        kept = form_fields(removed.text, "form-realisasi")
+        form = removed.text[removed.text.index('id="form-realisasi"') :]
+        assert kept["realisasi-0"] == "1.150" and "bukti-0" not in kept and "ktp.png" not in form
+        assert (await employee.http.get(f"{_base(target)}/bukti/{sha}")).status_code == 404
+        again = await employee.post(f"{_base(target)}/realisasi", {**fields, "aksi": f"hapus-{sha}"})
+        assert again.status_code == 404 and "berkas bukti tidak ditemukan" in again.text  # above the form
+        assert form_fields(again.text, "form-realisasi")["realisasi-0"] == "1.150"
+    assert _stored(web_office) == before
+    with web_office.uow_factory() as uow:
+        [entry] = [e for e in uow.audit.list(action="evidence.removed") if e.subject == target.nip]
+    assert (entry.actor, entry.before) == (PEGAWAI_1, {"sha256": sha, "jenis": "image/png", "ukuran": len(PNG)})
+
+
+async def test_the_api_deletes_a_file_for_an_uploader_until_the_realisation_is_sent(web_office: WebOffice) -> None:
+    target = await web_office.appraisals.fresh(Need(APPRAISED_1, Step.SELF_ASSESSMENT))
+    employee = {"Authorization": f"Bearer {web_office.tokens[Role.PEGAWAI]}"}
+    for content, name in ((JPEG, "kegiatan.jpg"), (PNG, "foto.png")):
+        uploaded = await web_office.http.post(
+            f"{_api(target)}/evidence", files={"berkas": (name, content, "image/jpeg")}, headers=employee
+        )
+        assert uploaded.status_code == 201, uploaded.text
+    jpeg, png = hashlib.sha256(JPEG).hexdigest(), hashlib.sha256(PNG).hexdigest()
+    penilai = {"Authorization": f"Bearer {web_office.tokens[Role.PENILAI]}"}
+    refused = await web_office.http.delete(f"{_api(target)}/evidence/{jpeg}", headers=penilai)
+    assert refused.status_code == 403, refused.text  # sees the appraisal; uploads nothing, deletes nothing
+    reader = {"Authorization": f"Bearer {web_office.read_tokens[Role.PEGAWAI]}"}
+    assert (await web_office.http.delete(f"{_api(target)}/evidence/{jpeg}", headers=reader)).status_code == 403
+    assert (await web_office.http.delete(f"{_api(target)}/evidence/{'0' * 64}", headers=employee)).status_code == 404
+    assert (await web_office.http.delete(f"{_api(target)}/evidence/not-a-hash", headers=employee)).status_code == 422
+    deleted = await web_office.http.delete(f"{_api(target)}/evidence/{jpeg}", headers=employee)
+    assert deleted.status_code == 204, deleted.text
+
+    body = {
+        "realisasi": [
+            {"indikator": "I1", "realisasi": "1210", "bukti": [f"kinerja://bukti/{png}"]},
+            {"indikator": "I2", "realisasi": "98", "bukti": ["https://arsip.example.go.id/2"]},
+        ]
+    }
+    sent = await web_office.http.post(f"{_api(target)}/steps/self-assessment", json=body, headers=employee)
+    assert sent.status_code == 200, sent.text
+    late = await web_office.http.delete(f"{_api(target)}/evidence/{png}", headers=employee)
+    assert late.status_code == 409 and late.json()["field"] == "tahap"  # the realisation names it now
+    with web_office.uow_factory() as uow:
+        assert uow.evidence.get(target.cycle_id, target.nip, png) is not None
+        assert uow.evidence.get(target.cycle_id, target.nip, jpeg) is None

@@ -5,7 +5,8 @@ evidence files (PDF, JPG, PNG by content, bounded: services.evidence) and links.
 `self-assessment`, which names each stored file by its reference, never its bytes.
 
 Files are stored as soon as they are sent, even when the rest of the form is refused, and stay ticked on the form
-that comes back; an evidence file is downloaded from `bukti/{sha256}` by whoever may see the appraisal.
+that comes back; an evidence file is downloaded from `bukti/{sha256}` by whoever may see the appraisal, and deleted
+by its "Hapus" button (`aksi=hapus-<sha256>`) until the realisation is sent.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from starlette.concurrency import run_in_threadpool
 
 from domain.bounds import MAX_EVIDENCE_BYTES_PER_APPRAISAL, MAX_EVIDENCE_FILE_BYTES
 from domain.errors import DomainError, NotFound
-from domain.evidence import download_name
+from domain.evidence import download_name, reference
 from domain.stages import Step
 from services import evidence, steps
 from services.step_views import CapaianPreview, IndicatorRow, indicator_rows, policy_of, preview_capaian
@@ -57,6 +58,7 @@ PAGE = "pages/realisasi.html"
 CAPAIAN = "pages/realisasi_capaian.html"
 STEP = "self-assessment"
 _TYPED = re.compile(r"^realisasi-(\d{1,4})$")
+REMOVE = "hapus-"  # the value of the delete button of a stored file: hapus-<sha256>
 
 
 @router.get(PATH, response_class=HTMLResponse, **page(signed_in()))
@@ -74,6 +76,9 @@ async def submit(request: Request, user: FormUser, svc: Svc, cycle_id: str, nip:
         errors = FormErrors(general=f"Realisasi tidak dapat dikirim pada langkah '{found.state.step.label}'.")
         return await _show(request, user, svc, found, errors=errors, status=409)
     inputs = read_rows(form, indicator_rows(found.state.skp))
+    action = form.get("aksi")
+    if isinstance(action, str) and action.startswith(REMOVE):
+        return await _remove(request, user, svc, found, inputs, form, action.removeprefix(REMOVE))
     errors = await _store_files(svc, user, found, form, inputs)
     for name, message in parse_values(inputs, required=form.get("aksi") == "kirim").items():
         errors.fields.setdefault(name, message)
@@ -138,6 +143,37 @@ async def evidence_file(user: PageUser, svc: Svc, cycle_id: str, nip: str, sha25
     return Response(content, media_type=file.media_type.value, headers=headers)
 
 
+async def _remove(
+    request: Request, user: Caller, svc: Svc, found: Loaded, inputs: list[RowInput], form: Any, sha256: str
+) -> HTMLResponse:
+    """Delete a stored file (its button is in the form, so what was typed comes back as it was, the file no longer
+    ticked); a refusal above the form. Files chosen meanwhile are not stored: the person chose to delete."""
+    reason = form.get("alasan")
+    reason_text = reason if isinstance(reason, str) else ""
+    remove = partial(
+        evidence.remove,
+        svc.uow_factory,
+        user.principal,
+        found.parties.cycle_id,
+        found.parties.employee_nip,
+        sha256,
+        now=svc.clock(),
+    )
+    try:
+        removed = await run_in_threadpool(remove)
+    except DomainError as error:
+        described = describe(error)
+        if described.status in (401, 403):
+            raise
+        errors = FormErrors(general=described.detail, status=described.status)
+        return await _show(request, user, svc, found, inputs=inputs, reason=reason_text, errors=errors)
+    gone = reference(removed.sha256)
+    for row in inputs:
+        row.kept = [kept for kept in row.kept if kept != gone]
+    flash = f"Berkas bukti \u201c{removed.name}\u201d sudah dihapus."
+    return await _show(request, user, svc, found, inputs=inputs, reason=reason_text, flash=flash)
+
+
 async def _store_files(svc: Svc, user: Caller, found: Loaded, form: Any, inputs: list[RowInput]) -> FormErrors:
     """Store each file sent with its row, ticking it there; the refusal of a file beside its row's file field."""
     errors = FormErrors()
@@ -195,6 +231,7 @@ async def _show(
     reason: str = "",
     errors: FormErrors | None = None,
     status: int | None = None,
+    flash: str | None = None,
 ) -> HTMLResponse:
     state = found.state
     rows: list[IndicatorRow] = indicator_rows(state.skp, state.realisations, state.achievements) if state.skp else []
@@ -223,5 +260,7 @@ async def _show(
     }
     if errors is not None:
         context["errors"] = errors
+    if flash is not None:
+        context["flash"] = flash
     code = status if status is not None else errors.status if errors else 200
     return render(request, PAGE, context, user=user, status=code)

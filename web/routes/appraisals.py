@@ -14,7 +14,7 @@ from __future__ import annotations
 from functools import partial
 from typing import Annotated, Any
 
-from fastapi import APIRouter, File, Header, UploadFile
+from fastapi import APIRouter, File, Header, Path, UploadFile
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
 
@@ -165,6 +165,24 @@ async def upload_evidence(
         jenis=file.media_type.value,
         ukuran=file.size,
         baru=stored.new,
+    )
+
+
+@router.delete(
+    "/evidence/{sha256}",
+    summary="Hapus berkas bukti yang belum dikirim (pada tahap penilaian diri)",
+    status_code=204,
+    **guard(Rule("appraisal", evidence.UPLOADERS, acts=True)),
+)
+async def remove_evidence(
+    cycle_id: str,
+    nip: str,
+    sha256: Annotated[str, Path(min_length=64, max_length=64, pattern=r"^[0-9a-f]{64}$")],
+    principal: CurrentPrincipal,
+    svc: Svc,
+) -> None:
+    await run_in_threadpool(
+        partial(evidence.remove, svc.uow_factory, principal, cycle_id, nip, sha256, now=svc.clock())
     )
 
 
