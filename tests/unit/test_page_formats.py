@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import pytest
 
-from web.pages.templating import lama
+from domain.formats import lama
 
 
 @pytest.mark.parametrize(
