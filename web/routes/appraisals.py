@@ -15,6 +15,7 @@ from functools import partial
 from typing import Annotated, Any
 
 from fastapi import APIRouter, File, Header, Path, UploadFile
+from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
 
@@ -25,6 +26,7 @@ from services.skp_edit import SkpDraft, draft_of
 from services.steps import STEPS, StepKind
 from web.access import Rule
 from web.deps import CurrentPrincipal, Svc, guard
+from web.downloads import evaluation_pdf_response
 from workflows.contracts import AppraisalState, TimelineEvent
 
 router = APIRouter(prefix="/cycles/{cycle_id}/appraisals/{nip}", tags=["penilaian"])
@@ -133,6 +135,16 @@ class EvidenceStored(BaseModel):
 EvidenceUpload = Annotated[
     UploadFile, File(description="berkas PDF, JPG atau PNG (jenis dibaca dari isinya), paling besar 4 MB")
 ]
+
+
+@router.get(
+    "/evaluation-document",
+    summary="Dokumen evaluasi kinerja pegawai (PDF), setelah hasil penilaian ditetapkan",
+    response_class=Response,
+    **guard(Rule("appraisal", READERS), {200: {"content": {"application/pdf": {}}, "description": "berkas PDF"}}),
+)
+async def evaluation_document(cycle_id: str, nip: str, principal: CurrentPrincipal, svc: Svc) -> Response:
+    return await evaluation_pdf_response(svc, principal, cycle_id, nip)
 
 
 @router.post(

@@ -1,0 +1,222 @@
+"""The dokumen evaluasi kinerja pegawai (PermenPANRB 6/2022 Pasal 5 stage 3 and its annex form; the basis on which
+tunjangan kinerja is paid): one employee's year as the workflow recorded it, from the moment the penilai has set the
+result (the `sign` step) on.
+
+Everything comes from the database, never from the workflow (a closed workflow's history goes when its retention
+does; the document must not): the identities from the roster, the approved SKP, the review as last recorded (the
+capaian of each indicator, both ratings, the predicate of the matrix, the one it stands at after calibration or an
+objection, the feedback), and who set, accepted and decided, with when, from the audit log the steps were written to.
+Whoever may see the appraisal may download it (services.steps.visible); the rendering is documents.evaluation_pdf.
+
+The roster holds no pangkat/golongan ruang: the form's row is printed with "–" (noted for the roster import).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from domain.access import Principal
+from domain.audit import AuditEntry
+from domain.errors import DomainError, NotFound
+from domain.formats import angka, tanggal_panjang, waktu
+from domain.organisation import Employee
+from domain.ratings import Predicate
+from domain.skp import Skp, Target
+from domain.stages import Action, Step
+from persistence.ports import AbstractUnitOfWork
+from services.steps import visible
+from workflows.contracts import ReviewOutcome, appraisal_workflow_id
+
+UowFactory = Callable[[], AbstractUnitOfWork]
+# From the penilai's setting of the result on: the document is what was set, accepted or objected to.
+ISSUED_AT = (Step.OBJECTION_WINDOW, Step.OBJECTION_REVIEW, Step.FINAL)
+RULE = "dokumen evaluasi kinerja disusun setelah hasil penilaian ditetapkan pejabat penilai (PermenPANRB 6/2022)"
+NONE = "–"
+_SIGNED = {
+    Action.SIGN.value: ("Pejabat Penilai Kinerja", "menetapkan hasil penilaian"),
+    Action.ACKNOWLEDGE.value: ("Pegawai yang dinilai", "menerima hasil penilaian"),
+    Action.FILE_OBJECTION.value: ("Pegawai yang dinilai", "mengajukan keberatan"),
+    Action.DECIDE_OBJECTION.value: ("Atasan Pejabat Penilai Kinerja", "memutuskan keberatan"),
+}
+
+
+@dataclass(frozen=True)
+class Person:
+    """One of the three the form names: the employee, the pejabat penilai kinerja and their atasan."""
+
+    title: str
+    name: str
+    nip: str
+    rank: str  # pangkat/golongan ruang: not on the roster
+    position: str
+    unit: str
+
+
+@dataclass(frozen=True)
+class ResultLine:
+    """One indicator of the SKP with its target, realisation and capaian."""
+
+    number: str  # 1.2: the second indicator of the first RHK
+    rhk: str
+    kind: str  # utama, tambahan
+    indicator: str
+    aspect: str
+    target: str
+    realisation: str
+    capaian: str
+
+
+@dataclass(frozen=True)
+class Signature:
+    """Who took a step the document rests on, and when (the workflow's step, as recorded)."""
+
+    title: str
+    what: str
+    name: str
+    nip: str
+    at: str
+    on_behalf: str | None  # the supervision team or a pengelola kinerja who took the step over
+
+
+@dataclass(frozen=True)
+class EvaluationDocument:
+    instansi: str
+    period: int
+    cycle_id: str
+    people: list[Person]
+    results: list[ResultLine]
+    behaviours: list[str]  # BerAKHLAK, with the leader's special expectation where set
+    hasil_kerja: str
+    perilaku: str
+    matrix_predicate: str
+    predicate: str  # where it stands: calibration's or the objection decision's over the matrix's
+    predicate_changes: list[str]
+    feedback: str
+    signatures: list[Signature]
+    issued_at: str
+
+    @property
+    def file_name(self) -> str:
+        nip = self.people[0].nip
+        return f"dokumen-evaluasi-kinerja-{self.period}-{nip}.pdf"
+
+
+def document(
+    uow_factory: UowFactory, principal: Principal, cycle_id: str, nip: str, *, now: datetime
+) -> EvaluationDocument:
+    """The document of the appraisal, for whoever may see it (NotFound otherwise); DomainError (field `tahap`)
+    before the result is set."""
+    parties, period = visible(uow_factory, principal, cycle_id, nip)
+    workflow_id = appraisal_workflow_id(cycle_id, nip)
+    with uow_factory() as uow:
+        item = uow.worklist.get(workflow_id)
+        if item is None or item.step not in ISSUED_AT:
+            at = f"; penilaian ini pada tahap '{item.step.label}'" if item is not None else ""
+            raise DomainError(f"dokumen evaluasi belum tersedia{at}", field="tahap", rule=RULE)
+        review = uow.reviews.get(workflow_id, ReviewOutcome)
+        skp = uow.skp.get(nip, period)
+        if review is None or skp is None:
+            raise NotFound(f"penilaian atau SKP NIP {nip} periode {period} tidak tercatat", field="penilaian")
+        cycle = uow.cycles.get(cycle_id)
+        zone = cycle.deadlines.utc_offset_hours if cycle is not None else None
+        steps = [e for e in uow.audit.list(workflow_id=workflow_id) if e.action in (*_SIGNED, *_CHANGED)]
+        who = {parties.employee_nip, parties.penilai_nip, *([parties.atasan_nip] if parties.atasan_nip else [])}
+        who |= {e.actor for e in steps}
+        people = {n: p for n in who if (p := uow.employees.get(n)) is not None}
+        units = uow.units.names(parties.instansi_code, sorted({p.unit_code for p in people.values()}))
+        instansi = uow.instansi.get(parties.instansi_code)
+
+    def person(title: str, nip: str | None) -> Person:
+        found = people.get(nip) if nip else None
+        if found is None:
+            return Person(title, NONE, nip or NONE, NONE, NONE, NONE)
+        return Person(title, found.name, nip or NONE, NONE, found.jabatan, units.get(found.unit_code, found.unit_code))
+
+    outcome = review.review
+    return EvaluationDocument(
+        instansi=instansi.name if instansi is not None else parties.instansi_code,
+        period=period,
+        cycle_id=cycle_id,
+        people=[
+            person("Pegawai yang dinilai", parties.employee_nip),
+            person("Pejabat Penilai Kinerja", parties.penilai_nip),
+            person("Atasan Pejabat Penilai Kinerja", parties.atasan_nip),
+        ],
+        results=result_lines(skp.skp, outcome),
+        behaviours=[f"{b.value.value}{f': {b.expectation}' if b.expectation else ''}" for b in skp.skp.perilaku],
+        hasil_kerja=outcome.hasil_kerja.chosen.label,
+        perilaku=outcome.perilaku.label,
+        matrix_predicate=outcome.result.predicate.label,
+        predicate=outcome.standing.label,
+        predicate_changes=_changes(steps, outcome),
+        feedback=outcome.feedback,
+        signatures=[_signature(e, people, zone) for e in steps if e.action in _SIGNED],
+        issued_at=waktu(now, zone),
+    )
+
+
+def result_lines(skp: Skp, review: ReviewOutcome) -> list[ResultLine]:
+    """Every indicator of the SKP in its order, with the realisation and capaian the review recorded (– where none)."""
+    achieved = {a.indicator_id: a for a in review.achievements}
+    lines = []
+    for r, rhk in enumerate(skp.rhk, start=1):
+        for i, indicator in enumerate(rhk.indicators, start=1):
+            found = achieved.get(indicator.id)
+            lines.append(
+                ResultLine(
+                    number=f"{r}.{i}",
+                    rhk=rhk.text,
+                    kind=rhk.kind.value,
+                    indicator=indicator.text,
+                    aspect=indicator.aspect.value,
+                    target=target_text(indicator.target, indicator.unit_of_measure),
+                    realisation=_number(found.realisation) if found else NONE,
+                    capaian=f"{angka(found.percent)}%" if found else NONE,
+                )
+            )
+    return lines
+
+
+def target_text(target: Target, unit: str) -> str:
+    """`100 dokumen`, `80 – 90 %`: as the SKP page prints it."""
+    upper = f" – {_number(target.upper)}" if target.upper is not None else ""
+    return f"{_number(target.value)}{upper} {unit}"
+
+
+def _number(value: object) -> str:
+    """A value as typed in an SKP or a realisation: no trailing zeros (1.210; 98,5)."""
+    text = format(value, "f") if not isinstance(value, str) else value
+    whole, _, fraction = text.partition(".")
+    fraction = fraction.rstrip("0")
+    return angka(int(whole), 0) + (f",{fraction}" if fraction else "") if whole.lstrip("-").isdigit() else text
+
+
+_CHANGED = (Action.APPLY_CALIBRATION.value, Action.DECIDE_OBJECTION.value)
+
+
+def _changes(steps: Sequence[AuditEntry], review: ReviewOutcome) -> list[str]:
+    """How the predicate came to differ from the matrix's, in the order it happened (the steps record where it went)."""
+    found = []
+    for entry in steps:
+        to = (entry.after or {}).get("predicate")
+        label = f": {_PREDICATES[to].label}" if isinstance(to, str) and to in _PREDICATES else ""
+        if entry.action == Action.APPLY_CALIBRATION.value:
+            found.append(f"hasil kalibrasi{label}")
+        elif entry.action == Action.DECIDE_OBJECTION.value:
+            found.append(f"keputusan atas keberatan{label}")
+    if review.standing != review.result.predicate and not found:
+        found.append(f"ditetapkan {review.standing.label}")
+    return found
+
+
+_PREDICATES = {p.value: p for p in Predicate}
+
+
+def _signature(entry: AuditEntry, people: Mapping[str, Employee], zone: int | None) -> Signature:
+    title, what = _SIGNED[entry.action]
+    person = people.get(entry.actor)
+    on_behalf = f"atas nama pegawai NIP {entry.on_behalf_of}" if entry.on_behalf_of else None
+    name = person.name if person is not None else NONE
+    return Signature(title, what, name, entry.actor, tanggal_panjang(entry.occurred_at, zone), on_behalf)
