@@ -20,9 +20,11 @@ from datetime import UTC, datetime, timedelta
 
 from domain.access import Grant
 from domain.audit import SYSTEM_ACTOR
+from domain.evidence import check_file
 from domain.ratings import Expectation, OrgPredicate, Predicate
 from domain.stages import Role, Step
 from identity import accounts
+from persistence.evidence import EvidenceFile
 from services.skp_edit import draft_of
 from tests.evidence_samples import pdf_of
 from tests.web.appraisals import REASON, Need, Target, later_than, until
@@ -163,6 +165,35 @@ async def evidence_file(_office: WebOffice, _caller: Persona | None, target: Tar
     """A file never stored before, so that an allowed upload writes (the same bytes again would write nothing)."""
     content = pdf_of(256, f"matriks-{uuid.uuid4().hex}".encode())
     return Call(params=_appraisal(target), files={"berkas": ("bukti.pdf", content, "application/pdf")})
+
+
+def store_evidence(office: WebOffice, cycle_id: str, nip: str, instansi_code: str) -> str:
+    """Store a file never stored before as evidence of the appraisal (as its employee uploads one); its hash."""
+    content = pdf_of(256, f"matriks-hapus-{uuid.uuid4().hex}".encode())
+    checked = check_file(content, "bukti.pdf")
+    with office.uow_factory() as uow:
+        uow.evidence.add(
+            EvidenceFile(
+                cycle_id=cycle_id,
+                employee_nip=nip,
+                instansi_code=instansi_code,
+                sha256=checked.sha256,
+                name=checked.name,
+                media_type=checked.media_type,
+                size=checked.size,
+                uploaded_by=nip,
+                uploaded_at=datetime.now(UTC),
+            ),
+            content,
+        )
+        uow.commit()
+    return checked.sha256
+
+
+async def stored_evidence(office: WebOffice, _caller: Persona | None, target: Target) -> Call:
+    """A file stored for the target appraisal just before, so that an allowed deletion has one to delete."""
+    sha256 = store_evidence(office, target.cycle_id, target.nip, target.instansi_code)
+    return Call(params={**_appraisal(target), "sha256": sha256})
 
 
 # --- the instansi: roles, accounts, policy, imports, starting a cycle -------------------------------------------------
@@ -326,6 +357,8 @@ ROWS: dict[tuple[str, str], Row] = {
     ("PUT", APPRAISAL + "/skp-draft"): Row(skp_draft, at=Step.SKP_DRAFTING),
     # an upload changes the appraisal's evidence, not its step: the shared target stays fit for every other cell
     ("POST", APPRAISAL + "/evidence"): Row(evidence_file, at=Step.SELF_ASSESSMENT, keeps=True),
+    ("DELETE", APPRAISAL + "/evidence/{sha256}"): Row(stored_evidence, at=Step.SELF_ASSESSMENT, keeps=True),
+    ("GET", APPRAISAL + "/evaluation-document"): Row(plain, at=Step.OBJECTION_WINDOW),
     ("POST", STEP + "skp-submit"): Row(body({"alasan": REASON}), at=Step.SKP_DRAFTING, then=Step.SKP_APPROVAL),
     ("POST", STEP + "skp-approve"): Row(
         body({"catatan": "Sesuai rencana strategis"}), at=Step.SKP_APPROVAL, then=Step.SELF_ASSESSMENT

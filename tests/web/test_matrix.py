@@ -46,7 +46,7 @@ from domain.stages import Role, Step
 from identity import sessions
 from tests.dbs import PostgresDatabases, SqliteDatabases
 from tests.web.appraisals import Need, Target
-from tests.web.calls import APPRAISAL, CYCLE, INSTANSI, ROWS, STEP, off_roster_nip
+from tests.web.calls import APPRAISAL, CYCLE, INSTANSI, ROWS, STEP, off_roster_nip, store_evidence
 from tests.web.cells import (
     APPRAISED,
     PROBLEM,
@@ -252,7 +252,7 @@ async def test_a_browser_session_with_its_csrf_token_takes_a_step(office: WebOff
 # instansi B, a role granted in B, another person's token. A route with a parameter not listed here fails, so a new
 # one is checked too.
 OWN_PARAMETERS = {"appraisal": {"cycle_id", "nip"}, "cycle": {"cycle_id"}, "instansi": {"instansi_code"}}
-FOREIGN = ("nip", "grant_id", "token_id")
+FOREIGN = ("nip", "grant_id", "token_id", "sha256")
 REACHING = [
     route
     for route in TABLE
@@ -264,6 +264,8 @@ REACHING = [
 async def _foreign(office: WebOffice, name: str) -> str:
     if name == "nip":
         return SASARAN_B  # has an account, in instansi B
+    if name == "sha256":  # a file of an appraisal of instansi B
+        return store_evidence(office, "matriks-lain", SASARAN_B, INSTANSI_B)
     if name == "grant_id":
         with office.uow_factory() as uow:
             grant = Grant(role=Role.OPERATOR, instansi_code=INSTANSI_B)
