@@ -409,6 +409,8 @@ class WorklistRow(Base):
         Index("ix_worklist_instansi_overdue", "instansi_code", "overdue", "deadline"),
         # kinerja massal alihkan: a penilai's appraisals.
         Index("ix_worklist_penilai", "penilai_nip", "cycle_id"),
+        # Beranda: the overdue steps escalated to an atasan (0015).
+        Index("ix_worklist_atasan", "atasan_nip", "cycle_id"),
         # A cycle's withdrawn appraisals, left out of its counts (0013): few rows, so a small partial index.
         Index(
             "ix_worklist_withdrawn",

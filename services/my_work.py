@@ -1,5 +1,6 @@
 """What Beranda shows a signed-in person besides their open steps (services.worklist.open_steps): how far each
-escalated step went and to whom, and their own appraisals, past and present, with the predicate and their unit's IKM.
+escalated step went and to whom, the overdue steps of others escalated to them as a superior, and their own
+appraisals, past and present, with the predicate and their unit's IKM.
 
 All from the database: the worklist (where each appraisal stands), the reviews (the predicate as the workflow last
 recorded it: the matrix's, then calibration's, then the objection decision's), the cycles' calendars (the zone) and
@@ -9,12 +10,12 @@ the IKM a cycle computed when its survey closed (services.surveys).
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from domain.access import Principal
 from domain.ratings import Predicate
-from domain.stages import Step
+from domain.stages import Role, Step
 from domain.worklist import WorkItem, WorklistQuery
 from persistence.ports import AbstractUnitOfWork, CycleRecord
 from services.cycles import ReviewedView
@@ -26,6 +27,10 @@ UowFactory = Callable[[], AbstractUnitOfWork]
 CYCLES_LOOKED_AT = 20  # the instansi's latest cycles, for appraisals without a review yet
 REVIEWS_LOOKED_AT = 50  # the employee's reviews, newest first: a career's worth
 ESCALATION = "notice.escalation"
+# Whose overdue steps climb to their superiors (domain.escalation.superiors_of): the employee's to the penilai and
+# then the atasan, the penilai's to the atasan.
+EMPLOYEE_STEPS = tuple(step for step in Step if not step.closed and step.responsible is Role.PEGAWAI)
+PENILAI_STEPS = tuple(step for step in Step if not step.closed and step.responsible is Role.PENILAI)
 
 
 @dataclass(frozen=True)
@@ -64,6 +69,8 @@ class Home:
     escalated: dict[str, EscalationNote]  # per workflow id
     recipients: dict[str, str]  # names of those an escalation went to
     mine: list[MyAppraisal]
+    # Overdue steps of others whose escalation has reached me as their superior, nearest deadline first.
+    reached: list[WorkItem] = field(default_factory=list)
 
 
 def home(uow_factory: UowFactory, principal: Principal, *, now: datetime, limit: int) -> Home:
@@ -71,8 +78,11 @@ def home(uow_factory: UowFactory, principal: Principal, *, now: datetime, limit:
     with uow_factory() as uow:
         tasks = uow.worklist.open(query, limit=limit)
         total = len(tasks) if len(tasks) < limit else uow.worklist.count(query)
+        reached = uow.worklist.escalated_to_superior(
+            principal.nip, employee_steps=EMPLOYEE_STEPS, penilai_steps=PENILAI_STEPS, limit=limit
+        )
         cycles: dict[str, CycleRecord | None] = {}
-        for cycle_id in {item.cycle_id for item in tasks}:
+        for cycle_id in {item.cycle_id for item in (*tasks, *reached)}:
             cycles[cycle_id] = uow.cycles.get(cycle_id)
         escalated = _escalations(uow, tasks)
         told = {
@@ -82,11 +92,12 @@ def home(uow_factory: UowFactory, principal: Principal, *, now: datetime, limit:
         return Home(
             tasks=tasks,
             total=total,
-            names=names_in(uow, tasks),
+            names=names_in(uow, [*tasks, *reached]),
             zones=_zones(cycles),
             escalated=escalated,
             recipients=recipients,
             mine=_my_appraisals(uow, principal, now=now, cycles=cycles),
+            reached=reached,
         )
 
 

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from functools import cache
 from typing import Any
 
-from sqlalchemy import ColumnElement, Insert, Row, Table, delete, distinct, func, or_, select
+from sqlalchemy import ColumnElement, Insert, Row, Table, and_, delete, distinct, func, or_, select
 from sqlalchemy.orm import Session
 
 from domain.stages import Step
@@ -144,6 +144,30 @@ class SqlWorklistRepository:
             .group_by(row.instansi_code, row.stage)
         )
         return {(instansi, stage): (total, late) for instansi, stage, total, late in self._session.execute(statement)}
+
+    def escalated_to_superior(
+        self, nip: str, *, employee_steps: Sequence[Step], penilai_steps: Sequence[Step], limit: int
+    ) -> list[WorkItem]:
+        """Open overdue steps whose escalation has reached `nip` as a superior of whoever must act (domain.escalation's
+        ladder): an employee's step from its first level on for their penilai, from the second for the atasan; a
+        penilai's step from the first for the atasan. Nearest deadline first; the two indexes on penilai and atasan."""
+        row = WorklistRow
+        employees = [step.value for step in employee_steps]
+        penilai = [step.value for step in penilai_steps]
+        reached = or_(
+            and_(row.penilai_nip == nip, row.step.in_(employees)),
+            and_(
+                row.atasan_nip == nip,
+                or_(row.step.in_(penilai), and_(row.step.in_(employees), row.escalation_level >= 2)),
+            ),
+        )
+        statement = (
+            select(*_ITEM_COLUMNS)
+            .where(row.step.not_in(_CLOSED), row.overdue.is_(True), row.escalation_level >= 1, reached)
+            .order_by(row.deadline.asc().nulls_last(), row.unit_code, row.employee_nip)
+            .limit(limit)
+        )
+        return [_item(found) for found in self._session.execute(statement)]
 
     def count(self, query: WorklistQuery) -> int:
         return self._session.scalar(select(func.count()).select_from(WorklistRow).where(*_where(query))) or 0

@@ -98,7 +98,7 @@ APP_TABLES = {
     "survey_limits",
     "site_secrets",
 }
-HEAD = "0014"
+HEAD = "0015"
 
 
 class Review(BaseModel):

@@ -13,7 +13,8 @@ from persistence.ports import CycleSurveyRecord
 from tests.pages.browsing import signed_in
 from tests.web.appraisals import Need
 from tests.web.harness import WebOffice
-from tests.web.office import APPRAISED_1, INSTANSI_A, PEGAWAI_1, PENILAI_1, PERIOD, PIMPINAN
+from tests.web.office import APPRAISED_1, ATASAN_1, INSTANSI_A, PEGAWAI_1, PENILAI_1, PERIOD, PIMPINAN
+from workflows.contracts import appraisal_workflow_id
 
 
 def _section(html: str, heading_id: str) -> str:
@@ -74,3 +75,27 @@ async def test_someone_on_no_roster_has_no_appraisals_of_their_own(web_office: W
     assert home.status_code == 200
     assert "Tidak ada langkah yang menunggu Anda" in home.text
     assert "Belum ada penilaian kinerja atas nama Anda" in home.text
+
+
+async def test_an_overdue_step_escalated_to_a_superior_is_on_their_home(web_office: WebOffice) -> None:
+    """The ladder of domain.escalation: an employee's overdue step reaches their penilai at the first level (the
+    atasan from the second), a penilai's reaches the atasan at the first."""
+    employees = await web_office.appraisals.shared(Need(APPRAISED_1, Step.SKP_DRAFTING, overdue=True))
+    penilais = await web_office.appraisals.shared(Need(APPRAISED_1, Step.SKP_APPROVAL, overdue=True))
+    seen: dict[str, str] = {}
+    for nip in (PENILAI_1, ATASAN_1, PEGAWAI_1):
+        async with signed_in(web_office, nip) as person:
+            home = await person.get("/")
+        assert home.status_code == 200, home.text
+        seen[nip] = _section(home.text, "diteruskan") if 'id="diteruskan"' in home.text else ""
+    with web_office.uow_factory() as uow:
+        levels = [uow.worklist.get(appraisal_workflow_id(t.cycle_id, PEGAWAI_1)) for t in (employees, penilais)]
+    assert levels[0] is not None and levels[1] is not None and levels[0].escalation_level >= 1
+    assert f'href="/penilaian/{employees.cycle_id}/{PEGAWAI_1}"' in seen[PENILAI_1]
+    assert "Pegawai menyusun SKP" in seen[PENILAI_1] and "Maria Yikwa" in seen[PENILAI_1]
+    assert f"eskalasi tingkat {levels[0].escalation_level}" in seen[PENILAI_1] and "terlambat" in seen[PENILAI_1]
+    assert penilais.cycle_id not in seen[PENILAI_1]  # their own step: in their tasks, not escalated to them
+    assert f'href="/penilaian/{penilais.cycle_id}/{PEGAWAI_1}"' in seen[ATASAN_1]
+    # the employee's step climbs to the atasan at its second level
+    assert (employees.cycle_id in seen[ATASAN_1]) == (levels[0].escalation_level >= 2)
+    assert seen[PEGAWAI_1] == ""
