@@ -18,6 +18,8 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PIP_NO_CACHE_DIR=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1
 COPY --from=build /wheels /wheels
+# DejaVu Sans: the evaluation documents' font (documents/evaluation_pdf.py), which prints any name typed.
+RUN apt-get update && apt-get install -y --no-install-recommends fonts-dejavu-core && rm -rf /var/lib/apt/lists/*
 # The dependencies (psycopg's binary build, temporalio, ...) come as wheels from PyPI; the migrations are packaged.
 RUN pip install /wheels/*.whl && rm -rf /wheels \
     && useradd --create-home --uid 10001 --shell /usr/sbin/nologin kinerja
