@@ -1,7 +1,8 @@
 """Beranda: what waits for the signed-in person (the worklist, as `GET /api/v1/me/tasks` reads it) with each step's
 deadline in its cycle's zone, the days left or overdue, and how far an overdue one was escalated and to whom; the
-overdue steps of others escalated to them as a superior (diteruskan kepada Anda); then their own appraisals, past and present, with the predicate and their unit's IKM (services.my_work.home, one unit of
-work: every person opens this page, many times a day)."""
+overdue steps of others escalated to them as a superior (diteruskan kepada Anda); then their own appraisals, past
+and present, with the predicate and their unit's IKM (services.my_work.home, one unit of work: every person opens
+this page, many times a day)."""
 
 from __future__ import annotations
 
