@@ -10,6 +10,7 @@ the decision are the instansi's, one per cycle (services.cycles.GROUP).
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -177,8 +178,25 @@ def tallies(
     counted: Mapping[str, tuple[int, ...]], org_predicate: OrgPredicate, policy: AppraisalPolicy
 ) -> list[UnitTally]:
     """Each unit of unit → counts (in Predicate's order), with whether it meets the pattern of `org_predicate`."""
-    complies = compliance(org_predicate, policy)
+    complies = _complies(org_predicate, policy)
     return [UnitTally(unit, counts, complies(counts)) for unit, counts in counted.items()]
+
+
+_CHECKERS: dict[tuple[OrgPredicate, str], Callable[[tuple[int, ...]], bool]] = {}
+
+
+def _complies(org_predicate: OrgPredicate, policy: AppraisalPolicy) -> Callable[[tuple[int, ...]], bool]:
+    """domain.calibration.compliance, remembered per distinct counts: every view of a cycle's page ranks the same
+    thousands of units again (a seventh of its CPU at a province's size). A policy's version names its content (the
+    instansi's revision: persistence.repositories.organisation), so it keys the pattern."""
+    key = (org_predicate, policy.version)
+    checker = _CHECKERS.get(key)
+    if checker is None:
+        checker = functools.lru_cache(maxsize=16_384)(compliance(org_predicate, policy))
+        if len(_CHECKERS) >= 64:  # a few organisation predicates of a few policies in use at once
+            _CHECKERS.clear()
+        _CHECKERS[key] = checker
+    return checker
 
 
 def paged(items: Sequence[T], page: int, size: int) -> tuple[list[T], int, int]:
