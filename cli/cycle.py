@@ -7,6 +7,7 @@ kinerja siklus status  --siklus ID
 kinerja siklus kalibrasi usul     --siklus ID --predikat-organisasi baik           # the pimpinan, signed in
 kinerja siklus kalibrasi putuskan --siklus ID (--terima | --tolak) [--ubah NIP=predikat] [--justifikasi "..."]
 kinerja siklus laporan --siklus ID [--format tabel|json|csv|xlsx] [--file BERKAS]
+kinerja siklus dokumen --siklus ID [--unit KODE] --file dokumen.zip   # the evaluation documents, one PDF each
 
 `siklus mulai` starts one cycle workflow (id `cycle-<siklus>`) that enrols every active employee page by page into
 their own appraisal workflow; starting again is safe and only shows the progress. Its officials are the roles granted
@@ -147,6 +148,12 @@ def register(commands: Parsers) -> None:
     report.add_argument("--format", choices=["tabel", "json", "csv", "xlsx"], default="tabel")
     report.add_argument("--file", type=Path, help="tulis ke berkas (csv/xlsx)")
     report.set_defaults(handler=_report)
+
+    documents = steps.add_parser("dokumen", help="dokumen evaluasi kinerja (PDF) yang sudah ditetapkan, dalam satu ZIP")
+    documents.add_argument("--siklus", "--cycle", dest="cycle", required=True)
+    documents.add_argument("--unit", help="hanya satu unit kerja (kode)")
+    documents.add_argument("--file", type=Path, required=True, help="berkas ZIP yang ditulis, mis. dokumen-2026.zip")
+    documents.set_defaults(handler=_documents)
 
 
 def _nips(text: str) -> list[str]:
@@ -494,3 +501,7 @@ def _decide(args: argparse.Namespace) -> int:
 def _report(args: argparse.Namespace) -> int:
     settings = load_settings()
     return report.write(settings, _query(settings, args.cycle), args.format, args.file)
+
+
+def _documents(args: argparse.Namespace) -> int:
+    return report.write_documents(load_settings(), args.cycle, args.unit, args.file)

@@ -1,13 +1,16 @@
 """The cycle report for HR: predicates and IKM per unit, reminders and escalations, and every employee's predicate —
-in the terminal, as JSON, or as CSV/XLSX files to pass on. Before the cycle closes it is the report so far."""
+in the terminal, as JSON, or as CSV/XLSX files to pass on. Before the cycle closes it is the report so far. And the
+cycle's evaluation documents, one PDF per employee whose result is set, as one ZIP (documents.archive)."""
 
 from __future__ import annotations
 
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 
 from cli.database import open_database
 from cli.output import CommandError, emit_json, table, tmt
+from documents import archive
 from domain.ratings import Predicate
 from services import cycle_report, report_files
 from services.report_files import EMPLOYEE_HEADERS, WITHDRAWN_HEADERS
@@ -15,6 +18,25 @@ from settings import Settings
 from workflows.cycle_contracts import CycleReport, CycleState
 
 EVERYONE = 10_000_000  # the report lists every reviewed employee
+
+
+def write_documents(settings: Settings, cycle_id: str, unit_code: str | None, file: Path) -> int:
+    """The operator's job: every document of the cycle (or of one unit) into `file`, with the progress on stderr."""
+    uow_factory = open_database(settings)
+    with uow_factory() as uow:
+        if uow.cycles.get(cycle_id) is None:
+            raise CommandError(f"--siklus: siklus {cycle_id} tidak ditemukan")
+
+    def progress(done: int, total: int) -> None:
+        if done == total or done % 100 == 0:
+            print(f"{done}/{total} dokumen", file=sys.stderr)
+
+    partial_file = file.with_name(file.name + ".sebagian")  # a run stopped halfway leaves no archive that looks whole
+    with partial_file.open("wb") as out:
+        count = archive.write(uow_factory, cycle_id, out, now=datetime.now(UTC), unit_code=unit_code, progress=progress)
+    partial_file.replace(file)
+    print(f"{count} dokumen evaluasi ditulis ke {file}")
+    return 0
 
 
 def write(settings: Settings, state: CycleState, form: str, file: Path | None) -> int:

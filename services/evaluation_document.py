@@ -17,7 +17,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from domain.access import Principal
+from domain.access import AppraisalParties, Principal
 from domain.audit import AuditEntry
 from domain.errors import DomainError, NotFound
 from domain.formats import angka, tanggal_panjang, waktu
@@ -109,6 +109,19 @@ def document(
     """The document of the appraisal, for whoever may see it (NotFound otherwise); DomainError (field `tahap`)
     before the result is set."""
     parties, period = visible(uow_factory, principal, cycle_id, nip)
+    return build(uow_factory, parties, period, now=now)
+
+
+def issued(uow_factory: UowFactory, cycle_id: str, unit_code: str | None = None) -> list[str]:
+    """The NIPs of the cycle (or of one of its units) whose result is set: those with a document, in NIP order."""
+    with uow_factory() as uow:
+        found = {nip for step in ISSUED_AT for nip in uow.worklist.at_step(cycle_id, step, unit_code).values()}
+    return sorted(found)
+
+
+def build(uow_factory: UowFactory, parties: AppraisalParties, period: int, *, now: datetime) -> EvaluationDocument:
+    """The document of the appraisal of `parties`, for a caller who has checked who may have it."""
+    cycle_id, nip = parties.cycle_id, parties.employee_nip
     workflow_id = appraisal_workflow_id(cycle_id, nip)
     with uow_factory() as uow:
         item = uow.worklist.get(workflow_id)

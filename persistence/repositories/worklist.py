@@ -128,11 +128,14 @@ class SqlWorklistRepository:
         statement = select(row.workflow_id, row.recorded_at).where(*conditions).order_by(row.workflow_id).limit(limit)
         return [(found.workflow_id, found.recorded_at) for found in self._session.execute(statement)]
 
-    def at_step(self, cycle_id: str, step: Step) -> dict[str, str]:
-        """workflow id → NIP of the cycle's appraisals whose entry stands at `step` now (e.g. the withdrawn): the
-        latest recorded write, so an appraisal reset to before its withdrawal is no longer among them."""
+    def at_step(self, cycle_id: str, step: Step, unit_code: str | None = None) -> dict[str, str]:
+        """workflow id → NIP of the cycle's appraisals (of `unit_code` only, when given) whose entry stands at `step`
+        now (e.g. the withdrawn): the latest recorded write, so an appraisal reset to before its withdrawal is no
+        longer among them."""
         row = WorklistRow
         statement = select(row.workflow_id, row.employee_nip).where(row.cycle_id == cycle_id, row.step == step.value)
+        if unit_code is not None:
+            statement = statement.where(row.unit_code == unit_code)
         return {found.workflow_id: found.employee_nip for found in self._session.execute(statement)}
 
     def tally(self) -> dict[tuple[str, str], tuple[int, int]]:

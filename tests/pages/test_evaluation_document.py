@@ -9,11 +9,14 @@ from __future__ import annotations
 
 import io
 import os
+import zipfile
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 from pypdf import PdfReader
 
+from documents.archive import write as archive_of
 from documents.evaluation_pdf import FONT_DIR
 from domain.formats import angka, tanggal_panjang
 from domain.ratings import Predicate
@@ -22,7 +25,7 @@ from services.evaluation_document import target_text
 from tests.pages.browsing import signed_in
 from tests.web.appraisals import Need, Target
 from tests.web.harness import WebOffice
-from tests.web.office import APPRAISED_1, ATASAN_1, PEGAWAI_1, PEGAWAI_3, PENILAI_1, PERIOD
+from tests.web.office import APPRAISED_1, ATASAN_1, PEGAWAI_1, PEGAWAI_3, PENGELOLA, PENILAI_1, PERIOD
 from workflows.contracts import ReviewOutcome, appraisal_workflow_id
 
 PDF = "application/pdf"
@@ -131,3 +134,26 @@ def test_the_font_that_prints_any_name_is_installed() -> None:
         if os.environ.get("CI") == "true":
             pytest.fail(f"DejaVu Sans missing in {FONT_DIR}: run make setup as root")
         pytest.skip(f"DejaVu Sans missing in {FONT_DIR}; install fonts-dejavu-core")
+
+
+async def test_a_units_documents_come_as_one_archive(web_office: WebOffice) -> None:
+    target = await web_office.appraisals.shared(Need(APPRAISED_1, Step.OBJECTION_WINDOW))
+    path = f"/kepegawaian/siklus/{target.cycle_id}/dokumen"
+    async with signed_in(web_office, PENGELOLA) as pengelola:
+        download = await pengelola.http.get(path, params={"unit": APPRAISED_1.unit_code})
+        other = await pengelola.http.get(path, params={"unit": "TIDAK-ADA"})
+        bad = await pengelola.http.get(path, params={"unit": "../x"})
+    assert download.status_code == 200, download.text
+    assert download.headers["content-type"] == "application/zip"
+    with zipfile.ZipFile(io.BytesIO(download.content)) as archive:
+        names = archive.namelist()
+        assert names == [f"{APPRAISED_1.unit_code}/dokumen-evaluasi-kinerja-{PERIOD}-{target.nip}.pdf"]
+        assert APPRAISED_1.name in _text(archive.read(names[0]))
+    assert other.status_code == 200 and zipfile.ZipFile(io.BytesIO(other.content)).namelist() == []
+    assert bad.status_code == 422
+    async with signed_in(web_office, PEGAWAI_1) as employee:  # not the section's
+        assert (await employee.http.get(path, params={"unit": APPRAISED_1.unit_code})).status_code == 403
+
+    whole = io.BytesIO()  # what `kinerja siklus dokumen` writes: the whole cycle
+    assert archive_of(web_office.uow_factory, target.cycle_id, whole, now=datetime.now(UTC)) == 1
+    assert len(zipfile.ZipFile(whole).namelist()) == 1

@@ -83,6 +83,7 @@ async def test_a_cycle_started_from_the_form_is_followed_to_100_percent(web_offi
             page = await admin.get(started.headers["location"])
             assert page.status_code == 200 and "Siklus dimulai" in page.text
             assert "<progress" in page.text and 'id="kemajuan"' in page.text
+            assert f'action="{status_path}/dokumen"' in page.text  # a unit's evaluation documents
 
             polled = await _until_complete(admin, f"{status_path}/kemajuan")
             assert "<html" not in polled and 'value="100"' in polled and "hx-trigger" not in polled

@@ -9,6 +9,8 @@ the report are the admin's and the pengelola kinerja's, for a cycle of an instan
 
 from __future__ import annotations
 
+import io
+from functools import partial
 from typing import Annotated, Any
 from urllib.parse import quote
 
@@ -18,6 +20,7 @@ from starlette.concurrency import run_in_threadpool
 from temporalio.exceptions import WorkflowAlreadyStartedError
 from temporalio.service import RPCError
 
+from documents import archive
 from domain.calendar import FIELD_LABELS
 from domain.errors import DomainError
 from domain.ratings import Predicate
@@ -133,8 +136,23 @@ async def report_csv(user: PageUser, svc: Svc, cycle_id: str) -> Response:
     return _download(text.encode("utf-8"), report_files.CSV_TYPE, f"laporan-{cycle_id}.csv")
 
 
+@router.get("/kepegawaian/siklus/{cycle_id}/dokumen", **SECTION)
+async def documents(
+    user: PageUser,
+    svc: Svc,
+    cycle_id: str,
+    unit: Annotated[str, Query(min_length=1, max_length=32, pattern=r"^[A-Za-z0-9._-]+$", description="kode unit")],
+) -> Response:
+    """One unit's evaluation documents whose result is set, as a ZIP (the whole cycle: `kinerja siklus dokumen`)."""
+    await cycle_of(svc, user.principal, cycle_id, READS)
+    out = io.BytesIO()
+    write = partial(archive.write, svc.uow_factory, cycle_id, out, now=svc.clock(), unit_code=unit)
+    await run_in_threadpool(write)
+    return _download(out.getvalue(), "application/zip", f"dokumen-evaluasi-{cycle_id}-{unit}.zip")
+
+
 def _download(data: bytes, media_type: str, filename: str) -> Response:
-    # A cycle id is letters, digits, '.', '_' and '-' (StartBody): safe in the header as it is.
+    # A cycle id is letters, digits, '.', '_' and '-' (StartBody), as is a unit code here: safe in the header as it is.
     headers = {"Content-Disposition": f'attachment; filename="{filename}"', "Cache-Control": "no-store"}
     return Response(content=data, media_type=media_type, headers=headers)
 
