@@ -21,7 +21,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, Strict, model_
 from domain.errors import DomainError
 from domain.policy import AppraisalPolicy, CalendarDate
 from domain.stages import Step
-from domain.workdays import WorkCalendar, work_calendar
+from domain.workdays import WorkCalendar, WorkdayTable, work_calendar, workday_table
 
 # Indonesia keeps no daylight saving: WIB is UTC+7, WITA UTC+8, WIT UTC+9, so a fixed offset is exact.
 WIB = 7
@@ -170,6 +170,9 @@ class Deadlines(BaseModel):
     # The zone the cycle's people read its deadlines in (the calendar's): notices print them there. None for a cycle
     # resolved before it was kept; its notices print all three zones.
     utc_offset_hours: int | None = Field(default=None, ge=WIB, le=9)
+    # The working days of the years the cycle spans, when its policy counts reminders or escalation in hari kerja
+    # (EscalationPolicy.in_working_days): what its appraisals count them from (domain.workdays.WorkdayTable).
+    workdays: WorkdayTable | None = None
 
     @model_validator(mode="after")
     def _in_order(self) -> Deadlines:
@@ -248,6 +251,11 @@ def resolve(spec: CycleCalendar, period: int, policy: AppraisalPolicy) -> Deadli
         ),
         # The zone its dates are read in (a date ends at 23.59 there), so the one its people read them in.
         utc_offset_hours=spec.utc_offset_hours,
+        # The year's working days and those around it (a reminder before a January deadline, a late step in the
+        # next January), as far as they are listed.
+        workdays=workday_table(workdays, (period - 1, period, period + 1))
+        if policy.escalation.in_working_days
+        else None,
     )
 
 

@@ -2,20 +2,24 @@
 
 Before the deadline the actor is reminded at the policy's offsets; at the deadline the step is overdue and escalates
 (level 1) to the supervision team and the actor's superior; every further `grace` without action escalates one level
-up, to `max_levels`. Offsets already past when a deadline is set are skipped: a reminder "7 days before" means
-nothing for a deadline three days away.
+up, to `max_levels`. The offsets and the grace are durations, or hari kerja where the policy says so. Offsets
+already past when a deadline is set are skipped: a reminder "7 days before" means nothing for a deadline three days
+away.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from datetime import datetime
+from collections.abc import Callable, Sequence
+from datetime import datetime, timedelta, timezone
 from enum import StrEnum
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict
 
 from domain.policy import EscalationPolicy
 from domain.stages import Role
+from domain.workdays import WorkdayTable
+
+WIB_HOURS = 7  # a cycle resolved before its zone was kept: Western Indonesia's
 
 
 class CheckpointKind(StrEnum):
@@ -31,18 +35,48 @@ class Checkpoint(BaseModel):
     level: int = 0  # escalation level; 0 for a reminder
 
 
-def checkpoints(deadline: datetime, planned_at: datetime, policy: EscalationPolicy) -> list[Checkpoint]:
-    """Every reminder and escalation for a deadline set at `planned_at`, in time order."""
-    reminders = [
-        Checkpoint(at=deadline - offset, kind=CheckpointKind.REMINDER)
-        for offset in sorted(set(policy.reminders_before), reverse=True)
-        if deadline - offset > planned_at
-    ]
-    escalations = [
-        Checkpoint(at=deadline + policy.grace * (level - 1), kind=CheckpointKind.ESCALATION, level=level)
-        for level in range(1, policy.max_levels + 1)
-    ]
+def checkpoints(
+    deadline: datetime,
+    planned_at: datetime,
+    policy: EscalationPolicy,
+    workdays: WorkdayTable | None = None,
+    utc_offset_hours: int | None = None,
+) -> list[Checkpoint]:
+    """Every reminder and escalation for a deadline set at `planned_at`, in time order.
+
+    Where the policy counts them in hari kerja and the cycle carries its working days (`workdays`), a reminder
+    "3 working days before" falls at the deadline's time of day in the cycle's zone, the weekend and the days off
+    skipped; so does each further level of escalation. Into a year whose holidays are not listed, calendar days.
+    """
+    shift = _shifter(workdays, utc_offset_hours)
+    if policy.reminders_before_working_days and shift is not None:
+        befores = [shift(deadline, -n) for n in sorted(set(policy.reminders_before_working_days), reverse=True)]
+    else:
+        befores = [deadline - offset for offset in sorted(set(policy.reminders_before), reverse=True)]
+    reminders = [Checkpoint(at=at, kind=CheckpointKind.REMINDER) for at in befores if at > planned_at]
+    escalations = []
+    for level in range(1, policy.max_levels + 1):
+        if policy.grace_working_days is not None and shift is not None:
+            at = shift(deadline, policy.grace_working_days * (level - 1))
+        else:
+            at = deadline + policy.grace * (level - 1)
+        escalations.append(Checkpoint(at=at, kind=CheckpointKind.ESCALATION, level=level))
     return reminders + escalations
+
+
+def _shifter(workdays: WorkdayTable | None, utc_offset_hours: int | None) -> Callable[[datetime, int], datetime] | None:
+    if workdays is None:
+        return None
+    calendar = workdays.calendar()
+    zone = timezone(timedelta(hours=utc_offset_hours or WIB_HOURS))
+
+    def shift(instant: datetime, count: int) -> datetime:
+        if count == 0:
+            return instant
+        found = calendar.shifted(instant, count, zone)
+        return found if found is not None else instant + timedelta(days=count)
+
+    return shift
 
 
 def last_due(points: Sequence[Checkpoint], done: int, now: datetime) -> int | None:

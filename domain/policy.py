@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 from decimal import Decimal
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -194,6 +194,16 @@ class EscalationPolicy(_Frozen):
     # After the deadline: escalate at once to pengawasan + the actor's superior; after this grace, one level up.
     grace: timedelta = timedelta(days=3)
     max_levels: int = Field(default=2, ge=1, le=5)
+    # In hari kerja where the instansi says so (issue 20; domain.workdays, its working week and days off): reminders
+    # this many working days before the deadline instead of `reminders_before`, and each further level this many
+    # working days after the one before instead of `grace`. Counted from the cycle's own table of working days
+    # (Deadlines.workdays); into a year whose holidays are not listed, in calendar days.
+    reminders_before_working_days: list[Annotated[int, Field(ge=1, le=60)]] = Field(default_factory=list, max_length=10)
+    grace_working_days: int | None = Field(default=None, ge=1, le=60)
+
+    @property
+    def in_working_days(self) -> bool:
+        return bool(self.reminders_before_working_days) or self.grace_working_days is not None
 
 
 class AppraisalPolicy(_Frozen):

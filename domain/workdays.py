@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta, tzinfo
 from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -100,7 +100,7 @@ class WorkingDaysPolicy(BaseModel):
 @dataclass(frozen=True)
 class WorkCalendar:
     working_weekdays: frozenset[int]  # date.weekday(): Monday 0
-    days_off: Mapping[date, DayOff]
+    days_off: frozenset[date]
     known_years: frozenset[int]  # years whose national holidays are listed
 
     def is_working_day(self, day: date) -> bool:
@@ -131,6 +131,18 @@ class WorkCalendar:
             day += timedelta(days=1)
         return found
 
+    def shifted(self, instant: datetime, count: int, zone: tzinfo) -> datetime | None:
+        """The same time of day in `zone`, `count` working days later (earlier when negative), the days off and
+        the days of the weekend skipped; None when a day it passes is in a year whose holidays are not listed."""
+        local = instant.astimezone(zone)
+        day, left, step = local.date(), abs(count), 1 if count > 0 else -1
+        while left:
+            day += timedelta(days=step)
+            if day.year not in self.known_years:
+                return None
+            left -= self.is_working_day(day)
+        return datetime.combine(day, local.timetz()).astimezone(instant.tzinfo)
+
     def _listed(self, year: int, field: str) -> None:
         if year not in self.known_years:
             raise DomainError(
@@ -145,14 +157,37 @@ class WorkCalendar:
 def work_calendar(
     policy: WorkingDaysPolicy, shipped: Mapping[int, Iterable[DayOff]] = NATIONAL_DAYS_OFF
 ) -> WorkCalendar:
-    """The instansi's calendar: the shipped national lists, then its own days off (a day in both keeps its own)."""
-    days: dict[date, DayOff] = {}
-    for listed in shipped.values():
-        days.update((off.day, off) for off in listed)
-    days.update((off.day, off) for off in policy.days_off)
+    """The instansi's calendar: the shipped national lists and its own days off."""
+    days = {off.day for listed in shipped.values() for off in listed} | {off.day for off in policy.days_off}
     weekdays = frozenset(range(6 if policy.six_day_week else 5))
     return WorkCalendar(
         working_weekdays=weekdays,
-        days_off=days,
+        days_off=frozenset(days),
         known_years=frozenset(shipped) | frozenset(policy.years_listed),
     )
+
+
+class WorkdayTable(BaseModel):
+    """An instansi's working days over the years a cycle spans, as data the cycle carries (domain.calendar.Deadlines):
+    an appraisal counts its reminders and escalations in hari kerja from what it was given when its cycle started,
+    never from a list a later release ships, so its timers replay as they ran."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    six_day_week: bool = False
+    days_off: list[date] = Field(default_factory=list, max_length=800)
+    years: list[int] = Field(default_factory=list, max_length=4)
+
+    def calendar(self) -> WorkCalendar:
+        return WorkCalendar(
+            working_weekdays=frozenset(range(6 if self.six_day_week else 5)),
+            days_off=frozenset(self.days_off),
+            known_years=frozenset(self.years),
+        )
+
+
+def workday_table(calendar: WorkCalendar, years: Iterable[int]) -> WorkdayTable:
+    """What `calendar` knows of `years` (those whose holidays are listed), as a cycle carries it."""
+    listed = sorted(year for year in set(years) if year in calendar.known_years)
+    days = sorted(day for day in calendar.days_off if day.year in listed)
+    return WorkdayTable(six_day_week=5 in calendar.working_weekdays, days_off=days, years=listed)

@@ -192,7 +192,10 @@ class AppraisalWorkflow(AppraisalBase):
     def _checkpoints(self) -> list[Checkpoint]:
         s = self._s
         assert s.deadline is not None and s.deadline_set_at is not None
-        return checkpoints(s.deadline, s.deadline_set_at, self._input.policy.escalation)
+        deadlines = self._input.deadlines
+        return checkpoints(
+            s.deadline, s.deadline_set_at, self._input.policy.escalation, deadlines.workdays, deadlines.utc_offset_hours
+        )
 
     async def _on_checkpoint(self, not_before: datetime) -> None:
         """Send the reminder or escalation that is due, or close the objection window.

@@ -260,7 +260,10 @@ class CycleWorkflow:
         several of them (a worker outage) sends one notice, at the level reached.
         """
         policy: EscalationPolicy = self._input.escalation or DEFAULT_POLICY.escalation
-        points = checkpoints(self._input.deadlines.calibration_due, workflow.now(), policy)
+        deadlines = self._input.deadlines
+        points = checkpoints(
+            deadlines.calibration_due, workflow.now(), policy, deadlines.workdays, deadlines.utc_offset_hours
+        )
         done = 0
         while done < len(points):
             due_at = points[done].at

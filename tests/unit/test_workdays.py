@@ -3,14 +3,25 @@ days off and six-day weeks, and cycle deadlines stated in working days (domain.c
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta, timezone
 
 import pytest
+from pydantic import ValidationError
 
 from domain.calendar import CycleCalendar, resolve
 from domain.errors import DomainError
-from domain.policy import AppraisalPolicy
-from domain.workdays import NATIONAL_DAYS_OFF, SOURCES, DayOff, DayOffKind, WorkingDaysPolicy, work_calendar
+from domain.escalation import checkpoints
+from domain.policy import AppraisalPolicy, EscalationPolicy
+from domain.workdays import (
+    NATIONAL_DAYS_OFF,
+    SOURCES,
+    DayOff,
+    DayOffKind,
+    WorkdayTable,
+    WorkingDaysPolicy,
+    work_calendar,
+    workday_table,
+)
 
 FIELD = "review_due"
 
@@ -83,3 +94,62 @@ def test_a_cycle_deadline_in_working_days_ends_with_that_day_in_the_cycles_zone(
     with pytest.raises(DomainError, match="tahun 2027 belum tercatat") as refused:
         resolve(spec.model_copy(update={"start": "2026-12-20", "skp_draft_due": "10HK"}), 2026, AppraisalPolicy())
     assert refused.value.field == "skp_draft_due"
+
+
+# --- reminders and escalation in hari kerja (domain.escalation) ------------------------------------------------------
+
+WIB_ZONE = timezone(timedelta(hours=7))
+CHRISTMAS_EVE = datetime(
+    2026, 12, 23, 23, 59, tzinfo=WIB_ZONE
+)  # Wednesday; the 24th is joint leave, the 25th a holiday
+IN_WORKING_DAYS = EscalationPolicy(reminders_before_working_days=[1, 3], grace_working_days=1, max_levels=3)
+
+
+def _table() -> WorkdayTable:
+    return workday_table(work_calendar(WorkingDaysPolicy()), [2025, 2026, 2027])
+
+
+def test_an_instant_moves_by_working_days_at_its_time_of_day() -> None:
+    calendar = work_calendar(WorkingDaysPolicy())
+    monday = datetime(2026, 12, 28, 23, 59, tzinfo=WIB_ZONE)
+    assert calendar.shifted(monday, -1, WIB_ZONE) == CHRISTMAS_EVE  # Thu 24, Fri 25, the weekend skipped
+    assert calendar.shifted(CHRISTMAS_EVE, 1, WIB_ZONE) == monday
+    assert calendar.shifted(CHRISTMAS_EVE.astimezone(UTC), 1, WIB_ZONE) == monday.astimezone(UTC)  # in its own zone
+    assert calendar.shifted(datetime(2026, 12, 30, 9, tzinfo=WIB_ZONE), 3, WIB_ZONE) is None  # 2027 is not listed
+
+
+def test_the_cycle_carries_the_listed_working_days_only_where_its_policy_counts_in_them() -> None:
+    table = _table()
+    assert table.years == [2026] and len(table.days_off) == 25 and date(2026, 12, 24) in table.days_off
+    spec = CycleCalendar(start=date(2026, 1, 2))
+    assert resolve(spec, 2026, AppraisalPolicy()).workdays is None
+    assert resolve(spec, 2026, AppraisalPolicy(escalation=IN_WORKING_DAYS)).workdays == table
+
+
+def test_reminders_and_escalation_fall_on_working_days_around_the_holidays() -> None:
+    planned = datetime(2026, 12, 1, tzinfo=UTC)
+    points = checkpoints(CHRISTMAS_EVE, planned, IN_WORKING_DAYS, _table(), 7)
+    assert [(p.kind.value, p.level, p.at.astimezone(WIB_ZONE)) for p in points] == [
+        ("reminder", 0, datetime(2026, 12, 18, 23, 59, tzinfo=WIB_ZONE)),  # 3 working days before: Friday
+        ("reminder", 0, datetime(2026, 12, 22, 23, 59, tzinfo=WIB_ZONE)),
+        ("escalation", 1, CHRISTMAS_EVE),
+        ("escalation", 2, datetime(2026, 12, 28, 23, 59, tzinfo=WIB_ZONE)),  # not on Christmas Eve's holidays
+        ("escalation", 3, datetime(2026, 12, 29, 23, 59, tzinfo=WIB_ZONE)),
+    ]
+    # Without the cycle's table (a cycle started before), or without working days in the policy: durations.
+    assert checkpoints(CHRISTMAS_EVE, planned, IN_WORKING_DAYS)[-2].at == CHRISTMAS_EVE + IN_WORKING_DAYS.grace
+    plain = checkpoints(CHRISTMAS_EVE, planned, EscalationPolicy(), _table(), 7)
+    assert plain == checkpoints(CHRISTMAS_EVE, planned, EscalationPolicy())
+
+
+def test_past_the_listed_years_the_escalation_counts_calendar_days() -> None:
+    new_year_eve = datetime(2026, 12, 31, 23, 59, tzinfo=WIB_ZONE)
+    policy = EscalationPolicy(grace_working_days=2, max_levels=2)
+    points = checkpoints(new_year_eve, datetime(2026, 12, 1, tzinfo=UTC), policy, _table(), 7)
+    assert points[-1].at == new_year_eve + timedelta(days=2)  # 2027's holidays are not listed: not guessed
+
+
+@pytest.mark.parametrize("bad", [{"grace_working_days": 0}, {"reminders_before_working_days": [61]}])
+def test_working_day_counts_are_bounded(bad: dict[str, object]) -> None:
+    with pytest.raises(ValidationError):
+        EscalationPolicy.model_validate(bad)

@@ -1,0 +1,78 @@
+"""Escalation in hari kerja on the time-skipping server (issue 20): where the instansi's policy counts the grace in
+working days, an overdue step climbs to its next level on the next working day, not on the next calendar day; a day
+off of the instansi in between (here the day after the deadline, so the test runs whatever the date) is waited out.
+The days come from the table the cycle's deadlines carry (domain.workdays.WorkdayTable), which the workflow reads."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+from temporalio.testing import WorkflowEnvironment
+
+from domain.calendar import WIB
+from domain.policy import AppraisalPolicy, EscalationPolicy
+from domain.stages import Step
+from domain.workdays import DayOff, WorkingDaysPolicy, work_calendar
+from tests.workflows import scenario
+from tests.workflows.conftest import Office, Starter
+from tests.workflows.scenario import state_when
+from workflows.appraisal import AppraisalWorkflow
+
+ZONE = timezone(timedelta(hours=WIB))
+
+
+async def test_the_next_level_waits_for_the_next_working_day(
+    time_skipping_env: WorkflowEnvironment, start: Starter, office: Office
+) -> None:
+    env = time_skipping_env
+    now = await env.get_current_time()
+    today = now.astimezone(ZONE).date()
+    due_day, day_off = today + timedelta(days=1), today + timedelta(days=2)
+    policy = AppraisalPolicy(
+        escalation=EscalationPolicy(reminders_before=[], grace_working_days=1, max_levels=2),
+        working_days=WorkingDaysPolicy(
+            days_off=[DayOff(day=day_off, name="Hari jadi kota")],
+            years_listed=sorted({today.year - 1, today.year, today.year + 1}),
+        ),
+    )
+    later = {  # the SKP's drafting is due at the end of tomorrow; the rest of the year well after it
+        name: (due_day + timedelta(days=days)).isoformat()
+        for name, days in (
+            ("skp_due", 20),
+            ("survey_opens", 20),
+            ("self_assessment_due", 30),
+            ("survey_closes", 35),
+            ("review_due", 40),
+            ("calibration_due", 45),
+            ("sign_off_due", 50),
+        )
+    }
+    handle = await start(policy=policy, skp_draft_due=due_day.isoformat(), **later)
+    state = await handle.query(AppraisalWorkflow.state)
+    due = state.deadline
+    assert state.step is Step.SKP_DRAFTING and due is not None and due.astimezone(ZONE).date() == due_day
+    next_level = work_calendar(policy.working_days).shifted(due, 1, ZONE)
+    assert next_level is not None and next_level.astimezone(ZONE).date() > day_off  # not the calendar's next day
+
+    await scenario.skip_time(env, due - now + timedelta(minutes=1))
+    await state_when(handle, lambda s: s.escalation_level == 1, "escalation level 1 at the deadline")
+    # A calendar day's grace later (the instansi's day off): still the first level.
+    await scenario.skip_time(env, due + timedelta(days=1, hours=1) - await env.get_current_time())
+    assert (await handle.query(AppraisalWorkflow.state)).escalation_level == 1
+    await scenario.skip_time(env, next_level - await env.get_current_time() + timedelta(minutes=1))
+    await state_when(handle, lambda s: s.escalation_level == 2, "escalation level 2 on the next working day")
+    with office.uow_factory() as uow:
+        escalations = [e for e in uow.audit.list(workflow_id=handle.id) if e.action == "notice.escalation"]
+    assert [e.after["level"] if e.after else None for e in escalations] == [1, 2]
+    assert escalations[1].occurred_at >= next_level
+
+
+def test_the_day_off_is_in_the_cycles_table() -> None:
+    """What the workflow counts from: the deadlines resolved at the cycle's start carry the instansi's day off."""
+    today = datetime.now(ZONE).date()
+    policy = AppraisalPolicy(
+        escalation=EscalationPolicy(grace_working_days=1),
+        working_days=WorkingDaysPolicy(days_off=[DayOff(day=today, name="Libur")], years_listed=[today.year]),
+    )
+    deadlines = scenario.appraisal_input("C", datetime.now(ZONE), policy=policy).deadlines
+    assert deadlines.workdays is not None and today in deadlines.workdays.days_off
