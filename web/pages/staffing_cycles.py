@@ -141,18 +141,19 @@ async def documents(
     user: PageUser,
     svc: Svc,
     cycle_id: str,
-    unit: Annotated[str, Query(min_length=1, max_length=32, pattern=r"^[A-Za-z0-9._-]+$", description="kode unit")],
+    unit: Annotated[str, Query(min_length=1, max_length=32, pattern=r"^[^\x00-\x1f\x7f]+$", description="kode unit")],
 ) -> Response:
     """One unit's evaluation documents whose result is set, as a ZIP (the whole cycle: `kinerja siklus dokumen`)."""
     await cycle_of(svc, user.principal, cycle_id, READS)
     out = io.BytesIO()
     write = partial(archive.write, svc.uow_factory, cycle_id, out, now=svc.clock(), unit_code=unit)
     await run_in_threadpool(write)
-    return _download(out.getvalue(), "application/zip", f"dokumen-evaluasi-{cycle_id}-{unit}.zip")
+    named = "".join(ch if ch.isascii() and (ch.isalnum() or ch in "-_.") else "_" for ch in unit)
+    return _download(out.getvalue(), "application/zip", f"dokumen-evaluasi-{cycle_id}-{named}.zip")
 
 
 def _download(data: bytes, media_type: str, filename: str) -> Response:
-    # A cycle id is letters, digits, '.', '_' and '-' (StartBody), as is a unit code here: safe in the header as it is.
+    # A cycle id is letters, digits, '.', '_' and '-' (StartBody): safe in the header as it is.
     headers = {"Content-Disposition": f'attachment; filename="{filename}"', "Cache-Control": "no-store"}
     return Response(content=data, media_type=media_type, headers=headers)
 
