@@ -50,16 +50,17 @@ def checkpoints(
     """
     shift = _shifter(workdays, utc_offset_hours)
     if policy.reminders_before_working_days and shift is not None:
-        befores = [shift(deadline, -n) for n in sorted(set(policy.reminders_before_working_days), reverse=True)]
+        befores = sorted({shift(deadline, -n) for n in policy.reminders_before_working_days})
     else:
         befores = [deadline - offset for offset in sorted(set(policy.reminders_before), reverse=True)]
     reminders = [Checkpoint(at=at, kind=CheckpointKind.REMINDER) for at in befores if at > planned_at]
-    escalations = []
+    escalations, at = [], deadline
     for level in range(1, policy.max_levels + 1):
-        if policy.grace_working_days is not None and shift is not None:
-            at = shift(deadline, policy.grace_working_days * (level - 1))
-        else:
-            at = deadline + policy.grace * (level - 1)
+        if level > 1:  # each level counted from the one before: a fallback to calendar days keeps them in order
+            if policy.grace_working_days is not None and shift is not None:
+                at = shift(at, policy.grace_working_days)
+            else:
+                at = deadline + policy.grace * (level - 1)
         escalations.append(Checkpoint(at=at, kind=CheckpointKind.ESCALATION, level=level))
     return reminders + escalations
 

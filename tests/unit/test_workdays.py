@@ -149,6 +149,15 @@ def test_past_the_listed_years_the_escalation_counts_calendar_days() -> None:
     assert points[-1].at == new_year_eve + timedelta(days=2)  # 2027's holidays are not listed: not guessed
 
 
+def test_levels_counted_into_an_unlisted_year_stay_in_order() -> None:
+    """Each level from the one before: the third falls back to calendar days from the second, never before it."""
+    policy = EscalationPolicy(grace_working_days=3, max_levels=3)
+    points = checkpoints(CHRISTMAS_EVE, datetime(2026, 12, 1, tzinfo=UTC), policy, _table(), 7)
+    second = datetime(2026, 12, 30, 23, 59, tzinfo=WIB_ZONE)  # Mon 28, Tue 29, Wed 30
+    escalations = [p.at.astimezone(WIB_ZONE) for p in points if p.level]
+    assert escalations == [CHRISTMAS_EVE, second, second + timedelta(days=3)]
+
+
 @pytest.mark.parametrize("bad", [{"grace_working_days": 0}, {"reminders_before_working_days": [61]}])
 def test_working_day_counts_are_bounded(bad: dict[str, object]) -> None:
     with pytest.raises(ValidationError):

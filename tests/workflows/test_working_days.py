@@ -1,7 +1,8 @@
 """Escalation in hari kerja on the time-skipping server (issue 20): where the instansi's policy counts the grace in
 working days, an overdue step climbs to its next level on the next working day, not on the next calendar day; a day
-off of the instansi in between (here the day after the deadline, so the test runs whatever the date) is waited out.
-The days come from the table the cycle's deadlines carry (domain.workdays.WorkdayTable), which the workflow reads."""
+off of the instansi in between (here the first weekday after the deadline, so the test runs whatever the date) is
+waited out. The days come from the table the cycle's deadlines carry (domain.workdays.WorkdayTable), which the
+workflow reads; the run is replayed and kept for the replay test (histories/escalation_in_working_days.json)."""
 
 from __future__ import annotations
 
@@ -27,7 +28,10 @@ async def test_the_next_level_waits_for_the_next_working_day(
     env = time_skipping_env
     now = await env.get_current_time()
     today = now.astimezone(ZONE).date()
-    due_day, day_off = today + timedelta(days=1), today + timedelta(days=2)
+    due_day = today + timedelta(days=1)
+    day_off = due_day + timedelta(days=1)  # the first weekday after the deadline's day: a working day but for this
+    while day_off.weekday() >= 5:
+        day_off += timedelta(days=1)
     policy = AppraisalPolicy(
         escalation=EscalationPolicy(reminders_before=[], grace_working_days=1, max_levels=2),
         working_days=WorkingDaysPolicy(
@@ -65,6 +69,7 @@ async def test_the_next_level_waits_for_the_next_working_day(
         escalations = [e for e in uow.audit.list(workflow_id=handle.id) if e.action == "notice.escalation"]
     assert [e.after["level"] if e.after else None for e in escalations] == [1, 2]
     assert escalations[1].occurred_at >= next_level
+    await scenario.replay_and_record(env.client, handle, "escalation_in_working_days")
 
 
 def test_the_day_off_is_in_the_cycles_table() -> None:
