@@ -121,7 +121,6 @@ def render(doc: EvaluationDocument) -> bytes:
         ("PREDIKAT MENURUT MATRIKS", doc.matrix_predicate),
         *([("PERUBAHAN PREDIKAT", "; ".join(doc.predicate_changes))] if doc.predicate_changes else []),
         ("PREDIKAT KINERJA PEGAWAI", doc.predicate.upper()),
-        ("UMPAN BALIK", doc.feedback or "–"),
     ]
     with pdf.table(
         col_widths=(60, 130),
@@ -134,6 +133,11 @@ def render(doc: EvaluationDocument) -> bytes:
             row = table.row()
             row.cell(label, style=FontFace(emphasis="BOLD"))
             row.cell(t(value), style=FontFace(emphasis="BOLD") if label.startswith("PREDIKAT KINERJA") else None)
+    pdf.ln(4)
+
+    # Free text of up to 5,000 characters or many lines: outside any table, whose row cannot cross a page.
+    _title(pdf, "UMPAN BALIK")
+    pdf.multi_cell(0, 4.5, t(doc.feedback or "–"), new_x="LMARGIN", new_y="NEXT")
     pdf.ln(4)
 
     _title(pdf, "PENETAPAN")

@@ -1,0 +1,49 @@
+"""The evaluation document's drawing (documents.evaluation_pdf) takes whatever the validators let through: feedback
+of 5,000 characters or of many short lines crosses pages instead of failing the download or a unit's archive."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from pypdf import PdfReader
+
+from documents.evaluation_pdf import render
+from domain.bounds import MAX_FEEDBACK_CHARS
+from services.evaluation_document import EvaluationDocument, Person, ResultLine, Signature
+
+
+def _document(feedback: str) -> EvaluationDocument:
+    person = Person("Pegawai yang dinilai", "Sri Wahyuni, S.H.", "199212252019032001", "–", "Verifikator", "Pelayanan")
+    line = ResultLine("1.1", "R" * 500, "utama", "I" * 500, "kuantitas", "6.000 berkas", "6.240", "104,00%")
+    signed = Signature("Pejabat Penilai Kinerja", "menetapkan", "Herman", "198009092005011001", "1 Februari 2027", None)
+    return EvaluationDocument(
+        instansi="Dinas Kependudukan dan Pencatatan Sipil",
+        period=2026,
+        cycle_id="C",
+        people=[person, person, person],
+        results=[line] * 3,
+        behaviours=["Berorientasi Pelayanan"],
+        hasil_kerja="Sesuai Ekspektasi",
+        perilaku="Sesuai Ekspektasi",
+        matrix_predicate="Baik",
+        predicate="Baik",
+        predicate_changes=[],
+        feedback=feedback,
+        signatures=[signed],
+        issued_at="07-12-2026 10:00 WIB",
+    )
+
+
+@pytest.mark.parametrize(
+    "feedback",
+    [
+        "Pertahankan kecepatan verifikasi berkas. " * (MAX_FEEDBACK_CHARS // 41),
+        "\n".join(f"- langkah perbaikan {n}" for n in range(60)),
+    ],
+    ids=["longest", "many-lines"],
+)
+def test_long_feedback_crosses_pages(feedback: str) -> None:
+    reader = PdfReader(io.BytesIO(render(_document(feedback))))
+    text = " ".join(page.extract_text() for page in reader.pages)
+    assert len(reader.pages) >= 2 and "UMPAN BALIK" in text and "PENETAPAN" in text
