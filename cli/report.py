@@ -23,19 +23,24 @@ EVERYONE = 10_000_000  # the report lists every reviewed employee
 def write_documents(settings: Settings, cycle_id: str, unit_code: str | None, file: Path) -> int:
     """The operator's job: every document of the cycle (or of one unit) into `file`, with the progress on stderr."""
     uow_factory = open_database(settings)
-    with uow_factory() as uow:
-        if uow.cycles.get(cycle_id) is None:
-            raise CommandError(f"--siklus: siklus {cycle_id} tidak ditemukan")
 
     def progress(done: int, total: int) -> None:
         if done == total or done % 100 == 0:
             print(f"{done}/{total} dokumen", file=sys.stderr)
 
     partial_file = file.with_name(file.name + ".sebagian")  # a run stopped halfway leaves no archive that looks whole
-    with partial_file.open("wb") as out:
-        count = archive.write(uow_factory, cycle_id, out, now=datetime.now(UTC), unit_code=unit_code, progress=progress)
+    try:
+        with partial_file.open("wb") as out:
+            now = datetime.now(UTC)
+            done = archive.write(uow_factory, cycle_id, out, now=now, unit_code=unit_code, progress=progress)
+    except BaseException:
+        partial_file.unlink(missing_ok=True)
+        raise
     partial_file.replace(file)
-    print(f"{count} dokumen evaluasi ditulis ke {file}")
+    print(f"{done.documents} dokumen evaluasi ditulis ke {file}")
+    if done.failed:
+        print(f"{done.failed} dokumen tidak dapat dibuat: lihat {archive.FAILED} di dalamnya", file=sys.stderr)
+        return 1
     return 0
 
 

@@ -3,22 +3,31 @@ PDF under its unit's folder: `<unit>/dokumen-evaluasi-kinerja-<period>-<NIP>.pdf
 
 A document takes ~0.15 s to draw here, so an instansi of 25,000 is about an hour of one core: the whole cycle is an
 operator's job (`kinerja siklus dokumen`), written to a file one document at a time; the kepegawaian page hands out
-one unit's archive at a time.
+one unit's archive at a time, up to `limit` documents. A document that cannot be made (its appraisal removed or
+moved back meanwhile) is listed with the reason in GAGAL.txt, and the others are written.
 """
 
 from __future__ import annotations
 
 import zipfile
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 from typing import BinaryIO
 
 from documents import evaluation_pdf
+from domain.errors import DomainError
 from persistence.ports import AbstractUnitOfWork
 from services import evaluation_document, steps
-from workflows.contracts import appraisal_workflow_id
 
 UowFactory = Callable[[], AbstractUnitOfWork]
+FAILED = "GAGAL.txt"
+
+
+@dataclass(frozen=True)
+class Written:
+    documents: int
+    failed: int
 
 
 def write(
@@ -28,26 +37,39 @@ def write(
     *,
     now: datetime,
     unit_code: str | None = None,
+    limit: int | None = None,
     progress: Callable[[int, int], None] | None = None,
-) -> int:
-    """Write the documents of the cycle (or of one unit) whose result is set into `out` as a ZIP; how many. For a
-    caller who has checked who may have them."""
+) -> Written:
+    """Write the documents of the cycle (or of one unit) whose result is set into `out` as a ZIP. For a caller who
+    has checked who may have them. NotFound for an unknown unit; DomainError past `limit` documents."""
     nips = evaluation_document.issued(uow_factory, cycle_id, unit_code)
+    if limit is not None and len(nips) > limit:
+        raise DomainError(
+            f"unit ini punya {len(nips)} dokumen evaluasi, lebih dari {limit} yang dibuat di sini; seluruhnya dibuat"
+            " dengan perintah `kinerja siklus dokumen --siklus ... --unit ...` di server",
+            field="unit",
+        )
+    written, failed = 0, []
     with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as archive:
         for done, nip in enumerate(nips, start=1):
-            found = steps.parties(uow_factory, cycle_id, nip)
-            if found is None:  # removed by an operator meanwhile
-                continue
-            parties, period = found
-            document = evaluation_document.build(uow_factory, parties, period, now=now)
-            unit = _unit_of(uow_factory, cycle_id, nip)
-            archive.writestr(f"{unit}/{document.file_name}", evaluation_pdf.render(document))
+            try:
+                found = steps.parties(uow_factory, cycle_id, nip)
+                if found is None:
+                    raise DomainError("penilaian tidak ditemukan lagi", field="penilaian")
+                document = evaluation_document.build(uow_factory, *found, now=now)
+                content = evaluation_pdf.render(document)
+            except DomainError as error:
+                failed.append(f"{nip}: {error}")
+            else:
+                archive.writestr(f"{folder(document.unit_code)}/{document.file_name}", content)
+                written += 1
             if progress is not None:
                 progress(done, len(nips))
-    return len(nips)
+        if failed:
+            archive.writestr(FAILED, "Dokumen yang tidak dapat dibuat:\n" + "\n".join(failed) + "\n")
+    return Written(documents=written, failed=len(failed))
 
 
-def _unit_of(uow_factory: UowFactory, cycle_id: str, nip: str) -> str:
-    with uow_factory() as uow:
-        item = uow.worklist.get(appraisal_workflow_id(cycle_id, nip))
-    return "".join(ch if ch.isalnum() or ch in "-_." else "_" for ch in item.unit_code) if item else "_"
+def folder(unit_code: str) -> str:
+    """A unit code as a folder of the archive: letters, digits, '-' and '_' (no dots, no slashes: never outside)."""
+    return "".join(ch if ch.isascii() and (ch.isalnum() or ch in "-_") else "_" for ch in unit_code) or "_"

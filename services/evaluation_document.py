@@ -85,6 +85,7 @@ class EvaluationDocument:
     instansi: str
     period: int
     cycle_id: str
+    unit_code: str  # the appraisal's unit, as its worklist entry has it
     people: list[Person]
     results: list[ResultLine]
     behaviours: list[str]  # BerAKHLAK, with the leader's special expectation where set
@@ -113,8 +114,14 @@ def document(
 
 
 def issued(uow_factory: UowFactory, cycle_id: str, unit_code: str | None = None) -> list[str]:
-    """The NIPs of the cycle (or of one of its units) whose result is set: those with a document, in NIP order."""
+    """The NIPs of the cycle (or of one of its units) whose result is set: those with a document, in NIP order.
+    NotFound for a unit the cycle's instansi does not have."""
     with uow_factory() as uow:
+        cycle = uow.cycles.get(cycle_id)
+        if cycle is None:
+            raise NotFound(f"siklus {cycle_id} tidak ditemukan", field="siklus")
+        if unit_code is not None and uow.units.get(cycle.instansi_code, unit_code) is None:
+            raise NotFound(f"unit kerja {unit_code} tidak ada pada instansi {cycle.instansi_code}", field="unit")
         found = {nip for step in ISSUED_AT for nip in uow.worklist.at_step(cycle_id, step, unit_code).values()}
     return sorted(found)
 
@@ -152,6 +159,7 @@ def build(uow_factory: UowFactory, parties: AppraisalParties, period: int, *, no
         instansi=instansi.name if instansi is not None else parties.instansi_code,
         period=period,
         cycle_id=cycle_id,
+        unit_code=item.unit_code,
         people=[
             person("Pegawai yang dinilai", parties.employee_nip),
             person("Pejabat Penilai Kinerja", parties.penilai_nip),

@@ -16,12 +16,13 @@ from pathlib import Path
 import pytest
 from pypdf import PdfReader
 
+from documents.archive import folder
 from documents.archive import write as archive_of
 from documents.evaluation_pdf import FONT_DIR
+from domain.errors import DomainError
 from domain.formats import angka, tanggal_panjang
 from domain.ratings import Predicate
 from domain.stages import Action, Role, Step
-from services.evaluation_document import target_text
 from tests.pages.browsing import signed_in
 from tests.web.appraisals import Need, Target
 from tests.web.harness import WebOffice
@@ -60,7 +61,9 @@ def _expected(office: WebOffice, target: Target) -> list[str]:
         fields.append(rhk.text)
         for indicator in rhk.indicators:
             found = achieved[indicator.id]
-            fields += [indicator.text, target_text(indicator.target, indicator.unit_of_measure)]
+            target = indicator.target  # whole numbers in this office's SKP: 1.210 is how a person reads 1210
+            assert target.upper is None and target.value == int(target.value)
+            fields += [indicator.text, f"{int(target.value):,}".replace(",", ".") + f" {indicator.unit_of_measure}"]
             fields += [f"{angka(found.percent)}%"]
     fields += [str(b.value.value) for b in skp.skp.perilaku]
     fields += [
@@ -149,11 +152,23 @@ async def test_a_units_documents_come_as_one_archive(web_office: WebOffice) -> N
         names = archive.namelist()
         assert names == [f"{APPRAISED_1.unit_code}/dokumen-evaluasi-kinerja-{PERIOD}-{target.nip}.pdf"]
         assert APPRAISED_1.name in _text(archive.read(names[0]))
-    assert other.status_code == 200 and zipfile.ZipFile(io.BytesIO(other.content)).namelist() == []
+    assert other.status_code == 404 and "unit kerja TIDAK-ADA tidak ada" in other.text
     assert bad.status_code == 422
     async with signed_in(web_office, PEGAWAI_1) as employee:  # not the section's
         assert (await employee.http.get(path, params={"unit": APPRAISED_1.unit_code})).status_code == 403
 
     whole = io.BytesIO()  # what `kinerja siklus dokumen` writes: the whole cycle
-    assert archive_of(web_office.uow_factory, target.cycle_id, whole, now=datetime.now(UTC)) == 1
-    assert len(zipfile.ZipFile(whole).namelist()) == 1
+    done = archive_of(web_office.uow_factory, target.cycle_id, whole, now=datetime.now(UTC))
+    assert (done.documents, done.failed) == (1, 0) and len(zipfile.ZipFile(whole).namelist()) == 1
+    with pytest.raises(DomainError, match="lebih dari 0 yang dibuat di sini"):  # a unit too large for a request
+        archive_of(web_office.uow_factory, target.cycle_id, io.BytesIO(), now=datetime.now(UTC), limit=0)
+
+
+def test_a_unit_code_is_a_folder_inside_the_archive() -> None:
+    assert [folder(code) for code in ("A-BID", "..", "DINKES/01", "1.02 A", "Ünit")] == [
+        "A-BID",
+        "__",
+        "DINKES_01",
+        "1_02_A",
+        "_nit",
+    ]
