@@ -80,8 +80,9 @@ class CalibrationRecord(_Record, Generic[M]):
     calibration: M
     version: int | None = None
     # What the calibration page lists of it, in order (a proposal's changes, a locked decision's moved predicates):
-    # kept in rows of their own with each save and read a page at a time (`CalibrationRepository.lines`).
-    listed: list[dict[str, Any]] = Field(default_factory=list)
+    # kept in rows of their own, replaced by a save that gives them (None: as stored), read a page at a time
+    # (`CalibrationRepository.lines`).
+    listed: list[dict[str, Any]] | None = None
 
 
 SurveyAnswer = Annotated[int, Field(ge=1, le=4)]

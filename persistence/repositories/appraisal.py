@@ -361,8 +361,9 @@ class SqlCalibrationRepository:
         row.status = record.status
         row.policy_version = record.policy_version
         row.content = record.calibration.model_dump(mode="json")
-        with self._session.no_autoflush:  # loading the old lines must not write the row before commit (see _written)
-            row.lines = [CalibrationLineRow(position=n, content=line) for n, line in enumerate(record.listed)]
+        if record.listed is not None:
+            with self._session.no_autoflush:  # loading the old lines must not write the row before commit (_written)
+                row.lines = [CalibrationLineRow(position=n, content=line) for n, line in enumerate(record.listed)]
         return _written(self._session, what, record.version)
 
     def _id(self, instansi_code: str, period: int, group_code: str) -> Any:

@@ -585,7 +585,7 @@ def test_parts_of_a_stored_calibration_are_read_without_the_rest(seeded: UowFact
 def test_what_a_stored_calibration_lists_is_read_a_page_at_a_time_and_replaced_with_each_save(
     seeded: UowFactory,
 ) -> None:
-    def record(listed: list[dict[str, Any]], version: int | None) -> CalibrationRecord[Document]:
+    def record(listed: list[dict[str, Any]] | None, version: int | None) -> CalibrationRecord[Document]:
         return CalibrationRecord(
             instansi_code=INSTANSI,
             period=PERIOD,
@@ -593,7 +593,7 @@ def test_what_a_stored_calibration_lists_is_read_a_page_at_a_time_and_replaced_w
             org_predicate=OrgPredicate.BAIK,
             status="proposed",
             policy_version=DEFAULT_POLICY.version,
-            calibration=Document(message="m", counts={}, entries=[], flag=True),
+            calibration=Document(message=f"versi {version}", counts={}, entries=[], flag=True),
             version=version,
             listed=listed,
         )
@@ -614,6 +614,10 @@ def test_what_a_stored_calibration_lists_is_read_a_page_at_a_time_and_replaced_w
         uow.commit()
     with seeded() as uow:
         assert uow.calibrations.lines(INSTANSI, PERIOD, "C1", 0, 50) == (3, second)
+        uow.calibrations.save(record(second, 2).model_copy(update={"listed": None}))  # a save that gives none
+        uow.commit()
+    with seeded() as uow:
+        assert uow.calibrations.lines(INSTANSI, PERIOD, "C1", 0, 50) == (3, second)  # kept as stored
 
 
 class ShownParts(BaseModel):
@@ -1179,3 +1183,32 @@ def test_the_worklist_lists_open_steps_nearest_deadline_first(uow_factory: UowFa
         }
         # And who in a cycle stands at one step (the withdrawn, for the cycle's predicates).
         assert uow.worklist.at_step("2026-DISDIK", Step.AWAITING_CALIBRATION) == {items[2].workflow_id: nips[2]}
+
+
+def test_an_overdue_step_is_found_by_the_superiors_its_escalation_reached(uow_factory: UowFactory) -> None:
+    """Beranda's "Diteruskan kepada Anda" (services.my_work): the ladder of domain.escalation, by the indexes on the
+    penilai and the atasan."""
+    due = datetime(2026, 3, 1, tzinfo=UTC)
+    nips = [f"19900101201501{n:04d}" for n in range(6)]
+    items = [
+        _work(nips[0], Step.SKP_DRAFTING, deadline=due, overdue=True, escalation_level=1, atasan_nip=KADIS),
+        _work(nips[1], Step.SKP_DRAFTING, deadline=due, overdue=True, escalation_level=2, atasan_nip=KADIS),
+        _work(nips[2], Step.SKP_APPROVAL, deadline=due, overdue=True, escalation_level=1, atasan_nip=KADIS),
+        _work(nips[3], Step.SKP_DRAFTING, deadline=due, overdue=False, escalation_level=0, atasan_nip=KADIS),
+        _work(nips[4], Step.OBJECTION_REVIEW, deadline=due, overdue=True, escalation_level=1, atasan_nip=KADIS),
+        _work(nips[5], Step.FINAL, deadline=None, overdue=False, escalation_level=0, atasan_nip=KADIS),
+    ]
+    with uow_factory() as uow:
+        uow.worklist.enrol(items)
+        uow.commit()
+    employees = (Step.SKP_DRAFTING, Step.SELF_ASSESSMENT, Step.OBJECTION_WINDOW)
+    penilais = (Step.SKP_APPROVAL, Step.SUPERVISOR_REVIEW, Step.SIGN_OFF)
+    with uow_factory() as uow:
+
+        def reached(nip: str) -> list[str]:
+            found = uow.worklist.escalated_to_superior(nip, employee_steps=employees, penilai_steps=penilais, limit=10)
+            return sorted(item.employee_nip for item in found)
+
+        assert reached(KABID) == [nips[0], nips[1]]  # the penilai: the employees' overdue steps, from level 1
+        assert reached(KADIS) == [nips[1], nips[2]]  # the atasan: an employee's from level 2, the penilai's from 1
+        assert reached(STAFF) == []
