@@ -109,3 +109,12 @@ def sisa_hari(deadline: datetime | None, now: datetime, offset_hours: int | None
 def _local(value: datetime, offset_hours: int | None) -> datetime:
     aware = value if value.tzinfo is not None else value.replace(tzinfo=UTC)
     return aware.astimezone(zone(offset_hours))
+
+
+def angka_tercetak(value: Decimal) -> str:
+    """A value as typed in an SKP or a realisation, printed: grouped thousands, a decimal comma, no trailing zeros
+    (`1.210`, `98,5`, `-0,25`)."""
+    sign = "-" if value < 0 else ""
+    whole, _, fraction = format(abs(value), "f").partition(".")
+    fraction = fraction.rstrip("0")
+    return sign + bulat(int(whole)) + (f",{fraction}" if fraction else "")

@@ -20,7 +20,7 @@ from datetime import datetime
 from domain.access import AppraisalParties, Principal
 from domain.audit import AuditEntry
 from domain.errors import DomainError, NotFound
-from domain.formats import angka, tanggal_panjang, waktu
+from domain.formats import angka, angka_tercetak, tanggal_panjang, waktu
 from domain.organisation import Employee
 from domain.ratings import Predicate
 from domain.skp import Skp, Target
@@ -193,7 +193,7 @@ def result_lines(skp: Skp, review: ReviewOutcome) -> list[ResultLine]:
                     indicator=indicator.text,
                     aspect=indicator.aspect.value,
                     target=target_text(indicator.target, indicator.unit_of_measure),
-                    realisation=_number(found.realisation) if found else NONE,
+                    realisation=angka_tercetak(found.realisation) if found else NONE,
                     capaian=f"{angka(found.percent)}%" if found else NONE,
                 )
             )
@@ -202,16 +202,8 @@ def result_lines(skp: Skp, review: ReviewOutcome) -> list[ResultLine]:
 
 def target_text(target: Target, unit: str) -> str:
     """`100 dokumen`, `80 – 90 %`: as the SKP page prints it."""
-    upper = f" – {_number(target.upper)}" if target.upper is not None else ""
-    return f"{_number(target.value)}{upper} {unit}"
-
-
-def _number(value: object) -> str:
-    """A value as typed in an SKP or a realisation: no trailing zeros (1.210; 98,5)."""
-    text = format(value, "f") if not isinstance(value, str) else value
-    whole, _, fraction = text.partition(".")
-    fraction = fraction.rstrip("0")
-    return angka(int(whole), 0) + (f",{fraction}" if fraction else "") if whole.lstrip("-").isdigit() else text
+    upper = f" – {angka_tercetak(target.upper)}" if target.upper is not None else ""
+    return f"{angka_tercetak(target.value)}{upper} {unit}"
 
 
 _CHANGED = (Action.APPLY_CALIBRATION.value, Action.DECIDE_OBJECTION.value)

@@ -61,9 +61,9 @@ def _expected(office: WebOffice, target: Target) -> list[str]:
         fields.append(rhk.text)
         for indicator in rhk.indicators:
             found = achieved[indicator.id]
-            target = indicator.target  # whole numbers in this office's SKP: 1.210 is how a person reads 1210
-            assert target.upper is None and target.value == int(target.value)
-            fields += [indicator.text, f"{int(target.value):,}".replace(",", ".") + f" {indicator.unit_of_measure}"]
+            goal = indicator.target  # whole numbers in this office's SKP: 1.210 is how a person reads 1210
+            assert goal.upper is None and goal.value == int(goal.value)
+            fields += [indicator.text, f"{int(goal.value):,}".replace(",", ".") + f" {indicator.unit_of_measure}"]
             fields += [f"{angka(found.percent)}%"]
     fields += [str(b.value.value) for b in skp.skp.perilaku]
     fields += [

@@ -21,6 +21,7 @@ def _document(feedback: str) -> EvaluationDocument:
         instansi="Dinas Kependudukan dan Pencatatan Sipil",
         period=2026,
         cycle_id="C",
+        unit_code="PELAYANAN",
         people=[person, person, person],
         results=[line] * 3,
         behaviours=["Berorientasi Pelayanan"],
