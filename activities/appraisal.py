@@ -23,7 +23,7 @@ from domain.audit import AuditEntry
 from domain.errors import NotFound
 from domain.stages import Step
 from persistence.ports import AbstractUnitOfWork, ReviewRecord
-from services import cycles, notices, officials_record
+from services import calibration_store, notices, officials_record
 from workflows.contracts import (
     CalibrationDecision,
     CycleOfficials,
@@ -48,9 +48,9 @@ class AppraisalActivities:
 
     def __init__(self, uow_factory: UnitOfWorkFactory) -> None:
         self._uow_factory = uow_factory
-        # A locked decision never changes (services.cycles.locked_results), and every appraisal of the cycle reads
-        # it when its result arrives: read once per worker, not once per employee (a province's is 100,000 rows).
-        self._locked: OrderedDict[tuple[str, int, str], cycles.LockedResults] = OrderedDict()
+        # A locked decision never changes (services.calibration_store.locked_results), and every appraisal of the cycle
+        # reads it when its result arrives: read once per worker, not once per employee (a province's is 100,000 rows).
+        self._locked: OrderedDict[tuple[str, int, str], calibration_store.LockedResults] = OrderedDict()
         self._locked_guard = threading.Lock()  # activities read in threads
 
     @activity.defn(name="appraisal.record_step")
@@ -84,12 +84,12 @@ class AppraisalActivities:
         with business_errors():
             if results is None:
                 ref = CycleRef(cycle_id=request.cycle_id, instansi_code=request.instansi_code, period=request.period)
-                results = cycles.locked_results(self._uow_factory, ref)
+                results = calibration_store.locked_results(self._uow_factory, ref)
                 with self._locked_guard:
                     self._locked[key] = results
                     while len(self._locked) > LOCKED_KEPT:
                         self._locked.popitem(last=False)
-            return cycles.calibration_result(results, request.cycle_id, request.employee_nip)
+            return calibration_store.calibration_result(results, request.cycle_id, request.employee_nip)
 
     @activity.defn(name="appraisal.cycle_officials")
     async def cycle_officials(self, request: CycleOfficials) -> RecordedOfficials:

@@ -26,7 +26,7 @@ from domain.audit_chain import AuditAnchor
 from domain.calibration import FinalPredicate
 from domain.worklist import WorklistQuery
 from persistence.ports import AbstractUnitOfWork
-from services import audit_chain, cycles, officials_record, worklist, worklist_sync
+from services import audit_chain, calibration_store, cycles, officials_record, worklist, worklist_sync
 from services.appraisals import CycleRequest, PlanPage, nip_of_planned, plan_page, record_calendar
 from workflows.appraisal import AppraisalWorkflow
 from workflows.calibration import CalibrationClosed
@@ -157,23 +157,25 @@ class CycleActivities:
 
     @activity.defn(name="cycle.propose")
     async def propose(self, request: ProposeRequest) -> CalibrationView:
-        return await _thread(lambda: cycles.propose(self._uow_factory, request, request.request))
+        return await _thread(lambda: calibration_store.propose(self._uow_factory, request, request.request))
 
     @activity.defn(name="cycle.decide")
     async def decide(self, request: DecideRequest) -> CalibrationOutcome:
-        return await _thread(lambda: cycles.decide(self._uow_factory, request, request.decision, request.key))
+        return await _thread(
+            lambda: calibration_store.decide(self._uow_factory, request, request.decision, request.key)
+        )
 
     @activity.defn(name="cycle.send_notice")
     async def send_notice(self, notice: CalibrationNotice) -> RecordStepResult:
         """A calibration reminder or escalation into the audit log and the outbox; a retry writes nothing twice."""
-        return await _thread(lambda: cycles.send_calibration_notice(self._uow_factory, notice))
+        return await _thread(lambda: calibration_store.send_calibration_notice(self._uow_factory, notice))
 
     @activity.defn(name="cycle.push_calibration")
     async def push_calibration(self, request: PushRequest) -> int:
         """Have every employee of the locked decision take up their result: the `apply_calibration` Update, which
         reads the predicate from the database (workflows/calibration.py). Resumes after the last heartbeat when
         retried; the Update's id is the cycle's, so an appraisal that has it already answers with its first result."""
-        decision = await _thread(lambda: cycles.locked_decision(self._uow_factory, request))
+        decision = await _thread(lambda: calibration_store.locked_decision(self._uow_factory, request))
         finals = decision.predicates
         details = activity.info().heartbeat_details
         done = int(details[0]) if details else 0
@@ -275,7 +277,7 @@ class CycleActivities:
                 lambda: cycles.survey_by_unit(self._uow_factory, request, request.populations, record=False)
             )
         counts = await _thread(lambda: cycles.notice_counts(self._uow_factory, request))
-        calibration = await _thread(lambda: cycles.calibration_notice_counts(self._uow_factory, request))
+        calibration = await _thread(lambda: calibration_store.calibration_notice_counts(self._uow_factory, request))
         final = await _thread(lambda: cycles.finished_count(self._uow_factory, request))
         withdrawn = await _thread(lambda: cycles.withdrawn_by_cause(self._uow_factory, request))
         await self._synchronise(request.cycle_id)

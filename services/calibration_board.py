@@ -5,7 +5,7 @@ decision in full (the cycle's state lists only its first changes).
 
 The pattern is the instansi's policy (domain.policy.CalibrationPolicy); the check is the domain's
 (domain.calibration.check_counts, the same rule the proposal applies). Units are shown for insight: the proposal and
-the decision are the instansi's, one per cycle (services.cycles.GROUP).
+the decision are the instansi's, one per cycle (services.calibration_store.GROUP).
 """
 
 from __future__ import annotations
@@ -22,7 +22,8 @@ from domain.calibration import Change, FinalPredicate, allowed_range, check_coun
 from domain.policy import AppraisalPolicy
 from domain.ratings import OrgPredicate, Predicate
 from persistence.ports import AbstractUnitOfWork
-from services.cycles import LOCKED, NONE, by_predicate, group_of
+from services.calibration_store import LOCKED, group_of
+from services.cycles import NONE, by_predicate
 from workflows.cycle_contracts import CalibrationState, CycleRef
 
 UowFactory = Callable[[], AbstractUnitOfWork]

@@ -1,7 +1,7 @@
 """A running cycle as people reach it through the API: its state, and the pimpinan's calibration (SE MenPAN-RB 3/2023)
 — setting the organisation predicate, which stores the proposal, then deciding on it, which locks it and sends it to
 every appraisal. The actor of both Updates is the signed-in person; the cycle's validator checks that they are a
-pimpinan of this cycle, and its activities write the audit entries (services.cycles.propose / decide).
+pimpinan of this cycle, and its activities write the audit entries (services.calibration_store.propose / decide).
 
 An `Idempotency-Key` from the sender makes the Update's id: a retry with the same key is the same Update, answered
 with its first result, never a second proposal or decision.

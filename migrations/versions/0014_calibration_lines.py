@@ -27,7 +27,7 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 JSON = sa.JSON().with_variant(postgresql.JSONB(), "postgresql")
-_LOCKED = "locked"  # services.cycles.LOCKED as of this revision
+_LOCKED = "locked"  # services.calibration_store.LOCKED as of this revision
 _CALIBRATIONS = sa.table(
     "calibrations", sa.column("id", sa.Integer()), sa.column("status", sa.String()), sa.column("content", sa.JSON())
 )

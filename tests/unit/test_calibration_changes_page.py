@@ -11,7 +11,7 @@ from domain.calibration import CalibrationDecision, Change, FinalPredicate
 from domain.ratings import OrgPredicate, Predicate
 from services.calibration_board import CHANGES_PER_PAGE, ChangesPage, changes_of, shown
 from services.calibration_decision import ACCEPT, change_field, decision_from_form, extra_fields, reason_field
-from services.cycles import LockedDecision
+from services.calibration_store import LockedDecision
 
 REASON = "Hasil kerja unit ini didukung bukti capaian yang lengkap."
 

@@ -33,7 +33,7 @@ from domain.skp import Aspect, Indicator, Realisation, RencanaHasilKerja, RhkKin
 from domain.stages import Role, Step
 from domain.worklist import WorkItem
 from persistence.ports import AbstractUnitOfWork
-from services import cycles
+from services import calibration_store
 from temporal_client import DATA_CONVERTER
 from worker import WORKFLOWS
 from workflows.appraisal import AppraisalWorkflow
@@ -175,17 +175,17 @@ def lock_calibration(
     uow_factory: Callable[[], AbstractUnitOfWork], cycle_id: str, results: dict[str, Predicate]
 ) -> None:
     """The cycle's calibration, proposed over the reviews recorded so far and locked by the Kepala Dinas with
-    `results` as the committee's predicates, as the cycle workflow's Updates do it (services.cycles): the decision
-    every appraisal of the cycle reads its result from."""
+    `results` as the committee's predicates, as the cycle workflow's Updates do it (services.calibration_store): the
+    decision every appraisal of the cycle reads its result from."""
     ref = CycleRef(cycle_id=cycle_id, instansi_code=INSTANSI, period=PERIOD)
-    cycles.propose(uow_factory, ref, SetOrgPredicate(actor=KEPALA, org_predicate=OrgPredicate.BAIK))
+    calibration_store.propose(uow_factory, ref, SetOrgPredicate(actor=KEPALA, org_predicate=OrgPredicate.BAIK))
     decision = DecideCalibration(
         actor=KEPALA,
         accept=False,
         overrides=results,
         justification="unit terlalu kecil untuk pola distribusi; predikat ditetapkan komite",
     )
-    cycles.decide(uow_factory, ref, decision, key=f"test-lock-{cycle_id}")
+    calibration_store.decide(uow_factory, ref, decision, key=f"test-lock-{cycle_id}")
 
 
 EMPLOYEE = Actor(nip=STAFF, role=Role.PEGAWAI)

@@ -34,7 +34,7 @@ from domain.worklist import WorklistQuery
 from persistence.db import make_engine, make_session_factory
 from persistence.ports import OutboxMessage, SurveyResponseRecord
 from persistence.uow import SqlAlchemyUnitOfWork
-from services import audit_chain, consistency, cycles
+from services import audit_chain, calibration_store, consistency, cycles
 from temporal_client import appraisal_handle
 from tests.workflows import scenario
 from tests.workflows.conftest import running_worker
@@ -606,7 +606,7 @@ async def test_a_retried_calibration_notice_is_written_once(
         "20-01-2027 23.59 WIB / 21-01-2027 00.59 WITA / 21-01-2027 01.59 WIT" in outbox[0].body
         and "predikat kinerja organisasi belum ditetapkan" in outbox[0].body.lower()
     )
-    assert cycles.calibration_notice_counts(cycle_office.uow_factory, ref) == (0, 1)
+    assert calibration_store.calibration_notice_counts(cycle_office.uow_factory, ref) == (0, 1)
 
 
 async def test_history_stays_bounded_with_a_small_page_size(
