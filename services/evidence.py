@@ -20,7 +20,7 @@ from domain.access import AppraisalParties, Principal, Scope, acting_role, roles
 from domain.audit import AuditEntry
 from domain.errors import DomainError, Forbidden, NotFound
 from domain.evidence import check_file, check_quota, is_sha256, reference
-from domain.stages import Step
+from domain.stages import Role, Step
 from persistence.evidence import EvidenceFile
 from persistence.ports import AbstractUnitOfWork
 from services.steps import STEP_BY_NAME, TAKE_OVER, visible
@@ -48,13 +48,7 @@ def upload(
 ) -> Stored:
     """Store an evidence file for the appraisal; DomainError (field `berkas`) for a file of another kind, too large,
     or past what the appraisal may store, and (field `tahap`) outside the self-assessment. Nothing is stored then."""
-    if Scope.ACT not in principal.scopes:
-        raise Forbidden("token ini hanya untuk membaca (cakupan 'baca'); mengunggah bukti memerlukan cakupan 'langkah'")
-    parties, _period = visible(uow_factory, principal, cycle_id, nip)
-    role = acting_role(roles_on(principal, parties), UPLOADERS)
-    if role is None:
-        allowed = ", ".join(r.label for r in UPLOADERS)
-        raise Forbidden(f"bukti realisasi hanya dapat diunggah oleh {allowed}", field="peran")
+    parties, role = _uploader(uow_factory, principal, cycle_id, nip, "diunggah", "mengunggah")
     checked = check_file(data, name)
     workflow_id = appraisal_workflow_id(cycle_id, nip)
     with uow_factory() as uow:
@@ -84,19 +78,7 @@ def upload(
         )
         try:
             saved = uow.evidence.add(file, data)
-            uow.audit.append(
-                AuditEntry(
-                    occurred_at=now,
-                    actor=principal.nip,
-                    actor_role=role,
-                    on_behalf_of=nip if role in TAKE_OVER else None,
-                    action=UPLOADED_ACTION,
-                    subject=nip,
-                    # The file's name may say anything about anyone: the audit keeps what identifies the bytes.
-                    after={"sha256": saved.sha256, "jenis": saved.media_type.value, "ukuran": saved.size},
-                    workflow_id=workflow_id,
-                )
-            )
+            uow.audit.append(_entry(principal, role, UPLOADED_ACTION, saved, now=now, after=True))
             uow.commit()
         except IntegrityError:  # the same bytes, uploaded at the same moment from another tab
             saved = None
@@ -112,13 +94,7 @@ def remove(
     self-assessment, by whoever may upload; audited. Nothing recorded names it yet: the self-assessment is sent once,
     and the reference is checked against the stored files just before (services.evidence_refs). NotFound for a file
     that is not this appraisal's, DomainError (field `tahap`) past the self-assessment, when files are evidence."""
-    if Scope.ACT not in principal.scopes:
-        raise Forbidden("token ini hanya untuk membaca (cakupan 'baca'); menghapus bukti memerlukan cakupan 'langkah'")
-    parties, _period = visible(uow_factory, principal, cycle_id, nip)
-    role = acting_role(roles_on(principal, parties), UPLOADERS)
-    if role is None:
-        allowed = ", ".join(r.label for r in UPLOADERS)
-        raise Forbidden(f"bukti realisasi hanya dapat dihapus oleh {allowed}", field="peran")
+    _parties, role = _uploader(uow_factory, principal, cycle_id, nip, "dihapus", "menghapus")
     workflow_id = appraisal_workflow_id(cycle_id, nip)
     with uow_factory() as uow:
         file = uow.evidence.get(cycle_id, nip, sha256) if is_sha256(sha256) else None
@@ -133,20 +109,43 @@ def remove(
                 rule=STAGE_RULE,
             )
         uow.evidence.remove(cycle_id, nip, sha256)
-        uow.audit.append(
-            AuditEntry(
-                occurred_at=now,
-                actor=principal.nip,
-                actor_role=role,
-                on_behalf_of=nip if role in TAKE_OVER else None,
-                action=REMOVED_ACTION,
-                subject=nip,
-                before={"sha256": file.sha256, "jenis": file.media_type.value, "ukuran": file.size},
-                workflow_id=workflow_id,
-            )
-        )
+        uow.audit.append(_entry(principal, role, REMOVED_ACTION, file, now=now, after=False))
         uow.commit()
     return file
+
+
+def _uploader(
+    uow_factory: UowFactory, principal: Principal, cycle_id: str, nip: str, done: str, doing: str
+) -> tuple[AppraisalParties, Role]:
+    """The appraisal, and the role in which the person brings or removes its evidence (who may send the
+    self-assessment); NotFound for whoever may not see it, Forbidden for a reader or a read-only token."""
+    if Scope.ACT not in principal.scopes:
+        raise Forbidden(f"token ini hanya untuk membaca (cakupan 'baca'); {doing} bukti memerlukan cakupan 'langkah'")
+    parties, _period = visible(uow_factory, principal, cycle_id, nip)
+    role = acting_role(roles_on(principal, parties), UPLOADERS)
+    if role is None:
+        allowed = ", ".join(r.label for r in UPLOADERS)
+        raise Forbidden(f"bukti realisasi hanya dapat {done} oleh {allowed}", field="peran")
+    return parties, role
+
+
+def _entry(
+    principal: Principal, role: Role, action: str, file: EvidenceFile, *, now: datetime, after: bool
+) -> AuditEntry:
+    """The audit entry of a file stored (`after`) or removed: the file's name may say anything about anyone, so the
+    audit keeps what identifies the bytes."""
+    described = {"sha256": file.sha256, "jenis": file.media_type.value, "ukuran": file.size}
+    return AuditEntry(
+        occurred_at=now,
+        actor=principal.nip,
+        actor_role=role,
+        on_behalf_of=file.employee_nip if role in TAKE_OVER else None,
+        action=action,
+        subject=file.employee_nip,
+        before=None if after else described,
+        after=described if after else None,
+        workflow_id=appraisal_workflow_id(file.cycle_id, file.employee_nip),
+    )
 
 
 def files(uow_factory: UowFactory, principal: Principal, cycle_id: str, nip: str) -> list[EvidenceFile]:
