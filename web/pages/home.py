@@ -27,5 +27,5 @@ async def home(request: Request, user: PageUser, svc: Svc) -> HTMLResponse:
     found = await run_in_threadpool(
         partial(read_home, svc.uow_factory, user.principal, now=svc.clock(), limit=TASKS_SHOWN)
     )
-    context = {field.name: getattr(found, field.name) for field in fields(found)}
+    context = {field.name: getattr(found, field.name) for field in fields(found)} | {"shown_limit": TASKS_SHOWN}
     return render(request, "pages/beranda.html", context, user=user)
