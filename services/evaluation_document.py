@@ -230,6 +230,6 @@ _PREDICATES = {p.value: p for p in Predicate}
 def _signature(entry: AuditEntry, people: Mapping[str, Employee], zone: int | None) -> Signature:
     title, what = _SIGNED[entry.action]
     person = people.get(entry.actor)
-    on_behalf = f"atas nama pegawai NIP {entry.on_behalf_of}" if entry.on_behalf_of else None
+    on_behalf = f"atas nama NIP {entry.on_behalf_of}" if entry.on_behalf_of else None
     name = person.name if person is not None else NONE
     return Signature(title, what, name, entry.actor, tanggal_panjang(entry.occurred_at, zone), on_behalf)
