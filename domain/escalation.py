@@ -10,16 +10,14 @@ away.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from datetime import datetime, timedelta, timezone
+from datetime import datetime
 from enum import StrEnum
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict
 
 from domain.policy import EscalationPolicy
 from domain.stages import Role
-from domain.workdays import WorkdayTable
-
-WIB_HOURS = 7  # a cycle resolved before its zone was kept: Western Indonesia's
+from domain.workdays import WorkdayTable, moved, zone_of
 
 
 class CheckpointKind(StrEnum):
@@ -68,16 +66,8 @@ def checkpoints(
 def _shifter(workdays: WorkdayTable | None, utc_offset_hours: int | None) -> Callable[[datetime, int], datetime] | None:
     if workdays is None:
         return None
-    calendar = workdays.calendar()
-    zone = timezone(timedelta(hours=utc_offset_hours or WIB_HOURS))
-
-    def shift(instant: datetime, count: int) -> datetime:
-        if count == 0:
-            return instant
-        found = calendar.shifted(instant, count, zone)
-        return found if found is not None else instant + timedelta(days=count)
-
-    return shift
+    zone = zone_of(utc_offset_hours)
+    return lambda instant, count: moved(workdays, instant, count, zone)
 
 
 def last_due(points: Sequence[Checkpoint], done: int, now: datetime) -> int | None:

@@ -185,6 +185,10 @@ class CalendarPolicy(_Frozen):
     # PP 30/2019 Pasal 59: keberatan within 14 days of receiving the result [C].
     objection_window: timedelta = timedelta(days=14)
     objection_decision_due: timedelta = timedelta(days=14)  # [U] not in the sources read
+    # [U] policy (issue 20): an extension of one step moves the appraisal's later deadlines by as many days as it gave,
+    # working days where the cycle counts them (Deadlines.workdays), else calendar days. The objection windows, which
+    # run from their own step, and the calibration deadline, the cycle's, do not move.
+    extension_shifts_later: bool = False
 
 
 class EscalationPolicy(_Frozen):

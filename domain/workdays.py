@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, tzinfo
+from datetime import date, datetime, timedelta, timezone, tzinfo
 from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -191,3 +191,27 @@ def workday_table(calendar: WorkCalendar, years: Iterable[int]) -> WorkdayTable:
     listed = sorted(year for year in set(years) if year in calendar.known_years)
     days = sorted(day for day in calendar.days_off if day.year in listed)
     return WorkdayTable(six_day_week=5 in calendar.working_weekdays, days_off=days, years=listed)
+
+
+def zone_of(utc_offset_hours: int | None) -> timezone:
+    """A cycle's zone (WIB for a cycle resolved before its zone was kept)."""
+    return timezone(timedelta(hours=utc_offset_hours if utc_offset_hours is not None else 7))
+
+
+def moved(table: WorkdayTable | None, instant: datetime, count: int, zone: tzinfo) -> datetime:
+    """`instant` moved by `count` working days of `table` at its time of day in `zone`; calendar days without a table
+    or into a year it does not list."""
+    found = table.calendar().shifted(instant, count, zone) if table is not None and count else None
+    return found if found is not None else instant + timedelta(days=count)
+
+
+def days_between(table: WorkdayTable | None, start: datetime, end: datetime, zone: tzinfo) -> int:
+    """The working days of `table` after `start`'s day up to `end`'s day in `zone`; calendar days without a table or
+    through a year it does not list (0 when `end` is not on a later day)."""
+    first, last = start.astimezone(zone).date(), end.astimezone(zone).date()
+    if last <= first:
+        return 0
+    calendar = table.calendar() if table is not None else None
+    if calendar is None or any(year not in calendar.known_years for year in range(first.year, last.year + 1)):
+        return (last - first).days
+    return sum(calendar.is_working_day(first + timedelta(days=n)) for n in range(1, (last - first).days + 1))

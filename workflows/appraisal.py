@@ -56,6 +56,7 @@ with workflow.unsafe.imports_passed_through():
     )
     from domain.stages import Action, Role, Step, transition
     from domain.withdrawal import check_effective_on, told_of_withdrawal, withdrawal_step
+    from domain.workdays import days_between, zone_of
     from workflows import calibration, search_attributes
     from workflows.admission import admit
     from workflows.appraisal_base import (
@@ -64,6 +65,7 @@ with workflow.unsafe.imports_passed_through():
         NOTICE_RETRY,
         REASSIGN,
         RECORD_RETRY,
+        SHIFTED_BY_EXTENSIONS,
         AppraisalBase,
         predicate_value,
         required_text,
@@ -650,9 +652,13 @@ class AppraisalWorkflow(AppraisalBase):
                 field="new_deadline",
             )
         old = s.deadline
+        deadlines = self._input.deadlines
+        shifts = self._input.policy.calendar.extension_shifts_later and s.step in SHIFTED_BY_EXTENSIONS
+        shift = days_between(deadlines.workdays, old, new, zone_of(deadlines.utc_offset_hours)) if shifts else 0
 
         def apply() -> None:
             self._set_deadline(new, workflow.now())
+            s.deadline_shift += shift  # the later deadlines move with it (CalendarPolicy.extension_shifts_later)
 
         change.apply, change.notify, change.notice_deadline = apply, list(s.assignees), new
         change.after = {"step": s.step.value, "deadline_before": old.isoformat(), "deadline": new.isoformat()}

@@ -24,6 +24,7 @@ from domain.errors import DomainError
 from domain.ratings import Predicate
 from domain.skp import Skp
 from domain.stages import TAKE_OVER_ROLES, Action, Role, Step, transition
+from domain.workdays import moved, zone_of
 from domain.worklist import WorkItem, listed_assignee
 from workflows import search_attributes
 from workflows.admission import admit
@@ -70,6 +71,11 @@ RECORD_HEARTBEAT = timedelta(seconds=10)
 # Nobody waits on a reminder: keep trying until the database is back.
 NOTICE_RETRY = RetryPolicy(initial_interval=timedelta(seconds=5), maximum_interval=timedelta(minutes=10))
 ACTIVITY_TIMEOUT = timedelta(seconds=30)
+# The deadlines an extension moves when the policy says so: the appraisal's own, fixed by the cycle's calendar; not
+# the objection windows (from their own step) nor the calibration (the cycle's, shared by all).
+SHIFTED_BY_EXTENSIONS = frozenset(
+    {Step.SKP_DRAFTING, Step.SKP_APPROVAL, Step.SELF_ASSESSMENT, Step.SUPERVISOR_REVIEW, Step.SIGN_OFF}
+)
 
 
 class AppraisalBase:
@@ -281,7 +287,11 @@ class AppraisalBase:
         return self._assignees_for(step)
 
     def _deadline_for(self, step: Step, now: datetime, returns: int) -> datetime | None:
-        return self._input.deadlines.for_step(step, now, redraft=returns > 0)
+        deadlines = self._input.deadlines
+        found = deadlines.for_step(step, now, redraft=returns > 0)
+        if found is None or not self._s.deadline_shift or step not in SHIFTED_BY_EXTENSIONS:
+            return found
+        return moved(deadlines.workdays, found, self._s.deadline_shift, zone_of(deadlines.utc_offset_hours))
 
     def _enter(self, step: Step, now: datetime, *, sync: bool = True) -> None:
         s = self._s

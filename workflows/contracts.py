@@ -291,6 +291,9 @@ class AppraisalState(BaseModel):
     # Deadline bookkeeping: when the current deadline was set and how many of its checkpoints have been handled.
     deadline_set_at: AwareDatetime | None = None
     checkpoints_done: int = 0
+    # Days the later deadlines moved by extensions, where the policy says so (CalendarPolicy.extension_shifts_later):
+    # working days where the cycle counts them, else calendar days.
+    deadline_shift: int = 0
 
     skp: Skp | None = None
     skp_returns: int = 0

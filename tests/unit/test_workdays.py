@@ -19,6 +19,8 @@ from domain.workdays import (
     DayOffKind,
     WorkdayTable,
     WorkingDaysPolicy,
+    days_between,
+    moved,
     work_calendar,
     workday_table,
 )
@@ -162,3 +164,16 @@ def test_levels_counted_into_an_unlisted_year_stay_in_order() -> None:
 def test_working_day_counts_are_bounded(bad: dict[str, object]) -> None:
     with pytest.raises(ValidationError):
         EscalationPolicy.model_validate(bad)
+
+
+def test_an_extension_is_measured_and_repeated_in_the_cycles_working_days() -> None:
+    """What an extension that moves the later deadlines counts (CalendarPolicy.extension_shifts_later)."""
+    table = _table()
+    monday = datetime(2026, 12, 28, 23, 59, tzinfo=WIB_ZONE)
+    assert days_between(table, CHRISTMAS_EVE, monday, WIB_ZONE) == 1  # Thu 24 to Sun 27 are no working days
+    assert days_between(None, CHRISTMAS_EVE, monday, WIB_ZONE) == 5  # without the table: calendar days
+    assert days_between(table, monday, CHRISTMAS_EVE, WIB_ZONE) == 0
+    assert days_between(table, CHRISTMAS_EVE, datetime(2027, 1, 4, tzinfo=WIB_ZONE), WIB_ZONE) == 12  # 2027 unlisted
+    assert moved(table, CHRISTMAS_EVE, 1, WIB_ZONE) == monday
+    assert moved(None, CHRISTMAS_EVE, 1, WIB_ZONE) == CHRISTMAS_EVE + timedelta(days=1)
+    assert moved(table, monday, 5, WIB_ZONE) == monday + timedelta(days=5)  # into 2027: calendar days

@@ -8,16 +8,19 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 
+import pytest
+from temporalio.client import Client
 from temporalio.testing import WorkflowEnvironment
 
 from domain.calendar import WIB
-from domain.policy import AppraisalPolicy, EscalationPolicy
+from domain.policy import AppraisalPolicy, CalendarPolicy, EscalationPolicy
 from domain.stages import Step
 from domain.workdays import DayOff, WorkingDaysPolicy, work_calendar
 from tests.workflows import scenario
 from tests.workflows.conftest import Office, Starter
-from tests.workflows.scenario import state_when
+from tests.workflows.scenario import EMPLOYEE, TIM_PENGAWASAN, state_when
 from workflows.appraisal import AppraisalWorkflow
+from workflows.contracts import AppraisalInput, ExtendDeadline, SubmitSkp
 
 ZONE = timezone(timedelta(hours=WIB))
 
@@ -81,3 +84,45 @@ def test_the_day_off_is_in_the_cycles_table() -> None:
     )
     deadlines = scenario.appraisal_input("C", datetime.now(ZONE), policy=policy).deadlines
     assert deadlines.workdays is not None and today in deadlines.workdays.days_off
+
+
+async def _extended_then_submitted(start: Starter, client: Client, *, shifts: bool) -> tuple[AppraisalInput, datetime]:
+    """An appraisal whose SKP drafting deadline is extended by three days before the SKP is sent: its input and the
+    approval's deadline."""
+    calendar = {name: f"P{days}D" for name, days in LATER.items()}
+    policy = AppraisalPolicy(escalation=scenario.ESCALATION, calendar=CalendarPolicy(extension_shifts_later=shifts))
+    handle = await start(policy=policy, **calendar)
+    due = (await handle.query(AppraisalWorkflow.state)).deadline
+    assert due is not None
+    extend = ExtendDeadline(
+        actor=TIM_PENGAWASAN, new_deadline=due + timedelta(days=3), reason="pegawai cuti sakit tiga hari, surat dokter"
+    )
+    state = await handle.execute_update(AppraisalWorkflow.extend_deadline, extend)
+    assert state.deadline_shift == (3 if shifts else 0)
+    state = await handle.execute_update(AppraisalWorkflow.submit_skp, SubmitSkp(actor=EMPLOYEE, skp=scenario.skp()))
+    assert state.step is Step.SKP_APPROVAL and state.deadline is not None
+    started = (await handle.fetch_history()).events[0].workflow_execution_started_event_attributes
+    [given] = await client.data_converter.decode(started.input.payloads, [AppraisalInput])
+    return given, state.deadline
+
+
+LATER = {
+    "skp_draft_due": 2,
+    "skp_due": 20,
+    "survey_opens": 20,
+    "self_assessment_due": 30,
+    "survey_closes": 35,
+    "review_due": 40,
+    "calibration_due": 45,
+    "sign_off_due": 50,
+}
+
+
+@pytest.mark.parametrize("shifts", [True, False], ids=["policy-shifts", "policy-keeps"])
+async def test_an_extension_moves_the_later_deadlines_where_the_policy_says_so(
+    time_skipping_env: WorkflowEnvironment, start: Starter, shifts: bool
+) -> None:
+    """CalendarPolicy.extension_shifts_later: the SKP's approval is due three days later after the drafting was given
+    three more days (calendar days: this cycle counts no working days); without it, when the cycle said."""
+    given, due = await _extended_then_submitted(start, time_skipping_env.client, shifts=shifts)
+    assert due == given.deadlines.skp_due + timedelta(days=3 if shifts else 0)
