@@ -185,9 +185,11 @@ class CalendarPolicy(_Frozen):
     # PP 30/2019 Pasal 59: keberatan within 14 days of receiving the result [C].
     objection_window: timedelta = timedelta(days=14)
     objection_decision_due: timedelta = timedelta(days=14)  # [U] not in the sources read
-    # [U] policy (issue 20): an extension of one step moves the appraisal's later deadlines by as many days as it gave,
-    # working days where the cycle counts them (Deadlines.workdays), else calendar days. The objection windows, which
-    # run from their own step, and the calibration deadline, the cycle's, do not move.
+    # [U] policy (issue 20): an extension of the SKP's drafting or approval, or of the realisation, moves the
+    # appraisal's later deadlines before the review by as many days as it gave, never past the review deadline (the
+    # cycle then takes every predicate for calibration). Counted from the old deadline's day to the new one's in the
+    # cycle's zone: working days where the cycle counts them (Deadlines.workdays), else, or through a year whose
+    # holidays are not listed, calendar days. The review, calibration, sign-off and objection deadlines do not move.
     extension_shifts_later: bool = False
 
 

@@ -662,6 +662,8 @@ class AppraisalWorkflow(AppraisalBase):
 
         change.apply, change.notify, change.notice_deadline = apply, list(s.assignees), new
         change.after = {"step": s.step.value, "deadline_before": old.isoformat(), "deadline": new.isoformat()}
+        if shift:  # recorded, so the worklist's and the audit's readers see why the later deadlines moved
+            change.after["later_deadlines_moved_by"] = s.deadline_shift + shift
         return change
 
     @workflow.update

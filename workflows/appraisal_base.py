@@ -71,11 +71,10 @@ RECORD_HEARTBEAT = timedelta(seconds=10)
 # Nobody waits on a reminder: keep trying until the database is back.
 NOTICE_RETRY = RetryPolicy(initial_interval=timedelta(seconds=5), maximum_interval=timedelta(minutes=10))
 ACTIVITY_TIMEOUT = timedelta(seconds=30)
-# The deadlines an extension moves when the policy says so: the appraisal's own, fixed by the cycle's calendar; not
-# the objection windows (from their own step) nor the calibration (the cycle's, shared by all).
-SHIFTED_BY_EXTENSIONS = frozenset(
-    {Step.SKP_DRAFTING, Step.SKP_APPROVAL, Step.SELF_ASSESSMENT, Step.SUPERVISOR_REVIEW, Step.SIGN_OFF}
-)
+# The deadlines an extension moves when the policy says so: those before the review, never past the review deadline,
+# when the cycle takes every appraisal's predicate for calibration. The review, the calibration and the sign-off keep
+# the cycle's dates; the objection windows run from their own step.
+SHIFTED_BY_EXTENSIONS = frozenset({Step.SKP_DRAFTING, Step.SKP_APPROVAL, Step.SELF_ASSESSMENT})
 
 
 class AppraisalBase:
@@ -291,7 +290,8 @@ class AppraisalBase:
         found = deadlines.for_step(step, now, redraft=returns > 0)
         if found is None or not self._s.deadline_shift or step not in SHIFTED_BY_EXTENSIONS:
             return found
-        return moved(deadlines.workdays, found, self._s.deadline_shift, zone_of(deadlines.utc_offset_hours))
+        later = moved(deadlines.workdays, found, self._s.deadline_shift, zone_of(deadlines.utc_offset_hours))
+        return min(later, max(found, deadlines.review_due))
 
     def _enter(self, step: Step, now: datetime, *, sync: bool = True) -> None:
         s = self._s

@@ -86,8 +86,10 @@ def test_the_day_off_is_in_the_cycles_table() -> None:
     assert deadlines.workdays is not None and today in deadlines.workdays.days_off
 
 
-async def _extended_then_submitted(start: Starter, client: Client, *, shifts: bool) -> tuple[AppraisalInput, datetime]:
-    """An appraisal whose SKP drafting deadline is extended by three days before the SKP is sent: its input and the
+async def _extended_then_submitted(
+    start: Starter, client: Client, *, shifts: bool, days: int = 3
+) -> tuple[AppraisalInput, datetime]:
+    """An appraisal whose SKP drafting deadline is extended by `days` before the SKP is sent: its input and the
     approval's deadline."""
     calendar = {name: f"P{days}D" for name, days in LATER.items()}
     policy = AppraisalPolicy(escalation=scenario.ESCALATION, calendar=CalendarPolicy(extension_shifts_later=shifts))
@@ -95,10 +97,10 @@ async def _extended_then_submitted(start: Starter, client: Client, *, shifts: bo
     due = (await handle.query(AppraisalWorkflow.state)).deadline
     assert due is not None
     extend = ExtendDeadline(
-        actor=TIM_PENGAWASAN, new_deadline=due + timedelta(days=3), reason="pegawai cuti sakit tiga hari, surat dokter"
+        actor=TIM_PENGAWASAN, new_deadline=due + timedelta(days=days), reason="pegawai cuti sakit, surat dokter"
     )
     state = await handle.execute_update(AppraisalWorkflow.extend_deadline, extend)
-    assert state.deadline_shift == (3 if shifts else 0)
+    assert state.deadline_shift == (days if shifts else 0)
     state = await handle.execute_update(AppraisalWorkflow.submit_skp, SubmitSkp(actor=EMPLOYEE, skp=scenario.skp()))
     assert state.step is Step.SKP_APPROVAL and state.deadline is not None
     started = (await handle.fetch_history()).events[0].workflow_execution_started_event_attributes
@@ -126,3 +128,11 @@ async def test_an_extension_moves_the_later_deadlines_where_the_policy_says_so(
     three more days (calendar days: this cycle counts no working days); without it, when the cycle said."""
     given, due = await _extended_then_submitted(start, time_skipping_env.client, shifts=shifts)
     assert due == given.deadlines.skp_due + timedelta(days=3 if shifts else 0)
+
+
+async def test_a_moved_deadline_never_passes_the_review_deadline(
+    time_skipping_env: WorkflowEnvironment, start: Starter
+) -> None:
+    """Forty more days to draft would put the SKP's approval after the review, when the cycle takes every predicate."""
+    given, due = await _extended_then_submitted(start, time_skipping_env.client, shifts=True, days=40)
+    assert due == given.deadlines.review_due
