@@ -556,6 +556,23 @@ class Document(BaseModel):
     flag: bool
 
 
+def _proposed(
+    group: str, calibration: BaseModel, *, listed: list[dict[str, Any]] | None = None, version: int | None = None
+) -> CalibrationRecord[Any]:
+    """A proposal of the instansi's period stored for `group`."""
+    return CalibrationRecord(
+        instansi_code=INSTANSI,
+        period=PERIOD,
+        group_code=group,
+        org_predicate=OrgPredicate.BAIK,
+        status="proposed",
+        policy_version=DEFAULT_POLICY.version,
+        calibration=calibration,
+        version=version,
+        listed=listed,
+    )
+
+
 def test_parts_of_a_stored_calibration_are_read_without_the_rest(seeded: UowFactory) -> None:
     document = Document(
         message="dua perubahan",
@@ -564,17 +581,7 @@ def test_parts_of_a_stored_calibration_are_read_without_the_rest(seeded: UowFact
         flag=True,
     )
     with seeded() as uow:
-        uow.calibrations.save(
-            CalibrationRecord(
-                instansi_code=INSTANSI,
-                period=PERIOD,
-                group_code="C1",
-                org_predicate=OrgPredicate.BAIK,
-                status="proposed",
-                policy_version=DEFAULT_POLICY.version,
-                calibration=document,
-            )
-        )
+        uow.calibrations.save(_proposed("C1", document))
         uow.commit()
     with seeded() as uow:
         found = uow.calibrations.parts(INSTANSI, PERIOD, "C1", ("message", "counts", "flag", "absent"))
@@ -585,18 +592,9 @@ def test_parts_of_a_stored_calibration_are_read_without_the_rest(seeded: UowFact
 def test_what_a_stored_calibration_lists_is_read_a_page_at_a_time_and_replaced_with_each_save(
     seeded: UowFactory,
 ) -> None:
-    def record(listed: list[dict[str, Any]] | None, version: int | None) -> CalibrationRecord[Document]:
-        return CalibrationRecord(
-            instansi_code=INSTANSI,
-            period=PERIOD,
-            group_code="C1",
-            org_predicate=OrgPredicate.BAIK,
-            status="proposed",
-            policy_version=DEFAULT_POLICY.version,
-            calibration=Document(message=f"versi {version}", counts={}, entries=[], flag=True),
-            version=version,
-            listed=listed,
-        )
+    def record(listed: list[dict[str, Any]] | None, version: int | None) -> CalibrationRecord[Any]:
+        document = Document(message=f"versi {version}", counts={}, entries=[], flag=True)
+        return _proposed("C1", document, listed=listed, version=version)
 
     first = [{"employee_id": f"{n:018d}", "to": "baik"} for n in range(120)]
     with seeded() as uow:
@@ -640,18 +638,8 @@ def test_the_calibration_page_reads_one_page_of_the_proposals_changes_the_last_p
         for n in range(2 * CHANGES_PER_PAGE + 20)
     ]
     with seeded() as uow:
-        uow.calibrations.save(
-            CalibrationRecord(
-                instansi_code=INSTANSI,
-                period=PERIOD,
-                group_code="C3",
-                org_predicate=OrgPredicate.BAIK,
-                status="proposed",
-                policy_version=DEFAULT_POLICY.version,
-                calibration=ShownParts(message="120 perubahan", counts_after={Predicate.BAIK: 120}),
-                listed=[c.model_dump(mode="json") for c in changes],
-            )
-        )
+        shown = ShownParts(message="120 perubahan", counts_after={Predicate.BAIK: 120})
+        uow.calibrations.save(_proposed("C3", shown, listed=[c.model_dump(mode="json") for c in changes]))
         uow.commit()
     ref = CycleRef(cycle_id="C3", instansi_code=INSTANSI, period=PERIOD)
     second, past = calibration_board.stored(seeded, ref, 2), calibration_board.stored(seeded, ref, 99)
