@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import random
+from collections import Counter
 from collections.abc import Callable
 from datetime import UTC, datetime
 
@@ -25,7 +26,7 @@ from bench.worklist_fill import BATCH, Province
 from domain.calendar import CycleCalendar
 from domain.ratings import Predicate
 from domain.stages import Role
-from persistence.orm import EmployeeRow, ReviewRow
+from persistence.orm import EmployeeRow, ReviewRow, ReviewTallyRow
 from persistence.ports import AbstractUnitOfWork
 from services import cycle_actions, cycle_start
 from services.actors import Acting
@@ -77,9 +78,20 @@ def _set_active(sessions: sessionmaker[Session], code: str, active: bool) -> Non
 
 
 def _write_reviews(sessions: sessionmaker[Session], rows: list[dict[str, object]]) -> None:
+    """The reviews, and their tallies as each review's save keeps them (persistence.repositories.appraisal)."""
+    tallies: dict[tuple[object, object], Counter[str]] = {}
+    for row in rows:
+        tallies.setdefault((row["cycle_id"], row["unit_code"]), Counter())[str(row["predicate"])] += 1
     with sessions() as session:
         for start in range(0, len(rows), BATCH):
             session.execute(insert(ReviewRow), rows[start : start + BATCH])
+        session.execute(
+            insert(ReviewTallyRow),
+            [
+                {"cycle_id": cycle_id, "unit_code": unit, **{p.value: counted[p.value] for p in Predicate}}
+                for (cycle_id, unit), counted in tallies.items()
+            ],
+        )
         session.commit()
         if session.get_bind().dialect.name == "postgresql":
             session.execute(text("ANALYZE reviews"))  # as autovacuum would, soon after 25,000 rows

@@ -166,6 +166,24 @@ class ReviewRow(Base):
     __mapper_args__: Mapping[str, Any] = {"version_id_col": version}
 
 
+class ReviewTallyRow(Base):
+    """How many of a cycle's reviews in one unit stand at each predicate (a column per predicate of PermenPANRB
+    6/2022, domain.ratings.Predicate), kept by every save of a review in its transaction
+    (persistence.repositories.appraisal): the calibration page and the closing report read a row per unit instead of
+    counting every review of the cycle (0016). Withdrawn appraisals stay counted here; the count leaves them out
+    through the worklist's few withdrawn entries."""
+
+    __tablename__ = "review_tallies"
+
+    cycle_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    unit_code: Mapped[str] = mapped_column(CODE, primary_key=True)  # "-" for reviews stored without their unit
+    sangat_baik: Mapped[int] = mapped_column(Integer, default=0)
+    baik: Mapped[int] = mapped_column(Integer, default=0)
+    butuh_perbaikan: Mapped[int] = mapped_column(Integer, default=0)
+    kurang: Mapped[int] = mapped_column(Integer, default=0)
+    sangat_kurang: Mapped[int] = mapped_column(Integer, default=0)
+
+
 class CalibrationRow(Base):
     __tablename__ = "calibrations"
     __table_args__ = (UniqueConstraint("instansi_code", "period", "group_code"),)
@@ -179,6 +197,8 @@ class CalibrationRow(Base):
     content: Mapped[dict[str, Any]]
     policy_version: Mapped[str] = mapped_column(String(64))
     version: Mapped[int] = mapped_column(Integer)
+    # CalibrationRecord.summary: read without `content`, which holds every employee's entry (0017).
+    summary: Mapped[dict[str, Any] | None]
     # Replaced whole with each save; read a page at a time by query, never through this collection.
     lines: Mapped[list[CalibrationLineRow]] = relationship(
         order_by="CalibrationLineRow.position", cascade="all, delete-orphan"

@@ -83,6 +83,9 @@ class CalibrationRecord(_Record, Generic[M]):
     # kept in rows of their own, replaced by a save that gives them (None: as stored), read a page at a time
     # (`CalibrationRepository.lines`).
     listed: list[dict[str, Any]] | None = None
+    # What the page shows of it besides what it lists (a proposal's message and counts after its changes), read
+    # without the document (`CalibrationRepository.summary`); written as given by each save (None: none).
+    summary: dict[str, Any] | None = None
 
 
 SurveyAnswer = Annotated[int, Field(ge=1, le=4)]
@@ -255,9 +258,7 @@ class ReviewRepository(Protocol):
 
 class CalibrationRepository(Protocol):
     def get(self, instansi_code: str, period: int, group_code: str, model: type[M]) -> CalibrationRecord[M] | None: ...
-    def parts(
-        self, instansi_code: str, period: int, group_code: str, keys: Sequence[str]
-    ) -> tuple[str, dict[str, Any]] | None: ...
+    def summary(self, instansi_code: str, period: int, group_code: str) -> tuple[str, dict[str, Any] | None] | None: ...
     def lines(
         self, instansi_code: str, period: int, group_code: str, offset: int, limit: int
     ) -> tuple[int, list[dict[str, Any]]]: ...

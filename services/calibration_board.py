@@ -330,21 +330,18 @@ def stored(uow_factory: UowFactory, ref: CycleRef, page: int = 1) -> StoredCalib
         return _stored(uow, ref, page)
 
 
-_SHOWN_PARTS = tuple(ShownProposal.model_fields)
-
-
 def _stored(uow: AbstractUnitOfWork, ref: CycleRef, page: int) -> StoredCalibration | None:
     group = group_of(ref.cycle_id)
-    found = uow.calibrations.parts(ref.instansi_code, ref.period, group, _SHOWN_PARTS)
+    found = uow.calibrations.summary(ref.instansi_code, ref.period, group)
     if found is None:
         return None
-    status, parts = found
+    status, summary = found
     total, lines = uow.calibrations.lines(ref.instansi_code, ref.period, group, _offset(page), CHANGES_PER_PAGE)
     pages = max(1, -(-total // CHANGES_PER_PAGE))
     if page > pages:  # past the last: the last
         page = pages
         total, lines = uow.calibrations.lines(ref.instansi_code, ref.period, group, _offset(page), CHANGES_PER_PAGE)
-    return shown(status == LOCKED, parts, lines, page=page, pages=pages, total=total)
+    return shown(status == LOCKED, summary or {}, lines, page=page, pages=pages, total=total)
 
 
 def _offset(page: int) -> int:
@@ -352,15 +349,16 @@ def _offset(page: int) -> int:
 
 
 def shown(
-    locked: bool, parts: Mapping[str, Any], lines: Sequence[Mapping[str, Any]], *, page: int, pages: int, total: int
+    locked: bool, summary: Mapping[str, Any], lines: Sequence[Mapping[str, Any]], *, page: int, pages: int, total: int
 ) -> StoredCalibration:
-    """A stored calibration as the page shows it: from its document's `parts` (ShownProposal's) and one page of the
-    `lines` it lists (CalibrationRecord.listed: a proposal's changes, or once `locked` the decision's moved)."""
+    """A stored calibration as the page shows it: from its `summary` (a proposal's ShownProposal, stored with it:
+    services.calibration_store.SUMMARY_PARTS) and one page of the `lines` it lists (CalibrationRecord.listed: a
+    proposal's changes, or once `locked` the decision's moved)."""
     at = {"page": page, "pages": pages, "total": total}
     if locked:
         moved = [FinalPredicate.model_validate(line) for line in lines]
         return StoredCalibration(locked=True, moved=MovedPage(shown=moved, **at))
     changes = [Change.model_validate(line) for line in lines]
     return StoredCalibration(
-        locked=False, proposal=ShownProposal.model_validate(parts), changes=ChangesPage(shown=changes, **at)
+        locked=False, proposal=ShownProposal.model_validate(summary), changes=ChangesPage(shown=changes, **at)
     )

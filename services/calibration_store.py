@@ -47,6 +47,9 @@ UowFactory = Callable[[], AbstractUnitOfWork]
 
 GROUP = "ORG"  # the distribution pattern is applied to the whole instansi, one calibration per cycle
 PROPOSED, LOCKED = "proposed", "locked"
+# What the calibration page shows of a stored proposal besides its changes (services.calibration_board.ShownProposal),
+# stored as the calibration's summary: read on every view without the document of every employee's entry.
+SUMMARY_PARTS = ("message", "counts_after")
 
 
 def group_of(cycle_id: str) -> str:
@@ -101,6 +104,7 @@ def propose(uow_factory: UowFactory, ref: CycleRef, request: SetOrgPredicate) ->
                 calibration=proposal,
                 version=current.version if current else None,
                 listed=[change.model_dump(mode="json") for change in proposal.changes],
+                summary=proposal.model_dump(mode="json", include=set(SUMMARY_PARTS)),
             )
         )
         # Keyed by the proposal and who made it: a retried activity stores the same proposal and logs it once.

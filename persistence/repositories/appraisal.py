@@ -6,7 +6,7 @@ a record changed since then is refused with ConcurrencyConflict instead of silen
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from functools import cache
 from typing import Any, TypeVar
@@ -19,7 +19,15 @@ from domain.errors import ConcurrencyConflict, DomainError, NotFound
 from domain.ratings import OrgPredicate, Predicate
 from domain.skp import Iku, Polarity, Skp, Target
 from domain.stages import Step
-from persistence.orm import CalibrationLineRow, CalibrationRow, IkuRow, ReviewRow, SkpRow, WorklistRow
+from persistence.orm import (
+    CalibrationLineRow,
+    CalibrationRow,
+    IkuRow,
+    ReviewRow,
+    ReviewTallyRow,
+    SkpRow,
+    WorklistRow,
+)
 from persistence.ports import CalibrationRecord, ReviewRecord, SkpRecord
 from persistence.repositories._sql import (
     VERSIONED_WRITES,
@@ -172,6 +180,31 @@ def _skp_upsert(dialect: str) -> Insert:
     ).returning(table.c.version)
 
 
+_TALLIES: Table = ReviewTallyRow.__table__  # type: ignore[assignment]
+_COUNTED = [_TALLIES.c[p.value] for p in Predicate]  # a column per predicate, in Predicate's order
+_RANK = {p.value: rank for rank, p in enumerate(Predicate)}
+NO_UNIT = "-"  # the unit a review stored without one is counted under
+Tallied = tuple[str, str, str]  # (cycle, unit, predicate) a review is counted under
+
+
+@cache
+def _tally_upsert(dialect: str) -> Insert:
+    """INSERT ... ON CONFLICT DO UPDATE adding to a unit's tallies, built once per backend: every review recorded
+    runs it, with +1 for where it stands now and -1 for where it stood."""
+    insert = dialect_insert(dialect, _TALLIES)
+    return insert.on_conflict_do_update(
+        index_elements=["cycle_id", "unit_code"],
+        set_={column.name: column + insert.excluded[column.name] for column in _COUNTED},
+    )
+
+
+def _tallied(cycle_id: str | None, unit_code: str | None, predicate: str | None) -> Tallied | None:
+    """The tally a review with these columns is counted in (None: outside any cycle, or not rated yet)."""
+    if cycle_id is None or predicate is None:
+        return None
+    return (cycle_id, unit_code or NO_UNIT, predicate)
+
+
 class SqlReviewRepository:
     def __init__(self, session: Session) -> None:
         self._session = session
@@ -216,32 +249,58 @@ class SqlReviewRepository:
         if row is None:
             row = ReviewRow(workflow_id=record.workflow_id, employee_nip=record.employee_nip, period=record.period)
             self._session.add(row)
+            was = None
+        else:
+            was = _tallied(row.cycle_id, row.unit_code, row.predicate)
         row.content = record.review.model_dump(mode="json")
         row.cycle_id = record.cycle_id
         row.unit_code = record.unit_code
         row.predicate = record.predicate.value if record.predicate is not None else None
         row.updated_at = at or datetime.now(UTC)
+        self._move_tally(was, _tallied(row.cycle_id, row.unit_code, row.predicate))
         return _written(self._session, what, record.version)
+
+    def _move_tally(self, was: Tallied | None, now: Tallied | None) -> None:
+        """Count the review under `now` instead of `was`, in this transaction. The version check at commit makes
+        `was` what the database held (a review changed meanwhile rolls all of it back). A review moving between two
+        units takes their rows in key order, so two such moves never wait on each other in a circle."""
+        if was == now:
+            return
+        deltas: dict[tuple[str, str], dict[str, int]] = {}
+        for tallied, delta in ((was, -1), (now, 1)):
+            if tallied is not None:
+                cycle_id, unit_code, predicate = tallied
+                row = deltas.setdefault((cycle_id, unit_code), {column.name: 0 for column in _COUNTED})
+                row[predicate] += delta
+        statement = _tally_upsert(backend(self._session))
+        for (cycle_id, unit_code), counts in sorted(deltas.items()):
+            self._session.execute(statement, {"cycle_id": cycle_id, "unit_code": unit_code, **counts})
 
     def predicate_counts(self, cycle_id: str) -> dict[str, tuple[int, ...]]:
         """unit → how many of the cycle's appraisals stand at each predicate (in Predicate's order, best first),
-        withdrawn ones left out ("-" for a review stored without its unit). Counted from `ix_reviews_cycle_unit`
-        alone, however many reviews the cycle has, one row per unit; the withdrawn come from a partial index of the
-        worklist."""
-        withdrawn = select(WorklistRow.workflow_id).where(
-            WorklistRow.cycle_id == cycle_id, WorklistRow.step == Step.WITHDRAWN.value
-        )
-        unit = func.coalesce(ReviewRow.unit_code, "-")
-        query = (
-            select(unit, *(func.count().filter(ReviewRow.predicate == p.value) for p in Predicate))
+        withdrawn ones left out ("-" for a review stored without its unit). Read from the tallies each save of a
+        review keeps (a row per unit, however many reviews the cycle has), less the reviews of the cycle's withdrawn
+        appraisals, found through a partial index of the worklist (few)."""
+        tally = _TALLIES.c
+        rows = self._session.execute(select(tally.unit_code, *_COUNTED).where(tally.cycle_id == cycle_id)).all()
+        counted = {code: list(counts) for code, *counts in rows}  # fetched at once: a row per unit, thousands
+        review_unit = func.coalesce(ReviewRow.unit_code, NO_UNIT)
+        withdrawn = (
+            select(review_unit, ReviewRow.predicate, func.count())
+            .select_from(WorklistRow)
+            .join(ReviewRow, ReviewRow.workflow_id == WorklistRow.workflow_id)
             .where(
+                WorklistRow.cycle_id == cycle_id,
+                WorklistRow.step == Step.WITHDRAWN.value,
                 ReviewRow.cycle_id == cycle_id,
                 ReviewRow.predicate.is_not(None),
-                ReviewRow.workflow_id.not_in(withdrawn),
             )
-            .group_by(unit)
+            .group_by(review_unit, ReviewRow.predicate)
         )
-        return {code: tuple(counts) for code, *counts in self._session.execute(query)}
+        for code, predicate, gone in self._session.execute(withdrawn):
+            if code in counted:
+                counted[code][_RANK[str(predicate)]] -= gone  # never None: the query leaves those out
+        return {code: tuple(counts) for code, counts in counted.items() if any(counts)}
 
     def unreviewed_counts(self, cycle_id: str) -> dict[str, int]:
         """unit → how many of the cycle's appraisals (withdrawn ones left out) have no predicate yet, by the unit of
@@ -311,18 +370,16 @@ class SqlCalibrationRepository:
         row = self._row(instansi_code, period, group_code)
         return _calibration(row, model) if row else None
 
-    def parts(
-        self, instansi_code: str, period: int, group_code: str, keys: Sequence[str]
-    ) -> tuple[str, dict[str, Any]] | None:
-        """The status and these top-level parts of the stored calibration document (None for a part it has not),
-        read without the rest: a proposal's entries are one per employee, and a page needs its changes."""
-        query = select(CalibrationRow.status, *(CalibrationRow.content[key] for key in keys)).where(
+    def summary(self, instansi_code: str, period: int, group_code: str) -> tuple[str, dict[str, Any] | None] | None:
+        """The status and summary (CalibrationRecord.summary) of the stored calibration, read without its document:
+        a proposal's holds every employee's entry (None when none is stored)."""
+        query = select(CalibrationRow.status, CalibrationRow.summary).where(
             CalibrationRow.instansi_code == instansi_code,
             CalibrationRow.period == period,
             CalibrationRow.group_code == group_code,
         )
         row = self._session.execute(query).one_or_none()
-        return None if row is None else (row[0], dict(zip(keys, row[1:], strict=True)))
+        return None if row is None else (row[0], row[1])
 
     def lines(
         self, instansi_code: str, period: int, group_code: str, offset: int, limit: int
@@ -361,6 +418,7 @@ class SqlCalibrationRepository:
         row.status = record.status
         row.policy_version = record.policy_version
         row.content = record.calibration.model_dump(mode="json")
+        row.summary = record.summary
         if record.listed is not None:
             with self._session.no_autoflush:  # loading the old lines must not write the row before commit (_written)
                 row.lines = [CalibrationLineRow(position=n, content=line) for n, line in enumerate(record.listed)]

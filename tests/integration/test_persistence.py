@@ -75,6 +75,7 @@ APP_TABLES = {
     "iku",
     "skp",
     "reviews",
+    "review_tallies",
     "calibrations",
     "calibration_lines",
     "step_records",
@@ -98,7 +99,7 @@ APP_TABLES = {
     "survey_limits",
     "site_secrets",
 }
-HEAD = "0015"
+HEAD = "0017"
 
 
 class Review(BaseModel):
@@ -490,6 +491,18 @@ def test_a_cycles_predicates_are_counted_per_unit_by_the_database(seeded: UowFac
         stored = uow.reviews.get(appraisal_workflow_id("C1", KADIS), Review)
     assert stored is not None and (stored.cycle_id, stored.unit_code, stored.predicate) == ("C1", "DIS", Predicate.BAIK)
 
+    # the counts are kept as reviews are saved: one moved by calibration to another predicate (and unit) counts there
+    # alone; a save refused by its version moves nothing
+    moved = review(STAFF, "C1", "DIS", Predicate.SANGAT_BAIK).model_copy(update={"version": 1})
+    with seeded() as uow:
+        uow.reviews.save(moved)
+        uow.commit()
+    with seeded() as uow, pytest.raises(ConcurrencyConflict):
+        uow.reviews.save(moved.model_copy(update={"predicate": Predicate.SANGAT_KURANG}))  # version 1 is gone
+        uow.commit()
+    with seeded() as uow:
+        assert uow.reviews.predicate_counts("C1") == {"DIS": (1, 1, 0, 0, 0), "B1": (1, 0, 0, 0, 0)}
+
 
 def test_the_migration_fills_the_cycle_unit_and_predicate_of_reviews_stored_before(blank_database_url: str) -> None:
     upgrade(blank_database_url, "0012")
@@ -542,9 +555,13 @@ def test_the_migration_fills_the_cycle_unit_and_predicate_of_reviews_stored_befo
                 row.workflow_id: (row.cycle_id, row.unit_code, row.predicate)
                 for row in connection.execute(text("SELECT workflow_id, cycle_id, unit_code, predicate FROM reviews"))
             }
+            tallied = text("SELECT cycle_id, unit_code, sangat_baik, baik, kurang FROM review_tallies")
+            tallies = {tuple(row) for row in connection.execute(tallied)}
     finally:
         engine.dispose()
     assert found == {workflow_id: expected for workflow_id, (_, expected) in contents.items()}
+    # and 0016 counts them per cycle, unit and predicate (the review outside any cycle, unrated, in none)
+    assert tallies == {("2026-A", "W", 0, 1, 0), ("2026-A", "U", 0, 0, 1)}
 
 
 class Document(BaseModel):
@@ -557,7 +574,12 @@ class Document(BaseModel):
 
 
 def _proposed(
-    group: str, calibration: BaseModel, *, listed: list[dict[str, Any]] | None = None, version: int | None = None
+    group: str,
+    calibration: BaseModel,
+    *,
+    listed: list[dict[str, Any]] | None = None,
+    summary: dict[str, Any] | None = None,
+    version: int | None = None,
 ) -> CalibrationRecord[Any]:
     """A proposal of the instansi's period stored for `group`."""
     return CalibrationRecord(
@@ -570,23 +592,30 @@ def _proposed(
         calibration=calibration,
         version=version,
         listed=listed,
+        summary=summary,
     )
 
 
-def test_parts_of_a_stored_calibration_are_read_without_the_rest(seeded: UowFactory) -> None:
+def test_the_summary_of_a_stored_calibration_is_read_without_its_document(seeded: UowFactory) -> None:
     document = Document(
         message="dua perubahan",
         counts={Predicate.BAIK: 3},
         entries=[{"nip": f"{n:018d}"} for n in range(2000)],
         flag=True,
     )
+    summary = {"message": document.message, "counts": {"baik": 3}}
     with seeded() as uow:
-        uow.calibrations.save(_proposed("C1", document))
+        uow.calibrations.save(_proposed("C1", document, summary=summary))
+        uow.calibrations.save(_proposed("C2", document))  # none given: none stored
         uow.commit()
     with seeded() as uow:
-        found = uow.calibrations.parts(INSTANSI, PERIOD, "C1", ("message", "counts", "flag", "absent"))
-        assert uow.calibrations.parts(INSTANSI, PERIOD, "C2", ("message",)) is None
-    assert found == ("proposed", {"message": "dua perubahan", "counts": {"baik": 3}, "flag": True, "absent": None})
+        assert uow.calibrations.summary(INSTANSI, PERIOD, "C1") == ("proposed", summary)
+        assert uow.calibrations.summary(INSTANSI, PERIOD, "C2") == ("proposed", None)
+        assert uow.calibrations.summary(INSTANSI, PERIOD, "C3") is None
+        uow.calibrations.save(_proposed("C1", document, version=1).model_copy(update={"status": "locked"}))
+        uow.commit()
+    with seeded() as uow:
+        assert uow.calibrations.summary(INSTANSI, PERIOD, "C1") == ("locked", None)  # replaced by each save
 
 
 def test_what_a_stored_calibration_lists_is_read_a_page_at_a_time_and_replaced_with_each_save(
@@ -639,7 +668,8 @@ def test_the_calibration_page_reads_one_page_of_the_proposals_changes_the_last_p
     ]
     with seeded() as uow:
         shown = ShownParts(message="120 perubahan", counts_after={Predicate.BAIK: 120})
-        uow.calibrations.save(_proposed("C3", shown, listed=[c.model_dump(mode="json") for c in changes]))
+        listed = [c.model_dump(mode="json") for c in changes]
+        uow.calibrations.save(_proposed("C3", shown, listed=listed, summary=shown.model_dump(mode="json")))
         uow.commit()
     ref = CycleRef(cycle_id="C3", instansi_code=INSTANSI, period=PERIOD)
     second, past = calibration_board.stored(seeded, ref, 2), calibration_board.stored(seeded, ref, 99)
@@ -650,7 +680,7 @@ def test_the_calibration_page_reads_one_page_of_the_proposals_changes_the_last_p
     assert past.proposal.message == "120 perubahan"
 
 
-def test_the_migration_lists_the_changes_and_the_moved_of_calibrations_stored_before(blank_database_url: str) -> None:
+def test_the_migrations_list_and_summarise_the_calibrations_stored_before(blank_database_url: str) -> None:
     upgrade(blank_database_url, "0013")
     engine = make_engine(blank_database_url)
     document = "CAST(:content AS JSONB)" if engine.dialect.name == "postgresql" else ":content"
@@ -660,7 +690,7 @@ def test_the_migration_lists_the_changes_and_the_moved_of_calibrations_stored_be
         for n, final in enumerate(["baik", "sangat_baik", "kurang"])
     ]
     stored = {
-        "P": ("proposed", {"changes": changes, "entries": [{"employee_id": "x"}]}),
+        "P": ("proposed", {"changes": changes, "entries": [{"employee_id": "x"}], "message": "3", "counts_after": {}}),
         "L": ("locked", {"decision": {"predicates": predicates}, "decided_by": STAFF, "key": "k"}),
         "E": ("proposed", {"changes": []}),
     }
@@ -679,9 +709,16 @@ def test_the_migration_lists_the_changes_and_the_moved_of_calibrations_stored_be
         factory = make_session_factory(engine)
         with SqlAlchemyUnitOfWork(factory) as uow:
             found = {group: uow.calibrations.lines("X", 2026, group, 0, 50) for group in stored}
+            summaries = {group: uow.calibrations.summary("X", 2026, group) for group in stored}
     finally:
         engine.dispose()
     assert found == {"P": (3, changes), "L": (2, [predicates[0], predicates[2]]), "E": (0, [])}
+    # and 0017 keeps a proposal's message and counts after beside its document
+    assert summaries == {
+        "P": ("proposed", {"message": "3", "counts_after": {}}),
+        "L": ("locked", None),
+        "E": ("proposed", {"message": None, "counts_after": None}),
+    }
 
 
 def test_concurrent_calibration_edits_conflict(seeded: UowFactory) -> None:

@@ -9,9 +9,9 @@ from decimal import Decimal
 
 from domain.calibration import CalibrationDecision, Change, FinalPredicate
 from domain.ratings import OrgPredicate, Predicate
-from services.calibration_board import CHANGES_PER_PAGE, ChangesPage, changes_of, shown
+from services.calibration_board import CHANGES_PER_PAGE, ChangesPage, ShownProposal, changes_of, shown
 from services.calibration_decision import ACCEPT, change_field, decision_from_form, extra_fields, reason_field
-from services.calibration_store import LockedDecision
+from services.calibration_store import SUMMARY_PARTS, LockedDecision
 
 REASON = "Hasil kerja unit ini didukung bukti capaian yang lengkap."
 
@@ -79,3 +79,7 @@ def test_a_locked_decision_is_read_for_whom_it_moved_and_a_proposal_without_its_
     again = shown(False, {"message": "3 perubahan", "counts_after": {}}, lines, page=1, pages=1, total=3)
     assert changes_of(again).shown == changes and again.moved.total == 0
     assert again.proposal is not None and again.proposal.message == "3 perubahan"
+
+
+def test_the_summary_stored_with_a_proposal_is_what_the_page_shows_of_it() -> None:
+    assert set(ShownProposal.model_fields) == set(SUMMARY_PARTS)
