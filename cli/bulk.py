@@ -1,10 +1,15 @@
 """Bulk actions of the supervision team over many appraisals of one cycle at once (overdue at provincial scale),
-taken as the signed-in person (`kinerja masuk`) through the HTTP API (`POST /cycles/{id}/bulk/extend|reassign`).
+taken as the signed-in person (`kinerja masuk`) through the HTTP API (`POST /cycles/{id}/bulk/extend|reassign|
+follow-roster`).
 
 kinerja massal perpanjang --siklus ID [--unit U] [--tahap T] [--terlambat-sejak P3D] --sampai 2027-02-15 \
     --alasan "..." [--coba]
 kinerja massal alihkan --siklus ID --dari NIP_PENILAI_LAMA --penilai NIP_BARU [--atasan NIP] [--unit U] \
     --alasan "..." [--coba]
+kinerja massal ikuti-roster --siklus ID [--unit U] --alasan "Mutasi sesuai impor roster 01-07-2026" [--coba]
+
+`ikuti-roster` moves the running appraisals whose pejabat penilai or atasan the roster no longer names (after a
+roster import: a mutasi, a penilai who left) to whom it names now; those it cannot place are listed with why.
 
 The service chooses the appraisals from the worklist (at most a few hundred at once: narrow by unit, stage or age)
 and sends each the step a single command sends, checked on its own (the role, then the workflow's validator);
@@ -30,7 +35,7 @@ Parsers: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"
 
 def register(commands: Parsers) -> None:
     bulk = commands.add_parser(
-        "massal", help="tindakan massal tim pengawasan: perpanjang atau alihkan banyak sekaligus"
+        "massal", help="tindakan massal tim pengawasan: perpanjang, alihkan, ikuti roster banyak sekaligus"
     )
     actions = bulk.add_subparsers(dest="bulk_command", required=True)
     extend = actions.add_parser("perpanjang", help="perpanjang batas waktu langkah yang terlambat", description=__doc__)
@@ -50,6 +55,14 @@ def register(commands: Parsers) -> None:
     move.add_argument("--unit")
     _common(move)
     move.set_defaults(handler=_move)
+
+    follow = actions.add_parser(
+        "ikuti-roster", help="alihkan penilaian berjalan sesuai roster terbaru (mutasi)", description=__doc__
+    )
+    follow.add_argument("--siklus", "--cycle", dest="cycle", required=True)
+    follow.add_argument("--unit")
+    _common(follow)
+    follow.set_defaults(handler=_follow)
 
 
 def _common(parser: argparse.ArgumentParser) -> None:
@@ -82,6 +95,11 @@ def _move(args: argparse.Namespace) -> int:
     return _report(_send(args.cycle, "reassign", body), args, f"dialihkan ke {_nip(args.penilai)}")
 
 
+def _follow(args: argparse.Namespace) -> int:
+    body = _present(unit=args.unit, alasan=args.alasan, coba=args.dry_run)
+    return _report(_send(args.cycle, "follow-roster", body), args, "dialihkan sesuai roster", column="Perubahan")
+
+
 def _send(cycle_id: str, action: str, body: dict[str, Any]) -> dict[str, Any]:
     async def send(api: Api) -> dict[str, Any]:
         answer: dict[str, Any] = await api.post(
@@ -92,7 +110,7 @@ def _send(cycle_id: str, action: str, body: dict[str, Any]) -> dict[str, Any]:
     return call_api(send)
 
 
-def _report(result: dict[str, Any], args: argparse.Namespace, what: str) -> int:
+def _report(result: dict[str, Any], args: argparse.Namespace, what: str, *, column: str = "Langkah") -> int:
     outcomes: list[dict[str, Any]] = result["hasil"]
     if args.json:
         emit_json(outcomes)
@@ -100,7 +118,7 @@ def _report(result: dict[str, Any], args: argparse.Namespace, what: str) -> int:
     if result["coba"]:
         print(f"{result['jumlah']} penilaian kinerja akan {what} (--coba: tidak ada yang diubah)")
         if outcomes:
-            table(["NIP", "Nama", "Langkah"], [[o["nip"], o["nama"], o["pesan"]] for o in outcomes])
+            table(["NIP", "Nama", column], [[o["nip"], o["nama"], o["pesan"]] for o in outcomes])
         return 0
     print(f"{result['berhasil']} dari {result['jumlah']} penilaian kinerja {what}")
     refused = [o for o in outcomes if not o["berhasil"]]

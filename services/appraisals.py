@@ -136,7 +136,7 @@ def plan_page(
         in_scope = uow.employees.count_active(code, only=request.only_nips)
         overrides = uow.employees.overrides_of([employee.nip for employee in rows])
         levels = policy.escalation.max_levels + 1
-        people = _with_superiors(uow, code, rows, overrides, levels)
+        people = with_superiors(uow, code, rows, overrides, levels)
     on = today or date.today()
     planned: list[Planned] = []
     skipped: list[Skipped] = []
@@ -239,7 +239,7 @@ def nip_of_planned(
         after = page.last_nip
 
 
-def _with_superiors(
+def with_superiors(
     uow: AbstractUnitOfWork, code: str, rows: list[Employee], overrides: list[ReviewerOverride], levels: int
 ) -> dict[str, Employee]:
     """The page's employees and, `levels` deep, the people above them (the org tree's and the overrides' reviewers),

@@ -23,6 +23,7 @@ from importing.tables import Table
 from persistence.ports import AbstractUnitOfWork
 from services import imports, surveys
 from services.actors import Acting
+from services.roster_moves import roster_moves
 from services.uploads import read_upload
 
 UowFactory = Callable[[], AbstractUnitOfWork]
@@ -54,6 +55,8 @@ class ImportResult(BaseModel):
     periode: int | None = None
     siklus: str | None = None
     pesan: str
+    # roster: per cycle still running, how many of its appraisals the roster now gives other reviewers (a mutasi)
+    berbeda_dari_roster: dict[str, int] = {}
 
 
 def import_upload(
@@ -93,6 +96,12 @@ def _roster(uow_factory: UowFactory, table: Table, options: ImportOptions, by: A
         )
     instansi = known or Instansi(code=code, name=options.instansi_name or code)
     summary = imports.import_roster(uow_factory, instansi, roster, by=by, now=now)
+    differing = _differing_from_roster(uow_factory, code, now.date()) if known is not None else {}
+    told = "".join(
+        f"; {count} penilaian berjalan di siklus {cycle_id} kini berbeda dari roster (Tindakan massal → Ikuti"
+        " roster, atau kinerja massal ikuti-roster)"
+        for cycle_id, count in differing.items()
+    )
     return ImportResult(
         jenis=ImportKind.ROSTER,
         instansi=code,
@@ -100,8 +109,21 @@ def _roster(uow_factory: UowFactory, table: Table, options: ImportOptions, by: A
         diperbarui=summary.updated,
         rincian=summary.detail,
         pesan=f"{summary.created} pegawai baru, {summary.updated} diperbarui, {summary.detail['unit_baru']} unit baru"
-        f" di {code}",
+        f" di {code}{told}",
+        berbeda_dari_roster=differing,
     )
+
+
+RECENT_CYCLES = 3  # an instansi runs one cycle a year; the one before may still be in its objections
+
+
+def _differing_from_roster(uow_factory: UowFactory, code: str, today: date) -> dict[str, int]:
+    """cycle → how many of its running appraisals have reviewers other than the roster's now: an import moves no
+    running appraisal by itself (domain.roster_changes); the supervision team follows the roster when it is told."""
+    with uow_factory() as uow:
+        cycles = uow.cycles.of_instansi(code, limit=RECENT_CYCLES)
+    found = {cycle.cycle_id: len(roster_moves(uow_factory, cycle.cycle_id, None, today).moved) for cycle in cycles}
+    return {cycle_id: count for cycle_id, count in found.items() if count}
 
 
 def _iku(uow_factory: UowFactory, table: Table, options: ImportOptions, by: Acting, now: datetime) -> ImportResult:

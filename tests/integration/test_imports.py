@@ -9,13 +9,20 @@ from pathlib import Path
 
 import pytest
 
+from domain.calendar import CycleCalendar, resolve_for_period
+from domain.policy import DEFAULT_POLICY
 from domain.skp import CascadeRef
+from domain.stages import Step
+from domain.worklist import WorkItem
+from persistence.ports import CycleRecord
 from persistence.uow import SqlAlchemyUnitOfWork
 from tests.integration.commands import kinerja
+from workflows.contracts import appraisal_workflow_id
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 INSTANSI = "DUKCAPIL-JPR"
 NAME = "Dinas Kependudukan dan Pencatatan Sipil Kota Jayapura"
+CYCLE = "2026-DUKCAPIL-JPR"
 
 UowFactory = Callable[[], SqlAlchemyUnitOfWork]
 
@@ -74,9 +81,32 @@ def test_reimport_moves_people_without_duplicates(
         writer = csv.DictWriter(file, fieldnames=list(rows[0]))
         writer.writeheader()
         writer.writerows(rows)
+    with uow_factory() as uow:  # a cycle running with the mover appraised by the Kabid Dafduk
+        deadlines = resolve_for_period(CycleCalendar(), 2026, DEFAULT_POLICY)
+        version = DEFAULT_POLICY.version
+        cycle = CycleRecord(
+            cycle_id=CYCLE, instansi_code=INSTANSI, period=2026, deadlines=deadlines, policy_version=version
+        )
+        uow.cycles.register(cycle)
+        uow.worklist.enrol(
+            [
+                WorkItem(
+                    workflow_id=appraisal_workflow_id(CYCLE, mover["nip"]),
+                    cycle_id=CYCLE,
+                    instansi_code=INSTANSI,
+                    unit_code="DAFDUK",
+                    employee_nip=mover["nip"],
+                    penilai_nip="198009092005011001",
+                    step=Step.SELF_ASSESSMENT,
+                )
+            ]
+        )
+        uow.commit()
     status, out, _ = kinerja(capsys, "impor", "roster", str(moved), "--instansi", INSTANSI)
     assert status == 0
     assert "0 pegawai baru, 12 diperbarui" in out
+    # the running appraisal keeps its penilai until the supervision team follows the roster; the import says so
+    assert f"1 penilaian berjalan di siklus {CYCLE} kini berbeda dari roster" in out
     with uow_factory() as uow:
         employee = uow.employees.get("199401312020011003")
         assert employee is not None

@@ -22,6 +22,9 @@ from tests.web.appraisals import Need, Target
 from tests.web.harness import WebOffice, open_office
 from tests.web.office import (
     APPRAISED_1,
+    ATASAN_1,
+    ATASAN_2,
+    INSTANSI_A,
     OPERATOR,
     PASSWORD,
     PEGAWAI_1,
@@ -29,6 +32,7 @@ from tests.web.office import (
     PENGAWAS_B,
     PENGELOLA,
     PENILAI_1,
+    PENILAI_2,
 )
 from tests.web.office import test_hasher as cheap_hasher
 from workflows.contracts import appraisal_workflow_id
@@ -123,6 +127,48 @@ async def _journey(office: WebOffice) -> None:
     deadline, overdue, _penilai = _entry(office, target)
     assert deadline == datetime.combine(day, time(16, 30), tzinfo=_zone(office, cycle)) and not overdue
     assert (await office.appraisals.state(target)).step is Step.SKP_DRAFTING
+
+
+async def test_a_mutasi_in_the_roster_is_followed_by_the_running_appraisal(web_office: WebOffice) -> None:
+    """A roster import gives PEGAWAI_1 another superior (Kasi Dua, under Kabid Dua): the running appraisal keeps its
+    reviewers until the supervision team follows the roster, after a trial that lists the change and moves nothing."""
+    target = await web_office.appraisals.fresh(Need(APPRAISED_1, Step.SKP_DRAFTING))
+    cycle = target.cycle_id
+    with web_office.uow_factory() as uow:
+        enrolled = uow.employees.get(PEGAWAI_1)
+        assert enrolled is not None and enrolled.superior_nip == PENILAI_1
+        uow.employees.save(enrolled.model_copy(update={"superior_nip": PENILAI_2}), INSTANSI_A)  # as a re-import does
+        uow.commit()
+    try:
+        async with signed_in(web_office, PENGAWAS) as pengawas:
+            forms = await pengawas.get(f"/pengawasan/{cycle}/massal")
+            fields = form_fields(forms.text, "form-roster")
+            assert fields["roster-alasan"].startswith("Mutasi sesuai roster terbaru")
+            trial = await pengawas.post(f"/pengawasan/{cycle}/massal/ikuti-roster", fields)
+            assert trial.status_code == 200, trial.text
+            listed = trial.text[trial.text.index(f'id="pratinjau-roster-{PEGAWAI_1}"') :]
+            listed = listed[: listed.index("</tr>")]
+            assert "Kasi Satu" in listed and "Kasi Dua" in listed and "Kabid Dua" in listed
+            assert _entry(web_office, target)[2] == PENILAI_1  # a trial changes nothing
+            done = await pengawas.post(
+                f"/pengawasan/{cycle}/massal/ikuti-roster", form_fields(trial.text, "konfirmasi-roster")
+            )
+            assert done.status_code == 200, done.text
+            assert 'id="hasil-roster-ringkas">1 dari 1 penilaian' in done.text
+            state = await web_office.appraisals.state(target)
+            assert (state.penilai_nip, state.atasan_nip, state.step) == (PENILAI_2, ATASAN_2, Step.SKP_DRAFTING)
+            assert _entry(web_office, target)[2] == PENILAI_2
+            again = await pengawas.post(f"/pengawasan/{cycle}/massal/ikuti-roster", fields)
+            assert 'id="pratinjau-roster-kosong"' in again.text  # as the roster names them now
+    finally:
+        with web_office.uow_factory() as uow:
+            uow.employees.save(enrolled, INSTANSI_A)
+            uow.commit()
+    workflow_id = appraisal_workflow_id(cycle, PEGAWAI_1)
+    with web_office.uow_factory() as uow:
+        recorded = uow.audit.latest("reassign", [workflow_id])[workflow_id]
+    assert recorded.actor == PENGAWAS and recorded.reason == fields["roster-alasan"]
+    assert recorded.after is not None and recorded.after["before"] == {"penilai_nip": PENILAI_1, "atasan_nip": ATASAN_1}
 
 
 async def test_a_bulk_action_without_a_reason_is_refused_before_its_trial(web_office: WebOffice) -> None:

@@ -37,6 +37,7 @@ from tests.web.office import (
     INSTANSI_A,
     PASSWORD,
     PEGAWAI_1,
+    PENGAWAS,
     PENILAI_BARU,
     PERIOD,
     SASARAN,
@@ -45,6 +46,8 @@ from tests.web.office import (
     calendar,
     people_of,
 )
+from workflows.appraisal import AppraisalWorkflow
+from workflows.contracts import Actor, Reassign
 from workflows.cycle_contracts import CyclePhase, cycle_workflow_id
 
 Builder = Callable[[WebOffice, Persona | None, Target], Awaitable[Call]]
@@ -64,6 +67,8 @@ class Row:
     calibrating: bool = False  # about a real cycle at calibration (with a proposal)
     then: Step | None = None  # after an allowed step: where the appraisal is
     keeps: bool = False  # an allowed call leaves the target fit for every other cell: no fresh one is needed
+    # Before an allowed call, on its fresh target: what the call needs to find there to act on
+    prepare: Callable[[WebOffice, Target], Awaitable[None]] | None = None
 
     def need(self, appraised_nip: str) -> Need:
         step = self.at or (Step.AWAITING_CALIBRATION if self.calibrating else Step.OBJECTION_WINDOW)
@@ -339,6 +344,21 @@ async def bulk_reassign(_office: WebOffice, _caller: Persona | None, target: Tar
     )
 
 
+async def bulk_follow_roster(_office: WebOffice, _caller: Persona | None, target: Target) -> Call:
+    """The cycle's appraisals whose reviewers the roster no longer names: the target's, once `away_from_roster`."""
+    return Call(params=_cycle(target), json={"alasan": REASON})
+
+
+async def away_from_roster(office: WebOffice, target: Target) -> None:
+    """The target appraisal reassigned by hand to PENILAI_BARU: the roster still names its enrolled penilai, so
+    following the roster moves it back."""
+    reassign = Reassign(
+        actor=Actor(nip=PENGAWAS, role=Role.PENGAWASAN), penilai_nip=PENILAI_BARU, atasan_nip=None, reason=REASON
+    )
+    await office.appraisals.handle(target).execute_update(AppraisalWorkflow.reassign, reassign)
+    await office.appraisals.quiet(target.cycle_id)
+
+
 ROWS: dict[tuple[str, str], Row] = {
     # signing in, the person's own account, tasks and tokens
     ("POST", "/api/v1/auth/login"): Row(login),
@@ -414,4 +434,7 @@ ROWS: dict[tuple[str, str], Row] = {
     ("GET", CYCLE + "/overdue"): Row(plain, at=Step.SKP_DRAFTING, overdue=True),
     ("POST", CYCLE + "/bulk/extend"): Row(bulk_extend, at=Step.SKP_DRAFTING, overdue=True, then=Step.SKP_DRAFTING),
     ("POST", CYCLE + "/bulk/reassign"): Row(bulk_reassign, at=Step.SKP_DRAFTING, then=Step.SKP_DRAFTING),
+    ("POST", CYCLE + "/bulk/follow-roster"): Row(
+        bulk_follow_roster, at=Step.SKP_DRAFTING, then=Step.SKP_DRAFTING, prepare=away_from_roster
+    ),
 }

@@ -85,6 +85,8 @@ async def check(office: WebOffice, cell: Cell) -> None:
     outcome = expected(access, cell.role, cell.relation)
     target = await target_of(office, cell)
     caller = PERSONA[cell.role] if cell.role is not None else None
+    if row.prepare is not None and spends(cell):
+        await row.prepare(office, target)
     call = await row.build(office, caller, target)
     watched = (*target.workflow_ids, *call.watch)
     before = await office.recorder.snapshot(watched)

@@ -1,7 +1,8 @@
 """The supervision team's pages (`/pengawasan`, tim pengawasan and pengelola kinerja): one cycle's overdue steps by
 unit, stage and how long overdue, with their counts and a page at a time (services.supervision); and the bulk actions
-over them (`/pengawasan/{cycle}/massal`): extend the deadlines of what the filter matches, or move every appraisal
-of one pejabat penilai to another. Each bulk action is first tried (`coba`: services.bulk lists what it would touch
+over them (`/pengawasan/{cycle}/massal`): extend the deadlines of what the filter matches, move every appraisal of
+one pejabat penilai to another, or move those whose reviewers the roster no longer names (a mutasi from a roster
+import) to whom it names now. Each bulk action is first tried (`coba`: services.bulk lists what it would touch
 and changes nothing), then confirmed, and the outcome is shown per employee.
 
 The filters are a GET form (htmx swaps the list; without JavaScript the page reloads). The actions go through
@@ -23,8 +24,9 @@ from starlette.datastructures import QueryParams
 from temporalio.service import RPCError
 
 from domain.errors import DomainError
+from domain.formats import tanggal
 from services import bulk, supervision
-from services.bulk import ExtendManyBody, ReassignManyBody
+from services.bulk import ExtendManyBody, FollowRosterBody, ReassignManyBody
 from services.supervision import SUPERVISORS, CycleChoice, OverdueFilter
 from web.deps import Caller, Svc
 from web.pages.access import page, signed_in
@@ -48,6 +50,7 @@ PAGE_FIELDS = ("halaman", "rekap")  # which page of the list, of the tally per u
 FILTER_FIELDS = ("unit", "tahap", "terlambat", *PAGE_FIELDS)
 EXTEND_FIELDS = {"unit", "tahap", "terlambat", "tanggal", "jam", "alasan"}
 REASSIGN_FIELDS = {"dari", "penilai", "atasan", "unit", "alasan"}
+ROSTER_FIELDS = {"unit", "alasan"}
 NOT_FORM = (401, 403, 404)
 REFUSALS = (DomainError, ValidationError, RPCError)
 
@@ -125,7 +128,7 @@ async def bulk_forms(request: Request, user: PageUser, svc: Svc, cycle_id: str) 
     params = request.query_params
     extend = {name: params.get(name, "").strip()[:40] for name in ("unit", "tahap", "terlambat")}
     extend["jam"] = "23:59"
-    return await _show_bulk(request, user, svc, cycle, extend_form=extend)
+    return await _show_bulk(request, user, svc, cycle, "extend", form=extend)
 
 
 @router.post(MASSAL + "/perpanjang", response_class=HTMLResponse, **page(signed_in(*SUPERVISORS)))
@@ -152,13 +155,9 @@ async def bulk_extend(request: Request, user: FormUser, svc: Svc, cycle_id: str)
         errors = refused(error, "perpanjang-", EXTEND_FIELDS)
         if errors.status in NOT_FORM:
             raise
-        return await _show_bulk(
-            request, user, svc, cycle, extend_form=form, extend_errors=errors, status=errors.status, which="extend"
-        )
+        return await _show_bulk(request, user, svc, cycle, "extend", form=form, errors=errors)
     form["kunci"] = uuid.uuid4().hex
-    return await _show_bulk(
-        request, user, svc, cycle, extend_form=form, extended=result, until=body.sampai, which="extend"
-    )
+    return await _show_bulk(request, user, svc, cycle, "extend", form=form, result=result, until=body.sampai)
 
 
 @router.post(MASSAL + "/alihkan", response_class=HTMLResponse, **page(signed_in(*SUPERVISORS)))
@@ -183,18 +182,42 @@ async def bulk_reassign(request: Request, user: FormUser, svc: Svc, cycle_id: st
         errors = refused(error, "alihkan-", REASSIGN_FIELDS)
         if errors.status in NOT_FORM:
             raise
-        return await _show_bulk(
-            request,
-            user,
-            svc,
-            cycle,
-            reassign_form=form,
-            reassign_errors=errors,
-            status=errors.status,
-            which="reassign",
-        )
+        return await _show_bulk(request, user, svc, cycle, "reassign", form=form, errors=errors)
     form["kunci"] = uuid.uuid4().hex
-    return await _show_bulk(request, user, svc, cycle, reassign_form=form, reassigned=result, which="reassign")
+    return await _show_bulk(request, user, svc, cycle, "reassign", form=form, result=result)
+
+
+@router.post(MASSAL + "/ikuti-roster", response_class=HTMLResponse, **page(signed_in(*SUPERVISORS)))
+async def bulk_follow_roster(request: Request, user: FormUser, svc: Svc, cycle_id: str) -> Response:
+    """Move the running appraisals whose reviewers the roster no longer names (after a roster import) to whom it
+    names now: tried first, then confirmed, as the other two."""
+    cycle = await run_in_threadpool(supervision.cycle_held, svc.uow_factory, user.principal, cycle_id, SUPERVISORS)
+    sent = await request.form()
+    form = text_values(sent, "roster-")
+    trial = text_values(sent).get("aksi") != "jalankan"
+    try:
+        body = FollowRosterBody(unit=optional(form.get("unit")), alasan=form.get("alasan", ""), coba=trial)
+        client = await svc.temporal.client()
+        key = None if trial else idempotency_key(form.get("kunci"))
+        today = svc.clock().date()
+        result = await bulk.follow_roster(
+            client, svc.uow_factory, user.principal, cycle.cycle_id, body, key=key, today=today
+        )
+    except REFUSALS as error:
+        errors = refused(error, "roster-", ROSTER_FIELDS)
+        if errors.status in NOT_FORM:
+            raise
+        return await _show_bulk(request, user, svc, cycle, "roster", form=form, errors=errors)
+    form["kunci"] = uuid.uuid4().hex
+    return await _show_bulk(request, user, svc, cycle, "roster", form=form, result=result)
+
+
+# Each bulk form: its template (also the fragment htmx swaps in), and the names its state has in the context.
+BULK_FORMS = {
+    "extend": ("pages/pengawasan_perpanjang.html", "extended"),
+    "reassign": ("pages/pengawasan_alihkan.html", "reassigned"),
+    "roster": ("pages/pengawasan_roster.html", "followed"),
+}
 
 
 async def _show_bulk(
@@ -202,30 +225,31 @@ async def _show_bulk(
     user: Caller,
     svc: Svc,
     cycle: CycleChoice,
+    which: str,
     *,
-    extend_form: dict[str, str] | None = None,
-    reassign_form: dict[str, str] | None = None,
-    extend_errors: FormErrors | None = None,
-    reassign_errors: FormErrors | None = None,
-    extended: bulk.BulkResult | None = None,
-    reassigned: bulk.BulkResult | None = None,
+    form: dict[str, str],
+    errors: FormErrors | None = None,
+    result: bulk.BulkResult | None = None,
     until: datetime | None = None,
-    which: str | None = None,
-    status: int = 200,
 ) -> Response:
-    context = {
+    """The bulk page with the form `which` as it was sent (its errors, or its trial's or run's result) and the other
+    forms empty; with htmx, that form's section alone."""
+    context: dict[str, Any] = {
         "cycle": cycle,
         "units": await run_in_threadpool(supervision.unit_choices, svc.uow_factory, cycle.instansi_code),
         "stages": STAGES,
-        "extend_form": extend_form or {"jam": "23:59"},
-        "reassign_form": reassign_form or {},
-        "extend_errors": extend_errors or FormErrors(),
-        "reassign_errors": reassign_errors or FormErrors(),
-        "extended": extended,
-        "reassigned": reassigned,
+        "extend_form": {"jam": "23:59"},
+        "reassign_form": {},
+        "roster_form": {"alasan": f"Mutasi sesuai roster terbaru (per {tanggal(svc.clock(), cycle.utc_offset_hours)})"},
         "extend_until": until,
     }
-    fragment = {"extend": "pages/pengawasan_perpanjang.html", "reassign": "pages/pengawasan_alihkan.html"}.get(
-        which or ""
-    )
+    for name, (_, outcome) in BULK_FORMS.items():
+        context[f"{name}_errors"] = FormErrors()
+        context[outcome] = None
+    template, outcome = BULK_FORMS[which]
+    context[f"{which}_form"] = form
+    context[f"{which}_errors"] = errors or FormErrors()
+    context[outcome] = result
+    status = errors.status if errors is not None else 200
+    fragment = template if errors is not None or result is not None else None
     return render(request, "pages/pengawasan_massal.html", context, user=user, status=status, fragment=fragment)

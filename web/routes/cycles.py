@@ -3,7 +3,8 @@
 - `POST /instansi/{code}/cycles`: start (admin kepegawaian); the officials come from the instansi's role grants;
 - `GET /cycles/{id}`: its state; `GET /cycles/{id}/report`: the report (so far);
 - `POST /cycles/{id}/calibration/proposal|decision`: the pimpinan sets the organisation predicate, then decides;
-- `GET /cycles/{id}/overdue`, `POST /cycles/{id}/bulk/extend|reassign`: the supervision team's queue and actions.
+- `GET /cycles/{id}/overdue`, `POST /cycles/{id}/bulk/extend|reassign|follow-roster`: the supervision team's queue
+  and actions.
 
 Who acts is the signed-in person; an `Idempotency-Key` header makes a retried change safe.
 """
@@ -19,7 +20,7 @@ from domain.bounds import MAX_LIST_ITEMS
 from domain.stages import Role, Stage
 from services import bulk, cycle_actions, cycle_report, cycle_start, overdue
 from services.actors import Acting
-from services.bulk import BulkResult, ExtendManyBody, ReassignManyBody
+from services.bulk import BulkResult, ExtendManyBody, FollowRosterBody, ReassignManyBody
 from services.cycle_actions import DecisionBody, ProposalBody
 from services.cycle_report import CycleReportView
 from services.cycle_start import StartBody, Started
@@ -171,3 +172,22 @@ async def bulk_reassign(
 ) -> BulkResult:
     client = await svc.temporal.client()
     return await bulk.reassign(client, svc.uow_factory, principal, cycle_id, body, key=idempotency_key)
+
+
+@router.post(
+    "/cycles/{cycle_id}/bulk/follow-roster",
+    summary="Alihkan penilaian berjalan kepada pejabat penilai dan atasan yang kini disebut roster (mutasi)",
+    **guard(Rule("cycle", SUPERVISORS, acts=True)),
+)
+async def bulk_follow_roster(
+    cycle_id: CycleId,
+    body: FollowRosterBody,
+    principal: CurrentPrincipal,
+    svc: Svc,
+    idempotency_key: IdempotencyKey = None,
+) -> BulkResult:
+    client = await svc.temporal.client()
+    today = svc.clock().date()
+    return await bulk.follow_roster(
+        client, svc.uow_factory, principal, cycle_id, body, key=idempotency_key, today=today
+    )
