@@ -568,6 +568,23 @@ class RoleGrantRow(Base):
 # --- evidence (migration 0009): files uploaded as evidence of a self-assessment; written by services.evidence -------
 
 
+class FeedbackNoteRow(Base):
+    """A continuous-feedback note of one appraisal (domain.feedback): the penilai's, or the employee's answer to one.
+    No foreign key to the appraisal, as the worklist: the appraisal is the workflow's (0018)."""
+
+    __tablename__ = "feedback_notes"
+    __table_args__ = (Index("ix_feedback_notes_appraisal", "cycle_id", "employee_nip", "id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
+    cycle_id: Mapped[str] = mapped_column(String(64))
+    employee_nip: Mapped[str] = mapped_column(NIP)
+    author_nip: Mapped[str] = mapped_column(String(64))
+    writer: Mapped[str] = mapped_column(String(16))  # "penilai" or "pegawai"
+    text: Mapped[str] = mapped_column(Text)
+    answers_id: Mapped[int | None] = mapped_column(ForeignKey("feedback_notes.id"))
+    written_at: Mapped[datetime]
+
+
 class EvidenceFileRow(Base):
     """An evidence file of one appraisal (PDF, JPG, PNG, checked by content), with the SHA-256 a realisation names it
     by (`kinerja://bukti/<sha256>`). No foreign keys, as the worklist: the appraisal is the workflow's."""

@@ -18,6 +18,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 from domain.audit import AuditEntry
 from domain.audit_chain import ChainHead, SealedEntry
 from domain.calendar import Deadlines
+from domain.feedback import FeedbackNote
 from domain.organisation import Employee, Instansi, ReviewerOverride, Unit
 from domain.policy import AppraisalPolicy
 from domain.ratings import OrgPredicate, Predicate
@@ -370,6 +371,13 @@ class WorklistRepository(Protocol):
     ) -> list[WorkItem]: ...
 
 
+class FeedbackRepository(Protocol):
+    def add(self, note: FeedbackNote) -> FeedbackNote: ...
+    def get(self, cycle_id: str, employee_nip: str, note_id: int) -> FeedbackNote | None: ...
+    def of_appraisal(self, cycle_id: str, employee_nip: str) -> builtins.list[FeedbackNote]: ...
+    def count(self, cycle_id: str, employee_nip: str) -> int: ...
+
+
 class AbstractUnitOfWork(ABC):
     """One transaction: `with uow: ...; uow.commit()`. Leaving the block without commit() rolls everything back."""
 
@@ -388,6 +396,7 @@ class AbstractUnitOfWork(ABC):
     worklist: WorklistRepository
     identity: IdentityRepository
     evidence: EvidenceRepository
+    feedback: FeedbackRepository
     survey_form: SurveyFormRepository
 
     def __enter__(self) -> Self:

@@ -33,6 +33,7 @@ from persistence.repositories import (
 from persistence.repositories._sql import VERSIONED_WRITES, conflict_message
 from persistence.repositories.audit import HELD_CHAIN
 from persistence.repositories.evidence import SqlEvidenceRepository
+from persistence.repositories.feedback import SqlFeedbackRepository
 from persistence.repositories.identity import SqlIdentityRepository
 from persistence.repositories.survey_form import SqlSurveyFormRepository
 
@@ -61,6 +62,7 @@ class SqlAlchemyUnitOfWork(AbstractUnitOfWork):
         self.worklist = SqlWorklistRepository(session)
         self.identity = SqlIdentityRepository(session)
         self.evidence = SqlEvidenceRepository(session)
+        self.feedback = SqlFeedbackRepository(session)
         self.survey_form = SqlSurveyFormRepository(session)
         return super().__enter__()
 

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta, timezone
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import pytest
 from alembic.autogenerate import compare_metadata
@@ -26,6 +26,7 @@ from domain.audit import AuditEntry, idempotency_key
 from domain.calendar import CycleCalendar, resolve
 from domain.calibration import Change
 from domain.errors import ConcurrencyConflict, DomainError, NotFound
+from domain.feedback import FeedbackNote
 from domain.organisation import Employee, EmploymentKind, Instansi, ReviewerOverride, Unit, resolve_reviewers
 from domain.policy import BASE_POLICY_VERSION, DEFAULT_POLICY
 from domain.ratings import Expectation, OrgPredicate, Predicate
@@ -94,12 +95,13 @@ APP_TABLES = {
     "login_failures",
     "role_grants",
     "evidence_files",
+    "feedback_notes",
     "survey_links",
     "survey_tokens",
     "survey_limits",
     "site_secrets",
 }
-HEAD = "0017"
+HEAD = "0018"
 
 
 class Review(BaseModel):
@@ -616,6 +618,31 @@ def test_the_summary_of_a_stored_calibration_is_read_without_its_document(seeded
         uow.commit()
     with seeded() as uow:
         assert uow.calibrations.summary(INSTANSI, PERIOD, "C1") == ("locked", None)  # replaced by each save
+
+
+def test_feedback_notes_are_kept_per_appraisal_in_the_order_written(seeded: UowFactory) -> None:
+    at = datetime(2026, 4, 1, 9, 0, tzinfo=UTC)
+
+    def note(nip: str, writer: Literal["penilai", "pegawai"], text: str, answers: int | None = None) -> FeedbackNote:
+        author = KABID if writer == "penilai" else nip
+        return FeedbackNote(
+            cycle_id="C1", employee_nip=nip, author_nip=author, writer=writer, text=text, answers=answers, written_at=at
+        )
+
+    with seeded() as uow:
+        first = uow.feedback.add(note(STAFF, "penilai", "Laporan tepat waktu"))
+        uow.feedback.add(note(PPPK, "penilai", "Untuk pegawai lain"))
+        answer = uow.feedback.add(note(STAFF, "pegawai", "Terima kasih", answers=first.id))
+        uow.commit()
+    with seeded() as uow:
+        kept = uow.feedback.of_appraisal("C1", STAFF)
+        assert [(n.writer, n.text, n.answers) for n in kept] == [
+            ("penilai", "Laporan tepat waktu", None),
+            ("pegawai", "Terima kasih", first.id),
+        ]
+        assert kept[0].written_at == at and uow.feedback.count("C1", STAFF) == 2
+        assert answer.id is not None and uow.feedback.get("C1", STAFF, answer.id) == answer
+        assert uow.feedback.get("C1", PPPK, answer.id) is None  # another appraisal's note is not this one's
 
 
 def test_what_a_stored_calibration_lists_is_read_a_page_at_a_time_and_replaced_with_each_save(

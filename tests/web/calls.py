@@ -21,6 +21,7 @@ from datetime import UTC, datetime, timedelta
 from domain.access import Grant
 from domain.audit import SYSTEM_ACTOR
 from domain.evidence import check_file
+from domain.feedback import FeedbackNote
 from domain.ratings import Expectation, OrgPredicate, Predicate
 from domain.stages import Role, Step
 from identity import accounts
@@ -170,6 +171,27 @@ async def evidence_file(_office: WebOffice, _caller: Persona | None, target: Tar
     """A file never stored before, so that an allowed upload writes (the same bytes again would write nothing)."""
     content = pdf_of(256, f"matriks-{uuid.uuid4().hex}".encode())
     return Call(params=_appraisal(target), files={"berkas": ("bukti.pdf", content, "application/pdf")})
+
+
+async def feedback_note(office: WebOffice, caller: Persona | None, target: Target) -> Call:
+    """A note from the penilai; from the employee, an answer to one the penilai wrote (stored first, as the penilai
+    writes it)."""
+    text = {"teks": f"Capaian triwulan ini baik; pertahankan ({uuid.uuid4().hex[:8]})"}
+    if caller is None or caller.role is not Role.PEGAWAI:
+        return Call(params=_appraisal(target), json=text)
+    with office.uow_factory() as uow:
+        given = uow.feedback.add(
+            FeedbackNote(
+                cycle_id=target.cycle_id,
+                employee_nip=target.nip,
+                author_nip=BY_NIP[target.nip].penilai_nip,
+                writer="penilai",
+                text="Perbaiki ketepatan waktu laporan bulanan",
+                written_at=datetime.now(UTC),
+            )
+        )
+        uow.commit()
+    return Call(params=_appraisal(target), json={**text, "menjawab": given.id})
 
 
 def store_evidence(office: WebOffice, cycle_id: str, nip: str, instansi_code: str) -> str:
@@ -379,6 +401,8 @@ ROWS: dict[tuple[str, str], Row] = {
     ("POST", APPRAISAL + "/evidence"): Row(evidence_file, at=Step.SELF_ASSESSMENT, keeps=True),
     ("DELETE", APPRAISAL + "/evidence/{sha256}"): Row(stored_evidence, at=Step.SELF_ASSESSMENT, keeps=True),
     ("GET", APPRAISAL + "/evaluation-document"): Row(plain, at=Step.OBJECTION_WINDOW),
+    ("GET", APPRAISAL + "/feedback"): Row(plain, at=Step.SKP_DRAFTING),
+    ("POST", APPRAISAL + "/feedback"): Row(feedback_note, at=Step.SKP_DRAFTING, keeps=True),
     ("POST", STEP + "skp-submit"): Row(body({"alasan": REASON}), at=Step.SKP_DRAFTING, then=Step.SKP_APPROVAL),
     ("POST", STEP + "skp-approve"): Row(
         body({"catatan": "Sesuai rencana strategis"}), at=Step.SKP_APPROVAL, then=Step.SELF_ASSESSMENT

@@ -6,32 +6,89 @@ Visible exactly as through the API (services.steps.visible): the employee, their
 instansi's readers; anyone else is told it does not exist. The step pages live under the same path: `skp`
 (web.pages.skp), `realisasi`, `nilai`, `penetapan`, `tindakan` and `riwayat`; once the result is set, the
 dokumen evaluasi kinerja as PDF at `dokumen-evaluasi` (services.evaluation_document, documents.evaluation_pdf).
+
+The page also holds the year's continuous feedback (services.feedback): the penilai's dated notes and the employee's
+answers, each written from a form here (`umpan-balik`) while the appraisal runs.
 """
 
 from __future__ import annotations
 
+from functools import partial
+
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse, Response
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from domain.access import roles_on
-from services import evaluation_document, steps
+from domain.errors import DomainError
+from domain.stages import Role
+from services import evaluation_document, feedback, steps
 from services.appraisal_view import last_escalation, names_and_zone, offers, people_in, timeline
-from web.deps import Svc
+from web.deps import Caller, Svc
 from web.downloads import evaluation_pdf_response
 from web.pages.access import page, signed_in
-from web.pages.deps import PageUser, render
+from web.pages.deps import FormErrors, FormUser, PageUser, render
 from web.pages.skp import base_path
+from web.pages.supervision_forms import text_values
+
+NOT_FORM = (401, 403, 404)
 
 router = APIRouter()
 
 
+FEEDBACK_FIELDS = frozenset({"teks", "menjawab"})
+
+
 @router.get("/penilaian/{cycle_id}/{nip}", response_class=HTMLResponse, **page(signed_in()))
 async def appraisal(request: Request, user: PageUser, svc: Svc, cycle_id: str, nip: str) -> HTMLResponse:
+    return await _show(request, user, svc, cycle_id, nip)
+
+
+@router.post("/penilaian/{cycle_id}/{nip}/umpan-balik", response_class=HTMLResponse, **page(signed_in()))
+async def write_feedback(request: Request, user: FormUser, svc: Svc, cycle_id: str, nip: str) -> Response:
+    """A note of continuous feedback from the penilai, or the employee's answer; the page again, with the message
+    beside the field and what was typed kept, when it is refused."""
+    form = text_values(await request.form())
+    answers = form.get("menjawab", "")
+    number = int(answers) if answers.isascii() and answers.isdigit() and len(answers) <= 9 else None
+    try:
+        await run_in_threadpool(
+            partial(
+                feedback.write,
+                svc.uow_factory,
+                user.principal,
+                cycle_id,
+                nip,
+                form.get("teks", ""),
+                number,
+                now=svc.clock(),
+            )
+        )
+    except DomainError as error:
+        errors = FormErrors.of(error, FEEDBACK_FIELDS)
+        if errors.status in NOT_FORM:
+            raise
+        return await _show(request, user, svc, cycle_id, nip, form=form, errors=errors)
+    return RedirectResponse(f"{base_path(cycle_id, nip)}?pesan=umpan-balik#umpan-balik", status_code=303)
+
+
+async def _show(
+    request: Request,
+    user: Caller,
+    svc: Svc,
+    cycle_id: str,
+    nip: str,
+    *,
+    form: dict[str, str] | None = None,
+    errors: FormErrors | None = None,
+) -> HTMLResponse:
     parties, _period = await run_in_threadpool(steps.visible, svc.uow_factory, user.principal, cycle_id, nip)
     state = await steps.appraisal_state(await svc.temporal.client(), cycle_id, nip)
-    names, zone = await run_in_threadpool(names_and_zone, svc.uow_factory, cycle_id, people_in(state))
+    notes = await run_in_threadpool(feedback.notes_of, svc.uow_factory, cycle_id, nip)
+    writers = {note.author_nip for note in notes}
+    names, zone = await run_in_threadpool(names_and_zone, svc.uow_factory, cycle_id, people_in(state) | writers)
     roles = roles_on(user.principal, parties)
+    open_ = not state.step.closed
     context = {
         "state": state,
         "names": names,
@@ -41,8 +98,15 @@ async def appraisal(request: Request, user: PageUser, svc: Svc, cycle_id: str, n
         "escalation": last_escalation(state),
         "lines": timeline(state.timeline, names),
         "document": state.step in evaluation_document.ISSUED_AT,
+        "notes": notes,
+        "gives": open_ and Role.PENILAI in roles,
+        "answers": open_ and Role.PEGAWAI in roles,
+        "answerable": [(str(n.id), f"Catatan {n.id}") for n in notes if n.writer == "penilai"],
+        "form": form or {},
+        "errors": errors or FormErrors(),
     }
-    return render(request, "pages/penilaian.html", context, user=user)
+    status = errors.status if errors is not None else 200
+    return render(request, "pages/penilaian.html", context, user=user, status=status)
 
 
 @router.get("/penilaian/{cycle_id}/{nip}/dokumen-evaluasi", **page(signed_in()))

@@ -129,6 +129,7 @@ FLASHES: dict[str, str] = {
     "kalibrasi-dikunci": "Keputusan kalibrasi dikunci dan sedang dikirim ke setiap penilaian.",
     "siklus-dimulai": "Siklus dimulai. Pendaftaran pegawai berjalan.",
     "alamat-survei-dibuat": "Alamat survei dibuat. Cetak poster setiap unit untuk loketnya.",
+    "umpan-balik": "Umpan balik tercatat pada penilaian ini.",
 }
 
 

@@ -17,7 +17,7 @@ from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
 
 from domain.ratings import Expectation
-from services import evidence, steps, surveys
+from services import evidence, feedback, steps, surveys
 from services.step_views import expectation_or_none, indicator_rows, policy_of, predicate_matrix
 from web.deps import Caller, Svc
 from web.pages.access import page, signed_in
@@ -89,6 +89,7 @@ async def _show(
     state, parties = found.state, found.parties
     policy = await run_in_threadpool(policy_of, svc.uow_factory, parties.cycle_id, parties.instansi_code)
     files = await run_in_threadpool(evidence.files_of, svc.uow_factory, parties.cycle_id, state.employee_nip)
+    notes = await run_in_threadpool(feedback.notes_of, svc.uow_factory, parties.cycle_id, state.employee_nip)
     survey = await run_in_threadpool(
         lambda: surveys.unit_survey(svc.uow_factory, parties.cycle_id, state.unit_code, now=svc.clock())
     )
@@ -115,6 +116,7 @@ async def _show(
         "may_review": found.may(STEP),
         "ratings": RATINGS,
         "form": form,
+        "notes": notes,  # the year's continuous feedback, beside the realisations it is about
     }
     if errors is not None:
         context["errors"] = errors

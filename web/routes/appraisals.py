@@ -7,10 +7,14 @@ safe: the same key is the same Update, answered with the first result and record
 Evidence files of the self-assessment (PDF, JPG, PNG, by content, bounded) are uploaded first, `POST .../evidence`
 (multipart field `berkas`), and named in a realisation's `bukti` by the reference the upload answers with
 (`kinerja://bukti/<sha256>`): the step carries the reference, never the file (services.evidence).
+
+Continuous feedback through the year (`GET|POST .../feedback`): the pejabat penilai's dated notes and the employee's
+answers; not steps of the workflow (services.feedback).
 """
 
 from __future__ import annotations
 
+from datetime import datetime
 from functools import partial
 from typing import Annotated, Any
 
@@ -19,9 +23,10 @@ from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
 
-from domain.bounds import MAX_EVIDENCE_FILE_BYTES, Reason
+from domain.bounds import MAX_EVIDENCE_FILE_BYTES, MAX_FEEDBACK_CHARS, Reason
+from domain.feedback import FeedbackNote
 from domain.stages import Role
-from services import evidence, skp_drafts, steps
+from services import evidence, feedback, skp_drafts, steps
 from services.skp_edit import SkpDraft, draft_of
 from services.steps import STEPS, StepKind
 from web.access import Rule
@@ -234,3 +239,53 @@ def _route(kind: StepKind) -> None:
 
 for _kind in STEPS:
     _route(_kind)
+
+
+class FeedbackBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    teks: str = Field(min_length=1, max_length=MAX_FEEDBACK_CHARS, description="isi umpan balik atau jawabannya")
+    menjawab: int | None = Field(
+        default=None, ge=1, le=2**31 - 1, description="nomor catatan yang dijawab (wajib bagi pegawai)"
+    )
+
+
+class FeedbackShown(BaseModel):
+    id: int
+    penulis: str = Field(description="NIP penulis")
+    sebagai: str = Field(description="penilai atau pegawai")
+    teks: str
+    menjawab: int | None
+    ditulis: datetime
+
+
+def _shown(note: FeedbackNote) -> FeedbackShown:
+    return FeedbackShown(
+        id=note.id or 0,
+        penulis=note.author_nip,
+        sebagai=note.writer,
+        teks=note.text,
+        menjawab=note.answers,
+        ditulis=note.written_at,
+    )
+
+
+@router.get("/feedback", summary="Umpan balik berkelanjutan", **guard(Rule("appraisal", READERS)))
+async def feedback_notes(cycle_id: str, nip: str, principal: CurrentPrincipal, svc: Svc) -> list[FeedbackShown]:
+    found = await run_in_threadpool(feedback.notes, svc.uow_factory, principal, cycle_id, nip)
+    return [_shown(note) for note in found]
+
+
+@router.post(
+    "/feedback",
+    summary="Tulis umpan balik (pejabat penilai) atau jawabannya (pegawai), selama penilaian berjalan",
+    status_code=201,
+    **guard(Rule("appraisal", tuple(feedback.WRITERS), acts=True)),
+)
+async def write_feedback(
+    cycle_id: str, nip: str, body: FeedbackBody, principal: CurrentPrincipal, svc: Svc
+) -> FeedbackShown:
+    note = await run_in_threadpool(
+        partial(feedback.write, svc.uow_factory, principal, cycle_id, nip, body.teks, body.menjawab, now=svc.clock())
+    )
+    return _shown(note)
