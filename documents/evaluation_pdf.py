@@ -139,6 +139,12 @@ def render(doc: EvaluationDocument) -> bytes:
     _title(pdf, "UMPAN BALIK")
     pdf.multi_cell(0, 4.5, t(doc.feedback or "–"), new_x="LMARGIN", new_y="NEXT")
     pdf.ln(4)
+    if doc.notes:
+        _title(pdf, "UMPAN BALIK BERKELANJUTAN")
+        for note in doc.notes:
+            pdf.multi_cell(0, 4.5, t(note), new_x="LMARGIN", new_y="NEXT")
+            pdf.ln(1)
+        pdf.ln(3)
 
     _title(pdf, "PENETAPAN")
     with pdf.table(col_widths=(52, 62, 46, 30), headings_style=heading, line_height=5) as table:

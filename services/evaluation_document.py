@@ -5,8 +5,9 @@ result (the `sign` step) on.
 Everything comes from the database, never from the workflow (a closed workflow's history goes when its retention
 does; the document must not): the identities from the roster, the approved SKP, the review as last recorded (the
 capaian of each indicator, both ratings, the predicate of the matrix, the one it stands at after calibration or an
-objection, the feedback), and who set, accepted and decided, with when, from the audit log the steps were written to.
-Whoever may see the appraisal may download it (services.steps.visible); the rendering is documents.evaluation_pdf.
+objection, the feedback), the year's continuous feedback notes (services.feedback), and who set, accepted and decided,
+with when, from the audit log the steps were written to. Whoever may see the appraisal may download it
+(services.steps.visible); the rendering is documents.evaluation_pdf.
 
 The roster holds no pangkat/golongan ruang: the form's row is printed with "–" (noted for the roster import).
 """
@@ -20,6 +21,7 @@ from datetime import datetime
 from domain.access import AppraisalParties, Principal
 from domain.audit import AuditEntry
 from domain.errors import DomainError, NotFound
+from domain.feedback import FeedbackNote
 from domain.formats import angka, angka_tercetak, tanggal_panjang, waktu
 from domain.organisation import Employee
 from domain.ratings import Predicate
@@ -95,6 +97,7 @@ class EvaluationDocument:
     predicate: str  # where it stands: calibration's or the objection decision's over the matrix's
     predicate_changes: list[str]
     feedback: str
+    notes: list[str]  # the year's continuous feedback (services.feedback): date, who, and what was written
     signatures: list[Signature]
     issued_at: str
 
@@ -147,6 +150,7 @@ def build(uow_factory: UowFactory, parties: AppraisalParties, period: int, *, no
         people = {n: p for n in who if (p := uow.employees.get(n)) is not None}
         units = uow.units.names(parties.instansi_code, sorted({p.unit_code for p in people.values()}))
         instansi = uow.instansi.get(parties.instansi_code)
+        notes = uow.feedback.of_appraisal(cycle_id, nip)
 
     def person(title: str, nip: str | None) -> Person:
         found = people.get(nip) if nip else None
@@ -173,9 +177,16 @@ def build(uow_factory: UowFactory, parties: AppraisalParties, period: int, *, no
         predicate=outcome.standing.label,
         predicate_changes=_changes(steps, outcome),
         feedback=outcome.feedback,
+        notes=[_note(note, zone) for note in notes],
         signatures=[_signature(e, people, zone) for e in steps if e.action in _SIGNED],
         issued_at=waktu(now, zone),
     )
+
+
+def _note(note: FeedbackNote, zone: int | None) -> str:
+    writer = "Pejabat penilai" if note.writer == "penilai" else "Pegawai"
+    answered = f", menjawab catatan {note.answers}" if note.answers is not None else ""
+    return f"{waktu(note.written_at, zone)} · catatan {note.id} · {writer}{answered}: {note.text}"
 
 
 def result_lines(skp: Skp, review: ReviewOutcome) -> list[ResultLine]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import os
+import uuid
 import zipfile
 from datetime import UTC, datetime
 from pathlib import Path
@@ -20,6 +21,7 @@ from documents.archive import folder
 from documents.archive import write as archive_of
 from documents.evaluation_pdf import FONT_DIR
 from domain.errors import DomainError
+from domain.feedback import FeedbackNote
 from domain.formats import angka, tanggal_panjang
 from domain.ratings import Predicate
 from domain.stages import Action, Role, Step
@@ -78,6 +80,19 @@ def _expected(office: WebOffice, target: Target) -> list[str]:
 async def test_the_document_holds_every_field_of_the_appraisal_as_recorded(web_office: WebOffice) -> None:
     target = await web_office.appraisals.shared(Need(APPRAISED_1, Step.OBJECTION_WINDOW))
     base = f"/penilaian/{target.cycle_id}/{target.nip}"
+    note = f"Capaian triwulan {uuid.uuid4().hex[:6]} sesuai rencana"  # the year's continuous feedback, in it too
+    with web_office.uow_factory() as uow:
+        uow.feedback.add(
+            FeedbackNote(
+                cycle_id=target.cycle_id,
+                employee_nip=target.nip,
+                author_nip=PENILAI_1,
+                writer="penilai",
+                text=note,
+                written_at=datetime.now(UTC),
+            )
+        )
+        uow.commit()
     async with signed_in(web_office, PEGAWAI_1) as employee:
         page = await employee.get(base)
         assert 'id="dokumen-evaluasi"' in page.text
@@ -87,7 +102,8 @@ async def test_the_document_holds_every_field_of_the_appraisal_as_recorded(web_o
     name = f"dokumen-evaluasi-kinerja-{PERIOD}-{target.nip}.pdf"
     assert download.headers["content-disposition"] == f'attachment; filename="{name}"'
     text = _text(download.content)
-    missing = [field for field in _expected(web_office, target) if " ".join(field.split()) not in text]
+    expected = [*_expected(web_office, target), "UMPAN BALIK BERKELANJUTAN", note]
+    missing = [field for field in expected if " ".join(field.split()) not in text]
     assert not missing, f"not in the document: {missing}\n{text}"
 
     api = await web_office.http.get(

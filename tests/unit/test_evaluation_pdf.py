@@ -13,7 +13,7 @@ from domain.bounds import MAX_FEEDBACK_CHARS
 from services.evaluation_document import EvaluationDocument, Person, ResultLine, Signature
 
 
-def _document(feedback: str) -> EvaluationDocument:
+def _document(feedback: str, notes: tuple[str, ...] = ()) -> EvaluationDocument:
     person = Person("Pegawai yang dinilai", "Sri Wahyuni, S.H.", "199212252019032001", "–", "Verifikator", "Pelayanan")
     line = ResultLine("1.1", "R" * 500, "utama", "I" * 500, "kuantitas", "6.000 berkas", "6.240", "104,00%")
     signed = Signature("Pejabat Penilai Kinerja", "menetapkan", "Herman", "198009092005011001", "1 Februari 2027", None)
@@ -31,6 +31,7 @@ def _document(feedback: str) -> EvaluationDocument:
         predicate="Baik",
         predicate_changes=[],
         feedback=feedback,
+        notes=list(notes),
         signatures=[signed],
         issued_at="07-12-2026 10:00 WIB",
     )
@@ -48,3 +49,11 @@ def test_long_feedback_crosses_pages(feedback: str) -> None:
     reader = PdfReader(io.BytesIO(render(_document(feedback))))
     text = " ".join(page.extract_text() for page in reader.pages)
     assert len(reader.pages) >= 2 and "UMPAN BALIK" in text and "PENETAPAN" in text
+
+
+def test_the_years_notes_follow_the_feedback_only_when_there_are_some() -> None:
+    note = "05-04-2026 09:00 WIB · catatan 1 · Pejabat penilai: laporan triwulan tepat waktu"
+    with_notes = " ".join(p.extract_text() for p in PdfReader(io.BytesIO(render(_document("ok", (note,))))).pages)
+    without = " ".join(p.extract_text() for p in PdfReader(io.BytesIO(render(_document("ok")))).pages)
+    assert "UMPAN BALIK BERKELANJUTAN" in with_notes and "laporan triwulan tepat waktu" in with_notes
+    assert "UMPAN BALIK BERKELANJUTAN" not in without
