@@ -15,6 +15,7 @@ from fpdf import FPDF
 from fpdf.enums import TableCellFillMode
 from fpdf.fonts import FontFace
 
+from domain.formats import tanggal_panjang
 from services.evaluation_document import EvaluationDocument
 
 FONT_DIR = Path("/usr/share/fonts/truetype/dejavu")
@@ -61,7 +62,8 @@ def render(doc: EvaluationDocument) -> bytes:
     pdf.cell(0, 5, "PERIODE: AKHIR (TAHUNAN)", align="C", new_x="LMARGIN", new_y="NEXT")
     pdf.ln(2)
     pdf.multi_cell(0, 5, t(doc.instansi.upper()), align="C", new_x="LMARGIN", new_y="NEXT")
-    period = f"PERIODE PENILAIAN: 1 JANUARI SD 31 DESEMBER {doc.period}"
+    start = tanggal_panjang(doc.appraised_from).upper() if doc.appraised_from else "1 JANUARI"
+    period = f"PERIODE PENILAIAN: {start} SD 31 DESEMBER {doc.period}"
     pdf.cell(0, 5, period, align="C", new_x="LMARGIN", new_y="NEXT")
     pdf.ln(3)
 

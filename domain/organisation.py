@@ -52,6 +52,16 @@ class Employee(BaseModel):
     superior_nip: str | None = Field(default=None, pattern=r"^\d{18}$")
     email: str | None = Field(default=None, max_length=EMAIL_MAX, pattern=EMAIL_PATTERN)
     active: bool = True
+    # TMT masuk: the day the employee joined the instansi (a new appointment, a mutasi in); None: long before
+    joined_on: date | None = None
+
+    def appraised_from(self, period: int) -> date | None:
+        """The day a partial appraisal period of `period` starts for someone who joined during it (None: the whole
+        year). The SKP year is the calendar year (PermenPANRB 6/2022); whoever joins after 1 January is appraised
+        for the rest of it."""
+        if self.joined_on is not None and date(period, 1, 1) < self.joined_on <= date(period, 12, 31):
+            return self.joined_on
+        return None
 
 
 class ReviewerOverride(BaseModel):

@@ -33,7 +33,10 @@ ROSTER_COLUMNS = (
     ),
     Column(name="aktif", aliases=("active", "status_aktif"), required=False),
     Column(name="email", aliases=("surel", "e_mail"), required=False),
+    Column(name="tmt_masuk", aliases=("tanggal_masuk", "tmt_mutasi_masuk", "mulai_bertugas"), required=False),
 )
+_DAY = re.compile(r"(?P<day>\d{1,2})[/.-](?P<month>\d{1,2})[/.-](?P<year>\d{4})|(?P<iso>\d{4}-\d{2}-\d{2})")
+EARLIEST_JOINED = date(1950, 1, 1)
 
 _KINDS = {
     "pns": EmploymentKind.PNS,
@@ -116,6 +119,7 @@ def parse_roster(table: Table, instansi_code: str, today: date) -> RosterImport:
             errors.add(
                 row.line, "email", email, "alamat surel tidak valid (contoh: nama@instansi.go.id)", "email.tidak_valid"
             )
+        joined_on = _joined(row, today, errors)
         if row.get("unit"):
             _record_unit(row, units, errors)
         if len(errors.errors) > before or nip is None or kind is None:
@@ -130,6 +134,7 @@ def parse_roster(table: Table, instansi_code: str, today: date) -> RosterImport:
                 superior_nip=superior,
                 email=email or None,
                 active=active,
+                joined_on=joined_on,
             )
         except ValidationError as error:
             for field, message in validation_messages(error):
@@ -142,6 +147,35 @@ def parse_roster(table: Table, instansi_code: str, today: date) -> RosterImport:
     built_units = _units(units, errors)
     errors.raise_if_any()
     return RosterImport(instansi_code=instansi_code, units=built_units, employees=[e for _, e in employees.values()])
+
+
+def _joined(row: Row, today: date, errors: RowErrors) -> date | None:
+    """TMT masuk (optional): a day, DD-MM-YYYY (or /, .) or YYYY-MM-DD, from 1950 to a year after `today`."""
+    text = row.get("tmt_masuk")
+    if not text:
+        return None
+    match = _DAY.fullmatch(text.strip())
+    try:
+        if match is None:
+            raise ValueError
+        if match["iso"]:
+            day = date.fromisoformat(match["iso"])
+        else:
+            day = date(int(match["year"]), int(match["month"]), int(match["day"]))
+    except ValueError:
+        errors.add(row.line, "tmt_masuk", text, "bukan tanggal yang sah (contoh: 01-07-2026)", "tmt_masuk.tanggal")
+        return None
+    latest = today.replace(year=today.year + 1) if (today.month, today.day) != (2, 29) else date(today.year + 1, 3, 1)
+    if not EARLIEST_JOINED <= day <= latest:
+        errors.add(
+            row.line,
+            "tmt_masuk",
+            text,
+            f"di luar {EARLIEST_JOINED:%d-%m-%Y} sampai {latest:%d-%m-%Y}",
+            "tmt_masuk.rentang",
+        )
+        return None
+    return day
 
 
 def employment_kind(text: str) -> EmploymentKind | None:

@@ -97,6 +97,7 @@ class EmployeeRow(Base):
     superior_nip: Mapped[str | None] = mapped_column(NIP)
     email: Mapped[str | None] = mapped_column(String(254))
     active: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+    joined_on: Mapped[date | None] = mapped_column(Date)  # TMT masuk (0019)
 
 
 class ReviewerOverrideRow(Base):

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
+from datetime import date
 from decimal import Decimal
 
 from pydantic import AwareDatetime, BaseModel
@@ -28,6 +29,7 @@ class EmployeeResult(BaseModel):
     capaian_rata_rata: Decimal | None
     ikm_unit: str | None
     mutu_unit: str | None
+    sebagian_sejak: date | None = None  # joined during the period: appraised from that day on
 
 
 class WithdrawnEmployee(BaseModel):
@@ -69,6 +71,7 @@ def build(uow_factory: UowFactory, state: CycleState, *, offset: int, limit: int
             capaian_rata_rata=p.achievement,
             ikm_unit=by_unit[p.unit].ikm if p.unit in by_unit else None,
             mutu_unit=by_unit[p.unit].grade if p.unit in by_unit else None,
+            sebagian_sejak=p.partial_from,
         )
         for p in people[offset : offset + limit]
     ]

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 
 from pydantic import BaseModel
@@ -45,6 +45,7 @@ class Reviewed:
     unit: str
     predicate: Predicate
     achievement: Decimal | None
+    partial_from: date | None = None  # joined during the period: appraised from that day (Employee.appraised_from)
 
 
 class ReviewedResult(BaseModel):
@@ -92,6 +93,7 @@ def reviewed(uow_factory: UowFactory, ref: CycleRef) -> list[Reviewed]:
                         achievement=(sum(achievements, Decimal()) / len(achievements)).quantize(Decimal("0.01"))
                         if achievements
                         else None,
+                        partial_from=person.appraised_from(ref.period) if person else None,
                     )
                 )
     return found

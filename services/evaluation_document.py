@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 from domain.access import AppraisalParties, Principal
 from domain.audit import AuditEntry
@@ -88,6 +88,7 @@ class EvaluationDocument:
     period: int
     cycle_id: str
     unit_code: str  # the appraisal's unit, as its worklist entry has it
+    appraised_from: date | None  # joined during the period (TMT masuk): appraised from that day, not 1 January
     people: list[Person]
     results: list[ResultLine]
     behaviours: list[str]  # BerAKHLAK, with the leader's special expectation where set
@@ -164,6 +165,7 @@ def build(uow_factory: UowFactory, parties: AppraisalParties, period: int, *, no
         period=period,
         cycle_id=cycle_id,
         unit_code=item.unit_code,
+        appraised_from=employee.appraised_from(period) if (employee := people.get(nip)) is not None else None,
         people=[
             person("Pegawai yang dinilai", parties.employee_nip),
             person("Pejabat Penilai Kinerja", parties.penilai_nip),

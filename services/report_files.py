@@ -14,7 +14,7 @@ from openpyxl import Workbook
 from domain.ratings import Predicate
 from services.cycle_report import CycleReportView
 
-EMPLOYEE_HEADERS = ["nip", "nama", "unit", "predikat", "capaian_rata_rata", "ikm_unit", "mutu_unit"]
+EMPLOYEE_HEADERS = ["nip", "nama", "unit", "predikat", "capaian_rata_rata", "ikm_unit", "mutu_unit", "sebagian_sejak"]
 UNIT_HEADERS = ["unit", *[p.value for p in Predicate], "responden", "ikm", "mutu", "sampel_memadai"]
 WITHDRAWN_HEADERS = ["nip", "nama", "unit", "sebab", "tmt", "alasan", "ditarik_oleh", "ditarik_pada"]
 CSV_TYPE = "text/csv; charset=utf-8"
@@ -31,6 +31,7 @@ def employee_rows(view: CycleReportView) -> list[list[str]]:
             str(p.capaian_rata_rata) if p.capaian_rata_rata is not None else "",
             p.ikm_unit or "",
             p.mutu_unit or "",
+            p.sebagian_sejak.isoformat() if p.sebagian_sejak else "",
         ]
         for p in view.pegawai
     ]

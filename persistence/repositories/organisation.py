@@ -139,6 +139,7 @@ _EMPLOYEE_COLUMNS = (
     EmployeeRow.superior_nip,
     EmployeeRow.email,
     EmployeeRow.active,
+    EmployeeRow.joined_on,
 )
 
 
@@ -152,6 +153,7 @@ def _employee(row: EmployeeRow | Row[*tuple[Any, ...]]) -> Employee:
         superior_nip=row.superior_nip,
         email=row.email,
         active=row.active,
+        joined_on=row.joined_on,
     )
 
 
@@ -188,6 +190,7 @@ class SqlEmployeeRepository:
         row.superior_nip = employee.superior_nip
         row.email = employee.email
         row.active = employee.active
+        row.joined_on = employee.joined_on
 
     def get(self, nip: str) -> Employee | None:
         row = self._session.get(EmployeeRow, nip)

@@ -101,7 +101,7 @@ APP_TABLES = {
     "survey_limits",
     "site_secrets",
 }
-HEAD = "0018"
+HEAD = "0019"
 
 
 class Review(BaseModel):

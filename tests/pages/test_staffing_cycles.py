@@ -1,7 +1,8 @@
 """A cycle on the kepegawaian pages, on the dev server with a real worker: the admin kepegawaian starts one with the
 API's start body as a form (a bad calendar refused beside its field), follows the enrolment on the progress bar htmx
 polls until it reaches 100%, and reads the cycle's status; the report of a cycle at calibration opens as a page and
-downloads as XLSX (openpyxl loads it) and CSV (with its header). A pegawai is refused; another instansi's cycle is
+downloads as XLSX (openpyxl loads it) and CSV (with its header); someone who joined during the year is marked
+with the day their partial period starts. A pegawai is refused; another instansi's cycle is
 not found.
 """
 
@@ -12,7 +13,9 @@ import csv
 import io
 import re
 import time
-from datetime import UTC, datetime, timedelta
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, date, datetime, timedelta
 
 import openpyxl
 
@@ -129,10 +132,19 @@ async def _until_complete(browser: Browser, path: str) -> str:
 async def test_the_report_as_a_page_and_as_downloads(web_office: WebOffice) -> None:
     target = await web_office.appraisals.fresh(Need(APPRAISED_1, calibrating=True))
     base = f"/kepegawaian/siklus/{target.cycle_id}/laporan"
+    joined = date(PERIOD, 7, 1)
+    with _joined(web_office, PEGAWAI_1, joined):
+        async with signed_in(web_office, PENGELOLA) as pengelola:
+            page = await pengelola.get(base)
+            partial = await pengelola.get(f"{base}.csv")
+    assert page.status_code == 200, page.text
+    assert f"sebagian periode, sejak {joined:%d-%m-%Y}" in page.text
+    assert next(csv.DictReader(io.StringIO(partial.text)))["sebagian_sejak"] == joined.isoformat()
     async with signed_in(web_office, PENGELOLA) as pengelola:
         page = await pengelola.get(base)
         assert page.status_code == 200, page.text
         assert "Laporan sementara" in page.text and f"<td>{PEGAWAI_1}</td>" in page.text
+        assert "sebagian periode" not in page.text
         assert re.search(r'<table id="laporan-unit">.*A-BID', page.text, re.DOTALL)
 
         sheet = await pengelola.get(f"{base}.xlsx")
@@ -157,6 +169,25 @@ async def test_the_report_as_a_page_and_as_downloads(web_office: WebOffice) -> N
         for path in (f"/kepegawaian/siklus/{other}", f"/kepegawaian/siklus/{other}/laporan.xlsx"):
             missing = await admin.get(path)
             assert missing.status_code == 404 and "tidak ditemukan" in missing.text, path
+
+
+@contextmanager
+def _joined(office: WebOffice, nip: str, day: date) -> Iterator[None]:
+    """`nip` joined the instansi on `day` (TMT masuk, as a roster import sets it) while the block runs."""
+
+    def set_joined(joined_on: date | None) -> None:
+        with office.uow_factory() as uow:
+            employee = uow.employees.get(nip)
+            instansi = uow.employees.instansi_of(nip)
+            assert employee is not None and instansi is not None
+            uow.employees.save(employee.model_copy(update={"joined_on": joined_on}), instansi)
+            uow.commit()
+
+    set_joined(day)
+    try:
+        yield
+    finally:
+        set_joined(None)
 
 
 def _cycle_of_instansi_b(office: WebOffice) -> str:

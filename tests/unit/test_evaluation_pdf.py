@@ -3,7 +3,9 @@ of 5,000 characters or of many short lines crosses pages instead of failing the 
 
 from __future__ import annotations
 
+import dataclasses
 import io
+from datetime import date
 
 import pytest
 from pypdf import PdfReader
@@ -22,6 +24,7 @@ def _document(feedback: str, notes: tuple[str, ...] = ()) -> EvaluationDocument:
         period=2026,
         cycle_id="C",
         unit_code="PELAYANAN",
+        appraised_from=None,
         people=[person, person, person],
         results=[line] * 3,
         behaviours=["Berorientasi Pelayanan"],
@@ -57,3 +60,9 @@ def test_the_years_notes_follow_the_feedback_only_when_there_are_some() -> None:
     without = " ".join(p.extract_text() for p in PdfReader(io.BytesIO(render(_document("ok")))).pages)
     assert "UMPAN BALIK BERKELANJUTAN" in with_notes and "laporan triwulan tepat waktu" in with_notes
     assert "UMPAN BALIK BERKELANJUTAN" not in without
+
+
+def test_someone_who_joined_during_the_year_is_appraised_from_that_day() -> None:
+    joined = dataclasses.replace(_document("ok"), appraised_from=date(2026, 7, 1))
+    text = " ".join(p.extract_text() for p in PdfReader(io.BytesIO(render(joined))).pages)
+    assert "PERIODE PENILAIAN: 1 JULI 2026 SD 31 DESEMBER 2026" in text

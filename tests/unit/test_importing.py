@@ -8,7 +8,7 @@ import openpyxl
 import pytest
 
 from domain.errors import DomainError
-from domain.organisation import EmploymentKind
+from domain.organisation import Employee, EmploymentKind
 from domain.skp import Aspect, CascadeRef, Polarity, RhkKind, Target
 from importing.errors import ImportFileError, RowError, ValidationFailed
 from importing.iku import parse_iku
@@ -333,6 +333,37 @@ def test_pppk_number_without_kind_gets_a_hint(tmp_path: Path) -> None:
     assert failure.errors[0].message.endswith("jika pegawai ini PPPK, isi kolom jenis dengan PPPK")
     fixed = _roster(tmp_path, f"{HEAD},Yohanes,Kadis,D,,,,", f"{PPPK},Ruth,Pengadministrasi,D,,,P3K,{HEAD}")
     assert parse_roster(fixed, INSTANSI, TODAY).employees[1].kind is EmploymentKind.PPPK
+
+
+def test_the_day_someone_joined_is_read_and_bounded(tmp_path: Path) -> None:
+    header = f"{ROSTER_HEADER},tmt_masuk"
+    table = _roster(
+        tmp_path,
+        f"{HEAD},Yohanes,Kadis,D,,,,,",
+        f"{KABID},Herman,Kabid,D,,,,{HEAD},01-07-2026",
+        f"{STAFF},Sri,Verifikator,D,,,,{KABID},2026-02-10",
+        header=header,
+    )
+    joined = {e.nip: e.joined_on for e in parse_roster(table, INSTANSI, TODAY).employees}
+    assert joined == {HEAD: None, KABID: date(2026, 7, 1), STAFF: date(2026, 2, 10)}
+    bad = _roster(
+        tmp_path,
+        f"{HEAD},Yohanes,Kadis,D,,,,,31-02-2026",
+        f"{KABID},Herman,Kabid,D,,,,{HEAD},01-07-2030",
+        header=header,
+    )
+    assert _codes(_failure(parse_roster, bad, INSTANSI, TODAY)) == [(2, "tmt_masuk.tanggal"), (3, "tmt_masuk.rentang")]
+
+
+def test_a_joiner_is_appraised_from_the_day_they_joined_within_the_year() -> None:
+    def joined(day: date | None) -> Employee:
+        return Employee(nip=STAFF, name="Sri", jabatan="Verifikator", unit_code="D", joined_on=day)
+
+    assert joined(date(2026, 7, 1)).appraised_from(2026) == date(2026, 7, 1)
+    assert joined(date(2026, 1, 1)).appraised_from(2026) is None  # the whole year
+    assert joined(date(2019, 3, 1)).appraised_from(2026) is None
+    assert joined(date(2027, 1, 4)).appraised_from(2026) is None  # joins after the year: no part of it
+    assert joined(None).appraised_from(2026) is None
 
 
 def test_birth_date_after_today_is_refused(tmp_path: Path) -> None:
