@@ -34,6 +34,7 @@ import temporal_client
 import workflows
 from activities.appraisal import AppraisalActivities
 from activities.cycle import CycleActivities
+from activities.development_plan import DevelopmentPlanActivities
 from delivery.smtp import build_mailer
 from metrics import OutboxMetrics, WorklistMetrics, prometheus_runtime, read_gauges
 from observability import configure_logging, get_logger
@@ -43,10 +44,11 @@ from services.dispatch import relay
 from settings import InvalidSettings, Settings, TemporalSettings, load_settings
 from workflows.appraisal import AppraisalWorkflow
 from workflows.cycle import CycleWorkflow
+from workflows.development_plan import DevelopmentPlanWorkflow
 from workflows.launcher import CycleLauncherWorkflow
 from workflows.upkeep import WorklistUpkeepWorkflow
 
-WORKFLOWS = [AppraisalWorkflow, CycleWorkflow, CycleLauncherWorkflow, WorklistUpkeepWorkflow]
+WORKFLOWS = [AppraisalWorkflow, CycleWorkflow, CycleLauncherWorkflow, WorklistUpkeepWorkflow, DevelopmentPlanWorkflow]
 # In-flight activities get this long to finish after a stop; Temporal retries any that do not, on another worker.
 GRACEFUL_SHUTDOWN = timedelta(seconds=15)
 
@@ -94,6 +96,7 @@ def build_worker(
     `patch_activation_callback`: the SDK's, for tests that run a workflow as the code before a `workflow.patched`
     change did (it answers False for that patch), to prove that a run started then carries on correctly."""
     compile_workflow_code()
+    plans = DevelopmentPlanActivities(activities.uow_factory)
     return Worker(
         client,
         task_queue=settings.task_queue,
@@ -103,6 +106,8 @@ def build_worker(
             activities.send_notice,
             activities.locked_calibration,
             activities.cycle_officials,
+            plans.record,
+            plans.send_notice,
             cycles.prepare,
             cycles.enrol_batch,
             cycles.survey,

@@ -53,6 +53,11 @@ class AppraisalActivities:
         self._locked: OrderedDict[tuple[str, int, str], calibration_store.LockedResults] = OrderedDict()
         self._locked_guard = threading.Lock()  # activities read in threads
 
+    @property
+    def uow_factory(self) -> UnitOfWorkFactory:
+        """The worker's unit-of-work factory: the other activity classes are built on the same."""
+        return self._uow_factory
+
     @activity.defn(name="appraisal.record_step")
     async def record_step(self, step: RecordStep) -> RecordStepResult:
         # The database driver blocks; a thread keeps the worker's event loop (and heartbeats) free.

@@ -212,6 +212,20 @@ class EscalationPolicy(_Frozen):
         return bool(self.reminders_before_working_days) or self.grace_working_days is not None
 
 
+class FollowUpPolicy(_Frozen):
+    """Tindak lanjut (issue 20, domain.development) [U]: the regulation asks for pengembangan kinerja (bimbingan
+    kinerja, PermenPANRB 6/2022 Pasal 5) and names no deadline. A final predicate in `predicates` opens a
+    development plan; the penilai sends it within `plan_working_days` of the final result, and the employee agrees
+    within `agreement_working_days` of its sending, each in the cycle's working days (calendar days into a year whose
+    holidays are not listed), with the reminders and escalation of `escalation`."""
+
+    predicates: list[Predicate] = Field(
+        default_factory=lambda: [Predicate.BUTUH_PERBAIKAN, Predicate.KURANG, Predicate.SANGAT_KURANG], max_length=5
+    )
+    plan_working_days: int = Field(default=10, ge=1, le=60)
+    agreement_working_days: int = Field(default=5, ge=1, le=60)
+
+
 class AppraisalPolicy(_Frozen):
     version: str = BASE_POLICY_VERSION
     achievement: AchievementPolicy = AchievementPolicy()
@@ -222,6 +236,7 @@ class AppraisalPolicy(_Frozen):
     calendar: CalendarPolicy = CalendarPolicy()
     working_days: WorkingDaysPolicy = WorkingDaysPolicy()  # hari kerja, for deadlines stated in them (domain.workdays)
     escalation: EscalationPolicy = EscalationPolicy()
+    follow_up: FollowUpPolicy = FollowUpPolicy()  # development plans after a final predicate below Baik
     # [U] No source bounds how often a penilai may return a draft SKP; after this many returns only approval (or the
     # supervision team) moves it on, so target setting cannot loop until the deadline.
     max_skp_returns: int = Field(default=3, ge=0, le=10)

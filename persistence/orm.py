@@ -586,6 +586,41 @@ class FeedbackNoteRow(Base):
     written_at: Mapped[datetime]
 
 
+class DevelopmentPlanRow(Base):
+    """An employee's development plan after a final predicate that calls for one (domain.development): where it
+    stands, written with each step and notice of its workflow (0020). No foreign keys, as the worklist."""
+
+    __tablename__ = "development_plans"
+    __table_args__ = (
+        Index("ix_development_plans_cycle_unit", "instansi_code", "cycle_id", "unit_code"),
+        Index("ix_development_plans_assignee", "assignee_nip"),
+    )
+
+    workflow_id: Mapped[str] = mapped_column(String(200), primary_key=True)
+    cycle_id: Mapped[str] = mapped_column(String(64))
+    instansi_code: Mapped[str] = mapped_column(CODE)
+    period: Mapped[int]
+    unit_code: Mapped[str] = mapped_column(CODE)
+    employee_nip: Mapped[str] = mapped_column(NIP)
+    employee_name: Mapped[str] = mapped_column(String(200))
+    penilai_nip: Mapped[str] = mapped_column(NIP)
+    atasan_nip: Mapped[str | None] = mapped_column(NIP)
+    predicate: Mapped[str] = mapped_column(String(32))
+    step: Mapped[str] = mapped_column(String(16))
+    assignee_nip: Mapped[str | None] = mapped_column(NIP)
+    deadline: Mapped[datetime | None]
+    overdue: Mapped[bool] = mapped_column(Boolean, default=False)
+    escalation_level: Mapped[int] = mapped_column(default=0)
+    coaching: Mapped[str | None] = mapped_column(Text)
+    competency: Mapped[str | None] = mapped_column(String(300))
+    training: Mapped[str | None] = mapped_column(String(300))
+    target_date: Mapped[date | None] = mapped_column(Date)
+    change_requests: Mapped[int] = mapped_column(default=0)
+    change_reason: Mapped[str | None] = mapped_column(Text)
+    opened_at: Mapped[datetime]
+    agreed_at: Mapped[datetime | None]
+
+
 class EvidenceFileRow(Base):
     """An evidence file of one appraisal (PDF, JPG, PNG, checked by content), with the SHA-256 a realisation names it
     by (`kinerja://bukti/<sha256>`). No foreign keys, as the worklist: the appraisal is the workflow's."""

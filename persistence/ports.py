@@ -18,6 +18,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 from domain.audit import AuditEntry
 from domain.audit_chain import ChainHead, SealedEntry
 from domain.calendar import Deadlines
+from domain.development import PlanRecord
 from domain.feedback import FeedbackNote
 from domain.organisation import Employee, Instansi, ReviewerOverride, Unit
 from domain.policy import AppraisalPolicy
@@ -378,6 +379,13 @@ class FeedbackRepository(Protocol):
     def count(self, cycle_id: str, employee_nip: str) -> int: ...
 
 
+class DevelopmentPlanRepository(Protocol):
+    def put(self, record: PlanRecord) -> None: ...
+    def get(self, workflow_id: str) -> PlanRecord | None: ...
+    def of_assignee(self, nip: str, *, limit: int) -> builtins.list[PlanRecord]: ...
+    def of_cycle(self, instansi_code: str, cycle_id: str, *, limit: int) -> builtins.list[PlanRecord]: ...
+
+
 class AbstractUnitOfWork(ABC):
     """One transaction: `with uow: ...; uow.commit()`. Leaving the block without commit() rolls everything back."""
 
@@ -397,6 +405,7 @@ class AbstractUnitOfWork(ABC):
     identity: IdentityRepository
     evidence: EvidenceRepository
     feedback: FeedbackRepository
+    plans: DevelopmentPlanRepository
     survey_form: SurveyFormRepository
 
     def __enter__(self) -> Self:

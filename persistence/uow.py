@@ -32,6 +32,7 @@ from persistence.repositories import (
 )
 from persistence.repositories._sql import VERSIONED_WRITES, conflict_message
 from persistence.repositories.audit import HELD_CHAIN
+from persistence.repositories.development_plans import SqlDevelopmentPlanRepository
 from persistence.repositories.evidence import SqlEvidenceRepository
 from persistence.repositories.feedback import SqlFeedbackRepository
 from persistence.repositories.identity import SqlIdentityRepository
@@ -63,6 +64,7 @@ class SqlAlchemyUnitOfWork(AbstractUnitOfWork):
         self.identity = SqlIdentityRepository(session)
         self.evidence = SqlEvidenceRepository(session)
         self.feedback = SqlFeedbackRepository(session)
+        self.plans = SqlDevelopmentPlanRepository(session)
         self.survey_form = SqlSurveyFormRepository(session)
         return super().__enter__()
 

@@ -25,6 +25,7 @@ from sqlalchemy.exc import IntegrityError, StatementError
 from domain.audit import AuditEntry, idempotency_key
 from domain.calendar import CycleCalendar, resolve
 from domain.calibration import Change
+from domain.development import DevelopmentPlan, PlanRecord, PlanStep
 from domain.errors import ConcurrencyConflict, DomainError, NotFound
 from domain.feedback import FeedbackNote
 from domain.organisation import Employee, EmploymentKind, Instansi, ReviewerOverride, Unit, resolve_reviewers
@@ -96,12 +97,13 @@ APP_TABLES = {
     "role_grants",
     "evidence_files",
     "feedback_notes",
+    "development_plans",
     "survey_links",
     "survey_tokens",
     "survey_limits",
     "site_secrets",
 }
-HEAD = "0019"
+HEAD = "0020"
 
 
 class Review(BaseModel):
@@ -643,6 +645,40 @@ def test_feedback_notes_are_kept_per_appraisal_in_the_order_written(seeded: UowF
         assert kept[0].written_at == at and uow.feedback.count("C1", STAFF) == 2
         assert answer.id is not None and uow.feedback.get("C1", STAFF, answer.id) == answer
         assert uow.feedback.get("C1", PPPK, answer.id) is None  # another appraisal's note is not this one's
+
+
+def test_a_development_plan_row_is_replaced_with_each_step_and_listed_for_whoever_acts(seeded: UowFactory) -> None:
+    at = datetime(2027, 2, 1, 9, 0, tzinfo=UTC)
+    opened = PlanRecord(
+        workflow_id="tindak-lanjut-C1-" + STAFF,
+        cycle_id="C1",
+        instansi_code=INSTANSI,
+        period=PERIOD,
+        unit_code="PDU",
+        employee_nip=STAFF,
+        employee_name="Sri",
+        penilai_nip=KABID,
+        predicate=Predicate.KURANG,
+        assignee_nip=KABID,
+        deadline=at + timedelta(days=14),
+        opened_at=at,
+    )
+    plan = DevelopmentPlan(
+        coaching="Bimbingan mingguan", competency="Pelayanan", training="Diklat", target_date=date(2027, 6, 30)
+    )
+    with seeded() as uow:
+        uow.plans.put(opened)
+        uow.commit()
+    with seeded() as uow:
+        assert uow.plans.get(opened.workflow_id) == opened and uow.plans.of_assignee(KABID, limit=5) == [opened]
+        sent = opened.model_copy(update={"step": PlanStep.AGREEMENT, "plan": plan, "assignee_nip": STAFF})
+        uow.plans.put(sent)
+        uow.commit()
+    with seeded() as uow:
+        assert uow.plans.get(opened.workflow_id) == sent
+        assert uow.plans.of_assignee(KABID, limit=5) == [] and uow.plans.of_assignee(STAFF, limit=5) == [sent]
+        assert uow.plans.of_cycle(INSTANSI, "C1", limit=5) == [sent]
+        assert uow.plans.of_cycle(INSTANSI, "C2", limit=5) == []
 
 
 def test_what_a_stored_calibration_lists_is_read_a_page_at_a_time_and_replaced_with_each_save(

@@ -15,7 +15,7 @@ from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from temporalio.api.enums.v1 import EventType
 from temporalio.api.history.v1 import HistoryEvent
@@ -254,7 +254,7 @@ async def history_length(handle: Handle) -> int:
     return len(history.events)
 
 
-async def runs_of(client: Client, handle: Handle) -> list[WorkflowHistory]:
+async def runs_of(client: Client, handle: WorkflowHandle[Any, Any]) -> list[WorkflowHistory]:
     """The history of every run of the workflow, first to last, following continue-as-new."""
     histories: list[WorkflowHistory] = []
     run_id = handle.first_execution_run_id or handle.run_id
@@ -267,7 +267,7 @@ async def runs_of(client: Client, handle: Handle) -> list[WorkflowHistory]:
         run_id = last.workflow_execution_continued_as_new_event_attributes.new_execution_run_id
 
 
-async def replay_and_record(client: Client, handle: Handle, name: str) -> None:
+async def replay_and_record(client: Client, handle: WorkflowHandle[Any, Any], name: str) -> None:
     """Replay every run just made with the current code (catches nondeterminism now, not in production); with
     KINERJA_RECORD_HISTORIES=1 also save each run as a fixture for the replay test."""
     replayer = Replayer(workflows=WORKFLOWS, data_converter=DATA_CONVERTER)
