@@ -14,6 +14,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from domain.access import Principal
+from domain.development import PlanRecord
 from domain.ratings import Predicate
 from domain.stages import Role, Step
 from domain.worklist import WorkItem, WorklistQuery
@@ -71,6 +72,8 @@ class Home:
     mine: list[MyAppraisal]
     # Overdue steps of others whose escalation has reached me as their superior, nearest deadline first.
     reached: list[WorkItem] = field(default_factory=list)
+    # Development plans waiting on me (domain.development): to send as penilai, to agree to as the employee.
+    plans: list[PlanRecord] = field(default_factory=list)
 
 
 def home(uow_factory: UowFactory, principal: Principal, *, now: datetime, limit: int) -> Home:
@@ -82,7 +85,8 @@ def home(uow_factory: UowFactory, principal: Principal, *, now: datetime, limit:
             principal.nip, employee_steps=EMPLOYEE_STEPS, penilai_steps=PENILAI_STEPS, limit=limit
         )
         cycles: dict[str, CycleRecord | None] = {}
-        for cycle_id in {item.cycle_id for item in (*tasks, *reached)}:
+        plans = uow.plans.of_assignee(principal.nip, limit=limit)
+        for cycle_id in {item.cycle_id for item in (*tasks, *reached)} | {plan.cycle_id for plan in plans}:
             cycles[cycle_id] = uow.cycles.get(cycle_id)
         escalated = _escalations(uow, tasks)
         told = {
@@ -98,6 +102,7 @@ def home(uow_factory: UowFactory, principal: Principal, *, now: datetime, limit:
             recipients=recipients,
             mine=_my_appraisals(uow, principal, now=now, cycles=cycles),
             reached=reached,
+            plans=plans,
         )
 
 

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 
 import pytest
 
 from domain.development import (
     MAX_CHANGE_REQUESTS,
     MAX_SHORT_CHARS,
+    DevelopmentPlan,
     PlanAction,
+    PlanRecord,
     PlanStep,
     checked_plan,
     checked_reason,
@@ -19,6 +21,7 @@ from domain.errors import DomainError
 from domain.policy import DEFAULT_POLICY
 from domain.ratings import Predicate
 from domain.stages import Role
+from services.development_plans import training_needs
 
 TODAY = date(2027, 2, 1)
 
@@ -91,3 +94,28 @@ def test_a_reason_for_a_change_is_required_and_bounded() -> None:
 def test_by_default_the_three_predicates_below_baik_call_for_a_plan() -> None:
     assert DEFAULT_POLICY.follow_up.predicates == [Predicate.BUTUH_PERBAIKAN, Predicate.KURANG, Predicate.SANGAT_KURANG]
     assert (DEFAULT_POLICY.follow_up.plan_working_days, DEFAULT_POLICY.follow_up.agreement_working_days) == (10, 5)
+
+
+def test_hr_sees_the_training_asked_for_per_unit_whatever_its_case() -> None:
+    def plan(nip: str, unit: str, training: str | None) -> PlanRecord:
+        return PlanRecord(
+            workflow_id=f"tindak-lanjut-C-{nip}",
+            cycle_id="C",
+            instansi_code="I",
+            period=2026,
+            unit_code=unit,
+            employee_nip=nip,
+            employee_name=f"Pegawai {nip[-1]}",
+            penilai_nip="197001011995031001",
+            predicate=Predicate.KURANG,
+            plan=DevelopmentPlan(coaching="Bimbingan", competency="Pelayanan", training=training, target_date=TODAY),
+            opened_at=datetime(2027, 1, 5, tzinfo=UTC),
+        )
+
+    first, second, third, none = (f"19900101201503200{n}" for n in range(1, 5))
+    plans = [plan(first, "B", "Diklat Pelayanan"), plan(second, "A", "Diklat"), plan(third, "B", "diklat pelayanan")]
+    needs = training_needs([*plans, plan(none, "A", None)])
+    assert [(n.unit_code, n.training, [p.employee_nip for p in n.people]) for n in needs] == [
+        ("A", "Diklat", [second]),
+        ("B", "Diklat Pelayanan", [first, third]),
+    ]

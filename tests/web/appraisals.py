@@ -18,13 +18,14 @@ import uuid
 from collections import defaultdict
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import TypeVar
 
 from sqlalchemy import Engine, func, select
 from temporalio.client import Client, WorkflowHandle
 from temporalio.service import RPCError, RPCStatusCode
 
+from domain.development import DevelopmentPlan
 from domain.policy import AppraisalPolicy
 from domain.ratings import Expectation, OrgPredicate, Predicate
 from domain.stages import Role, Step
@@ -36,6 +37,7 @@ from services.cycle_actions import ProposalBody
 from services.cycle_start import StartOrder, start_from_grants
 from temporal_client import appraisal_handle, cycle_handle, start_appraisal
 from tests.web.office import (
+    BY_NIP,
     GRANTED,
     PERIOD,
     Appraised,
@@ -60,6 +62,8 @@ from workflows.contracts import (
 )
 from workflows.cycle import CycleWorkflow
 from workflows.cycle_contracts import CyclePhase, CycleState, cycle_workflow_id
+from workflows.development_plan import DevelopmentPlanWorkflow
+from workflows.plan_contracts import DevelopmentPlanInput, SendPlan, plan_workflow_id
 
 T = TypeVar("T")
 UowFactory = Callable[[], AbstractUnitOfWork]
@@ -262,6 +266,48 @@ class AppraisalPool:
             return True
 
         await until(idle, f"the workflows of {cycle_id} idle")
+
+    async def open_plan(self, target: Target, *, sent: bool = False) -> str:
+        """The development plan of the target's employee, ended Kurang, started as the appraisal starts it at its end
+        (the appraisal itself stays where it is: the plan does not look at it), its row written; `sent`: with the
+        penilai's plan sent for the employee's agreement. Its workflow id; terminated with the rest by `close`."""
+        appraised = BY_NIP[target.nip]
+        handle = await self._client.start_workflow(
+            DevelopmentPlanWorkflow.run,
+            DevelopmentPlanInput(
+                appraisal_workflow_id=appraisal_workflow_id(target.cycle_id, target.nip),
+                cycle_id=target.cycle_id,
+                instansi_code=appraised.instansi_code,
+                period=PERIOD,
+                unit_code=appraised.unit_code,
+                employee_nip=appraised.nip,
+                employee_name=appraised.name,
+                penilai_nip=appraised.penilai_nip,
+                atasan_nip=appraised.atasan_nip,
+                superiors=list(appraised.superiors),
+                supervision_team=list(appraised.supervision_team),
+                predicate=Predicate.KURANG,
+            ),
+            id=plan_workflow_id(target.cycle_id, target.nip),
+            task_queue=self._task_queue,
+        )
+        self._started.append(handle.id)
+
+        async def stored() -> bool:
+            with self._uow_factory() as uow:
+                return uow.plans.get(handle.id) is not None
+
+        await until(stored, f"the plan's row {handle.id}")
+        if sent:
+            plan = DevelopmentPlan(
+                coaching="Bimbingan dua mingguan oleh pejabat penilai",
+                competency="Manajemen waktu layanan",
+                training="Pelatihan pelayanan prima",
+                target_date=date.today() + timedelta(days=90),
+            )
+            penilai = Actor(nip=appraised.penilai_nip, role=Role.PENILAI)
+            await handle.execute_update(DevelopmentPlanWorkflow.send_plan, SendPlan(actor=penilai, plan=plan))
+        return handle.id
 
     async def bring(self, target: Target, appraised: Appraised, step: Step) -> None:
         """Move the target appraisal, at the first step, on to `step`, each step by its own party."""

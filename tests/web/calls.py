@@ -381,6 +381,24 @@ async def away_from_roster(office: WebOffice, target: Target) -> None:
     await office.appraisals.quiet(target.cycle_id)
 
 
+async def open_plan(office: WebOffice, target: Target) -> None:
+    """A development plan of the target's employee, waiting on the penilai (the appraisal stays where it is)."""
+    await office.appraisals.open_plan(target)
+
+
+async def sent_plan(office: WebOffice, target: Target) -> None:
+    """The same, sent by the penilai and waiting on the employee."""
+    await office.appraisals.open_plan(target, sent=True)
+
+
+PLAN = APPRAISAL + "/development-plan"
+PLAN_SENT = {
+    "bimbingan": "Bimbingan dua mingguan atas ketepatan waktu layanan",
+    "kompetensi": "Manajemen waktu",
+    "pelatihan": "Pelatihan pelayanan prima",
+    "tanggal_target": (datetime.now(UTC) + timedelta(days=90)).date().isoformat(),
+}
+
 ROWS: dict[tuple[str, str], Row] = {
     # signing in, the person's own account, tasks and tokens
     ("POST", "/api/v1/auth/login"): Row(login),
@@ -403,6 +421,11 @@ ROWS: dict[tuple[str, str], Row] = {
     ("GET", APPRAISAL + "/evaluation-document"): Row(plain, at=Step.OBJECTION_WINDOW),
     ("GET", APPRAISAL + "/feedback"): Row(plain, at=Step.SKP_DRAFTING),
     ("POST", APPRAISAL + "/feedback"): Row(feedback_note, at=Step.SKP_DRAFTING, keeps=True),
+    # the development plan after the appraisal (tindak lanjut): its workflow started on the fresh target
+    ("GET", PLAN): Row(plain, at=Step.SKP_DRAFTING),
+    ("POST", PLAN + "/send"): Row(body(PLAN_SENT), at=Step.SKP_DRAFTING, prepare=open_plan),
+    ("POST", PLAN + "/agree"): Row(body({}), at=Step.SKP_DRAFTING, prepare=sent_plan),
+    ("POST", PLAN + "/change"): Row(body({"alasan": REASON}), at=Step.SKP_DRAFTING, prepare=sent_plan),
     ("POST", STEP + "skp-submit"): Row(body({"alasan": REASON}), at=Step.SKP_DRAFTING, then=Step.SKP_APPROVAL),
     ("POST", STEP + "skp-approve"): Row(
         body({"catatan": "Sesuai rencana strategis"}), at=Step.SKP_APPROVAL, then=Step.SELF_ASSESSMENT
@@ -455,6 +478,7 @@ ROWS: dict[tuple[str, str], Row] = {
     ),
     ("POST", CYCLE + "/calibration/decision"): Row(decide, calibrating=True),
     ("GET", CYCLE + "/report"): Row(plain, calibrating=True),
+    ("GET", CYCLE + "/development-plans"): Row(plain, at=Step.SKP_DRAFTING),
     ("GET", CYCLE + "/overdue"): Row(plain, at=Step.SKP_DRAFTING, overdue=True),
     ("POST", CYCLE + "/bulk/extend"): Row(bulk_extend, at=Step.SKP_DRAFTING, overdue=True, then=Step.SKP_DRAFTING),
     ("POST", CYCLE + "/bulk/reassign"): Row(bulk_reassign, at=Step.SKP_DRAFTING, then=Step.SKP_DRAFTING),

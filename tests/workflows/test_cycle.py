@@ -389,7 +389,7 @@ async def test_a_whole_cycle_from_enrolment_to_the_closing_report(
     everyone = [*cycle_office.staff, *cycle_office.heads.values()]
     checked = await consistency.check_cycle(client, cycle_office.uow_factory, cycle_id, everyone)
     assert (checked.appraisals, checked.disagreements) == (len(everyone), [])
-    await scenario.replay_and_record(client, handle, "cycle")  # type: ignore[arg-type]
+    await scenario.replay_and_record(client, handle, "cycle")
 
 
 async def test_employees_withdrawn_from_the_cycle_leave_calibration_and_the_predicates(
@@ -574,7 +574,7 @@ async def test_a_pimpinan_who_does_not_calibrate_is_reminded_then_escalated_and_
     closed = await handle.result()  # time skips to the end of the objection windows
     assert closed.report is not None
     assert (closed.report.calibration_reminders, closed.report.calibration_escalations) == (2, 2)
-    await scenario.replay_and_record(client, handle, "cycle_calibration_overdue")  # type: ignore[arg-type]
+    await scenario.replay_and_record(client, handle, "cycle_calibration_overdue")
 
 
 async def test_a_retried_calibration_notice_is_written_once(

@@ -164,4 +164,4 @@ async def test_new_officials_reach_the_running_appraisals_and_the_old_ones_lose_
     assert (state_of_cycle.officials, state_of_cycle.officials_version) == (NEW, 1)
 
     await scenario.replay_and_record(client, appraisal, "officials_changed")
-    await scenario.replay_and_record(client, cycle, "cycle_officials")  # type: ignore[arg-type]
+    await scenario.replay_and_record(client, cycle, "cycle_officials")

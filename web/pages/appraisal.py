@@ -8,7 +8,8 @@ instansi's readers; anyone else is told it does not exist. The step pages live u
 dokumen evaluasi kinerja as PDF at `dokumen-evaluasi` (services.evaluation_document, documents.evaluation_pdf).
 
 The page also holds the year's continuous feedback (services.feedback): the penilai's dated notes and the employee's
-answers, each written from a form here (`umpan-balik`) while the appraisal runs.
+answers, each written from a form here (`umpan-balik`) while the appraisal runs; and, after a final predicate that
+calls for one, the development plan with the forms of its steps (web.pages.development_plan).
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from starlette.concurrency import run_in_threadpool
 from domain.access import roles_on
 from domain.errors import DomainError
 from domain.stages import Role
-from services import evaluation_document, feedback, steps
+from services import development_plans, evaluation_document, feedback, steps
 from services.appraisal_view import last_escalation, names_and_zone, offers, people_in, timeline
 from web.deps import Caller, Svc
 from web.downloads import evaluation_pdf_response
@@ -41,7 +42,7 @@ FEEDBACK_FIELDS = frozenset({"teks", "menjawab"})
 
 @router.get("/penilaian/{cycle_id}/{nip}", response_class=HTMLResponse, **page(signed_in()))
 async def appraisal(request: Request, user: PageUser, svc: Svc, cycle_id: str, nip: str) -> HTMLResponse:
-    return await _show(request, user, svc, cycle_id, nip)
+    return await show(request, user, svc, cycle_id, nip)
 
 
 @router.post("/penilaian/{cycle_id}/{nip}/umpan-balik", response_class=HTMLResponse, **page(signed_in()))
@@ -68,11 +69,11 @@ async def write_feedback(request: Request, user: FormUser, svc: Svc, cycle_id: s
         errors = FormErrors.of(error, FEEDBACK_FIELDS)
         if errors.status in NOT_FORM:
             raise
-        return await _show(request, user, svc, cycle_id, nip, form=form, errors=errors)
+        return await show(request, user, svc, cycle_id, nip, form=form, errors=errors)
     return RedirectResponse(f"{base_path(cycle_id, nip)}?pesan=umpan-balik#umpan-balik", status_code=303)
 
 
-async def _show(
+async def show(
     request: Request,
     user: Caller,
     svc: Svc,
@@ -81,10 +82,14 @@ async def _show(
     *,
     form: dict[str, str] | None = None,
     errors: FormErrors | None = None,
+    plan_form: dict[str, str] | None = None,
+    plan_errors: FormErrors | None = None,
 ) -> HTMLResponse:
+    """The page; with what a refused form held and why (`form`/`errors`: the feedback's, `plan_*`: the plan's)."""
     parties, _period = await run_in_threadpool(steps.visible, svc.uow_factory, user.principal, cycle_id, nip)
     state = await steps.appraisal_state(await svc.temporal.client(), cycle_id, nip)
     notes = await run_in_threadpool(feedback.notes_of, svc.uow_factory, cycle_id, nip)
+    plan = await run_in_threadpool(development_plans.record_of, svc.uow_factory, cycle_id, nip)
     writers = {note.author_nip for note in notes}
     names, zone = await run_in_threadpool(names_and_zone, svc.uow_factory, cycle_id, people_in(state) | writers)
     roles = roles_on(user.principal, parties)
@@ -104,8 +109,13 @@ async def _show(
         "answerable": [(str(n.id), f"Catatan {n.id}") for n in notes if n.writer == "penilai"],
         "form": form or {},
         "errors": errors or FormErrors(),
+        "plan": plan,
+        "plan_acts": development_plans.actions_of(plan, user.principal.nip, roles),
+        "plan_form": plan_form or {},
+        "plan_errors": plan_errors or FormErrors(),
     }
-    status = errors.status if errors is not None else 200
+    refused = errors or plan_errors
+    status = refused.status if refused is not None else 200
     return render(request, "pages/penilaian.html", context, user=user, status=status)
 
 

@@ -130,6 +130,7 @@ FLASHES: dict[str, str] = {
     "siklus-dimulai": "Siklus dimulai. Pendaftaran pegawai berjalan.",
     "alamat-survei-dibuat": "Alamat survei dibuat. Cetak poster setiap unit untuk loketnya.",
     "umpan-balik": "Umpan balik tercatat pada penilaian ini.",
+    "rencana": "Langkah rencana pengembangan tercatat.",
 }
 
 

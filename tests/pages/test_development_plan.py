@@ -1,0 +1,107 @@
+"""The development plan on the pages (tindak lanjut, issue 20), on the dev server with a real worker: a plan waits on
+the penilai's Beranda; the penilai's plan with a date already past is refused beside its field with what was typed
+kept, then sent; the employee sees it on their Beranda, asks for a change (a reason required), the penilai corrects
+it and the employee agrees; HR reads the cycle's plans and the training asked for per unit. A pegawai may not open
+HR's page; HR of another instansi's cycle, or a pegawai of another instansi, is told nothing exists.
+
+The plan's workflow is started as the appraisal starts it at its end (tests.web.appraisals.AppraisalPool.open_plan):
+the appraisal of the test stays at its first step, which the plan does not look at.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+
+from domain.development import PlanRecord, PlanStep
+from domain.policy import AppraisalPolicy
+from domain.stages import Step
+from persistence.ports import CycleRecord
+from tests.pages.browsing import signed_in
+from tests.pages.form_fields import form_fields
+from tests.web.appraisals import Need
+from tests.web.harness import WebOffice
+from tests.web.office import APPRAISED_1, INSTANSI_B, PEGAWAI_1, PEGAWAI_3, PENGELOLA, PENILAI_1, PERIOD, deadlines
+
+TRAINING = "Pelatihan pelayanan prima"
+
+
+def _cycle_of_instansi_b(office: WebOffice) -> str:
+    cycle_id = office.appraisals.new_cycle_id("lain")
+    record = CycleRecord(
+        cycle_id=cycle_id,
+        instansi_code=INSTANSI_B,
+        period=PERIOD,
+        deadlines=deadlines(datetime.now(UTC)),
+        policy_version=AppraisalPolicy().version,
+    )
+    with office.uow_factory() as uow:
+        uow.cycles.register(record)
+        uow.commit()
+    return cycle_id
+
+
+def _stored(office: WebOffice, workflow_id: str) -> PlanRecord | None:
+    with office.uow_factory() as uow:
+        found: PlanRecord | None = uow.plans.get(workflow_id)
+    return found
+
+
+async def test_a_plan_is_sent_changed_and_agreed_on_the_pages_and_hr_reads_the_training(web_office: WebOffice) -> None:
+    target = await web_office.appraisals.fresh(Need(APPRAISED_1, Step.SKP_DRAFTING))
+    page = f"/penilaian/{target.cycle_id}/{target.nip}"
+    target_date = date.today() + timedelta(days=120)
+    workflow_id = await web_office.appraisals.open_plan(target)
+    async with signed_in(web_office, PENILAI_1) as penilai:
+        home = await penilai.get("/")
+        assert 'id="daftar-rencana"' in home.text and "Pejabat penilai menyusun rencana pengembangan" in home.text
+        shown = await penilai.get(page)
+        fields = form_fields(shown.text, "form-rencana")
+        typed = {
+            **fields,
+            "bimbingan": "Bimbingan dua mingguan atas ketepatan waktu layanan",
+            "kompetensi": "Manajemen waktu",
+            "pelatihan": TRAINING,
+            "tanggal_target": "2020-01-01",
+        }
+        refused = await penilai.post(f"{page}/rencana", typed)
+        assert refused.status_code == 422 and 'id="tanggal_target-galat"' in refused.text
+        assert form_fields(refused.text, "form-rencana")["bimbingan"] == typed["bimbingan"]  # kept
+        sent = await penilai.post(f"{page}/rencana", {**typed, "tanggal_target": target_date.isoformat()})
+        assert sent.status_code == 303 and sent.headers["location"].endswith("?pesan=rencana#rencana-pengembangan")
+    stored = _stored(web_office, workflow_id)
+    assert stored is not None and (stored.step, stored.assignee_nip) == (PlanStep.AGREEMENT, PEGAWAI_1)
+
+    async with signed_in(web_office, PEGAWAI_1) as pegawai:
+        assert "Pegawai menyetujui rencana pengembangan" in (await pegawai.get("/")).text
+        shown = await pegawai.get(page)
+        assert TRAINING in shown.text and 'id="form-rencana"' not in shown.text
+        fields = form_fields(shown.text, "form-rencana-ubah")
+        refused = await pegawai.post(f"{page}/rencana/ubah", {**fields, "alasan": " "})
+        assert refused.status_code == 422 and 'id="alasan-galat"' in refused.text
+        asked = await pegawai.post(f"{page}/rencana/ubah", {**fields, "alasan": "Mohon setelah masa KTP massal"})
+        assert asked.status_code == 303
+    async with signed_in(web_office, PENILAI_1) as penilai:
+        shown = await penilai.get(page)
+        assert "Mohon setelah masa KTP massal" in shown.text
+        fields = form_fields(shown.text, "form-rencana")  # the plan sent, to correct
+        assert fields["pelatihan"] == TRAINING
+        later = (target_date + timedelta(days=30)).isoformat()
+        assert (await penilai.post(f"{page}/rencana", {**fields, "tanggal_target": later})).status_code == 303
+    async with signed_in(web_office, PEGAWAI_1) as pegawai:
+        fields = form_fields((await pegawai.get(page)).text, "form-rencana-setuju")
+        assert (await pegawai.post(f"{page}/rencana/setuju", fields)).status_code == 303
+    stored = _stored(web_office, workflow_id)
+    assert stored is not None and stored.step is PlanStep.AGREED and stored.plan is not None
+
+    follow_up = f"/kepegawaian/siklus/{target.cycle_id}/tindak-lanjut"
+    async with signed_in(web_office, PENGELOLA) as hr:
+        listed = await hr.get(follow_up)
+        assert listed.status_code == 200, listed.text
+        assert TRAINING in listed.text and APPRAISED_1.name in listed.text and "Kurang" in listed.text
+        other = _cycle_of_instansi_b(web_office)
+        missing = await hr.get(f"/kepegawaian/siklus/{other}/tindak-lanjut")
+        assert missing.status_code == 404 and "tidak ditemukan" in missing.text
+    async with signed_in(web_office, PEGAWAI_1) as pegawai:
+        assert (await pegawai.get(follow_up)).status_code == 403
+    async with signed_in(web_office, PEGAWAI_3) as stranger:  # of instansi B
+        assert (await stranger.post(f"{page}/rencana/setuju", {})).status_code == 404

@@ -1,0 +1,93 @@
+"""The development plan's steps as forms on the appraisal's page (`/penilaian/{cycle}/{nip}`, section
+`#rencana-pengembangan`): the pejabat penilai sends the plan (`rencana`), the employee agrees to it
+(`rencana/setuju`) or asks for a change with a reason (`rencana/ubah`). Each goes through services.development_plans
+as the API's; a refusal comes back as the same page with the message beside the field it names and what was typed
+kept; someone who may not see the appraisal is told it does not exist.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from functools import partial
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from pydantic import ValidationError
+from starlette.concurrency import run_in_threadpool
+
+from domain.development import PlanAction
+from domain.errors import DomainError
+from services import development_plans
+from services.development_plans import AgreeBody, ChangeBody, PlanBody
+from web.deps import Svc
+from web.pages.access import page, signed_in
+from web.pages.appraisal import show
+from web.pages.appraisal_steps import REFUSALS, refused
+from web.pages.deps import FormUser
+from web.pages.skp import base_path
+from web.pages.skp_form import text_values
+
+router = APIRouter()
+PLAN_FIELDS = frozenset({"bimbingan", "kompetensi", "pelatihan", "tanggal_target", "alasan"})
+PATH = "/penilaian/{cycle_id}/{nip}/rencana"
+
+
+@router.post(PATH, response_class=HTMLResponse, **page(signed_in()))
+async def send_plan(request: Request, user: FormUser, svc: Svc, cycle_id: str, nip: str) -> Response:
+    form = text_values(await request.form())
+    return await _take(request, user, svc, cycle_id, nip, PlanAction.SEND, form)
+
+
+@router.post(PATH + "/setuju", response_class=HTMLResponse, **page(signed_in()))
+async def agree_plan(request: Request, user: FormUser, svc: Svc, cycle_id: str, nip: str) -> Response:
+    return await _take(request, user, svc, cycle_id, nip, PlanAction.AGREE, {})
+
+
+@router.post(PATH + "/ubah", response_class=HTMLResponse, **page(signed_in()))
+async def ask_change(request: Request, user: FormUser, svc: Svc, cycle_id: str, nip: str) -> Response:
+    form = text_values(await request.form())
+    return await _take(request, user, svc, cycle_id, nip, PlanAction.ASK_CHANGE, form)
+
+
+async def _take(
+    request: Request, user: FormUser, svc: Svc, cycle_id: str, nip: str, action: PlanAction, form: dict[str, str]
+) -> Response:
+    try:
+        prepared = await run_in_threadpool(
+            partial(
+                development_plans.prepare,
+                svc.uow_factory,
+                user.principal,
+                cycle_id=cycle_id,
+                nip=nip,
+                action=action,
+                body=_body(action, form),
+                today=await run_in_threadpool(development_plans.today_in_cycle, svc.uow_factory, cycle_id, svc.clock()),
+            )
+        )
+        await development_plans.send(await svc.temporal.client(), prepared)
+    except (*REFUSALS, ValidationError) as error:
+        errors = refused(error, PLAN_FIELDS)
+        return await show(request, user, svc, cycle_id, nip, plan_form=form, plan_errors=errors)
+    return RedirectResponse(f"{base_path(cycle_id, nip)}?pesan=rencana#rencana-pengembangan", status_code=303)
+
+
+def _body(action: PlanAction, form: dict[str, str]) -> PlanBody | AgreeBody | ChangeBody:
+    """The form as the API's body (pydantic's ValidationError names a field beyond its bounds)."""
+    if action is PlanAction.AGREE:
+        return AgreeBody()
+    if action is PlanAction.ASK_CHANGE:
+        return ChangeBody(alasan=form.get("alasan", ""))
+    typed = form.get("tanggal_target", "").strip()
+    try:
+        target = date.fromisoformat(typed) if len(typed) == 10 else None
+    except ValueError:
+        target = None
+    if target is None:
+        raise DomainError("isi tanggal (contoh: 30-06-2027)", field="tanggal_target")
+    return PlanBody(
+        bimbingan=form.get("bimbingan", ""),
+        kompetensi=form.get("kompetensi", ""),
+        pelatihan=form.get("pelatihan") or None,
+        tanggal_target=target,
+    )
