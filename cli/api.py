@@ -80,6 +80,16 @@ class Api:
         answer = await self.get(f"/cycles/{segment(cycle_id)}/appraisals/{segment(nip)}")
         return AppraisalState.model_validate(answer)
 
+    async def download(self, path: str) -> bytes:
+        """A file the API answers with (a PDF, a workbook): its bytes, or the refusal as for any call."""
+        try:
+            response = await self._http.get(API_PREFIX + path)
+        except httpx.ConnectError:
+            raise Unreachable(unreachable(self.base_url)) from None
+        if response.is_success:
+            return response.content
+        raise answer_error(response)
+
     async def _send(
         self, method: str, path: str, *, body: dict[str, Any] | None = None, params: Any = None, key: str | None = None
     ) -> Any:

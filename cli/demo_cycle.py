@@ -27,7 +27,7 @@ from typing import Any, TypeVar
 from temporalio.client import Client
 
 import temporal_client
-from cli.api import Api
+from cli.api import Api, segment
 from cli.demo_people import BUDI, DEMO_PASSWORD, HERMAN, KEPALA, PENGAWAS, PENGELOLA, SEKDA, SRI, YAKOB, print_logins
 from cli.notifications import by_channel
 from cli.output import CommandError, local_time, table
@@ -118,7 +118,7 @@ async def _run(demo: Demo, data_dir: Path, ui_port: int, web_port: int, keep_run
         try:
             await _ready(ready, worker)
             async with web_service(demo.settings, port=web_port, client=stack.client) as web:
-                await translate(_cycle(demo, stack, web.url), subject="demo")
+                await translate(_cycle(demo, stack, web.url, data_dir), subject="demo")
                 print_logins(demo.uow_factory, web.url if keep_running else None)
                 if keep_running:
                     print(f"\nLayanan web demo berjalan di {web.url} — tekan Ctrl-C untuk berhenti.", flush=True)
@@ -147,7 +147,7 @@ async def _ready(ready: asyncio.Event, worker: asyncio.Task[None]) -> None:
     raise CommandError("worker demo tidak siap dalam 60 detik")
 
 
-async def _cycle(demo: Demo, stack: LocalStack, api_url: str) -> None:
+async def _cycle(demo: Demo, stack: LocalStack, api_url: str, data_dir: Path) -> None:
     client = stack.client
     start = datetime.now(UTC)
     cycle_id = f"DEMO-{start:%Y%m%d-%H%M%S}"
@@ -187,6 +187,7 @@ async def _cycle(demo: Demo, stack: LocalStack, api_url: str) -> None:
     try:
         print(f"\n--- Sri Wahyuni ({SRI}): setiap tahap ---")
         await _sri(demo, steps)
+        await _document(steps, data_dir)
         print(f"\n--- Budi Santoso ({BUDI}): langkah yang terlambat ---")
         await _budi(demo, steps, start)
         print(f"\n--- Yakob Kaigere ({YAKOB}): pindah ke instansi lain ---")
@@ -259,6 +260,7 @@ async def _sri(demo: Demo, steps: _Steps) -> None:
     )
     await steps.send(SRI, SRI, "skp-submit", {}, "skp ajukan", "Sri mengajukan SKP perbaikan")
     await steps.send(HERMAN, SRI, "skp-approve", {}, "skp setujui", "Herman menyetujui SKP")
+    await _dialog(steps)
     approved = await steps.state(SRI, reader=SRI)
     assert approved.skp is not None
     realisations = [
@@ -320,6 +322,28 @@ async def _sri(demo: Demo, steps: _Steps) -> None:
         f"keberatan putuskan --predikat '{decided.label}' --alasan '...'",
         f"Kepala Dinas mengabulkan keberatan: {decided.label}",
     )
+
+
+async def _dialog(steps: _Steps) -> None:
+    """Umpan balik berkelanjutan: Herman's dated note during the year and Sri's answer (not steps: the appraisal stays
+    where it is; both are printed in the evaluation document)."""
+    path = f"/cycles/{segment(steps.cycle_id)}/appraisals/{SRI}/feedback"
+    note = "Verifikasi berkas triwulan I tepat waktu; percepat layanan jemput bola di distrik"
+    given = await (await steps.as_person(HERMAN)).post(path, {"teks": note})
+    print(f"  ✓ {'Herman memberi umpan balik berkelanjutan':<48} → catatan {given['id']}")
+    answer = "Jadwal jemput bola ke tiga distrik sudah disusun untuk triwulan II"
+    await (await steps.as_person(SRI)).post(path, {"teks": answer, "menjawab": given["id"]})
+    print(f"  ✓ {'Sri menjawab umpan balik':<48} → dicatat pada penilaian")
+    print("      di halaman penilaian (Umpan balik berkelanjutan), atau POST .../feedback lewat API")
+
+
+async def _document(steps: _Steps, data_dir: Path) -> None:
+    """Sri's dokumen evaluasi kinerja, as she downloads it from her appraisal's page."""
+    path = f"/cycles/{segment(steps.cycle_id)}/appraisals/{SRI}/evaluation-document"
+    pdf = await (await steps.as_person(SRI)).download(path)
+    file = data_dir / f"dokumen-evaluasi-{steps.cycle_id}-{SRI}.pdf"
+    file.write_bytes(pdf)
+    print(f"  ✓ {'Dokumen evaluasi kinerja Sri (PDF)':<48} → {file.resolve()}")
 
 
 async def _budi(demo: Demo, steps: _Steps, start: datetime) -> None:

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import psycopg
 import pytest
+from pypdf import PdfReader
 
 from starter import main
 from tests.dbs import libpq_url
@@ -54,10 +55,13 @@ def test_whole_demo_shows_every_stage_an_overdue_step_and_its_escalation(tmp_pat
         "penilaian kinerja berjalan",
         "Herman mengembalikan SKP",
         "Herman menyetujui SKP",
+        "Herman memberi umpan balik berkelanjutan",
+        "Sri menjawab umpan balik",
         "Sri mengisi realisasi",
         "Kalibrasi menetapkan",
         "Herman menetapkan hasil penilaian",
         "Kepala Dinas mengabulkan keberatan: Sangat Baik",
+        "Dokumen evaluasi kinerja Sri (PDF)",
         "pengingat kepada",
         "TERLAMBAT: eskalasi tingkat 1",
         "Tim Pengawasan memperpanjang batas waktu",
@@ -74,6 +78,11 @@ def test_whole_demo_shows_every_stage_an_overdue_step_and_its_escalation(tmp_pat
         "kinerja masuk --nip 198009092005011001",
     ):
         assert expected in out, out
+    # The year's record to open: the evaluation document with the dialog of the year in it.
+    documents = list((tmp_path / ".kinerja").glob("dokumen-evaluasi-*.pdf"))
+    assert len(documents) == 1, out
+    text = " ".join(page.extract_text() for page in PdfReader(documents[0]).pages)
+    assert "UMPAN BALIK BERKELANJUTAN" in text and "jemput bola ke tiga distrik" in text and "Sri Wahyuni" in text
     # Nobody names an actor: each command runs as whoever signed in.
     commands = [line for line in out.splitlines() if "$ kinerja" in line]
     assert len(commands) >= 15 and not any("--oleh" in line or "--peran" in line for line in commands)
