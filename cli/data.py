@@ -2,7 +2,7 @@
 
 kinerja db upgrade [--izin-untuk kinerja_app]
 kinerja impor roster roster.csv --instansi DUKCAPIL-JPR --nama-instansi "Dinas Dukcapil Kota Jayapura"
-kinerja impor iku iku.csv --instansi DUKCAPIL-JPR --periode 2026
+kinerja impor iku iku.csv --instansi DUKCAPIL-JPR --periode 2026 [--koreksi "alasan"]
 kinerja impor skp skp.xlsx --instansi DUKCAPIL-JPR --periode 2026
 kinerja impor survei survei.csv --instansi DUKCAPIL-JPR --periode 2026 [--siklus 2026-DUKCAPIL] [--zona WIT]
 kinerja kebijakan tampil --instansi DUKCAPIL-JPR
@@ -19,7 +19,7 @@ from typing import Any
 from sqlalchemy.engine import make_url
 
 from cli.database import open_database
-from cli.output import CommandError, emit_json
+from cli.output import CommandError, emit_json, table
 from domain.errors import DomainError
 from importing.tables import read_table
 from persistence import db, grants
@@ -63,6 +63,13 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         sub.add_argument("file", type=Path, metavar="BERKAS")
         sub.add_argument("--instansi", required=True)
         sub.add_argument("--periode", "--period", dest="period", type=int, default=date.today().year)
+        if kind == "iku":
+            sub.add_argument(
+                "--koreksi",
+                dest="correction",
+                metavar="ALASAN",
+                help="koreksi IKU yang sudah diimpor: versi baru dengan alasan ini; RHK yang menurunkannya didaftar",
+            )
         sub.set_defaults(handler=_import_iku if kind == "iku" else _import_skp)
 
     survey = importing.add_parser(
@@ -147,6 +154,11 @@ def _import(args: argparse.Namespace, kind: ImportKind, **options: Any) -> int:
         now=datetime.now(UTC),
     )
     print(f"{args.file}: {result.pesan}")
+    if result.ditinjau:
+        table(
+            ["NIP", "RHK", "IKU", "Turunan", "Teks"],
+            [[r.nip, r.rhk, r.iku, "langsung" if r.langsung else "lewat atasan", r.teks[:60]] for r in result.ditinjau],
+        )
     return 0
 
 
@@ -155,7 +167,7 @@ def _import_roster(args: argparse.Namespace) -> int:
 
 
 def _import_iku(args: argparse.Namespace) -> int:
-    return _import(args, ImportKind.IKU, period=args.period)
+    return _import(args, ImportKind.IKU, period=args.period, correction_reason=args.correction)
 
 
 def _import_skp(args: argparse.Namespace) -> int:

@@ -127,6 +127,30 @@ class IkuRow(Base):
     target: Mapped[Decimal]
     target_upper: Mapped[Decimal | None]
     unit_code: Mapped[str | None] = mapped_column(CODE)
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")  # corrected: 2, 3, ... (0021)
+
+
+class IkuVersionRow(Base):
+    """A version of an IKU that a correction replaced, with who replaced it, when and why (domain.iku_correction,
+    0021). The current version is the `iku` row."""
+
+    __tablename__ = "iku_versions"
+    __table_args__ = (UniqueConstraint("instansi_code", "period", "code", "version"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    instansi_code: Mapped[str] = mapped_column(ForeignKey("instansi.code"))
+    period: Mapped[int]
+    code: Mapped[str] = mapped_column(CODE)
+    version: Mapped[int]
+    name: Mapped[str] = mapped_column(String(300))
+    unit_of_measure: Mapped[str] = mapped_column(String(50))
+    polarity: Mapped[str] = mapped_column(String(8))
+    target: Mapped[Decimal]
+    target_upper: Mapped[Decimal | None]
+    unit_code: Mapped[str | None] = mapped_column(CODE)
+    replaced_at: Mapped[datetime]
+    replaced_by: Mapped[str] = mapped_column(String(64))
+    reason: Mapped[str] = mapped_column(Text)
 
 
 class SkpRow(Base):

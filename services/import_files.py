@@ -10,11 +10,12 @@ from datetime import date, datetime, timedelta, timezone
 from enum import StrEnum
 from typing import Literal
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from domain.calendar import ZONE_NAMES
 from domain.errors import DomainError
 from domain.organisation import Instansi
+from domain.skp import Iku
 from importing.iku import parse_iku
 from importing.roster import parse_roster
 from importing.skp import parse_skp, superior_rhk_ids
@@ -44,6 +45,15 @@ class ImportOptions(BaseModel):
     instansi_name: str | None = None  # roster: required the first time
     cycle_id: str | None = None  # survey: the cycle whose window applies (None: the instansi's only one)
     zone: ZoneName | None = None  # survey: the zone of times written without one (never guessed)
+    correction_reason: str | None = None  # IKU: correct indicators already imported, for this reason (a new version)
+
+
+class RhkToReview(BaseModel):
+    nip: str
+    rhk: str = Field(description="id RHK")
+    teks: str
+    iku: str
+    langsung: bool = Field(description="diturunkan langsung dari IKU (bukan lewat RHK atasan)")
 
 
 class ImportResult(BaseModel):
@@ -57,6 +67,8 @@ class ImportResult(BaseModel):
     pesan: str
     # roster: per cycle still running, how many of its appraisals the roster now gives other reviewers (a mutasi)
     berbeda_dari_roster: dict[str, int] = {}
+    # IKU correction: the RHK that cascade from a corrected indicator, for their owners to review (they are told)
+    ditinjau: list[RhkToReview] = []
 
 
 def import_upload(
@@ -129,6 +141,8 @@ def _differing_from_roster(uow_factory: UowFactory, code: str, today: date) -> d
 def _iku(uow_factory: UowFactory, table: Table, options: ImportOptions, by: Acting, now: datetime) -> ImportResult:
     period = _period(options, now.date())
     indicators = parse_iku(table, options.instansi_code, period)
+    if options.correction_reason is not None:
+        return _iku_correction(uow_factory, indicators, options, options.correction_reason, period, by, now)
     summary = imports.import_iku(uow_factory, options.instansi_code, indicators, by=by, now=now)
     return ImportResult(
         jenis=ImportKind.IKU,
@@ -136,6 +150,35 @@ def _iku(uow_factory: UowFactory, table: Table, options: ImportOptions, by: Acti
         baru=summary.created,
         periode=period,
         pesan=f"{summary.created} IKU periode {period} diimpor ke {options.instansi_code}",
+    )
+
+
+def _iku_correction(
+    uow_factory: UowFactory,
+    indicators: list[Iku],
+    options: ImportOptions,
+    reason: str,
+    period: int,
+    by: Acting,
+    now: datetime,
+) -> ImportResult:
+    done = imports.correct_iku(uow_factory, options.instansi_code, indicators, reason, by=by, now=now)
+    versions = ", ".join(f"{code} versi {version}" for code, version in sorted(done.versions.items())) or "tidak ada"
+    owners = len({found.employee_nip for found in done.cascading})
+    return ImportResult(
+        jenis=ImportKind.IKU,
+        instansi=options.instansi_code,
+        baru=0,
+        diperbarui=done.summary.updated,
+        periode=period,
+        pesan=(
+            f"{done.summary.updated} IKU periode {period} dikoreksi ({versions}); {len(done.cascading)} RHK dari"
+            f" {owners} pegawai menurunkannya dan perlu ditinjau (pemiliknya diberi tahu)"
+        ),
+        ditinjau=[
+            RhkToReview(nip=c.employee_nip, rhk=c.rhk_id, teks=c.rhk_text, iku=c.iku_code, langsung=c.direct)
+            for c in done.cascading
+        ],
     )
 
 

@@ -10,12 +10,14 @@ from datetime import UTC, datetime, tzinfo
 from pydantic import BaseModel
 
 from domain.errors import DomainError, NotFound
+from domain.iku_correction import CORRECTION_RULE, Cascading, cascading_from, changed, checked_reason
 from domain.organisation import Instansi, Unit
 from domain.skp import Iku, Skp
 from domain.survey import SurveyResponse
 from domain.survey_window import WINDOW_RULE, check_import_open, submission_problem
 from importing.roster import RosterImport
 from persistence.ports import AbstractUnitOfWork, SkpRecord, SurveyResponseRecord
+from services import notices
 from services.actors import OPERATOR, Acting, audit
 from services.surveys import find_cycle, window_of
 
@@ -94,6 +96,72 @@ def import_iku(
         _audit(uow, by, summary, instansi_code, now, periode=sorted({iku.period for iku in indicators}))
         uow.commit()
     return summary
+
+
+class IkuCorrection(BaseModel):
+    """What a correction of a period's IKU changed, and the RHK that cascade from the indicators it changed."""
+
+    summary: ImportSummary
+    versions: dict[str, int]  # IKU code -> its new version
+    cascading: list[Cascading]
+
+
+def correct_iku(
+    uow_factory: UowFactory,
+    instansi_code: str,
+    indicators: list[Iku],
+    reason: str,
+    *,
+    by: Acting = OPERATOR,
+    now: datetime | None = None,
+) -> IkuCorrection:
+    """Correct IKU already imported for their period: each indicator that differs gets a new version, the one it
+    replaces kept with the reason and who corrected it (domain.iku_correction); one not yet imported is refused
+    (import it without a correction), and the file is stored whole or not at all. The owners of the SKPs whose RHK
+    cascade from a changed indicator, directly or through a superior's RHK, are told to review them."""
+    cleaned = checked_reason(reason)
+    at = now or datetime.now(UTC)
+    with uow_factory() as uow:
+        _require_instansi(uow, instansi_code)
+        stored = {iku.code: uow.iku.get(instansi_code, iku.period, iku.code) for iku in indicators}
+        missing = [code for code, found in stored.items() if found is None]
+        if missing:
+            raise DomainError(
+                f"IKU belum terdaftar untuk periode ini: {', '.join(missing)}; impor tanpa koreksi; tidak ada yang"
+                " dikoreksi",
+                field="kode_iku",
+                rule=CORRECTION_RULE,
+            )
+        versions = {
+            iku.code: uow.iku.correct(iku, instansi_code, reason=cleaned, by=by.nip, at=at)
+            for iku in indicators
+            if (before := stored[iku.code]) is not None and changed(before, iku)
+        }
+        periods = sorted({iku.period for iku in indicators if iku.code in versions})
+        cascading = [
+            found
+            for period in periods
+            for found in cascading_from(uow.skp.of_instansi(instansi_code, period), set(versions))
+        ]
+        summary = ImportSummary(kind="iku_correction", updated=len(versions), detail={"rhk_ditinjau": len(cascading)})
+        _audit(uow, by, summary, instansi_code, at, alasan=cleaned, versi=versions, periode=periods)
+        owners = sorted({found.employee_nip for found in cascading})
+        if owners:
+            codes = ", ".join(f"{code} (versi {version})" for code, version in sorted(versions.items()))
+            notices.enqueue(
+                uow,
+                f"iku-correction/{instansi_code}/{at.isoformat()}",
+                f"iku-{instansi_code}",
+                owners,
+                subject=f"IKU dikoreksi: tinjau RHK SKP Anda yang menurunkan {codes}",
+                body=(
+                    f"IKU {codes} instansi {instansi_code} dikoreksi: {cleaned}.\n"
+                    "RHK SKP Anda diturunkan dari IKU itu (langsung atau lewat RHK atasan); tinjau bersama pejabat"
+                    " penilai apakah perlu diubah."
+                ),
+            )
+        uow.commit()
+    return IkuCorrection(summary=summary, versions=versions, cascading=cascading)
 
 
 def import_skp(

@@ -22,13 +22,15 @@ from domain.stages import Step
 from persistence.orm import (
     CalibrationLineRow,
     CalibrationRow,
+    EmployeeRow,
     IkuRow,
+    IkuVersionRow,
     ReviewRow,
     ReviewTallyRow,
     SkpRow,
     WorklistRow,
 )
-from persistence.ports import CalibrationRecord, ReviewRecord, SkpRecord
+from persistence.ports import CalibrationRecord, IkuVersion, ReviewRecord, SkpRecord
 from persistence.repositories._sql import (
     VERSIONED_WRITES,
     backend,
@@ -63,7 +65,7 @@ def _written(session: Session, what: str, expected: int | None) -> int:
     return (expected or 0) + 1  # SQLAlchemy's default version counter: 1 on insert, +1 per update
 
 
-def _iku(row: IkuRow) -> Iku:
+def _iku(row: IkuRow | IkuVersionRow) -> Iku:
     return Iku(
         code=row.code,
         name=row.name,
@@ -106,6 +108,63 @@ class SqlIkuRepository:
             select(IkuRow).where(IkuRow.instansi_code == instansi_code, IkuRow.period == period).order_by(IkuRow.code)
         )
         return [_iku(row) for row in rows]
+
+    def correct(self, iku: Iku, instansi_code: str, *, reason: str, by: str, at: datetime) -> int:
+        """Replace the stored IKU with `iku`, keeping the replaced version with who, when and why; the new version."""
+        row = self._row(instansi_code, iku.period, iku.code)
+        if row is None:
+            raise NotFound(f"IKU {iku.code} periode {iku.period} belum terdaftar di {instansi_code}", field="kode_iku")
+        self._session.add(
+            IkuVersionRow(
+                instansi_code=instansi_code,
+                period=row.period,
+                code=row.code,
+                version=row.version,
+                name=row.name,
+                unit_of_measure=row.unit_of_measure,
+                polarity=row.polarity,
+                target=row.target,
+                target_upper=row.target_upper,
+                unit_code=row.unit_code,
+                replaced_at=at,
+                replaced_by=by,
+                reason=reason,
+            )
+        )
+        row.name = iku.name
+        row.unit_of_measure = iku.unit_of_measure
+        row.polarity = iku.target.polarity.value
+        row.target = iku.target.value
+        row.target_upper = iku.target.upper
+        row.unit_code = iku.unit_code
+        row.version += 1
+        return row.version
+
+    def versions(self, instansi_code: str, period: int, code: str) -> list[IkuVersion]:
+        """The versions corrections replaced, oldest first, then the current one (its `replaced_*` None)."""
+        rows = self._session.scalars(
+            select(IkuVersionRow)
+            .where(
+                IkuVersionRow.instansi_code == instansi_code,
+                IkuVersionRow.period == period,
+                IkuVersionRow.code == code,
+            )
+            .order_by(IkuVersionRow.version)
+        )
+        found = [
+            IkuVersion(
+                version=r.version,
+                iku=_iku(r),
+                replaced_at=r.replaced_at,
+                replaced_by=r.replaced_by,
+                reason=r.reason,
+            )
+            for r in rows
+        ]
+        current = self._row(instansi_code, period, code)
+        if current is not None:
+            found.append(IkuVersion(version=current.version, iku=_iku(current)))
+        return found
 
     def _row(self, instansi_code: str, period: int, code: str) -> IkuRow | None:
         return self._session.scalars(
@@ -162,6 +221,16 @@ class SqlSkpRepository:
         row.policy_version = record.policy_version
         row.content = skp.model_dump(mode="json")
         return _written(self._session, what, record.version)
+
+    def of_instansi(self, instansi_code: str, period: int) -> list[Skp]:
+        """Every SKP of the period of the instansi's people (an IKU correction looks for what cascades from it)."""
+        rows = self._session.scalars(
+            select(SkpRow.content)
+            .join(EmployeeRow, EmployeeRow.nip == SkpRow.employee_nip)
+            .where(EmployeeRow.instansi_code == instansi_code, SkpRow.period == period)
+            .order_by(SkpRow.employee_nip)
+        )
+        return [Skp.model_validate(content) for content in rows]
 
     def _row(self, employee_nip: str, period: int) -> SkpRow | None:
         return self._session.scalars(

@@ -132,6 +132,47 @@ def test_iku_of_a_period_is_not_imported_twice(capsys: pytest.CaptureFixture[str
         assert len(uow.iku.for_period(INSTANSI, 2027)) == 5
 
 
+def test_an_iku_is_corrected_by_a_new_version_and_the_rhk_cascading_from_it_are_listed_for_their_owners(
+    capsys: pytest.CaptureFixture[str], uow_factory: UowFactory, tmp_path: Path
+) -> None:
+    """The kepala's RHK comes from IKU-01, Herman's from the kepala's and Sri's from Herman's (examples/skp_dukcapil):
+    a correction of IKU-01 lists all three, and tells them; IKU-02, unchanged in the file, keeps its version."""
+    assert import_roster(capsys) == 0
+    period = ("--instansi", INSTANSI, "--periode", "2026")
+    assert kinerja(capsys, "impor", "iku", str(EXAMPLES / "iku_dukcapil.csv"), *period)[0] == 0
+    assert kinerja(capsys, "impor", "skp", str(EXAMPLES / "skp_dukcapil.csv"), *period)[0] == 0
+    lines = (EXAMPLES / "iku_dukcapil.csv").read_text(encoding="utf-8-sig").splitlines()
+    corrected = tmp_path / "iku-koreksi.csv"
+    corrected.write_text("\n".join([lines[0], lines[1].replace(";97,5;", ";98;"), lines[2]]) + "\n", encoding="utf-8")
+    reason = "Target RPJMD perubahan ditetapkan Perda 4/2026"
+
+    status, _, err = kinerja(capsys, "impor", "iku", str(corrected), *period, "--koreksi", "salah")
+    assert status == 1 and "alasan koreksi" in err
+    unknown = tmp_path / "iku-baru.csv"
+    unknown.write_text(f"{lines[0]}\nIKU-09;Indikator baru;%;maksimal;50;DAFDUK\n", encoding="utf-8")
+    status, _, err = kinerja(capsys, "impor", "iku", str(unknown), *period, "--koreksi", reason)
+    assert status == 1 and "IKU-09" in err and "belum terdaftar" in err
+
+    status, out, err = kinerja(capsys, "impor", "iku", str(corrected), *period, "--koreksi", reason)
+    assert status == 0, err
+    assert "1 IKU periode 2026 dikoreksi (IKU-01 versi 2); 3 RHK dari 3 pegawai" in out
+    kepala, herman, sri = "197203151998031001", "198009092005011001", "199212252019032001"
+    assert all(nip in out for nip in (kepala, herman, sri)) and "lewat atasan" in out
+    with uow_factory() as uow:
+        current = uow.iku.get(INSTANSI, 2026, "IKU-01")
+        versions = uow.iku.versions(INSTANSI, 2026, "IKU-01")
+        unchanged = uow.iku.versions(INSTANSI, 2026, "IKU-02")
+        told = {m.idempotency_key.rsplit("/", 1)[-1] for m in uow.outbox.pending() if m.idempotency_key}
+        entries = uow.audit.list(subject=INSTANSI, action="import.iku_correction")
+    assert current is not None and str(current.target.value) == "98"
+    assert [(v.version, v.reason, v.replaced_by) for v in versions] == [(1, reason, "operator"), (2, None, None)]
+    assert str(versions[0].iku.target.value) == "97.5" and [v.version for v in unchanged] == [1]
+    assert {kepala, herman, sri} <= told
+    assert len(entries) == 1 and entries[0].actor == "operator"
+    assert entries[0].after is not None and entries[0].after["alasan"] == reason
+    assert entries[0].after["versi"] == {"IKU-01": 2}
+
+
 def test_staff_skps_cascade_from_their_superiors_imported_in_an_earlier_file(
     capsys: pytest.CaptureFixture[str], uow_factory: UowFactory, tmp_path: Path
 ) -> None:

@@ -98,12 +98,13 @@ APP_TABLES = {
     "evidence_files",
     "feedback_notes",
     "development_plans",
+    "iku_versions",
     "survey_links",
     "survey_tokens",
     "survey_limits",
     "site_secrets",
 }
-HEAD = "0020"
+HEAD = "0021"
 
 
 class Review(BaseModel):

@@ -3,6 +3,8 @@ with the form's CSRF token):
 
 - a roster with bad lines is refused with every bad line in a table (line, column, message) and nothing stored; the
   good roster of examples/ is stored with its summary (SQLite and PostgreSQL);
+- an IKU is corrected from its form with a reason (a new version, the old one kept); a reason too short is refused
+  beside its field;
 - the pengelola kinerja is offered the survey upload only, and refused the roster (403); a pegawai the section;
 - accounts are created, disabled, enabled, unlocked and sent a reset link, a one-time link shown to hand over; roles
   are granted and revoked; refusals beside their field; another instansi is not found.
@@ -113,6 +115,24 @@ async def _rosters(office: WebOffice) -> None:
         assert status == "200", html
         assert 'id="hasil-roster"' in html and "12 pegawai baru, 0 diperbarui, 4 unit baru" in html
     assert (_employees(office), _imports(office)) == (before + 12, 1)
+
+
+async def test_an_iku_is_corrected_from_its_form_with_a_reason(web_office: WebOffice, tmp_path: Path) -> None:
+    lines = (EXAMPLES / "iku_dukcapil.csv").read_text(encoding="utf-8-sig").splitlines()
+    corrected = tmp_path / "iku-koreksi.csv"
+    corrected.write_text(f"{lines[0]}\n{lines[1].replace(';97,5;', ';98;')}\n", encoding="utf-8")
+    period = "2031"  # a period of its own: no other test imports its IKU
+    async with signed_in(web_office, ADMIN) as admin:
+        stored = await upload(admin, "iku", EXAMPLES / "iku_dukcapil.csv", periode=period)
+        assert stored.startswith("200") and "5 IKU periode 2031 diimpor" in stored
+        refused = await upload(admin, "iku", corrected, periode=period, alasan_koreksi="salah")
+        assert refused.startswith("422") and 'id="iku-alasan_koreksi-galat"' in refused
+        reason = "Target RPJMD perubahan ditetapkan Perda 4/2031"
+        done = await upload(admin, "iku", corrected, periode=period, alasan_koreksi=reason)
+        assert done.startswith("200") and "1 IKU periode 2031 dikoreksi (IKU-01 versi 2)" in done
+    with web_office.uow_factory() as uow:
+        versions = uow.iku.versions(INSTANSI_A, 2031, "IKU-01")
+    assert [(v.version, v.reason, v.replaced_by) for v in versions] == [(1, reason, ADMIN), (2, None, None)]
 
 
 async def test_the_pengelola_uploads_surveys_only_and_a_pegawai_nothing(web_office: WebOffice) -> None:

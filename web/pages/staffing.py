@@ -40,7 +40,7 @@ ROLES = (Role.ADMIN_KEPEGAWAIAN, Role.PENGELOLA_KINERJA)
 SECTION = page(signed_in(*ROLES))
 UPLOAD_PAGE = "pages/kepegawaian_impor.html"
 UPLOAD_FORM = "pages/kepegawaian_impor_form.html"
-OPTION_FIELDS = frozenset({"berkas", "nama_instansi", "periode", "siklus", "zona"})
+OPTION_FIELDS = frozenset({"berkas", "nama_instansi", "periode", "siklus", "zona", "alasan_koreksi"})
 NOT_FORM = (401, 403, 404)
 
 
@@ -53,7 +53,11 @@ class UploadKind:
 
 KINDS = (
     UploadKind(ImportKind.ROSTER, "Roster pegawai", "Unit kerja dan pegawai (nip, nama, jabatan, unit, nip_atasan)."),
-    UploadKind(ImportKind.IKU, "IKU", "Indikator kinerja utama satu periode."),
+    UploadKind(
+        ImportKind.IKU,
+        "IKU",
+        "Indikator kinerja utama satu periode. Untuk mengoreksi IKU yang sudah diimpor, isi alasan koreksinya.",
+    ),
     UploadKind(ImportKind.SKP, "Rancangan SKP", "Rancangan SKP pegawai satu periode; disimpan sebagai draf."),
     UploadKind(ImportKind.SURVEY, "Survei kepuasan masyarakat", "Jawaban SKM dalam masa survei, satu per token."),
 )

@@ -14,6 +14,7 @@ from typing import Any
 from fastapi.exceptions import RequestValidationError
 from pydantic import ValidationError
 
+from domain.bounds import MAX_REASON_CHARS
 from domain.calendar import FIELD_LABELS
 from domain.errors import DomainError
 from services.cycle_start import CalendarBody, StartBody
@@ -54,6 +55,9 @@ def import_options(kind: ImportKind, instansi_code: str, form: Mapping[str, str]
     zone = form.get("zona", "").strip() or None
     if zone is not None and zone not in ZONES:
         problems["zona"] = "pilih WIB, WITA atau WIT"
+    reason = form.get("alasan_koreksi", "").strip() or None  # IKU: a correction, with its reason
+    if reason is not None and (len(reason) > MAX_REASON_CHARS or not NO_CONTROLS.match(reason)):
+        problems["alasan_koreksi"] = f"paling panjang {MAX_REASON_CHARS} karakter, tanpa karakter kendali"
     if problems:
         raise FormRefused(problems)
     if kind is ImportKind.ROSTER:
@@ -65,6 +69,8 @@ def import_options(kind: ImportKind, instansi_code: str, form: Mapping[str, str]
             cycle_id=cycle_id,
             zone=zone,
         )
+    if kind is ImportKind.IKU:
+        return ImportOptions(instansi_code=instansi_code, period=period, correction_reason=reason)
     return ImportOptions(instansi_code=instansi_code, period=period)
 
 

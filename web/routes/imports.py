@@ -17,7 +17,7 @@ from fastapi import APIRouter, File, Form, Path, UploadFile
 from starlette.concurrency import run_in_threadpool
 
 from domain.access import Principal
-from domain.bounds import MAX_UPLOAD_BYTES
+from domain.bounds import MAX_REASON_CHARS, MAX_UPLOAD_BYTES
 from domain.stages import Role
 from services import import_files
 from services.actors import Acting
@@ -80,9 +80,21 @@ async def import_roster(
 
 @router.post("/iku", summary="Impor IKU satu periode", **guard(Rule("instansi", RULES[ImportKind.IKU], acts=True)))
 async def import_iku(
-    instansi_code: InstansiCode, berkas: Upload, principal: CurrentPrincipal, svc: Svc, periode: Period = None
+    instansi_code: InstansiCode,
+    berkas: Upload,
+    principal: CurrentPrincipal,
+    svc: Svc,
+    periode: Period = None,
+    alasan_koreksi: Annotated[
+        str | None,
+        Form(
+            min_length=1,
+            max_length=MAX_REASON_CHARS,
+            description="koreksi IKU yang sudah diimpor (versi baru) dengan alasan ini; RHK turunannya didaftar",
+        ),
+    ] = None,
 ) -> ImportResult:
-    options = ImportOptions(instansi_code=instansi_code, period=periode)
+    options = ImportOptions(instansi_code=instansi_code, period=periode, correction_reason=alasan_koreksi)
     return await _run(svc, principal, ImportKind.IKU, berkas, options)
 
 
