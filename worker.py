@@ -35,6 +35,7 @@ import workflows
 from activities.appraisal import AppraisalActivities
 from activities.cycle import CycleActivities
 from activities.development_plan import DevelopmentPlanActivities
+from activities.periodic import PeriodicActivities
 from delivery.smtp import build_mailer
 from metrics import OutboxMetrics, WorklistMetrics, prometheus_runtime, read_gauges
 from observability import configure_logging, get_logger
@@ -46,9 +47,17 @@ from workflows.appraisal import AppraisalWorkflow
 from workflows.cycle import CycleWorkflow
 from workflows.development_plan import DevelopmentPlanWorkflow
 from workflows.launcher import CycleLauncherWorkflow
+from workflows.periodic import PeriodicEvaluationWorkflow
 from workflows.upkeep import WorklistUpkeepWorkflow
 
-WORKFLOWS = [AppraisalWorkflow, CycleWorkflow, CycleLauncherWorkflow, WorklistUpkeepWorkflow, DevelopmentPlanWorkflow]
+WORKFLOWS = [
+    AppraisalWorkflow,
+    CycleWorkflow,
+    CycleLauncherWorkflow,
+    WorklistUpkeepWorkflow,
+    DevelopmentPlanWorkflow,
+    PeriodicEvaluationWorkflow,
+]
 # In-flight activities get this long to finish after a stop; Temporal retries any that do not, on another worker.
 GRACEFUL_SHUTDOWN = timedelta(seconds=15)
 
@@ -97,6 +106,7 @@ def build_worker(
     change did (it answers False for that patch), to prove that a run started then carries on correctly."""
     compile_workflow_code()
     plans = DevelopmentPlanActivities(activities.uow_factory)
+    periods = PeriodicActivities(activities.uow_factory)
     return Worker(
         client,
         task_queue=settings.task_queue,
@@ -108,6 +118,8 @@ def build_worker(
             activities.cycle_officials,
             plans.record,
             plans.send_notice,
+            periods.record,
+            periods.send_notice,
             cycles.prepare,
             cycles.enrol_batch,
             cycles.survey,

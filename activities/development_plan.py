@@ -12,16 +12,17 @@ from collections.abc import Callable
 
 from temporalio import activity
 
-from activities.errors import business_errors, storable
+from activities.follow_up import notice_words, write_notice, write_step
 from domain.audit import AuditEntry
 from domain.development import PlanRecord
 from persistence.ports import AbstractUnitOfWork
 from services import notices
-from workflows.contracts import NoticeKind, RecordStepResult
+from workflows.contracts import RecordStepResult
 from workflows.plan_contracts import PlanNotice, RecordPlanStep
 
 UnitOfWorkFactory = Callable[[], AbstractUnitOfWork]
 STEP = "development_plan"  # what a plan's notice is about, in the audit log
+WHAT = "rencana pengembangan kinerja"
 
 
 class DevelopmentPlanActivities:
@@ -40,72 +41,57 @@ class DevelopmentPlanActivities:
 
     def record_sync(self, step: RecordPlanStep) -> RecordStepResult:
         record = step.record
-        with business_errors(), storable("rencana pengembangan"), self._uow_factory() as uow:
-            earlier = notices.recorded(uow, step.idempotency_key)
-            if earlier is not None:
-                return earlier
-            uow.plans.put(record)
-            uow.audit.append(
-                AuditEntry(
-                    occurred_at=step.occurred_at,
-                    actor=step.actor,
-                    actor_role=step.actor_role,
-                    action=step.action,
-                    subject=record.employee_nip,
-                    reason=step.reason,
-                    # What the plan holds is about a person's shortcomings: the log keeps where it stands, not its text.
-                    before={"step": step.step_from.value},
-                    after={"step": record.step.value, "predicate": record.predicate.value},
-                    workflow_id=record.workflow_id,
-                    idempotency_key=step.idempotency_key,
-                )
-            )
-            outbox_ids = notices.enqueue(
-                uow,
-                step.idempotency_key,
-                record.workflow_id,
-                step.notify,
-                subject=f"Rencana pengembangan kinerja {record.employee_name}: {record.step.label}",
-                body=_body(record, step.utc_offset_hours),
-            )
-            result = RecordStepResult(idempotency_key=step.idempotency_key, newly_recorded=True, outbox_ids=outbox_ids)
-            return notices.commit_once(uow, step.idempotency_key, record.workflow_id, step.action, result)
+        entry = AuditEntry(
+            occurred_at=step.occurred_at,
+            actor=step.actor,
+            actor_role=step.actor_role,
+            action=step.action,
+            subject=record.employee_nip,
+            reason=step.reason,
+            # What the plan holds is about a person's shortcomings: the log keeps where it stands, not its text.
+            before={"step": step.step_from.value},
+            after={"step": record.step.value, "predicate": record.predicate.value},
+            workflow_id=record.workflow_id,
+            idempotency_key=step.idempotency_key,
+        )
+        return write_step(
+            self._uow_factory,
+            entry,
+            lambda uow: uow.plans.put(record),
+            what=WHAT,
+            notify=step.notify,
+            subject=f"Rencana pengembangan kinerja {record.employee_name}: {record.step.label}",
+            body=_body(record, step.utc_offset_hours),
+        )
 
     def send_notice_sync(self, notice: PlanNotice) -> RecordStepResult:
         record = notice.record
         assert record.deadline is not None  # the workflow sends notices only for a step with a deadline
         zone = notice.utc_offset_hours
-        due = notices.when(record.deadline, zone)
-        if notice.kind is NoticeKind.REMINDER:
-            subject = f"Pengingat: {record.step.label} untuk {record.employee_name}"
-            body = (
-                f"Langkah '{record.step.label}' rencana pengembangan kinerja jatuh tempo {due}.\n{_body(record, zone)}"
-            )
-        else:
-            subject = f"Eskalasi tingkat {notice.level}: rencana pengembangan {record.employee_name} terlambat"
-            body = f"Langkah '{record.step.label}' melewati batas waktu {due}.\n{_body(record, zone)}"
-        with business_errors(), self._uow_factory() as uow:
-            earlier = notices.recorded(uow, notice.idempotency_key)
-            if earlier is not None:
-                return earlier
-            uow.plans.put(record)
-            return notices.send(
-                uow,
-                notices.Notice(
-                    key=notice.idempotency_key,
-                    workflow_id=record.workflow_id,
-                    kind=notice.kind,
-                    about=record.employee_nip,
-                    step=STEP,
-                    deadline=record.deadline,
-                    level=notice.level,
-                    recipients=notice.recipients,
-                    occurred_at=notice.occurred_at,
-                    subject=subject,
-                    body=body,
-                    recorded_as=f"plan.{notice.kind.value}",
-                ),
-            )
+        subject, first = notice_words(
+            notice.kind,
+            notice.level,
+            what=WHAT,
+            step=record.step.label,
+            employee_name=record.employee_name,
+            deadline=record.deadline,
+            zone=zone,
+        )
+        sent = notices.Notice(
+            key=notice.idempotency_key,
+            workflow_id=record.workflow_id,
+            kind=notice.kind,
+            about=record.employee_nip,
+            step=STEP,
+            deadline=record.deadline,
+            level=notice.level,
+            recipients=notice.recipients,
+            occurred_at=notice.occurred_at,
+            subject=subject,
+            body=f"{first}\n{_body(record, zone)}",
+            recorded_as=f"plan.{notice.kind.value}",
+        )
+        return write_notice(self._uow_factory, sent, lambda uow: uow.plans.put(record))
 
 
 def _body(record: PlanRecord, utc_offset_hours: int | None) -> str:

@@ -13,6 +13,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from domain.periods import PeriodKind
 from domain.ratings import Expectation, OrgPredicate, Predicate
 from domain.workdays import WorkingDaysPolicy
 
@@ -226,6 +227,19 @@ class FollowUpPolicy(_Frozen):
     agreement_working_days: int = Field(default=5, ge=1, le=60)
 
 
+class PeriodPolicy(_Frozen):
+    """Periodic evaluation (issue 20, domain.periods) [U]: PermenPANRB 6/2022 evaluates periodically and yearly and
+    leaves the frequency to the instansi (its annex form: TRIWULAN I/II/III/IV-AKHIR). After each period but the
+    last, the employee records the realisation so far within `realisation_working_days` of the period's end, and the
+    penilai holds the dialog kinerja within `dialog_working_days` of that record, with a periodic rating where
+    `rating` says so; reminders and escalation as for an appraisal's step."""
+
+    kind: PeriodKind = "triwulan"
+    realisation_working_days: int = Field(default=5, ge=1, le=60)
+    dialog_working_days: int = Field(default=5, ge=1, le=60)
+    rating: bool = False
+
+
 class AppraisalPolicy(_Frozen):
     version: str = BASE_POLICY_VERSION
     achievement: AchievementPolicy = AchievementPolicy()
@@ -237,6 +251,7 @@ class AppraisalPolicy(_Frozen):
     working_days: WorkingDaysPolicy = WorkingDaysPolicy()  # hari kerja, for deadlines stated in them (domain.workdays)
     escalation: EscalationPolicy = EscalationPolicy()
     follow_up: FollowUpPolicy = FollowUpPolicy()  # development plans after a final predicate below Baik
+    periods: PeriodPolicy = PeriodPolicy()  # periodic evaluation before the annual one (domain.periods)
     # [U] No source bounds how often a penilai may return a draft SKP; after this many returns only approval (or the
     # supervision team) moves it on, so target setting cannot loop until the deadline.
     max_skp_returns: int = Field(default=3, ge=0, le=10)

@@ -645,6 +645,38 @@ class DevelopmentPlanRow(Base):
     agreed_at: Mapped[datetime | None]
 
 
+class PeriodReviewRow(Base):
+    """One period of an appraisal's periodic evaluation (domain.periods): where it stands, the realisation so far and
+    the dialog's feedback and rating, written with each step and notice of its workflow (0022)."""
+
+    __tablename__ = "period_reviews"
+    __table_args__ = (
+        Index("ix_period_reviews_appraisal", "cycle_id", "employee_nip", "number"),
+        Index("ix_period_reviews_assignee", "assignee_nip"),
+    )
+
+    workflow_id: Mapped[str] = mapped_column(String(200), primary_key=True)
+    number: Mapped[int] = mapped_column(primary_key=True)
+    cycle_id: Mapped[str] = mapped_column(String(64))
+    instansi_code: Mapped[str] = mapped_column(CODE)
+    unit_code: Mapped[str] = mapped_column(CODE)
+    employee_nip: Mapped[str] = mapped_column(NIP)
+    employee_name: Mapped[str] = mapped_column(String(200))
+    penilai_nip: Mapped[str] = mapped_column(NIP)
+    label: Mapped[str] = mapped_column(String(40))
+    last_day: Mapped[date] = mapped_column(Date)
+    step: Mapped[str] = mapped_column(String(16))
+    assignee_nip: Mapped[str | None] = mapped_column(NIP)
+    deadline: Mapped[datetime | None]
+    overdue: Mapped[bool] = mapped_column(Boolean, default=False)
+    escalation_level: Mapped[int] = mapped_column(default=0)
+    realisations: Mapped[dict[str, Any]]  # {"items": [domain Realisation, dumped with mode="json"]}
+    realised_at: Mapped[datetime | None]
+    feedback: Mapped[str | None] = mapped_column(Text)
+    rating: Mapped[str | None] = mapped_column(String(16))
+    dialog_at: Mapped[datetime | None]
+
+
 class EvidenceFileRow(Base):
     """An evidence file of one appraisal (PDF, JPG, PNG, checked by content), with the SHA-256 a realisation names it
     by (`kinerja://bukti/<sha256>`). No foreign keys, as the worklist: the appraisal is the workflow's."""

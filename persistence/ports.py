@@ -21,6 +21,7 @@ from domain.calendar import Deadlines
 from domain.development import PlanRecord
 from domain.feedback import FeedbackNote
 from domain.organisation import Employee, Instansi, ReviewerOverride, Unit
+from domain.periods import PeriodRecord
 from domain.policy import AppraisalPolicy
 from domain.ratings import OrgPredicate, Predicate
 from domain.skp import Iku, Skp
@@ -399,6 +400,12 @@ class DevelopmentPlanRepository(Protocol):
     def of_cycle(self, instansi_code: str, cycle_id: str, *, limit: int) -> builtins.list[PlanRecord]: ...
 
 
+class PeriodRepository(Protocol):
+    def put(self, record: PeriodRecord) -> None: ...
+    def of_appraisal(self, cycle_id: str, employee_nip: str) -> builtins.list[PeriodRecord]: ...
+    def of_assignee(self, nip: str, *, limit: int) -> builtins.list[PeriodRecord]: ...
+
+
 class AbstractUnitOfWork(ABC):
     """One transaction: `with uow: ...; uow.commit()`. Leaving the block without commit() rolls everything back."""
 
@@ -419,6 +426,7 @@ class AbstractUnitOfWork(ABC):
     evidence: EvidenceRepository
     feedback: FeedbackRepository
     plans: DevelopmentPlanRepository
+    periods: PeriodRepository
     survey_form: SurveyFormRepository
 
     def __enter__(self) -> Self:

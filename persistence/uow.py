@@ -36,6 +36,7 @@ from persistence.repositories.development_plans import SqlDevelopmentPlanReposit
 from persistence.repositories.evidence import SqlEvidenceRepository
 from persistence.repositories.feedback import SqlFeedbackRepository
 from persistence.repositories.identity import SqlIdentityRepository
+from persistence.repositories.periods import SqlPeriodRepository
 from persistence.repositories.survey_form import SqlSurveyFormRepository
 
 
@@ -65,6 +66,7 @@ class SqlAlchemyUnitOfWork(AbstractUnitOfWork):
         self.evidence = SqlEvidenceRepository(session)
         self.feedback = SqlFeedbackRepository(session)
         self.plans = SqlDevelopmentPlanRepository(session)
+        self.periods = SqlPeriodRepository(session)
         self.survey_form = SqlSurveyFormRepository(session)
         return super().__enter__()
 

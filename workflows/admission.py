@@ -31,7 +31,7 @@ from domain.bounds import (
     check_text,
 )
 from domain.errors import DomainError
-from domain.skp import Skp
+from domain.skp import Realisation, Skp
 from workflows.contracts import (
     Acknowledge,
     ApplyCalibration,
@@ -83,8 +83,13 @@ def _submit_skp(cmd: SubmitSkp, _years: Years, _offset: int | None) -> None:
 
 def _self_assessment(cmd: SubmitSelfAssessment, _years: Years, _offset: int | None) -> None:
     _reason(cmd.reason)
-    check_items(cmd.realisations, "realisasi", limit=MAX_LIST_ITEMS)
-    for index, realisation in enumerate(cmd.realisations):
+    check_realisations(cmd.realisations)
+
+
+def check_realisations(realisations: list[Realisation]) -> None:
+    """The bounds of realisations as a self-assessment or a period's evaluation sends them."""
+    check_items(realisations, "realisasi", limit=MAX_LIST_ITEMS)
+    for index, realisation in enumerate(realisations):
         check_text(realisation.indicator_id, f"realisasi[{index}].indikator", limit=MAX_ID_CHARS, multiline=False)
         where = f"realisasi[{realisation.indicator_id}]"
         check_amount(realisation.value, f"{where}.nilai")

@@ -37,7 +37,7 @@ from collections.abc import Awaitable
 from datetime import datetime, timedelta
 
 from temporalio import workflow
-from temporalio.exceptions import ActivityError, WorkflowAlreadyStartedError
+from temporalio.exceptions import ActivityError
 
 with workflow.unsafe.imports_passed_through():
     from pydantic import ValidationError
@@ -66,11 +66,11 @@ with workflow.unsafe.imports_passed_through():
         REASSIGN,
         RECORD_RETRY,
         SHIFTED_BY_EXTENSIONS,
-        AppraisalBase,
         predicate_value,
         required_text,
         update_failed,
     )
+    from workflows.appraisal_children import AppraisalChildren
     from workflows.changes import Change
     from workflows.contracts import (
         SYSTEM,
@@ -100,18 +100,14 @@ with workflow.unsafe.imports_passed_through():
         Withdraw,
         Withdrawal,
     )
-    from workflows.plan_contracts import WORKFLOW_NAME as PLAN_WORKFLOW
-    from workflows.plan_contracts import DevelopmentPlanInput, plan_workflow_id
     from workflows.rejections import rejection
 
 WORKFLOW_NAME = "Appraisal"  # the workflow type in Temporal: never rename while appraisals run
 CHANGE_OFFICIALS = "change_officials"
-# workflow.patched id (issue 20): a final predicate the policy's follow_up lists opens a development plan
-DEVELOPMENT_PLAN = "development-plan"
 
 
 @workflow.defn(name=WORKFLOW_NAME)
-class AppraisalWorkflow(AppraisalBase):
+class AppraisalWorkflow(AppraisalChildren):
     @workflow.init
     def __init__(self, input: AppraisalInput) -> None:
         self._input = input
@@ -154,6 +150,8 @@ class AppraisalWorkflow(AppraisalBase):
                 continue
             if self._finished():
                 break
+            if self._s.step is Step.SELF_ASSESSMENT and not self._s.periodic_decided:
+                await self._open_periodic()
             if self._history_too_long():
                 await workflow.wait_condition(lambda: workflow.all_handlers_finished() and not self._lock.locked())
                 if not self._finished():
@@ -167,43 +165,9 @@ class AppraisalWorkflow(AppraisalBase):
                 assert due_at is not None  # only a timeout ends the wait without a change
                 await self._on_checkpoint(due_at)
         await workflow.wait_condition(workflow.all_handlers_finished)
-        predicate = self._s.predicate
-        follow_up = self._input.policy.follow_up
-        if self._s.step is Step.FINAL and predicate in follow_up.predicates and workflow.patched(DEVELOPMENT_PLAN):
-            await self._open_development_plan()
+        await self._open_development_plan()
+        await self._stop_periodic()
         return self._s
-
-    async def _open_development_plan(self) -> None:
-        """Start the employee's development plan (workflows/development_plan.py), which outlives the appraisal: the
-        year's result is final without it. Once per appraisal: a plan already started under the id is left as it is."""
-        s, policy, deadlines = self._s, self._input.policy, self._input.deadlines
-        assert s.predicate is not None
-        try:
-            await workflow.start_child_workflow(
-                PLAN_WORKFLOW,
-                DevelopmentPlanInput(
-                    appraisal_workflow_id=s.workflow_id,
-                    cycle_id=s.cycle_id,
-                    instansi_code=s.instansi_code,
-                    period=s.period,
-                    unit_code=s.unit_code,
-                    employee_nip=s.employee_nip,
-                    employee_name=s.employee_name,
-                    penilai_nip=s.penilai_nip,
-                    atasan_nip=s.atasan_nip,
-                    superiors=self._input.superiors,
-                    supervision_team=self._people(Role.PENGAWASAN),
-                    predicate=s.predicate,
-                    follow_up=policy.follow_up,
-                    escalation=policy.escalation,
-                    workdays=deadlines.workdays,
-                    utc_offset_hours=deadlines.utc_offset_hours,
-                ),
-                id=plan_workflow_id(s.cycle_id, s.employee_nip),
-                parent_close_policy=workflow.ParentClosePolicy.ABANDON,
-            )
-        except WorkflowAlreadyStartedError:
-            workflow.logger.info("development plan already started", extra={"cycle_id": s.cycle_id})
 
     def _finished(self) -> bool:
         return self._s.step.closed

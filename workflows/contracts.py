@@ -303,6 +303,8 @@ class AppraisalState(BaseModel):
     suggestion: Suggestion | None = None
     review: ReviewOutcome | None = None
     pending_calibration: CalibrationDecision | None = None  # arrived before the workflow was ready for it
+    periodic_decided: bool = False  # whether to start the periodic evaluation was decided (once the SKP approved)
+    periodic_started: bool = False  # ... and it was started (workflows/periodic.py)
     calibration: CalibrationDecision | None = None
     predicate: Predicate | None = None  # the current predicate: matrix, then calibration, then objection
     signed_at: AwareDatetime | None = None

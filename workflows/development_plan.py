@@ -32,10 +32,12 @@ with workflow.unsafe.imports_passed_through():
         transition,
     )
     from domain.errors import DomainError
-    from domain.escalation import Checkpoint, CheckpointKind, checkpoints, escalation_recipients, last_due, superiors_of
+    from domain.escalation import Checkpoint
+    from domain.policy import EscalationPolicy
     from domain.stages import Role
-    from domain.workdays import moved, zone_of
+    from domain.workdays import WorkdayTable, moved, zone_of
     from workflows.contracts import SYSTEM, Actor, NoticeKind
+    from workflows.deadline_steps import DeadlineSteps, notice_of
     from workflows.plan_contracts import (
         WORKFLOW_NAME,
         AgreePlan,
@@ -59,7 +61,7 @@ NOTICE_RETRY = RetryPolicy(initial_interval=timedelta(seconds=5), maximum_interv
 
 
 @workflow.defn(name=WORKFLOW_NAME)
-class DevelopmentPlanWorkflow:
+class DevelopmentPlanWorkflow(DeadlineSteps):
     @workflow.init
     def __init__(self, input: DevelopmentPlanInput) -> None:
         self._input = input
@@ -102,25 +104,9 @@ class DevelopmentPlanWorkflow:
                 NOTICE_RETRY,
             )
         while self._s.record.step is not PlanStep.AGREED:
-            due_at = self._next_checkpoint_at()
-            now = workflow.now()
-            if due_at is not None and due_at <= now:
-                await self._on_checkpoint(now)
-                continue
-            if not await self._wait_for_change(None if due_at is None else due_at - now):
-                assert due_at is not None  # only a timeout ends the wait without a change
-                await self._on_checkpoint(due_at)
+            await self._until_next_change()
         await workflow.wait_condition(workflow.all_handlers_finished)
         return self._s
-
-    async def _wait_for_change(self, timeout: timedelta | None) -> bool:
-        """Sleep until a step is taken (True) or `timeout` passes (False)."""
-        seen = self._wake
-        try:
-            await workflow.wait_condition(lambda: self._wake != seen, timeout=timeout)
-        except TimeoutError:
-            return False
-        return True
 
     # --- reads and Updates -----------------------------------------------------------------------------------------
 
@@ -265,62 +251,47 @@ class DevelopmentPlanWorkflow:
     def _due(self, now: datetime, working_days: int) -> datetime:
         return moved(self._input.workdays, now, working_days, zone_of(self._input.utc_offset_hours))
 
-    def _checkpoints(self) -> list[Checkpoint]:
-        deadline = self._s.record.deadline
-        assert deadline is not None
-        return checkpoints(
-            deadline,
-            self._s.deadline_set_at,
-            self._input.escalation,
-            self._input.workdays,
-            self._input.utc_offset_hours,
+    def _deadline(self) -> tuple[datetime | None, datetime]:
+        return self._s.record.deadline, self._s.deadline_set_at
+
+    def _checkpoints_done(self) -> int:
+        return self._s.checkpoints_done
+
+    def _timing(self) -> tuple[EscalationPolicy, WorkdayTable | None, int | None]:
+        return self._input.escalation, self._input.workdays, self._input.utc_offset_hours
+
+    async def _notify(self, point: Checkpoint, index: int, now: datetime) -> None:
+        record = self._s.record
+        if record.step is PlanStep.AGREED:
+            return
+        kind, recipients = notice_of(
+            point,
+            assignee=record.assignee_nip,
+            role=record.step.responsible,
+            penilai=record.penilai_nip,
+            atasan=record.atasan_nip,
+            superiors=self._input.superiors,
+            team=self._input.supervision_team,
         )
-
-    def _next_checkpoint_at(self) -> datetime | None:
-        if self._s.record.deadline is None:
-            return None
-        points = self._checkpoints()
-        done = self._s.checkpoints_done
-        return points[done].at if done < len(points) else None
-
-    async def _on_checkpoint(self, not_before: datetime) -> None:
-        """The reminder or escalation due, checked again under the lock (a step may have been taken meanwhile)."""
-        async with self._lock:
-            record = self._s.record
-            if record.deadline is None or record.step is PlanStep.AGREED:
-                return
-            now = max(workflow.now(), not_before)
-            points = self._checkpoints()
-            index = last_due(points, self._s.checkpoints_done, now)
-            if index is None:
-                return
-            point = points[index]
-            assignee = [record.assignee_nip] if record.assignee_nip else []
-            if point.kind is CheckpointKind.REMINDER:
-                kind, recipients, after = NoticeKind.REMINDER, assignee, record
-            else:
-                role = record.step.responsible
-                ladder = superiors_of(role, record.penilai_nip, record.atasan_nip, self._input.superiors)
-                found = escalation_recipients(point.level, self._input.supervision_team, ladder)
-                kind = NoticeKind.ESCALATION
-                recipients = list(dict.fromkeys([*assignee, *found])) if point.level == 1 else found
-                after = record.model_copy(update={"overdue": True, "escalation_level": point.level})
-            seq = self._s.notice_seq + 1
-            await workflow.execute_activity_method(
-                DevelopmentPlanActivities.send_notice,
-                PlanNotice(
-                    idempotency_key=f"{self._key()}/notice-{seq}-{kind.value}",
-                    record=after,
-                    kind=kind,
-                    level=point.level,
-                    recipients=recipients,
-                    occurred_at=now,
-                    utc_offset_hours=self._input.utc_offset_hours,
-                ),
-                start_to_close_timeout=ACTIVITY_TIMEOUT,
-                retry_policy=NOTICE_RETRY,
-            )
-            self._s = self._s.model_copy(update={"record": after, "checkpoints_done": index + 1, "notice_seq": seq})
+        after = record
+        if kind is NoticeKind.ESCALATION:
+            after = record.model_copy(update={"overdue": True, "escalation_level": point.level})
+        seq = self._s.notice_seq + 1
+        await workflow.execute_activity_method(
+            DevelopmentPlanActivities.send_notice,
+            PlanNotice(
+                idempotency_key=f"{self._key()}/notice-{seq}-{kind.value}",
+                record=after,
+                kind=kind,
+                level=point.level,
+                recipients=recipients,
+                occurred_at=now,
+                utc_offset_hours=self._input.utc_offset_hours,
+            ),
+            start_to_close_timeout=ACTIVITY_TIMEOUT,
+            retry_policy=NOTICE_RETRY,
+        )
+        self._s = self._s.model_copy(update={"record": after, "checkpoints_done": index + 1, "notice_seq": seq})
 
     def _key(self) -> str:
         # With the run: a run reset to an earlier point must not find the abandoned branch's records under its keys.

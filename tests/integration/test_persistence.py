@@ -29,9 +29,10 @@ from domain.development import DevelopmentPlan, PlanRecord, PlanStep
 from domain.errors import ConcurrencyConflict, DomainError, NotFound
 from domain.feedback import FeedbackNote
 from domain.organisation import Employee, EmploymentKind, Instansi, ReviewerOverride, Unit, resolve_reviewers
+from domain.periods import PeriodRecord, PeriodStep
 from domain.policy import BASE_POLICY_VERSION, DEFAULT_POLICY
 from domain.ratings import Expectation, OrgPredicate, Predicate
-from domain.skp import Aspect, Iku, Indicator, Polarity, RencanaHasilKerja, RhkKind, Skp, Target
+from domain.skp import Aspect, Iku, Indicator, Polarity, Realisation, RencanaHasilKerja, RhkKind, Skp, Target
 from domain.stages import Role, Stage, Step
 from domain.survey import SurveyResponse, compute_ikm
 from domain.worklist import WorkItem, WorklistQuery
@@ -99,12 +100,13 @@ APP_TABLES = {
     "feedback_notes",
     "development_plans",
     "iku_versions",
+    "period_reviews",
     "survey_links",
     "survey_tokens",
     "survey_limits",
     "site_secrets",
 }
-HEAD = "0021"
+HEAD = "0022"
 
 
 class Review(BaseModel):
@@ -680,6 +682,43 @@ def test_a_development_plan_row_is_replaced_with_each_step_and_listed_for_whoeve
         assert uow.plans.of_assignee(KABID, limit=5) == [] and uow.plans.of_assignee(STAFF, limit=5) == [sent]
         assert uow.plans.of_cycle(INSTANSI, "C1", limit=5) == [sent]
         assert uow.plans.of_cycle(INSTANSI, "C2", limit=5) == []
+
+
+def test_a_periods_row_is_replaced_with_each_step_and_read_in_order(seeded: UowFactory) -> None:
+    def period(number: int, step: PeriodStep, assignee: str | None) -> PeriodRecord:
+        return PeriodRecord(
+            workflow_id="periodik-C1-" + STAFF,
+            cycle_id="C1",
+            instansi_code=INSTANSI,
+            unit_code="PDU",
+            employee_nip=STAFF,
+            employee_name="Sri",
+            penilai_nip=KABID,
+            number=number,
+            label=f"Triwulan {'I' * number}",
+            last_day=date(2027, 3 * number, 28),
+            step=step,
+            assignee_nip=assignee,
+            deadline=datetime(2027, 3 * number + 1, 8, 9, 0, tzinfo=UTC),
+        )
+
+    first, second = period(1, PeriodStep.REALISATION, STAFF), period(2, PeriodStep.REALISATION, STAFF)
+    with seeded() as uow:
+        uow.periods.put(second)
+        uow.periods.put(first)
+        uow.commit()
+    realised = [Realisation(indicator_id="I1", value=Decimal("300.5"), evidence=["https://arsip.example.go.id/1"])]
+    done = first.model_copy(
+        update={"step": PeriodStep.DONE, "assignee_nip": None, "realisations": realised, "feedback": "Baik"}
+    )
+    with seeded() as uow:
+        assert uow.periods.of_appraisal("C1", STAFF) == [first, second]
+        uow.periods.put(done.model_copy(update={"rating": Expectation.MEETS}))
+        uow.commit()
+    with seeded() as uow:
+        kept = uow.periods.of_appraisal("C1", STAFF)
+        assert kept[0] == done.model_copy(update={"rating": Expectation.MEETS}) and kept[1] == second
+        assert uow.periods.of_assignee(STAFF, limit=5) == [second]
 
 
 def test_what_a_stored_calibration_lists_is_read_a_page_at_a_time_and_replaced_with_each_save(

@@ -249,7 +249,7 @@ def without_task_bookkeeping(history: WorkflowHistory) -> list[HistoryEvent]:
     return [event for event in history.events if event.event_type not in _TASK_BOOKKEEPING]
 
 
-async def history_length(handle: Handle) -> int:
+async def history_length(handle: WorkflowHandle[Any, Any]) -> int:
     history = await handle.fetch_history()
     return len(history.events)
 

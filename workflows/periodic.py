@@ -1,0 +1,302 @@
+"""An appraisal's periodic evaluation through the year (domain.periods): the periods before the annual one, each
+evaluated once it has ended.
+
+Started by the appraisal once its SKP is approved (a child it abandons: it lives through the appraisal's
+continue-as-new), with the periods that end after the cycle started. For each: the workflow sleeps until the
+period's end, then the employee records the realisation so far (`record_realisation`) and the pejabat penilai holds
+the dialog kinerja (`hold_dialog`: feedback, and a rating where the policy asks). Each Update's validator checks the
+actor, the period and its bounds before anything enters history; its handler writes the step (the period's row,
+an audit entry, a notice to whoever acts next) once Temporal has accepted it. Each step has its deadline in the
+cycle's working days, reminded and escalated (workflows.deadline_steps). The appraisal's withdrawal stops it (the
+`stop` signal); it ends after the last period.
+
+The history grows with the periods, not the days: three quarters on the happy path are under 150 events.
+"""
+
+# As in workflows/appraisal.py: no `from __future__ import annotations` in a workflow module.
+import asyncio
+import contextlib
+from collections.abc import Callable
+from datetime import datetime, time, timedelta
+
+from temporalio import workflow
+from temporalio.common import RetryPolicy
+
+with workflow.unsafe.imports_passed_through():
+    from pydantic import ValidationError
+
+    from activities.periodic import PeriodicActivities
+    from domain.bounds import MAX_FEEDBACK_CHARS, check_text
+    from domain.errors import DomainError
+    from domain.escalation import Checkpoint
+    from domain.periods import PERIOD_RULE, PeriodRecord, PeriodStep, PeriodWindow, check_indicators, check_turn
+    from domain.policy import EscalationPolicy
+    from domain.stages import Role
+    from domain.workdays import WorkdayTable, moved, zone_of
+    from workflows.admission import check_realisations
+    from workflows.contracts import SYSTEM, Actor, NoticeKind
+    from workflows.deadline_steps import DeadlineSteps, notice_of
+    from workflows.period_contracts import (
+        STOP,
+        WORKFLOW_NAME,
+        HoldDialog,
+        PeriodicInput,
+        PeriodicState,
+        PeriodNotice,
+        RecordPeriodRealisation,
+        RecordPeriodStep,
+    )
+    from workflows.rejections import rejection
+
+ACTIVITY_TIMEOUT = timedelta(seconds=30)
+RECORD_RETRY = RetryPolicy(
+    initial_interval=timedelta(seconds=1),
+    maximum_interval=timedelta(seconds=10),
+    non_retryable_error_types=["DomainError", "NotFound", "ValidationError", "UnstorableData"],
+)
+NOTICE_RETRY = RetryPolicy(initial_interval=timedelta(seconds=5), maximum_interval=timedelta(minutes=10))
+MIN_FEEDBACK_CHARS = 3
+
+
+@workflow.defn(name=WORKFLOW_NAME)
+class PeriodicEvaluationWorkflow(DeadlineSteps):
+    @workflow.init
+    def __init__(self, input: PeriodicInput) -> None:
+        self._input = input
+        self._lock = asyncio.Lock()
+        self._wake = 0
+        self._s = PeriodicState()
+
+    @workflow.run
+    async def run(self, input: PeriodicInput) -> PeriodicState:
+        for window in input.windows:
+            ends = self._end_of(window)
+            now = workflow.now()
+            if now < ends:
+                with contextlib.suppress(TimeoutError):  # the period ended
+                    await workflow.wait_condition(lambda: self._s.stopped, timeout=ends - now)
+            if self._s.stopped:
+                break
+            await self._open(window, max(ends, workflow.now()))
+            while not self._s.stopped and self._current().step is not PeriodStep.DONE:
+                await self._until_next_change()
+            self._s = self._s.model_copy(update={"done": [*self._s.done, self._current()], "current": None})
+        await workflow.wait_condition(workflow.all_handlers_finished)
+        return self._s
+
+    # --- reads, Updates and the signal ---------------------------------------------------------------------------
+
+    @workflow.query
+    def state(self) -> PeriodicState:
+        return self._s
+
+    @workflow.signal(name=STOP)
+    def stop(self, reason: str) -> None:
+        """The appraisal was withdrawn from the cycle: no further period is evaluated."""
+        workflow.logger.info("periodic evaluation stopped", extra={"reason": reason[:200]})
+        self._s = self._s.model_copy(update={"stopped": True})
+        self._wake += 1
+
+    @workflow.update
+    async def record_realisation(self, cmd: RecordPeriodRealisation) -> PeriodicState:
+        return await self._handle(lambda: self._plan_realisation(cmd))
+
+    @record_realisation.validator
+    def _check_realisation(self, cmd: RecordPeriodRealisation) -> None:
+        self._check(lambda: self._plan_realisation(cmd))
+
+    @workflow.update
+    async def hold_dialog(self, cmd: HoldDialog) -> PeriodicState:
+        return await self._handle(lambda: self._plan_dialog(cmd))
+
+    @hold_dialog.validator
+    def _check_dialog(self, cmd: HoldDialog) -> None:
+        self._check(lambda: self._plan_dialog(cmd))
+
+    # --- the steps -------------------------------------------------------------------------------------------------
+
+    def _plan_realisation(self, cmd: RecordPeriodRealisation) -> RecordPeriodStep:
+        record = self._at(cmd.actor, cmd.number, PeriodStep.REALISATION)
+        check_realisations(cmd.realisations)
+        check_indicators(cmd.realisations, self._input.indicator_ids)
+        now = workflow.now()
+        after = record.model_copy(
+            update={
+                "step": PeriodStep.DIALOG,
+                "assignee_nip": record.penilai_nip,
+                "deadline": self._due(now, self._input.periods.dialog_working_days),
+                "overdue": False,
+                "escalation_level": 0,
+                "realisations": cmd.realisations,
+                "realised_at": now,
+            }
+        )
+        return self._step(after, "period.realisation", cmd.actor, now, notify=[record.penilai_nip])
+
+    def _plan_dialog(self, cmd: HoldDialog) -> RecordPeriodStep:
+        record = self._at(cmd.actor, cmd.number, PeriodStep.DIALOG)
+        feedback = check_text(cmd.feedback, "umpan_balik", limit=MAX_FEEDBACK_CHARS).strip()
+        if len(feedback) < MIN_FEEDBACK_CHARS:
+            raise DomainError("umpan balik dialog kinerja diisi", field="umpan_balik", rule=PERIOD_RULE)
+        if self._input.periods.rating and cmd.rating is None:
+            raise DomainError("kebijakan instansi meminta rating periodik", field="rating", rule=PERIOD_RULE)
+        now = workflow.now()
+        after = record.model_copy(
+            update={
+                "step": PeriodStep.DONE,
+                "assignee_nip": None,
+                "deadline": None,
+                "overdue": False,
+                "feedback": feedback,
+                "rating": cmd.rating,
+                "dialog_at": now,
+            }
+        )
+        return self._step(after, "period.dialog", cmd.actor, now, notify=[record.employee_nip])
+
+    def _at(self, actor: Actor, number: int, wanted: PeriodStep) -> PeriodRecord:
+        """The current period, if it is `number` and at `wanted`, and `actor` is who acts there."""
+        record = self._s.current
+        if record is None or record.number != number:
+            raise DomainError(f"periode {number} tidak sedang dievaluasi", field="periode", rule=PERIOD_RULE)
+        check_turn(record.step, wanted, actor.role)
+        holder = record.employee_nip if wanted is PeriodStep.REALISATION else record.penilai_nip
+        if actor.nip != holder:
+            raise DomainError(f"NIP {actor.nip} bukan {actor.role.label} pada evaluasi ini", field="peran")
+        return record
+
+    def _step(
+        self, after: PeriodRecord, action: str, actor: Actor, now: datetime, notify: list[str]
+    ) -> RecordPeriodStep:
+        update = workflow.current_update_info()
+        return RecordPeriodStep(
+            idempotency_key=f"{self._key()}/{update.id if update is not None else action}",
+            record=after,
+            action=action,
+            step_from=self._current().step,
+            actor=actor.nip,
+            actor_role=actor.role,
+            occurred_at=now,
+            notify=notify,
+            utc_offset_hours=self._input.utc_offset_hours,
+        )
+
+    def _check(self, plan: Callable[[], RecordPeriodStep]) -> None:
+        try:
+            plan()
+        except (DomainError, ValidationError) as error:
+            raise rejection(error) from None
+
+    async def _handle(self, plan: Callable[[], RecordPeriodStep]) -> PeriodicState:
+        async with self._lock:
+            try:
+                step = plan()
+            except (DomainError, ValidationError) as error:
+                raise rejection(error) from None
+            await self._write(step, RECORD_RETRY)
+            self._s = self._s.model_copy(
+                update={"current": step.record, "deadline_set_at": step.occurred_at, "checkpoints_done": 0}
+            )
+            self._wake += 1
+        return self._s
+
+    async def _open(self, window: PeriodWindow, now: datetime) -> None:
+        """The period has ended: the employee's realisation is due."""
+        given = self._input
+        record = PeriodRecord(
+            workflow_id=workflow.info().workflow_id,
+            cycle_id=given.cycle_id,
+            instansi_code=given.instansi_code,
+            unit_code=given.unit_code,
+            employee_nip=given.employee_nip,
+            employee_name=given.employee_name,
+            penilai_nip=given.penilai_nip,
+            number=window.number,
+            label=window.label,
+            last_day=window.last_day,
+            step=PeriodStep.REALISATION,
+            assignee_nip=given.employee_nip,
+            deadline=self._due(now, given.periods.realisation_working_days),
+        )
+        async with self._lock:
+            self._s = self._s.model_copy(update={"current": record, "deadline_set_at": now, "checkpoints_done": 0})
+            opened = RecordPeriodStep(
+                idempotency_key=f"{self._key()}/opened-{window.number}",
+                record=record,
+                action="period.opened",
+                step_from=PeriodStep.WAITING,
+                actor=SYSTEM,
+                actor_role=Role.SYSTEM,
+                occurred_at=now,
+                notify=[given.employee_nip],
+                utc_offset_hours=given.utc_offset_hours,
+            )
+            await self._write(opened, NOTICE_RETRY)
+
+    async def _write(self, step: RecordPeriodStep, retry: RetryPolicy) -> None:
+        await workflow.execute_activity_method(
+            PeriodicActivities.record, step, start_to_close_timeout=ACTIVITY_TIMEOUT, retry_policy=retry
+        )
+
+    # --- deadlines -------------------------------------------------------------------------------------------------
+
+    def _end_of(self, window: PeriodWindow) -> datetime:
+        """The instant the period ends: midnight after its last day, in the cycle's zone."""
+        zone = zone_of(self._input.utc_offset_hours)
+        return datetime.combine(window.last_day + timedelta(days=1), time(), zone)
+
+    def _due(self, start: datetime, working_days: int) -> datetime:
+        return moved(self._input.workdays, start, working_days, zone_of(self._input.utc_offset_hours))
+
+    def _current(self) -> PeriodRecord:
+        assert self._s.current is not None
+        return self._s.current
+
+    def _deadline(self) -> tuple[datetime | None, datetime]:
+        current, set_at = self._s.current, self._s.deadline_set_at
+        if current is None or set_at is None:
+            return None, workflow.now()
+        return current.deadline, set_at
+
+    def _checkpoints_done(self) -> int:
+        return self._s.checkpoints_done
+
+    def _timing(self) -> tuple[EscalationPolicy, WorkdayTable | None, int | None]:
+        return self._input.escalation, self._input.workdays, self._input.utc_offset_hours
+
+    async def _notify(self, point: Checkpoint, index: int, now: datetime) -> None:
+        record = self._s.current
+        if record is None or record.step is PeriodStep.DONE or self._s.stopped:
+            return
+        given = self._input
+        kind, recipients = notice_of(
+            point,
+            assignee=record.assignee_nip,
+            role=record.step.responsible,
+            penilai=record.penilai_nip,
+            atasan=given.atasan_nip,
+            superiors=given.superiors,
+            team=given.supervision_team,
+        )
+        after = record
+        if kind is NoticeKind.ESCALATION:
+            after = record.model_copy(update={"overdue": True, "escalation_level": point.level})
+        seq = self._s.notice_seq + 1
+        await workflow.execute_activity_method(
+            PeriodicActivities.send_notice,
+            PeriodNotice(
+                idempotency_key=f"{self._key()}/notice-{seq}-{kind.value}",
+                record=after,
+                kind=kind,
+                level=point.level,
+                recipients=recipients,
+                occurred_at=now,
+                utc_offset_hours=given.utc_offset_hours,
+            ),
+            start_to_close_timeout=ACTIVITY_TIMEOUT,
+            retry_policy=NOTICE_RETRY,
+        )
+        self._s = self._s.model_copy(update={"current": after, "checkpoints_done": index + 1, "notice_seq": seq})
+
+    def _key(self) -> str:
+        return f"{workflow.info().workflow_id}/{workflow.info().run_id}"
