@@ -15,6 +15,7 @@ from datetime import datetime
 
 from domain.access import Principal
 from domain.development import PlanRecord
+from domain.periods import PeriodRecord
 from domain.ratings import Predicate
 from domain.stages import Role, Step
 from domain.worklist import WorkItem, WorklistQuery
@@ -74,6 +75,8 @@ class Home:
     reached: list[WorkItem] = field(default_factory=list)
     # Development plans waiting on me (domain.development): to send as penilai, to agree to as the employee.
     plans: list[PlanRecord] = field(default_factory=list)
+    # Periods of the periodic evaluation waiting on me (domain.periods): my realisation, or the dialog as penilai.
+    periods: list[PeriodRecord] = field(default_factory=list)
 
 
 def home(uow_factory: UowFactory, principal: Principal, *, now: datetime, limit: int) -> Home:
@@ -86,7 +89,9 @@ def home(uow_factory: UowFactory, principal: Principal, *, now: datetime, limit:
         )
         cycles: dict[str, CycleRecord | None] = {}
         plans = uow.plans.of_assignee(principal.nip, limit=limit)
-        for cycle_id in {item.cycle_id for item in (*tasks, *reached)} | {plan.cycle_id for plan in plans}:
+        periods = uow.periods.of_assignee(principal.nip, limit=limit)
+        followed = {plan.cycle_id for plan in plans} | {period.cycle_id for period in periods}
+        for cycle_id in {item.cycle_id for item in (*tasks, *reached)} | followed:
             cycles[cycle_id] = uow.cycles.get(cycle_id)
         escalated = _escalations(uow, tasks)
         told = {
@@ -103,6 +108,7 @@ def home(uow_factory: UowFactory, principal: Principal, *, now: datetime, limit:
             mine=_my_appraisals(uow, principal, now=now, cycles=cycles),
             reached=reached,
             plans=plans,
+            periods=periods,
         )
 
 

@@ -27,7 +27,19 @@ from web import pages, problems
 from web.body_limit import BodyLimit
 from web.deps import Services
 from web.gateway import TemporalGateway
-from web.routes import admin, appraisals, auth, codec, cycles, development_plans, health, imports, oidc, tasks
+from web.routes import (
+    admin,
+    appraisals,
+    auth,
+    codec,
+    cycles,
+    development_plans,
+    health,
+    imports,
+    oidc,
+    periodic,
+    tasks,
+)
 from web.server_timing import ServerTiming
 
 API_PREFIX = "/api/v1"
@@ -84,6 +96,7 @@ def create_app(
     app.include_router(imports.router, prefix=API_PREFIX)
     app.include_router(cycles.router, prefix=API_PREFIX)
     app.include_router(development_plans.router, prefix=API_PREFIX)
+    app.include_router(periodic.router, prefix=API_PREFIX)
     pages.install(app)  # the pages for people (/, /masuk, ...), after the API: its paths are all under /api
     return app
 

@@ -18,7 +18,7 @@ import uuid
 from collections import defaultdict
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta, timezone
 from typing import TypeVar
 
 from sqlalchemy import Engine, func, select
@@ -26,6 +26,7 @@ from temporalio.client import Client, WorkflowHandle
 from temporalio.service import RPCError, RPCStatusCode
 
 from domain.development import DevelopmentPlan
+from domain.periods import PeriodWindow
 from domain.policy import AppraisalPolicy
 from domain.ratings import Expectation, OrgPredicate, Predicate
 from domain.stages import Role, Step
@@ -63,6 +64,8 @@ from workflows.contracts import (
 from workflows.cycle import CycleWorkflow
 from workflows.cycle_contracts import CyclePhase, CycleState, cycle_workflow_id
 from workflows.development_plan import DevelopmentPlanWorkflow
+from workflows.period_contracts import PeriodicInput, RecordPeriodRealisation, periodic_workflow_id
+from workflows.periodic import PeriodicEvaluationWorkflow
 from workflows.plan_contracts import DevelopmentPlanInput, SendPlan, plan_workflow_id
 
 T = TypeVar("T")
@@ -307,6 +310,46 @@ class AppraisalPool:
             )
             penilai = Actor(nip=appraised.penilai_nip, role=Role.PENILAI)
             await handle.execute_update(DevelopmentPlanWorkflow.send_plan, SendPlan(actor=penilai, plan=plan))
+        return handle.id
+
+    async def open_periods(self, target: Target, *, realised: bool = False) -> str:
+        """The target's periodic evaluation with its first period ended yesterday, so open for the employee's
+        realisation (the appraisal itself stays where it is); `realised`: recorded, waiting on the penilai's dialog.
+        Its workflow id; terminated with the rest by `close`."""
+        appraised = BY_NIP[target.nip]
+        yesterday = datetime.now(timezone(timedelta(hours=7))).date() - timedelta(days=1)
+        window = PeriodWindow(number=1, label="Triwulan I", first_day=yesterday.replace(day=1), last_day=yesterday)
+        handle = await self._client.start_workflow(
+            PeriodicEvaluationWorkflow.run,
+            PeriodicInput(
+                appraisal_workflow_id=appraisal_workflow_id(target.cycle_id, target.nip),
+                cycle_id=target.cycle_id,
+                instansi_code=appraised.instansi_code,
+                unit_code=appraised.unit_code,
+                employee_nip=appraised.nip,
+                employee_name=appraised.name,
+                penilai_nip=appraised.penilai_nip,
+                atasan_nip=appraised.atasan_nip,
+                superiors=list(appraised.superiors),
+                supervision_team=list(appraised.supervision_team),
+                windows=[window],
+                indicator_ids=[i.id for rhk in skp_of(appraised.nip).rhk for i in rhk.indicators],
+                utc_offset_hours=7,
+            ),
+            id=periodic_workflow_id(target.cycle_id, target.nip),
+            task_queue=self._task_queue,
+        )
+        self._started.append(handle.id)
+
+        async def opened() -> bool:
+            with self._uow_factory() as uow:
+                return bool(uow.periods.of_appraisal(target.cycle_id, target.nip))
+
+        await until(opened, f"the first period of {handle.id}")
+        if realised:
+            employee = Actor(nip=appraised.nip, role=Role.PEGAWAI)
+            recorded = RecordPeriodRealisation(actor=employee, number=1, realisations=realisations())
+            await handle.execute_update(PeriodicEvaluationWorkflow.record_realisation, recorded)
         return handle.id
 
     async def bring(self, target: Target, appraised: Appraised, step: Step) -> None:

@@ -391,6 +391,26 @@ async def sent_plan(office: WebOffice, target: Target) -> None:
     await office.appraisals.open_plan(target, sent=True)
 
 
+async def open_periods(office: WebOffice, target: Target) -> None:
+    """The target's periodic evaluation with its first period open for the employee's realisation."""
+    await office.appraisals.open_periods(target)
+
+
+async def realised_period(office: WebOffice, target: Target) -> None:
+    """The same, its realisation recorded and the penilai's dialog due."""
+    await office.appraisals.open_periods(target, realised=True)
+
+
+def of_period(json: object) -> Builder:
+    """A call about the target appraisal's first period, with a fixed body."""
+
+    async def build(_office: WebOffice, _caller: Persona | None, target: Target) -> Call:
+        return Call(params={**_appraisal(target), "number": "1"}, json=json)
+
+    return build
+
+
+PERIODS = APPRAISAL + "/periods"
 PLAN = APPRAISAL + "/development-plan"
 PLAN_SENT = {
     "bimbingan": "Bimbingan dua mingguan atas ketepatan waktu layanan",
@@ -426,6 +446,14 @@ ROWS: dict[tuple[str, str], Row] = {
     ("POST", PLAN + "/send"): Row(body(PLAN_SENT), at=Step.SKP_DRAFTING, prepare=open_plan),
     ("POST", PLAN + "/agree"): Row(body({}), at=Step.SKP_DRAFTING, prepare=sent_plan),
     ("POST", PLAN + "/change"): Row(body({"alasan": REASON}), at=Step.SKP_DRAFTING, prepare=sent_plan),
+    # the periodic evaluation: its workflow started on the fresh target, its first period ended
+    ("GET", PERIODS): Row(plain, at=Step.SKP_DRAFTING),
+    ("POST", PERIODS + "/{number}/realisation"): Row(
+        of_period({"realisasi": [{"indikator": "I1", "realisasi": "300"}]}), at=Step.SKP_DRAFTING, prepare=open_periods
+    ),
+    ("POST", PERIODS + "/{number}/dialog"): Row(
+        of_period({"umpan_balik": "Capaian triwulan sesuai rencana"}), at=Step.SKP_DRAFTING, prepare=realised_period
+    ),
     ("POST", STEP + "skp-submit"): Row(body({"alasan": REASON}), at=Step.SKP_DRAFTING, then=Step.SKP_APPROVAL),
     ("POST", STEP + "skp-approve"): Row(
         body({"catatan": "Sesuai rencana strategis"}), at=Step.SKP_APPROVAL, then=Step.SELF_ASSESSMENT

@@ -251,7 +251,8 @@ async def test_a_browser_session_with_its_csrf_token_takes_a_step(office: WebOff
 # What a path parameter names besides the route's own resource, and one that belongs elsewhere: an account of
 # instansi B, a role granted in B, another person's token. A route with a parameter not listed here fails, so a new
 # one is checked too.
-OWN_PARAMETERS = {"appraisal": {"cycle_id", "nip"}, "cycle": {"cycle_id"}, "instansi": {"instansi_code"}}
+# A period's `number` is part of the appraisal itself (its first, second, ... period): it names nothing elsewhere.
+OWN_PARAMETERS = {"appraisal": {"cycle_id", "nip", "number"}, "cycle": {"cycle_id"}, "instansi": {"instansi_code"}}
 FOREIGN = ("nip", "grant_id", "token_id", "sha256")
 REACHING = [
     route

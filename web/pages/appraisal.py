@@ -9,7 +9,8 @@ dokumen evaluasi kinerja as PDF at `dokumen-evaluasi` (services.evaluation_docum
 
 The page also holds the year's continuous feedback (services.feedback): the penilai's dated notes and the employee's
 answers, each written from a form here (`umpan-balik`) while the appraisal runs; and, after a final predicate that
-calls for one, the development plan with the forms of its steps (web.pages.development_plan).
+calls for one, the development plan with the forms of its steps (web.pages.development_plan); and the periodic
+evaluation's periods, with the form of the step waiting on this person (web.pages.periodic).
 """
 
 from __future__ import annotations
@@ -22,9 +23,11 @@ from starlette.concurrency import run_in_threadpool
 
 from domain.access import roles_on
 from domain.errors import DomainError
+from domain.ratings import Expectation
 from domain.stages import Role
-from services import development_plans, evaluation_document, feedback, steps
+from services import development_plans, evaluation_document, feedback, periodic, steps
 from services.appraisal_view import last_escalation, names_and_zone, offers, people_in, timeline
+from services.step_views import indicator_rows
 from web.deps import Caller, Svc
 from web.downloads import evaluation_pdf_response
 from web.pages.access import page, signed_in
@@ -84,12 +87,17 @@ async def show(
     errors: FormErrors | None = None,
     plan_form: dict[str, str] | None = None,
     plan_errors: FormErrors | None = None,
+    period_form: dict[str, str] | None = None,
+    period_errors: FormErrors | None = None,
 ) -> HTMLResponse:
-    """The page; with what a refused form held and why (`form`/`errors`: the feedback's, `plan_*`: the plan's)."""
+    """The page; with what a refused form held and why (`form`/`errors`: the feedback's, `plan_*`: the plan's,
+    `period_*`: the periodic evaluation's)."""
     parties, _period = await run_in_threadpool(steps.visible, svc.uow_factory, user.principal, cycle_id, nip)
     state = await steps.appraisal_state(await svc.temporal.client(), cycle_id, nip)
     notes = await run_in_threadpool(feedback.notes_of, svc.uow_factory, cycle_id, nip)
     plan = await run_in_threadpool(development_plans.record_of, svc.uow_factory, cycle_id, nip)
+    periods = await run_in_threadpool(periodic.records_of, svc.uow_factory, cycle_id, nip)
+    open_period = periodic.open_for(periods, user.principal.nip)
     writers = {note.author_nip for note in notes}
     names, zone = await run_in_threadpool(names_and_zone, svc.uow_factory, cycle_id, people_in(state) | writers)
     roles = roles_on(user.principal, parties)
@@ -113,8 +121,14 @@ async def show(
         "plan_acts": development_plans.actions_of(plan, user.principal.nip, roles),
         "plan_form": plan_form or {},
         "plan_errors": plan_errors or FormErrors(),
+        "periods": periods,
+        "open_period": open_period,
+        "period_rows": indicator_rows(state.skp) if state.skp and open_period is not None else [],
+        "ratings": [(e.value, e.label) for e in Expectation],
+        "period_form": period_form or {},
+        "period_errors": period_errors or FormErrors(),
     }
-    refused = errors or plan_errors
+    refused = errors or plan_errors or period_errors
     status = refused.status if refused is not None else 200
     return render(request, "pages/penilaian.html", context, user=user, status=status)
 

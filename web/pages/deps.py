@@ -131,6 +131,7 @@ FLASHES: dict[str, str] = {
     "alamat-survei-dibuat": "Alamat survei dibuat. Cetak poster setiap unit untuk loketnya.",
     "umpan-balik": "Umpan balik tercatat pada penilaian ini.",
     "rencana": "Langkah rencana pengembangan tercatat.",
+    "periodik": "Langkah evaluasi periodik tercatat.",
 }
 
 

@@ -17,7 +17,7 @@ from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
 
 from domain.ratings import Expectation
-from services import evidence, feedback, steps, surveys
+from services import evidence, feedback, periodic, steps, surveys
 from services.step_views import expectation_or_none, indicator_rows, policy_of, predicate_matrix
 from web.deps import Caller, Svc
 from web.pages.access import page, signed_in
@@ -90,6 +90,7 @@ async def _show(
     policy = await run_in_threadpool(policy_of, svc.uow_factory, parties.cycle_id, parties.instansi_code)
     files = await run_in_threadpool(evidence.files_of, svc.uow_factory, parties.cycle_id, state.employee_nip)
     notes = await run_in_threadpool(feedback.notes_of, svc.uow_factory, parties.cycle_id, state.employee_nip)
+    periods = await run_in_threadpool(periodic.records_of, svc.uow_factory, parties.cycle_id, state.employee_nip)
     survey = await run_in_threadpool(
         lambda: surveys.unit_survey(svc.uow_factory, parties.cycle_id, state.unit_code, now=svc.clock())
     )
@@ -117,6 +118,7 @@ async def _show(
         "ratings": RATINGS,
         "form": form,
         "notes": notes,  # the year's continuous feedback, beside the realisations it is about
+        "periods": periods,  # the periodic evaluation: each period's realisation so far and its dialog
     }
     if errors is not None:
         context["errors"] = errors
