@@ -152,6 +152,8 @@ class AppraisalWorkflow(AppraisalChildren):
                 break
             if self._s.step is Step.SELF_ASSESSMENT and not self._s.periodic_decided:
                 await self._open_periodic()
+            if self._s.periodic_started:
+                await self._follow_reassignment()
             if self._history_too_long():
                 await workflow.wait_condition(lambda: workflow.all_handlers_finished() and not self._lock.locked())
                 if not self._finished():

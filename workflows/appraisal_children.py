@@ -18,7 +18,7 @@ from domain.periods import windows
 from domain.stages import Role, Step
 from domain.workdays import zone_of
 from workflows.appraisal_base import AppraisalBase
-from workflows.period_contracts import STOP, PeriodicInput, periodic_workflow_id
+from workflows.period_contracts import REASSIGN, STOP, PeriodicInput, PeriodReviewers, periodic_workflow_id
 from workflows.period_contracts import WORKFLOW_NAME as PERIODIC_WORKFLOW
 from workflows.plan_contracts import WORKFLOW_NAME as PLAN_WORKFLOW
 from workflows.plan_contracts import DevelopmentPlanInput, plan_workflow_id
@@ -26,6 +26,7 @@ from workflows.plan_contracts import DevelopmentPlanInput, plan_workflow_id
 # workflow.patched ids (issue 20)
 DEVELOPMENT_PLAN = "development-plan"  # a final predicate the policy's follow_up lists opens a development plan
 PERIODIC_EVALUATION = "periodic-evaluation"  # an approved SKP opens the periods ending after it
+PERIODIC_REASSIGN = "periodic-reassign"  # a reassignment reaches the periodic evaluation
 
 
 class AppraisalChildren(AppraisalBase):
@@ -81,6 +82,21 @@ class AppraisalChildren(AppraisalBase):
         except WorkflowAlreadyStartedError:
             workflow.logger.info("periodic evaluation already started", extra={"cycle_id": s.cycle_id})
         s.periodic_started = True
+        s.periodic_reviewers = [s.penilai_nip, s.atasan_nip]
+
+    async def _follow_reassignment(self) -> None:
+        """The penilai or atasan was reassigned since the periodic evaluation last heard: tell it."""
+        s = self._s
+        if not s.periodic_started or s.step.closed or s.periodic_reviewers == [s.penilai_nip, s.atasan_nip]:
+            return
+        if not workflow.patched(PERIODIC_REASSIGN):
+            return
+        s.periodic_reviewers = [s.penilai_nip, s.atasan_nip]
+        handle = workflow.get_external_workflow_handle(periodic_workflow_id(s.cycle_id, s.employee_nip))
+        try:
+            await handle.signal(REASSIGN, PeriodReviewers(penilai_nip=s.penilai_nip, atasan_nip=s.atasan_nip))
+        except Exception as error:  # it ended already (its last period done): nothing to move
+            workflow.logger.info("periodic evaluation not reassigned", extra={"error": type(error).__name__})
 
     async def _stop_periodic(self) -> None:
         """The appraisal was withdrawn: its periodic evaluation evaluates no further period."""

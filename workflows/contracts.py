@@ -305,6 +305,7 @@ class AppraisalState(BaseModel):
     pending_calibration: CalibrationDecision | None = None  # arrived before the workflow was ready for it
     periodic_decided: bool = False  # whether to start the periodic evaluation was decided (once the SKP approved)
     periodic_started: bool = False  # ... and it was started (workflows/periodic.py)
+    periodic_reviewers: list[str | None] | None = None  # the penilai and atasan it last heard of
     calibration: CalibrationDecision | None = None
     predicate: Predicate | None = None  # the current predicate: matrix, then calibration, then objection
     signed_at: AwareDatetime | None = None

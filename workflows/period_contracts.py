@@ -17,6 +17,7 @@ from workflows.contracts import Actor, Nip, NoticeKind
 
 WORKFLOW_NAME = "PeriodicEvaluation"  # the workflow type in Temporal: never rename while evaluations run
 STOP = "stop"  # the signal the appraisal sends when it is withdrawn from the cycle
+REASSIGN = "reassign"  # ... and when its penilai or atasan is reassigned
 
 
 def periodic_workflow_id(cycle_id: str, employee_nip: str) -> str:
@@ -56,6 +57,14 @@ class PeriodicState(_Frozen):
     checkpoints_done: int = 0
     notice_seq: int = 0
     stopped: bool = False
+    reviewers: PeriodReviewers | None = None  # after a reassignment of the appraisal (None: the input's)
+
+
+class PeriodReviewers(_Frozen):
+    """The appraisal's pejabat penilai and atasan after a reassignment: the periods follow them."""
+
+    penilai_nip: Nip
+    atasan_nip: Nip | None = None
 
 
 class RecordPeriodRealisation(_Frozen):

@@ -8,7 +8,8 @@ the dialog kinerja (`hold_dialog`: feedback, and a rating where the policy asks)
 actor, the period and its bounds before anything enters history; its handler writes the step (the period's row,
 an audit entry, a notice to whoever acts next) once Temporal has accepted it. Each step has its deadline in the
 cycle's working days, reminded and escalated (workflows.deadline_steps). The appraisal's withdrawal stops it (the
-`stop` signal); it ends after the last period.
+`stop` signal) and a reassignment of its penilai or atasan moves the open and later periods to them (`reassign`,
+recorded); it ends after the last period.
 
 The history grows with the periods, not the days: three quarters on the happy path are under 150 events.
 """
@@ -37,12 +38,14 @@ with workflow.unsafe.imports_passed_through():
     from workflows.contracts import SYSTEM, Actor, NoticeKind
     from workflows.deadline_steps import DeadlineSteps, notice_of
     from workflows.period_contracts import (
+        REASSIGN,
         STOP,
         WORKFLOW_NAME,
         HoldDialog,
         PeriodicInput,
         PeriodicState,
         PeriodNotice,
+        PeriodReviewers,
         RecordPeriodRealisation,
         RecordPeriodStep,
     )
@@ -96,6 +99,31 @@ class PeriodicEvaluationWorkflow(DeadlineSteps):
         workflow.logger.info("periodic evaluation stopped", extra={"reason": reason[:200]})
         self._s = self._s.model_copy(update={"stopped": True})
         self._wake += 1
+
+    @workflow.signal(name=REASSIGN)
+    async def reassign(self, reviewers: PeriodReviewers) -> None:
+        """The appraisal's penilai or atasan was reassigned: the open period and the later ones follow, recorded."""
+        async with self._lock:
+            self._s = self._s.model_copy(update={"reviewers": reviewers})
+            record = self._s.current
+            if record is None or record.step is PeriodStep.DONE:
+                return
+            assignee = reviewers.penilai_nip if record.step is PeriodStep.DIALOG else record.assignee_nip
+            after = record.model_copy(update={"penilai_nip": reviewers.penilai_nip, "assignee_nip": assignee})
+            self._s = self._s.model_copy(update={"current": after})
+            moved = RecordPeriodStep(
+                idempotency_key=f"{self._key()}/reassigned-{workflow.info().get_current_history_length()}",
+                record=after,
+                action="period.reassigned",
+                step_from=record.step,
+                actor=SYSTEM,
+                actor_role=Role.SYSTEM,
+                occurred_at=workflow.now(),
+                notify=[reviewers.penilai_nip] if record.step is PeriodStep.DIALOG else [],
+                utc_offset_hours=self._input.utc_offset_hours,
+            )
+            await self._write(moved, NOTICE_RETRY)
+            self._wake += 1
 
     @workflow.update
     async def record_realisation(self, cmd: RecordPeriodRealisation) -> PeriodicState:
@@ -210,7 +238,7 @@ class PeriodicEvaluationWorkflow(DeadlineSteps):
             unit_code=given.unit_code,
             employee_nip=given.employee_nip,
             employee_name=given.employee_name,
-            penilai_nip=given.penilai_nip,
+            penilai_nip=self._penilai(),
             number=window.number,
             label=window.label,
             last_day=window.last_day,
@@ -248,6 +276,10 @@ class PeriodicEvaluationWorkflow(DeadlineSteps):
     def _due(self, start: datetime, working_days: int) -> datetime:
         return moved(self._input.workdays, start, working_days, zone_of(self._input.utc_offset_hours))
 
+    def _penilai(self) -> str:
+        reviewers = self._s.reviewers
+        return reviewers.penilai_nip if reviewers is not None else self._input.penilai_nip
+
     def _current(self) -> PeriodRecord:
         assert self._s.current is not None
         return self._s.current
@@ -274,7 +306,7 @@ class PeriodicEvaluationWorkflow(DeadlineSteps):
             assignee=record.assignee_nip,
             role=record.step.responsible,
             penilai=record.penilai_nip,
-            atasan=given.atasan_nip,
+            atasan=self._s.reviewers.atasan_nip if self._s.reviewers is not None else given.atasan_nip,
             superiors=given.superiors,
             team=given.supervision_team,
         )

@@ -27,9 +27,12 @@ from tests.workflows.scenario import (
     EMPLOYEE,
     HR,
     KABID,
+    KASI_BARU,
     PENGAWAS,
     PENILAI,
+    PENILAI_BARU,
     STAFF,
+    TIM_PENGAWASAN,
     Handle,
     eventually,
     history_length,
@@ -37,7 +40,7 @@ from tests.workflows.scenario import (
     skip_time,
 )
 from workflows.appraisal import AppraisalWorkflow
-from workflows.contracts import ApproveSkp, SubmitSkp, Withdraw
+from workflows.contracts import ApproveSkp, Reassign, SubmitSkp, Withdraw
 from workflows.period_contracts import HoldDialog, PeriodicState, RecordPeriodRealisation, periodic_workflow_id
 from workflows.periodic import PeriodicEvaluationWorkflow
 
@@ -182,6 +185,37 @@ async def test_a_year_of_three_quarters_on_the_happy_path_stays_within_the_event
     assert len((await periodic.result()).done) == 3
     events = await history_length(periodic)
     assert events <= EVENT_BUDGET, f"{events} events for three quarters"
+    await appraisal.terminate("test finished")
+
+
+async def test_a_reassigned_penilai_holds_the_dialog_of_the_open_period(
+    time_skipping_env: WorkflowEnvironment, task_queue: str, office: Office, cycle_id: str
+) -> None:
+    env = time_skipping_env
+    appraisal = await _approved(env, task_queue, office, cycle_id)
+    periodic = await _periodic(env, cycle_id)
+    await _skip_to(env, _end_of_quarter(1) + timedelta(hours=1))
+    await _at(periodic, 1, PeriodStep.REALISATION)
+    moved = Reassign(
+        actor=TIM_PENGAWASAN, penilai_nip=KASI_BARU, atasan_nip=None, reason="Reorganisasi: SOTK baru 2027"
+    )
+    await appraisal.execute_update(AppraisalWorkflow.reassign, moved)
+
+    async def followed() -> bool:
+        state = await periodic.query(PeriodicEvaluationWorkflow.state)
+        return state.current is not None and state.current.penilai_nip == KASI_BARU
+
+    await eventually(followed, what="the period following the reassignment")
+    realised = RecordPeriodRealisation(actor=EMPLOYEE, number=1, realisations=_realised("300"))
+    state = await periodic.execute_update(PeriodicEvaluationWorkflow.record_realisation, realised)
+    assert state.current is not None and state.current.assignee_nip == KASI_BARU
+    old = HoldDialog(actor=PENILAI, number=1, feedback="Dialog oleh penilai lama")
+    assert "bukan" in await _refused(periodic, PeriodicEvaluationWorkflow.hold_dialog, old)
+    new = HoldDialog(actor=PENILAI_BARU, number=1, feedback="Dialog oleh penilai baru")
+    state = await periodic.execute_update(PeriodicEvaluationWorkflow.hold_dialog, new)
+    assert state.current is not None and state.current.step is PeriodStep.DONE
+    with office.uow_factory() as uow:
+        assert "period.reassigned" in [e.action for e in uow.audit.list(workflow_id=periodic.id)]
     await appraisal.terminate("test finished")
 
 
