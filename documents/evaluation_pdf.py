@@ -59,11 +59,12 @@ def render(doc: EvaluationDocument) -> bytes:
     pdf.set_font(pdf.face, "B", 12)
     pdf.cell(0, 6, "DOKUMEN EVALUASI KINERJA PEGAWAI", align="C", new_x="LMARGIN", new_y="NEXT")
     pdf.set_font(pdf.face, "", 9)
-    pdf.cell(0, 5, "PERIODE: AKHIR (TAHUNAN)", align="C", new_x="LMARGIN", new_y="NEXT")
+    pdf.cell(0, 5, t(f"PERIODE: {doc.period_label}"), align="C", new_x="LMARGIN", new_y="NEXT")
     pdf.ln(2)
     pdf.multi_cell(0, 5, t(doc.instansi.upper()), align="C", new_x="LMARGIN", new_y="NEXT")
     start = tanggal_panjang(doc.appraised_from).upper() if doc.appraised_from else "1 JANUARI"
-    period = f"PERIODE PENILAIAN: {start} SD 31 DESEMBER {doc.period}"
+    end = tanggal_panjang(doc.appraised_until).upper() if doc.appraised_until else f"31 DESEMBER {doc.period}"
+    period = f"PERIODE PENILAIAN: {start} SD {end}"
     pdf.cell(0, 5, period, align="C", new_x="LMARGIN", new_y="NEXT")
     pdf.ln(3)
 

@@ -24,6 +24,7 @@ from domain.errors import DomainError, NotFound
 from domain.feedback import FeedbackNote
 from domain.formats import angka, angka_tercetak, tanggal_panjang, waktu
 from domain.organisation import Employee
+from domain.periods import PeriodStep
 from domain.ratings import Predicate
 from domain.skp import Skp, Target
 from domain.stages import Action, Step
@@ -101,11 +102,16 @@ class EvaluationDocument:
     notes: list[str]  # the year's continuous feedback (services.feedback): date, who, and what was written
     signatures: list[Signature]
     issued_at: str
+    # A period of the periodic evaluation (domain.periods) instead of the year: its label, number and last day.
+    period_label: str = "AKHIR (TAHUNAN)"
+    period_number: int | None = None
+    appraised_until: date | None = None  # None: 31 December
 
     @property
     def file_name(self) -> str:
         nip = self.people[0].nip
-        return f"dokumen-evaluasi-kinerja-{self.period}-{nip}.pdf"
+        part = f"-periode-{self.period_number}" if self.period_number is not None else ""
+        return f"dokumen-evaluasi-kinerja-{self.period}{part}-{nip}.pdf"
 
 
 def document(
@@ -182,6 +188,95 @@ def build(uow_factory: UowFactory, parties: AppraisalParties, period: int, *, no
         notes=[_note(note, zone) for note in notes],
         signatures=[_signature(e, people, zone) for e in steps if e.action in _SIGNED],
         issued_at=waktu(now, zone),
+    )
+
+
+PERIOD_RULE = "dokumen evaluasi periode disusun setelah dialog kinerja periode itu (PermenPANRB 6/2022 Pasal 5)"
+
+
+def period_document(
+    uow_factory: UowFactory, principal: Principal, cycle_id: str, nip: str, number: int, *, now: datetime
+) -> EvaluationDocument:
+    """The document of one period of the periodic evaluation (Triwulan I, ...), for whoever may see the appraisal
+    (NotFound otherwise); DomainError (field `tahap`) before the period's dialog kinerja is held."""
+    parties, period = visible(uow_factory, principal, cycle_id, nip)
+    with uow_factory() as uow:
+        record = next((p for p in uow.periods.of_appraisal(cycle_id, nip) if p.number == number), None)
+        if record is None:
+            raise NotFound(f"periode {number} penilaian NIP {nip} belum dibuka", field="periode")
+        if record.step is not PeriodStep.DONE:
+            raise DomainError(
+                f"dokumen evaluasi {record.label} belum tersedia; periode ini pada tahap '{record.step.label}'",
+                field="tahap",
+                rule=PERIOD_RULE,
+            )
+        skp = uow.skp.get(nip, period)
+        if skp is None:
+            raise NotFound(f"SKP NIP {nip} periode {period} tidak tercatat", field="skp")
+        cycle = uow.cycles.get(cycle_id)
+        zone = cycle.deadlines.utc_offset_hours if cycle is not None else None
+        who = {parties.employee_nip, record.penilai_nip, *([parties.atasan_nip] if parties.atasan_nip else [])}
+        people = {n: p for n in who if (p := uow.employees.get(n)) is not None}
+        units = uow.units.names(parties.instansi_code, sorted({p.unit_code for p in people.values()}))
+        instansi = uow.instansi.get(parties.instansi_code)
+
+    def person(title: str, found_nip: str | None) -> Person:
+        found = people.get(found_nip) if found_nip else None
+        if found is None:
+            return Person(title, NONE, found_nip or NONE, NONE, NONE, NONE)
+        unit = units.get(found.unit_code, found.unit_code)
+        return Person(title, found.name, found_nip or NONE, NONE, found.jabatan, unit)
+
+    realised = {r.indicator_id: r for r in record.realisations}
+    lines = [
+        ResultLine(
+            number=f"{r}.{i}",
+            rhk=rhk.text,
+            kind=rhk.kind.value,
+            indicator=indicator.text,
+            aspect=indicator.aspect.value,
+            target=target_text(indicator.target, indicator.unit_of_measure),
+            realisation=angka_tercetak(realised[indicator.id].value) if indicator.id in realised else NONE,
+            capaian=NONE,  # against the year's target, a quarter's realisation says nothing of capaian
+        )
+        for r, rhk in enumerate(skp.skp.rhk, start=1)
+        for i, indicator in enumerate(rhk.indicators, start=1)
+    ]
+
+    def signed(title: str, what: str, nip_of: str, at: datetime | None) -> Signature:
+        found = people.get(nip_of)
+        when = tanggal_panjang(at, zone) if at is not None else NONE
+        return Signature(title, what, found.name if found else NONE, nip_of, when, None)
+
+    employee = people.get(nip)
+    return EvaluationDocument(
+        instansi=instansi.name if instansi is not None else parties.instansi_code,
+        period=period,
+        cycle_id=cycle_id,
+        unit_code=record.unit_code,
+        appraised_from=employee.appraised_from(period) if employee is not None else None,
+        people=[
+            person("Pegawai yang dinilai", parties.employee_nip),
+            person("Pejabat Penilai Kinerja", record.penilai_nip),
+            person("Atasan Pejabat Penilai Kinerja", parties.atasan_nip),
+        ],
+        results=lines,
+        behaviours=[f"{b.value.value}{f': {b.expectation}' if b.expectation else ''}" for b in skp.skp.perilaku],
+        hasil_kerja=record.rating.label if record.rating is not None else NONE,
+        perilaku=NONE,
+        matrix_predicate=NONE,
+        predicate=NONE,  # a period has a dialog, not a predicate: that is the year's
+        predicate_changes=[],
+        feedback=record.feedback or NONE,
+        notes=[],
+        signatures=[
+            signed("Pegawai yang dinilai", "mencatat realisasi periode", nip, record.realised_at),
+            signed("Pejabat Penilai Kinerja", "melakukan dialog kinerja", record.penilai_nip, record.dialog_at),
+        ],
+        issued_at=waktu(now, zone),
+        period_label=record.label.upper(),
+        period_number=record.number,
+        appraised_until=record.last_day,
     )
 
 

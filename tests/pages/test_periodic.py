@@ -1,13 +1,17 @@
 """The periodic evaluation on the appraisal's page (issue 20), on the dev server with a real worker: once a quarter has
 ended the employee sees its realisation form (a value the page cannot read is refused beside its row, what was typed
 kept), records it, and the penilai records the dialog kinerja (feedback required) with a rating; both are on the
-page and read back through the API, and the period waits on whoever must act on their Beranda. Someone of another
-instansi is told nothing exists.
+page, read back through the API and printed in the period's evaluation document, and the period waits on whoever
+must act on their Beranda. Someone of another instansi is told nothing exists.
 
 The evaluation's workflow is started as the appraisal starts it once its SKP is approved
 (tests.web.appraisals.AppraisalPool.open_periods), its appraisal at the self-assessment."""
 
 from __future__ import annotations
+
+import io
+
+from pypdf import PdfReader
 
 from domain.periods import PeriodStep
 from domain.stages import Step
@@ -41,6 +45,11 @@ async def test_a_quarter_is_realised_and_its_dialog_held_on_the_page(web_office:
         dialog = {**fields, "umpan_balik": "Capaian triwulan I sesuai rencana", "rating": "meets"}
         assert (await penilai.post(f"{page}/periodik/1/dialog", dialog)).status_code == 303
         listed = (await penilai.http.get(f"/api/v1/cycles/{target.cycle_id}/appraisals/{target.nip}/periods")).json()
+        document = await penilai.get(f"{page}/periodik/1/dokumen")
+    assert document.status_code == 200 and document.headers["content-type"] == "application/pdf"
+    text = " ".join(p.extract_text() for p in PdfReader(io.BytesIO(document.content)).pages)
+    assert "PERIODE: TRIWULAN I" in text and "Capaian triwulan I sesuai rencana" in text and "1.210" in text
+    assert "melakukan dialog kinerja" in text and "Sesuai Ekspektasi" in text
     assert [(p["nomor"], p["tahap"], p["rating"], p["realisasi"][0]["realisasi"]) for p in listed] == [
         (1, PeriodStep.DONE.value, "meets", "1210")
     ]

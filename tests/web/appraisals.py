@@ -64,7 +64,7 @@ from workflows.contracts import (
 from workflows.cycle import CycleWorkflow
 from workflows.cycle_contracts import CyclePhase, CycleState, cycle_workflow_id
 from workflows.development_plan import DevelopmentPlanWorkflow
-from workflows.period_contracts import PeriodicInput, RecordPeriodRealisation, periodic_workflow_id
+from workflows.period_contracts import HoldDialog, PeriodicInput, RecordPeriodRealisation, periodic_workflow_id
 from workflows.periodic import PeriodicEvaluationWorkflow
 from workflows.plan_contracts import DevelopmentPlanInput, SendPlan, plan_workflow_id
 
@@ -127,6 +127,7 @@ class AppraisalPool:
         self._spare: dict[Need, list[Target]] = defaultdict(list)
         self._slots = asyncio.Semaphore(STARTS_AT_ONCE)
         self._started: list[str] = []
+        self._held: dict[Target, asyncio.Future[str]] = {}
 
     async def prepare(self, shared: list[Need], fresh: list[Need]) -> None:
         """Start, all at once, what the tests will ask for."""
@@ -312,9 +313,16 @@ class AppraisalPool:
             await handle.execute_update(DevelopmentPlanWorkflow.send_plan, SendPlan(actor=penilai, plan=plan))
         return handle.id
 
-    async def open_periods(self, target: Target, *, realised: bool = False) -> str:
+    async def held_periods(self, target: Target) -> None:
+        """`open_periods(target, held=True)` once per target, whoever asks first."""
+        if target not in self._held:
+            self._held[target] = asyncio.ensure_future(self.open_periods(target, held=True))
+        await self._held[target]
+
+    async def open_periods(self, target: Target, *, realised: bool = False, held: bool = False) -> str:
         """The target's periodic evaluation with its first period ended yesterday, so open for the employee's
-        realisation (the appraisal itself stays where it is); `realised`: recorded, waiting on the penilai's dialog.
+        realisation (the appraisal itself stays where it is); `realised`: recorded, waiting on the penilai's dialog;
+        `held`: the dialog held too, the period done.
         Its workflow id; terminated with the rest by `close`."""
         appraised = BY_NIP[target.nip]
         yesterday = datetime.now(timezone(timedelta(hours=7))).date() - timedelta(days=1)
@@ -346,10 +354,14 @@ class AppraisalPool:
                 return bool(uow.periods.of_appraisal(target.cycle_id, target.nip))
 
         await until(opened, f"the first period of {handle.id}")
-        if realised:
+        if realised or held:
             employee = Actor(nip=appraised.nip, role=Role.PEGAWAI)
             recorded = RecordPeriodRealisation(actor=employee, number=1, realisations=realisations())
             await handle.execute_update(PeriodicEvaluationWorkflow.record_realisation, recorded)
+        if held:
+            penilai = Actor(nip=appraised.penilai_nip, role=Role.PENILAI)
+            dialog = HoldDialog(actor=penilai, number=1, feedback="Capaian triwulan I sesuai rencana")
+            await handle.execute_update(PeriodicEvaluationWorkflow.hold_dialog, dialog)
         return handle.id
 
     async def bring(self, target: Target, appraised: Appraised, step: Step) -> None:

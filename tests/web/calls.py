@@ -401,6 +401,13 @@ async def realised_period(office: WebOffice, target: Target) -> None:
     await office.appraisals.open_periods(target, realised=True)
 
 
+async def held_period(office: WebOffice, _caller: Persona | None, target: Target) -> Call:
+    """The target's first period done, its dialog held (made once per target, before the call is watched): a read
+    of its document."""
+    await office.appraisals.held_periods(target)
+    return Call(params={**_appraisal(target), "number": "1"})
+
+
 def of_period(json: object) -> Builder:
     """A call about the target appraisal's first period, with a fixed body."""
 
@@ -448,6 +455,7 @@ ROWS: dict[tuple[str, str], Row] = {
     ("POST", PLAN + "/change"): Row(body({"alasan": REASON}), at=Step.SKP_DRAFTING, prepare=sent_plan),
     # the periodic evaluation: its workflow started on the fresh target, its first period ended
     ("GET", PERIODS): Row(plain, at=Step.SKP_DRAFTING),
+    ("GET", PERIODS + "/{number}/evaluation-document"): Row(held_period, at=Step.SKP_DRAFTING),
     ("POST", PERIODS + "/{number}/realisation"): Row(
         of_period({"realisasi": [{"indikator": "I1", "realisasi": "300"}]}), at=Step.SKP_DRAFTING, prepare=open_periods
     ),

@@ -2,8 +2,9 @@
 `#evaluasi-periodik`): once a period has ended, the employee records its realisation so far, one row per indicator of
 the approved SKP (values as the page shows them, 1.210 or 98,2; rows left blank are not recorded; links as
 evidence), at `periodik/{n}/realisasi`; the pejabat penilai then records the dialog kinerja (feedback, and a rating
-where the policy asks) at `periodik/{n}/dialog`. Both go through services.periodic as the API's; a refusal comes
-back as the same page with the message beside the field it names and what was typed kept.
+where the policy asks) at `periodik/{n}/dialog`; once held, the period's evaluation document at
+`periodik/{n}/dokumen`. Both steps go through services.periodic as the API's; a refusal comes back as the same page
+with the message beside the field it names and what was typed kept.
 """
 
 from __future__ import annotations
@@ -20,10 +21,11 @@ from services import periodic, steps
 from services.periodic import DialogBody, PeriodRealisationBody
 from services.step_views import indicator_rows
 from web.deps import Svc
+from web.downloads import period_pdf_response
 from web.pages.access import page, signed_in
 from web.pages.appraisal import show
 from web.pages.appraisal_steps import REFUSALS, refused, validation_messages
-from web.pages.deps import FormErrors, FormUser
+from web.pages.deps import FormErrors, FormUser, PageUser
 from web.pages.realisation_form import body_field, parse_values, read_rows
 from web.pages.skp import base_path
 from web.pages.skp_form import text_values
@@ -95,6 +97,12 @@ async def _send(
         partial(periodic.prepare, svc.uow_factory, user.principal, cycle_id=cycle_id, nip=nip, number=number, body=body)
     )
     await periodic.send(await svc.temporal.client(), prepared)
+
+
+@router.get(PATH + "/dokumen", **page(signed_in()))
+async def period_document(user: PageUser, svc: Svc, cycle_id: str, nip: str, number: Number) -> Response:
+    """The period's dokumen evaluasi kinerja as PDF, once its dialog is held, for whoever may see the appraisal."""
+    return await period_pdf_response(svc, user.principal, cycle_id, nip, number)
 
 
 def _done(cycle_id: str, nip: str) -> Response:

@@ -10,6 +10,7 @@ from functools import partial
 from typing import Annotated
 
 from fastapi import APIRouter, Path
+from fastapi.responses import Response
 from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
@@ -19,6 +20,7 @@ from services import periodic
 from services.periodic import DialogBody, PeriodRealisationBody
 from web.access import Rule
 from web.deps import CurrentPrincipal, Svc, guard
+from web.downloads import period_pdf_response
 from web.routes.appraisals import READERS
 
 router = APIRouter(tags=["evaluasi periodik"])
@@ -91,6 +93,16 @@ async def _take(
     record = state.current if state.current is not None and state.current.number == number else None
     record = record or next(p for p in state.done if p.number == number)
     return _shown(record)
+
+
+@router.get(
+    PERIODS + "/{number}/evaluation-document",
+    summary="Dokumen evaluasi kinerja satu periode (PDF), setelah dialog kinerjanya",
+    response_class=Response,
+    **guard(Rule("appraisal", READERS), {200: {"content": {"application/pdf": {}}, "description": "berkas PDF"}}),
+)
+async def period_document(cycle_id: str, nip: str, number: Number, principal: CurrentPrincipal, svc: Svc) -> Response:
+    return await period_pdf_response(svc, principal, cycle_id, nip, number)
 
 
 @router.post(
