@@ -12,7 +12,7 @@ from collections.abc import Callable
 
 from temporalio import activity
 
-from activities.follow_up import notice_words, write_notice, write_step
+from activities.follow_up import About, notice_of, write_notice, write_step
 from domain.audit import AuditEntry
 from domain.development import PlanRecord
 from persistence.ports import AbstractUnitOfWork
@@ -67,30 +67,9 @@ class DevelopmentPlanActivities:
     def send_notice_sync(self, notice: PlanNotice) -> RecordStepResult:
         record = notice.record
         assert record.deadline is not None  # the workflow sends notices only for a step with a deadline
-        zone = notice.utc_offset_hours
-        subject, first = notice_words(
-            notice.kind,
-            notice.level,
-            what=WHAT,
-            step=record.step.label,
-            employee_name=record.employee_name,
-            deadline=record.deadline,
-            zone=zone,
-        )
-        sent = notices.Notice(
-            key=notice.idempotency_key,
-            workflow_id=record.workflow_id,
-            kind=notice.kind,
-            about=record.employee_nip,
-            step=STEP,
-            deadline=record.deadline,
-            level=notice.level,
-            recipients=notice.recipients,
-            occurred_at=notice.occurred_at,
-            subject=subject,
-            body=f"{first}\n{_body(record, zone)}",
-            recorded_as=f"plan.{notice.kind.value}",
-        )
+        about = About(record.workflow_id, record.employee_nip, record.employee_name, record.step.label, record.deadline)
+        details = _body(record, notice.utc_offset_hours)
+        sent = notice_of(notice, about, what=WHAT, audit_step=STEP, recorded="plan", details=details)
         return write_notice(self._uow_factory, sent, lambda uow: uow.plans.put(record))
 
 

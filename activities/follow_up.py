@@ -6,7 +6,9 @@ written once with the row it marks (services.notices). Business failures are fin
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
+from typing import Protocol
 
 from activities.errors import business_errors, storable
 from domain.audit import AuditEntry
@@ -52,12 +54,55 @@ def write_notice(uow_factory: UnitOfWorkFactory, notice: notices.Notice, put: Pu
         return notices.send(uow, notice)
 
 
-def notice_words(
-    kind: NoticeKind, level: int, *, what: str, step: str, employee_name: str, deadline: datetime, zone: int | None
-) -> tuple[str, str]:
-    """The subject and first line of a reminder or an escalation about `what` (its step `step`)."""
-    due = notices.when(deadline, zone)
-    if kind is NoticeKind.REMINDER:
-        return f"Pengingat: {step} untuk {employee_name}", f"Langkah '{step}' {what} jatuh tempo {due}."
-    subject = f"Eskalasi tingkat {level}: {what} {employee_name} terlambat"
-    return subject, f"Langkah '{step}' {what} melewati batas waktu {due}."
+class Sent(Protocol):
+    """A follow-up workflow's notice as its activity receives it (workflows.plan_contracts, period_contracts)."""
+
+    @property
+    def idempotency_key(self) -> str: ...
+    @property
+    def kind(self) -> NoticeKind: ...
+    @property
+    def level(self) -> int: ...
+    @property
+    def recipients(self) -> list[str]: ...
+    @property
+    def occurred_at(self) -> datetime: ...
+    @property
+    def utc_offset_hours(self) -> int | None: ...
+
+
+@dataclass(frozen=True)
+class About:
+    """What a notice is about: the follow-up's workflow, employee, open step and its deadline."""
+
+    workflow_id: str
+    employee_nip: str
+    employee_name: str
+    step: str  # the open step's label
+    deadline: datetime
+
+
+def notice_of(sent: Sent, about: About, *, what: str, audit_step: str, recorded: str, details: str) -> notices.Notice:
+    """The reminder or escalation `sent` about `what` as services.notices writes it: its subject, a first line with
+    the deadline in the cycle's zone, then `details`; `recorded`: the prefix of its idempotency record's step."""
+    due = notices.when(about.deadline, sent.utc_offset_hours)
+    if sent.kind is NoticeKind.REMINDER:
+        subject = f"Pengingat: {about.step} untuk {about.employee_name}"
+        first = f"Langkah '{about.step}' {what} jatuh tempo {due}."
+    else:
+        subject = f"Eskalasi tingkat {sent.level}: {what} {about.employee_name} terlambat"
+        first = f"Langkah '{about.step}' {what} melewati batas waktu {due}."
+    return notices.Notice(
+        key=sent.idempotency_key,
+        workflow_id=about.workflow_id,
+        kind=sent.kind,
+        about=about.employee_nip,
+        step=audit_step,
+        deadline=about.deadline,
+        level=sent.level,
+        recipients=sent.recipients,
+        occurred_at=sent.occurred_at,
+        subject=subject,
+        body=f"{first}\n{details}",
+        recorded_as=f"{recorded}.{sent.kind.value}",
+    )

@@ -9,7 +9,7 @@ from collections.abc import Callable
 
 from temporalio import activity
 
-from activities.follow_up import notice_words, write_notice, write_step
+from activities.follow_up import About, notice_of, write_notice, write_step
 from domain.audit import AuditEntry
 from domain.periods import PeriodRecord
 from persistence.ports import AbstractUnitOfWork
@@ -63,29 +63,10 @@ class PeriodicActivities:
     def send_notice_sync(self, notice: PeriodNotice) -> RecordStepResult:
         record = notice.record
         assert record.deadline is not None  # the workflow sends notices only for a step with a deadline
-        zone = notice.utc_offset_hours
-        subject, first = notice_words(
-            notice.kind,
-            notice.level,
-            what=f"{WHAT} {record.label}",
-            step=record.step.label,
-            employee_name=record.employee_name,
-            deadline=record.deadline,
-            zone=zone,
-        )
-        sent = notices.Notice(
-            key=notice.idempotency_key,
-            workflow_id=record.workflow_id,
-            kind=notice.kind,
-            about=record.employee_nip,
-            step=STEP,
-            deadline=record.deadline,
-            level=notice.level,
-            recipients=notice.recipients,
-            occurred_at=notice.occurred_at,
-            subject=subject,
-            body=f"{first}\n{_body(record, zone)}",
-            recorded_as=f"period.{notice.kind.value}",
+        about = About(record.workflow_id, record.employee_nip, record.employee_name, record.step.label, record.deadline)
+        details = _body(record, notice.utc_offset_hours)
+        sent = notice_of(
+            notice, about, what=f"{WHAT} {record.label}", audit_step=STEP, recorded="period", details=details
         )
         return write_notice(self._uow_factory, sent, lambda uow: uow.periods.put(record))
 

@@ -1,7 +1,8 @@
-"""What the follow-up workflows share (the development plan, the periodic evaluation): one open step at a time with a
-deadline, reminded before it and escalated at it and after every grace, as an appraisal's step is (domain.escalation,
-in the cycle's working days where the policy counts them). The workflow sleeps until the next checkpoint, waking
-early when a step is taken (`_wake` bumped by its handler).
+"""What the follow-up workflows share (the development plan, the periodic evaluation): Updates checked by their
+validator before they enter history, and one open step at a time with a deadline, reminded before it and escalated
+at it and after every grace, as an appraisal's step is (domain.escalation, in the cycle's working days where the
+policy counts them). The workflow sleeps until the next checkpoint, waking early when a step is taken (`_wake` bumped
+by its handler).
 
 Workflow code: imported through the sandbox's passthrough; no I/O, wall clock or randomness here.
 """
@@ -9,16 +10,19 @@ Workflow code: imported through the sandbox's passthrough; no I/O, wall clock or
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 
+from pydantic import ValidationError
 from temporalio import workflow
 
+from domain.errors import DomainError
 from domain.escalation import Checkpoint, CheckpointKind, checkpoints, escalation_recipients, last_due, superiors_of
 from domain.policy import EscalationPolicy
 from domain.stages import Role
 from domain.workdays import WorkdayTable
 from workflows.contracts import NoticeKind
+from workflows.rejections import rejection
 
 
 class DeadlineSteps:
@@ -41,6 +45,14 @@ class DeadlineSteps:
     async def _notify(self, point: Checkpoint, index: int, now: datetime) -> None:
         """Send the checkpoint's notice and count it done (called under the lock)."""
         raise NotImplementedError
+
+    @staticmethod
+    def _check(plan: Callable[[], object]) -> None:
+        """An Update's validator: plan the step as its handler would, refusing before anything enters history."""
+        try:
+            plan()
+        except (DomainError, ValidationError) as error:
+            raise rejection(error) from None
 
     async def _wait_for_change(self, timeout: timedelta | None) -> bool:
         """Sleep until a step is taken (True) or `timeout` passes (False)."""

@@ -14,7 +14,7 @@ The history stays small: a plan sent twice, changed once and escalated twice is 
 # As in workflows/appraisal.py: no `from __future__ import annotations` in a workflow module.
 import asyncio
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from temporalio import workflow
 from temporalio.common import RetryPolicy
@@ -36,6 +36,10 @@ with workflow.unsafe.imports_passed_through():
     from domain.policy import EscalationPolicy
     from domain.stages import Role
     from domain.workdays import WorkdayTable, moved, zone_of
+    from workflows.appraisal_base import ACTIVITY_TIMEOUT, NOTICE_RETRY
+
+    # A step Temporal has accepted is written however long the database is away; only a refusal fails the Update.
+    from workflows.appraisal_base import RECORD_ACCEPTED_RETRY as RECORD_RETRY
     from workflows.contracts import SYSTEM, Actor, NoticeKind
     from workflows.deadline_steps import DeadlineSteps, notice_of
     from workflows.plan_contracts import (
@@ -49,15 +53,6 @@ with workflow.unsafe.imports_passed_through():
         SendPlan,
     )
     from workflows.rejections import rejection
-
-ACTIVITY_TIMEOUT = timedelta(seconds=30)
-# A step Temporal has accepted is written however long the database is away; only a refusal fails the Update.
-RECORD_RETRY = RetryPolicy(
-    initial_interval=timedelta(seconds=1),
-    maximum_interval=timedelta(seconds=10),
-    non_retryable_error_types=["DomainError", "NotFound", "ValidationError", "UnstorableData"],
-)
-NOTICE_RETRY = RetryPolicy(initial_interval=timedelta(seconds=5), maximum_interval=timedelta(minutes=10))
 
 
 @workflow.defn(name=WORKFLOW_NAME)
@@ -213,12 +208,6 @@ class DevelopmentPlanWorkflow(DeadlineSteps):
             notify=notify,
             utc_offset_hours=self._input.utc_offset_hours,
         )
-
-    def _check(self, plan: Callable[[], RecordPlanStep]) -> None:
-        try:
-            plan()
-        except (DomainError, ValidationError) as error:
-            raise rejection(error) from None
 
     async def _handle(self, plan: Callable[[], RecordPlanStep]) -> DevelopmentPlanState:
         async with self._lock:

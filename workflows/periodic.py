@@ -35,6 +35,10 @@ with workflow.unsafe.imports_passed_through():
     from domain.stages import Role
     from domain.workdays import WorkdayTable, moved, zone_of
     from workflows.admission import check_realisations
+    from workflows.appraisal_base import ACTIVITY_TIMEOUT, NOTICE_RETRY
+
+    # A step Temporal has accepted is written however long the database is away; only a refusal fails the Update.
+    from workflows.appraisal_base import RECORD_ACCEPTED_RETRY as RECORD_RETRY
     from workflows.contracts import SYSTEM, Actor, NoticeKind
     from workflows.deadline_steps import DeadlineSteps, notice_of
     from workflows.period_contracts import (
@@ -51,13 +55,6 @@ with workflow.unsafe.imports_passed_through():
     )
     from workflows.rejections import rejection
 
-ACTIVITY_TIMEOUT = timedelta(seconds=30)
-RECORD_RETRY = RetryPolicy(
-    initial_interval=timedelta(seconds=1),
-    maximum_interval=timedelta(seconds=10),
-    non_retryable_error_types=["DomainError", "NotFound", "ValidationError", "UnstorableData"],
-)
-NOTICE_RETRY = RetryPolicy(initial_interval=timedelta(seconds=5), maximum_interval=timedelta(minutes=10))
 MIN_FEEDBACK_CHARS = 3
 
 
@@ -208,12 +205,6 @@ class PeriodicEvaluationWorkflow(DeadlineSteps):
             notify=notify,
             utc_offset_hours=self._input.utc_offset_hours,
         )
-
-    def _check(self, plan: Callable[[], RecordPeriodStep]) -> None:
-        try:
-            plan()
-        except (DomainError, ValidationError) as error:
-            raise rejection(error) from None
 
     async def _handle(self, plan: Callable[[], RecordPeriodStep]) -> PeriodicState:
         async with self._lock:

@@ -14,19 +14,16 @@ from __future__ import annotations
 import re
 import xml.etree.ElementTree as ET
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime
 
 import pytest
 from temporalio.testing import WorkflowEnvironment
 
-from domain.policy import AppraisalPolicy
-from persistence.ports import CycleRecord
 from tests.dbs import PostgresDatabases
 from tests.pages.browsing import Browser, signed_in
 from tests.pages.form_fields import form_fields
 from tests.web.appraisals import Need, Target
 from tests.web.harness import WebOffice, open_office
-from tests.web.office import APPRAISED_1, INSTANSI_B, PEGAWAI_1, PENGAWAS, PENGELOLA, PERIOD, PIMPINAN, deadlines
+from tests.web.office import APPRAISED_1, PEGAWAI_1, PENGAWAS, PENGELOLA, PIMPINAN
 
 SVG = "{http://www.w3.org/2000/svg}"
 NIP = PEGAWAI_1  # the one employee reviewed, whom the proposal moves from Baik to Butuh Perbaikan
@@ -73,7 +70,7 @@ def table_cells(html: str, table_id: str) -> list[list[str]]:
 async def test_a_pegawai_is_refused_and_another_instansi_has_no_such_cycle(
     web_office: WebOffice, calibrating: Target
 ) -> None:
-    other = _cycle_of_instansi_b(web_office)
+    other = web_office.appraisals.cycle_of_instansi_b()
     async with signed_in(web_office, PEGAWAI_1) as employee:
         for path in ("/kalibrasi", f"/kalibrasi/{calibrating.cycle_id}"):
             refused = await employee.get(path)
@@ -177,19 +174,3 @@ async def _decision_form(browser: Browser, base: str) -> dict[str, str]:
     assert fields, "the pimpinan is offered no decision form"
     assert 'value="terima" id="f-keputusan-terima" checked' in page.text
     return {**fields, "keputusan": "terima"}
-
-
-def _cycle_of_instansi_b(office: WebOffice) -> str:
-    """A cycle of instansi B (registered only: the pages refuse it before asking Temporal anything)."""
-    cycle_id = office.appraisals.new_cycle_id("lain")
-    record = CycleRecord(
-        cycle_id=cycle_id,
-        instansi_code=INSTANSI_B,
-        period=PERIOD,
-        deadlines=deadlines(datetime.now(UTC)),
-        policy_version=AppraisalPolicy().version,
-    )
-    with office.uow_factory() as uow:
-        uow.cycles.register(record)
-        uow.commit()
-    return cycle_id

@@ -10,34 +10,17 @@ the appraisal of the test stays at its first step, which the plan does not look 
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 
 from domain.development import PlanRecord, PlanStep
-from domain.policy import AppraisalPolicy
 from domain.stages import Step
-from persistence.ports import CycleRecord
 from tests.pages.browsing import signed_in
 from tests.pages.form_fields import form_fields
 from tests.web.appraisals import Need
 from tests.web.harness import WebOffice
-from tests.web.office import APPRAISED_1, INSTANSI_B, PEGAWAI_1, PEGAWAI_3, PENGELOLA, PENILAI_1, PERIOD, deadlines
+from tests.web.office import APPRAISED_1, PEGAWAI_1, PEGAWAI_3, PENGELOLA, PENILAI_1
 
 TRAINING = "Pelatihan pelayanan prima"
-
-
-def _cycle_of_instansi_b(office: WebOffice) -> str:
-    cycle_id = office.appraisals.new_cycle_id("lain")
-    record = CycleRecord(
-        cycle_id=cycle_id,
-        instansi_code=INSTANSI_B,
-        period=PERIOD,
-        deadlines=deadlines(datetime.now(UTC)),
-        policy_version=AppraisalPolicy().version,
-    )
-    with office.uow_factory() as uow:
-        uow.cycles.register(record)
-        uow.commit()
-    return cycle_id
 
 
 def _stored(office: WebOffice, workflow_id: str) -> PlanRecord | None:
@@ -98,7 +81,7 @@ async def test_a_plan_is_sent_changed_and_agreed_on_the_pages_and_hr_reads_the_t
         listed = await hr.get(follow_up)
         assert listed.status_code == 200, listed.text
         assert TRAINING in listed.text and APPRAISED_1.name in listed.text and "Kurang" in listed.text
-        other = _cycle_of_instansi_b(web_office)
+        other = web_office.appraisals.cycle_of_instansi_b()
         missing = await hr.get(f"/kepegawaian/siklus/{other}/tindak-lanjut")
         assert missing.status_code == 404 and "tidak ditemukan" in missing.text
     async with signed_in(web_office, PEGAWAI_1) as pegawai:

@@ -19,8 +19,6 @@ from datetime import UTC, date, datetime, timedelta
 
 import openpyxl
 
-from domain.policy import AppraisalPolicy
-from persistence.ports import CycleRecord
 from services.report_files import EMPLOYEE_HEADERS
 from tests.pages.browsing import Browser, signed_in
 from tests.pages.form_fields import form_fields
@@ -30,11 +28,9 @@ from tests.web.office import (
     ADMIN,
     APPRAISED_1,
     INSTANSI_A,
-    INSTANSI_B,
     PEGAWAI_1,
     PENGELOLA,
     PERIOD,
-    deadlines,
     people_of,
 )
 from workflows.cycle_contracts import CyclePhase
@@ -164,7 +160,7 @@ async def test_the_report_as_a_page_and_as_downloads(web_office: WebOffice) -> N
     async with signed_in(web_office, PEGAWAI_1) as employee:
         for path in (base, f"{base}.csv", f"/kepegawaian/siklus/{target.cycle_id}"):
             assert (await employee.get(path)).status_code == 403, path
-    other = _cycle_of_instansi_b(web_office)
+    other = web_office.appraisals.cycle_of_instansi_b()
     async with signed_in(web_office, ADMIN) as admin:
         for path in (f"/kepegawaian/siklus/{other}", f"/kepegawaian/siklus/{other}/laporan.xlsx"):
             missing = await admin.get(path)
@@ -188,18 +184,3 @@ def _joined(office: WebOffice, nip: str, day: date) -> Iterator[None]:
         yield
     finally:
         set_joined(None)
-
-
-def _cycle_of_instansi_b(office: WebOffice) -> str:
-    cycle_id = office.appraisals.new_cycle_id("lain")
-    record = CycleRecord(
-        cycle_id=cycle_id,
-        instansi_code=INSTANSI_B,
-        period=PERIOD,
-        deadlines=deadlines(datetime.now(UTC)),
-        policy_version=AppraisalPolicy().version,
-    )
-    with office.uow_factory() as uow:
-        uow.cycles.register(record)
-        uow.commit()
-    return cycle_id

@@ -40,6 +40,7 @@ from temporal_client import appraisal_handle, cycle_handle, start_appraisal
 from tests.web.office import (
     BY_NIP,
     GRANTED,
+    INSTANSI_B,
     PERIOD,
     Appraised,
     appraisal_input,
@@ -162,6 +163,21 @@ class AppraisalPool:
 
     def new_cycle_id(self, what: str) -> str:
         return f"{self._tag}-{what}-{uuid.uuid4().hex[:8]}"
+
+    def cycle_of_instansi_b(self) -> str:
+        """A cycle of instansi B, registered only (no workflow): what a page or call of instansi A must not find."""
+        cycle_id = self.new_cycle_id("lain")
+        record = CycleRecord(
+            cycle_id=cycle_id,
+            instansi_code=INSTANSI_B,
+            period=PERIOD,
+            deadlines=deadlines(datetime.now(UTC)),
+            policy_version=AppraisalPolicy().version,
+        )
+        with self._uow_factory() as uow:
+            uow.cycles.register(record)
+            uow.commit()
+        return cycle_id
 
     async def _start_appraisal(self, need: Need) -> Target:
         """A new appraisal of `need.appraised`, in a cycle of its own, brought to `need.step`."""
