@@ -5,8 +5,10 @@ are the instansi's policy (domain.policy.PeriodPolicy, quarterly by default) [U:
 The last period of the year is the annual evaluation ("AKHIR") the appraisal already holds; the periods before it are
 evaluated here. In each: once the period has ended, the employee records the realisation so far (per indicator of the
 approved SKP) and the pejabat penilai then holds the dialog kinerja and records its feedback and, where the policy
-asks, a periodic rating. Each step has its deadline in the cycle's working days after the period's end, with the
-reminders and escalation of an appraisal's step.
+asks, a periodic rating. The realisation is due in the cycle's working days after the period's end, the dialog in
+working days after the realisation, each with the reminders and escalation of an appraisal's step. A period not
+finished when the next one ends lapses (the next one opens regardless), as does one left open when the appraisal
+closes.
 """
 
 from __future__ import annotations
@@ -57,6 +59,7 @@ class PeriodStep(StrEnum):
     REALISATION = "realisation"
     DIALOG = "dialog"
     DONE = "done"
+    LAPSED = "lapsed"  # not finished when the next period ended, or the appraisal was closed meanwhile
 
     @property
     def label(self) -> str:
@@ -72,12 +75,14 @@ _LABELS = {
     PeriodStep.REALISATION: "Pegawai mencatat realisasi periode",
     PeriodStep.DIALOG: "Pejabat penilai melakukan dialog kinerja",
     PeriodStep.DONE: "Evaluasi periode selesai",
+    PeriodStep.LAPSED: "Tidak diselesaikan",
 }
 _RESPONSIBLE = {
     PeriodStep.WAITING: Role.SYSTEM,
     PeriodStep.REALISATION: Role.PEGAWAI,
     PeriodStep.DIALOG: Role.PENILAI,
     PeriodStep.DONE: Role.SYSTEM,
+    PeriodStep.LAPSED: Role.SYSTEM,
 }
 
 

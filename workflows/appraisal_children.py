@@ -82,16 +82,18 @@ class AppraisalChildren(AppraisalBase):
         except WorkflowAlreadyStartedError:
             workflow.logger.info("periodic evaluation already started", extra={"cycle_id": s.cycle_id})
         s.periodic_started = True
-        s.periodic_reviewers = [s.penilai_nip, s.atasan_nip]
+        # What was sent, not what the state holds now: a reassignment during the start is then followed.
+        s.periodic_reviewers = [found.penilai_nip, found.atasan_nip]
 
     async def _follow_reassignment(self) -> None:
         """The penilai or atasan was reassigned since the periodic evaluation last heard: tell it."""
         s = self._s
-        if not s.periodic_started or s.step.closed or s.periodic_reviewers == [s.penilai_nip, s.atasan_nip]:
+        reviewers = [s.penilai_nip, s.atasan_nip]
+        if not s.periodic_started or s.step.closed or s.periodic_reviewers in (None, reviewers):
             return
         if not workflow.patched(PERIODIC_REASSIGN):
             return
-        s.periodic_reviewers = [s.penilai_nip, s.atasan_nip]
+        s.periodic_reviewers = reviewers
         handle = workflow.get_external_workflow_handle(periodic_workflow_id(s.cycle_id, s.employee_nip))
         try:
             await handle.signal(REASSIGN, PeriodReviewers(penilai_nip=s.penilai_nip, atasan_nip=s.atasan_nip))
@@ -99,13 +101,13 @@ class AppraisalChildren(AppraisalBase):
             workflow.logger.info("periodic evaluation not reassigned", extra={"error": type(error).__name__})
 
     async def _stop_periodic(self) -> None:
-        """The appraisal was withdrawn: its periodic evaluation evaluates no further period."""
+        """The appraisal closed (withdrawn, or final): its periodic evaluation evaluates no further period."""
         s = self._s
-        if not s.periodic_started or s.step is not Step.WITHDRAWN:
+        if not s.periodic_started or not s.step.closed:
             return
         handle = workflow.get_external_workflow_handle(periodic_workflow_id(s.cycle_id, s.employee_nip))
         try:
-            await handle.signal(STOP, "penilaian ditarik dari siklus")
+            await handle.signal(STOP, f"penilaian {s.step.label.lower()}")
         except Exception as error:  # it ended already (its last period done): nothing to stop
             workflow.logger.info("periodic evaluation not stopped", extra={"error": type(error).__name__})
 

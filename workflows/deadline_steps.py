@@ -63,16 +63,21 @@ class DeadlineSteps:
             return False
         return True
 
-    async def _until_next_change(self) -> None:
-        """Wait for the next step, sending every reminder and escalation that falls due meanwhile."""
+    async def _until_next_change(self, until: datetime | None = None) -> None:
+        """Wait for the next step, sending every reminder and escalation that falls due meanwhile; or, with `until`,
+        until that instant at the latest."""
         seen = self._wake
         while self._wake == seen:
-            due_at = self._next_checkpoint_at()
             now = workflow.now()
+            if until is not None and now >= until:
+                return
+            due_at = self._next_checkpoint_at()
             if due_at is not None and due_at <= now:
                 await self._on_checkpoint(now)
-            elif not await self._wait_for_change(None if due_at is None else due_at - now):
-                assert due_at is not None  # only a timeout ends the wait without a change
+                continue
+            limit = min(at for at in (due_at, until) if at is not None) if (due_at or until) else None
+            if not await self._wait_for_change(None if limit is None else limit - now) and limit == due_at:
+                assert due_at is not None  # a timeout at the checkpoint, not at `until`
                 await self._on_checkpoint(due_at)
 
     def _points(self) -> list[Checkpoint]:

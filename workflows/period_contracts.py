@@ -16,7 +16,7 @@ from domain.workdays import WorkdayTable
 from workflows.contracts import Actor, Nip, NoticeKind
 
 WORKFLOW_NAME = "PeriodicEvaluation"  # the workflow type in Temporal: never rename while evaluations run
-STOP = "stop"  # the signal the appraisal sends when it is withdrawn from the cycle
+STOP = "stop"  # the signal the appraisal sends when it closes (withdrawn, or final)
 REASSIGN = "reassign"  # ... and when its penilai or atasan is reassigned
 
 
@@ -30,7 +30,7 @@ class _Frozen(BaseModel):
 
 
 class PeriodicInput(_Frozen):
-    """Started by the appraisal once its SKP is approved, with the periods that end after its cycle started."""
+    """Started by the appraisal once its SKP is approved, with the periods that end after that."""
 
     appraisal_workflow_id: str
     cycle_id: str
@@ -51,7 +51,7 @@ class PeriodicInput(_Frozen):
 
 
 class PeriodicState(_Frozen):
-    current: PeriodRecord | None = None  # the period being evaluated, or waiting to end
+    current: PeriodRecord | None = None  # the period being evaluated (None while the next one runs)
     done: list[PeriodRecord] = Field(default_factory=list)
     deadline_set_at: AwareDatetime | None = None
     checkpoints_done: int = 0

@@ -2,13 +2,14 @@
 evaluated once it has ended.
 
 Started by the appraisal once its SKP is approved (a child it abandons: it lives through the appraisal's
-continue-as-new), with the periods that end after the cycle started. For each: the workflow sleeps until the
-period's end, then the employee records the realisation so far (`record_realisation`) and the pejabat penilai holds
-the dialog kinerja (`hold_dialog`: feedback, and a rating where the policy asks). Each Update's validator checks the
-actor, the period and its bounds before anything enters history; its handler writes the step (the period's row,
-an audit entry, a notice to whoever acts next) once Temporal has accepted it. Each step has its deadline in the
-cycle's working days, reminded and escalated (workflows.deadline_steps). The appraisal's withdrawal stops it (the
-`stop` signal) and a reassignment of its penilai or atasan moves the open and later periods to them (`reassign`,
+continue-as-new), with the periods that end after that. For each: the workflow sleeps until the period's end, then
+the employee records the realisation so far (`record_realisation`) and the pejabat penilai holds the dialog kinerja
+(`hold_dialog`: feedback, and a rating where the policy asks). Each Update's validator checks the actor, the period
+and its bounds before anything enters history; its handler writes the step (the period's row, an audit entry, a
+notice to whoever acts next) once Temporal has accepted it. Each step has its deadline in the cycle's working days,
+reminded and escalated (workflows.deadline_steps). A period not finished when the next one ends lapses, and the next
+one opens. The appraisal's closing (withdrawn, or final) stops the evaluation (the `stop` signal; the open period
+lapses), and a reassignment of its penilai or atasan moves the open and later periods to them (`reassign`,
 recorded); it ends after the last period.
 
 The history grows with the periods, not the days: three quarters on the happy path are under 150 events.
@@ -69,17 +70,22 @@ class PeriodicEvaluationWorkflow(DeadlineSteps):
 
     @workflow.run
     async def run(self, input: PeriodicInput) -> PeriodicState:
-        for window in input.windows:
-            ends = self._end_of(window)
+        ends = [self._end_of(window) for window in input.windows]
+        for index, window in enumerate(input.windows):
             now = workflow.now()
-            if now < ends:
+            if now < ends[index]:
                 with contextlib.suppress(TimeoutError):  # the period ended
-                    await workflow.wait_condition(lambda: self._s.stopped, timeout=ends - now)
+                    await workflow.wait_condition(lambda: self._s.stopped, timeout=ends[index] - now)
             if self._s.stopped:
                 break
-            await self._open(window, max(ends, workflow.now()))
+            await self._open(window, max(ends[index], workflow.now()))
+            following = ends[index + 1] if index + 1 < len(ends) else None
             while not self._s.stopped and self._current().step is not PeriodStep.DONE:
-                await self._until_next_change()
+                if following is not None and workflow.now() >= following:
+                    break
+                await self._until_next_change(until=following)
+            if self._current().step is not PeriodStep.DONE:
+                await self._lapse("period.stopped" if self._s.stopped else "period.lapsed")
             self._s = self._s.model_copy(update={"done": [*self._s.done, self._current()], "current": None})
         await workflow.wait_condition(workflow.all_handlers_finished)
         return self._s
@@ -92,7 +98,8 @@ class PeriodicEvaluationWorkflow(DeadlineSteps):
 
     @workflow.signal(name=STOP)
     def stop(self, reason: str) -> None:
-        """The appraisal was withdrawn from the cycle: no further period is evaluated."""
+        """The appraisal was closed (withdrawn from the cycle, or ended): no further period is evaluated, and the one
+        open lapses."""
         workflow.logger.info("periodic evaluation stopped", extra={"reason": reason[:200]})
         self._s = self._s.model_copy(update={"stopped": True})
         self._wake += 1
@@ -101,6 +108,8 @@ class PeriodicEvaluationWorkflow(DeadlineSteps):
     async def reassign(self, reviewers: PeriodReviewers) -> None:
         """The appraisal's penilai or atasan was reassigned: the open period and the later ones follow, recorded."""
         async with self._lock:
+            if self._s.stopped:
+                return
             self._s = self._s.model_copy(update={"reviewers": reviewers})
             record = self._s.current
             if record is None or record.step is PeriodStep.DONE:
@@ -182,6 +191,8 @@ class PeriodicEvaluationWorkflow(DeadlineSteps):
     def _at(self, actor: Actor, number: int, wanted: PeriodStep) -> PeriodRecord:
         """The current period, if it is `number` and at `wanted`, and `actor` is who acts there."""
         record = self._s.current
+        if self._s.stopped:
+            raise DomainError("evaluasi periodik dihentikan: penilaian sudah ditutup", field="tahap", rule=PERIOD_RULE)
         if record is None or record.number != number:
             raise DomainError(f"periode {number} tidak sedang dievaluasi", field="periode", rule=PERIOD_RULE)
         check_turn(record.step, wanted, actor.role)
@@ -251,6 +262,24 @@ class PeriodicEvaluationWorkflow(DeadlineSteps):
                 utc_offset_hours=given.utc_offset_hours,
             )
             await self._write(opened, NOTICE_RETRY)
+
+    async def _lapse(self, action: str) -> None:
+        """The open period was not finished in time (or the appraisal closed): recorded as such, waiting on nobody."""
+        async with self._lock:
+            record = self._current()
+            after = record.model_copy(update={"step": PeriodStep.LAPSED, "assignee_nip": None, "deadline": None})
+            self._s = self._s.model_copy(update={"current": after})
+            lapsed = RecordPeriodStep(
+                idempotency_key=f"{self._key()}/lapsed-{record.number}",
+                record=after,
+                action=action,
+                step_from=record.step,
+                actor=SYSTEM,
+                actor_role=Role.SYSTEM,
+                occurred_at=workflow.now(),
+                utc_offset_hours=self._input.utc_offset_hours,
+            )
+            await self._write(lapsed, NOTICE_RETRY)
 
     async def _write(self, step: RecordPeriodStep, retry: RetryPolicy) -> None:
         await workflow.execute_activity_method(

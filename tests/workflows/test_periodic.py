@@ -2,7 +2,8 @@
 2026 starts its quarterly evaluation; after each quarter the employee records the realisation so far and the penilai
 holds the dialog kinerja; a late realisation is reminded and escalated; out-of-turn and bad steps are refused before
 anything enters history. Three quarters stay within the event budget, and both histories are saved for the replay
-test. A withdrawn appraisal stops its evaluation.
+test. A period left undone lapses when the next one ends; a withdrawn appraisal stops its evaluation, its open
+period lapsing.
 """
 
 from __future__ import annotations
@@ -219,15 +220,37 @@ async def test_a_reassigned_penilai_holds_the_dialog_of_the_open_period(
     await appraisal.terminate("test finished")
 
 
-async def test_a_withdrawn_appraisal_stops_its_periodic_evaluation(
+async def test_a_period_left_undone_lapses_when_the_next_one_ends(
     time_skipping_env: WorkflowEnvironment, task_queue: str, office: Office, cycle_id: str
 ) -> None:
-    appraisal = await _approved(time_skipping_env, task_queue, office, cycle_id)
-    periodic = await _periodic(time_skipping_env, cycle_id)
+    env = time_skipping_env
+    appraisal = await _approved(env, task_queue, office, cycle_id)
+    periodic = await _periodic(env, cycle_id)
+    await _skip_to(env, _end_of_quarter(2) + timedelta(hours=1))
+    state = await _at(periodic, 2, PeriodStep.REALISATION)
+    assert [(p.number, p.step, p.assignee_nip) for p in state.done] == [(1, PeriodStep.LAPSED, None)]
+    with office.uow_factory() as uow:
+        assert [p.number for p in uow.periods.of_assignee(STAFF, limit=5)] == [2]
+        assert "period.lapsed" in [e.action for e in uow.audit.list(workflow_id=periodic.id)]
+    await appraisal.terminate("test finished")
+
+
+async def test_a_withdrawn_appraisal_stops_its_periodic_evaluation_and_its_open_period_lapses(
+    time_skipping_env: WorkflowEnvironment, task_queue: str, office: Office, cycle_id: str
+) -> None:
+    env = time_skipping_env
+    appraisal = await _approved(env, task_queue, office, cycle_id)
+    periodic = await _periodic(env, cycle_id)
+    await _skip_to(env, _end_of_quarter(1) + timedelta(hours=1))
+    await _at(periodic, 1, PeriodStep.REALISATION)
     moved = Withdraw(
         actor=HR, cause=WithdrawalCause.MUTASI, reason="SK Gubernur 821/45/2026: pindah ke Pemprov Papua Selatan"
     )
     await appraisal.execute_update(AppraisalWorkflow.withdraw, moved)
     final = await periodic.result()
-    assert final.stopped and final.done == [] and final.current is None
+    assert final.stopped and final.current is None
+    assert [(p.number, p.step, p.assignee_nip, p.deadline) for p in final.done] == [(1, PeriodStep.LAPSED, None, None)]
     assert (await appraisal.result()).step.value == "withdrawn"
+    with office.uow_factory() as uow:
+        assert uow.periods.of_assignee(STAFF, limit=5) == []  # nothing left on Beranda
+        assert "period.stopped" in [e.action for e in uow.audit.list(workflow_id=periodic.id)]
