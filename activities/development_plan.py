@@ -47,8 +47,8 @@ class DevelopmentPlanActivities:
             actor_role=step.actor_role,
             action=step.action,
             subject=record.employee_nip,
-            reason=step.reason,
-            # What the plan holds is about a person's shortcomings: the log keeps where it stands, not its text.
+            reason=step.reason,  # the employee's reason for asking a change, as for any step
+            # What the plan holds is about a person's shortcomings: the log keeps where it stands, not the plan.
             before={"step": step.step_from.value},
             after={"step": record.step.value, "predicate": record.predicate.value},
             workflow_id=record.workflow_id,

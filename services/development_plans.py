@@ -35,7 +35,7 @@ from domain.errors import Forbidden, NotFound
 from domain.stages import Role
 from domain.workdays import zone_of
 from persistence.ports import AbstractUnitOfWork
-from services.steps import STEP_WAIT, visible
+from services.steps import STEP_WAIT, keyed_update_id, visible
 from services.supervision import cycle_held
 from workflows.contracts import Actor
 from workflows.development_plan import DevelopmentPlanWorkflow
@@ -143,6 +143,7 @@ def today_in_cycle(uow_factory: UowFactory, cycle_id: str, now: datetime) -> dat
 class PreparedPlanStep:
     cycle_id: str
     nip: str
+    update_id: str | None  # from the sender's Idempotency-Key: a retry with the same key is the same Update
     command: SendPlan | AgreePlan | AskPlanChange
 
 
@@ -155,6 +156,7 @@ def prepare(
     action: PlanAction,
     body: PlanBody | AgreeBody | ChangeBody,
     today: date,
+    idempotency_key: str | None = None,
 ) -> PreparedPlanStep:
     """Who may take the step and the command to send (blocking: reads the database). `today` in the cycle's zone
     bounds the plan's date; the workflow checks it again with its own clock."""
@@ -179,7 +181,8 @@ def prepare(
         command = AskPlanChange(actor=actor, reason=checked_reason(body.alasan))
     else:
         command = AgreePlan(actor=actor)
-    return PreparedPlanStep(cycle_id=cycle_id, nip=nip, command=command)
+    key = keyed_update_id(principal, action.value, cycle_id, nip, idempotency_key) if idempotency_key else None
+    return PreparedPlanStep(cycle_id=cycle_id, nip=nip, update_id=key, command=command)
 
 
 async def send(client: Client, step: PreparedPlanStep) -> DevelopmentPlanState:
@@ -189,11 +192,11 @@ async def send(client: Client, step: PreparedPlanStep) -> DevelopmentPlanState:
         async with asyncio.timeout(STEP_WAIT.total_seconds()):
             command = step.command
             if isinstance(command, SendPlan):
-                state = await handle.execute_update(DevelopmentPlanWorkflow.send_plan, command)
+                state = await handle.execute_update(DevelopmentPlanWorkflow.send_plan, command, id=step.update_id)
             elif isinstance(command, AskPlanChange):
-                state = await handle.execute_update(DevelopmentPlanWorkflow.ask_plan_change, command)
+                state = await handle.execute_update(DevelopmentPlanWorkflow.ask_plan_change, command, id=step.update_id)
             else:
-                state = await handle.execute_update(DevelopmentPlanWorkflow.agree_plan, command)
+                state = await handle.execute_update(DevelopmentPlanWorkflow.agree_plan, command, id=step.update_id)
     except TimeoutError:
         raise WorkflowUpdateRPCTimeoutOrCancelledError() from None
     return state

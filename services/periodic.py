@@ -25,7 +25,7 @@ from domain.skp import Realisation
 from domain.stages import Role
 from persistence.ports import AbstractUnitOfWork
 from services.evidence_refs import check_references
-from services.steps import STEP_WAIT, RealisationBody, visible
+from services.steps import STEP_WAIT, RealisationBody, keyed_update_id, visible
 from workflows.contracts import Actor
 from workflows.period_contracts import HoldDialog, PeriodicState, RecordPeriodRealisation, periodic_workflow_id
 from workflows.periodic import PeriodicEvaluationWorkflow
@@ -72,6 +72,7 @@ def open_for(records: list[PeriodRecord], nip: str) -> PeriodRecord | None:
 class PreparedPeriodStep:
     cycle_id: str
     nip: str
+    update_id: str | None  # from the sender's Idempotency-Key: a retry with the same key is the same Update
     command: RecordPeriodRealisation | HoldDialog
 
 
@@ -83,6 +84,7 @@ def prepare(
     nip: str,
     number: int,
     body: PeriodRealisationBody | DialogBody,
+    idempotency_key: str | None = None,
 ) -> PreparedPeriodStep:
     """Who may take the step and the command to send (blocking: reads the database)."""
     if Scope.ACT not in principal.scopes:
@@ -105,7 +107,9 @@ def prepare(
         command = RecordPeriodRealisation(actor=actor, number=number, realisations=realisations)
     else:
         command = HoldDialog(actor=actor, number=number, feedback=body.umpan_balik, rating=body.rating)
-    return PreparedPeriodStep(cycle_id=cycle_id, nip=nip, command=command)
+    name = f"period-{number}-{'realisation' if isinstance(body, PeriodRealisationBody) else 'dialog'}"
+    key = keyed_update_id(principal, name, cycle_id, nip, idempotency_key) if idempotency_key else None
+    return PreparedPeriodStep(cycle_id=cycle_id, nip=nip, update_id=key, command=command)
 
 
 async def send(client: Client, step: PreparedPeriodStep) -> PeriodicState:
@@ -117,7 +121,9 @@ async def send(client: Client, step: PreparedPeriodStep) -> PeriodicState:
     try:
         async with asyncio.timeout(STEP_WAIT.total_seconds()):
             if isinstance(command, RecordPeriodRealisation):
-                return await handle.execute_update(PeriodicEvaluationWorkflow.record_realisation, command)
-            return await handle.execute_update(PeriodicEvaluationWorkflow.hold_dialog, command)
+                return await handle.execute_update(
+                    PeriodicEvaluationWorkflow.record_realisation, command, id=step.update_id
+                )
+            return await handle.execute_update(PeriodicEvaluationWorkflow.hold_dialog, command, id=step.update_id)
     except TimeoutError:
         raise WorkflowUpdateRPCTimeoutOrCancelledError() from None

@@ -342,11 +342,16 @@ def visible(uow_factory: UowFactory, principal: Principal, cycle_id: str, nip: s
 def update_id(principal: Principal, kind: StepKind, cycle_id: str, nip: str, key: str) -> str:
     """The Update's id for the sender's idempotency key: the same key from the same person for the same step is the
     same Update; nobody else's key can collide with it."""
+    return keyed_update_id(principal, kind.name, cycle_id, nip, key)
+
+
+def keyed_update_id(principal: Principal, step: str, cycle_id: str, nip: str, key: str) -> str:
+    """`update_id` for a step named `step` (an appraisal's, or one of a workflow beside it: a plan's, a period's)."""
     if not key or len(key) > MAX_IDEMPOTENCY_KEY or any(ord(ch) < 33 or ord(ch) > 126 for ch in key):
         raise DomainError(
             f"Idempotency-Key: 1 sampai {MAX_IDEMPOTENCY_KEY} karakter ASCII tanpa spasi", field="Idempotency-Key"
         )
-    material = "\x1f".join((principal.nip, kind.name, cycle_id, nip, key))
+    material = "\x1f".join((principal.nip, step, cycle_id, nip, key))
     return "api-" + hashlib.sha256(material.encode()).hexdigest()[:40]
 
 

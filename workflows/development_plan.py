@@ -141,8 +141,8 @@ class DevelopmentPlanWorkflow(DeadlineSteps):
         to = transition(record.step, PlanAction.SEND, cmd.actor.role)
         now = workflow.now()
         today = now.astimezone(zone_of(self._input.utc_offset_hours)).date()
-        plan = cmd.plan
-        checked_plan(plan.coaching, plan.competency, plan.training, plan.target_date, today=today)
+        sent = cmd.plan
+        plan = checked_plan(sent.coaching, sent.competency, sent.training, sent.target_date, today=today)
         after = record.model_copy(
             update={
                 "step": to,

@@ -110,8 +110,9 @@ class SqlIkuRepository:
         return [_iku(row) for row in rows]
 
     def correct(self, iku: Iku, instansi_code: str, *, reason: str, by: str, at: datetime) -> int:
-        """Replace the stored IKU with `iku`, keeping the replaced version with who, when and why; the new version."""
-        row = self._row(instansi_code, iku.period, iku.code)
+        """Replace the stored IKU with `iku`, keeping the replaced version with who, when and why; the new version.
+        The row is locked for the transaction (PostgreSQL), so two corrections at once take turns."""
+        row = self._row(instansi_code, iku.period, iku.code, lock=True)
         if row is None:
             raise NotFound(f"IKU {iku.code} periode {iku.period} belum terdaftar di {instansi_code}", field="kode_iku")
         self._session.add(
@@ -166,10 +167,11 @@ class SqlIkuRepository:
             found.append(IkuVersion(version=current.version, iku=_iku(current)))
         return found
 
-    def _row(self, instansi_code: str, period: int, code: str) -> IkuRow | None:
-        return self._session.scalars(
-            select(IkuRow).where(IkuRow.instansi_code == instansi_code, IkuRow.period == period, IkuRow.code == code)
-        ).one_or_none()
+    def _row(self, instansi_code: str, period: int, code: str, *, lock: bool = False) -> IkuRow | None:
+        query = select(IkuRow).where(
+            IkuRow.instansi_code == instansi_code, IkuRow.period == period, IkuRow.code == code
+        )
+        return self._session.scalars(query.with_for_update() if lock else query).one_or_none()
 
 
 class SqlSkpRepository:

@@ -1,8 +1,9 @@
 """The development plan on the pages (tindak lanjut, issue 20), on the dev server with a real worker: a plan waits on
 the penilai's Beranda; the penilai's plan with a date already past is refused beside its field with what was typed
-kept, then sent; the employee sees it on their Beranda, asks for a change (a reason required), the penilai corrects
-it and the employee agrees; HR reads the cycle's plans and the training asked for per unit. A pegawai may not open
-HR's page; HR of another instansi's cycle, or a pegawai of another instansi, is told nothing exists.
+kept, then sent (twice from the same form: taken once); the employee sees it on their Beranda, asks for a change (a
+reason required), the penilai corrects it and the employee agrees; HR reads the cycle's plans and the training asked
+for per unit. A pegawai may not open HR's page; HR of another instansi's cycle, or a pegawai of another instansi, is
+told nothing exists.
 
 The plan's workflow is started as the appraisal starts it at its end (tests.web.appraisals.AppraisalPool.open_plan):
 the appraisal of the test stays at its first step, which the plan does not look at.
@@ -51,6 +52,11 @@ async def test_a_plan_is_sent_changed_and_agreed_on_the_pages_and_hr_reads_the_t
         assert form_fields(refused.text, "form-rencana")["bimbingan"] == typed["bimbingan"]  # kept
         sent = await penilai.post(f"{page}/rencana", {**typed, "tanggal_target": target_date.isoformat()})
         assert sent.status_code == 303 and sent.headers["location"].endswith("?pesan=rencana#rencana-pengembangan")
+        # The same form sent again (a double click, a reload): the same Update, taken once.
+        again = await penilai.post(f"{page}/rencana", {**typed, "tanggal_target": target_date.isoformat()})
+        assert again.status_code == 303
+    with web_office.uow_factory() as uow:
+        assert [e.action for e in uow.audit.list(workflow_id=workflow_id)].count("send_plan") == 1
     stored = _stored(web_office, workflow_id)
     assert stored is not None and (stored.step, stored.assignee_nip) == (PlanStep.AGREEMENT, PEGAWAI_1)
 

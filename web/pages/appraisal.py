@@ -15,6 +15,7 @@ evaluation's periods, with the form of the step waiting on this person (web.page
 
 from __future__ import annotations
 
+import uuid
 from functools import partial
 
 from fastapi import APIRouter, Request
@@ -127,6 +128,7 @@ async def show(
         "ratings": [(e.value, e.label) for e in Expectation],
         "period_form": period_form or {},
         "period_errors": period_errors or FormErrors(),
+        "key": uuid.uuid4().hex,  # a plan's or period's step sent twice from this page (a double click) is taken once
     }
     refused = errors or plan_errors or period_errors
     status = refused.status if refused is not None else 200

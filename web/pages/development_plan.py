@@ -40,7 +40,8 @@ async def send_plan(request: Request, user: FormUser, svc: Svc, cycle_id: str, n
 
 @router.post(PATH + "/setuju", response_class=HTMLResponse, **page(signed_in()))
 async def agree_plan(request: Request, user: FormUser, svc: Svc, cycle_id: str, nip: str) -> Response:
-    return await _take(request, user, svc, cycle_id, nip, PlanAction.AGREE, {})
+    form = text_values(await request.form())
+    return await _take(request, user, svc, cycle_id, nip, PlanAction.AGREE, form)
 
 
 @router.post(PATH + "/ubah", response_class=HTMLResponse, **page(signed_in()))
@@ -62,6 +63,7 @@ async def _take(
                 nip=nip,
                 action=action,
                 body=_body(action, form),
+                idempotency_key=form.get("kunci") or None,
                 today=await run_in_threadpool(development_plans.today_in_cycle, svc.uow_factory, cycle_id, svc.clock()),
             )
         )
@@ -78,16 +80,25 @@ def _body(action: PlanAction, form: dict[str, str]) -> PlanBody | AgreeBody | Ch
         return AgreeBody()
     if action is PlanAction.ASK_CHANGE:
         return ChangeBody(alasan=form.get("alasan", ""))
-    typed = form.get("tanggal_target", "").strip()
-    try:
-        target = date.fromisoformat(typed) if len(typed) == 10 else None
-    except ValueError:
-        target = None
+    target = _day(form.get("tanggal_target", "").strip())
     if target is None:
-        raise DomainError("isi tanggal (contoh: 30-06-2027)", field="tanggal_target")
+        raise DomainError("isi tanggal (contoh: 30-06-2027 atau 2027-06-30)", field="tanggal_target")
     return PlanBody(
         bimbingan=form.get("bimbingan", ""),
         kompetensi=form.get("kompetensi", ""),
         pelatihan=form.get("pelatihan") or None,
         tanggal_target=target,
     )
+
+
+def _day(typed: str) -> date | None:
+    """A date as a date field sends it (2027-06-30) or as a person types it where the browser shows a text box
+    (30-06-2027, or with / or .); None when it is neither."""
+    parts = typed.replace("/", "-").replace(".", "-").split("-")
+    if len(parts) != 3 or not all(part.isdigit() for part in parts):
+        return None
+    year, month, day = (parts[0], parts[1], parts[2]) if len(parts[0]) == 4 else (parts[2], parts[1], parts[0])
+    try:
+        return date(int(year), int(month), int(day)) if len(year) == 4 else None
+    except ValueError:
+        return None

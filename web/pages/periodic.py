@@ -60,7 +60,7 @@ async def record_realisation(
     }
     try:
         checked = PeriodRealisationBody.model_validate(body)
-        await _send(svc, user, cycle_id, nip, number, checked)
+        await _send(svc, user, cycle_id, nip, number, checked, typed.get("kunci"))
     except ValidationError as error:
         found = FormErrors(status=422)
         for location, message in validation_messages(error):
@@ -83,7 +83,7 @@ async def hold_dialog(request: Request, user: FormUser, svc: Svc, cycle_id: str,
         body = DialogBody.model_validate(
             {"umpan_balik": typed.get("umpan_balik", ""), "rating": typed.get("rating") or None}
         )
-        await _send(svc, user, cycle_id, nip, number, body)
+        await _send(svc, user, cycle_id, nip, number, body, typed.get("kunci"))
     except (*REFUSALS, ValidationError) as error:
         errors = refused(error, DIALOG_FIELDS)
         return await show(request, user, svc, cycle_id, nip, period_form=typed, period_errors=errors)
@@ -91,10 +91,25 @@ async def hold_dialog(request: Request, user: FormUser, svc: Svc, cycle_id: str,
 
 
 async def _send(
-    svc: Svc, user: FormUser, cycle_id: str, nip: str, number: int, body: PeriodRealisationBody | DialogBody
+    svc: Svc,
+    user: FormUser,
+    cycle_id: str,
+    nip: str,
+    number: int,
+    body: PeriodRealisationBody | DialogBody,
+    key: str | None,
 ) -> None:
     prepared = await run_in_threadpool(
-        partial(periodic.prepare, svc.uow_factory, user.principal, cycle_id=cycle_id, nip=nip, number=number, body=body)
+        partial(
+            periodic.prepare,
+            svc.uow_factory,
+            user.principal,
+            cycle_id=cycle_id,
+            nip=nip,
+            number=number,
+            body=body,
+            idempotency_key=key or None,
+        )
     )
     await periodic.send(await svc.temporal.client(), prepared)
 

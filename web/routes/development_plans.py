@@ -19,7 +19,7 @@ from services import development_plans
 from services.development_plans import AgreeBody, ChangeBody, PlanBody
 from web.access import Rule
 from web.deps import CurrentPrincipal, Svc, guard
-from web.routes.appraisals import READERS
+from web.routes.appraisals import READERS, IdempotencyKey
 from web.routes.cycles import CycleId
 
 router = APIRouter(tags=["tindak lanjut"])
@@ -82,6 +82,7 @@ async def _take(
     nip: str,
     action: PlanAction,
     body: PlanBody | AgreeBody | ChangeBody,
+    idempotency_key: str | None,
 ) -> PlanShown:
     today = partial(development_plans.today_in_cycle, svc.uow_factory, cycle_id, svc.clock())
     prepared = await run_in_threadpool(
@@ -94,6 +95,7 @@ async def _take(
             action=action,
             body=body,
             today=await run_in_threadpool(today),
+            idempotency_key=idempotency_key,
         )
     )
     state = await development_plans.send(await svc.temporal.client(), prepared)
@@ -105,8 +107,15 @@ async def _take(
     summary="Kirim rencana pengembangan kepada pegawai (pejabat penilai)",
     **guard(Rule("appraisal", (development_plans.ACTORS[PlanAction.SEND],), acts=True)),
 )
-async def send_plan(cycle_id: str, nip: str, body: PlanBody, principal: CurrentPrincipal, svc: Svc) -> PlanShown:
-    return await _take(svc, principal, cycle_id, nip, PlanAction.SEND, body)
+async def send_plan(
+    cycle_id: str,
+    nip: str,
+    body: PlanBody,
+    principal: CurrentPrincipal,
+    svc: Svc,
+    idempotency_key: IdempotencyKey = None,
+) -> PlanShown:
+    return await _take(svc, principal, cycle_id, nip, PlanAction.SEND, body, idempotency_key)
 
 
 @router.post(
@@ -114,8 +123,15 @@ async def send_plan(cycle_id: str, nip: str, body: PlanBody, principal: CurrentP
     summary="Setujui rencana pengembangan (pegawai)",
     **guard(Rule("appraisal", (development_plans.ACTORS[PlanAction.AGREE],), acts=True)),
 )
-async def agree_plan(cycle_id: str, nip: str, body: AgreeBody, principal: CurrentPrincipal, svc: Svc) -> PlanShown:
-    return await _take(svc, principal, cycle_id, nip, PlanAction.AGREE, body)
+async def agree_plan(
+    cycle_id: str,
+    nip: str,
+    body: AgreeBody,
+    principal: CurrentPrincipal,
+    svc: Svc,
+    idempotency_key: IdempotencyKey = None,
+) -> PlanShown:
+    return await _take(svc, principal, cycle_id, nip, PlanAction.AGREE, body, idempotency_key)
 
 
 @router.post(
@@ -123,8 +139,15 @@ async def agree_plan(cycle_id: str, nip: str, body: AgreeBody, principal: Curren
     summary="Minta perubahan rencana pengembangan, dengan alasan (pegawai)",
     **guard(Rule("appraisal", (development_plans.ACTORS[PlanAction.ASK_CHANGE],), acts=True)),
 )
-async def ask_change(cycle_id: str, nip: str, body: ChangeBody, principal: CurrentPrincipal, svc: Svc) -> PlanShown:
-    return await _take(svc, principal, cycle_id, nip, PlanAction.ASK_CHANGE, body)
+async def ask_change(
+    cycle_id: str,
+    nip: str,
+    body: ChangeBody,
+    principal: CurrentPrincipal,
+    svc: Svc,
+    idempotency_key: IdempotencyKey = None,
+) -> PlanShown:
+    return await _take(svc, principal, cycle_id, nip, PlanAction.ASK_CHANGE, body, idempotency_key)
 
 
 @router.get(

@@ -21,7 +21,7 @@ from services.periodic import DialogBody, PeriodRealisationBody
 from web.access import Rule
 from web.deps import CurrentPrincipal, Svc, guard
 from web.downloads import period_pdf_response
-from web.routes.appraisals import READERS
+from web.routes.appraisals import READERS, IdempotencyKey
 
 router = APIRouter(tags=["evaluasi periodik"])
 PERIODS = "/cycles/{cycle_id}/appraisals/{nip}/periods"
@@ -85,9 +85,19 @@ async def _take(
     nip: str,
     number: int,
     body: PeriodRealisationBody | DialogBody,
+    idempotency_key: str | None,
 ) -> PeriodShown:
     prepared = await run_in_threadpool(
-        partial(periodic.prepare, svc.uow_factory, principal, cycle_id=cycle_id, nip=nip, number=number, body=body)
+        partial(
+            periodic.prepare,
+            svc.uow_factory,
+            principal,
+            cycle_id=cycle_id,
+            nip=nip,
+            number=number,
+            body=body,
+            idempotency_key=idempotency_key,
+        )
     )
     state = await periodic.send(await svc.temporal.client(), prepared)
     record = state.current if state.current is not None and state.current.number == number else None
@@ -111,9 +121,15 @@ async def period_document(cycle_id: str, nip: str, number: Number, principal: Cu
     **guard(Rule("appraisal", (Role.PEGAWAI,), acts=True)),
 )
 async def record_realisation(
-    cycle_id: str, nip: str, number: Number, body: PeriodRealisationBody, principal: CurrentPrincipal, svc: Svc
+    cycle_id: str,
+    nip: str,
+    number: Number,
+    body: PeriodRealisationBody,
+    principal: CurrentPrincipal,
+    svc: Svc,
+    idempotency_key: IdempotencyKey = None,
 ) -> PeriodShown:
-    return await _take(svc, principal, cycle_id, nip, number, body)
+    return await _take(svc, principal, cycle_id, nip, number, body, idempotency_key)
 
 
 @router.post(
@@ -122,6 +138,12 @@ async def record_realisation(
     **guard(Rule("appraisal", (Role.PENILAI,), acts=True)),
 )
 async def hold_dialog(
-    cycle_id: str, nip: str, number: Number, body: DialogBody, principal: CurrentPrincipal, svc: Svc
+    cycle_id: str,
+    nip: str,
+    number: Number,
+    body: DialogBody,
+    principal: CurrentPrincipal,
+    svc: Svc,
+    idempotency_key: IdempotencyKey = None,
 ) -> PeriodShown:
-    return await _take(svc, principal, cycle_id, nip, number, body)
+    return await _take(svc, principal, cycle_id, nip, number, body, idempotency_key)
