@@ -65,6 +65,8 @@ class RosterImport(BaseModel):
     instansi_code: str
     units: list[Unit]
     employees: list[Employee]
+    # Whether the file has a `tmt_masuk` column: without one, an import leaves the days people joined as stored.
+    gives_joined: bool = False
 
     @property
     def heads(self) -> list[Employee]:
@@ -146,7 +148,12 @@ def parse_roster(table: Table, instansi_code: str, today: date) -> RosterImport:
     _check_superiors(employees, all_nips, errors)
     built_units = _units(units, errors)
     errors.raise_if_any()
-    return RosterImport(instansi_code=instansi_code, units=built_units, employees=[e for _, e in employees.values()])
+    return RosterImport(
+        instansi_code=instansi_code,
+        units=built_units,
+        employees=[e for _, e in employees.values()],
+        gives_joined="tmt_masuk" in table.headers,
+    )
 
 
 def _joined(row: Row, today: date, errors: RowErrors) -> date | None:

@@ -55,9 +55,12 @@ def import_roster(
             uow.units.save(unit, instansi.code)
         created = updated = 0
         for employee in roster.employees:
-            if uow.employees.get(employee.nip) is None:
+            stored = uow.employees.get(employee.nip)
+            if stored is None:
                 created += 1
             else:
+                if not roster.gives_joined:  # a file without `tmt_masuk` says nothing of when people joined
+                    employee = employee.model_copy(update={"joined_on": stored.joined_on})
                 other = uow.employees.instansi_of(employee.nip)
                 if other != instansi.code:
                     raise DomainError(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import shutil
 from collections.abc import Callable
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -112,6 +113,24 @@ def test_reimport_moves_people_without_duplicates(
         assert employee is not None
         assert (employee.unit_code, employee.superior_nip) == ("CAPIL", "197904122006022002")
         assert len(uow.employees.list_by_instansi(INSTANSI)) == 12
+
+
+def test_a_roster_without_tmt_masuk_leaves_the_day_someone_joined_as_stored(
+    capsys: pytest.CaptureFixture[str], uow_factory: UowFactory, tmp_path: Path
+) -> None:
+    joiner = "199401312020011003"
+    with (EXAMPLES / "roster_dukcapil.csv").open(encoding="utf-8", newline="") as file:
+        rows = list(csv.DictReader(file))
+    with_tmt = tmp_path / "roster-tmt.csv"
+    with with_tmt.open("w", encoding="utf-8", newline="") as file:
+        writer = csv.DictWriter(file, fieldnames=[*rows[0], "tmt_masuk"])
+        writer.writeheader()
+        writer.writerows({**row, "tmt_masuk": "01-07-2026" if row["nip"] == joiner else ""} for row in rows)
+    assert import_roster(capsys, with_tmt) == 0
+    assert import_roster(capsys) == 0  # the example roster has no tmt_masuk column
+    with uow_factory() as uow:
+        kept = uow.employees.get(joiner)
+    assert kept is not None and kept.joined_on == date(2026, 7, 1)
 
 
 def test_iku_of_a_period_is_not_imported_twice(capsys: pytest.CaptureFixture[str], uow_factory: UowFactory) -> None:
