@@ -3,7 +3,9 @@
 The sample office's cycle workflow starts with every deadline seconds or minutes away (ISO-8601 durations from
 the start) and reminders 20 and 10 seconds before a deadline; it enrols the office and goes on after the demo
 (survey close, calibration, closing report) whenever a worker runs. Sri Wahyuni's appraisal goes through every
-stage: her SKP is returned once, approved, self-assessed, reviewed, calibrated, signed, objected to and decided.
+stage: her SKP is returned once, approved, evaluated for the first quarter (the calendar ends the year's quarters
+within the first minutes: she records her realisation so far and Herman holds the dialog kinerja), self-assessed,
+reviewed, calibrated, signed, objected to and decided.
 Budi Santoso does nothing: he is reminded, becomes overdue and is escalated to the supervision team, who extend his
 deadline and take the step over. Yakob Kaigere moves to the province and HR withdraws him from the cycle.
 
@@ -52,6 +54,7 @@ T = TypeVar("T")
 WIB = timezone(timedelta(hours=7))
 
 DRAFT_DUE = 40  # seconds from the cycle start; every other duration of the demo is scaled with it
+PERIOD_ENDS = (30, 200, 220)  # the three quarters before the annual evaluation end then (domain.periods)
 
 
 @dataclass(frozen=True)
@@ -94,6 +97,7 @@ def calendar(demo: Demo, start: datetime) -> CycleCalendar:
             "sign_off_due": demo.duration(420),
             "objection_window": demo.duration(120),
             "objection_decision_due": demo.duration(120),
+            "period_ends": [demo.duration(end) for end in PERIOD_ENDS],
         }
     )
 
@@ -186,7 +190,7 @@ async def _cycle(demo: Demo, stack: LocalStack, api_url: str, data_dir: Path) ->
     steps = _Steps(client, cycle_id, api_url)
     try:
         print(f"\n--- Sri Wahyuni ({SRI}): setiap tahap ---")
-        await _sri(demo, steps)
+        await _sri(demo, steps, data_dir)
         await _document(steps, data_dir)
         print(f"\n--- Budi Santoso ({BUDI}): langkah yang terlambat ---")
         await _budi(demo, steps, start)
@@ -247,7 +251,7 @@ class _Steps:
             await api.aclose()
 
 
-async def _sri(demo: Demo, steps: _Steps) -> None:
+async def _sri(demo: Demo, steps: _Steps, data_dir: Path) -> None:
     await steps.send(SRI, SRI, "skp-submit", {}, "skp ajukan", "Sri mengajukan SKP")
     note = "Tambahkan target layanan jemput bola di distrik"
     await steps.send(
@@ -261,6 +265,7 @@ async def _sri(demo: Demo, steps: _Steps) -> None:
     await steps.send(SRI, SRI, "skp-submit", {}, "skp ajukan", "Sri mengajukan SKP perbaikan")
     await steps.send(HERMAN, SRI, "skp-approve", {}, "skp setujui", "Herman menyetujui SKP")
     await _dialog(steps)
+    await _period(demo, steps, data_dir)
     approved = await steps.state(SRI, reader=SRI)
     assert approved.skp is not None
     realisations = [
@@ -335,6 +340,34 @@ async def _dialog(steps: _Steps) -> None:
     await (await steps.as_person(SRI)).post(path, {"teks": answer, "menjawab": given["id"]})
     print(f"  ✓ {'Sri menjawab umpan balik':<48} → dicatat pada penilaian")
     print("      di halaman penilaian (Umpan balik berkelanjutan), atau POST .../feedback lewat API")
+
+
+async def _period(demo: Demo, steps: _Steps, data_dir: Path) -> None:
+    """The periodic evaluation (PermenPANRB 6/2022 Pasal 5): once the quarter has ended, Sri records her realisation
+    so far and Herman holds the dialog kinerja; its own evaluation document follows."""
+    path = f"/cycles/{segment(steps.cycle_id)}/appraisals/{SRI}/periods"
+    sri = await steps.as_person(SRI)
+    print(f"  Triwulan I berakhir {demo.duration(PERIOD_ENDS[0])} dari mulai siklus (kalender demo); menunggu...")
+    found = await _until(lambda: sri.get(path), lambda periods: bool(periods), demo.seconds(PERIOD_ENDS[-1] + 30))
+    period = found[0]
+    number, label = period["nomor"], period["periode"]
+    approved = await steps.state(SRI, reader=SRI)
+    assert approved.skp is not None
+    first = approved.skp.rhk[0].indicators[0]
+    so_far = (first.target.value * Decimal("0.3")).quantize(Decimal("0.01"))
+    await sri.post(
+        f"{path}/{number}/realisation",
+        {"realisasi": [{"indikator": first.id, "realisasi": str(so_far), "bukti": []}]},
+    )
+    print(f"  ✓ {f'Sri mencatat realisasi {label}':<48} → {first.id}: {so_far} dari target {first.target.value}")
+    feedback = "Capaian triwulan sesuai rencana; jaga kecepatan verifikasi dan mulai jemput bola"
+    await (await steps.as_person(HERMAN)).post(f"{path}/{number}/dialog", {"umpan_balik": feedback})
+    print(f"  ✓ {f'Herman melakukan dialog kinerja {label}':<48} → evaluasi periode selesai")
+    print(f"      di halaman penilaian (Evaluasi periodik), atau POST .../periods/{number}/... lewat API")
+    pdf = await sri.download(f"{path}/{number}/evaluation-document")
+    file = data_dir / f"dokumen-evaluasi-{steps.cycle_id}-{SRI}-periode-{number}.pdf"
+    file.write_bytes(pdf)
+    print(f"  ✓ {f'Dokumen evaluasi {label} (PDF)':<48} → {file.resolve()}")
 
 
 async def _document(steps: _Steps, data_dir: Path) -> None:

@@ -19,6 +19,7 @@ from typing import Annotated
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, Strict, model_validator
 
 from domain.errors import DomainError
+from domain.periods import windows
 from domain.policy import AppraisalPolicy, CalendarDate
 from domain.stages import Step
 from domain.workdays import WorkCalendar, WorkdayTable, work_calendar, workday_table
@@ -40,6 +41,9 @@ FIELD_LABELS = {
     "objection_window": "masa keberatan",
     "objection_decision_due": "batas keputusan keberatan",
 }
+
+PERIOD_ENDS_LABEL = "akhir periode evaluasi"
+MAX_PERIOD_ENDS = 11  # monthly periods: eleven before the annual evaluation (domain.periods)
 
 # Each pair must be in this order; `strict` False allows the two to fall on the same instant.
 _ORDER: tuple[tuple[str, str, bool], ...] = (
@@ -149,6 +153,9 @@ class CycleCalendar(BaseModel):
     sign_off_due: DeadlineSpec | None = None
     objection_window: WindowSpec | None = None  # from signing; PP 30/2019 Pasal 59: 14 days
     objection_decision_due: WindowSpec | None = None  # from filing
+    # When each period of the periodic evaluation ends (domain.periods), for a cycle that compresses its year (a
+    # demo, a test); None: the quarters, semesters or months of the period's year, as the policy's periods say.
+    period_ends: list[DeadlineSpec] | None = Field(default=None, max_length=MAX_PERIOD_ENDS)
 
 
 class Deadlines(BaseModel):
@@ -173,10 +180,13 @@ class Deadlines(BaseModel):
     # The working days of the years the cycle spans, when its policy counts reminders or escalation in hari kerja
     # (EscalationPolicy.in_working_days): what its appraisals count them from (domain.workdays.WorkdayTable).
     workdays: WorkdayTable | None = None
+    # CycleCalendar.period_ends resolved (None: the periods end with their calendar months).
+    period_ends: list[AwareDatetime] | None = Field(default=None, max_length=MAX_PERIOD_ENDS)
 
     @model_validator(mode="after")
     def _in_order(self) -> Deadlines:
         check_order({name: getattr(self, name) for name in FIELD_LABELS if name not in _WINDOWS})
+        check_period_ends(self.start, self.period_ends or [], self.self_assessment_due)
         return self
 
     def for_step(self, step: Step, entered_at: datetime, *, redraft: bool = False) -> datetime | None:
@@ -217,6 +227,26 @@ def check_order(instants: dict[str, datetime]) -> None:
             )
 
 
+def check_period_ends(start: datetime, ends: list[datetime], self_assessment_due: datetime) -> None:
+    """The periods' ends in order after the start, the last before the self-assessment's deadline (the last period is
+    the annual evaluation's); DomainError naming `period_ends` otherwise."""
+    previous = start
+    for end in ends:
+        if end <= previous:
+            raise DomainError(
+                f"{PERIOD_ENDS_LABEL} ({_show(end)}) harus setelah mulai siklus dan akhir periode sebelumnya"
+                f" ({_show(previous)})",
+                field="period_ends",
+            )
+        previous = end
+    if previous > self_assessment_due:
+        raise DomainError(
+            f"{PERIOD_ENDS_LABEL} ({_show(previous)}) harus sebelum {FIELD_LABELS['self_assessment_due']}"
+            f" ({_show(self_assessment_due)}): periode terakhir dinilai dalam penilaian tahunan",
+            field="period_ends",
+        )
+
+
 def resolve(spec: CycleCalendar, period: int, policy: AppraisalPolicy) -> Deadlines:
     """The absolute UTC deadlines of a cycle of `period`; DomainError naming the field for bad or unordered input."""
     zone = timezone(timedelta(hours=spec.utc_offset_hours))
@@ -243,6 +273,9 @@ def resolve(spec: CycleCalendar, period: int, policy: AppraisalPolicy) -> Deadli
         else:
             instants[name] = _instant(given, name, start, zone, workdays)
     check_order(instants)
+    period_ends = _period_ends(spec, period, policy, start, zone, workdays)
+    if period_ends is not None:
+        check_period_ends(start, period_ends, instants["self_assessment_due"])
     return Deadlines(
         **{name: value.astimezone(UTC) for name, value in instants.items()},
         objection_window=_window(spec.objection_window, "objection_window", defaults.objection_window),
@@ -256,7 +289,24 @@ def resolve(spec: CycleCalendar, period: int, policy: AppraisalPolicy) -> Deadli
         workdays=workday_table(workdays, (period - 1, period, period + 1))
         if policy.escalation.in_working_days
         else None,
+        period_ends=period_ends,
     )
+
+
+def _period_ends(
+    spec: CycleCalendar, period: int, policy: AppraisalPolicy, start: datetime, zone: timezone, workdays: WorkCalendar
+) -> list[datetime] | None:
+    """The calendar's ends of the periods in UTC: one for each period the policy evaluates before the annual one."""
+    if spec.period_ends is None:
+        return None
+    expected = len(windows(period, policy.periods.kind))
+    if len(spec.period_ends) != expected:
+        raise DomainError(
+            f"kebijakan periode '{policy.periods.kind}' mengevaluasi {expected} periode sebelum penilaian tahunan;"
+            f" {PERIOD_ENDS_LABEL} diisi {len(spec.period_ends)}",
+            field="period_ends",
+        )
+    return [_instant(given, "period_ends", start, zone, workdays).astimezone(UTC) for given in spec.period_ends]
 
 
 def _start(given: datetime | date | str | None, period: int, zone: timezone) -> datetime:
@@ -290,7 +340,7 @@ def _instant(given: DeadlineSpec, field: str, start: datetime, zone: timezone, w
         given = _parse_point(text, field)
     if isinstance(given, timedelta):
         if given <= timedelta():
-            raise DomainError(f"durasi {FIELD_LABELS[field]} harus lebih dari nol", field=field)
+            raise DomainError(f"durasi {FIELD_LABELS.get(field, PERIOD_ENDS_LABEL)} harus lebih dari nol", field=field)
         return start + given
     if isinstance(given, datetime):
         return _aware(given, zone)

@@ -13,7 +13,8 @@ closes.
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from collections.abc import Sequence
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from enum import StrEnum
 from typing import Literal
 
@@ -38,10 +39,37 @@ class PeriodWindow(BaseModel):
     label: str  # "Triwulan I"
     first_day: date
     last_day: date
+    # The instant it ends, for a cycle whose calendar compresses the year (CycleCalendar.period_ends: a demo, a
+    # test); None: midnight after `last_day` in the cycle's zone.
+    ends_at: AwareDatetime | None = None
+
+    def end(self, zone: tzinfo) -> datetime:
+        """When the period ends and its evaluation opens."""
+        if self.ends_at is not None:
+            return self.ends_at
+        return datetime.combine(self.last_day + timedelta(days=1), time(), zone)
 
 
-def windows(year: int, kind: PeriodKind) -> list[PeriodWindow]:
-    """The periods of `year` evaluated before the annual one: three quarters, one semester or eleven months."""
+def windows(year: int, kind: PeriodKind, ends: Sequence[datetime] = (), zone: tzinfo = UTC) -> list[PeriodWindow]:
+    """The periods of `year` evaluated before the annual one: three quarters, one semester or eleven months; with
+    `ends` (one per period, in order: domain.calendar.resolve checks them), each ends then instead, its days read in
+    `zone`."""
+    found = _calendar_windows(year, kind)
+    if not ends:
+        return found
+    if len(ends) != len(found):
+        raise ValueError(f"{len(found)} periods, {len(ends)} ends")
+    compressed = []
+    first = None
+    for window, end in zip(found, ends, strict=True):
+        last = (end - timedelta(microseconds=1)).astimezone(zone).date()
+        days = {"first_day": min(first or window.first_day, last), "last_day": last}
+        compressed.append(window.model_copy(update={"ends_at": end, **days}))
+        first = last
+    return compressed
+
+
+def _calendar_windows(year: int, kind: PeriodKind) -> list[PeriodWindow]:
     if kind == "tidak_ada":
         return []
     months = _MONTHS[kind]

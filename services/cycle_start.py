@@ -20,7 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from temporalio.client import Client
 
 import temporal_client
-from domain.calendar import CycleCalendar, Deadlines, resolve_for_period
+from domain.calendar import MAX_PERIOD_ENDS, CycleCalendar, Deadlines, resolve_for_period
 from domain.errors import DomainError, NotFound
 from domain.officials import Officials
 from domain.policy import AppraisalPolicy
@@ -55,6 +55,11 @@ class CalendarBody(BaseModel):
     sign_off_due: Spec | None = None
     objection_window: Spec | None = None
     objection_decision_due: Spec | None = None
+    period_ends: list[Spec] | None = Field(
+        default=None,
+        max_length=MAX_PERIOD_ENDS,
+        description="akhir tiap periode evaluasi sebelum penilaian tahunan (bawaan: triwulan/semester/bulan kalender)",
+    )
 
     def calendar(self) -> CycleCalendar:
         return CycleCalendar.model_validate(self.model_dump(exclude_none=True))

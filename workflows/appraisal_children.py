@@ -9,8 +9,6 @@ Workflow code: imported through the sandbox's passthrough; no I/O, wall clock or
 
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta
-
 from temporalio import workflow
 from temporalio.exceptions import WorkflowAlreadyStartedError
 
@@ -37,11 +35,8 @@ class AppraisalChildren(AppraisalBase):
         zone = zone_of(deadlines.utc_offset_hours)
         now = workflow.now()
 
-        ahead = [
-            window
-            for window in windows(s.period, policy.periods.kind)
-            if datetime.combine(window.last_day + timedelta(days=1), time(), zone) > now
-        ]
+        planned = windows(s.period, policy.periods.kind, deadlines.period_ends or (), zone)
+        ahead = [window for window in planned if window.end(zone) > now]
         if not ahead or s.skp is None:
             return None
         return PeriodicInput(

@@ -19,7 +19,7 @@ The history grows with the periods, not the days: three quarters on the happy pa
 import asyncio
 import contextlib
 from collections.abc import Callable
-from datetime import datetime, time, timedelta
+from datetime import datetime
 
 from temporalio import workflow
 from temporalio.common import RetryPolicy
@@ -289,9 +289,9 @@ class PeriodicEvaluationWorkflow(DeadlineSteps):
     # --- deadlines -------------------------------------------------------------------------------------------------
 
     def _end_of(self, window: PeriodWindow) -> datetime:
-        """The instant the period ends: midnight after its last day, in the cycle's zone."""
-        zone = zone_of(self._input.utc_offset_hours)
-        return datetime.combine(window.last_day + timedelta(days=1), time(), zone)
+        """The instant the period ends: midnight after its last day, in the cycle's zone, unless the cycle's calendar
+        set it."""
+        return window.end(zone_of(self._input.utc_offset_hours))
 
     def _due(self, start: datetime, working_days: int) -> datetime:
         return moved(self._input.workdays, start, working_days, zone_of(self._input.utc_offset_hours))

@@ -57,6 +57,9 @@ def test_whole_demo_shows_every_stage_an_overdue_step_and_its_escalation(tmp_pat
         "Herman menyetujui SKP",
         "Herman memberi umpan balik berkelanjutan",
         "Sri menjawab umpan balik",
+        "Sri mencatat realisasi Triwulan I",  # the calendar ends the first quarter within the demo
+        "Herman melakukan dialog kinerja Triwulan I",
+        "Dokumen evaluasi Triwulan I (PDF)",
         "Sri mengisi realisasi",
         "Kalibrasi menetapkan",
         "Herman menetapkan hasil penilaian",
@@ -79,10 +82,12 @@ def test_whole_demo_shows_every_stage_an_overdue_step_and_its_escalation(tmp_pat
     ):
         assert expected in out, out
     # The year's record to open: the evaluation document with the dialog of the year in it.
-    documents = list((tmp_path / ".kinerja").glob("dokumen-evaluasi-*.pdf"))
-    assert len(documents) == 1, out
-    text = " ".join(page.extract_text() for page in PdfReader(documents[0]).pages)
-    assert "UMPAN BALIK BERKELANJUTAN" in text and "jemput bola ke tiga distrik" in text and "Sri Wahyuni" in text
+    documents = sorted((tmp_path / ".kinerja").glob("dokumen-evaluasi-*.pdf"), key=lambda file: "periode" in file.name)
+    assert len(documents) == 2, out
+    year, quarter = (" ".join(page.extract_text() for page in PdfReader(file).pages) for file in documents)
+    assert "UMPAN BALIK BERKELANJUTAN" in year and "jemput bola ke tiga distrik" in year and "Sri Wahyuni" in year
+    # ... and the first quarter's, with the dialog kinerja Herman held.
+    assert "PERIODE: TRIWULAN I" in quarter and "jaga kecepatan verifikasi" in quarter, quarter
     # Nobody names an actor: each command runs as whoever signed in.
     commands = [line for line in out.splitlines() if "$ kinerja" in line]
     assert len(commands) >= 15 and not any("--oleh" in line or "--peran" in line for line in commands)

@@ -182,3 +182,28 @@ def test_a_started_cycle_lies_in_its_years_and_its_windows_are_bounded() -> None
         with pytest.raises(DomainError) as refused:
             resolve_for_period(CycleCalendar.model_validate(spec), 2026, DEFAULT_POLICY)
         assert refused.value.field == field, spec
+
+
+def test_a_compressed_year_ends_its_periods_when_its_calendar_says() -> None:
+    deadlines = resolve(_compressed(period_ends=["PT6M", "PT12M", "PT18M"]), 2026, DEFAULT_POLICY)
+    start = datetime(2026, 3, 1, 1, 0, tzinfo=UTC)
+    assert deadlines.period_ends == [start + timedelta(minutes=6 * n) for n in (1, 2, 3)]
+    assert resolve(_compressed(), 2026, DEFAULT_POLICY).period_ends is None  # the quarters of the year
+    data = deadlines.model_dump(mode="json")
+    assert Deadlines.model_validate(data) == deadlines
+
+
+@pytest.mark.parametrize(
+    ("ends", "said"),
+    [
+        (["PT6M", "PT12M"], "mengevaluasi 3 periode"),  # the policy's quarters: three before the annual one
+        (["PT6M", "PT6M", "PT18M"], "harus setelah mulai siklus dan akhir periode sebelumnya"),
+        (["PT6M", "PT12M", "PT31M"], "harus sebelum batas penilaian diri"),
+        (["PT6M", "PT12M", "P1Y2M"], "harus sebelum batas penilaian diri"),
+        (["PT6M", "PT12M", "bukan"], "bukan tanggal"),
+    ],
+)
+def test_period_ends_out_of_order_or_count_are_refused_naming_the_field(ends: list[str], said: str) -> None:
+    with pytest.raises(DomainError) as error:
+        resolve(_compressed(period_ends=ends), 2026, DEFAULT_POLICY)
+    assert error.value.field == "period_ends" and said in str(error.value)

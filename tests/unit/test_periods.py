@@ -3,7 +3,7 @@ turn each step is, and what a period's realisation may name."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime, timedelta, timezone
 from decimal import Decimal
 
 import pytest
@@ -49,3 +49,16 @@ def test_a_realisation_names_indicators_of_the_approved_skp_once() -> None:
         with pytest.raises(DomainError) as refused:
             check_indicators(bad, ["I1", "I2", "I3"])
         assert refused.value.field == "realisasi"
+
+
+def test_a_compressed_year_ends_each_period_at_its_instant() -> None:
+    wit = timezone(timedelta(hours=9))
+    ends = [datetime(2027, 2, 1, 3, 0, tzinfo=UTC), datetime(2027, 2, 1, 3, 30, tzinfo=UTC),
+            datetime(2027, 2, 2, 16, 0, tzinfo=UTC)]  # fmt: skip
+    quarters = windows(2027, "triwulan", ends, wit)
+    assert [w.end(wit) for w in quarters] == ends
+    assert [w.label for w in quarters] == ["Triwulan I", "Triwulan II", "Triwulan III"]
+    # The days are read where the cycle's people live: 01.00 WIT on 3 February is still 3 February.
+    assert [(w.first_day, w.last_day) for w in quarters][-1] == (date(2027, 2, 1), date(2027, 2, 3))
+    # Without ends, a quarter ends at midnight after its last day, in the cycle's zone.
+    assert windows(2027, "triwulan")[0].end(wit) == datetime(2027, 4, 1, tzinfo=wit)
