@@ -23,7 +23,8 @@ from domain.audit import AuditEntry
 from domain.errors import NotFound
 from domain.stages import Step
 from persistence.ports import AbstractUnitOfWork, ReviewRecord
-from services import calibration_store, notices, officials_record
+from services import calendar_record, calibration_store, notices, officials_record
+from workflows.calendar_contracts import CycleCalendarRequest, RecordedCalendar
 from workflows.contracts import (
     CalibrationDecision,
     CycleOfficials,
@@ -107,6 +108,19 @@ class AppraisalActivities:
             found = officials_record.recorded(self._uow_factory, request.cycle_id)
             if found is None:
                 raise NotFound(f"pejabat siklus {request.cycle_id} belum pernah diubah", field="pejabat")
+            return found
+
+    @activity.defn(name="appraisal.cycle_calendar")
+    async def cycle_calendar(self, request: CycleCalendarRequest) -> RecordedCalendar:
+        """The cycle's deadlines as the admin kepegawaian last had them counted again: the database is the source of
+        truth for the `apply_calendar` Update (NotFound while they have never changed)."""
+        return await asyncio.to_thread(self.cycle_calendar_sync, request)
+
+    def cycle_calendar_sync(self, request: CycleCalendarRequest) -> RecordedCalendar:
+        with business_errors():
+            found = calendar_record.recorded(self._uow_factory, request.cycle_id)
+            if found is None:
+                raise NotFound(f"kalender siklus {request.cycle_id} belum pernah dihitung ulang", field="kalender")
             return found
 
     def record_step_sync(self, step: RecordStep) -> RecordStepResult:

@@ -14,10 +14,10 @@ import asyncio
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime
 from functools import partial
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from temporalio import activity
-from temporalio.client import Client, WorkflowUpdateFailedError
+from temporalio.client import Client, WorkflowHandle, WorkflowUpdateFailedError
 from temporalio.exceptions import ApplicationError, WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
 
@@ -26,9 +26,10 @@ from domain.audit_chain import AuditAnchor
 from domain.calibration import FinalPredicate
 from domain.worklist import WorklistQuery
 from persistence.ports import AbstractUnitOfWork
-from services import audit_chain, calibration_store, cycles, officials_record, worklist, worklist_sync
+from services import audit_chain, calendar_record, calibration_store, cycles, officials_record, worklist, worklist_sync
 from services.appraisals import CycleRequest, PlanPage, nip_of_planned, plan_page, record_calendar
 from workflows.appraisal import AppraisalWorkflow
+from workflows.calendar_contracts import ApplyCalendar, PushCalendar, RecordCalendar, RecordedCalendar
 from workflows.calibration import CalibrationClosed
 from workflows.contracts import (
     ApplyCalibration,
@@ -226,45 +227,86 @@ class CycleActivities:
 
     @activity.defn(name="cycle.push_officials")
     async def push_officials(self, request: PushOfficials) -> int:
-        """Have every running appraisal of the cycle (an open worklist entry) take up the officials last recorded:
-        the `apply_officials` Update, which reads them from the database. Page by page in workflow id order, resuming
-        after the last heartbeat's page when retried; the Update's id names the change, so a retry is answered with
-        the first result. Returns how many appraisals took it up."""
+        """Have every running appraisal of the cycle take up the officials last recorded: the `apply_officials`
+        Update, which reads them from the database. Returns how many appraisals took it up."""
+        update = ApplyOfficials(version=request.version)
+        return await self._push(
+            request.cycle_id,
+            request.batch_size,
+            lambda handle: handle.execute_update(
+                AppraisalWorkflow.apply_officials, update, id=f"officials-{request.version}"
+            ),
+            "officials",
+        )
+
+    @activity.defn(name="cycle.record_calendar")
+    async def record_calendar_change(self, request: RecordCalendar) -> RecordedCalendar:
+        """The cycle's deadlines counted again on the instansi's working days now, recorded (an audit entry)."""
+        return await _thread(lambda: calendar_record.record(self._uow_factory, request))
+
+    @activity.defn(name="cycle.push_calendar")
+    async def push_calendar(self, request: PushCalendar) -> int:
+        """Have every running appraisal of the cycle take up the deadlines last recorded: the `apply_calendar`
+        Update, which reads them from the database. Returns how many appraisals took it up."""
+        update = ApplyCalendar(version=request.version)
+        return await self._push(
+            request.cycle_id,
+            request.batch_size,
+            lambda handle: handle.execute_update(
+                AppraisalWorkflow.apply_calendar, update, id=f"calendar-{request.version}"
+            ),
+            "calendar",
+        )
+
+    async def _push(
+        self,
+        cycle_id: str,
+        batch_size: int,
+        send: Callable[[WorkflowHandle[Any, Any]], Awaitable[object]],
+        what: str,
+    ) -> int:
+        """Send every running appraisal of the cycle (an open worklist entry) one Update, page by page in workflow id
+        order, resuming after the last heartbeat's page when retried; the Update's id names the change, so a retry is
+        answered with the first result. Returns how many appraisals took it."""
         details = activity.info().heartbeat_details
         after = str(details[0]) if details and details[0] is not None else None
         pushed = int(details[1]) if len(details) > 1 else 0
-        query = WorklistQuery(cycle_id=request.cycle_id)
+        query = WorklistQuery(cycle_id=cycle_id)
         while True:
-            entries = await _thread(partial(worklist.open_entries, self._uow_factory, query, after, request.batch_size))
+            entries = await _thread(partial(worklist.open_entries, self._uow_factory, query, after, batch_size))
             if not entries:
                 return pushed
 
-            async def send(index: int, entries: Sequence[tuple[str, object]] = entries) -> None:
+            async def one(index: int, entries: Sequence[tuple[str, object]] = entries) -> None:
                 nonlocal pushed
-                if await self._apply_officials(entries[index][0], request.version):
+                if await self._taken_up(entries[index][0], send, what):
                     pushed += 1
 
-            await _in_batches(len(entries), send, after, pushed)
+            await _in_batches(len(entries), one, after, pushed)
             after = entries[-1][0]
             activity.heartbeat(after, pushed)
 
-    async def _apply_officials(self, workflow_id: str, version: int) -> bool:
+    async def _taken_up(
+        self, workflow_id: str, send: Callable[[WorkflowHandle[Any, Any]], Awaitable[object]], what: str
+    ) -> bool:
         """Send one appraisal the change: False where it no longer applies (the appraisal has ended: logged)."""
         handle = self._client.get_workflow_handle_for(AppraisalWorkflow.run, workflow_id)
         try:
-            await handle.execute_update(
-                AppraisalWorkflow.apply_officials, ApplyOfficials(version=version), id=f"officials-{version}"
-            )
+            await send(handle)
         except RPCError as error:
             if error.status != RPCStatusCode.NOT_FOUND:
                 raise
-            activity.logger.warning("appraisal closed before the officials changed", extra={"workflow_id": workflow_id})
+            activity.logger.warning(
+                "appraisal closed before the change", extra={"workflow_id": workflow_id, "what": what}
+            )
             return False
         except WorkflowUpdateFailedError as error:
             cause = error.cause
             reason = cause.message if isinstance(cause, ApplicationError) else str(cause)
             # One appraisal's refusal (it ended meanwhile) must not hold up the others: logged for the operator.
-            activity.logger.warning("officials not applied", extra={"workflow_id": workflow_id, "reason": reason})
+            activity.logger.warning(
+                "change not applied", extra={"workflow_id": workflow_id, "what": what, "reason": reason}
+            )
             return False
         return True
 

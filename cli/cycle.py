@@ -6,6 +6,7 @@ kinerja siklus tambah  --siklus ID --nip NIP[,NIP] ...        # a late joiner, i
 kinerja siklus status  --siklus ID
 kinerja siklus kalibrasi usul     --siklus ID --predikat-organisasi baik           # the pimpinan, signed in
 kinerja siklus kalibrasi putuskan --siklus ID (--terima | --tolak) [--ubah NIP=predikat] [--justifikasi "..."]
+kinerja siklus hitung-ulang --siklus ID --alasan "SKB ..."   # working days changed: the admin kepegawaian, signed in
 kinerja siklus laporan --siklus ID [--format tabel|json|csv|xlsx] [--file BERKAS]
 kinerja siklus dokumen --siklus ID [--unit KODE] --file dokumen.zip   # the evaluation documents, one PDF each
 
@@ -36,10 +37,10 @@ import temporal_client
 from cli import report
 from cli.api import Api, segment
 from cli.database import open_database
-from cli.output import CommandError, emit_json, paused_line, table
+from cli.output import CommandError, emit_json, local_time, paused_line, table
 from cli.session import call_api
 from cli.temporal import run
-from domain.calendar import CycleCalendar
+from domain.calendar import FIELD_LABELS, PERIOD_ENDS_LABEL, CycleCalendar
 from domain.errors import DomainError
 from domain.officials import Officials
 from domain.ratings import OrgPredicate, Predicate, parse_enum
@@ -48,6 +49,7 @@ from services.actors import OPERATOR
 from services.appraisals import CycleRequest, plan_cycle
 from services.cycle_start import StartOrder
 from settings import Settings, load_settings
+from workflows.calendar_contracts import CalendarChanged
 from workflows.contracts import AppraisalInput
 from workflows.cycle import CycleWorkflow
 from workflows.cycle_contracts import (
@@ -142,6 +144,16 @@ def register(commands: Parsers) -> None:
     decide.add_argument("--usulan", help="id usulan yang diputuskan (lihat `siklus status`); bawaan: usulan terakhir")
     decide.add_argument("--json", action="store_true")
     decide.set_defaults(handler=_decide)
+
+    recount = steps.add_parser(
+        "hitung-ulang",
+        help="hitung ulang batas waktu dalam hari kerja setelah hari kerja instansi berubah (libur atau cuti bersama"
+        " baru di kebijakan); setiap penilaian berjalan mengikuti",
+    )
+    recount.add_argument("--siklus", "--cycle", dest="cycle", required=True)
+    recount.add_argument("--alasan", default="", help="mis. nomor SKB tentang cuti bersama baru")
+    recount.add_argument("--json", action="store_true")
+    recount.set_defaults(handler=_count_again)
 
     report = steps.add_parser("laporan", help="laporan siklus: predikat dan IKM per unit, keterlambatan")
     report.add_argument("--siklus", "--cycle", dest="cycle", required=True)
@@ -464,6 +476,38 @@ def _propose(args: argparse.Namespace) -> int:
     else:
         show_state(state)
     return 0
+
+
+def _count_again(args: argparse.Namespace) -> int:
+    """The admin kepegawaian's recount through the API, as the signed-in person; a refusal is one line."""
+
+    async def send(api: Api) -> CalendarChanged:
+        answer = await api.post(
+            f"/cycles/{segment(args.cycle)}/calendar", {"alasan": args.alasan}, key=str(uuid.uuid4())
+        )
+        return CalendarChanged.model_validate(answer)
+
+    changed = call_api(send)
+    if args.json:
+        emit_json(changed)
+        return 0
+    print(f"Kalender siklus {args.cycle} dihitung ulang (perubahan ke-{changed.version}):")
+    if changed.moved:
+        table(
+            ["Batas", "Sebelumnya", "Menjadi"],
+            [[_deadline_label(m.field), local_time(m.before), local_time(m.after)] for m in changed.moved],
+        )
+    else:
+        print("  tidak ada batas waktu yang berpindah")
+    if changed.kept:
+        print("  tetap (sudah lewat): " + ", ".join(_deadline_label(name) for name in changed.kept))
+    print(f"  {changed.appraisals} penilaian berjalan mengikuti batas baru")
+    return 0
+
+
+def _deadline_label(field: str) -> str:
+    name = field.split("[", 1)[0]
+    return FIELD_LABELS.get(name, PERIOD_ENDS_LABEL) + (field[len(name) :] if name != field else "")
 
 
 def _calibration_step(cycle_id: str, what: str, body: dict[str, Any]) -> CycleState:

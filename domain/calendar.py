@@ -309,6 +309,57 @@ def _period_ends(
     return [_instant(given, "period_ends", start, zone, workdays).astimezone(UTC) for given in spec.period_ends]
 
 
+@dataclass(frozen=True)
+class Recount:
+    """A cycle's deadlines counted again after its instansi's working days changed (`recount`)."""
+
+    deadlines: Deadlines
+    moved: dict[str, tuple[datetime, datetime]]  # field → (before, after), in UTC
+    kept: list[str]  # fields stated in hari kerja that stay: reached already, or recounted into the past
+
+
+def recount(spec: CycleCalendar, period: int, policy: AppraisalPolicy, before: Deadlines, now: datetime) -> Recount:
+    """The cycle's deadlines after the instansi's working days changed (issue 20: a decree adds cuti bersama, the
+    instansi a day off): each deadline its calendar states in hari kerja ('10HK') and not yet reached is counted
+    again on `policy.working_days`, and the working days' table its appraisals count reminders, escalation and
+    extensions in is replaced. Dates, times and durations do not depend on working days and stay, as does a deadline
+    already reached, or one the new count would put before `now` (a day off removed): moving a deadline into the past
+    would make a step overdue behind its people's backs. DomainError naming the field where the new count breaks the
+    calendar's order."""
+    zone = timezone(timedelta(hours=spec.utc_offset_hours))
+    workdays = work_calendar(policy.working_days)
+    start = before.start.astimezone(zone)
+    instants: dict[str, datetime] = {name: getattr(before, name) for name in FIELD_LABELS if name not in _WINDOWS}
+    after: dict[str, object] = {}
+    moved: dict[str, tuple[datetime, datetime]] = {}
+    kept: list[str] = []
+
+    def again(name: str, given: DeadlineSpec, old: datetime) -> datetime:
+        if not (isinstance(given, str) and _WORKING_DAYS.match(given.strip())):
+            return old
+        new = _instant(given, name, start, zone, workdays).astimezone(UTC)
+        if old <= now or new <= now:
+            kept.append(name)
+            return old
+        if new != old:
+            moved[name] = (old, new)
+        return new
+
+    for name in FIELD_LABELS:
+        given = getattr(spec, name)
+        if name not in _WINDOWS and name != "start" and given is not None:
+            after[name] = instants[name] = again(name, given, instants[name])
+    if spec.period_ends is not None and before.period_ends is not None:
+        pairs = enumerate(zip(spec.period_ends, before.period_ends, strict=True))
+        after["period_ends"] = [again(f"period_ends[{index}]", given, old) for index, (given, old) in pairs]
+    if before.workdays is not None:
+        after["workdays"] = workday_table(workdays, (period - 1, period, period + 1))
+    check_order(instants)
+    deadlines = before.model_copy(update=after)
+    check_period_ends(deadlines.start, deadlines.period_ends or [], deadlines.self_assessment_due)
+    return Recount(deadlines=deadlines, moved=moved, kept=kept)
+
+
 def _start(given: datetime | date | str | None, period: int, zone: timezone) -> datetime:
     if given is None:
         return datetime(period, 1, 1, tzinfo=zone)

@@ -101,6 +101,7 @@ _OTHER_ACTIONS = {
     "extend_deadline": "Perpanjang batas waktu",
     "reassign": "Alihkan pejabat penilai",
     "change_officials": "Perubahan pejabat siklus (tim pengawasan, pengelola kinerja)",
+    "change_calendar": "Batas waktu dihitung ulang: hari kerja instansi berubah",
     "notice.reminder": "Pengingat batas waktu dikirim",
     "notice.escalation": "Eskalasi: batas waktu terlewati",
 }

@@ -28,6 +28,7 @@ _ACTION_LABELS = {
     "notice.reminder": "pengingat dikirim",
     "notice.escalation": "ESKALASI (langkah terlambat)",
     "extend_deadline": "batas waktu diperpanjang",
+    "change_calendar": "batas waktu dihitung ulang (hari kerja berubah)",
     "reassign": "pejabat penilai dialihkan",
 }
 

@@ -22,11 +22,13 @@ UowFactory = Callable[[], AbstractUnitOfWork]
 ACTION = "cycle.change_officials"
 
 
-def check_actor(uow: AbstractUnitOfWork, instansi_code: str, cycle_id: str, actor: str) -> None:
+def check_actor(
+    uow: AbstractUnitOfWork, instansi_code: str, cycle_id: str, actor: str, *, what: str = "pejabat siklus"
+) -> None:
     """Forbidden unless `actor` holds the admin kepegawaian role in the instansi (for every cycle, or this one)."""
     if actor not in uow.identity.holders(instansi_code, CHANGED_BY, cycle_id):
         raise Forbidden(
-            f"NIP {actor} bukan {CHANGED_BY.label} instansi {instansi_code}; pejabat siklus {cycle_id} tidak diubah",
+            f"NIP {actor} bukan {CHANGED_BY.label} instansi {instansi_code}; {what} {cycle_id} tidak diubah",
             field="pelaku",
             rule=RULE,
         )

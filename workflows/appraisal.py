@@ -6,10 +6,11 @@ are the `state` query. The calibration result arrives through the `apply_calibra
 decision or a pengelola kinerja, and is kept until the appraisal waits for it if it comes early (see
 workflows/calibration.py, also for why the `calibration_decided` signal no longer sets anything).
 
-The cycle's officials (supervision team, pengelola kinerja) are the input's until the admin kepegawaian changes them
-during the year: the `apply_officials` Update, sent by the cycle, has the appraisal take up the lists recorded for it.
-What every step goes through (recording it, who holds which role, the worklist entry, the search attributes, the
-timeline) is the base class, workflows/appraisal_base.py.
+The cycle's officials (supervision team, pengelola kinerja) and deadlines are the input's until the admin kepegawaian
+changes them during the year: the `apply_officials` and `apply_calendar` Updates, sent by the cycle, have the appraisal
+take up what was recorded for it (workflows/appraisal_changes.py). What every step goes through (recording it, who
+holds which role, the worklist entry, the search attributes, the timeline) is the base class,
+workflows/appraisal_base.py.
 
 Deadlines: each step's deadline comes from the cycle's resolved calendar. The main loop sleeps until the next
 checkpoint (reminders before the deadline, escalation at it and one level further up after every grace period),
@@ -49,7 +50,6 @@ with workflow.unsafe.imports_passed_through():
     from domain.escalation import (
         Checkpoint,
         CheckpointKind,
-        checkpoints,
         escalation_recipients,
         last_due,
         superiors_of,
@@ -70,18 +70,16 @@ with workflow.unsafe.imports_passed_through():
         required_text,
         update_failed,
     )
-    from workflows.appraisal_children import AppraisalChildren
+    from workflows.appraisal_changes import AppraisalChanges
     from workflows.changes import Change
     from workflows.contracts import (
         SYSTEM,
         Acknowledge,
         ApplyCalibration,
-        ApplyOfficials,
         AppraisalInput,
         AppraisalState,
         ApproveSkp,
         CalibrationDecision,
-        CycleOfficials,
         DecideObjection,
         ExtendDeadline,
         FileObjection,
@@ -89,7 +87,6 @@ with workflow.unsafe.imports_passed_through():
         NoticeKind,
         Objection,
         Reassign,
-        RecordedOfficials,
         ReturnSkp,
         ReviewOutcome,
         SendNotice,
@@ -103,11 +100,10 @@ with workflow.unsafe.imports_passed_through():
     from workflows.rejections import rejection
 
 WORKFLOW_NAME = "Appraisal"  # the workflow type in Temporal: never rename while appraisals run
-CHANGE_OFFICIALS = "change_officials"
 
 
 @workflow.defn(name=WORKFLOW_NAME)
-class AppraisalWorkflow(AppraisalChildren):
+class AppraisalWorkflow(AppraisalChanges):
     @workflow.init
     def __init__(self, input: AppraisalInput) -> None:
         self._input = input
@@ -197,14 +193,6 @@ class AppraisalWorkflow(AppraisalChildren):
         points = self._checkpoints()
         return points[s.checkpoints_done].at if s.checkpoints_done < len(points) else None
 
-    def _checkpoints(self) -> list[Checkpoint]:
-        s = self._s
-        assert s.deadline is not None and s.deadline_set_at is not None
-        deadlines = self._input.deadlines
-        return checkpoints(
-            s.deadline, s.deadline_set_at, self._input.policy.escalation, deadlines.workdays, deadlines.utc_offset_hours
-        )
-
     async def _on_checkpoint(self, not_before: datetime) -> None:
         """Send the reminder or escalation that is due, or close the objection window.
 
@@ -267,7 +255,7 @@ class AppraisalWorkflow(AppraisalChildren):
                 recipients=recipients,
                 occurred_at=now,
                 work=self._work_item() if kind is NoticeKind.ESCALATION else None,
-                utc_offset_hours=self._input.deadlines.utc_offset_hours,
+                utc_offset_hours=self._deadlines().utc_offset_hours,
             ),
             start_to_close_timeout=ACTIVITY_TIMEOUT,
             retry_policy=NOTICE_RETRY,
@@ -658,7 +646,7 @@ class AppraisalWorkflow(AppraisalChildren):
                 field="new_deadline",
             )
         old = s.deadline
-        deadlines = self._input.deadlines
+        deadlines = self._deadlines()
         shifts = self._input.policy.calendar.extension_shifts_later and s.step in SHIFTED_BY_EXTENSIONS
         shift = days_between(deadlines.workdays, old, new, zone_of(deadlines.utc_offset_hours)) if shifts else 0
 
@@ -755,70 +743,4 @@ class AppraisalWorkflow(AppraisalChildren):
             },
             apply=apply,
             notify=told_of_withdrawal(cmd.cause, s.employee_nip, s.penilai_nip, s.assignees),
-        )
-
-    # --- the cycle's officials, changed during the year (domain.officials) -----------------------------------------
-
-    @workflow.update
-    async def apply_officials(self, cmd: ApplyOfficials) -> AppraisalState:
-        recorded = await self._recorded_officials()
-        async with self._lock:
-            s = self._s
-            if s.step.closed:  # again: it may have ended since the validator ran
-                raise rejection(DomainError("penilaian sudah selesai; pejabatnya tidak diubah lagi", field="tahap"))
-            new = recorded.officials
-            if recorded.version <= s.officials_version:
-                return self._reply()  # taken up already (a retried push), or a later change was
-            if (new.supervision_team, new.pengelola_kinerja) == (
-                self._people(Role.PENGAWASAN),
-                self._people(Role.PENGELOLA_KINERJA),
-            ):
-                # Only the pimpinan changed, or the appraisal started with these lists: nothing it checks changes.
-                s.officials, s.officials_version = new, recorded.version
-                return self._reply()
-            await self._record(self._officials_change(recorded))
-        return self._reply()
-
-    @apply_officials.validator
-    def _check_apply_officials(self, cmd: ApplyOfficials) -> None:
-        if self._s.step.closed:
-            raise rejection(DomainError("penilaian sudah selesai; pejabatnya tidak diubah lagi", field="tahap"))
-
-    async def _recorded_officials(self) -> RecordedOfficials:
-        """The cycle's officials as the database holds them (services.officials_record): whoever sent the Update,
-        only what the admin kepegawaian recorded is taken up."""
-        try:
-            return await workflow.execute_local_activity_method(
-                AppraisalActivities.cycle_officials,
-                CycleOfficials(cycle_id=self._s.cycle_id),
-                start_to_close_timeout=ACTIVITY_TIMEOUT,
-                retry_policy=RECORD_RETRY,
-            )
-        except ActivityError as error:
-            raise update_failed("pejabat siklus tidak dapat dibaca", error) from None
-
-    def _officials_change(self, recorded: RecordedOfficials) -> Change:
-        """The step that has this appraisal take up the cycle's new officials: recorded with who changed them and why,
-        and the worklist entry as they leave it (the pengelola kinerja wait on calibration); nobody is told."""
-        s, new = self._s, recorded.officials
-
-        def apply() -> None:
-            s.officials, s.officials_version = new, recorded.version
-            s.assignees = self._assignees_for(s.step)
-            self._sync_search_attributes()
-
-        return Change(
-            action=CHANGE_OFFICIALS,
-            to=s.step,
-            actor=recorded.changed_by,
-            role=Role.ADMIN_KEPEGAWAIAN,
-            reason=recorded.reason,
-            after={
-                "version": recorded.version,
-                "supervision_team": list(new.supervision_team),
-                "pengelola_kinerja": list(new.pengelola_kinerja),
-            },
-            apply=apply,
-            notify=[],
-            officials=new,
         )

@@ -20,7 +20,9 @@ from temporalio.exceptions import ActivityError, ApplicationError
 
 from activities.appraisal import AppraisalActivities
 from domain.bounds import appraisal_years
+from domain.calendar import Deadlines
 from domain.errors import DomainError
+from domain.escalation import Checkpoint, checkpoints
 from domain.ratings import Predicate
 from domain.skp import Skp
 from domain.stages import TAKE_OVER_ROLES, Action, Role, Step, transition
@@ -44,6 +46,7 @@ RECORD_STEP_LOCALLY = "record-step-local-activity"  # workflow.patched id (added
 # A run that took a person's step on older code marks each later step with this id and the step's number instead.
 RECORD_AFTER_ACCEPTANCE = "record-step-after-acceptance"
 EXTEND_DEADLINE = "extend_deadline"
+CHANGE_CALENDAR = "change_calendar"  # workflows.appraisal_changes
 REASSIGN = "reassign"
 MANAGER_ROLES = TAKE_OVER_ROLES  # the supervision team and pengelola kinerja manage deadlines and reviewers
 
@@ -87,18 +90,23 @@ class AppraisalBase:
     _keeps_penilai: bool  # the run keeps KinerjaPenilai up to date (started with it, 0.3)
     _keeps_progress: bool  # the run keeps its step, assignee and deadline in search attributes (before 0.4)
 
+    def _deadlines(self) -> Deadlines:
+        """The cycle's deadlines: as last counted again on a change of working days (workflows.appraisal_changes),
+        else as the appraisal started with them."""
+        return self._s.deadlines if self._s.deadlines is not None else self._input.deadlines
+
     def _check(self, plan: Callable[[], Change], command: object) -> None:
         """The validator of every update: refuse before the update is accepted, so nothing enters history. The bounds
         on what was sent (workflows.admission) are checked here only, never by the handler's plan: see there why."""
         try:
-            admit(command, self._years(), self._input.deadlines.utc_offset_hours)
+            admit(command, self._years(), self._deadlines().utc_offset_hours)
             plan()
         except (DomainError, ValidationError) as error:
             raise rejection(error) from None
 
     def _years(self) -> tuple[int, int]:
         """The first and last year a date sent to this appraisal may fall in (domain.bounds.appraisal_years)."""
-        deadlines = self._input.deadlines
+        deadlines = self._deadlines()
         return appraisal_years(self._s.period, deadlines.start.year, deadlines.sign_off_due.year)
 
     async def _handle(self, plan: Callable[[], Change]) -> AppraisalState:
@@ -228,7 +236,7 @@ class AppraisalBase:
             notify=notify,
             next_deadline=deadline,
             work=self._work_after(change, now, returns),
-            utc_offset_hours=self._input.deadlines.utc_offset_hours,
+            utc_offset_hours=self._deadlines().utc_offset_hours,
         )
         if retry is RECORD_RETRY:
             await self._record_person_step(step, seq)
@@ -285,8 +293,21 @@ class AppraisalBase:
             return list(dict.fromkeys([self._s.employee_nip, self._s.penilai_nip]))
         return self._assignees_for(step)
 
-    def _deadline_for(self, step: Step, now: datetime, returns: int) -> datetime | None:
-        deadlines = self._input.deadlines
+    def _checkpoints(self) -> list[Checkpoint]:
+        """The reminders and escalations of the current step's deadline (domain.escalation)."""
+        s = self._s
+        assert s.deadline is not None and s.deadline_set_at is not None
+        deadlines = self._deadlines()
+        return checkpoints(
+            s.deadline, s.deadline_set_at, self._input.policy.escalation, deadlines.workdays, deadlines.utc_offset_hours
+        )
+
+    def _deadline_for(
+        self, step: Step, now: datetime, returns: int, deadlines: Deadlines | None = None
+    ) -> datetime | None:
+        """When `step`, entered at `now`, is due on the cycle's calendar (`deadlines`: another than the current one),
+        with the later deadlines an extension moved."""
+        deadlines = deadlines or self._deadlines()
         found = deadlines.for_step(step, now, redraft=returns > 0)
         if found is None or not self._s.deadline_shift or step not in SHIFTED_BY_EXTENSIONS:
             return found
@@ -338,6 +359,8 @@ class AppraisalBase:
             deadline, overdue, level = self._deadline_for(change.to, now, returns), False, 0
         elif change.action == EXTEND_DEADLINE:  # a new deadline for the same step
             deadline, overdue, level = change.notice_deadline, False, 0
+        elif change.action == CHANGE_CALENDAR and change.notice_deadline is not None:  # moved, not yet reached
+            deadline, overdue, level = change.notice_deadline, s.overdue, s.escalation_level
         else:
             deadline, overdue, level = s.deadline, s.overdue, s.escalation_level
         penilai, assignees = change.penilai_nip or s.penilai_nip, self._assignees_for(change.to, change)

@@ -31,7 +31,7 @@ class AppraisalChildren(AppraisalBase):
     def _periodic_input(self) -> PeriodicInput | None:
         """The periodic evaluation to start now that the SKP is approved: the periods that end after now (a period
         that ended before the SKP was approved has nothing to evaluate); None when there are none."""
-        s, policy, deadlines = self._s, self._input.policy, self._input.deadlines
+        s, policy, deadlines = self._s, self._input.policy, self._deadlines()
         zone = zone_of(deadlines.utc_offset_hours)
         now = workflow.now()
 
@@ -109,7 +109,7 @@ class AppraisalChildren(AppraisalBase):
     async def _open_development_plan(self) -> None:
         """Start the employee's development plan if the final predicate calls for one; the plan outlives the
         appraisal: the year's result is final without it. Once per appraisal."""
-        s, policy, deadlines = self._s, self._input.policy, self._input.deadlines
+        s, policy, deadlines = self._s, self._input.policy, self._deadlines()
         if s.step is not Step.FINAL or s.predicate not in policy.follow_up.predicates:
             return
         if not workflow.patched(DEVELOPMENT_PLAN):

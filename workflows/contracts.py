@@ -315,6 +315,9 @@ class AppraisalState(BaseModel):
     # The cycle's officials once they changed during the year (None: those the appraisal started with).
     officials: Officials | None = None
     officials_version: int = 0  # the cycle's change they come from
+    # The cycle's deadlines once its working days changed during the year (None: the input's), and the change.
+    deadlines: Deadlines | None = None
+    calendar_version: int = 0
 
     timeline: list[TimelineEvent] = Field(default_factory=list)
     step_seq: int = 0  # recorded steps so far: part of every idempotency key

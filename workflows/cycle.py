@@ -27,6 +27,8 @@ on start with the new lists, and a heartbeating activity has every running appra
 from __future__ import annotations
 
 import asyncio
+import contextlib
+from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from temporalio import workflow
@@ -39,11 +41,13 @@ with workflow.unsafe.imports_passed_through():
     from activities.cycle import CycleActivities
     from domain.assessment import MIN_OVERRIDE_REASON_CHARS
     from domain.bounds import check_text
+    from domain.calendar import Deadlines
     from domain.calibration import JUSTIFICATION_RULE
     from domain.errors import DomainError
     from domain.escalation import Checkpoint, CheckpointKind, calibration_recipients, checkpoints, last_due
-    from domain.officials import Officials, changes, check_change
+    from domain.officials import CHANGED_BY, Officials, changes, check_change
     from domain.policy import DEFAULT_POLICY, EscalationPolicy
+    from workflows.calendar_contracts import CalendarChanged, ChangeCalendar, PushCalendar, RecordCalendar
     from workflows.contracts import NoticeKind
     from workflows.cycle_contracts import (
         SKIPPED_SHOWN,
@@ -73,6 +77,7 @@ with workflow.unsafe.imports_passed_through():
 CYCLE_WORKFLOW_NAME = "AppraisalCycle"
 CALIBRATION_REMINDERS = "calibration-reminders"  # workflow.patched id (added after 0.2)
 AUDIT_ANCHORS = "audit-anchor"  # workflow.patched id prefix, one per phase (added after 0.6)
+CALENDAR_CHANGES = "calendar-changes"  # workflow.patched id: the phases' timers follow a change of the calendar
 SHORT = timedelta(minutes=5)
 LONG = timedelta(hours=2)  # enrolment of one page, the push of a whole cycle: long, but heartbeating
 HEARTBEAT = timedelta(minutes=1)
@@ -109,13 +114,13 @@ class CycleWorkflow:
 
     @workflow.run
     async def run(self, input: CycleInput) -> CycleState:
-        s, deadlines = self._s, input.deadlines
+        s = self._s
         if s.phase is CyclePhase.ENROLLING:
             await self._enrol()
             s.phase = CyclePhase.RUNNING
             await self._anchor_audit("pendaftaran selesai")
         if s.phase is CyclePhase.RUNNING:
-            await self._sleep_until(deadlines.survey_closes)
+            await self._sleep_until(lambda: self._deadlines().survey_closes)
             s.survey = await workflow.execute_activity_method(
                 CycleActivities.survey,
                 SurveyRequest(**self._ref().model_dump(), populations=input.populations),
@@ -125,14 +130,14 @@ class CycleWorkflow:
             s.phase = CyclePhase.SURVEY_CLOSED
             await self._anchor_audit("survei ditutup")
         if s.phase is CyclePhase.SURVEY_CLOSED:
-            await self._sleep_until(deadlines.review_due)
+            await self._sleep_until(lambda: self._deadlines().review_due)
             s.predicates = await workflow.execute_activity_method(
                 CycleActivities.predicates, self._ref(), start_to_close_timeout=SHORT, retry_policy=RETRY
             )
             s.phase = CyclePhase.CALIBRATING
             await self._anchor_audit("penilaian selesai")
         if s.phase is CyclePhase.CALIBRATING:
-            s.calibration_due = deadlines.calibration_due
+            s.calibration_due = self._deadlines().calibration_due
             if workflow.patched(CALIBRATION_REMINDERS):
                 await self._remind_until_decided()
             await workflow.wait_condition(self._decided)
@@ -149,8 +154,7 @@ class CycleWorkflow:
             await self._anchor_audit("kalibrasi dikunci")
         if s.phase is CyclePhase.SIGNING_OFF:
             # Sign-off, then the 14-day objection window and the atasan's decision on a late objection.
-            end = deadlines.sign_off_due + deadlines.objection_window + deadlines.objection_decision_due
-            await self._sleep_until(end)
+            await self._sleep_until(lambda: _closing(self._deadlines()))
             s.report = await workflow.execute_activity_method(
                 CycleActivities.report,
                 ReportRequest(
@@ -192,10 +196,24 @@ class CycleWorkflow:
             cycle_id=self._input.cycle_id, instansi_code=self._input.instansi_code, period=self._input.period
         )
 
-    async def _sleep_until(self, instant: datetime) -> None:
-        wait = instant - workflow.now()
-        if wait > timedelta():
-            await workflow.sleep(wait)
+    def _deadlines(self) -> Deadlines:
+        """The cycle's deadlines: as last counted again on new working days, else as it started with them."""
+        return self._s.deadlines if self._s.deadlines is not None else self._input.deadlines
+
+    async def _sleep_until(self, instant: Callable[[], datetime]) -> None:
+        """Until `instant()`, following a change of the calendar meanwhile (`change_calendar`); a run started
+        before it could change sleeps as it did (CALENDAR_CHANGES)."""
+        if not workflow.patched(CALENDAR_CHANGES):
+            wait = instant() - workflow.now()
+            if wait > timedelta():
+                await workflow.sleep(wait)
+            return
+        while (wait := instant() - workflow.now()) > timedelta():
+            with contextlib.suppress(TimeoutError):
+                await workflow.wait_condition(self._calendar_changed_since(self._s.calendar_version), timeout=wait)
+
+    def _calendar_changed_since(self, seen: int) -> Callable[[], bool]:
+        return lambda: self._s.calendar_version != seen
 
     async def _enrol(self) -> None:
         s, input = self._s, self._input
@@ -214,7 +232,7 @@ class CycleWorkflow:
                         cycle_id=input.cycle_id,
                         instansi_code=input.instansi_code,
                         period=input.period,
-                        deadlines=input.deadlines,
+                        deadlines=self._deadlines(),
                         supervision_team=officials.supervision_team,
                         pengelola_kinerja=officials.pengelola_kinerja,
                         offset=s.offset,
@@ -260,7 +278,7 @@ class CycleWorkflow:
         several of them (a worker outage) sends one notice, at the level reached.
         """
         policy: EscalationPolicy = self._input.escalation or DEFAULT_POLICY.escalation
-        deadlines = self._input.deadlines
+        deadlines = self._deadlines()
         points = checkpoints(
             deadlines.calibration_due, workflow.now(), policy, deadlines.workdays, deadlines.utc_offset_hours
         )
@@ -294,7 +312,7 @@ class CycleWorkflow:
         s, input = self._s, self._input
         reminder = point.kind is CheckpointKind.REMINDER
         kind = NoticeKind.REMINDER if reminder else NoticeKind.ESCALATION
-        deadline = input.deadlines.calibration_due
+        deadline = self._deadlines().calibration_due
         # The checkpoint by what it is (how long before the deadline, or the level), not by its place in the plan.
         checkpoint = f"{int((deadline - point.at).total_seconds())}s" if reminder else f"level-{point.level}"
         workflow_id = cycle_workflow_id(input.cycle_id)
@@ -313,7 +331,7 @@ class CycleWorkflow:
             pimpinan=list(officials.pimpinan),
             proposed=s.calibration is not None,
             occurred_at=now,
-            utc_offset_hours=input.deadlines.utc_offset_hours,
+            utc_offset_hours=self._deadlines().utc_offset_hours,
         )
         try:
             await workflow.execute_activity_method(
@@ -480,6 +498,62 @@ class CycleWorkflow:
         except (DomainError, ValidationError) as error:
             raise rejection(error) from None
 
+    # --- the calendar, counted again on new working days (domain.calendar.recount) ----------------------------------
+
+    @workflow.update
+    async def change_calendar(self, cmd: ChangeCalendar) -> CalendarChanged:
+        async with self._officials_lock:  # one change at a time, recorded and pushed in order
+            await workflow.wait_condition(lambda: not self._page_in_flight)
+            before, version = self._deadlines(), self._s.calendar_version + 1
+            update = workflow.current_update_info()
+            run = f"{cycle_workflow_id(self._input.cycle_id)}/{workflow.info().run_id}"
+            self._changing_officials = True  # no page starts appraisals with the deadlines being replaced
+            try:
+                recorded = await workflow.execute_activity_method(
+                    CycleActivities.record_calendar_change,
+                    RecordCalendar(
+                        **self._ref().model_dump(),
+                        version=version,
+                        calendar=self._input.calendar,
+                        before=before,
+                        actor=cmd.actor.nip,
+                        reason=cmd.reason.strip() or None,
+                        key=f"{run}/{update.id if update else version}-calendar",
+                        occurred_at=workflow.now(),
+                    ),
+                    start_to_close_timeout=SHORT,
+                    retry_policy=UPDATE_RETRY,
+                )
+                self._s.deadlines, self._s.calendar_version = recorded.deadlines, version
+                if self._s.phase is CyclePhase.CALIBRATING:
+                    self._s.calibration_due = recorded.deadlines.calibration_due
+            except ActivityError as error:
+                raise _failed(error, "penghitungan ulang kalender siklus") from None
+            finally:
+                self._changing_officials = False
+            pushed = 0
+            if recorded.deadlines != before:  # every running appraisal takes the new deadlines up
+                pushed = await workflow.execute_activity_method(
+                    CycleActivities.push_calendar,
+                    PushCalendar(**self._ref().model_dump(), version=version),
+                    start_to_close_timeout=LONG,
+                    heartbeat_timeout=HEARTBEAT,
+                    retry_policy=RETRY,
+                )
+        workflow.logger.info("calendar changed", extra={"version": version, "appraisals": pushed})
+        return CalendarChanged(version=version, moved=recorded.moved, kept=recorded.kept, appraisals=pushed)
+
+    @change_calendar.validator
+    def _check_calendar(self, cmd: ChangeCalendar) -> None:
+        try:
+            if cmd.actor.role is not CHANGED_BY:
+                raise DomainError(f"kalender siklus dihitung ulang oleh {CHANGED_BY.label}", field="peran")
+            if self._s.phase is CyclePhase.CLOSED:
+                raise DomainError("siklus sudah selesai; kalendernya tidak dihitung ulang", field="tahap")
+            check_text(cmd.reason, "alasan")
+        except (DomainError, ValidationError) as error:
+            raise rejection(error) from None
+
     def _check_calibrating(self, actor: str) -> None:
         try:
             pimpinan = self._officials().pimpinan
@@ -501,6 +575,11 @@ class CycleWorkflow:
                 raise DomainError("kalibrasi lain sedang diproses; coba lagi sebentar", field="kalibrasi")
         except (DomainError, ValidationError) as error:
             raise rejection(error) from None
+
+
+def _closing(deadlines: Deadlines) -> datetime:
+    """When the cycle closes: after sign-off, the 14-day objection window and the atasan's decision on a late one."""
+    return deadlines.sign_off_due + deadlines.objection_window + deadlines.objection_decision_due
 
 
 def _failed(error: ActivityError, what: str = "kalibrasi") -> ApplicationError:

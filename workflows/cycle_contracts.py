@@ -149,6 +149,10 @@ class CycleState(BaseModel):
     # The officials once the admin kepegawaian changed them during the year (None: the input's), and how often.
     officials: Officials | None = None
     officials_version: int = 0
+    # The deadlines once counted again on the instansi's working days during the year (None: the input's), and how
+    # often (workflows.calendar_contracts).
+    deadlines: Deadlines | None = None
+    calendar_version: int = 0
     # The audit chains' heads at each phase (domain.audit_chain): kept in the history, outside the database.
     anchors: list[AuditAnchor] = Field(default_factory=list)
 

@@ -2,7 +2,9 @@
 
 The calendar is registered once, by the first plan of the cycle: a running cycle keeps the deadlines it started with
 (Temporal does not change a running workflow's input), so a later plan with other deadlines changes nothing here
-either. The IKM is replaced whenever the cycle computes it again (the closing report does, from the same answers).
+either. Only the cycle's own count of its deadlines on new working days replaces them (`recount`, in the transaction
+that records the change: services.calendar_record), so the pages, the survey window and a late joiner see those. The
+IKM is replaced whenever the cycle computes it again (the closing report does, from the same answers).
 """
 
 from __future__ import annotations
@@ -55,6 +57,13 @@ class SqlCycleRepository:
         stored = self.get(cycle.cycle_id)
         assert stored is not None
         return stored
+
+    def recount(self, cycle_id: str, deadlines: Deadlines) -> None:
+        """The deadlines the running cycle counted again on its instansi's new working days."""
+        row = self._session.get(CycleRow, cycle_id)
+        if row is not None:
+            row.deadlines = deadlines.model_dump(mode="json")
+            row.survey_opens, row.survey_closes = deadlines.survey_opens, deadlines.survey_closes
 
     def get(self, cycle_id: str) -> CycleRecord | None:
         row = self._session.get(CycleRow, cycle_id, populate_existing=True)

@@ -354,6 +354,14 @@ async def test_a_cycle_by_command(kinerja: Kinerja, tmp_path: Path) -> None:
     assert "2 dari 2 penilaian kinerja dialihkan" in moved.stdout  # Budi and Nur Aisyah
     assert (await kinerja.json("status", *budi))["penilai_nip"] == HERMAN
 
+    # --- HR: the working days changed (a new cuti bersama in the policy): the deadlines are counted again ---------
+    recount = ("siklus", "hitung-ulang", "--siklus", cycle, "--alasan", "SKB cuti bersama tambahan")
+    refused_recount = await pengawas(*recount, ok=False)
+    assert refused_recount.returncode == 1 and "admin kepegawaian" in refused_recount.stderr.lower()
+    counted = await pengelola(*recount)
+    assert f"Kalender siklus {cycle} dihitung ulang (perubahan ke-1)" in counted.stdout
+    assert "penilaian berjalan mengikuti batas baru" in counted.stdout
+
     # --- HR: Yakob moves to the province; his appraisal ends and leaves every list and the predicates ------------
     yakob = ("--siklus", cycle, "--nip", YAKOB)
     by_supervision = await pengawas("tarik", *yakob, "--sebab", "mutasi",

@@ -97,17 +97,34 @@ async def test_a_cycle_started_from_the_form_is_followed_to_100_percent(web_offi
             assert "Muat ulang" not in whole.text
             again = await admin.post(CYCLES, {**fields, "populasi": "A-BID=40"})  # safe to repeat
             assert again.status_code == 303
+
+            # The working days changed: the admin has the deadlines counted again (none is in hari kerja here, so
+            # none moves), recorded with the reason; a reason with a control character is refused beside its field.
+            recount = form_fields(whole.text, "form-hitung-ulang")
+            assert recount and recount["kunci"], "the admin is offered no recount form"
+            bad = await admin.post(f"{status_path}/kalender", {**recount, "alasan": "SKB\x00"})
+            assert bad.status_code == 422 and 'id="alasan-galat"' in bad.text, bad.text
+            counted = await admin.post(f"{status_path}/kalender", {**recount, "alasan": "SKB cuti bersama 2026"})
+            assert counted.status_code == 303, counted.text
+            assert counted.headers["location"] == f"{status_path}?pesan=kalender-dihitung"
+            twice = await admin.post(f"{status_path}/kalender", {**recount, "alasan": "SKB cuti bersama 2026"})
+            assert twice.status_code == 303  # the same form sent again: the same Update, taken once
         finally:
             await web_office.appraisals.follow(target)
     with web_office.uow_factory() as uow:
         starts = [e for e in uow.audit.list(action="cycle.start") if e.subject == cycle_id]
+        recounts = [e for e in uow.audit.list(action="cycle.change_calendar") if e.subject == cycle_id]
     assert [(e.actor, e.subject) for e in starts] == [(ADMIN, cycle_id)]
+    assert [(e.actor, e.reason) for e in recounts] == [(ADMIN, "SKB cuti bersama 2026")]
 
     async with signed_in(web_office, PENGELOLA) as pengelola:
         page = await pengelola.get(CYCLES)
         assert page.status_code == 200 and cycle_id in page.text and 'id="form-mulai-siklus"' not in page.text
         refused = await pengelola.post(CYCLES, {"periode": str(PERIOD)})
         assert refused.status_code == 403
+        status = await pengelola.get(f"/kepegawaian/siklus/{cycle_id}")
+        assert status.status_code == 200 and 'id="form-hitung-ulang"' not in status.text
+        assert (await pengelola.post(f"/kepegawaian/siklus/{cycle_id}/kalender", {"alasan": "x"})).status_code == 403
 
 
 async def _until_complete(browser: Browser, path: str) -> str:

@@ -7,9 +7,9 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from pydantic import ValidationError
 
-from domain.calendar import CycleCalendar, Deadlines, parse_duration, resolve, resolve_for_period
+from domain.calendar import CycleCalendar, Deadlines, parse_duration, recount, resolve, resolve_for_period
 from domain.errors import DomainError
-from domain.policy import DEFAULT_POLICY
+from domain.policy import DEFAULT_POLICY, AppraisalPolicy
 from domain.stages import Step
 
 WIB_MIDNIGHT_JAN_1_2026 = datetime(2025, 12, 31, 17, 0, tzinfo=UTC)
@@ -207,3 +207,45 @@ def test_period_ends_out_of_order_or_count_are_refused_naming_the_field(ends: li
     with pytest.raises(DomainError) as error:
         resolve(_compressed(period_ends=ends), 2026, DEFAULT_POLICY)
     assert error.value.field == "period_ends" and said in str(error.value)
+
+
+IN_WORKING_DAYS = DEFAULT_POLICY.with_overrides({"escalation": {"grace_working_days": 3}}, "hk")
+
+
+def _with_day_off(day: date) -> AppraisalPolicy:
+    days_off = {"days_off": [{"day": day.isoformat(), "name": "Libur"}]}
+    return IN_WORKING_DAYS.with_overrides({"working_days": days_off}, "libur")
+
+
+def test_a_new_day_off_moves_the_deadlines_stated_in_working_days_not_yet_reached() -> None:
+    spec = _compressed(start="2026-08-03", skp_draft_due="5HK", skp_due="10HK", survey_opens="P1D",
+                       survey_closes="30HK", self_assessment_due="20HK", review_due="2026-12-01",
+                       calibration_due="P150D", sign_off_due="P160D", period_ends=["3HK", "8HK", "12HK"])  # fmt: skip
+    before = resolve(spec, 2026, IN_WORKING_DAYS)
+    assert before.workdays is not None
+    day_off = date(2026, 8, 12)  # a Wednesday, after the drafting deadline (10 August) and before the others
+    policy = _with_day_off(day_off)
+    now = datetime(2026, 8, 11, 3, 0, tzinfo=UTC)
+    counted = recount(spec, 2026, policy, before, now)
+    expected = resolve(spec, 2026, policy)
+    after = counted.deadlines
+    assert after.skp_draft_due == before.skp_draft_due  # reached already
+    assert after.skp_due == expected.skp_due > before.skp_due  # one working day later
+    assert after.self_assessment_due == expected.self_assessment_due > before.self_assessment_due
+    assert after.period_ends and before.period_ends and expected.period_ends
+    assert after.period_ends[0] == before.period_ends[0]  # reached: the first period ended on 6 August
+    assert after.period_ends[2] == expected.period_ends[2]
+    assert (after.review_due, after.calibration_due) == (before.review_due, before.calibration_due)  # no HK in them
+    assert day_off in (after.workdays.days_off if after.workdays else [])
+    assert set(counted.moved) == {"skp_due", "survey_closes", "self_assessment_due", "period_ends[1]", "period_ends[2]"}
+    assert "skp_draft_due" in counted.kept and Deadlines.model_validate(after.model_dump(mode="json")) == after
+
+
+def test_a_recount_that_breaks_the_order_is_refused_naming_the_field() -> None:
+    spec = _compressed(start="2026-08-03", self_assessment_due="10HK", review_due="2026-08-19T12:00:00+07:00",
+                       skp_draft_due="P1D", skp_due="P2D", survey_opens="P1D", survey_closes="P3D",
+                       calibration_due="P30D", sign_off_due="P40D")  # fmt: skip
+    before = resolve(spec, 2026, DEFAULT_POLICY)
+    with pytest.raises(DomainError) as error:
+        recount(spec, 2026, _with_day_off(date(2026, 8, 5)), before, datetime(2026, 8, 4, tzinfo=UTC))
+    assert error.value.field == "review_due"

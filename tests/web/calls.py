@@ -513,6 +513,8 @@ ROWS: dict[tuple[str, str], Row] = {
         body({"predikat_organisasi": OrgPredicate.ISTIMEWA.value}), calibrating=True, keeps=True
     ),
     ("POST", CYCLE + "/calibration/decision"): Row(decide, calibrating=True),
+    # counted again on the instansi's working days now: recorded (an audit entry) whether or not a deadline moves
+    ("POST", CYCLE + "/calendar"): Row(body({"alasan": "SKB cuti bersama baru"}), calibrating=True, keeps=True),
     ("GET", CYCLE + "/report"): Row(plain, calibrating=True),
     ("GET", CYCLE + "/development-plans"): Row(plain, at=Step.SKP_DRAFTING),
     ("GET", CYCLE + "/overdue"): Row(plain, at=Step.SKP_DRAFTING, overdue=True),

@@ -128,6 +128,8 @@ FLASHES: dict[str, str] = {
     "kalibrasi-diusulkan": "Predikat organisasi ditetapkan dan usulan kalibrasi tersimpan.",
     "kalibrasi-dikunci": "Keputusan kalibrasi dikunci dan sedang dikirim ke setiap penilaian.",
     "siklus-dimulai": "Siklus dimulai. Pendaftaran pegawai berjalan.",
+    "kalender-dihitung": "Batas waktu dalam hari kerja yang belum lewat dihitung ulang dan berlaku bagi setiap"
+    " penilaian yang berjalan; perubahannya tercatat.",
     "alamat-survei-dibuat": "Alamat survei dibuat. Cetak poster setiap unit untuk loketnya.",
     "umpan-balik": "Umpan balik tercatat pada penilaian ini.",
     "rencana": "Langkah rencana pengembangan tercatat.",

@@ -3,20 +3,25 @@ come from the instansi's grants, services.cycle_start), then its enrolment follo
 every 2 s (without JavaScript: a link that loads the page again), its status, and its report as a page and as the
 XLSX and CSV files `kinerja siklus laporan` writes (services.cycle_report, services.report_files).
 
-Who may do what is the API's rule for each (web.routes.cycles): the start is the admin kepegawaian's; the status and
-the report are the admin's and the pengelola kinerja's, for a cycle of an instansi where they hold the role.
+Who may do what is the API's rule for each (web.routes.cycles): the start, and counting a running cycle's deadlines
+again on new working days, are the admin kepegawaian's; the status and the report are the admin's and the pengelola
+kinerja's, for a cycle of an instansi where they hold the role.
 """
 
 from __future__ import annotations
 
 import io
+import uuid
 from functools import partial
 from typing import Annotated, Any
 from urllib.parse import quote
 
 from fastapi import APIRouter, Query, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
+from temporalio.client import WorkflowUpdateFailedError, WorkflowUpdateRPCTimeoutOrCancelledError
 from temporalio.exceptions import WorkflowAlreadyStartedError
 from temporalio.service import RPCError
 
@@ -26,9 +31,11 @@ from domain.errors import DomainError
 from domain.ratings import Predicate
 from domain.stages import Role
 from persistence.ports import CycleRecord
-from services import cycle_actions, cycle_directory, cycle_report, cycle_start, report_files
+from services import calendar_change, cycle_actions, cycle_directory, cycle_report, cycle_start, report_files
 from services.actors import Acting
+from services.calendar_change import CalendarBody
 from services.cycle_progress import enrolment
+from services.steps import keyed_update_id
 from web.deps import Caller, Svc
 from web.pages.access import page, signed_in
 from web.pages.deps import FormErrors, FormUser, PageUser, render
@@ -36,6 +43,7 @@ from web.pages.scope import cycle_of, in_instansi, may
 from web.pages.skp_form import text_values
 from web.pages.staffing import ROLES, instansi_path
 from web.pages.staffing_forms import CALENDAR_FIELDS, START_FIELDS, ZONE_CHOICES, FormRefused, start_body
+from workflows.cycle_contracts import CyclePhase
 
 router = APIRouter()
 SECTION = page(signed_in(*ROLES))
@@ -48,6 +56,8 @@ REPORT_PAGE_SIZE = 100
 ALL = 10_000_000  # a download holds every reviewed employee
 NOT_FORM = (401, 403, 404)
 REFUSALS = (DomainError, WorkflowAlreadyStartedError, RPCError)
+CALENDAR_REFUSALS = (DomainError, WorkflowUpdateFailedError, WorkflowUpdateRPCTimeoutOrCancelledError, RPCError)
+CALENDAR_FORM = frozenset({"alasan"})
 
 
 def cycle_path(cycle_id: str) -> str:
@@ -89,6 +99,34 @@ async def start(request: Request, user: FormUser, svc: Svc, instansi_code: str) 
 async def status(request: Request, user: PageUser, svc: Svc, cycle_id: str) -> Response:
     record = await cycle_of(svc, user.principal, cycle_id, READS)
     return await _status(request, user, svc, record, fragment=None)
+
+
+@router.post("/kepegawaian/siklus/{cycle_id}/kalender", response_class=HTMLResponse, **SECTION)
+async def count_calendar_again(request: Request, user: FormUser, svc: Svc, cycle_id: str) -> Response:
+    """The admin kepegawaian has the cycle count its deadlines in hari kerja again on the working days the policy now
+    holds (services.calendar_change); every running appraisal takes them up."""
+    record = await cycle_of(svc, user.principal, cycle_id, STARTS)
+    form = text_values(await request.form())
+    try:
+        body = CalendarBody.model_validate({"alasan": form.get("alasan", "")})
+        key = form.get("kunci") or None
+        await calendar_change.count_again(
+            await svc.temporal.client(),
+            svc.uow_factory,
+            record.cycle_id,
+            user.principal.nip,
+            reason=body.alasan,
+            update_id=keyed_update_id(user.principal, "calendar", record.cycle_id, "", key) if key else None,
+        )
+    except ValidationError as invalid:
+        errors = FormErrors.of(RequestValidationError(invalid.errors()), CALENDAR_FORM)
+        return await _status(request, user, svc, record, fragment=None, form=form, errors=errors)
+    except CALENDAR_REFUSALS as refused:
+        errors = FormErrors.of(refused, CALENDAR_FORM)
+        if errors.status in NOT_FORM and not errors.fields:
+            raise
+        return await _status(request, user, svc, record, fragment=None, form=form, errors=errors)
+    return RedirectResponse(f"{cycle_path(record.cycle_id)}?pesan=kalender-dihitung", status_code=303)
 
 
 @router.get("/kepegawaian/siklus/{cycle_id}/kemajuan", response_class=HTMLResponse, **SECTION)
@@ -185,10 +223,17 @@ async def _cycles(
 
 
 async def _status(
-    request: Request, user: Caller, svc: Svc, record: CycleRecord, *, fragment: str | None
+    request: Request,
+    user: Caller,
+    svc: Svc,
+    record: CycleRecord,
+    *,
+    fragment: str | None,
+    form: dict[str, str] | None = None,
+    errors: FormErrors | None = None,
 ) -> HTMLResponse:
     state = await cycle_actions.state(await svc.temporal.client(), record.cycle_id)
-    context = {
+    context: dict[str, Any] = {
         "state": state,
         "record": record,
         "progress": enrolment(state),
@@ -201,6 +246,13 @@ async def _status(
         ],
         "predicates": list(Predicate),
         "calibrates": may(user.principal, record.instansi_code, CALIBRATES, record.cycle_id),
+        "may_count_again": may(user.principal, record.instansi_code, STARTS, record.cycle_id)
+        and state.phase is not CyclePhase.CLOSED,
+        "key": uuid.uuid4().hex,  # sent twice (a double click), the count is taken once
         "polled": fragment is not None,
+        "form": form or {},
     }
-    return render(request, "pages/kepegawaian_siklus_status.html", context, user=user, fragment=fragment)
+    if errors is not None:
+        context["errors"] = errors
+    status = errors.status if errors is not None else 200
+    return render(request, "pages/kepegawaian_siklus_status.html", context, user=user, fragment=fragment, status=status)

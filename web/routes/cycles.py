@@ -3,6 +3,8 @@
 - `POST /instansi/{code}/cycles`: start (admin kepegawaian); the officials come from the instansi's role grants;
 - `GET /cycles/{id}`: its state; `GET /cycles/{id}/report`: the report (so far);
 - `POST /cycles/{id}/calibration/proposal|decision`: the pimpinan sets the organisation predicate, then decides;
+- `POST /cycles/{id}/calendar`: the admin kepegawaian has its deadlines in hari kerja counted again on the instansi's
+  working days as they are now (a new cuti bersama), for every running appraisal;
 - `GET /cycles/{id}/overdue`, `POST /cycles/{id}/bulk/extend|reassign|follow-roster`: the supervision team's queue
   and actions.
 
@@ -18,16 +20,18 @@ from starlette.concurrency import run_in_threadpool
 
 from domain.bounds import MAX_LIST_ITEMS
 from domain.stages import Role, Stage
-from services import bulk, cycle_actions, cycle_report, cycle_start, overdue
+from services import bulk, calendar_change, cycle_actions, cycle_report, cycle_start, overdue
 from services.actors import Acting
 from services.bulk import BulkResult, ExtendManyBody, FollowRosterBody, ReassignManyBody
+from services.calendar_change import CalendarBody
 from services.cycle_actions import DecisionBody, ProposalBody
 from services.cycle_report import CycleReportView
 from services.cycle_start import StartBody, Started
 from services.overdue import StepList
-from services.steps import MAX_IDEMPOTENCY_KEY
+from services.steps import MAX_IDEMPOTENCY_KEY, keyed_update_id
 from web.access import Rule
 from web.deps import CurrentPrincipal, Svc, guard
+from workflows.calendar_contracts import CalendarChanged
 from workflows.cycle_contracts import CycleState
 
 router = APIRouter(tags=["siklus"])
@@ -139,6 +143,25 @@ async def overdue_steps(
         age=terlambat_sejak,
         now=svc.clock(),
         limit=batas,
+    )
+
+
+@router.post(
+    "/cycles/{cycle_id}/calendar",
+    summary="Hitung ulang batas waktu dalam hari kerja menurut hari kerja instansi sekarang (libur baru)",
+    **guard(Rule("cycle", (Role.ADMIN_KEPEGAWAIAN,), acts=True)),
+)
+async def count_calendar_again(
+    cycle_id: CycleId,
+    body: CalendarBody,
+    principal: CurrentPrincipal,
+    svc: Svc,
+    idempotency_key: IdempotencyKey = None,
+) -> CalendarChanged:
+    update_id = keyed_update_id(principal, "calendar", cycle_id, "", idempotency_key) if idempotency_key else None
+    client = await svc.temporal.client()
+    return await calendar_change.count_again(
+        client, svc.uow_factory, cycle_id, principal.nip, reason=body.alasan, update_id=update_id
     )
 
 
