@@ -149,36 +149,20 @@ def build(uow_factory: UowFactory, parties: AppraisalParties, period: int, *, no
         skp = uow.skp.get(nip, period)
         if review is None or skp is None:
             raise NotFound(f"penilaian atau SKP NIP {nip} periode {period} tidak tercatat", field="penilaian")
-        cycle = uow.cycles.get(cycle_id)
-        zone = cycle.deadlines.utc_offset_hours if cycle is not None else None
         steps = [e for e in uow.audit.list(workflow_id=workflow_id) if e.action in (*_SIGNED, *_CHANGED)]
-        who = {parties.employee_nip, parties.penilai_nip, *([parties.atasan_nip] if parties.atasan_nip else [])}
-        who |= {e.actor for e in steps}
-        people = {n: p for n in who if (p := uow.employees.get(n)) is not None}
-        units = uow.units.names(parties.instansi_code, sorted({p.unit_code for p in people.values()}))
-        instansi = uow.instansi.get(parties.instansi_code)
+        known = _Known.of(uow, parties, parties.penilai_nip, {e.actor for e in steps})
         notes = uow.feedback.of_appraisal(cycle_id, nip)
-
-    def person(title: str, nip: str | None) -> Person:
-        found = people.get(nip) if nip else None
-        if found is None:
-            return Person(title, NONE, nip or NONE, NONE, NONE, NONE)
-        return Person(title, found.name, nip or NONE, NONE, found.jabatan, units.get(found.unit_code, found.unit_code))
-
+    people, zone = known.people, known.zone
     outcome = review.review
     return EvaluationDocument(
-        instansi=instansi.name if instansi is not None else parties.instansi_code,
+        instansi=known.instansi,
         period=period,
         cycle_id=cycle_id,
         unit_code=item.unit_code,
-        appraised_from=employee.appraised_from(period) if (employee := people.get(nip)) is not None else None,
-        people=[
-            person("Pegawai yang dinilai", parties.employee_nip),
-            person("Pejabat Penilai Kinerja", parties.penilai_nip),
-            person("Atasan Pejabat Penilai Kinerja", parties.atasan_nip),
-        ],
+        appraised_from=known.appraised_from(nip, period),
+        people=known.parties(parties, parties.penilai_nip),
         results=result_lines(skp.skp, outcome),
-        behaviours=[f"{b.value.value}{f': {b.expectation}' if b.expectation else ''}" for b in skp.skp.perilaku],
+        behaviours=_behaviours(skp.skp),
         hasil_kerja=outcome.hasil_kerja.chosen.label,
         perilaku=outcome.perilaku.label,
         matrix_predicate=outcome.result.predicate.label,
@@ -213,20 +197,8 @@ def period_document(
         skp = uow.skp.get(nip, period)
         if skp is None:
             raise NotFound(f"SKP NIP {nip} periode {period} tidak tercatat", field="skp")
-        cycle = uow.cycles.get(cycle_id)
-        zone = cycle.deadlines.utc_offset_hours if cycle is not None else None
-        who = {parties.employee_nip, record.penilai_nip, *([parties.atasan_nip] if parties.atasan_nip else [])}
-        people = {n: p for n in who if (p := uow.employees.get(n)) is not None}
-        units = uow.units.names(parties.instansi_code, sorted({p.unit_code for p in people.values()}))
-        instansi = uow.instansi.get(parties.instansi_code)
-
-    def person(title: str, found_nip: str | None) -> Person:
-        found = people.get(found_nip) if found_nip else None
-        if found is None:
-            return Person(title, NONE, found_nip or NONE, NONE, NONE, NONE)
-        unit = units.get(found.unit_code, found.unit_code)
-        return Person(title, found.name, found_nip or NONE, NONE, found.jabatan, unit)
-
+        known = _Known.of(uow, parties, record.penilai_nip)
+    people, zone = known.people, known.zone
     realised = {r.indicator_id: r for r in record.realisations}
     lines = [
         ResultLine(
@@ -248,20 +220,15 @@ def period_document(
         when = tanggal_panjang(at, zone) if at is not None else NONE
         return Signature(title, what, found.name if found else NONE, nip_of, when, None)
 
-    employee = people.get(nip)
     return EvaluationDocument(
-        instansi=instansi.name if instansi is not None else parties.instansi_code,
+        instansi=known.instansi,
         period=period,
         cycle_id=cycle_id,
         unit_code=record.unit_code,
-        appraised_from=employee.appraised_from(period) if employee is not None else None,
-        people=[
-            person("Pegawai yang dinilai", parties.employee_nip),
-            person("Pejabat Penilai Kinerja", record.penilai_nip),
-            person("Atasan Pejabat Penilai Kinerja", parties.atasan_nip),
-        ],
+        appraised_from=known.appraised_from(nip, period),
+        people=known.parties(parties, record.penilai_nip),
         results=lines,
-        behaviours=[f"{b.value.value}{f': {b.expectation}' if b.expectation else ''}" for b in skp.skp.perilaku],
+        behaviours=_behaviours(skp.skp),
         hasil_kerja=record.rating.label if record.rating is not None else NONE,
         perilaku=NONE,
         matrix_predicate=NONE,
@@ -278,6 +245,61 @@ def period_document(
         period_number=record.number,
         appraised_until=record.last_day,
     )
+
+
+@dataclass(frozen=True)
+class _Known:
+    """What a document says of its people, read once: the roster's entries of those it names, their units' names,
+    the instansi's name and the zone its times are printed in (the cycle's)."""
+
+    people: dict[str, Employee]
+    units: dict[str, str]
+    instansi: str
+    zone: int | None
+
+    @classmethod
+    def of(
+        cls, uow: AbstractUnitOfWork, parties: AppraisalParties, penilai_nip: str, others: set[str] | None = None
+    ) -> _Known:
+        cycle = uow.cycles.get(parties.cycle_id)
+        who = {
+            parties.employee_nip,
+            penilai_nip,
+            *([parties.atasan_nip] if parties.atasan_nip else []),
+            *(others or ()),
+        }
+        people = {n: p for n in who if (p := uow.employees.get(n)) is not None}
+        units = uow.units.names(parties.instansi_code, sorted({p.unit_code for p in people.values()}))
+        instansi = uow.instansi.get(parties.instansi_code)
+        return cls(
+            people=people,
+            units=units,
+            instansi=instansi.name if instansi is not None else parties.instansi_code,
+            zone=cycle.deadlines.utc_offset_hours if cycle is not None else None,
+        )
+
+    def parties(self, parties: AppraisalParties, penilai_nip: str) -> list[Person]:
+        """The form's three: the employee, the pejabat penilai kinerja (the year's, or the period's), the atasan."""
+        return [
+            self.person("Pegawai yang dinilai", parties.employee_nip),
+            self.person("Pejabat Penilai Kinerja", penilai_nip),
+            self.person("Atasan Pejabat Penilai Kinerja", parties.atasan_nip),
+        ]
+
+    def person(self, title: str, nip: str | None) -> Person:
+        found = self.people.get(nip) if nip else None
+        if found is None:
+            return Person(title, NONE, nip or NONE, NONE, NONE, NONE)
+        unit = self.units.get(found.unit_code, found.unit_code)
+        return Person(title, found.name, nip or NONE, NONE, found.jabatan, unit)
+
+    def appraised_from(self, nip: str, period: int) -> date | None:
+        employee = self.people.get(nip)
+        return employee.appraised_from(period) if employee is not None else None
+
+
+def _behaviours(skp: Skp) -> list[str]:
+    return [f"{b.value.value}{f': {b.expectation}' if b.expectation else ''}" for b in skp.perilaku]
 
 
 def _note(note: FeedbackNote, zone: int | None) -> str:
