@@ -14,7 +14,7 @@ from temporalio import activity
 
 from activities.follow_up import About, notice_of, write_notice, write_step
 from domain.audit import AuditEntry
-from domain.development import PlanRecord
+from domain.development import PlanAction, PlanRecord
 from persistence.ports import AbstractUnitOfWork
 from services import notices
 from workflows.contracts import RecordStepResult
@@ -50,7 +50,16 @@ class DevelopmentPlanActivities:
             reason=step.reason,  # the employee's reason for asking a change, as for any step
             # What the plan holds is about a person's shortcomings: the log keeps where it stands, not the plan.
             before={"step": step.step_from.value},
-            after={"step": record.step.value, "predicate": record.predicate.value},
+            after={
+                "step": record.step.value,
+                "predicate": record.predicate.value,
+                # who appraises from now on, where the supervision team gave the plan another penilai
+                **(
+                    {"penilai_nip": record.penilai_nip, "atasan_nip": record.atasan_nip}
+                    if step.action == PlanAction.REASSIGN.value
+                    else {}
+                ),
+            },
             workflow_id=record.workflow_id,
             idempotency_key=step.idempotency_key,
         )

@@ -57,6 +57,9 @@ class PlanAction(StrEnum):
     SEND = "send_plan"  # the penilai sends the plan (again, corrected)
     AGREE = "agree_plan"
     ASK_CHANGE = "ask_plan_change"
+    # The supervision team gives the plan another penilai (the one it names left, moved, or cannot act) [U]: the
+    # regulation names no one; the team that follows what is overdue is who can unblock it, as for an appraisal.
+    REASSIGN = "reassign_plan"
 
 
 _TRANSITIONS = {
@@ -64,8 +67,15 @@ _TRANSITIONS = {
     (PlanStep.AGREEMENT, PlanAction.SEND): PlanStep.AGREEMENT,
     (PlanStep.AGREEMENT, PlanAction.AGREE): PlanStep.AGREED,
     (PlanStep.AGREEMENT, PlanAction.ASK_CHANGE): PlanStep.DRAFTING,
+    (PlanStep.DRAFTING, PlanAction.REASSIGN): PlanStep.DRAFTING,
+    (PlanStep.AGREEMENT, PlanAction.REASSIGN): PlanStep.AGREEMENT,
 }
-_ACTORS = {PlanAction.SEND: Role.PENILAI, PlanAction.AGREE: Role.PEGAWAI, PlanAction.ASK_CHANGE: Role.PEGAWAI}
+_ACTORS = {
+    PlanAction.SEND: Role.PENILAI,
+    PlanAction.AGREE: Role.PEGAWAI,
+    PlanAction.ASK_CHANGE: Role.PEGAWAI,
+    PlanAction.REASSIGN: Role.PENGAWASAN,
+}
 
 
 def transition(step: PlanStep, action: PlanAction, role: Role, *, change_requests: int = 0) -> PlanStep:
@@ -86,6 +96,16 @@ def transition(step: PlanStep, action: PlanAction, role: Role, *, change_request
             rule=FOLLOW_UP_RULE,
         )
     return to
+
+
+def check_reviewers(employee_nip: str, penilai_nip: str, atasan_nip: str | None) -> None:
+    """A plan's penilai and atasan: neither the employee, and not the same person (DomainError naming the field)."""
+    if penilai_nip == employee_nip:
+        raise DomainError("pegawai tidak dapat menjadi pejabat penilai bagi dirinya sendiri", field="penilai_nip")
+    if atasan_nip is not None and atasan_nip in (employee_nip, penilai_nip):
+        raise DomainError(
+            "atasan pejabat penilai bukan pegawai itu sendiri dan bukan pejabat penilainya", field="atasan_nip"
+        )
 
 
 class DevelopmentPlan(BaseModel):

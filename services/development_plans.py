@@ -3,8 +3,9 @@ from their session or token, never from the request; the plan's workflow (workfl
 last word on who may take which step.
 
 Who sees a plan: whoever may see the appraisal it follows (services.steps.visible; someone with no part in it is told
-it does not exist). Who acts: the pejabat penilai sends it, the employee agrees or asks for a change. HR (pengelola
-kinerja, admin kepegawaian) and the supervision team list a cycle's plans by unit with the training asked for.
+it does not exist). Who acts: the pejabat penilai sends it, the employee agrees or asks for a change, the supervision
+team may give it another penilai (the one it names left). HR (pengelola kinerja, admin kepegawaian) and the
+supervision team list a cycle's plans by unit with the training asked for.
 The pages and the API both come through here.
 """
 
@@ -35,17 +36,26 @@ from domain.errors import Forbidden, NotFound
 from domain.stages import Role
 from domain.workdays import zone_of
 from persistence.ports import AbstractUnitOfWork
+from services.appraisals import check_reassignment
 from services.steps import STEP_WAIT, keyed_update_id, visible
 from services.supervision import cycle_held
 from workflows.contracts import Actor
 from workflows.development_plan import DevelopmentPlanWorkflow
-from workflows.plan_contracts import AgreePlan, AskPlanChange, DevelopmentPlanState, SendPlan, plan_workflow_id
+from workflows.plan_contracts import (
+    AgreePlan,
+    AskPlanChange,
+    DevelopmentPlanState,
+    ReassignPlan,
+    SendPlan,
+    plan_workflow_id,
+)
 
 UowFactory = Callable[[], AbstractUnitOfWork]
 ACTORS: dict[PlanAction, Role] = {
     PlanAction.SEND: Role.PENILAI,
     PlanAction.AGREE: Role.PEGAWAI,
     PlanAction.ASK_CHANGE: Role.PEGAWAI,
+    PlanAction.REASSIGN: Role.PENGAWASAN,
 }
 # Who lists a cycle's plans: HR, who arrange the training, and the supervision team, who follow what is overdue.
 LISTERS = (Role.PENGELOLA_KINERJA, Role.ADMIN_KEPEGAWAIAN, Role.PENGAWASAN)
@@ -74,6 +84,18 @@ class ChangeBody(_Body):
     alasan: Reason = Field(description="perubahan yang diminta pegawai")
 
 
+class ReassignPlanBody(_Body):
+    """Another pejabat penilai (and atasan) for the plan, from the supervision team, with the reason."""
+
+    penilai: str = Field(pattern=r"^\d{18}$", description="NIP pejabat penilai baru")
+    atasan: str | None = Field(default=None, pattern=r"^\d{18}$", description="NIP atasannya (kosong: tetap)")
+    alasan: Reason = Field(description="mis. pejabat penilai mutasi per tanggal ...")
+
+
+Body = PlanBody | AgreeBody | ChangeBody | ReassignPlanBody
+Command = SendPlan | AgreePlan | AskPlanChange | ReassignPlan
+
+
 def plan_of(uow_factory: UowFactory, principal: Principal, cycle_id: str, nip: str) -> PlanRecord | None:
     """The plan that follows the appraisal, None while there is none (NotFound for whoever may not see it)."""
     visible(uow_factory, principal, cycle_id, nip)
@@ -98,6 +120,8 @@ def actions_of(record: PlanRecord | None, nip: str, roles: set[Role]) -> set[Pla
         found.add(PlanAction.AGREE)
         if record.change_requests < MAX_CHANGE_REQUESTS:
             found.add(PlanAction.ASK_CHANGE)
+    if Role.PENGAWASAN in roles and record.step is not PlanStep.AGREED:
+        found.add(PlanAction.REASSIGN)
     return found
 
 
@@ -144,7 +168,7 @@ class PreparedPlanStep:
     cycle_id: str
     nip: str
     update_id: str | None  # from the sender's Idempotency-Key: a retry with the same key is the same Update
-    command: SendPlan | AgreePlan | AskPlanChange
+    command: Command
 
 
 def prepare(
@@ -154,7 +178,7 @@ def prepare(
     cycle_id: str,
     nip: str,
     action: PlanAction,
-    body: PlanBody | AgreeBody | ChangeBody,
+    body: Body,
     today: date,
     idempotency_key: str | None = None,
 ) -> PreparedPlanStep:
@@ -173,12 +197,21 @@ def prepare(
     if record is None:
         raise NotFound(f"belum ada rencana pengembangan bagi NIP {nip} pada siklus {cycle_id}", field="rencana")
     actor = Actor(nip=principal.nip, role=role)
-    command: SendPlan | AgreePlan | AskPlanChange
+    command: Command
     if isinstance(body, PlanBody):
         plan = checked_plan(body.bimbingan, body.kompetensi, body.pelatihan, body.tanggal_target, today=today)
         command = SendPlan(actor=actor, plan=plan)
     elif isinstance(body, ChangeBody):
         command = AskPlanChange(actor=actor, reason=checked_reason(body.alasan))
+    elif isinstance(body, ReassignPlanBody):
+        # The roster decides who can appraise, as for an appraisal: an active employee of the instansi, not the
+        # employee, not withdrawn from the cycle.
+        check_reassignment(
+            uow_factory, parties.instansi_code, nip, body.penilai, body.atasan, cycle_id=parties.cycle_id
+        )
+        command = ReassignPlan(
+            actor=actor, penilai_nip=body.penilai, atasan_nip=body.atasan, reason=checked_reason(body.alasan)
+        )
     else:
         command = AgreePlan(actor=actor)
     key = keyed_update_id(principal, action.value, cycle_id, nip, idempotency_key) if idempotency_key else None
@@ -195,6 +228,8 @@ async def send(client: Client, step: PreparedPlanStep) -> DevelopmentPlanState:
                 state = await handle.execute_update(DevelopmentPlanWorkflow.send_plan, command, id=step.update_id)
             elif isinstance(command, AskPlanChange):
                 state = await handle.execute_update(DevelopmentPlanWorkflow.ask_plan_change, command, id=step.update_id)
+            elif isinstance(command, ReassignPlan):
+                state = await handle.execute_update(DevelopmentPlanWorkflow.reassign_plan, command, id=step.update_id)
             else:
                 state = await handle.execute_update(DevelopmentPlanWorkflow.agree_plan, command, id=step.update_id)
     except TimeoutError:

@@ -2,7 +2,8 @@
 
 Started by the appraisal as it ends (a child it abandons: the plan outlives the appraisal, and the year's result is
 final without it). The penilai sends the plan through the `send_plan` Update, the employee agrees (`agree_plan`) or
-asks for a change (`ask_plan_change`); each Update's validator checks the actor and the step before anything enters
+asks for a change (`ask_plan_change`), and the supervision team may give it another penilai (`reassign_plan`: the one
+it names left or cannot act); each Update's validator checks the actor and the step before anything enters
 history, and the handler writes the step (the plan's row, the audit entry, a notice to whoever acts next) through an
 activity once Temporal has accepted it, as the appraisal's steps are written. Each step has its deadline in the
 cycle's working days (FollowUpPolicy), with the reminders and escalation of the instansi's EscalationPolicy: the main
@@ -27,6 +28,7 @@ with workflow.unsafe.imports_passed_through():
         PlanAction,
         PlanRecord,
         PlanStep,
+        check_reviewers,
         checked_plan,
         checked_reason,
         transition,
@@ -49,6 +51,7 @@ with workflow.unsafe.imports_passed_through():
         DevelopmentPlanInput,
         DevelopmentPlanState,
         PlanNotice,
+        ReassignPlan,
         RecordPlanStep,
         SendPlan,
     )
@@ -133,6 +136,14 @@ class DevelopmentPlanWorkflow(DeadlineSteps):
     def _check_ask_change(self, cmd: AskPlanChange) -> None:
         self._check(lambda: self._plan_ask_change(cmd))
 
+    @workflow.update
+    async def reassign_plan(self, cmd: ReassignPlan) -> DevelopmentPlanState:
+        return await self._handle(lambda: self._plan_reassign(cmd))
+
+    @reassign_plan.validator
+    def _check_reassign(self, cmd: ReassignPlan) -> None:
+        self._check(lambda: self._plan_reassign(cmd))
+
     # --- the steps -------------------------------------------------------------------------------------------------
 
     def _plan_send(self, cmd: SendPlan) -> RecordPlanStep:
@@ -184,6 +195,30 @@ class DevelopmentPlanWorkflow(DeadlineSteps):
         )
         return self._step(after, PlanAction.ASK_CHANGE, cmd.actor, reason, now, notify=[record.penilai_nip])
 
+    def _plan_reassign(self, cmd: ReassignPlan) -> RecordPlanStep:
+        """Another penilai (and atasan) for the plan: whoever must act next at the penilai's step is the new one, with
+        the step's full time from now; the employee's step keeps its deadline."""
+        record = self._s.record
+        transition(record.step, PlanAction.REASSIGN, cmd.actor.role)  # the supervision team, before it is agreed
+        if cmd.actor.nip not in self._input.supervision_team:
+            raise DomainError(f"NIP {cmd.actor.nip} bukan tim pengawasan siklus ini", field="peran")
+        atasan = cmd.atasan_nip or record.atasan_nip
+        check_reviewers(record.employee_nip, cmd.penilai_nip, atasan)
+        if (cmd.penilai_nip, atasan) == (record.penilai_nip, record.atasan_nip):
+            raise DomainError("pejabat penilai dan atasannya sudah itu; tidak ada yang diubah", field="penilai_nip")
+        reason = checked_reason(cmd.reason)
+        now = workflow.now()
+        update: dict[str, object] = {"penilai_nip": cmd.penilai_nip, "atasan_nip": atasan}
+        if record.step is PlanStep.DRAFTING:
+            update |= {
+                "assignee_nip": cmd.penilai_nip,
+                "deadline": self._due(now, self._input.follow_up.plan_working_days),
+                "overdue": False,
+                "escalation_level": 0,
+            }
+        after = record.model_copy(update=update)
+        return self._step(after, PlanAction.REASSIGN, cmd.actor, reason, now, notify=[cmd.penilai_nip])
+
     def _identity(self, actor: Actor) -> None:
         """The actor holds the role they claim on this plan: the penilai, or the employee."""
         record = self._s.record
@@ -217,6 +252,8 @@ class DevelopmentPlanWorkflow(DeadlineSteps):
                 raise rejection(error) from None
             await self._write(step, RECORD_RETRY)
             changed = step.record.step is not self._s.record.step or step.action == PlanAction.SEND.value
+            # A new penilai at their step starts with its full time: the checkpoints count from now.
+            changed |= step.action == PlanAction.REASSIGN.value and step.record.deadline != self._s.record.deadline
             self._s = self._s.model_copy(
                 update={
                     "record": step.record,

@@ -70,6 +70,15 @@ class AskPlanChange(_Frozen):
     reason: Reason
 
 
+class ReassignPlan(_Frozen):
+    """The supervision team gives the plan another pejabat penilai (and atasan), with the reason."""
+
+    actor: Actor
+    penilai_nip: Nip
+    atasan_nip: Nip | None = None
+    reason: Reason
+
+
 class RecordPlanStep(_Frozen):
     """A step of the plan as the database keeps it: the record after it, the audit entry, the next actor told."""
 

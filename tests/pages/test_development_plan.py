@@ -19,7 +19,7 @@ from tests.pages.browsing import signed_in
 from tests.pages.form_fields import form_fields
 from tests.web.appraisals import Need
 from tests.web.harness import WebOffice
-from tests.web.office import APPRAISED_1, PEGAWAI_1, PEGAWAI_3, PENGELOLA, PENILAI_1
+from tests.web.office import APPRAISED_1, PEGAWAI_1, PEGAWAI_3, PENGAWAS, PENGELOLA, PENILAI_1, PENILAI_BARU
 
 TRAINING = "Pelatihan pelayanan prima"
 
@@ -94,3 +94,25 @@ async def test_a_plan_is_sent_changed_and_agreed_on_the_pages_and_hr_reads_the_t
         assert (await pegawai.get(follow_up)).status_code == 403
     async with signed_in(web_office, PEGAWAI_3) as stranger:  # of instansi B
         assert (await stranger.post(f"{page}/rencana/setuju", {})).status_code == 404
+
+
+async def test_the_supervision_team_gives_a_plan_another_penilai_on_the_page(web_office: WebOffice) -> None:
+    target = await web_office.appraisals.fresh(Need(APPRAISED_1, Step.SKP_DRAFTING))
+    page = f"/penilaian/{target.cycle_id}/{target.nip}"
+    workflow_id = await web_office.appraisals.open_plan(target)
+    async with signed_in(web_office, PENILAI_1) as penilai:
+        assert 'id="form-rencana-alihkan"' not in (await penilai.get(page)).text  # the team's, not the penilai's
+    async with signed_in(web_office, PENGAWAS) as team:
+        fields = form_fields((await team.get(page)).text, "form-rencana-alihkan")
+        assert fields, "the supervision team is offered no form to reassign the plan"
+        typed = {**fields, "penilai_nip": PEGAWAI_3, "alasan": "Kasi mutasi ke kecamatan"}  # of another instansi
+        refused = await team.post(f"{page}/rencana/alihkan", typed)
+        assert refused.status_code == 422 and 'id="penilai_nip-galat"' in refused.text, refused.text
+        assert form_fields(refused.text, "form-rencana-alihkan")["alasan"] == typed["alasan"]  # kept
+        moved = await team.post(f"{page}/rencana/alihkan", {**typed, "penilai_nip": PENILAI_BARU})
+        assert moved.status_code == 303 and moved.headers["location"].endswith("#rencana-pengembangan")
+    stored = _stored(web_office, workflow_id)
+    assert stored is not None and (stored.penilai_nip, stored.assignee_nip) == (PENILAI_BARU, PENILAI_BARU)
+    with web_office.uow_factory() as uow:  # what the new penilai's Beranda lists (they have no account here)
+        assert workflow_id in [p.workflow_id for p in uow.plans.of_assignee(PENILAI_BARU, limit=100)]
+        assert workflow_id not in [p.workflow_id for p in uow.plans.of_assignee(PENILAI_1, limit=100)]

@@ -453,6 +453,9 @@ ROWS: dict[tuple[str, str], Row] = {
     ("POST", PLAN + "/send"): Row(body(PLAN_SENT), at=Step.SKP_DRAFTING, prepare=open_plan),
     ("POST", PLAN + "/agree"): Row(body({}), at=Step.SKP_DRAFTING, prepare=sent_plan),
     ("POST", PLAN + "/change"): Row(body({"alasan": REASON}), at=Step.SKP_DRAFTING, prepare=sent_plan),
+    ("POST", PLAN + "/reviewer"): Row(
+        body({"penilai": PENILAI_BARU, "alasan": REASON}), at=Step.SKP_DRAFTING, prepare=open_plan
+    ),
     # the periodic evaluation: its workflow started on the fresh target, its first period ended
     ("GET", PERIODS): Row(plain, at=Step.SKP_DRAFTING),
     ("GET", PERIODS + "/{number}/evaluation-document"): Row(held_period, at=Step.SKP_DRAFTING),

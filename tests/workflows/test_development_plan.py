@@ -16,6 +16,7 @@ from temporalio.testing import WorkflowEnvironment
 from domain.development import DevelopmentPlan, PlanStep
 from domain.policy import AppraisalPolicy, FollowUpPolicy
 from domain.ratings import Predicate
+from domain.stages import Role
 from tests.workflows import scenario
 from tests.workflows.conftest import Office, Starter
 from tests.workflows.scenario import (
@@ -23,19 +24,28 @@ from tests.workflows.scenario import (
     HR,
     KABID,
     KASI,
+    KASI_BARU,
     MEETS,
     PENGAWAS,
     PENILAI,
     STAFF,
+    TIM_PENGAWASAN,
     Handle,
     eventually,
     replay_and_record,
     skip_time,
 )
 from workflows.appraisal import AppraisalWorkflow
-from workflows.contracts import ApplyCalibration, ApproveSkp, Sign, SubmitReview, SubmitSelfAssessment, SubmitSkp
+from workflows.contracts import Actor, ApplyCalibration, ApproveSkp, Sign, SubmitReview, SubmitSelfAssessment, SubmitSkp
 from workflows.development_plan import DevelopmentPlanWorkflow
-from workflows.plan_contracts import AgreePlan, AskPlanChange, DevelopmentPlanState, SendPlan, plan_workflow_id
+from workflows.plan_contracts import (
+    AgreePlan,
+    AskPlanChange,
+    DevelopmentPlanState,
+    ReassignPlan,
+    SendPlan,
+    plan_workflow_id,
+)
 
 POLICY = AppraisalPolicy(
     escalation=scenario.ESCALATION, follow_up=FollowUpPolicy(plan_working_days=2, agreement_working_days=2)
@@ -161,3 +171,56 @@ async def test_an_appraisal_that_ends_baik_opens_no_plan(
         await time_skipping_env.client.get_workflow_handle(plan_workflow_id(cycle_id, STAFF)).describe()
     with office.uow_factory() as uow:
         assert uow.plans.of_cycle(scenario.INSTANSI, cycle_id, limit=10) == []
+
+
+async def test_the_supervision_team_gives_a_plan_another_penilai(
+    time_skipping_env: WorkflowEnvironment, start: Starter, office: Office, cycle_id: str
+) -> None:
+    """The plan's penilai left before sending it: the supervision team gives it another, who has the step's full time
+    and sends it; the one who left may no longer. Wrong actors and empty changes are refused before history."""
+    handle = await start(policy=POLICY)
+    await _final(handle, Predicate.KURANG)
+    client = time_skipping_env.client
+    plan: PlanHandle = client.get_workflow_handle_for(DevelopmentPlanWorkflow.run, plan_workflow_id(cycle_id, STAFF))
+
+    async def opened() -> DevelopmentPlanState | None:
+        try:
+            return await plan.query(DevelopmentPlanWorkflow.state)
+        except RPCError:
+            return None
+
+    before = (await eventually(opened, what="the development plan")).record
+    reason = "Kasi mutasi ke kecamatan per 1 Februari"
+    moved = ReassignPlan(actor=TIM_PENGAWASAN, penilai_nip=KASI_BARU, reason=reason)
+    for actor, said in (
+        (PENILAI, "Tim Pengawasan"),  # the penilai cannot hand the plan on
+        (Actor(nip=KABID, role=Role.PENGAWASAN), "bukan tim pengawasan"),  # a team member of no such cycle
+    ):
+        assert said in await _refused(
+            plan, DevelopmentPlanWorkflow.reassign_plan, moved.model_copy(update={"actor": actor})
+        )
+    same = moved.model_copy(update={"penilai_nip": KASI})
+    assert "tidak ada yang diubah" in await _refused(plan, DevelopmentPlanWorkflow.reassign_plan, same)
+    itself = moved.model_copy(update={"penilai_nip": STAFF})
+    assert "dirinya sendiri" in await _refused(plan, DevelopmentPlanWorkflow.reassign_plan, itself)
+    assert _plan_audit(office, plan.id) == ["plan.opened"]  # nothing entered: refused by the validator
+
+    await skip_time(time_skipping_env, timedelta(hours=20))  # a day of the penilai's time gone
+    state = await plan.execute_update(DevelopmentPlanWorkflow.reassign_plan, moved)
+    record = state.record
+    assert (record.step, record.penilai_nip, record.assignee_nip) == (PlanStep.DRAFTING, KASI_BARU, KASI_BARU)
+    assert record.deadline is not None and before.deadline is not None and record.deadline > before.deadline
+    target = (await time_skipping_env.get_current_time()).date() + timedelta(days=60)
+    old = await _refused(plan, DevelopmentPlanWorkflow.send_plan, SendPlan(actor=PENILAI, plan=_plan(target)))
+    assert "bukan" in old
+    new_penilai = Actor(nip=KASI_BARU, role=Role.PENILAI)
+    state = await plan.execute_update(
+        DevelopmentPlanWorkflow.send_plan, SendPlan(actor=new_penilai, plan=_plan(target))
+    )
+    assert state.record.step is PlanStep.AGREEMENT
+    with office.uow_factory() as uow:
+        stored = uow.plans.get(plan.id)
+        (entry,) = [e for e in uow.audit.list(workflow_id=plan.id) if e.action == "reassign_plan"]
+    assert stored is not None and stored.penilai_nip == KASI_BARU
+    assert (entry.actor, entry.reason) == (PENGAWAS, reason)
+    assert entry.after is not None and entry.after["penilai_nip"] == KASI_BARU

@@ -1,6 +1,7 @@
 """The development plan's steps as forms on the appraisal's page (`/penilaian/{cycle}/{nip}`, section
 `#rencana-pengembangan`): the pejabat penilai sends the plan (`rencana`), the employee agrees to it
-(`rencana/setuju`) or asks for a change with a reason (`rencana/ubah`). Each goes through services.development_plans
+(`rencana/setuju`) or asks for a change with a reason (`rencana/ubah`), and the supervision team gives it another
+penilai (`rencana/alihkan`). Each goes through services.development_plans
 as the API's; a refusal comes back as the same page with the message beside the field it names and what was typed
 kept; someone who may not see the appraisal is told it does not exist.
 """
@@ -18,7 +19,7 @@ from starlette.concurrency import run_in_threadpool
 from domain.development import PlanAction
 from domain.errors import DomainError
 from services import development_plans
-from services.development_plans import AgreeBody, ChangeBody, PlanBody
+from services.development_plans import AgreeBody, ChangeBody, PlanBody, ReassignPlanBody
 from web.deps import Svc
 from web.pages.access import page, signed_in
 from web.pages.appraisal import show
@@ -28,7 +29,9 @@ from web.pages.skp import base_path
 from web.pages.skp_form import text_values
 
 router = APIRouter()
-PLAN_FIELDS = frozenset({"bimbingan", "kompetensi", "pelatihan", "tanggal_target", "alasan"})
+PLAN_FIELDS = frozenset(
+    {"bimbingan", "kompetensi", "pelatihan", "tanggal_target", "alasan", "penilai_nip", "atasan_nip"}
+)
 PATH = "/penilaian/{cycle_id}/{nip}/rencana"
 
 
@@ -48,6 +51,12 @@ async def agree_plan(request: Request, user: FormUser, svc: Svc, cycle_id: str, 
 async def ask_change(request: Request, user: FormUser, svc: Svc, cycle_id: str, nip: str) -> Response:
     form = text_values(await request.form())
     return await _take(request, user, svc, cycle_id, nip, PlanAction.ASK_CHANGE, form)
+
+
+@router.post(PATH + "/alihkan", response_class=HTMLResponse, **page(signed_in()))
+async def reassign_plan(request: Request, user: FormUser, svc: Svc, cycle_id: str, nip: str) -> Response:
+    form = text_values(await request.form())
+    return await _take(request, user, svc, cycle_id, nip, PlanAction.REASSIGN, form)
 
 
 async def _take(
@@ -74,12 +83,17 @@ async def _take(
     return RedirectResponse(f"{base_path(cycle_id, nip)}?pesan=rencana#rencana-pengembangan", status_code=303)
 
 
-def _body(action: PlanAction, form: dict[str, str]) -> PlanBody | AgreeBody | ChangeBody:
+def _body(action: PlanAction, form: dict[str, str]) -> development_plans.Body:
     """The form as the API's body (pydantic's ValidationError names a field beyond its bounds)."""
     if action is PlanAction.AGREE:
         return AgreeBody()
     if action is PlanAction.ASK_CHANGE:
         return ChangeBody(alasan=form.get("alasan", ""))
+    if action is PlanAction.REASSIGN:
+        atasan = form.get("atasan_nip", "").strip() or None
+        return ReassignPlanBody(
+            penilai=form.get("penilai_nip", "").strip(), atasan=atasan, alasan=form.get("alasan", "")
+        )
     target = _day(form.get("tanggal_target", "").strip())
     if target is None:
         raise DomainError("isi tanggal (contoh: 30-06-2027 atau 2027-06-30)", field="tanggal_target")

@@ -1,6 +1,7 @@
 """Development plans (tindak lanjut, issue 20) through the API, on the services the pages use
 (services.development_plans): read the plan that follows an appraisal, take its steps as the signed-in person (the
-penilai sends it, the employee agrees or asks for a change), and list a cycle's plans for HR and the supervision team.
+penilai sends it, the employee agrees or asks for a change, the supervision team gives it another penilai), and list a
+cycle's plans for HR and the supervision team.
 The plan exists once the appraisal has ended with a predicate the instansi's policy lists; before, the read answers
 `null` and a step is refused naming `rencana`.
 """
@@ -16,7 +17,7 @@ from starlette.concurrency import run_in_threadpool
 
 from domain.development import PlanAction, PlanRecord
 from services import development_plans
-from services.development_plans import AgreeBody, ChangeBody, PlanBody
+from services.development_plans import AgreeBody, ChangeBody, PlanBody, ReassignPlanBody
 from web.access import Rule
 from web.deps import CurrentPrincipal, Svc, guard
 from web.routes.appraisals import READERS, IdempotencyKey
@@ -81,7 +82,7 @@ async def _take(
     cycle_id: str,
     nip: str,
     action: PlanAction,
-    body: PlanBody | AgreeBody | ChangeBody,
+    body: development_plans.Body,
     idempotency_key: str | None,
 ) -> PlanShown:
     today = partial(development_plans.today_in_cycle, svc.uow_factory, cycle_id, svc.clock())
@@ -148,6 +149,22 @@ async def ask_change(
     idempotency_key: IdempotencyKey = None,
 ) -> PlanShown:
     return await _take(svc, principal, cycle_id, nip, PlanAction.ASK_CHANGE, body, idempotency_key)
+
+
+@router.post(
+    PLAN + "/reviewer",
+    summary="Alihkan rencana pengembangan kepada pejabat penilai lain, dengan alasan (tim pengawasan)",
+    **guard(Rule("appraisal", (development_plans.ACTORS[PlanAction.REASSIGN],), acts=True)),
+)
+async def reassign_plan(
+    cycle_id: str,
+    nip: str,
+    body: ReassignPlanBody,
+    principal: CurrentPrincipal,
+    svc: Svc,
+    idempotency_key: IdempotencyKey = None,
+) -> PlanShown:
+    return await _take(svc, principal, cycle_id, nip, PlanAction.REASSIGN, body, idempotency_key)
 
 
 @router.get(
