@@ -343,7 +343,8 @@ def _add(args: argparse.Namespace) -> int:
 
     state, input = run(settings, read, subject=f"siklus {args.cycle}")
     uow_factory = open_database(settings)
-    # A late joiner gets the cycle's officials as they stand now, not as the cycle started (domain.officials).
+    # A late joiner gets the cycle's officials and deadlines as they stand now (a change of officials, a recount of
+    # the calendar), not as the cycle started.
     officials = state.officials
     plan = plan_cycle(
         uow_factory,
@@ -351,7 +352,7 @@ def _add(args: argparse.Namespace) -> int:
             cycle_id=input.cycle_id,
             instansi_code=input.instansi_code,
             period=input.period,
-            deadlines=input.deadlines,
+            deadlines=state.deadlines or input.deadlines,
             supervision_team=officials.supervision_team if officials else input.supervision_team,
             pengelola_kinerja=officials.pengelola_kinerja if officials else input.pengelola_kinerja,
             only_nips=_nips(args.nip),

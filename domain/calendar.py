@@ -322,10 +322,11 @@ def recount(spec: CycleCalendar, period: int, policy: AppraisalPolicy, before: D
     """The cycle's deadlines after the instansi's working days changed (issue 20: a decree adds cuti bersama, the
     instansi a day off): each deadline its calendar states in hari kerja ('10HK') and not yet reached is counted
     again on `policy.working_days`, and the working days' table its appraisals count reminders, escalation and
-    extensions in is replaced. Dates, times and durations do not depend on working days and stay, as does a deadline
-    already reached, or one the new count would put before `now` (a day off removed): moving a deadline into the past
-    would make a step overdue behind its people's backs. DomainError naming the field where the new count breaks the
-    calendar's order."""
+    extensions in is replaced. The periods' ends stay (each appraisal's periodic evaluation keeps those it started
+    with). Dates, times and durations do not depend on working days and stay, as does a deadline already reached, or
+    one the new count would put before `now` (a day off removed): moving a deadline into the past would make a step
+    overdue behind its people's backs. DomainError naming the field where the new count breaks the calendar's
+    order."""
     zone = timezone(timedelta(hours=spec.utc_offset_hours))
     workdays = work_calendar(policy.working_days)
     start = before.start.astimezone(zone)
@@ -349,9 +350,6 @@ def recount(spec: CycleCalendar, period: int, policy: AppraisalPolicy, before: D
         given = getattr(spec, name)
         if name not in _WINDOWS and name != "start" and given is not None:
             after[name] = instants[name] = again(name, given, instants[name])
-    if spec.period_ends is not None and before.period_ends is not None:
-        pairs = enumerate(zip(spec.period_ends, before.period_ends, strict=True))
-        after["period_ends"] = [again(f"period_ends[{index}]", given, old) for index, (given, old) in pairs]
     if before.workdays is not None:
         after["workdays"] = workday_table(workdays, (period - 1, period, period + 1))
     check_order(instants)

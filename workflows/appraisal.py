@@ -652,6 +652,7 @@ class AppraisalWorkflow(AppraisalChanges):
 
         def apply() -> None:
             self._set_deadline(new, workflow.now())
+            s.deadline_extended = True  # a person's decision: a recount of the calendar leaves it
             s.deadline_shift += shift  # the later deadlines move with it (CalendarPolicy.extension_shifts_later)
 
         change.apply, change.notify, change.notice_deadline = apply, list(s.assignees), new

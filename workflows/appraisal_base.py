@@ -319,6 +319,7 @@ class AppraisalBase:
         s.step, s.stage, s.step_entered_at = step, step.stage, now
         s.assignees = self._assignees_for(step)
         self._set_deadline(self._deadline_for(step, now, s.skp_returns), now, sync=sync)
+        s.deadline_extended = False  # the step's deadline is the calendar's (a recount may move it)
 
     def _set_deadline(self, deadline: datetime | None, now: datetime, *, sync: bool = True) -> None:
         s = self._s

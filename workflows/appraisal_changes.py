@@ -141,20 +141,23 @@ class AppraisalChanges(AppraisalChildren):
         s, new = self._s, recorded.deadlines
         current = s.deadline
         moved_to = None
-        if current is not None and current > now and s.step not in _WINDOWS:
+        if current is not None and current > now and s.step not in _WINDOWS and not s.deadline_extended:
             calendar_before = self._deadline_for(s.step, s.step_entered_at, s.skp_returns)
             calendar_after = self._deadline_for(s.step, s.step_entered_at, s.skp_returns, new)
-            if current == calendar_before and calendar_after is not None and calendar_after not in (current, None):
+            # (An extension recorded before the flag existed is told apart by its instant.)
+            if current == calendar_before and calendar_after is not None and calendar_after != current:
                 moved_to = calendar_after if calendar_after > now else None
 
         def apply() -> None:
             s.deadlines, s.calendar_version = new, recorded.version
             if moved_to is not None:
                 s.deadline = moved_to
-                # Reminders the new deadline would have sent by now count as sent: nobody gets one twice.
-                s.checkpoints_done = len([point for point in self._checkpoints() if point.at <= now])
-                self._wake += 1
                 self._sync_search_attributes()
+            if s.deadline is not None and s.deadline_set_at is not None and s.step is not Step.OBJECTION_WINDOW:
+                # The reminders are planned on the new working days (and deadline): those due by now count as sent,
+                # so nobody gets one twice and the plan's count points at the right one.
+                s.checkpoints_done = len([point for point in self._checkpoints() if point.at <= now])
+            self._wake += 1
 
         after: dict[str, object] = {"version": recorded.version, "moved": [m.field for m in recorded.moved]}
         if moved_to is not None and current is not None:

@@ -318,6 +318,7 @@ class AppraisalState(BaseModel):
     # The cycle's deadlines once its working days changed during the year (None: the input's), and the change.
     deadlines: Deadlines | None = None
     calendar_version: int = 0
+    deadline_extended: bool = False  # the current step's deadline is an extension's, not the calendar's
 
     timeline: list[TimelineEvent] = Field(default_factory=list)
     step_seq: int = 0  # recorded steps so far: part of every idempotency key

@@ -77,7 +77,7 @@ with workflow.unsafe.imports_passed_through():
 CYCLE_WORKFLOW_NAME = "AppraisalCycle"
 CALIBRATION_REMINDERS = "calibration-reminders"  # workflow.patched id (added after 0.2)
 AUDIT_ANCHORS = "audit-anchor"  # workflow.patched id prefix, one per phase (added after 0.6)
-CALENDAR_CHANGES = "calendar-changes"  # workflow.patched id: the phases' timers follow a change of the calendar
+CALENDAR_CHANGES = "calendar-changes"  # deprecated patch id: the phases' timers follow a change of the calendar
 SHORT = timedelta(minutes=5)
 LONG = timedelta(hours=2)  # enrolment of one page, the push of a whole cycle: long, but heartbeating
 HEARTBEAT = timedelta(minutes=1)
@@ -201,13 +201,10 @@ class CycleWorkflow:
         return self._s.deadlines if self._s.deadlines is not None else self._input.deadlines
 
     async def _sleep_until(self, instant: Callable[[], datetime]) -> None:
-        """Until `instant()`, following a change of the calendar meanwhile (`change_calendar`); a run started
-        before it could change sleeps as it did (CALENDAR_CHANGES)."""
-        if not workflow.patched(CALENDAR_CHANGES):
-            wait = instant() - workflow.now()
-            if wait > timedelta():
-                await workflow.sleep(wait)
-            return
+        """Until `instant()`, following a change of the calendar meanwhile (`change_calendar`). Without a change the
+        wait is the one timer the plain sleep before it started, so the runs started then replay as they ran and
+        follow a change too; the patch marker of the few runs recorded with it is only deprecated."""
+        workflow.deprecate_patch(CALENDAR_CHANGES)
         while (wait := instant() - workflow.now()) > timedelta():
             with contextlib.suppress(TimeoutError):
                 await workflow.wait_condition(self._calendar_changed_since(self._s.calendar_version), timeout=wait)
@@ -278,15 +275,18 @@ class CycleWorkflow:
         several of them (a worker outage) sends one notice, at the level reached.
         """
         policy: EscalationPolicy = self._input.escalation or DEFAULT_POLICY.escalation
-        deadlines = self._deadlines()
-        points = checkpoints(
-            deadlines.calibration_due, workflow.now(), policy, deadlines.workdays, deadlines.utc_offset_hours
-        )
-        done = 0
+        planned_at, version = workflow.now(), self._s.calendar_version
+        points, done = self._calibration_points(policy, planned_at), 0
         while done < len(points):
             due_at = points[done].at
-            if await self._decided_before(due_at):
+            if await self._decided_before(due_at, version):
                 return
+            if version != self._s.calendar_version:
+                # Counted again (change_calendar): planned anew on the new deadline, what is past by now as sent.
+                version = self._s.calendar_version
+                points = self._calibration_points(policy, planned_at)
+                done = len([point for point in points if point.at <= workflow.now()])
+                continue
             # A decision in flight finishes first: the pimpinan who has just decided is not reminded of it.
             await workflow.wait_condition(lambda: not self._busy)
             if self._s.outcome is not None:
@@ -297,16 +297,24 @@ class CycleWorkflow:
             await self._send_calibration_notice(points[index], now)
             done = index + 1
 
-    async def _decided_before(self, instant: datetime) -> bool:
-        """Wait for the decision until `instant`: True once it is locked, False when `instant` comes first."""
+    def _calibration_points(self, policy: EscalationPolicy, planned_at: datetime) -> list[Checkpoint]:
+        deadlines = self._deadlines()
+        return checkpoints(
+            deadlines.calibration_due, planned_at, policy, deadlines.workdays, deadlines.utc_offset_hours
+        )
+
+    async def _decided_before(self, instant: datetime, version: int) -> bool:
+        """Wait for the decision until `instant`: True once it is locked, False when `instant` comes first or the
+        calendar is counted again (its version no longer `version`)."""
         wait = instant - workflow.now()
         if wait <= timedelta():
             return self._decided()
+        changed = self._calendar_changed_since(version)
         try:
-            await workflow.wait_condition(self._decided, timeout=wait)
+            await workflow.wait_condition(lambda: self._decided() or changed(), timeout=wait)
         except TimeoutError:
             return False
-        return True
+        return self._decided()
 
     async def _send_calibration_notice(self, point: Checkpoint, now: datetime) -> None:
         s, input = self._s, self._input
@@ -504,6 +512,8 @@ class CycleWorkflow:
     async def change_calendar(self, cmd: ChangeCalendar) -> CalendarChanged:
         async with self._officials_lock:  # one change at a time, recorded and pushed in order
             await workflow.wait_condition(lambda: not self._page_in_flight)
+            if self._s.phase is CyclePhase.CLOSED:  # again: it may have closed while this waited its turn
+                raise rejection(DomainError("siklus sudah selesai; kalendernya tidak dihitung ulang", field="tahap"))
             before, version = self._deadlines(), self._s.calendar_version + 1
             update = workflow.current_update_info()
             run = f"{cycle_workflow_id(self._input.cycle_id)}/{workflow.info().run_id}"

@@ -105,7 +105,10 @@ async def test_the_supervision_team_gives_a_plan_another_penilai_on_the_page(web
     async with signed_in(web_office, PENGAWAS) as team:
         fields = form_fields((await team.get(page)).text, "form-rencana-alihkan")
         assert fields, "the supervision team is offered no form to reassign the plan"
-        typed = {**fields, "penilai_nip": PEGAWAI_3, "alasan": "Kasi mutasi ke kecamatan"}  # of another instansi
+        typed = {**fields, "penilai_nip": "1975-03", "alasan": "Kasi mutasi ke kecamatan"}
+        malformed = await team.post(f"{page}/rencana/alihkan", typed)
+        assert malformed.status_code == 422 and 'id="penilai_nip-galat"' in malformed.text
+        typed["penilai_nip"] = PEGAWAI_3  # of another instansi: not on this roster
         refused = await team.post(f"{page}/rencana/alihkan", typed)
         assert refused.status_code == 422 and 'id="penilai_nip-galat"' in refused.text, refused.text
         assert form_fields(refused.text, "form-rencana-alihkan")["alasan"] == typed["alasan"]  # kept

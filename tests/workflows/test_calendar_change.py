@@ -7,7 +7,7 @@ on the new day, not the old one. Histories saved for the replay test."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
@@ -172,5 +172,27 @@ async def test_a_new_day_off_moves_the_deadlines_of_the_running_cycle_and_its_ap
     await phase(cycle, CyclePhase.CALIBRATING)
     assert (await cycle.query(CycleWorkflow.state)).calibration_due == new.calibration_due
 
+    # Another day off while the pimpinan calibrates: the calibration deadline moves, and its reminders and
+    # escalation are planned again on it: nobody is told of a deadline passed at the old one.
+    now = (await env.get_current_time()).astimezone(ZONE)
+    second = next_working_day(now).date().isoformat()
+    policy.set_overrides(office.uow_factory, INSTANSI, overrides(begin, [day_off, second]))
+    during = await count_again(client, office.uow_factory, cycle_id, ADMIN, reason=REASON)
+    later = {m.field: m.after for m in during.moved}
+    assert later["calibration_due"] > new.calibration_due
+    assert (await cycle.query(CycleWorkflow.state)).calibration_due == later["calibration_due"]
+    await skip(env, new.calibration_due - await env.get_current_time() + timedelta(minutes=5), timedelta(hours=6))
+    assert (await cycle.query(CycleWorkflow.state)).calibration_escalations == 0
+    await skip(env, later["calibration_due"] - await env.get_current_time() + timedelta(minutes=5), timedelta(hours=6))
+
+    async def escalated() -> bool:
+        return (await cycle.query(CycleWorkflow.state)).calibration_escalations >= 1
+
+    await scenario.eventually(lambda: _true_or_none(escalated), what="the calibration escalated at its new deadline")
+
     await scenario.replay_and_record(client, appraisal, "calendar_changed")
     await scenario.replay_and_record(client, cycle, "cycle_calendar_changed")
+
+
+async def _true_or_none(check: Callable[[], Awaitable[bool]]) -> bool | None:
+    return True if await check() else None

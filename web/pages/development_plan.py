@@ -18,6 +18,7 @@ from starlette.concurrency import run_in_threadpool
 
 from domain.development import PlanAction
 from domain.errors import DomainError
+from domain.nip import NIP_LENGTH
 from services import development_plans
 from services.development_plans import AgreeBody, ChangeBody, PlanBody, ReassignPlanBody
 from web.deps import Svc
@@ -90,10 +91,11 @@ def _body(action: PlanAction, form: dict[str, str]) -> development_plans.Body:
     if action is PlanAction.ASK_CHANGE:
         return ChangeBody(alasan=form.get("alasan", ""))
     if action is PlanAction.REASSIGN:
-        atasan = form.get("atasan_nip", "").strip() or None
-        return ReassignPlanBody(
-            penilai=form.get("penilai_nip", "").strip(), atasan=atasan, alasan=form.get("alasan", "")
-        )
+        penilai, atasan = form.get("penilai_nip", "").strip(), form.get("atasan_nip", "").strip() or None
+        for field, nip in (("penilai_nip", penilai), ("atasan_nip", atasan)):
+            if nip is not None and not (len(nip) == NIP_LENGTH and nip.isascii() and nip.isdigit()):
+                raise DomainError(f"NIP terdiri atas {NIP_LENGTH} angka", field=field)  # beside its field
+        return ReassignPlanBody(penilai=penilai, atasan=atasan, alasan=form.get("alasan", ""))
     target = _day(form.get("tanggal_target", "").strip())
     if target is None:
         raise DomainError("isi tanggal (contoh: 30-06-2027 atau 2027-06-30)", field="tanggal_target")
