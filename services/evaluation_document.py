@@ -199,21 +199,9 @@ def period_document(
             raise NotFound(f"SKP NIP {nip} periode {period} tidak tercatat", field="skp")
         known = _Known.of(uow, parties, record.penilai_nip)
     people, zone = known.people, known.zone
-    realised = {r.indicator_id: r for r in record.realisations}
-    lines = [
-        ResultLine(
-            number=f"{r}.{i}",
-            rhk=rhk.text,
-            kind=rhk.kind.value,
-            indicator=indicator.text,
-            aspect=indicator.aspect.value,
-            target=target_text(indicator.target, indicator.unit_of_measure),
-            realisation=angka_tercetak(realised[indicator.id].value) if indicator.id in realised else NONE,
-            capaian=NONE,  # against the year's target, a quarter's realisation says nothing of capaian
-        )
-        for r, rhk in enumerate(skp.skp.rhk, start=1)
-        for i, indicator in enumerate(rhk.indicators, start=1)
-    ]
+    realised = {r.indicator_id: angka_tercetak(r.value) for r in record.realisations}
+    # Against the year's target a quarter's realisation says nothing of capaian: none is printed.
+    lines = _lines(skp.skp, lambda indicator_id: (realised.get(indicator_id, NONE), NONE))
 
     def signed(title: str, what: str, nip_of: str, at: datetime | None) -> Signature:
         found = people.get(nip_of)
@@ -311,10 +299,21 @@ def _note(note: FeedbackNote, zone: int | None) -> str:
 def result_lines(skp: Skp, review: ReviewOutcome) -> list[ResultLine]:
     """Every indicator of the SKP in its order, with the realisation and capaian the review recorded (– where none)."""
     achieved = {a.indicator_id: a for a in review.achievements}
+
+    def recorded(indicator_id: str) -> tuple[str, str]:
+        found = achieved.get(indicator_id)
+        return (angka_tercetak(found.realisation), f"{angka(found.percent)}%") if found else (NONE, NONE)
+
+    return _lines(skp, recorded)
+
+
+def _lines(skp: Skp, recorded: Callable[[str], tuple[str, str]]) -> list[ResultLine]:
+    """Every indicator of the SKP in its order (1.1, 1.2, 2.1, ...), with what `recorded` gives for it: its
+    realisation and capaian as printed."""
     lines = []
     for r, rhk in enumerate(skp.rhk, start=1):
         for i, indicator in enumerate(rhk.indicators, start=1):
-            found = achieved.get(indicator.id)
+            realisation, capaian = recorded(indicator.id)
             lines.append(
                 ResultLine(
                     number=f"{r}.{i}",
@@ -323,8 +322,8 @@ def result_lines(skp: Skp, review: ReviewOutcome) -> list[ResultLine]:
                     indicator=indicator.text,
                     aspect=indicator.aspect.value,
                     target=target_text(indicator.target, indicator.unit_of_measure),
-                    realisation=angka_tercetak(found.realisation) if found else NONE,
-                    capaian=f"{angka(found.percent)}%" if found else NONE,
+                    realisation=realisation,
+                    capaian=capaian,
                 )
             )
     return lines

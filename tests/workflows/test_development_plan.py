@@ -73,6 +73,21 @@ async def _final(handle: Handle, predicate: Predicate) -> None:
     assert final.predicate is predicate
 
 
+async def _opened_plan(env: WorkflowEnvironment, cycle_id: str) -> tuple[PlanHandle, DevelopmentPlanState]:
+    """The development plan the appraisal of STAFF opened as it ended, once its workflow answers."""
+    plan: PlanHandle = env.client.get_workflow_handle_for(
+        DevelopmentPlanWorkflow.run, plan_workflow_id(cycle_id, STAFF)
+    )
+
+    async def opened() -> DevelopmentPlanState | None:
+        try:
+            return await plan.query(DevelopmentPlanWorkflow.state)
+        except RPCError:
+            return None
+
+    return plan, await eventually(opened, what="the development plan")
+
+
 def _plan(target: date, training: str | None = "Pelatihan pelayanan prima") -> DevelopmentPlan:
     return DevelopmentPlan(
         coaching="Bimbingan kinerja dua mingguan oleh Kasi atas ketepatan waktu layanan",
@@ -99,15 +114,7 @@ async def test_a_plan_opened_by_a_final_butuh_perbaikan_is_escalated_sent_change
     handle = await start(policy=POLICY)
     await _final(handle, Predicate.BUTUH_PERBAIKAN)
     client = time_skipping_env.client
-    plan: PlanHandle = client.get_workflow_handle_for(DevelopmentPlanWorkflow.run, plan_workflow_id(cycle_id, STAFF))
-
-    async def opened() -> DevelopmentPlanState | None:
-        try:
-            return await plan.query(DevelopmentPlanWorkflow.state)
-        except RPCError:
-            return None
-
-    state = await eventually(opened, what="the development plan")
+    plan, state = await _opened_plan(time_skipping_env, cycle_id)
     record = state.record
     assert (record.step, record.assignee_nip, record.predicate) == (PlanStep.DRAFTING, KASI, Predicate.BUTUH_PERBAIKAN)
     assert record.deadline is not None and record.deadline > record.opened_at
@@ -180,16 +187,8 @@ async def test_the_supervision_team_gives_a_plan_another_penilai(
     and sends it; the one who left may no longer. Wrong actors and empty changes are refused before history."""
     handle = await start(policy=POLICY)
     await _final(handle, Predicate.KURANG)
-    client = time_skipping_env.client
-    plan: PlanHandle = client.get_workflow_handle_for(DevelopmentPlanWorkflow.run, plan_workflow_id(cycle_id, STAFF))
-
-    async def opened() -> DevelopmentPlanState | None:
-        try:
-            return await plan.query(DevelopmentPlanWorkflow.state)
-        except RPCError:
-            return None
-
-    before = (await eventually(opened, what="the development plan")).record
+    plan, opened = await _opened_plan(time_skipping_env, cycle_id)
+    before = opened.record
     reason = "Kasi mutasi ke kecamatan per 1 Februari"
     moved = ReassignPlan(actor=TIM_PENGAWASAN, penilai_nip=KASI_BARU, reason=reason)
     for actor, said in (
