@@ -4,6 +4,7 @@ kinerja masuk --nip NIP                                        # once: who you a
 kinerja skp ajukan       --siklus 2026 --nip NIP               # the SKP draft stored for the employee
 kinerja skp setujui      --siklus 2026 --nip NIP
 kinerja skp kembalikan   --siklus 2026 --nip NIP --catatan "..."
+kinerja skp ubah         --siklus 2026 --nip NIP --berkas skp-baru.csv --berlaku-sejak 2026-07-01 --alasan "SK ..."
 kinerja realisasi ajukan --siklus 2026 --nip NIP --file realisasi.csv
 kinerja penilaian ajukan --siklus 2026 --nip NIP --hasil-kerja sesuai --perilaku "di atas"
 kinerja hasil-kalibrasi  --siklus 2026 --nip NIP --predikat baik --alasan "..."   # pengelola kinerja
@@ -37,7 +38,9 @@ from domain.ratings import Expectation, Predicate, parse_enum
 from domain.stages import Step
 from domain.withdrawal import WithdrawalCause
 from importing.realisations import parse_realisations
+from importing.skp import parse_skp
 from importing.tables import read_table
+from services.skp_edit import draft_of, fresh_rows
 from workflows.contracts import AppraisalState
 
 Body = Callable[[argparse.Namespace], dict[str, Any]]
@@ -53,6 +56,17 @@ def register(commands: Parsers) -> None:
     approve.add_argument("--catatan", default="")
     back = _step(skp_steps, "kembalikan", "pejabat penilai mengembalikan SKP untuk diperbaiki", "skp-return", _note)
     back.add_argument("--catatan", required=True, help="apa yang harus diperbaiki (wajib)")
+    change = _step(
+        skp_steps,
+        "ubah",
+        "ajukan perubahan SKP di tengah tahun (mutasi jabatan, reorganisasi): versi baru dari berkas berformat impor"
+        " SKP, disetujui pejabat penilai seperti SKP pertama",
+        "skp-change",
+        _change_skp,
+    )
+    change.add_argument("--file", "--berkas", dest="file", type=Path, required=True, metavar="BERKAS")
+    change.add_argument("--berlaku-sejak", dest="since", required=True, help="hari pertama versi baru, mis. 2026-07-01")
+    change.add_argument("--alasan", required=True, help="dasar perubahan, mis. nomor SK mutasi jabatan; wajib")
 
     realisation = commands.add_parser("realisasi", help="penilaian diri: realisasi per indikator")
     realisation_steps = realisation.add_subparsers(dest="realisation_command", required=True)
@@ -192,6 +206,7 @@ DONE = {
     "submit_skp": "SKP diajukan",
     "approve_skp": "SKP disetujui",
     "return_skp": "SKP dikembalikan",
+    "change_skp": "Perubahan SKP diajukan",
     "submit_self_assessment": "Penilaian diri terkirim",
     "submit_review": "Penilaian terkirim",
     "sign": "Hasil penilaian ditetapkan",
@@ -215,6 +230,27 @@ def _present(**fields: Any) -> dict[str, Any]:
 
 def _submit_skp(args: argparse.Namespace) -> dict[str, Any]:
     return _present(alasan=args.alasan)
+
+
+def _change_skp(args: argparse.Namespace) -> dict[str, Any]:
+    """The new version as the SKP page's editor sends it: the file's rows (the SKP import's columns, this employee's
+    only), without ids (the API numbers them after every earlier version's)."""
+    since = _day(args.since, "berlaku_sejak")
+    nip = "".join(args.nip.split())
+    found = parse_skp(read_table(args.file), since.year)
+    others = sorted({skp.employee_nip for skp in found} - {nip})
+    if others or not found:
+        also = f"; ada juga NIP {', '.join(others[:3])}" if others else ""
+        raise DomainError(f"berkas harus memuat SKP pegawai {nip} saja{also}", field="berkas")
+    draft = fresh_rows(draft_of(found[0]))
+    return {"berlaku_sejak": since.isoformat(), "alasan": args.alasan, "skp": draft.model_dump()}
+
+
+def _day(text: str, field: str) -> date:
+    try:
+        return date.fromisoformat(text.strip())
+    except ValueError:
+        raise DomainError(f"'{text}' bukan tanggal (2026-07-01)", field=field) from None
 
 
 def _note(args: argparse.Namespace) -> dict[str, Any]:
@@ -262,12 +298,7 @@ def _move(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def _withdraw(args: argparse.Namespace) -> dict[str, Any]:
-    effective_on = None
-    if args.tmt:
-        try:
-            effective_on = date.fromisoformat(args.tmt.strip())
-        except ValueError:
-            raise DomainError(f"'{args.tmt}' bukan tanggal (2026-07-01)", field="tmt") from None
+    effective_on = _day(args.tmt, "tmt") if args.tmt else None
     return _present(
         sebab=WithdrawalCause(args.sebab).value,
         tmt=effective_on.isoformat() if effective_on else None,

@@ -101,7 +101,11 @@ def render(doc: EvaluationDocument) -> bytes:
         row = table.row()
         for text in ("NO", "RENCANA HASIL KERJA", "INDIKATOR (ASPEK)", "TARGET", "REALISASI", "CAPAIAN"):
             row.cell(text)
+        version = ""
         for line in doc.results:
+            if line.version and line.version != version:  # the SKP changed during the year: each version apart
+                version = line.version
+                table.row(style=heading).cell(t(version.upper()), colspan=6)
             row = table.row()
             row.cell(line.number)
             row.cell(t(f"{line.rhk} ({line.kind})"))

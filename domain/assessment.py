@@ -6,7 +6,7 @@ differs) and rates perilaku kerja directly. The predicate then follows from the 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from decimal import ROUND_HALF_UP, Decimal
 
 from pydantic import BaseModel, ConfigDict
@@ -89,7 +89,12 @@ def rhk_level(percents: Sequence[Decimal], policy: AppraisalPolicy) -> Expectati
     return indicator_level(rhk_mean(percents, policy.achievement.decimal_places), policy.suggestion)
 
 
-def suggest_hasil_kerja(skp: Skp, achievements: Sequence[IndicatorAchievement], policy: AppraisalPolicy) -> Suggestion:
+def suggest_hasil_kerja(
+    skp: Skp,
+    achievements: Sequence[IndicatorAchievement],
+    policy: AppraisalPolicy,
+    weights: Mapping[str, int] | None = None,
+) -> Suggestion:
     """Suggest the hasil-kerja rating from the achievements of every indicator of `skp`.
 
     Definitions [C-2nd, e-Kinerja slides, truncated in the source] and how they are read here:
@@ -101,6 +106,10 @@ def suggest_hasil_kerja(skp: Skp, achievements: Sequence[IndicatorAchievement], 
     - Di Bawah: "sebagian besar atau seluruh hasil kerja dibawah ekspektasi" -> everything else, so every SKP gets
       a suggestion even where the three definitions leave a gap.
     Shares are compared exactly (count > share x total), never through a rounded fraction.
+
+    `weights` (RHK id -> days): an SKP changed during the year (domain.skp_versions.year_weights) counts each RHK by
+    the days its version was in force, so every version counts for its part of the year [U]: the regulation is silent
+    on a mid-year change. Without weights every RHK counts once, as above.
     """
     by_id = index_by_indicator(skp, achievements, what="capaian")
     stale = sorted({a.policy_version for a in achievements if a.policy_version != policy.version})
@@ -121,23 +130,35 @@ def suggest_hasil_kerja(skp: Skp, achievements: Sequence[IndicatorAchievement], 
         )
 
     s = policy.suggestion
-    total = len(rhks)
-    above = sum(1 for r in rhks if r.level is Expectation.ABOVE)
-    meets_or_above = sum(1 for r in rhks if r.level is not Expectation.BELOW)
+
+    def weight(rhks: Iterable[RhkAssessment]) -> int:
+        return sum(weights[r.rhk_id] if weights is not None else 1 for r in rhks)
+
+    total = weight(rhks)
+    above = weight(r for r in rhks if r.level is Expectation.ABOVE)
+    meets_or_above = weight(r for r in rhks if r.level is not Expectation.BELOW)
     utama = [r for r in rhks if r.kind is RhkKind.UTAMA]
-    utama_below = [r.rhk_id for r in utama if r.level is Expectation.BELOW]
+    below = [r for r in utama if r.level is Expectation.BELOW]
+    utama_below, utama_total, utama_below_weight = [r.rhk_id for r in below], weight(utama), weight(below)
 
     lines = [
         f"RHK {r.rhk_id} ({r.kind.value}): rata-rata capaian {_percent(r.mean_percent)} → {r.level.label}" for r in rhks
     ]
-    lines.append(
-        f"{above} dari {total} RHK di atas ekspektasi; {meets_or_above} dari {total} sesuai ekspektasi atau lebih; "
-        f"{len(utama_below)} dari {len(utama)} RHK utama di bawah ekspektasi"
-    )
+    if weights is None:
+        lines.append(
+            f"{above} dari {total} RHK di atas ekspektasi; {meets_or_above} dari {total} sesuai ekspektasi atau lebih;"
+            f" {len(utama_below)} dari {len(utama)} RHK utama di bawah ekspektasi"
+        )
+    else:
+        lines.append(
+            "SKP berubah dalam tahun ini: setiap RHK ditimbang dengan jumlah hari versi SKP-nya berlaku;"
+            f" di atas ekspektasi {above} dari {total} hari-RHK; sesuai ekspektasi atau lebih {meets_or_above} dari"
+            f" {total}; RHK utama di bawah ekspektasi {utama_below_weight} dari {utama_total}"
+        )
     majority = f"lebih dari {_share(s.majority_share)} RHK"
 
     is_above = above > s.majority_share * total and not utama_below
-    is_meets = meets_or_above > s.majority_share * total and len(utama_below) < s.minority_share * len(utama)
+    is_meets = meets_or_above > s.majority_share * total and utama_below_weight < s.minority_share * utama_total
     if is_above:
         rating = Expectation.ABOVE
         lines.append(f"Saran Di Atas Ekspektasi: {majority} di atas ekspektasi dan tidak ada RHK utama di bawahnya")
@@ -156,7 +177,7 @@ def suggest_hasil_kerja(skp: Skp, achievements: Sequence[IndicatorAchievement], 
             rating = Expectation.BELOW
             if meets_or_above <= s.majority_share * total:
                 lines.append(f"Bukan Sesuai Ekspektasi: perlu {majority} sesuai ekspektasi atau lebih")
-            if len(utama_below) >= s.minority_share * len(utama):
+            if utama_below_weight >= s.minority_share * utama_total:
                 lines.append(
                     f"Bukan Sesuai Ekspektasi: RHK utama di bawah ekspektasi tidak kurang dari "
                     f"{_share(s.minority_share)}"

@@ -192,6 +192,10 @@ class CalendarPolicy(_Frozen):
     # cycle's zone: working days where the cycle counts them (Deadlines.workdays), else, or through a year whose
     # holidays are not listed, calendar days. The review, calibration, sign-off and objection deadlines do not move.
     extension_shifts_later: bool = False
+    # [U] policy (issue 20, domain.skp_versions): the pejabat penilai approves or returns an SKP changed during the
+    # year within this many days of its proposal, working days where the cycle counts them (Deadlines.workdays), else
+    # calendar days; never later than the self-assessment's deadline.
+    skp_change_approval_days: int = Field(default=5, ge=1, le=30)
 
 
 class EscalationPolicy(_Frozen):

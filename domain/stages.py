@@ -77,6 +77,8 @@ class Step(StrEnum):
 
     SKP_DRAFTING = "skp_drafting"
     SKP_APPROVAL = "skp_approval"
+    # A new version of the SKP proposed during the year (domain.skp_versions); the one in force stays meanwhile.
+    SKP_CHANGE_APPROVAL = "skp_change_approval"
     SELF_ASSESSMENT = "self_assessment"
     SUPERVISOR_REVIEW = "supervisor_review"
     AWAITING_CALIBRATION = "awaiting_calibration"
@@ -107,6 +109,7 @@ class Step(StrEnum):
 _STEP_STAGE = {
     Step.SKP_DRAFTING: Stage.TARGET_SETTING,
     Step.SKP_APPROVAL: Stage.TARGET_SETTING,
+    Step.SKP_CHANGE_APPROVAL: Stage.TARGET_SETTING,
     Step.SELF_ASSESSMENT: Stage.SELF_ASSESSMENT,
     Step.SUPERVISOR_REVIEW: Stage.SUPERVISOR_REVIEW,
     Step.AWAITING_CALIBRATION: Stage.CALIBRATION,
@@ -119,6 +122,7 @@ _STEP_STAGE = {
 _STEP_ROLE = {
     Step.SKP_DRAFTING: Role.PEGAWAI,
     Step.SKP_APPROVAL: Role.PENILAI,
+    Step.SKP_CHANGE_APPROVAL: Role.PENILAI,
     Step.SELF_ASSESSMENT: Role.PEGAWAI,
     Step.SUPERVISOR_REVIEW: Role.PENILAI,
     Step.AWAITING_CALIBRATION: Role.SYSTEM,
@@ -131,6 +135,7 @@ _STEP_ROLE = {
 _STEP_LABELS = {
     Step.SKP_DRAFTING: "Pegawai menyusun SKP",
     Step.SKP_APPROVAL: "Pejabat penilai menyetujui SKP",
+    Step.SKP_CHANGE_APPROVAL: "Pejabat penilai menyetujui perubahan SKP",
     Step.SELF_ASSESSMENT: "Pegawai mengisi realisasi (penilaian diri)",
     Step.SUPERVISOR_REVIEW: "Pejabat penilai menilai kinerja",
     Step.AWAITING_CALIBRATION: "Menunggu hasil kalibrasi",
@@ -146,6 +151,7 @@ class Action(StrEnum):
     SUBMIT_SKP = "submit_skp"
     APPROVE_SKP = "approve_skp"
     RETURN_SKP = "return_skp"
+    CHANGE_SKP = "change_skp"  # a new version during the year (domain.skp_versions)
     SUBMIT_SELF_ASSESSMENT = "submit_self_assessment"
     SUBMIT_REVIEW = "submit_review"
     APPLY_CALIBRATION = "apply_calibration"
@@ -165,6 +171,7 @@ _ACTION_LABELS = {
     Action.SUBMIT_SKP: "Ajukan SKP",
     Action.APPROVE_SKP: "Setujui SKP",
     Action.RETURN_SKP: "Kembalikan SKP",
+    Action.CHANGE_SKP: "Ajukan perubahan SKP",
     Action.SUBMIT_SELF_ASSESSMENT: "Kirim penilaian diri",
     Action.SUBMIT_REVIEW: "Kirim penilaian",
     Action.APPLY_CALIBRATION: "Terapkan hasil kalibrasi",
@@ -193,6 +200,11 @@ TRANSITIONS: tuple[Transition, ...] = (
     Transition(Step.SKP_DRAFTING, Action.SUBMIT_SKP, Step.SKP_APPROVAL),
     Transition(Step.SKP_APPROVAL, Action.APPROVE_SKP, Step.SELF_ASSESSMENT),
     Transition(Step.SKP_APPROVAL, Action.RETURN_SKP, Step.SKP_DRAFTING),
+    # A change of SKP during the year (domain.skp_versions): approved, the new version is in force; returned, the
+    # one in force stays. Either way the year goes on at the self-assessment.
+    Transition(Step.SELF_ASSESSMENT, Action.CHANGE_SKP, Step.SKP_CHANGE_APPROVAL),
+    Transition(Step.SKP_CHANGE_APPROVAL, Action.APPROVE_SKP, Step.SELF_ASSESSMENT),
+    Transition(Step.SKP_CHANGE_APPROVAL, Action.RETURN_SKP, Step.SELF_ASSESSMENT),
     Transition(Step.SELF_ASSESSMENT, Action.SUBMIT_SELF_ASSESSMENT, Step.SUPERVISOR_REVIEW),
     Transition(Step.SUPERVISOR_REVIEW, Action.SUBMIT_REVIEW, Step.AWAITING_CALIBRATION),
     Transition(Step.AWAITING_CALIBRATION, Action.APPLY_CALIBRATION, Step.SIGN_OFF),
@@ -209,7 +221,7 @@ _BY_KEY = {(t.step, t.action): t for t in TRANSITIONS}
 # supervision team may act on the employee's behalf, always with a reason. Reviewer steps are reassigned instead,
 # because a rating must come from an appraising official.
 TAKE_OVER_ROLES = frozenset({Role.PENGELOLA_KINERJA, Role.PENGAWASAN})
-TAKE_OVER_ACTIONS = frozenset({Action.SUBMIT_SKP, Action.SUBMIT_SELF_ASSESSMENT, Action.ACKNOWLEDGE})
+TAKE_OVER_ACTIONS = frozenset({Action.SUBMIT_SKP, Action.CHANGE_SKP, Action.SUBMIT_SELF_ASSESSMENT, Action.ACKNOWLEDGE})
 
 
 # Stages someone may still be in, for filters: a closed appraisal (final or withdrawn) is on nobody's list.

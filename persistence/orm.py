@@ -168,6 +168,25 @@ class SkpRow(Base):
     __mapper_args__: Mapping[str, Any] = {"version_id_col": version}
 
 
+class SkpVersionRow(Base):
+    """A version of an employee's SKP that a change during the year replaced, with the days it was in force
+    (domain.skp_versions, 0023). The version in force is the `skp` row."""
+
+    __tablename__ = "skp_versions"
+    __table_args__ = (UniqueConstraint("employee_nip", "period", "number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    employee_nip: Mapped[str] = mapped_column(ForeignKey("employees.nip"))
+    period: Mapped[int]
+    number: Mapped[int]
+    content: Mapped[dict[str, Any]]  # the domain Skp, as the `skp` row holds it
+    effective_from: Mapped[date] = mapped_column(Date)
+    effective_until: Mapped[date] = mapped_column(Date)
+    replaced_at: Mapped[datetime]
+    replaced_by: Mapped[str] = mapped_column(String(64))
+    reason: Mapped[str] = mapped_column(Text)
+
+
 class ReviewRow(Base):
     """The pejabat penilai's review: edited over days, possibly from two browser tabs at once."""
 

@@ -25,6 +25,7 @@ from domain.periods import PeriodRecord
 from domain.policy import AppraisalPolicy
 from domain.ratings import OrgPredicate, Predicate
 from domain.skp import Iku, Skp
+from domain.skp_versions import SkpVersion
 from domain.stages import Step
 from domain.survey import IkmResult
 from domain.worklist import WorkItem, WorklistQuery
@@ -258,6 +259,8 @@ class SkpRepository(Protocol):
     def of_instansi(self, instansi_code: str, period: int) -> list[Skp]: ...
     def save(self, record: SkpRecord) -> int: ...
     def replace(self, skp: Skp, *, status: str, policy_version: str) -> int: ...
+    def keep_version(self, employee_nip: str, period: int, version: SkpVersion, *, by: str, at: datetime) -> None: ...
+    def versions(self, employee_nip: str, period: int) -> builtins.list[SkpVersion]: ...
 
 
 class ReviewRepository(Protocol):

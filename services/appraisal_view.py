@@ -23,8 +23,9 @@ UowFactory = Callable[[], AbstractUnitOfWork]
 # Where each step is taken (the path after /penilaian/{cycle}/{nip}/) and at which step of the appraisal it applies.
 STEP_PAGES: dict[str, tuple[str, tuple[Step, ...]]] = {
     "skp-submit": ("skp", (Step.SKP_DRAFTING,)),
-    "skp-approve": ("skp", (Step.SKP_APPROVAL,)),
-    "skp-return": ("skp", (Step.SKP_APPROVAL,)),
+    "skp-approve": ("skp", (Step.SKP_APPROVAL, Step.SKP_CHANGE_APPROVAL)),
+    "skp-return": ("skp", (Step.SKP_APPROVAL, Step.SKP_CHANGE_APPROVAL)),
+    "skp-change": ("skp", (Step.SELF_ASSESSMENT,)),
     "self-assessment": ("realisasi", (Step.SELF_ASSESSMENT,)),
     "review": ("nilai", (Step.SUPERVISOR_REVIEW,)),
     "sign": ("penetapan", (Step.SIGN_OFF,)),
@@ -37,6 +38,7 @@ MANAGEMENT = ("deadline", "reviewer", "calibration", "withdrawal")
 _CALIBRATION_OPEN = (
     Step.SKP_DRAFTING,
     Step.SKP_APPROVAL,
+    Step.SKP_CHANGE_APPROVAL,
     Step.SELF_ASSESSMENT,
     Step.SUPERVISOR_REVIEW,
     Step.AWAITING_CALIBRATION,

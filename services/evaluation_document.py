@@ -16,17 +16,18 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from domain.access import AppraisalParties, Principal
 from domain.audit import AuditEntry
 from domain.errors import DomainError, NotFound
 from domain.feedback import FeedbackNote
-from domain.formats import angka, angka_tercetak, tanggal_panjang, waktu
+from domain.formats import angka, angka_tercetak, tanggal, tanggal_panjang, waktu
 from domain.organisation import Employee
 from domain.periods import PeriodStep
 from domain.ratings import Predicate
 from domain.skp import Skp, Target
+from domain.skp_versions import SkpVersion, year_skp
 from domain.stages import Action, Step
 from persistence.ports import AbstractUnitOfWork
 from services.steps import visible
@@ -69,6 +70,9 @@ class ResultLine:
     target: str
     realisation: str
     capaian: str
+    # The SKP version the RHK belongs to, where the SKP changed during the year (domain.skp_versions): e.g. "SKP
+    # versi 1: 01-01-2027 s.d. 30-06-2027"; empty with a single version.
+    version: str = ""
 
 
 @dataclass(frozen=True)
@@ -149,6 +153,7 @@ def build(uow_factory: UowFactory, parties: AppraisalParties, period: int, *, no
         skp = uow.skp.get(nip, period)
         if review is None or skp is None:
             raise NotFound(f"penilaian atau SKP NIP {nip} periode {period} tidak tercatat", field="penilaian")
+        versions = uow.skp.versions(nip, period)
         steps = [e for e in uow.audit.list(workflow_id=workflow_id) if e.action in (*_SIGNED, *_CHANGED)]
         known = _Known.of(uow, parties, parties.penilai_nip, {e.actor for e in steps})
         notes = uow.feedback.of_appraisal(cycle_id, nip)
@@ -161,7 +166,7 @@ def build(uow_factory: UowFactory, parties: AppraisalParties, period: int, *, no
         unit_code=item.unit_code,
         appraised_from=known.appraised_from(nip, period),
         people=known.parties(parties, parties.penilai_nip),
-        results=result_lines(skp.skp, outcome),
+        results=result_lines(skp.skp, outcome, versions),
         behaviours=_behaviours(skp.skp),
         hasil_kerja=outcome.hasil_kerja.chosen.label,
         perilaku=outcome.perilaku.label,
@@ -197,11 +202,16 @@ def period_document(
         skp = uow.skp.get(nip, period)
         if skp is None:
             raise NotFound(f"SKP NIP {nip} periode {period} tidak tercatat", field="skp")
+        versions = uow.skp.versions(nip, period)
         known = _Known.of(uow, parties, record.penilai_nip)
     people, zone = known.people, known.zone
     realised = {r.indicator_id: angka_tercetak(r.value) for r in record.realisations}
     # Against the year's target a quarter's realisation says nothing of capaian: none is printed.
-    lines = _lines(skp.skp, lambda indicator_id: (realised.get(indicator_id, NONE), NONE))
+    lines = _lines(
+        year_skp(skp.skp, versions),
+        lambda indicator_id: (realised.get(indicator_id, NONE), NONE),
+        version_labels(skp.skp, versions),
+    )
 
     def signed(title: str, what: str, nip_of: str, at: datetime | None) -> Signature:
         found = people.get(nip_of)
@@ -296,20 +306,37 @@ def _note(note: FeedbackNote, zone: int | None) -> str:
     return f"{waktu(note.written_at, zone)} · catatan {note.id} · {writer}{answered}: {note.text}"
 
 
-def result_lines(skp: Skp, review: ReviewOutcome) -> list[ResultLine]:
-    """Every indicator of the SKP in its order, with the realisation and capaian the review recorded (– where none)."""
+def result_lines(skp: Skp, review: ReviewOutcome, versions: Sequence[SkpVersion] = ()) -> list[ResultLine]:
+    """Every indicator of the year's SKP in its order (every version's, the earliest first, where it changed during
+    the year), with the realisation and capaian the review recorded (– where none)."""
     achieved = {a.indicator_id: a for a in review.achievements}
 
     def recorded(indicator_id: str) -> tuple[str, str]:
         found = achieved.get(indicator_id)
         return (angka_tercetak(found.realisation), f"{angka(found.percent)}%") if found else (NONE, NONE)
 
-    return _lines(skp, recorded)
+    return _lines(year_skp(skp, list(versions)), recorded, version_labels(skp, versions))
 
 
-def _lines(skp: Skp, recorded: Callable[[str], tuple[str, str]]) -> list[ResultLine]:
+def version_labels(current: Skp, versions: Sequence[SkpVersion]) -> dict[str, str]:
+    """Each RHK's SKP version as the document prints it (RHK id -> label); empty when the SKP never changed."""
+    if not versions:
+        return {}
+    labels = {
+        rhk.id: f"SKP versi {v.number}: {tanggal(v.effective_from)} s.d. {tanggal(v.effective_until)}"
+        for v in versions
+        for rhk in v.skp.rhk
+    }
+    since = versions[-1].effective_until + timedelta(days=1)
+    labels |= {rhk.id: f"SKP versi {len(versions) + 1}: sejak {tanggal(since)}" for rhk in current.rhk}
+    return labels
+
+
+def _lines(
+    skp: Skp, recorded: Callable[[str], tuple[str, str]], versions: Mapping[str, str] | None = None
+) -> list[ResultLine]:
     """Every indicator of the SKP in its order (1.1, 1.2, 2.1, ...), with what `recorded` gives for it: its
-    realisation and capaian as printed."""
+    realisation and capaian as printed, and its version's label where the SKP changed during the year."""
     lines = []
     for r, rhk in enumerate(skp.rhk, start=1):
         for i, indicator in enumerate(rhk.indicators, start=1):
@@ -324,6 +351,7 @@ def _lines(skp: Skp, recorded: Callable[[str], tuple[str, str]]) -> list[ResultL
                     target=target_text(indicator.target, indicator.unit_of_measure),
                     realisation=realisation,
                     capaian=capaian,
+                    version=(versions or {}).get(rhk.id, ""),
                 )
             )
     return lines

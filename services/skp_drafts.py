@@ -24,7 +24,8 @@ from domain.errors import ConcurrencyConflict, DomainError, Forbidden, NotFound
 from domain.skp import Iku, RencanaHasilKerja, Skp
 from domain.stages import Role, Step
 from persistence.ports import AbstractUnitOfWork, SkpRecord
-from services.skp_edit import References, SkpDraft, build_skp
+from services.skp_change import references
+from services.skp_edit import SkpDraft, build_skp
 from services.steps import STEP_BY_NAME, TAKE_OVER, visible
 from workflows.contracts import MIN_REASON_CHARS, appraisal_workflow_id
 
@@ -117,7 +118,7 @@ def save_draft(
         _check_version(stored, version, nip, period)
         previous = stored.skp if stored is not None else None
         skp = build_skp(
-            draft, nip=nip, period=period, previous=previous, references=_references(uow, parties, period, previous)
+            draft, nip=nip, period=period, previous=previous, references=references(uow, parties, period, previous)
         )
         cycle = uow.cycles.get(cycle_id)
         policy_version = stored.policy_version if stored is not None else cycle.policy_version if cycle else ""
@@ -163,19 +164,6 @@ def _check_version(stored: SkpRecord | None, version: int | None, nip: str, peri
             field="versi",
             rule="optimistic concurrency",
         )
-
-
-def _references(uow: AbstractUnitOfWork, parties: AppraisalParties, period: int, previous: Skp | None) -> References:
-    """The period's IKU codes, and the RHKs of the pejabat penilai's SKP; a reference the stored draft already made
-    (an import may cascade from another RHK of the instansi) stays valid."""
-    codes = {iku.code for iku in uow.iku.for_period(parties.instansi_code, period)}
-    superior = uow.skp.get(parties.penilai_nip, period)
-    rhk = {r.id for r in superior.skp.rhk} if superior is not None else set()
-    if previous is not None:
-        rhk |= {
-            r.cascaded_from.superior_rhk_id for r in previous.rhk if r.cascaded_from and r.cascaded_from.superior_rhk_id
-        }
-    return References(iku=frozenset(codes), superior_rhk=frozenset(rhk))
 
 
 def _reason(reason: str | None) -> str:

@@ -146,6 +146,15 @@ def draft_of(skp: Skp) -> SkpDraft:
     )
 
 
+def fresh_rows(draft: SkpDraft) -> SkpDraft:
+    """The rows without their ids: a new version of the SKP gives its rows new ones (domain.skp_versions)."""
+    rows = [
+        rhk.model_copy(update={"id": "", "indicators": [i.model_copy(update={"id": ""}) for i in rhk.indicators]})
+        for rhk in draft.rhk
+    ]
+    return draft.model_copy(update={"rhk": rows})
+
+
 def shown_number(value: Decimal) -> str:
     """1200 → "1200", 98.50 → "98,5": as the form shows a number, and as `parse_decimal` reads it back."""
     text = format(value.normalize(), "f")
@@ -191,6 +200,7 @@ class _Checker:
     nip: str
     previous: Skp | None
     references: References
+    taken: frozenset[str] = frozenset()  # ids earlier versions of the year's SKP used: never given again
     problems: list[tuple[str | None, str]] = field(default_factory=list)
     rhk_ids: set[str] = field(default_factory=set)
     indicator_ids: set[str] = field(default_factory=set)
@@ -217,7 +227,7 @@ class _Checker:
             self.rhk_ids.add(wanted)
             return wanted
         number = len(self.rhk_ids) + 1
-        while f"{self.nip}-R{number}" in self.rhk_ids | known:
+        while f"{self.nip}-R{number}" in self.rhk_ids | known | self.taken:
             number += 1
         found = f"{self.nip}-R{number}"
         self.rhk_ids.add(found)
@@ -229,17 +239,26 @@ class _Checker:
             self.indicator_ids.add(wanted)
             return wanted
         number = 1
-        while f"{rhk_id}-{number}" in self.indicator_ids | known:
+        while f"{rhk_id}-{number}" in self.indicator_ids | known | self.taken:
             number += 1
         found = f"{rhk_id}-{number}"
         self.indicator_ids.add(found)
         return found
 
 
-def build_skp(draft: SkpDraft, *, nip: str, period: int, previous: Skp | None, references: References) -> Skp:
+def build_skp(
+    draft: SkpDraft,
+    *,
+    nip: str,
+    period: int,
+    previous: Skp | None,
+    references: References,
+    taken: frozenset[str] = frozenset(),
+) -> Skp:
     """The SKP the draft describes (rows left empty are ignored by the caller: `SkpDraft.compact`), or DraftRefused
-    naming every field that breaks a rule."""
-    check = _Checker(nip=nip, previous=previous, references=references)
+    naming every field that breaks a rule. `taken`: ids a new row must not get (a new version of the year's SKP
+    numbers its rows after every id the earlier versions used, domain.skp_versions)."""
+    check = _Checker(nip=nip, previous=previous, references=references, taken=taken)
     if not draft.rhk:
         check.add(rhk_field(0, "teks"), "SKP wajib memiliki paling sedikit satu rencana hasil kerja (RHK)")
     if len(draft.rhk) > MAX_RHK_ITEMS:

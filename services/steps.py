@@ -35,6 +35,8 @@ from domain.withdrawal import WithdrawalCause
 from persistence.ports import AbstractUnitOfWork
 from services.appraisals import check_reassignment, stored_skp
 from services.evidence_refs import check_references
+from services.skp_change import new_version
+from services.skp_edit import SkpDraft
 from temporal_client import appraisal_handle
 from workflows.appraisal import AppraisalWorkflow
 from workflows.contracts import (
@@ -43,6 +45,7 @@ from workflows.contracts import (
     ApplyCalibration,
     AppraisalState,
     ApproveSkp,
+    ChangeSkp,
     DecideObjection,
     ExtendDeadline,
     FileObjection,
@@ -75,6 +78,15 @@ class SubmitSkpBody(_Body):
     """Submit the SKP draft stored for the employee (imported, or edited on its page)."""
 
     alasan: Reason | None = Field(default=None, description="wajib bila diambil alih atas nama pegawai")
+
+
+class ChangeSkpBody(_Body):
+    """A new version of the SKP from a given day (a new position, a reorganisation), approved by the pejabat penilai
+    like the first; the version in force stays until then and is kept (domain.skp_versions)."""
+
+    berlaku_sejak: date = Field(description="hari pertama versi baru berlaku, dalam tahun penilaian")
+    alasan: Reason = Field(description="dasar perubahan, mis. SK mutasi jabatan atau SOTK baru (wajib)")
+    skp: SkpDraft = Field(description="SKP versi baru seperti disusun pada halaman SKP; id RHK dan indikator baru")
 
 
 class ApproveSkpBody(_Body):
@@ -179,6 +191,11 @@ def _skp(body: SubmitSkpBody, actor: Actor, ctx: Context) -> SubmitSkp:
     )
 
 
+def _change_skp(body: ChangeSkpBody, actor: Actor, ctx: Context) -> ChangeSkp:
+    skp = new_version(ctx.uow_factory, ctx.parties, ctx.period, body.skp)
+    return ChangeSkp(actor=actor, skp=skp, effective_from=body.berlaku_sejak, reason=body.alasan)
+
+
 def _reassign(body: ReassignBody, actor: Actor, ctx: Context) -> Reassign:
     parties = ctx.parties
     # The roster decides who can appraise: an active employee of the instansi, not the appraisee, not withdrawn.
@@ -222,6 +239,14 @@ STEPS: tuple[StepKind, ...] = (
         AppraisalWorkflow.return_skp,
         (Role.PENILAI,),
         lambda b, a, _c: ReturnSkp(actor=a, comments=b.catatan),
+    ),
+    StepKind(
+        "skp-change",
+        "Ajukan perubahan SKP",
+        ChangeSkpBody,
+        AppraisalWorkflow.change_skp,
+        (Role.PEGAWAI, *TAKE_OVER),
+        _change_skp,
     ),
     StepKind(
         "self-assessment",

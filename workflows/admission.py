@@ -36,6 +36,7 @@ from workflows.contracts import (
     Acknowledge,
     ApplyCalibration,
     ApproveSkp,
+    ChangeSkp,
     DecideObjection,
     ExtendDeadline,
     FileObjection,
@@ -79,6 +80,15 @@ def _skp(skp: Skp) -> None:
 def _submit_skp(cmd: SubmitSkp, _years: Years, _offset: int | None) -> None:
     _reason(cmd.reason)
     _skp(cmd.skp)
+
+
+def _change_skp(cmd: ChangeSkp, years: Years, _offset: int | None) -> None:
+    _reason(cmd.reason)
+    _skp(cmd.skp)
+    if not years[0] <= cmd.effective_from.year <= years[1]:
+        raise DomainError(
+            f"berlaku sejak {cmd.effective_from.isoformat()} di luar tahun penilaian", field="berlaku_sejak"
+        )
 
 
 def _self_assessment(cmd: SubmitSelfAssessment, _years: Years, _offset: int | None) -> None:
@@ -139,6 +149,7 @@ def _reason_only(
 
 _CHECKS: dict[type, Callable[[Any, Years, int | None], None]] = {
     SubmitSkp: _submit_skp,
+    ChangeSkp: _change_skp,
     ApproveSkp: _note,
     ReturnSkp: _comments,
     SubmitSelfAssessment: _self_assessment,

@@ -70,7 +70,7 @@ with workflow.unsafe.imports_passed_through():
         required_text,
         update_failed,
     )
-    from workflows.appraisal_changes import AppraisalChanges
+    from workflows.appraisal_skp import AppraisalSkp
     from workflows.changes import Change
     from workflows.contracts import (
         SYSTEM,
@@ -78,7 +78,6 @@ with workflow.unsafe.imports_passed_through():
         ApplyCalibration,
         AppraisalInput,
         AppraisalState,
-        ApproveSkp,
         CalibrationDecision,
         DecideObjection,
         ExtendDeadline,
@@ -87,13 +86,11 @@ with workflow.unsafe.imports_passed_through():
         NoticeKind,
         Objection,
         Reassign,
-        ReturnSkp,
         ReviewOutcome,
         SendNotice,
         Sign,
         SubmitReview,
         SubmitSelfAssessment,
-        SubmitSkp,
         Withdraw,
         Withdrawal,
     )
@@ -103,7 +100,7 @@ WORKFLOW_NAME = "Appraisal"  # the workflow type in Temporal: never rename while
 
 
 @workflow.defn(name=WORKFLOW_NAME)
-class AppraisalWorkflow(AppraisalChanges):
+class AppraisalWorkflow(AppraisalSkp):
     @workflow.init
     def __init__(self, input: AppraisalInput) -> None:
         self._input = input
@@ -150,6 +147,7 @@ class AppraisalWorkflow(AppraisalChanges):
                 await self._open_periodic()
             if self._s.periodic_started:
                 await self._follow_reassignment()
+                await self._follow_skp_change()
             if self._history_too_long():
                 await workflow.wait_condition(lambda: workflow.all_handlers_finished() and not self._lock.locked())
                 if not self._finished():
@@ -386,76 +384,6 @@ class AppraisalWorkflow(AppraisalChanges):
         except ActivityError as error:
             raise update_failed("hasil kalibrasi tidak dapat dibaca", error) from None
 
-    # --- updates: target setting -----------------------------------------------------------------------------------
-
-    @workflow.update
-    async def submit_skp(self, cmd: SubmitSkp) -> AppraisalState:
-        return await self._handle(lambda: self._plan_submit_skp(cmd))
-
-    @submit_skp.validator
-    def _check_submit_skp(self, cmd: SubmitSkp) -> None:
-        self._check(lambda: self._plan_submit_skp(cmd), cmd)
-
-    def _plan_submit_skp(self, cmd: SubmitSkp) -> Change:
-        change = self._authorise(cmd.actor, Action.SUBMIT_SKP, cmd.reason)
-        skp = cmd.skp
-        if skp.employee_nip != self._s.employee_nip or skp.period != self._s.period:
-            raise DomainError(
-                f"SKP ini milik pegawai {skp.employee_nip} periode {skp.period}, bukan pegawai"
-                f" {self._s.employee_nip} periode {self._s.period}",
-                field="skp",
-            )
-
-        def apply() -> None:
-            self._s.skp = skp
-
-        change.after = {"rhk": len(skp.rhk), "indicators": sum(len(r.indicators) for r in skp.rhk)}
-        change.apply, change.skp, change.skp_status = apply, skp, "submitted"
-        return change
-
-    @workflow.update
-    async def approve_skp(self, cmd: ApproveSkp) -> AppraisalState:
-        return await self._handle(lambda: self._plan_approve_skp(cmd))
-
-    @approve_skp.validator
-    def _check_approve_skp(self, cmd: ApproveSkp) -> None:
-        self._check(lambda: self._plan_approve_skp(cmd), cmd)
-
-    def _plan_approve_skp(self, cmd: ApproveSkp) -> Change:
-        change = self._authorise(cmd.actor, Action.APPROVE_SKP, None)
-        change.reason = cmd.note.strip() or None
-        change.skp, change.skp_status = self._skp(), "approved"
-        return change
-
-    @workflow.update
-    async def return_skp(self, cmd: ReturnSkp) -> AppraisalState:
-        return await self._handle(lambda: self._plan_return_skp(cmd))
-
-    @return_skp.validator
-    def _check_return_skp(self, cmd: ReturnSkp) -> None:
-        self._check(lambda: self._plan_return_skp(cmd), cmd)
-
-    def _plan_return_skp(self, cmd: ReturnSkp) -> Change:
-        change = self._authorise(cmd.actor, Action.RETURN_SKP, None)
-        limit = self._input.policy.max_skp_returns
-        if self._s.skp_returns >= limit:
-            raise DomainError(
-                f"SKP sudah dikembalikan {self._s.skp_returns} kali, batas kebijakan {limit} kali; setujui SKP atau"
-                " minta Tim Pengawasan menyelesaikannya",
-                field="pengembalian",
-                rule="jumlah pengembalian SKP dibatasi kebijakan instansi",
-            )
-        comments = required_text(cmd.comments, "catatan", "catatan pengembalian SKP")
-        change.reason = comments
-
-        def apply() -> None:
-            self._s.skp_returns += 1
-            self._s.skp_return_comments = comments
-
-        change.after = {"returns": self._s.skp_returns + 1}
-        change.apply, change.skp, change.skp_status = apply, self._skp(), "returned"
-        return change
-
     # --- updates: self-assessment and review -----------------------------------------------------------------------
 
     @workflow.update
@@ -468,9 +396,9 @@ class AppraisalWorkflow(AppraisalChanges):
 
     def _plan_self_assessment(self, cmd: SubmitSelfAssessment) -> Change:
         change = self._authorise(cmd.actor, Action.SUBMIT_SELF_ASSESSMENT, cmd.reason)
-        skp, policy = self._skp(), self._input.policy
-        achievements = skp_achievements(skp, cmd.realisations, policy)  # every indicator, once, computable
-        suggestion = suggest_hasil_kerja(skp, achievements, policy)
+        (skp, weights), policy = self._year_skp(), self._input.policy
+        achievements = skp_achievements(skp, cmd.realisations, policy)  # every version's indicators, once each
+        suggestion = suggest_hasil_kerja(skp, achievements, policy, weights)
         realisations = list(cmd.realisations)
 
         def apply() -> None:

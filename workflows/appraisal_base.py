@@ -25,6 +25,7 @@ from domain.errors import DomainError
 from domain.escalation import Checkpoint, checkpoints
 from domain.ratings import Predicate
 from domain.skp import Skp
+from domain.skp_versions import year_skp, year_weights
 from domain.stages import TAKE_OVER_ROLES, Action, Role, Step, transition
 from domain.workdays import moved, zone_of
 from domain.worklist import WorkItem, listed_assignee
@@ -187,6 +188,14 @@ class AppraisalBase:
             raise DomainError("SKP belum diajukan", field="skp")
         return self._s.skp
 
+    def _year_skp(self) -> tuple[Skp, dict[str, int] | None]:
+        """What the self-assessment realises and the suggestion weighs: every version's RHKs, with each RHK's days
+        in force when the SKP changed during the year (None: a single version, nothing weighed)."""
+        s = self._s
+        current = self._skp()
+        weights = year_weights(s.period, current, s.skp_from, s.skp_versions)
+        return year_skp(current, s.skp_versions), weights or None
+
     def _current_predicate(self) -> Predicate:
         if self._s.predicate is None:
             raise DomainError("predikat kinerja belum ditetapkan", field="predikat")
@@ -231,6 +240,7 @@ class AppraisalBase:
             after={"step": change.to.value, **change.after},
             skp=change.skp,
             skp_status=change.skp_status,
+            closed_skp=change.closed_skp,
             policy_version=self._input.policy.version,
             review=change.review,
             notify=notify,
@@ -308,6 +318,10 @@ class AppraisalBase:
         """When `step`, entered at `now`, is due on the cycle's calendar (`deadlines`: another than the current one),
         with the later deadlines an extension moved."""
         deadlines = deadlines or self._deadlines()
+        if step is Step.SKP_CHANGE_APPROVAL:  # counted from the proposal (CalendarPolicy.skp_change_approval_days)
+            days = self._input.policy.calendar.skp_change_approval_days
+            due = moved(deadlines.workdays, now, days, zone_of(deadlines.utc_offset_hours))
+            return min(due, max(now, deadlines.self_assessment_due))
         found = deadlines.for_step(step, now, redraft=returns > 0)
         if found is None or not self._s.deadline_shift or step not in SHIFTED_BY_EXTENSIONS:
             return found

@@ -16,7 +16,15 @@ from domain.periods import windows
 from domain.stages import Role, Step
 from domain.workdays import zone_of
 from workflows.appraisal_base import AppraisalBase
-from workflows.period_contracts import REASSIGN, STOP, PeriodicInput, PeriodReviewers, periodic_workflow_id
+from workflows.period_contracts import (
+    REASSIGN,
+    SKP_CHANGED,
+    STOP,
+    PeriodicInput,
+    PeriodIndicators,
+    PeriodReviewers,
+    periodic_workflow_id,
+)
 from workflows.period_contracts import WORKFLOW_NAME as PERIODIC_WORKFLOW
 from workflows.plan_contracts import WORKFLOW_NAME as PLAN_WORKFLOW
 from workflows.plan_contracts import DevelopmentPlanInput, plan_workflow_id
@@ -94,6 +102,21 @@ class AppraisalChildren(AppraisalBase):
             await handle.signal(REASSIGN, PeriodReviewers(penilai_nip=s.penilai_nip, atasan_nip=s.atasan_nip))
         except Exception as error:  # it ended already (its last period done): nothing to move
             workflow.logger.info("periodic evaluation not reassigned", extra={"error": type(error).__name__})
+
+    async def _follow_skp_change(self) -> None:
+        """A change of the SKP was approved since the periodic evaluation last heard: tell it every version's
+        indicators (domain.skp_versions). Only runs that took a change send it: older ones replay as they ran."""
+        s = self._s
+        if not s.periodic_started or s.step.closed or s.periodic_skp_versions == len(s.skp_versions):
+            return
+        s.periodic_skp_versions = len(s.skp_versions)
+        skp, _ = self._year_skp()
+        indicators = PeriodIndicators(indicator_ids=[i.id for rhk in skp.rhk for i in rhk.indicators])
+        handle = workflow.get_external_workflow_handle(periodic_workflow_id(s.cycle_id, s.employee_nip))
+        try:
+            await handle.signal(SKP_CHANGED, indicators)
+        except Exception as error:  # it ended already (its last period done): nothing to tell
+            workflow.logger.info("periodic SKP change not sent", extra={"error": type(error).__name__})
 
     async def _stop_periodic(self) -> None:
         """The appraisal closed (withdrawn, or final): its periodic evaluation evaluates no further period."""

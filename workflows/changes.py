@@ -14,6 +14,7 @@ from typing import Any
 
 from domain.officials import Officials
 from domain.skp import Skp
+from domain.skp_versions import SkpVersion
 from domain.stages import Role, Step
 from workflows.contracts import ReviewOutcome
 
@@ -32,6 +33,7 @@ class Change:
     apply: Callable[[], None] = lambda: None
     skp: Skp | None = None  # the SKP to store with the step
     skp_status: str | None = None
+    closed_skp: SkpVersion | None = None  # the version an approved change replaced, to keep
     review: ReviewOutcome | None = None  # the review to store with the step
     notify: list[str] | None = None  # None: whoever must act next
     notice_deadline: datetime | None = None  # None: the next step's deadline

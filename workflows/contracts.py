@@ -21,6 +21,7 @@ from domain.officials import Officials
 from domain.policy import AppraisalPolicy
 from domain.ratings import Expectation, Predicate
 from domain.skp import Realisation, Skp
+from domain.skp_versions import SkpChange, SkpVersion
 from domain.stages import Role, Stage, Step
 from domain.withdrawal import WithdrawalCause
 from domain.worklist import WorkItem
@@ -110,6 +111,14 @@ class _Command(_Frozen):
 class SubmitSkp(_Command):
     skp: Skp
     reason: str | None = None  # required when pengelola kinerja or the supervision team submit on the employee's behalf
+
+
+class ChangeSkp(_Command):
+    """A new version of the SKP during the year (domain.skp_versions), in force from `effective_from` once approved."""
+
+    skp: Skp
+    effective_from: date
+    reason: str  # required; bounded by the validator (workflows.admission), as every reason
 
 
 class ApproveSkp(_Command):
@@ -298,6 +307,11 @@ class AppraisalState(BaseModel):
     skp: Skp | None = None
     skp_returns: int = 0
     skp_return_comments: str | None = None
+    # An SKP changed during the year (domain.skp_versions): the versions it replaced, the day the one in force took
+    # effect (None: 1 January, the first version), and a new one waiting for approval.
+    skp_versions: list[SkpVersion] = Field(default_factory=list)
+    skp_from: date | None = None
+    skp_change: SkpChange | None = None
     realisations: list[Realisation] = Field(default_factory=list)
     achievements: list[IndicatorAchievement] = Field(default_factory=list)
     suggestion: Suggestion | None = None
@@ -306,6 +320,7 @@ class AppraisalState(BaseModel):
     periodic_decided: bool = False  # whether to start the periodic evaluation was decided (once the SKP approved)
     periodic_started: bool = False  # ... and it was started (workflows/periodic.py)
     periodic_reviewers: list[str | None] | None = None  # the penilai and atasan it last heard of
+    periodic_skp_versions: int = 0  # ... and how many SKP versions a change had replaced when it last heard
     calibration: CalibrationDecision | None = None
     predicate: Predicate | None = None  # the current predicate: matrix, then calibration, then objection
     signed_at: AwareDatetime | None = None
@@ -367,6 +382,7 @@ class RecordStep(_Frozen):
     after: dict[str, Any] | None = None
     skp: Skp | None = None
     skp_status: str | None = None
+    closed_skp: SkpVersion | None = None  # the version an approved change replaced, to keep (domain.skp_versions)
     policy_version: str = ""
     review: ReviewOutcome | None = None
     notify: list[str] = Field(default_factory=list)  # NIPs told about the new step

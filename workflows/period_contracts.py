@@ -18,6 +18,7 @@ from workflows.contracts import Actor, Nip, NoticeKind
 WORKFLOW_NAME = "PeriodicEvaluation"  # the workflow type in Temporal: never rename while evaluations run
 STOP = "stop"  # the signal the appraisal sends when it closes (withdrawn, or final)
 REASSIGN = "reassign"  # ... and when its penilai or atasan is reassigned
+SKP_CHANGED = "skp_changed"  # ... and when a change of its SKP was approved (domain.skp_versions)
 
 
 def periodic_workflow_id(cycle_id: str, employee_nip: str) -> str:
@@ -58,6 +59,7 @@ class PeriodicState(_Frozen):
     notice_seq: int = 0
     stopped: bool = False
     reviewers: PeriodReviewers | None = None  # after a reassignment of the appraisal (None: the input's)
+    indicator_ids: list[str] | None = None  # after a change of the SKP: every version's (None: the input's)
 
 
 class PeriodReviewers(_Frozen):
@@ -65,6 +67,12 @@ class PeriodReviewers(_Frozen):
 
     penilai_nip: Nip
     atasan_nip: Nip | None = None
+
+
+class PeriodIndicators(_Frozen):
+    """The indicators a realisation may name once the appraisal's SKP changed: every version's."""
+
+    indicator_ids: list[str] = Field(max_length=2_000)
 
 
 class RecordPeriodRealisation(_Frozen):

@@ -44,11 +44,13 @@ with workflow.unsafe.imports_passed_through():
     from workflows.deadline_steps import DeadlineSteps, notice_of
     from workflows.period_contracts import (
         REASSIGN,
+        SKP_CHANGED,
         STOP,
         WORKFLOW_NAME,
         HoldDialog,
         PeriodicInput,
         PeriodicState,
+        PeriodIndicators,
         PeriodNotice,
         PeriodReviewers,
         RecordPeriodRealisation,
@@ -131,6 +133,12 @@ class PeriodicEvaluationWorkflow(DeadlineSteps):
             await self._write(moved, NOTICE_RETRY)
             self._wake += 1
 
+    @workflow.signal(name=SKP_CHANGED)
+    def skp_changed(self, indicators: PeriodIndicators) -> None:
+        """The appraisal's SKP changed (domain.skp_versions): a realisation may name every version's indicators."""
+        if not self._s.stopped:
+            self._s = self._s.model_copy(update={"indicator_ids": list(indicators.indicator_ids)})
+
     @workflow.update
     async def record_realisation(self, cmd: RecordPeriodRealisation) -> PeriodicState:
         return await self._handle(lambda: self._plan_realisation(cmd))
@@ -152,7 +160,7 @@ class PeriodicEvaluationWorkflow(DeadlineSteps):
     def _plan_realisation(self, cmd: RecordPeriodRealisation) -> RecordPeriodStep:
         record = self._at(cmd.actor, cmd.number, PeriodStep.REALISATION)
         check_realisations(cmd.realisations)
-        check_indicators(cmd.realisations, self._input.indicator_ids)
+        check_indicators(cmd.realisations, self._s.indicator_ids or self._input.indicator_ids)
         now = workflow.now()
         after = record.model_copy(
             update={

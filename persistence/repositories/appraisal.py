@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from domain.errors import ConcurrencyConflict, DomainError, NotFound
 from domain.ratings import OrgPredicate, Predicate
 from domain.skp import Iku, Polarity, Skp, Target
+from domain.skp_versions import SkpVersion
 from domain.stages import Step
 from persistence.orm import (
     CalibrationLineRow,
@@ -28,6 +29,7 @@ from persistence.orm import (
     ReviewRow,
     ReviewTallyRow,
     SkpRow,
+    SkpVersionRow,
     WorklistRow,
 )
 from persistence.ports import CalibrationRecord, IkuVersion, ReviewRecord, SkpRecord
@@ -233,6 +235,40 @@ class SqlSkpRepository:
             .order_by(SkpRow.employee_nip)
         )
         return [Skp.model_validate(content) for content in rows]
+
+    def keep_version(self, employee_nip: str, period: int, version: SkpVersion, *, by: str, at: datetime) -> None:
+        """Keep a version a change replaced (domain.skp_versions); the step's key makes it once per change."""
+        self._session.add(
+            SkpVersionRow(
+                employee_nip=employee_nip,
+                period=period,
+                number=version.number,
+                content=version.skp.model_dump(mode="json"),
+                effective_from=version.effective_from,
+                effective_until=version.effective_until,
+                replaced_at=at,
+                replaced_by=by,
+                reason=version.reason,
+            )
+        )
+
+    def versions(self, employee_nip: str, period: int) -> list[SkpVersion]:
+        """The versions replaced during the year, the first first (none: the SKP never changed)."""
+        rows = self._session.scalars(
+            select(SkpVersionRow)
+            .where(SkpVersionRow.employee_nip == employee_nip, SkpVersionRow.period == period)
+            .order_by(SkpVersionRow.number)
+        )
+        return [
+            SkpVersion(
+                number=row.number,
+                skp=Skp.model_validate(row.content),
+                effective_from=row.effective_from,
+                effective_until=row.effective_until,
+                reason=row.reason,
+            )
+            for row in rows
+        ]
 
     def _row(self, employee_nip: str, period: int) -> SkpRow | None:
         return self._session.scalars(

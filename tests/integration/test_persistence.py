@@ -77,6 +77,7 @@ APP_TABLES = {
     "reviewer_overrides",
     "iku",
     "skp",
+    "skp_versions",
     "reviews",
     "review_tallies",
     "calibrations",
@@ -106,7 +107,7 @@ APP_TABLES = {
     "survey_limits",
     "site_secrets",
 }
-HEAD = "0022"
+HEAD = "0023"
 
 
 class Review(BaseModel):

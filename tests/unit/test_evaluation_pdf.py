@@ -66,3 +66,19 @@ def test_someone_who_joined_during_the_year_is_appraised_from_that_day() -> None
     joined = dataclasses.replace(_document("ok"), appraised_from=date(2026, 7, 1))
     text = " ".join(p.extract_text() for p in PdfReader(io.BytesIO(render(joined))).pages)
     assert "PERIODE PENILAIAN: 1 JULI 2026 SD 31 DESEMBER 2026" in text
+
+
+def test_an_skp_changed_during_the_year_prints_each_version_under_its_heading() -> None:
+    doc = _document("ok")
+    first = dataclasses.replace(doc.results[0], version="SKP versi 1: 01-01-2026 s.d. 30-06-2026", rhk="Lama")
+    second = dataclasses.replace(doc.results[0], number="2.1", version="SKP versi 2: sejak 01-07-2026", rhk="Baru")
+    text = " ".join(
+        p.extract_text()
+        for p in PdfReader(io.BytesIO(render(dataclasses.replace(doc, results=[first, first, second])))).pages
+    )
+    text = " ".join(text.split())
+    heading_1, heading_2 = (
+        text.index("SKP VERSI 1: 01-01-2026 S.D. 30-06-2026"),
+        text.index("SKP VERSI 2: SEJAK 01-07-2026"),
+    )
+    assert heading_1 < text.index("Lama") < heading_2 < text.index("Baru") and text.count("SKP VERSI 1") == 1

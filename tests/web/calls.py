@@ -16,7 +16,7 @@ import itertools
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from domain.access import Grant
 from domain.audit import SYSTEM_ACTOR
@@ -26,7 +26,7 @@ from domain.ratings import Expectation, OrgPredicate, Predicate
 from domain.stages import Role, Step
 from identity import accounts
 from persistence.evidence import EvidenceFile
-from services.skp_edit import draft_of
+from services.skp_edit import draft_of, fresh_rows
 from tests.evidence_samples import pdf_of
 from tests.web.appraisals import REASON, Need, Target, later_than, until
 from tests.web.harness import Call, WebOffice
@@ -105,6 +105,16 @@ async def skp_draft(office: WebOffice, _caller: Persona | None, target: Target) 
         params=_appraisal(target),
         json={"draf": changed.model_dump(), "versi": stored.version, "alasan": REASON},
     )
+
+
+async def skp_change(office: WebOffice, _caller: Persona | None, target: Target) -> Call:
+    """A new version of the SKP in force from 1 July: its rows as the editor would send them, given new ids."""
+    with office.uow_factory() as uow:
+        stored = uow.skp.get(target.nip, PERIOD)
+    assert stored is not None, f"no SKP stored for {target.nip}"
+    changed = fresh_rows(draft_of(stored.skp))
+    json = {"berlaku_sejak": date(PERIOD, 7, 1).isoformat(), "alasan": REASON, "skp": changed.model_dump()}
+    return Call(params=_appraisal(target), json=json)
 
 
 def off_roster_nip() -> str:
@@ -470,6 +480,7 @@ ROWS: dict[tuple[str, str], Row] = {
         body({"catatan": "Sesuai rencana strategis"}), at=Step.SKP_APPROVAL, then=Step.SELF_ASSESSMENT
     ),
     ("POST", STEP + "skp-return"): Row(body({"catatan": REASON}), at=Step.SKP_APPROVAL, then=Step.SKP_DRAFTING),
+    ("POST", STEP + "skp-change"): Row(skp_change, at=Step.SELF_ASSESSMENT, then=Step.SKP_CHANGE_APPROVAL),
     ("POST", STEP + "self-assessment"): Row(
         body({"realisasi": REALISASI, "alasan": REASON}), at=Step.SELF_ASSESSMENT, then=Step.SUPERVISOR_REVIEW
     ),
