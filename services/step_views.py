@@ -18,9 +18,11 @@ from domain.errors import DomainError
 from domain.policy import AchievementPolicy, AppraisalPolicy
 from domain.ratings import Expectation, Predicate
 from domain.skp import Indicator, Polarity, Realisation, RencanaHasilKerja, Skp
+from domain.skp_versions import year_skp
 from importing.tables import NumberStyle
 from importing.values import parse_decimal
 from persistence.ports import AbstractUnitOfWork
+from workflows.contracts import AppraisalState
 
 UowFactory = Callable[[], AbstractUnitOfWork]
 MAX_TYPED_CHARS = 30
@@ -76,6 +78,15 @@ def indicator_rows(
                 )
             )
     return rows
+
+
+def year_rows(state: AppraisalState, *, recorded: bool = False) -> list[IndicatorRow]:
+    """Every indicator the year's realisation covers (every version's where the SKP changed during the year,
+    domain.skp_versions), with what the self-assessment and the workflow recorded for it when `recorded`."""
+    if state.skp is None:
+        return []
+    skp = year_skp(state.skp, state.skp_versions)
+    return indicator_rows(skp, state.realisations, state.achievements) if recorded else indicator_rows(skp)
 
 
 def parse_realisation(typed: str, field: str) -> Decimal:

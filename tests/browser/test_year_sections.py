@@ -2,7 +2,7 @@
 1280 px, CSP: tests.browser.checks): the periodic evaluation on the appraisal's page (the employee records a
 quarter's realisation on a phone, the penilai holds the dialog kinerja), the development plan (the penilai sends it,
 the employee agrees on a phone), HR's tindak-lanjut page, and the cycle page's form that counts the deadlines again
-after the working days changed.
+after the working days changed, and a change of SKP during the year (proposed on a phone, approved).
 
 The periodic evaluation's and the plan's workflows are started as the appraisal starts them
 (tests.web.appraisals.AppraisalPool.open_periods, open_plan); the appraisals stay where the pool brought them."""
@@ -18,7 +18,7 @@ from tests.browser.checks import PHONE, check_page
 from tests.browser.site import Site
 from tests.web.appraisals import Need, Target
 from tests.web.harness import WebOffice
-from tests.web.office import ADMIN, APPRAISED_1, PASSWORD, PEGAWAI_1, PENGELOLA, PENILAI_1
+from tests.web.office import ADMIN, APPRAISED_1, PASSWORD, PEGAWAI_1, PENGELOLA, PENILAI_1, PERIOD
 
 
 def _page(target: Target) -> str:
@@ -95,3 +95,30 @@ async def test_the_admin_counts_the_deadlines_again_from_the_cycle_page(site: Si
         await form.get_by_role("button", name="Hitung ulang batas waktu").click()
         await expect(admin.locator(".flash")).to_contain_text("dihitung ulang")
         await check_page(admin, "siklus-dihitung-ulang")
+
+
+async def test_an_skp_is_changed_mid_year_on_a_phone_and_the_change_approved(site: Site, web_office: WebOffice) -> None:
+    target = await web_office.appraisals.fresh(Need(APPRAISED_1, Step.SELF_ASSESSMENT))
+    async with site.signed_in(PEGAWAI_1, PASSWORD, PHONE) as pegawai:
+        await pegawai.goto(_page(target) + "/skp")
+        await pegawai.locator("#ubah-skp summary").click()
+        form = pegawai.locator("#skp-form")
+        await expect(form).to_be_visible()
+        await check_page(pegawai, "skp-ubah")
+        await form.locator("#f-rhk-0-teks").fill("Data kependudukan dan akta terverifikasi tepat waktu")
+        await form.get_by_label("Alasan perubahan SKP").fill("SOTK baru: Perwali 12/2026")
+        await form.get_by_label("Berlaku sejak").fill(f"{PERIOD + 1}-07-01")  # out of the year: refused beside it
+        await form.get_by_role("button", name="Ajukan perubahan SKP").click()
+        await expect(pegawai.locator("#berlaku_sejak-galat")).to_be_visible()
+        await check_page(pegawai, "skp-ubah-ditolak")
+        await pegawai.locator("#skp-form").get_by_label("Berlaku sejak").fill(f"{PERIOD}-07-01")
+        await pegawai.locator("#skp-form").get_by_role("button", name="Ajukan perubahan SKP").click()
+        await expect(pegawai.locator("#perubahan-diajukan")).to_be_visible()
+        await check_page(pegawai, "skp-ubah-diajukan")
+    async with site.signed_in(PENILAI_1, PASSWORD) as penilai:
+        await penilai.goto(_page(target) + "/skp")
+        await expect(penilai.locator("#perubahan-diajukan")).to_contain_text("SOTK baru")
+        await check_page(penilai, "skp-ubah-penilai")
+        await penilai.locator("#skp-setujui").get_by_role("button", name="Setujui SKP").click()
+        await expect(penilai.locator("#versi-skp")).to_contain_text(f"30-06-{PERIOD}")
+        await check_page(penilai, "skp-versi")

@@ -32,8 +32,7 @@ from services.step_views import indicator_rows
 from web.deps import Caller, Svc
 from web.downloads import evaluation_pdf_response
 from web.pages.access import page, signed_in
-from web.pages.deps import FormErrors, FormUser, PageUser, render
-from web.pages.skp import base_path
+from web.pages.deps import FormErrors, FormUser, PageUser, base_path, render
 from web.pages.supervision_forms import text_values
 
 NOT_FORM = (401, 403, 404)

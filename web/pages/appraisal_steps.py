@@ -39,8 +39,7 @@ from services.skp_edit import shown_number
 from services.steps import TAKE_OVER
 from web.deps import Caller, Svc
 from web.pages.access import page, signed_in
-from web.pages.deps import FormErrors, FormUser, PageUser, render
-from web.pages.skp import base_path
+from web.pages.deps import FormErrors, FormUser, PageUser, base_path, render
 from web.pages.skp_form import text_values
 from workflows.contracts import AppraisalState
 

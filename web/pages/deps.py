@@ -125,6 +125,8 @@ FLASHES: dict[str, str] = {
     "tersimpan": "Tersimpan.",
     "terkirim": "Langkah sudah tercatat.",
     "skp-tersimpan": "Draf SKP tersimpan. Ajukan SKP bila sudah lengkap.",
+    "perubahan-diajukan": "Perubahan SKP diajukan kepada pejabat penilai. Sampai disetujui, SKP yang berlaku tetap"
+    " berlaku.",
     "kalibrasi-diusulkan": "Predikat organisasi ditetapkan dan usulan kalibrasi tersimpan.",
     "kalibrasi-dikunci": "Keputusan kalibrasi dikunci dan sedang dikirim ke setiap penilaian.",
     "siklus-dimulai": "Siklus dimulai. Pendaftaran pegawai berjalan.",
@@ -205,3 +207,8 @@ __all__ = [
     "safe_next",
     "sign_in_url",
 ]
+
+
+def base_path(cycle_id: str, nip: str) -> str:
+    """Where one appraisal's pages are: `/penilaian/{cycle}/{nip}`, each part quoted."""
+    return f"/penilaian/{quote(cycle_id, safe='')}/{quote(nip, safe='')}"

@@ -25,8 +25,7 @@ from web.deps import Svc
 from web.pages.access import page, signed_in
 from web.pages.appraisal import show
 from web.pages.appraisal_steps import REFUSALS, refused
-from web.pages.deps import FormUser
-from web.pages.skp import base_path
+from web.pages.deps import FormUser, base_path
 from web.pages.skp_form import text_values
 
 router = APIRouter()

@@ -20,8 +20,7 @@ from services import history, outbox_view, steps
 from services.appraisal_view import names_and_zone, people_in
 from web.deps import Svc
 from web.pages.access import page, signed_in
-from web.pages.deps import FormErrors, FormUser, PageUser, render
-from web.pages.skp import base_path
+from web.pages.deps import FormErrors, FormUser, PageUser, base_path, render
 from web.pages.supervision_forms import refused, text_values
 from workflows.contracts import appraisal_workflow_id
 

@@ -19,15 +19,14 @@ from starlette.concurrency import run_in_threadpool
 
 from services import periodic, steps
 from services.periodic import DialogBody, PeriodRealisationBody
-from services.step_views import indicator_rows
+from services.step_views import year_rows
 from web.deps import Svc
 from web.downloads import period_pdf_response
 from web.pages.access import page, signed_in
 from web.pages.appraisal import show
 from web.pages.appraisal_steps import REFUSALS, refused, validation_messages
-from web.pages.deps import FormErrors, FormUser, PageUser
+from web.pages.deps import FormErrors, FormUser, PageUser, base_path
 from web.pages.realisation_form import body_field, parse_values, read_rows
-from web.pages.skp import base_path
 from web.pages.skp_form import text_values
 
 router = APIRouter()
@@ -44,7 +43,7 @@ async def record_realisation(
     typed = text_values(form)
     await run_in_threadpool(steps.visible, svc.uow_factory, user.principal, cycle_id, nip)
     state = await steps.appraisal_state(await svc.temporal.client(), cycle_id, nip)
-    rows = indicator_rows(state.skp) if state.skp else []
+    rows = year_rows(state)
     inputs = read_rows(form, rows)
     errors = FormErrors(fields=parse_values(inputs, required=False), status=422)
     filled = [row for row in inputs if row.value is not None]

@@ -26,7 +26,7 @@ from domain.errors import DomainError, NotFound
 from domain.evidence import download_name, reference
 from domain.stages import Step
 from services import evidence, steps
-from services.step_views import CapaianPreview, IndicatorRow, indicator_rows, policy_of, preview_capaian
+from services.step_views import CapaianPreview, IndicatorRow, policy_of, preview_capaian, year_rows
 from web.deps import Caller, Svc
 from web.pages.access import page, signed_in
 from web.pages.appraisal_steps import (
@@ -39,7 +39,7 @@ from web.pages.appraisal_steps import (
     take_step,
     validation_messages,
 )
-from web.pages.deps import FormErrors, FormUser, PageUser, render
+from web.pages.deps import FormErrors, FormUser, PageUser, base_path, render
 from web.pages.realisation_form import (
     RowInput,
     body_field,
@@ -49,7 +49,6 @@ from web.pages.realisation_form import (
     uploads,
     workflow_field,
 )
-from web.pages.skp import base_path
 from web.problems import describe
 
 router = APIRouter()
@@ -75,7 +74,7 @@ async def submit(request: Request, user: FormUser, svc: Svc, cycle_id: str, nip:
     if found.state.skp is None or found.state.step is not Step.SELF_ASSESSMENT:
         errors = FormErrors(general=f"Realisasi tidak dapat dikirim pada langkah '{found.state.step.label}'.")
         return await _show(request, user, svc, found, errors=errors, status=409)
-    inputs = read_rows(form, indicator_rows(found.state.skp))
+    inputs = read_rows(form, year_rows(found.state))
     action = form.get("aksi")
     if isinstance(action, str) and action.startswith(REMOVE):
         return await _remove(request, user, svc, found, inputs, form, action.removeprefix(REMOVE))
@@ -116,7 +115,7 @@ async def capaian(request: Request, user: FormUser, svc: Svc, cycle_id: str, nip
     form = await request.form()
     parties, _period = await run_in_threadpool(steps.visible, svc.uow_factory, user.principal, cycle_id, nip)
     state = await steps.appraisal_state(await svc.temporal.client(), cycle_id, nip)
-    rows = indicator_rows(state.skp) if state.skp is not None else []
+    rows = year_rows(state)
     typed = next(((int(m.group(1)), v) for n, v in form.items() if (m := _TYPED.match(n)) and isinstance(v, str)), None)
     if typed is None or typed[0] >= len(rows):
         raise NotFound("indikator tidak ditemukan pada SKP ini", field="realisasi")
@@ -234,7 +233,7 @@ async def _show(
     flash: str | None = None,
 ) -> HTMLResponse:
     state = found.state
-    rows: list[IndicatorRow] = indicator_rows(state.skp, state.realisations, state.achievements) if state.skp else []
+    rows: list[IndicatorRow] = year_rows(state, recorded=True)
     if inputs is None:
         inputs = [RowInput(index=row.index, indicator_id=row.indicator.id) for row in rows]
     files = await run_in_threadpool(evidence.files_of, svc.uow_factory, found.parties.cycle_id, state.employee_nip)

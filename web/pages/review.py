@@ -18,12 +18,11 @@ from starlette.concurrency import run_in_threadpool
 
 from domain.ratings import Expectation
 from services import evidence, feedback, periodic, steps, surveys
-from services.step_views import expectation_or_none, indicator_rows, policy_of, predicate_matrix
+from services.step_views import expectation_or_none, policy_of, predicate_matrix, year_rows
 from web.deps import Caller, Svc
 from web.pages.access import page, signed_in
 from web.pages.appraisal_steps import REFUSALS, Loaded, evidence_context, load, refused, take_step
-from web.pages.deps import FormErrors, FormUser, PageUser, render
-from web.pages.skp import base_path
+from web.pages.deps import FormErrors, FormUser, PageUser, base_path, render
 from web.pages.skp_form import text_values
 
 router = APIRouter()
@@ -107,7 +106,7 @@ async def _show(
     context: dict[str, Any] = {
         **found.context(),
         **evidence_context(files),
-        "rows": indicator_rows(state.skp, state.realisations, state.achievements) if state.skp else [],
+        "rows": year_rows(state, recorded=True),
         "suggestion": state.suggestion,
         "suggested": suggested,
         "review": review,

@@ -1,7 +1,9 @@
 """The SKP of one appraisal (`/penilaian/{cycle}/{nip}/skp`): read by whoever may see the appraisal; drafted by the
 employee (or taken over, with a reason, by the supervision team or a pengelola kinerja) while the appraisal is at SKP
 drafting, including after the pejabat penilai returned it; submitted (`skp-submit`), then approved (`skp-approve`) or
-returned with a note (`skp-return`) by the pejabat penilai.
+returned with a note (`skp-return`) by the pejabat penilai. During the year the same editor proposes a new version
+(`skp-change`, at the self-assessment: a new position, a reorganisation; domain.skp_versions), which the pejabat penilai
+approves or returns the same way; the versions it replaced are listed with their days.
 
 The draft is stored through services.skp_drafts, by the SKP import's rules; the steps go through
 services.steps.prepare_step and send_step, as the API's. A refusal comes back as the same page with the message
@@ -13,7 +15,6 @@ from __future__ import annotations
 import uuid
 from functools import partial
 from typing import Any
-from urllib.parse import quote
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -29,10 +30,11 @@ from domain.stages import Step
 from importing.values import validation_messages
 from services import skp_drafts, steps
 from services.skp_drafts import DraftView
-from services.skp_edit import BEHAVIOURS, DraftRefused, SkpDraft, draft_of, shown_number
+from services.skp_edit import BEHAVIOURS, DraftRefused, SkpDraft, draft_of, fresh_rows, shown_number
 from web.deps import Caller, Svc
 from web.pages.access import page, signed_in
-from web.pages.deps import FormErrors, FormUser, PageUser, render
+from web.pages.appraisal_steps import take_step
+from web.pages.deps import FormErrors, FormUser, PageUser, base_path, render
 from web.pages.skp_form import blank_rhk, draft_from_form, text_values, with_row_added, with_row_removed
 from workflows.contracts import AppraisalState
 
@@ -49,13 +51,11 @@ POLARITIES = [
 ]
 # A refused step is shown beside these fields; any other refusal above the form.
 STEP_FIELDS = {"alasan", "catatan"}
+CHANGE_FIELDS = {"alasan", "berlaku_sejak"}
 # Refusals that are not about what was typed: the error page says them (the person may not see or do this).
 NOT_FORM = (401, 403, 404)
+REVIEWED = (Step.SKP_APPROVAL, Step.SKP_CHANGE_APPROVAL)  # the pejabat penilai approves or returns the SKP, or a change
 REFUSALS = (DomainError, WorkflowUpdateFailedError, WorkflowUpdateRPCTimeoutOrCancelledError, RPCError)
-
-
-def base_path(cycle_id: str, nip: str) -> str:
-    return f"/penilaian/{quote(cycle_id, safe='')}/{quote(nip, safe='')}"
 
 
 @router.get(PATH, response_class=HTMLResponse, **page(signed_in()))
@@ -101,6 +101,61 @@ async def save_draft(request: Request, user: FormUser, svc: Svc, cycle_id: str, 
     return RedirectResponse(f"{base_path(cycle_id, nip)}/skp?pesan=skp-tersimpan", status_code=303)
 
 
+@router.post(PATH + "/ubah", response_class=HTMLResponse, **page(signed_in()))
+async def propose_change(request: Request, user: FormUser, svc: Svc, cycle_id: str, nip: str) -> Response:
+    """Propose a new version of the SKP (step `skp-change`); or, with `tambah`/`hapus`, show the form again with a
+    row added or removed (nothing sent)."""
+    form = text_values(await request.form())
+    draft = draft_from_form(form)
+    if "tambah" in form or "hapus" in form:
+        draft = with_row_added(draft, form["tambah"]) if "tambah" in form else with_row_removed(draft, form["hapus"])
+        return await _again(request, user, svc, cycle_id, nip, draft, form, changed=True, fragment=FORM)
+    body = {"berlaku_sejak": form.get("berlaku_sejak") or None, "alasan": form.get("alasan", ""), "skp": draft}
+    try:
+        await take_step(svc, user, cycle_id, nip, "skp-change", body, form.get("kunci"))
+    except ValidationError as invalid:
+        errors = FormErrors(fields=dict(validation_messages(invalid)))
+        return await _again(request, user, svc, cycle_id, nip, draft, form, errors=errors)
+    except REFUSALS as refused:
+        errors = _draft_errors(refused, CHANGE_FIELDS)
+        if errors.status in NOT_FORM:
+            raise
+        shown = draft.compact() if isinstance(refused, DraftRefused) else draft
+        return await _again(request, user, svc, cycle_id, nip, shown, form, errors=errors)
+    return RedirectResponse(f"{base_path(cycle_id, nip)}/skp?pesan=perubahan-diajukan", status_code=303)
+
+
+async def _again(
+    request: Request,
+    user: Caller,
+    svc: Svc,
+    cycle_id: str,
+    nip: str,
+    draft: SkpDraft,
+    form: dict[str, str],
+    *,
+    errors: FormErrors | None = None,
+    changed: bool = False,
+    fragment: str | None = None,
+) -> Response:
+    """The page again with the change's form as typed (and its refusals beside their fields)."""
+    view = await run_in_threadpool(skp_drafts.draft_view, svc.uow_factory, user.principal, cycle_id, nip)
+    state = await steps.appraisal_state(await svc.temporal.client(), cycle_id, nip)
+    status = errors.status if errors is not None else 200
+    return _show(
+        request,
+        user,
+        view,
+        state,
+        draft=draft,
+        form=form,
+        errors=errors,
+        changed=changed,
+        status=status,
+        fragment=fragment,
+    )
+
+
 @router.post(PATH + "/ajukan", response_class=HTMLResponse, **page(signed_in()))
 async def submit(request: Request, user: FormUser, svc: Svc, cycle_id: str, nip: str) -> Response:
     return await _step(request, user, svc, cycle_id, nip, "skp-submit", "alasan")
@@ -119,23 +174,10 @@ async def give_back(request: Request, user: FormUser, svc: Svc, cycle_id: str, n
 async def _step(request: Request, user: Caller, svc: Svc, cycle_id: str, nip: str, name: str, field: str) -> Response:
     """Take the step `name` with the form's one text field (`alasan` or `catatan`), as the API takes it."""
     form = text_values(await request.form())
-    kind = steps.STEP_BY_NAME[name]
     text = form.get(field, "")
+    body = {field: text or None} if field == "alasan" else {field: text}
     try:
-        body = kind.body.model_validate({field: text or None} if field == "alasan" else {field: text})
-        prepared = await run_in_threadpool(
-            partial(
-                steps.prepare_step,
-                svc.uow_factory,
-                user.principal,
-                cycle_id=cycle_id,
-                nip=nip,
-                kind=kind,
-                body=body,
-                idempotency_key=form.get("kunci") or None,
-            )
-        )
-        await steps.send_step(await svc.temporal.client(), prepared)
+        await take_step(svc, user, cycle_id, nip, name, body, form.get("kunci"))
     except ValidationError as invalid:
         errors = FormErrors(fields=dict(validation_messages(invalid)))
         return await _refused(request, user, svc, cycle_id, nip, form, errors, name)
@@ -182,27 +224,38 @@ def _show(
 ) -> HTMLResponse:
     roles = roles_on(user.principal, view.parties)
     stored = view.record.skp if view.record is not None else None
-    if draft is None:
-        draft = draft_of(stored) if stored is not None else SkpDraft(rhk=[blank_rhk()])
     may = {
         name: view.step in at and acting_role(roles, steps.STEP_BY_NAME[name].roles) is not None
         for name, at in (
             ("skp-submit", (Step.SKP_DRAFTING,)),
-            ("skp-approve", (Step.SKP_APPROVAL,)),
-            ("skp-return", (Step.SKP_APPROVAL,)),
+            ("skp-approve", REVIEWED),
+            ("skp-return", REVIEWED),
+            ("skp-change", (Step.SELF_ASSESSMENT,)),
         )
     }
+    may_change = may["skp-change"] and state.skp is not None
+    if draft is None:
+        if may_change and state.skp is not None:
+            draft = fresh_rows(draft_of(state.skp))  # the version in force as a start, its rows given new ids
+        else:
+            draft = draft_of(stored) if stored is not None else SkpDraft(rhk=[blank_rhk()])
+    proposal = state.skp_change if view.step is Step.SKP_CHANGE_APPROVAL else None
+    in_force = state.skp if view.step is not Step.SKP_DRAFTING and state.skp is not None else stored
     context: dict[str, Any] = {
         "view": view,
         "state": state,
         "stored": stored,
-        "shown_skp": state.skp if view.step is not Step.SKP_DRAFTING and state.skp is not None else stored,
+        "shown_skp": proposal.skp if proposal is not None else in_force,
+        "proposal": proposal,
+        "in_force": in_force,
         "draft": draft,
         "base": base_path(view.parties.cycle_id, view.parties.employee_nip),
         "zone": view.utc_offset_hours,
         "version": view.record.version if view.record is not None and view.record.version is not None else "",
         "may_submit": may["skp-submit"] and stored is not None,
         "may_review": may["skp-approve"] or may["skp-return"],
+        "may_change": may_change,
+        "change_open": may_change and (changed or errors is not None),
         "behaviours": BEHAVIOURS,
         "number": shown_number,
         "kinds": KINDS,
@@ -229,9 +282,9 @@ def _version(text: str) -> int | None:
     return int(cleaned)
 
 
-def _draft_errors(refused: DomainError) -> FormErrors:
+def _draft_errors(refused: Exception, fields: set[str] | None = None) -> FormErrors:
     if not isinstance(refused, DraftRefused):
-        return FormErrors.of(refused, {"alasan"})
+        return FormErrors.of(refused, fields or {"alasan"})
     errors = FormErrors(status=422)
     for where, message in refused.problems:
         if where is None:

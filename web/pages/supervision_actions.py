@@ -32,8 +32,7 @@ from services.steps import AcknowledgeBody, ExtendBody, ReassignBody, SubmitSkpB
 from services.supervision import SUPERVISORS
 from web.deps import Caller, Svc
 from web.pages.access import page, signed_in
-from web.pages.deps import FormErrors, FormUser, PageUser, render
-from web.pages.skp import base_path
+from web.pages.deps import FormErrors, FormUser, PageUser, base_path, render
 from web.pages.supervision_forms import day_of, deadline, idempotency_key, optional, refused, text_values
 from workflows.contracts import AppraisalState
 
