@@ -158,9 +158,8 @@ class AppraisalActivities:
                     step.skp, status=step.skp_status or step.step_to.value, policy_version=step.policy_version
                 )
             if step.closed_skp is not None:
-                uow.skp.keep_version(
-                    step.employee_nip, step.period, step.closed_skp, by=step.actor, at=step.occurred_at
-                )
+                kept, at = step.closed_skp, step.occurred_at
+                uow.skp.keep_version(step.workflow_id, step.employee_nip, step.period, kept, by=step.actor, at=at)
             if step.review is not None:
                 _save_review(uow, step, step.review)
             if step.work is not None:

@@ -22,14 +22,20 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict
 
-from domain.bounds import MAX_REASON_CHARS
+from domain.bounds import MAX_LIST_ITEMS
 from domain.errors import DomainError
 from domain.skp import Skp
 
 MAX_SKP_VERSIONS = 12  # a change a month at most: more is a sign something else is wrong
+# Every version's indicators are realised in one self-assessment, which names at most this many (domain.bounds).
+MAX_YEAR_INDICATORS = MAX_LIST_ITEMS
 RULE = "perubahan SKP di tengah tahun: versi baru disetujui pejabat penilai, versi lama tetap tercatat"
+
+
+# The state below is built by the workflow's handlers and decoded again on every replay: its fields carry no bounds
+# (a bound lowered later would refuse, on replay, what was accepted); check_change and the Update's validator do.
 
 
 class SkpVersion(BaseModel):
@@ -37,23 +43,25 @@ class SkpVersion(BaseModel):
 
     model_config = ConfigDict(frozen=True)
 
-    number: int = Field(ge=1, le=MAX_SKP_VERSIONS)
+    number: int
     skp: Skp
     effective_from: date
     effective_until: date  # its last day in force: the day before the next version took effect
-    reason: str = Field(default="", max_length=MAX_REASON_CHARS)  # why the next version replaced it
+    reason: str = ""  # why the next version replaced it
 
 
 class SkpChange(BaseModel):
-    """A new version proposed and waiting for the pejabat penilai's approval."""
+    """A new version proposed and waiting for the pejabat penilai's approval, with the self-assessment's deadline as
+    it stood (an extension's, maybe): the year goes on at that deadline plus the time the decision took."""
 
     model_config = ConfigDict(frozen=True)
 
     skp: Skp
     effective_from: date
-    reason: str = Field(max_length=MAX_REASON_CHARS)
+    reason: str
     proposed_by: str
     proposed_at: AwareDatetime
+    resume_deadline: AwareDatetime | None = None
 
 
 def year_start(period: int) -> date:
@@ -77,6 +85,14 @@ def check_change(
     if len(earlier) + 2 > MAX_SKP_VERSIONS:
         raise DomainError(
             f"SKP periode {period} sudah {len(earlier) + 1} versi, batas {MAX_SKP_VERSIONS} versi setahun",
+            field="skp",
+            rule=RULE,
+        )
+    indicators = sum(len(plan.indicators) for skp in (current, new, *(v.skp for v in earlier)) for plan in skp.rhk)
+    if indicators > MAX_YEAR_INDICATORS:
+        raise DomainError(
+            f"bersama versi sebelumnya SKP tahun ini akan memuat {indicators} indikator, batas {MAX_YEAR_INDICATORS}:"
+            " realisasi tahunan diisi untuk indikator setiap versi; kurangi indikator versi baru",
             field="skp",
             rule=RULE,
         )
@@ -109,6 +125,25 @@ def year_skp(current: Skp, earlier: list[SkpVersion]) -> Skp:
         return current
     rhk = [plan for version in earlier for plan in version.skp.rhk] + list(current.rhk)
     return current.model_copy(update={"rhk": rhk})
+
+
+def period_skp(current: Skp, earlier: list[SkpVersion], last_day: date, named: set[str]) -> Skp:
+    """What a period of the periodic evaluation ending on `last_day` was evaluated on: the version in force that day,
+    and any other whose indicators the period's realisation `named` (the earliest first), so a period's document lists
+    the same indicators after a later change. The SKP itself when it never changed."""
+    if not earlier:
+        return current
+    kept = [
+        v.skp
+        for v in earlier
+        if v.effective_from <= last_day <= v.effective_until or named & {i.id for r in v.skp.rhk for i in r.indicators}
+    ]
+    current_from = earlier[-1].effective_until + timedelta(days=1)
+    if current_from <= last_day or named & {i.id for r in current.rhk for i in r.indicators}:
+        kept.append(current)
+    if not kept:  # every day of the year is some version's: only a last day outside the year gets here
+        return current
+    return kept[-1].model_copy(update={"rhk": [plan for skp in kept for plan in skp.rhk]})
 
 
 def year_weights(period: int, current: Skp, current_from: date | None, earlier: list[SkpVersion]) -> dict[str, int]:

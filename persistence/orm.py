@@ -170,15 +170,15 @@ class SkpRow(Base):
 
 class SkpVersionRow(Base):
     """A version of an employee's SKP that a change during the year replaced, with the days it was in force
-    (domain.skp_versions, 0023). The version in force is the `skp` row."""
+    (domain.skp_versions, 0023): one appraisal's (its workflow id), as a second appraisal of the same person and
+    period keeps its own. The version in force is the `skp` row."""
 
     __tablename__ = "skp_versions"
-    __table_args__ = (UniqueConstraint("employee_nip", "period", "number"),)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
+    workflow_id: Mapped[str] = mapped_column(String(200), primary_key=True)
+    number: Mapped[int] = mapped_column(primary_key=True)
     employee_nip: Mapped[str] = mapped_column(ForeignKey("employees.nip"))
     period: Mapped[int]
-    number: Mapped[int]
     content: Mapped[dict[str, Any]]  # the domain Skp, as the `skp` row holds it
     effective_from: Mapped[date] = mapped_column(Date)
     effective_until: Mapped[date] = mapped_column(Date)

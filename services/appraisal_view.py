@@ -25,8 +25,8 @@ STEP_PAGES: dict[str, tuple[str, tuple[Step, ...]]] = {
     "skp-submit": ("skp", (Step.SKP_DRAFTING,)),
     "skp-approve": ("skp", (Step.SKP_APPROVAL, Step.SKP_CHANGE_APPROVAL)),
     "skp-return": ("skp", (Step.SKP_APPROVAL, Step.SKP_CHANGE_APPROVAL)),
-    "skp-change": ("skp", (Step.SELF_ASSESSMENT,)),
     "self-assessment": ("realisasi", (Step.SELF_ASSESSMENT,)),
+    "skp-change": ("skp", (Step.SELF_ASSESSMENT,)),  # after the realisation: the step at hand comes first
     "review": ("nilai", (Step.SUPERVISOR_REVIEW,)),
     "sign": ("penetapan", (Step.SIGN_OFF,)),
     "acknowledge": ("penetapan", (Step.OBJECTION_WINDOW,)),

@@ -27,7 +27,7 @@ from domain.organisation import Employee
 from domain.periods import PeriodStep
 from domain.ratings import Predicate
 from domain.skp import Skp, Target
-from domain.skp_versions import SkpVersion, year_skp
+from domain.skp_versions import SkpVersion, period_skp, year_skp
 from domain.stages import Action, Step
 from persistence.ports import AbstractUnitOfWork
 from services.steps import visible
@@ -153,7 +153,7 @@ def build(uow_factory: UowFactory, parties: AppraisalParties, period: int, *, no
         skp = uow.skp.get(nip, period)
         if review is None or skp is None:
             raise NotFound(f"penilaian atau SKP NIP {nip} periode {period} tidak tercatat", field="penilaian")
-        versions = uow.skp.versions(nip, period)
+        versions = uow.skp.versions(workflow_id)
         steps = [e for e in uow.audit.list(workflow_id=workflow_id) if e.action in (*_SIGNED, *_CHANGED)]
         known = _Known.of(uow, parties, parties.penilai_nip, {e.actor for e in steps})
         notes = uow.feedback.of_appraisal(cycle_id, nip)
@@ -202,13 +202,15 @@ def period_document(
         skp = uow.skp.get(nip, period)
         if skp is None:
             raise NotFound(f"SKP NIP {nip} periode {period} tidak tercatat", field="skp")
-        versions = uow.skp.versions(nip, period)
+        versions = uow.skp.versions(appraisal_workflow_id(cycle_id, nip))
         known = _Known.of(uow, parties, record.penilai_nip)
     people, zone = known.people, known.zone
     realised = {r.indicator_id: angka_tercetak(r.value) for r in record.realisations}
-    # Against the year's target a quarter's realisation says nothing of capaian: none is printed.
+    # The versions the period was evaluated on (a later change does not alter its document). Against the year's
+    # target a quarter's realisation says nothing of capaian: none is printed.
+    evaluated = period_skp(skp.skp, versions, record.last_day, set(realised))
     lines = _lines(
-        year_skp(skp.skp, versions),
+        evaluated,
         lambda indicator_id: (realised.get(indicator_id, NONE), NONE),
         version_labels(skp.skp, versions),
     )
@@ -226,7 +228,7 @@ def period_document(
         appraised_from=known.appraised_from(nip, period),
         people=known.parties(parties, record.penilai_nip),
         results=lines,
-        behaviours=_behaviours(skp.skp),
+        behaviours=_behaviours(evaluated),
         hasil_kerja=record.rating.label if record.rating is not None else NONE,
         perilaku=NONE,
         matrix_predicate=NONE,

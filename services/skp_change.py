@@ -15,6 +15,7 @@ from domain.errors import DomainError
 from domain.skp import Skp
 from persistence.ports import AbstractUnitOfWork
 from services.skp_edit import References, SkpDraft, build_skp
+from workflows.contracts import appraisal_workflow_id
 
 UowFactory = Callable[[], AbstractUnitOfWork]
 
@@ -31,7 +32,7 @@ def new_version(uow_factory: UowFactory, parties: AppraisalParties, period: int,
                 f"SKP pegawai {nip} periode {period} belum ada; perubahan SKP diajukan setelah SKP berlaku",
                 field="skp",
             )
-        earlier = [version.skp for version in uow.skp.versions(nip, period)]
+        earlier = [version.skp for version in uow.skp.versions(appraisal_workflow_id(parties.cycle_id, nip))]
         refs = references(uow, parties, period, stored.skp)
     taken = frozenset(
         {plan.id for skp in (stored.skp, *earlier) for plan in skp.rhk}

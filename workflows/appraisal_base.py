@@ -211,7 +211,8 @@ class AppraisalBase:
         notify = change.notify
         if notify is None:
             notify = self._notify_on_entering(change.to) if moves else []
-        deadline = change.notice_deadline or (self._deadline_for(change.to, now, returns) if moves else None)
+        entered = self._deadline_for(change.to, now, returns) if moves else None
+        deadline = change.notice_deadline or change.entered_deadline or entered
         # A failed attempt still uses up its number: a later attempt of another step never meets this key.
         s.step_seq = seq
         # The Update's id when a person acts: every attempt of the write carries it, so a retried write (the worker
@@ -259,7 +260,7 @@ class AppraisalBase:
         change.apply()
         self._log(change.actor, change.role, change.action, step_from, change.to, change.on_behalf_of, change.reason)
         if moves:
-            self._enter(change.to, now)
+            self._enter(change.to, now, deadline=change.entered_deadline)
         if change.to is Step.FINAL:
             s.finished_at = now
 
@@ -320,20 +321,23 @@ class AppraisalBase:
         deadlines = deadlines or self._deadlines()
         if step is Step.SKP_CHANGE_APPROVAL:  # counted from the proposal (CalendarPolicy.skp_change_approval_days)
             days = self._input.policy.calendar.skp_change_approval_days
-            due = moved(deadlines.workdays, now, days, zone_of(deadlines.utc_offset_hours))
-            return min(due, max(now, deadlines.self_assessment_due))
+            return moved(deadlines.workdays, now, days, zone_of(deadlines.utc_offset_hours))
         found = deadlines.for_step(step, now, redraft=returns > 0)
         if found is None or not self._s.deadline_shift or step not in SHIFTED_BY_EXTENSIONS:
             return found
         later = moved(deadlines.workdays, found, self._s.deadline_shift, zone_of(deadlines.utc_offset_hours))
         return min(later, max(found, deadlines.review_due))
 
-    def _enter(self, step: Step, now: datetime, *, sync: bool = True) -> None:
+    def _enter(self, step: Step, now: datetime, *, sync: bool = True, deadline: datetime | None = None) -> None:
+        """Enter `step`: due by the calendar, or by `deadline` where the step's plan set another (the self-assessment
+        resumed after a change of SKP keeps its own: workflows.appraisal_skp)."""
         s = self._s
         s.step, s.stage, s.step_entered_at = step, step.stage, now
         s.assignees = self._assignees_for(step)
-        self._set_deadline(self._deadline_for(step, now, s.skp_returns), now, sync=sync)
-        s.deadline_extended = False  # the step's deadline is the calendar's (a recount may move it)
+        calendar = self._deadline_for(step, now, s.skp_returns)
+        self._set_deadline(deadline or calendar, now, sync=sync)
+        # The calendar's deadline, which a recount may move; or one the plan set, which a recount leaves.
+        s.deadline_extended = deadline is not None and deadline != calendar
 
     def _set_deadline(self, deadline: datetime | None, now: datetime, *, sync: bool = True) -> None:
         s = self._s
@@ -371,7 +375,7 @@ class AppraisalBase:
         leave it), so the step and the worklist are written in one transaction before the change is applied."""
         s = self._s
         if change.to is not s.step:  # entering a step: its deadline, nothing overdue yet
-            deadline, overdue, level = self._deadline_for(change.to, now, returns), False, 0
+            deadline, overdue, level = change.entered_deadline or self._deadline_for(change.to, now, returns), False, 0
         elif change.action == EXTEND_DEADLINE:  # a new deadline for the same step
             deadline, overdue, level = change.notice_deadline, False, 0
         elif change.action == CHANGE_CALENDAR and change.notice_deadline is not None:  # moved, not yet reached

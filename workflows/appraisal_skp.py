@@ -3,9 +3,10 @@ workflows/appraisal.py, on workflows/appraisal_changes.py).
 
 A change of SKP (issue 20, domain.skp_versions) is proposed at the self-assessment, by the employee or, with a
 reason, by the pengelola kinerja or the supervision team; it waits at SKP_CHANGE_APPROVAL, due within the policy's
-days (CalendarPolicy.skp_change_approval_days), while the version in force stays in force. Approved, the version it
-replaces is kept with the days it was in force (the step's record stores it in `skp_versions`) and the new one is the
-SKP; returned, nothing changes but the comments. Either way the year goes on at the self-assessment, whose
+days (CalendarPolicy.skp_change_approval_days) but never after the self-assessment's own deadline, while the version in
+force stays in force. Approved, the version it replaces is kept with the days it was in force (the step's record stores
+it in `skp_versions`) and the new one is the SKP; returned, nothing changes but the comments. Either way the year goes
+on at the self-assessment, at the deadline it had (an extension's, maybe) plus the time the decision took, whose
 realisations then cover every version's indicators and whose suggestion weighs each version by its days
 (`_year_skp`). The periodic evaluation hears of the new indicators (workflows.appraisal_children).
 
@@ -13,6 +14,8 @@ Workflow code: imported through the sandbox's passthrough; no I/O, wall clock or
 import annotations`: workflow.defn reads the Updates' type hints for every appraisal the sandbox creates (see
 workflows/appraisal.py).
 """
+
+from datetime import datetime
 
 from temporalio import workflow
 
@@ -118,12 +121,20 @@ class AppraisalSkp(AppraisalChanges):
             )
         check_change(s.period, self._skp(), s.skp_from, s.skp_versions, skp, cmd.effective_from)
         proposal = SkpChange(
-            skp=skp, effective_from=cmd.effective_from, reason=reason, proposed_by=cmd.actor.nip, proposed_at=now
+            skp=skp,
+            effective_from=cmd.effective_from,
+            reason=reason,
+            proposed_by=cmd.actor.nip,
+            proposed_at=now,
+            resume_deadline=s.deadline,
         )
 
         def apply() -> None:
-            s.skp_change = proposal
+            s.skp_change, s.skp_change_returned = proposal, False
 
+        # Due within the policy's days, never after the self-assessment's own deadline (an extension's, maybe).
+        due = self._deadline_for(Step.SKP_CHANGE_APPROVAL, now, s.skp_returns)
+        change.entered_deadline = min(due, s.deadline) if due is not None and s.deadline is not None else None
         change.reason, change.apply = reason, apply
         change.after = {
             "version": len(s.skp_versions) + 2,
@@ -143,6 +154,7 @@ class AppraisalSkp(AppraisalChanges):
             s.skp, s.skp_from, s.skp_change = proposal.skp, proposal.effective_from, None
 
         change.apply, change.skp, change.skp_status, change.closed_skp = apply, proposal.skp, "approved", closed
+        change.entered_deadline = self._resumed(proposal)
         change.after = {
             "version": number + 1,
             "effective_from": proposal.effective_from.isoformat(),
@@ -156,13 +168,24 @@ class AppraisalSkp(AppraisalChanges):
         proposal = self._s.skp_change
 
         def apply() -> None:
-            self._s.skp_change, self._s.skp_return_comments = None, comments
+            self._s.skp_change, self._s.skp_return_comments, self._s.skp_change_returned = None, comments, True
 
         change.reason, change.apply = comments, apply
+        change.entered_deadline = self._resumed(proposal) if proposal is not None else None
         change.after = {"change_returned": True}
         if proposal is not None:
             change.after["effective_from"] = proposal.effective_from.isoformat()
         return change
+
+    def _resumed(self, proposal: SkpChange) -> datetime | None:
+        """The self-assessment's deadline once the change is decided: as it stood when the change was proposed (an
+        extension's, maybe), later by the time the decision took, so nobody is late for the penilai's delay [U]; never
+        past the review's deadline (the cycle then takes every predicate for calibration) unless it already was."""
+        before = proposal.resume_deadline
+        if before is None:
+            return None
+        later = before + (workflow.now() - proposal.proposed_at)
+        return min(later, max(before, self._deadlines().review_due))
 
     # --- shared ----------------------------------------------------------------------------------------------------
 

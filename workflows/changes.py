@@ -37,6 +37,7 @@ class Change:
     review: ReviewOutcome | None = None  # the review to store with the step
     notify: list[str] | None = None  # None: whoever must act next
     notice_deadline: datetime | None = None  # None: the next step's deadline
+    entered_deadline: datetime | None = None  # the deadline of the step entered, where not the calendar's
     penilai_nip: str | None = None  # the new pejabat penilai of a reassignment
     atasan_nip: str | None = None  # and their atasan
     officials: Officials | None = None  # the cycle's officials as a change of them leaves the appraisal

@@ -312,6 +312,7 @@ class AppraisalState(BaseModel):
     skp_versions: list[SkpVersion] = Field(default_factory=list)
     skp_from: date | None = None
     skp_change: SkpChange | None = None
+    skp_change_returned: bool = False  # the last change proposed was returned (its comments: skp_return_comments)
     realisations: list[Realisation] = Field(default_factory=list)
     achievements: list[IndicatorAchievement] = Field(default_factory=list)
     suggestion: Suggestion | None = None

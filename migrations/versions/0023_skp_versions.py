@@ -1,5 +1,6 @@
-"""SKP changes during the year (issue 20): the versions a change replaced are kept in `skp_versions` with the days
-they were in force, who replaced them, when and why (domain.skp_versions). The version in force stays the `skp` row.
+"""SKP changes during the year (issue 20): the versions a change replaced are kept in `skp_versions`, per appraisal
+(its workflow id), with the days they were in force, who replaced them, when and why (domain.skp_versions). The
+version in force stays the `skp` row.
 
 Revision ID: 0023
 Revises: 0022
@@ -24,10 +25,10 @@ JSON = sa.JSON().with_variant(postgresql.JSONB(), "postgresql")
 def upgrade() -> None:
     op.create_table(
         "skp_versions",
-        sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
+        sa.Column("workflow_id", sa.String(200), nullable=False),
+        sa.Column("number", sa.Integer(), nullable=False),
         sa.Column("employee_nip", sa.String(18), nullable=False),
         sa.Column("period", sa.Integer(), nullable=False),
-        sa.Column("number", sa.Integer(), nullable=False),
         sa.Column("content", JSON, nullable=False),
         sa.Column("effective_from", sa.Date(), nullable=False),
         sa.Column("effective_until", sa.Date(), nullable=False),
@@ -35,8 +36,7 @@ def upgrade() -> None:
         sa.Column("replaced_by", sa.String(64), nullable=False),
         sa.Column("reason", sa.Text(), nullable=False),
         sa.ForeignKeyConstraint(["employee_nip"], ["employees.nip"], name="fk_skp_versions_employee_nip_employees"),
-        sa.PrimaryKeyConstraint("id", name="pk_skp_versions"),
-        sa.UniqueConstraint("employee_nip", "period", "number", name="uq_skp_versions_employee_nip_period_number"),
+        sa.PrimaryKeyConstraint("workflow_id", "number", name="pk_skp_versions"),
     )
 
 

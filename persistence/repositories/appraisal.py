@@ -236,28 +236,30 @@ class SqlSkpRepository:
         )
         return [Skp.model_validate(content) for content in rows]
 
-    def keep_version(self, employee_nip: str, period: int, version: SkpVersion, *, by: str, at: datetime) -> None:
-        """Keep a version a change replaced (domain.skp_versions); the step's key makes it once per change."""
-        self._session.add(
-            SkpVersionRow(
-                employee_nip=employee_nip,
-                period=period,
-                number=version.number,
-                content=version.skp.model_dump(mode="json"),
-                effective_from=version.effective_from,
-                effective_until=version.effective_until,
-                replaced_at=at,
-                replaced_by=by,
-                reason=version.reason,
-            )
+    def keep_version(
+        self, workflow_id: str, employee_nip: str, period: int, version: SkpVersion, *, by: str, at: datetime
+    ) -> None:
+        """Keep a version a change of the appraisal `workflow_id` replaced (domain.skp_versions). Once per number: a
+        run reset to before the change writes its approval again, and finds it kept."""
+        table: Table = SkpVersionRow.__table__  # type: ignore[assignment]
+        insert = dialect_insert(backend(self._session), table).values(
+            workflow_id=workflow_id,
+            number=version.number,
+            employee_nip=employee_nip,
+            period=period,
+            content=version.skp.model_dump(mode="json"),
+            effective_from=version.effective_from,
+            effective_until=version.effective_until,
+            replaced_at=at,
+            replaced_by=by,
+            reason=version.reason,
         )
+        self._session.execute(insert.on_conflict_do_nothing(index_elements=["workflow_id", "number"]))
 
-    def versions(self, employee_nip: str, period: int) -> list[SkpVersion]:
-        """The versions replaced during the year, the first first (none: the SKP never changed)."""
+    def versions(self, workflow_id: str) -> list[SkpVersion]:
+        """The versions of the appraisal's SKP replaced during the year, the first first (none: it never changed)."""
         rows = self._session.scalars(
-            select(SkpVersionRow)
-            .where(SkpVersionRow.employee_nip == employee_nip, SkpVersionRow.period == period)
-            .order_by(SkpVersionRow.number)
+            select(SkpVersionRow).where(SkpVersionRow.workflow_id == workflow_id).order_by(SkpVersionRow.number)
         )
         return [
             SkpVersion(

@@ -20,7 +20,7 @@ from tests.web.appraisals import Need
 from tests.web.harness import WebOffice
 from tests.web.office import APPRAISED_1, PEGAWAI_1, PENGELOLA, PENILAI_1, PERIOD, realisations
 from workflows.appraisal import AppraisalWorkflow
-from workflows.contracts import Actor, ApplyCalibration, Sign, SubmitReview, SubmitSelfAssessment
+from workflows.contracts import Actor, ApplyCalibration, Sign, SubmitReview, SubmitSelfAssessment, appraisal_workflow_id
 
 REASON = "SOTK baru: Perwali 12/2026, seksi digabung"
 
@@ -63,14 +63,28 @@ async def test_an_employee_proposes_a_new_version_and_the_penilai_approves_it(we
     async with signed_in(web_office, PENILAI_1) as penilai:
         page = await penilai.get(f"{base}/skp")
         assert 'id="perubahan-diajukan"' in page.text and REASON in page.text
-        assert "Data kependudukan dan akta terverifikasi tepat waktu" in page.text
+        shown, beside = page.text.index('id="isi-skp"'), page.text.index('id="skp-berlaku"')
+        assert "Data kependudukan dan akta terverifikasi tepat waktu" in page.text[shown:beside]
+        assert "Data kependudukan terverifikasi tepat waktu" in page.text[beside:]  # beside it, the one in force
+        back = form_fields(page.text, "skp-kembalikan")
+        returned = await penilai.post(f"{base}/skp/kembalikan", {**back, "catatan": "Lampirkan nomor Perwali"})
+        assert returned.status_code == 303
+    async with signed_in(web_office, PEGAWAI_1) as employee:
+        page = await employee.get(f"{base}/skp")
+        assert 'id="perubahan-dikembalikan"' in page.text and "Lampirkan nomor Perwali" in page.text
+        fields = {**form_fields(page.text, "skp-form"), "rhk-0-teks": fields["rhk-0-teks"]}
+        again = {**fields, "berlaku_sejak": f"{PERIOD}-07-01", "alasan": REASON}
+        sent = await employee.post(f"{base}/skp/ubah", again)
+        assert sent.status_code == 303
+    async with signed_in(web_office, PENILAI_1) as penilai:
+        page = await penilai.get(f"{base}/skp")
         approve = form_fields(page.text, "skp-setujui")
         approved = await penilai.post(f"{base}/skp/setujui", {**approve, "catatan": "Sesuai SOTK baru"})
         assert approved.status_code == 303
     state = await web_office.appraisals.state(target)
     assert state.step is Step.SELF_ASSESSMENT and len(state.skp_versions) == 1
     with web_office.uow_factory() as uow:
-        kept_versions = uow.skp.versions(PEGAWAI_1, PERIOD)
+        kept_versions = uow.skp.versions(appraisal_workflow_id(target.cycle_id, target.nip))
     assert [(v.number, v.effective_until.isoformat(), v.reason) for v in kept_versions] == [
         (1, f"{PERIOD}-06-30", REASON)
     ]

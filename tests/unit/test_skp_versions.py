@@ -16,10 +16,12 @@ from domain.ratings import Expectation
 from domain.skp import RhkKind, Skp
 from domain.skp_versions import (
     MAX_SKP_VERSIONS,
+    MAX_YEAR_INDICATORS,
     SkpChange,
     SkpVersion,
     check_change,
     closed_version,
+    period_skp,
     year_skp,
     year_weights,
 )
@@ -84,6 +86,38 @@ def test_versions_are_bounded() -> None:
     with pytest.raises(DomainError) as refused:
         check_change(YEAR, current, date(YEAR, 12, 1), earlier, _renamed(current, "new-"), date(YEAR, 12, 20))
     assert refused.value.field == "skp"
+
+
+def test_the_years_indicators_stay_within_what_one_self_assessment_names() -> None:
+    """Every version's indicators are realised together (at most MAX_YEAR_INDICATORS, the self-assessment's bound)."""
+    wide = _wide(100, "a")
+    check_change(YEAR, wide, None, [], _wide(100, "b"), date(YEAR, 7, 1))
+    with pytest.raises(DomainError) as refused:
+        check_change(YEAR, wide, None, [], _wide(MAX_YEAR_INDICATORS - 99, "b"), date(YEAR, 7, 1))
+    assert refused.value.field == "skp" and str(MAX_YEAR_INDICATORS) in str(refused.value)
+
+
+def _wide(indicators: int, prefix: str) -> Skp:
+    """An SKP of `indicators` indicators in RHKs of 20, its ids starting with `prefix`."""
+    skp, _ = _case(*[(UTAMA, M)] * ((indicators + 19) // 20))
+    rhk = []
+    for n, plan in enumerate(skp.rhk):
+        count = min(20, indicators - 20 * n)
+        template = plan.indicators[0]
+        rows = [template.model_copy(update={"id": f"{prefix}{n}-{k}", "text": f"mutu {k}"}) for k in range(count)]
+        rhk.append(plan.model_copy(update={"id": f"{prefix}{n}", "indicators": rows}))
+    return skp.model_copy(update={"rhk": rhk})
+
+
+def test_a_periods_skp_is_the_version_in_force_at_its_end_and_any_it_realised() -> None:
+    first, _ = _case((UTAMA, M))
+    second = _renamed(first, "v2-")
+    kept = [closed_version(1, first, None, YEAR, _change(second, date(YEAR, 7, 1)))]
+    assert period_skp(first, [], date(YEAR, 3, 31), set()) is first
+    assert [r.id for r in period_skp(second, kept, date(YEAR, 3, 31), {"I1"}).rhk] == ["R1"]
+    assert [r.id for r in period_skp(second, kept, date(YEAR, 9, 30), set()).rhk] == ["v2-R1"]
+    both = period_skp(second, kept, date(YEAR, 9, 30), {"I1", "v2-I1"})  # the quarter realised both
+    assert [r.id for r in both.rhk] == ["R1", "v2-R1"]
 
 
 def test_the_replaced_version_is_kept_until_the_day_before_the_new_one() -> None:

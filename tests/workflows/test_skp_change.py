@@ -30,6 +30,7 @@ from tests.workflows.scenario import (
     PENGAWAS,
     PENILAI,
     STAFF,
+    TIM_PENGAWASAN,
     Handle,
     at_step,
     eventually,
@@ -37,7 +38,14 @@ from tests.workflows.scenario import (
     skip_time,
 )
 from workflows.appraisal import AppraisalWorkflow
-from workflows.contracts import ApproveSkp, ChangeSkp, ReturnSkp, SubmitSelfAssessment, SubmitSkp
+from workflows.contracts import (
+    ApproveSkp,
+    ChangeSkp,
+    ExtendDeadline,
+    ReturnSkp,
+    SubmitSelfAssessment,
+    SubmitSkp,
+)
 from workflows.period_contracts import PeriodicState, RecordPeriodRealisation, periodic_workflow_id
 from workflows.periodic import PeriodicEvaluationWorkflow
 
@@ -79,9 +87,9 @@ async def _approved(env: WorkflowEnvironment, task_queue: str, office: Office, c
         begin,
         policy=POLICY,
         self_assessment_due="P395D",
-        review_due="P400D",
-        calibration_due="P405D",
-        sign_off_due="P410D",
+        review_due="P420D",  # later than the self-assessment's deadline plus what the test gives back
+        calibration_due="P425D",
+        sign_off_due="P430D",
     ).model_copy(update={"period": YEAR})
     worklist.enrol(office.uow_factory, [input])
     handle = await temporal_client.start_appraisal(env.client, input, task_queue=task_queue)
@@ -118,15 +126,25 @@ async def test_a_mid_year_change_is_approved_as_a_new_version_and_the_year_count
     assert "tidak dapat dilakukan" in await _refused(appraisal, AppraisalWorkflow.approve_skp, early)
     assert scenario.without_task_bookkeeping(await appraisal.fetch_history()) == before
 
-    # Proposed and returned: the version in force stays.
+    # The self-assessment's deadline extended first: the change must not lose it.
+    before_extension = (await appraisal.query(AppraisalWorkflow.state)).deadline
+    assert before_extension is not None
+    extended = before_extension + timedelta(days=3)
+    longer = ExtendDeadline(actor=TIM_PENGAWASAN, new_deadline=extended, reason="Layanan keliling dua minggu")
+    await appraisal.execute_update(AppraisalWorkflow.extend_deadline, longer)
+
+    # Proposed and returned: the version in force stays; the self-assessment resumes at its extended deadline, later
+    # by the time the decision took.
     state = await appraisal.execute_update(change, _change())
     assert state.step is Step.SKP_CHANGE_APPROVAL and state.assignees == [scenario.KASI]
-    proposed_at = await env.get_current_time()
-    assert state.deadline is not None and abs(state.deadline - (proposed_at + timedelta(days=5))) < timedelta(minutes=1)
+    proposal = state.skp_change
+    assert proposal is not None and proposal.resume_deadline == extended
+    assert state.deadline == state.step_entered_at + timedelta(days=5)
     returned = ReturnSkp(actor=PENILAI, comments="Target akta terlalu rendah untuk semester II")
     state = await appraisal.execute_update(AppraisalWorkflow.return_skp, returned)
     assert state.step is Step.SELF_ASSESSMENT and state.skp_change is None and state.skp_versions == []
-    assert state.skp is not None and [r.id for r in state.skp.rhk] == ["R1", "R2"]
+    assert state.skp is not None and [r.id for r in state.skp.rhk] == ["R1", "R2"] and state.skp_change_returned
+    assert state.deadline == extended + (state.step_entered_at - proposal.proposed_at)
 
     # Proposed again by the pengelola kinerja for the employee, left past its deadline (escalated), then approved.
     on_behalf = _change().model_copy(update={"actor": HR})
@@ -134,8 +152,12 @@ async def test_a_mid_year_change_is_approved_as_a_new_version_and_the_year_count
     await skip_time(env, timedelta(days=5, minutes=5))
     late = await scenario.state_when(appraisal, lambda s: s.overdue, "the change's approval escalated")
     assert late.step is Step.SKP_CHANGE_APPROVAL and late.escalation_level >= 1
+    assert late.skp_change is not None and late.skp_change.resume_deadline is not None
+    resume, proposed_at = late.skp_change.resume_deadline, late.skp_change.proposed_at
     state = await appraisal.execute_update(AppraisalWorkflow.approve_skp, ApproveSkp(actor=PENILAI, note="Sesuai SOTK"))
     assert state.step is Step.SELF_ASSESSMENT and state.skp_from == FROM_JULY and state.skp_change is None
+    # The five days and more the penilai took are given back: the employee is not late for them.
+    assert state.deadline == resume + (state.step_entered_at - proposed_at) and not state.overdue
     assert state.skp is not None and [r.id for r in state.skp.rhk] == ["R3"]
     [kept] = state.skp_versions
     assert (kept.number, kept.effective_from, kept.effective_until) == (1, date(YEAR, 1, 1), date(YEAR, 6, 30))
@@ -143,7 +165,7 @@ async def test_a_mid_year_change_is_approved_as_a_new_version_and_the_year_count
 
     with office.uow_factory() as uow:
         stored = uow.skp.get(STAFF, YEAR)
-        versions = uow.skp.versions(STAFF, YEAR)
+        versions = uow.skp.versions(appraisal.id)
         actions = [e.action for e in uow.audit.list(workflow_id=appraisal.id)]
         escalated = [e.after for e in uow.audit.list(workflow_id=appraisal.id) if e.action == "notice.escalation"]
     assert stored is not None and stored.skp == _second_version() and stored.status == "approved"

@@ -28,7 +28,7 @@ from domain.ratings import Expectation
 from domain.stages import Role
 from services import development_plans, evaluation_document, feedback, periodic, steps
 from services.appraisal_view import last_escalation, names_and_zone, offers, people_in, timeline
-from services.step_views import indicator_rows
+from services.step_views import year_rows
 from web.deps import Caller, Svc
 from web.downloads import evaluation_pdf_response
 from web.pages.access import page, signed_in
@@ -123,7 +123,8 @@ async def show(
         "plan_errors": plan_errors or FormErrors(),
         "periods": periods,
         "open_period": open_period,
-        "period_rows": indicator_rows(state.skp) if state.skp and open_period is not None else [],
+        # Every version's indicators, as the period's form is read back (web.pages.periodic): rows match by place.
+        "period_rows": year_rows(state) if open_period is not None else [],
         "ratings": [(e.value, e.label) for e in Expectation],
         "period_form": period_form or {},
         "period_errors": period_errors or FormErrors(),

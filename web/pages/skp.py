@@ -255,6 +255,7 @@ def _show(
         "may_submit": may["skp-submit"] and stored is not None,
         "may_review": may["skp-approve"] or may["skp-return"],
         "may_change": may_change,
+        "change_returned": view.step is Step.SELF_ASSESSMENT and state.skp_change_returned,
         "change_open": may_change and (changed or errors is not None),
         "behaviours": BEHAVIOURS,
         "number": shown_number,
