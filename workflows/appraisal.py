@@ -148,6 +148,7 @@ class AppraisalWorkflow(AppraisalSkp):
             if self._s.periodic_started:
                 await self._follow_reassignment()
                 await self._follow_skp_change()
+                await self._follow_year()
             if self._history_too_long():
                 await workflow.wait_condition(lambda: workflow.all_handlers_finished() and not self._lock.locked())
                 if not self._finished():

@@ -20,9 +20,11 @@ from workflows.period_contracts import (
     REASSIGN,
     SKP_CHANGED,
     STOP,
+    YEAR_CHANGED,
     PeriodicInput,
     PeriodIndicators,
     PeriodReviewers,
+    PeriodYear,
     periodic_workflow_id,
 )
 from workflows.period_contracts import WORKFLOW_NAME as PERIODIC_WORKFLOW
@@ -33,6 +35,7 @@ from workflows.plan_contracts import DevelopmentPlanInput, plan_workflow_id
 DEVELOPMENT_PLAN = "development-plan"  # a final predicate the policy's follow_up lists opens a development plan
 PERIODIC_EVALUATION = "periodic-evaluation"  # an approved SKP opens the periods ending after it
 PERIODIC_REASSIGN = "periodic-reassign"  # a reassignment reaches the periodic evaluation
+PERIODIC_FOLLOWS_YEAR = "periodic-follows-year"  # ... and so do the cycle's recounted working days and new officials
 
 
 class AppraisalChildren(AppraisalBase):
@@ -117,6 +120,28 @@ class AppraisalChildren(AppraisalBase):
             await handle.signal(SKP_CHANGED, indicators)
         except Exception as error:  # it ended already (its last period done): nothing to tell
             workflow.logger.info("periodic SKP change not sent", extra={"error": type(error).__name__})
+
+    async def _follow_year(self) -> None:
+        """The appraisal took up its cycle's recounted working days or new officials since the periodic evaluation
+        last heard (workflows.appraisal_changes): tell it, so its open period's deadline and escalations follow."""
+        s = self._s
+        recounted = s.periodic_calendar_version != s.calendar_version
+        officials = s.periodic_officials_version != s.officials_version
+        if not s.periodic_started or s.step.closed or not (recounted or officials):
+            return
+        s.periodic_calendar_version, s.periodic_officials_version = s.calendar_version, s.officials_version
+        if not workflow.patched(PERIODIC_FOLLOWS_YEAR):  # a run that took the change before this replays as it ran
+            return
+        change = PeriodYear(
+            recounted=recounted,
+            workdays=self._deadlines().workdays if recounted else None,
+            supervision_team=self._people(Role.PENGAWASAN) if officials else None,
+        )
+        handle = workflow.get_external_workflow_handle(periodic_workflow_id(s.cycle_id, s.employee_nip))
+        try:
+            await handle.signal(YEAR_CHANGED, change)
+        except Exception as error:  # it ended already (its last period done): nothing to tell
+            workflow.logger.info("periodic year change not sent", extra={"error": type(error).__name__})
 
     async def _stop_periodic(self) -> None:
         """The appraisal closed (withdrawn, or final): its periodic evaluation evaluates no further period."""

@@ -19,6 +19,7 @@ WORKFLOW_NAME = "PeriodicEvaluation"  # the workflow type in Temporal: never ren
 STOP = "stop"  # the signal the appraisal sends when it closes (withdrawn, or final)
 REASSIGN = "reassign"  # ... and when its penilai or atasan is reassigned
 SKP_CHANGED = "skp_changed"  # ... and when a change of its SKP was approved (domain.skp_versions)
+YEAR_CHANGED = "year_changed"  # ... and when it took up new working days or a new supervision team from its cycle
 
 
 def periodic_workflow_id(cycle_id: str, employee_nip: str) -> str:
@@ -60,6 +61,10 @@ class PeriodicState(_Frozen):
     stopped: bool = False
     reviewers: PeriodReviewers | None = None  # after a reassignment of the appraisal (None: the input's)
     indicator_ids: list[str] | None = None  # after a change of the SKP: every version's (None: the input's)
+    # After the cycle's working days were counted again, or its supervision team changed (None/False: the input's).
+    recounted: bool = False
+    workdays: WorkdayTable | None = None
+    supervision_team: list[str] | None = None
 
 
 class PeriodReviewers(_Frozen):
@@ -73,6 +78,16 @@ class PeriodIndicators(_Frozen):
     """The indicators a realisation may name once the appraisal's SKP changed: every version's."""
 
     indicator_ids: list[str] = Field(max_length=2_000)
+
+
+class PeriodYear(_Frozen):
+    """What the appraisal took up from its cycle since the evaluation started: the working days its deadlines count in
+    (`recounted`: a recount of the calendar, domain.calendar.recount) and the supervision team its escalations reach
+    (None: unchanged)."""
+
+    recounted: bool = False
+    workdays: WorkdayTable | None = None
+    supervision_team: list[Nip] | None = None
 
 
 class RecordPeriodRealisation(_Frozen):

@@ -10,7 +10,10 @@ notice to whoever acts next) once Temporal has accepted it. Each step has its de
 reminded and escalated (workflows.deadline_steps). A period not finished when the next one ends lapses, and the next
 one opens. The appraisal's closing (withdrawn, or final) stops the evaluation (the `stop` signal; the open period
 lapses), and a reassignment of its penilai or atasan moves the open and later periods to them (`reassign`,
-recorded); it ends after the last period.
+recorded). What the appraisal takes up from its cycle during the year reaches it too: an approved change of SKP lets
+a realisation name every version's indicators (`skp_changed`); recounted working days move the open period's
+deadline unless it has passed, recorded, and a new supervision team hears of its escalations (`year_changed`). It
+ends after the last period.
 
 The history grows with the periods, not the days: three quarters on the happy path are under 150 events.
 """
@@ -30,7 +33,7 @@ with workflow.unsafe.imports_passed_through():
     from activities.periodic import PeriodicActivities
     from domain.bounds import MAX_FEEDBACK_CHARS, check_text
     from domain.errors import DomainError
-    from domain.escalation import Checkpoint
+    from domain.escalation import Checkpoint, checkpoints
     from domain.periods import PERIOD_RULE, PeriodRecord, PeriodStep, PeriodWindow, check_indicators, check_turn
     from domain.policy import EscalationPolicy
     from domain.stages import Role
@@ -47,12 +50,14 @@ with workflow.unsafe.imports_passed_through():
         SKP_CHANGED,
         STOP,
         WORKFLOW_NAME,
+        YEAR_CHANGED,
         HoldDialog,
         PeriodicInput,
         PeriodicState,
         PeriodIndicators,
         PeriodNotice,
         PeriodReviewers,
+        PeriodYear,
         RecordPeriodRealisation,
         RecordPeriodStep,
     )
@@ -131,6 +136,46 @@ class PeriodicEvaluationWorkflow(DeadlineSteps):
                 utc_offset_hours=self._input.utc_offset_hours,
             )
             await self._write(moved, NOTICE_RETRY)
+            self._wake += 1
+
+    @workflow.signal(name=YEAR_CHANGED)
+    async def year_changed(self, change: PeriodYear) -> None:
+        """The appraisal took up new working days (a recount of its cycle's calendar) or a new supervision team: the
+        open period's deadline is counted again on the new working days unless it has passed, its reminders already
+        due count as sent, and later notices reach the new team. Recorded when the deadline moves."""
+        async with self._lock:
+            if self._s.stopped:
+                return
+            update: dict[str, object] = {}
+            if change.supervision_team is not None:
+                update["supervision_team"] = list(change.supervision_team)
+            if change.recounted:
+                update |= {"recounted": True, "workdays": change.workdays}
+            self._s = self._s.model_copy(update=update)
+            record, set_at, now = self._s.current, self._s.deadline_set_at, workflow.now()
+            if not change.recounted or record is None or record.deadline is None or set_at is None:
+                return
+            policy = self._input.periods
+            realising = record.step is PeriodStep.REALISATION
+            due = self._due(set_at, policy.realisation_working_days if realising else policy.dialog_working_days)
+            if record.deadline <= now or due <= now or due == record.deadline:
+                return  # reached already, counted into the past (it stays), or the same on the new working days
+            after = record.model_copy(update={"deadline": due})
+            escalation, workdays, zone = self._timing()
+            done = len([point for point in checkpoints(due, set_at, escalation, workdays, zone) if point.at <= now])
+            self._s = self._s.model_copy(update={"current": after, "checkpoints_done": done})
+            moved_step = RecordPeriodStep(
+                idempotency_key=f"{self._key()}/recounted-{workflow.info().get_current_history_length()}",
+                record=after,
+                action="period.calendar_changed",
+                step_from=record.step,
+                actor=SYSTEM,
+                actor_role=Role.SYSTEM,
+                occurred_at=now,
+                notify=[record.assignee_nip] if record.assignee_nip else [],
+                utc_offset_hours=self._input.utc_offset_hours,
+            )
+            await self._write(moved_step, NOTICE_RETRY)
             self._wake += 1
 
     @workflow.signal(name=SKP_CHANGED)
@@ -302,7 +347,11 @@ class PeriodicEvaluationWorkflow(DeadlineSteps):
         return window.end(zone_of(self._input.utc_offset_hours))
 
     def _due(self, start: datetime, working_days: int) -> datetime:
-        return moved(self._input.workdays, start, working_days, zone_of(self._input.utc_offset_hours))
+        return moved(self._workdays(), start, working_days, zone_of(self._input.utc_offset_hours))
+
+    def _workdays(self) -> WorkdayTable | None:
+        """The working days the deadlines count in: the cycle's as last counted again, else as the evaluation began."""
+        return self._s.workdays if self._s.recounted else self._input.workdays
 
     def _penilai(self) -> str:
         reviewers = self._s.reviewers
@@ -322,7 +371,7 @@ class PeriodicEvaluationWorkflow(DeadlineSteps):
         return self._s.checkpoints_done
 
     def _timing(self) -> tuple[EscalationPolicy, WorkdayTable | None, int | None]:
-        return self._input.escalation, self._input.workdays, self._input.utc_offset_hours
+        return self._input.escalation, self._workdays(), self._input.utc_offset_hours
 
     async def _notify(self, point: Checkpoint, index: int, now: datetime) -> None:
         record = self._s.current
@@ -336,7 +385,7 @@ class PeriodicEvaluationWorkflow(DeadlineSteps):
             penilai=record.penilai_nip,
             atasan=self._s.reviewers.atasan_nip if self._s.reviewers is not None else given.atasan_nip,
             superiors=given.superiors,
-            team=given.supervision_team,
+            team=self._s.supervision_team if self._s.supervision_team is not None else given.supervision_team,
         )
         after = record
         if kind is NoticeKind.ESCALATION:

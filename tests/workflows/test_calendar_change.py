@@ -13,26 +13,34 @@ from datetime import UTC, datetime, timedelta, timezone
 import pytest
 from temporalio.client import WorkflowUpdateFailedError
 from temporalio.exceptions import ApplicationError
+from temporalio.service import RPCError
 from temporalio.testing import WorkflowEnvironment
 
 from domain.access import Grant
 from domain.calendar import WIB, CycleCalendar, resolve
 from domain.errors import Forbidden, NotFound
+from domain.officials import Officials
+from domain.organisation import Employee
+from domain.periods import PeriodStep
 from domain.stages import Role, Step
 from domain.worklist import WorklistQuery
 from persistence.db import make_engine, make_session_factory
 from persistence.uow import SqlAlchemyUnitOfWork
 from services import calendar_record, policy, worklist
 from services.calendar_change import count_again
+from services.officials import change_officials
 from temporal_client import appraisal_handle
 from tests.workflows import scenario
 from tests.workflows.conftest import running_worker
-from tests.workflows.test_cycle import INSTANSI, PERIOD, Office, phase, seed, skip, start_cycle
+from tests.workflows.test_cycle import INSTANSI, KEPALA, PERIOD, SEKDA, Office, phase, seed, skip, skp_of, start_cycle
+from tests.workflows.test_officials import NEW_AUDITOR
 from workflows.appraisal import AppraisalWorkflow
 from workflows.calendar_contracts import ApplyCalendar, ChangeCalendar
-from workflows.contracts import Actor, ExtendDeadline
+from workflows.contracts import Actor, ApproveSkp, ExtendDeadline, SubmitSkp
 from workflows.cycle import CycleWorkflow
 from workflows.cycle_contracts import CyclePhase
+from workflows.period_contracts import PeriodicState, periodic_workflow_id
+from workflows.periodic import PeriodicEvaluationWorkflow
 
 ADMIN = "198101012006041014"  # admin kepegawaian of the instansi (a grant, not a roster entry)
 REASON = "SKB perubahan cuti bersama: hari kerja berikutnya menjadi libur"
@@ -196,3 +204,101 @@ async def test_a_new_day_off_moves_the_deadlines_of_the_running_cycle_and_its_ap
 
 async def _true_or_none(check: Callable[[], Awaitable[bool]]) -> bool | None:
     return True if await check() else None
+
+
+async def test_a_recount_and_new_officials_reach_the_open_period_of_a_periodic_evaluation(
+    time_skipping_env: WorkflowEnvironment, queue: str, office: Office
+) -> None:
+    """The periodic evaluation an appraisal started follows what the appraisal takes up from its cycle: a new day off
+    moves its open period's deadline (counted in working days from the period's end), recorded; a new supervision
+    team hears of that period's escalation."""
+    env, client = time_skipping_env, time_skipping_env.client
+    begin = (await env.get_current_time()).astimezone(ZONE)
+    # Reminders and levels in working days: the cycle carries its working days, which its periods count in too.
+    in_working_days = {"reminders_before_working_days": [1], "grace_working_days": 1}
+    with office.uow_factory() as uow:
+        uow.instansi.set_policy_overrides(INSTANSI, {**overrides(begin, []), "escalation": in_working_days})
+        uow.employees.add(
+            Employee(nip=NEW_AUDITOR, name="Auditor Baru", jabatan="Auditor", unit_code="DINAS", superior_nip=KEPALA),
+            INSTANSI,
+        )
+        uow.commit()
+        before_policy = uow.instansi.policy(INSTANSI)
+    calendar = CycleCalendar.model_validate(
+        {
+            "start": begin.isoformat(),
+            "skp_draft_due": "2HK",
+            "skp_due": "4HK",
+            "survey_opens": "PT1H",
+            "survey_closes": "20HK",
+            "self_assessment_due": "30HK",
+            "review_due": "32HK",
+            "calibration_due": "34HK",
+            "sign_off_due": "36HK",
+            "objection_window": "P1D",
+            "objection_decision_due": "P1D",
+            "period_ends": ["PT2H", "12HK", "18HK"],  # the first quarter ends two hours in
+        }
+    )
+    deadlines = resolve(calendar, PERIOD, before_policy)
+    cycle = await start_cycle(env, queue, calendar=calendar, deadlines=deadlines)
+    cycle_id = cycle.id.removeprefix("cycle-")
+    await phase(cycle, CyclePhase.RUNNING)
+    employee = sorted(office.staff)[0]
+    appraisal = appraisal_handle(client, cycle_id, employee)
+    penilai = Actor(nip=office.heads[office.staff[employee]], role=Role.PENILAI)
+    me = Actor(nip=employee, role=Role.PEGAWAI)
+    await appraisal.execute_update(AppraisalWorkflow.submit_skp, SubmitSkp(actor=me, skp=skp_of(employee)))
+    await appraisal.execute_update(AppraisalWorkflow.approve_skp, ApproveSkp(actor=penilai))
+    periodic = client.get_workflow_handle_for(PeriodicEvaluationWorkflow.run, periodic_workflow_id(cycle_id, employee))
+
+    async def open_period() -> PeriodicState | None:
+        try:
+            found = await periodic.query(PeriodicEvaluationWorkflow.state)
+        except RPCError:
+            return None  # not started yet
+        current = found.current
+        return found if current is not None and current.step is PeriodStep.REALISATION else None
+
+    await skip(env, timedelta(hours=2, minutes=5), timedelta(hours=1))
+    opened = await scenario.eventually(open_period, what="the first quarter's realisation")
+    assert opened.current is not None and opened.current.deadline is not None
+    due = opened.current.deadline
+
+    # A day off before that deadline: the cycle counts again, the appraisal takes it up, the period follows.
+    day_off = next_working_day(begin + timedelta(hours=2)).date().isoformat()
+    policy.set_overrides(office.uow_factory, INSTANSI, {**overrides(begin, [day_off]), "escalation": in_working_days})
+    await count_again(client, office.uow_factory, cycle_id, ADMIN, reason=REASON)
+
+    async def moved() -> PeriodicState | None:
+        found = await periodic.query(PeriodicEvaluationWorkflow.state)
+        current = found.current
+        return found if current is not None and current.deadline is not None and current.deadline > due else None
+
+    later = await scenario.eventually(moved, what="the open period's deadline moved by the day off")
+    assert later.current is not None and later.current.deadline == next_working_day(due.astimezone(ZONE))
+    with office.uow_factory() as uow:
+        recorded = uow.audit.list(workflow_id=periodic.id, action="period.calendar_changed")
+        stored = uow.periods.of_appraisal(cycle_id, employee)
+    assert len(recorded) == 1 and stored[0].deadline == later.current.deadline
+
+    # A new supervision team: the period's escalation reaches it.
+    team = Officials(supervision_team=[NEW_AUDITOR], pengelola_kinerja=[], pimpinan=[SEKDA])
+    await change_officials(client, office.uow_factory, cycle_id, team, ADMIN, reason=REASON)
+
+    async def told() -> PeriodicState | None:
+        found = await periodic.query(PeriodicEvaluationWorkflow.state)
+        return found if found.supervision_team == [NEW_AUDITOR] else None
+
+    await scenario.eventually(told, what="the new supervision team reaching the periodic evaluation")
+    await skip(env, later.current.deadline - await env.get_current_time() + timedelta(minutes=5), timedelta(hours=6))
+
+    async def escalated() -> list[str] | None:
+        with office.uow_factory() as uow:
+            entries = uow.audit.list(workflow_id=periodic.id, action="notice.escalation")
+        return list(entries[0].after["recipients"]) if entries and entries[0].after else None
+
+    recipients = await scenario.eventually(escalated, what="the period's escalation")
+    assert NEW_AUDITOR in recipients and scenario.PENGAWAS not in recipients
+    await scenario.replay_and_record(client, appraisal, "periodic_follows_year")
+    await scenario.replay_and_record(client, periodic, "periodic_followed_year")
