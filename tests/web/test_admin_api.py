@@ -235,10 +235,14 @@ async def test_an_office_run_through_the_api(office: Office) -> None:
     after = await _overdue(office, cycle, BUDI)
     touched = {o["nip"] for o in trial["hasil"]}
     assert trial["coba"] and {r["nip"] for r in overdue["langkah"]} <= touched <= {r["nip"] for r in after["langkah"]}
+    asked = datetime.now(UTC)
     extended = await office.ok("POST", f"/cycles/{cycle}/bulk/extend", PENGAWAS, json=extend)
     assert extended["berhasil"] == extended["jumlah"] >= trial["jumlah"], extended
     late = await office.ok("GET", f"/cycles/{cycle}/overdue", PENGAWAS, params={"unit": "CAPIL"})
-    assert late["jumlah"] == 0
+    # Nothing the request extended is late any more; a step late now fell due after it was sent (the calendar is
+    # minutes long, and a loaded machine takes seconds between the two requests).
+    assert not {r["nip"] for r in late["langkah"]} & {o["nip"] for o in extended["hasil"]}, late
+    assert all(datetime.fromisoformat(r["batas_waktu"]) > asked for r in late["langkah"]), late
 
     # --- the supervision team changes mid-year: the running cycle takes it up ---------------------------------------
     roles = f"/instansi/{INSTANSI}/roles"
