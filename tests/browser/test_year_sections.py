@@ -1,8 +1,9 @@
 """The parts of the year issue 20 added, clicked in a real browser and checked as every journey page is (axe, 360 and
 1280 px, CSP: tests.browser.checks): the periodic evaluation on the appraisal's page (the employee records a
 quarter's realisation on a phone, the penilai holds the dialog kinerja), the development plan (the penilai sends it,
-the employee agrees on a phone), HR's tindak-lanjut page, and the cycle page's form that counts the deadlines again
-after the working days changed, and a change of SKP during the year (proposed on a phone, approved).
+the employee agrees on a phone; the supervision team gives it another penilai on a phone), HR's tindak-lanjut page,
+the cycle page's form that counts the deadlines again after the working days changed, and a change of SKP during
+the year (proposed on a phone, approved).
 
 The periodic evaluation's and the plan's workflows are started as the appraisal starts them
 (tests.web.appraisals.AppraisalPool.open_periods, open_plan); the appraisals stay where the pool brought them."""
@@ -18,7 +19,18 @@ from tests.browser.checks import PHONE, check_page
 from tests.browser.site import Site
 from tests.web.appraisals import Need, Target
 from tests.web.harness import WebOffice
-from tests.web.office import ADMIN, APPRAISED_1, PASSWORD, PEGAWAI_1, PENGELOLA, PENILAI_1, PERIOD
+from tests.web.office import (
+    ADMIN,
+    APPRAISED_1,
+    PASSWORD,
+    PEGAWAI_1,
+    PEGAWAI_3,
+    PENGAWAS,
+    PENGELOLA,
+    PENILAI_1,
+    PENILAI_BARU,
+    PERIOD,
+)
 
 
 def _page(target: Target) -> str:
@@ -122,3 +134,24 @@ async def test_an_skp_is_changed_mid_year_on_a_phone_and_the_change_approved(sit
         await penilai.locator("#skp-setujui").get_by_role("button", name="Setujui SKP").click()
         await expect(penilai.locator("#versi-skp")).to_contain_text(f"30-06-{PERIOD}")
         await check_page(penilai, "skp-versi")
+
+
+async def test_the_supervision_team_gives_a_plan_another_penilai_on_a_phone(site: Site, web_office: WebOffice) -> None:
+    target = await web_office.appraisals.fresh(Need(APPRAISED_1, Step.SKP_DRAFTING))
+    workflow_id = await web_office.appraisals.open_plan(target)
+    async with site.signed_in(PENGAWAS, PASSWORD, PHONE) as team:
+        await team.goto(_page(target) + "#rencana-pengembangan")
+        form = team.locator("#form-rencana-alihkan")
+        await expect(form).to_be_visible()
+        await check_page(team, "rencana-alihkan")
+        await form.get_by_label("NIP pejabat penilai baru").fill(PEGAWAI_3)  # of another instansi: refused beside it
+        await form.get_by_label("Alasan pengalihan").fill("Kasi mutasi ke kecamatan")
+        await form.get_by_role("button", name="Alihkan rencana").click()
+        await expect(team.locator("#penilai_nip-galat")).to_be_visible()
+        await check_page(team, "rencana-alihkan-ditolak")
+        await team.locator("#form-rencana-alihkan").get_by_label("NIP pejabat penilai baru").fill(PENILAI_BARU)
+        await team.locator("#form-rencana-alihkan").get_by_role("button", name="Alihkan rencana").click()
+        await expect(team.locator(".flash")).to_contain_text("Langkah rencana pengembangan tercatat")
+        await check_page(team, "rencana-dialihkan")
+    with web_office.uow_factory() as uow:  # the new penilai's Beranda lists it (they have no account here)
+        assert workflow_id in {p.workflow_id for p in uow.plans.of_assignee(PENILAI_BARU, limit=100)}
