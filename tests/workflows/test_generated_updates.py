@@ -68,7 +68,9 @@ MAY_ACT = {
 }
 ZONES = [UTC, timezone(timedelta(hours=7)), timezone(timedelta(hours=9)), timezone(timedelta(hours=-12))]
 
-nips = st.one_of(st.sampled_from(PEOPLE), st.from_regex(r"\A[0-9]{18}\Z"))
+# Any 18 digits: the strings st.from_regex(r"\A[0-9]{18}\Z") makes, drawn in one step instead of a regex's eighteen
+# (which took a sixth of the test's time).
+nips = st.one_of(st.sampled_from(PEOPLE), st.text(alphabet="0123456789", min_size=18, max_size=18))
 actors = st.builds(Actor, nip=nips, role=st.sampled_from(list(Role)))
 any_text = st.text(max_size=80)  # any characters, control characters among them
 long_text = st.integers(MAX_REASON_CHARS + 1, MAX_FEEDBACK_CHARS + 100).map(lambda n: "ab " * (n // 3 + 1))
