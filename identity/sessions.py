@@ -128,7 +128,10 @@ def create_token(
             )
         )
         uow.commit()
-        record = next(t for t in uow.identity.tokens_of(nip) if t.id == token_id)
+        # By its hash (unique, indexed): not a scan of every token the person ever made, which grew with each one.
+        record = uow.identity.token(digest(secret))
+    if record is None or record.id != token_id:  # written just above, in this unit of work
+        raise RuntimeError(f"token {token_id} not found after it was written")
     return secret, record
 
 
