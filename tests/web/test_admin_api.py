@@ -258,35 +258,43 @@ async def test_an_office_run_through_the_api(office: Office) -> None:
     team = (await office.ok("GET", f"/cycles/{cycle}", ADMIN))["officials"]
     assert (team["supervision_team"], team["pimpinan"]) == ([ADMIN], [SEKDA])
 
-    # --- calibration by the Sekda, signed in ----------------------------------------------------------------------
-    await _phase(office, cycle, SEKDA, "calibrating", timeout=REVIEW_DUE_SECONDS + 40)
-    not_pimpinan = await office.call(
-        "POST", f"/cycles/{cycle}/calibration/proposal", HERMAN, json={"predikat_organisasi": "baik"}
-    )
-    assert not_pimpinan.status_code == 403  # of this instansi, without the role
-    proposed = await office.ok(
-        "POST",
-        f"/cycles/{cycle}/calibration/proposal",
-        SEKDA,
-        json={"predikat_organisasi": "baik", "rekomendasi_pengelola": "baik"},
-    )
-    view = proposed["calibration"]
-    assert (view["set_by"], view["total"]) == (SEKDA, 1)
-    decided = await office.ok(
-        "POST",
-        f"/cycles/{cycle}/calibration/decision",
-        SEKDA,
-        json={"terima": True, "usulan": view["proposal_id"], "justifikasi": "Sesuai hasil rapat komite kinerja"},
-        headers={"Idempotency-Key": "putusan-1"},
-    )
-    assert decided["outcome"]["decided_by"] == SEKDA
-    report = await office.ok("GET", f"/cycles/{cycle}/report", ADMIN)
-    assert report["jumlah_pegawai"] == 1 and report["pegawai"][0]["nip"] == SRI
-
     # --- the operator's `kinerja siklus mulai` on the server: the same service, the same officials ----------------
+    # Started while the first cycle waits for its review deadline (some 15 s of the calendar): the command's process
+    # starts meanwhile instead of after it. The officials are those of now, as they would be after calibration.
     by_operator = f"CLI-{uuid.uuid4().hex[:6]}"
-    await _kinerja(office, "siklus", "mulai", "--instansi", INSTANSI, "--periode", str(PERIOD), "--siklus", by_operator,
-                   "--tanpa-tunggu", "--json")  # fmt: skip
+
+    # --- calibration by the Sekda, signed in ----------------------------------------------------------------------
+    async def calibrated() -> None:
+        await _phase(office, cycle, SEKDA, "calibrating", timeout=REVIEW_DUE_SECONDS + 40)
+        not_pimpinan = await office.call(
+            "POST", f"/cycles/{cycle}/calibration/proposal", HERMAN, json={"predikat_organisasi": "baik"}
+        )
+        assert not_pimpinan.status_code == 403  # of this instansi, without the role
+        proposed = await office.ok(
+            "POST",
+            f"/cycles/{cycle}/calibration/proposal",
+            SEKDA,
+            json={"predikat_organisasi": "baik", "rekomendasi_pengelola": "baik"},
+        )
+        view = proposed["calibration"]
+        assert (view["set_by"], view["total"]) == (SEKDA, 1)
+        decided = await office.ok(
+            "POST",
+            f"/cycles/{cycle}/calibration/decision",
+            SEKDA,
+            json={"terima": True, "usulan": view["proposal_id"], "justifikasi": "Sesuai hasil rapat komite kinerja"},
+            headers={"Idempotency-Key": "putusan-1"},
+        )
+        assert decided["outcome"]["decided_by"] == SEKDA
+        report = await office.ok("GET", f"/cycles/{cycle}/report", ADMIN)
+        assert report["jumlah_pegawai"] == 1 and report["pegawai"][0]["nip"] == SRI
+
+    async with asyncio.TaskGroup() as both:
+        both.create_task(
+            _kinerja(office, "siklus", "mulai", "--instansi", INSTANSI, "--periode", str(PERIOD),
+                     "--siklus", by_operator, "--tanpa-tunggu", "--json")
+        )  # fmt: skip
+        both.create_task(calibrated())
 
     # --- the audit log: every action with the signed-in person who took it -----------------------------------------
     office.token_for(OTHER_ADMIN)  # signed in before the log is read: creating a token is audited
