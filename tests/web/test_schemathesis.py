@@ -91,6 +91,13 @@ def _operations(schema: BaseSchema) -> list[Operation]:
     return found
 
 
+@pytest.fixture(scope="module")
+def strategies() -> dict[str, st.SearchStrategy[Any]]:
+    """Each operation's strategy, built by the first caller's test and drawn from by the eight others: it depends on
+    the operation and `real` alone, not on who calls (the caller's token is added to each request as it is sent)."""
+    return {}
+
+
 def _strategy(operation: Operation, real: dict[str, str]) -> st.SearchStrategy[Any]:
     names = {p.name for p in operation.path_parameters}
     pinned = {name: real[name] for name in names if name in real}
@@ -107,6 +114,7 @@ def _fuzz(
     real: dict[str, str],
     role: Role | None,
     on_loop: Callable[[Coroutine[Any, Any, httpx.Response]], httpx.Response],
+    strategies: dict[str, st.SearchStrategy[Any]],
 ) -> list[str]:
     """Run Hypothesis over every operation (in this worker thread); the failures, one per operation."""
     failures: list[str] = []
@@ -130,6 +138,8 @@ def _fuzz(
         case.validate_response(response, checks=CHECKS, headers=headers)
 
     for operation in operations:
+        if operation.label not in strategies:
+            strategies[operation.label] = _strategy(operation, real)
 
         @settings(
             max_examples=EXAMPLES,
@@ -139,7 +149,7 @@ def _fuzz(
             suppress_health_check=list(HealthCheck),
             phases=[Phase.explicit, Phase.generate, Phase.shrink],
         )
-        @given(case=_strategy(operation, real))
+        @given(case=strategies[operation.label])
         def run(case: Any) -> None:
             send(case)
 
@@ -163,14 +173,18 @@ async def _request(office: WebOffice, prepared: requests.PreparedRequest, header
 
 @pytest.mark.parametrize("role", ROLES, ids=lambda role: role.value if role else "anonim")
 async def test_the_api_answers_as_its_spec_says(
-    role: Role | None, web_office: WebOffice, schema: BaseSchema, real: dict[str, str]
+    role: Role | None,
+    web_office: WebOffice,
+    schema: BaseSchema,
+    real: dict[str, str],
+    strategies: dict[str, st.SearchStrategy[Any]],
 ) -> None:
     loop = asyncio.get_running_loop()
 
     def on_loop(coroutine: Coroutine[Any, Any, httpx.Response]) -> httpx.Response:
         return asyncio.run_coroutine_threadsafe(coroutine, loop).result(timeout=120)
 
-    failures = await asyncio.to_thread(_fuzz, web_office, _operations(schema), real, role, on_loop)
+    failures = await asyncio.to_thread(_fuzz, web_office, _operations(schema), real, role, on_loop, strategies)
     assert not failures, "\n\n".join(failures)
 
 
