@@ -8,9 +8,11 @@ workflows/calibration.py, also for why the `calibration_decided` signal no longe
 
 The cycle's officials (supervision team, pengelola kinerja) and deadlines are the input's until the admin kepegawaian
 changes them during the year: the `apply_officials` and `apply_calendar` Updates, sent by the cycle, have the appraisal
-take up what was recorded for it (workflows/appraisal_changes.py). What every step goes through (recording it, who
-holds which role, the worklist entry, the search attributes, the timeline) is the base class,
-workflows/appraisal_base.py.
+take up what was recorded for it (workflows/appraisal_changes.py). Target setting (the SKP submitted, approved,
+returned, and changed during the year) is workflows/appraisal_skp.py; what the supervision team and the pengelola
+kinerja do beside the people's steps (extend, reassign, withdraw) is workflows/appraisal_management.py. What every
+step goes through (recording it, who holds which role, the worklist entry, the search attributes, the timeline) is
+the base class, workflows/appraisal_base.py.
 
 Deadlines: each step's deadline comes from the cycle's resolved calendar. The main loop sleeps until the next
 checkpoint (reminders before the deadline, escalation at it and one level further up after every grace period),
@@ -55,22 +57,17 @@ with workflow.unsafe.imports_passed_through():
         superiors_of,
     )
     from domain.stages import Action, Role, Step, transition
-    from domain.withdrawal import check_effective_on, told_of_withdrawal, withdrawal_step
-    from domain.workdays import days_between, zone_of
     from workflows import calibration, search_attributes
     from workflows.admission import admit
     from workflows.appraisal_base import (
         ACTIVITY_TIMEOUT,
-        EXTEND_DEADLINE,
         NOTICE_RETRY,
-        REASSIGN,
         RECORD_RETRY,
-        SHIFTED_BY_EXTENSIONS,
         predicate_value,
         required_text,
         update_failed,
     )
-    from workflows.appraisal_skp import AppraisalSkp
+    from workflows.appraisal_management import AppraisalManagement
     from workflows.changes import Change
     from workflows.contracts import (
         SYSTEM,
@@ -80,19 +77,15 @@ with workflow.unsafe.imports_passed_through():
         AppraisalState,
         CalibrationDecision,
         DecideObjection,
-        ExtendDeadline,
         FileObjection,
         LockedCalibration,
         NoticeKind,
         Objection,
-        Reassign,
         ReviewOutcome,
         SendNotice,
         Sign,
         SubmitReview,
         SubmitSelfAssessment,
-        Withdraw,
-        Withdrawal,
     )
     from workflows.rejections import rejection
 
@@ -100,7 +93,7 @@ WORKFLOW_NAME = "Appraisal"  # the workflow type in Temporal: never rename while
 
 
 @workflow.defn(name=WORKFLOW_NAME)
-class AppraisalWorkflow(AppraisalSkp):
+class AppraisalWorkflow(AppraisalManagement):
     @workflow.init
     def __init__(self, input: AppraisalInput) -> None:
         self._input = input
@@ -547,130 +540,3 @@ class AppraisalWorkflow(AppraisalSkp):
         change.reason, change.apply, change.review = reason, apply, review
         change.after = {"predicate_before": objection.predicate_before.value, "predicate": after.value}
         return change
-
-    # --- updates: the supervision team -----------------------------------------------------------------------------
-
-    @workflow.update
-    async def extend_deadline(self, cmd: ExtendDeadline) -> AppraisalState:
-        return await self._handle(lambda: self._plan_extend(cmd))
-
-    @extend_deadline.validator
-    def _check_extend(self, cmd: ExtendDeadline) -> None:
-        self._check(lambda: self._plan_extend(cmd), cmd)
-
-    def _plan_extend(self, cmd: ExtendDeadline) -> Change:
-        change = self._manage(cmd.actor, EXTEND_DEADLINE, cmd.reason)
-        s = self._s
-        if s.step.closed or s.step is Step.OBJECTION_WINDOW or s.deadline is None:
-            raise DomainError(
-                f"batas waktu tahap '{s.step.label}' tidak dapat diperpanjang"
-                + (" (masa keberatan 14 hari, PP 30/2019 Pasal 59)" if s.step is Step.OBJECTION_WINDOW else ""),
-                field="tahap",
-            )
-        new = cmd.new_deadline
-        if new <= s.deadline or new <= workflow.now():
-            raise DomainError(
-                f"batas waktu baru {new.isoformat()} harus setelah batas waktu sekarang {s.deadline.isoformat()}"
-                " dan setelah saat ini",
-                field="new_deadline",
-            )
-        old = s.deadline
-        deadlines = self._deadlines()
-        shifts = self._input.policy.calendar.extension_shifts_later and s.step in SHIFTED_BY_EXTENSIONS
-        shift = days_between(deadlines.workdays, old, new, zone_of(deadlines.utc_offset_hours)) if shifts else 0
-
-        def apply() -> None:
-            self._set_deadline(new, workflow.now())
-            s.deadline_extended = True  # a person's decision: a recount of the calendar leaves it
-            s.deadline_shift += shift  # the later deadlines move with it (CalendarPolicy.extension_shifts_later)
-
-        change.apply, change.notify, change.notice_deadline = apply, list(s.assignees), new
-        change.after = {"step": s.step.value, "deadline_before": old.isoformat(), "deadline": new.isoformat()}
-        if shift:  # recorded, so the worklist's and the audit's readers see why the later deadlines moved
-            change.after["later_deadlines_moved_by"] = s.deadline_shift + shift
-        return change
-
-    @workflow.update
-    async def reassign(self, cmd: Reassign) -> AppraisalState:
-        return await self._handle(lambda: self._plan_reassign(cmd))
-
-    @reassign.validator
-    def _check_reassign(self, cmd: Reassign) -> None:
-        self._check(lambda: self._plan_reassign(cmd), cmd)
-
-    def _plan_reassign(self, cmd: Reassign) -> Change:
-        change = self._manage(cmd.actor, REASSIGN, cmd.reason)
-        s = self._s
-        if s.step.closed:
-            raise DomainError(
-                f"penilaian sudah {s.step.stage.label.lower()}; pejabat penilai tidak dapat dialihkan", field="tahap"
-            )
-        penilai, atasan = cmd.penilai_nip, cmd.atasan_nip or s.atasan_nip
-        if penilai == s.employee_nip:
-            raise DomainError("pegawai tidak dapat menilai dirinya sendiri", field="penilai_nip")
-        if atasan is not None and atasan in (penilai, s.employee_nip):
-            raise DomainError(
-                f"atasan pejabat penilai {atasan} harus orang lain dari pejabat penilai dan pegawai",
-                field="atasan_nip",
-            )
-        if (penilai, atasan) == (s.penilai_nip, s.atasan_nip):
-            raise DomainError(
-                "pejabat penilai dan atasannya sudah seperti itu; tidak ada yang dialihkan", field="penilai_nip"
-            )
-        before = {"penilai_nip": s.penilai_nip, "atasan_nip": s.atasan_nip}
-
-        def apply() -> None:
-            self._s.penilai_nip, self._s.atasan_nip = penilai, atasan
-            self._s.assignees = self._assignees_for(self._s.step)
-            self._sync_search_attributes()
-
-        change.apply, change.notify, change.notice_deadline = apply, [penilai], s.deadline
-        change.penilai_nip, change.atasan_nip = penilai, atasan
-        change.after = {"before": before, "penilai_nip": penilai, "atasan_nip": atasan}
-        return change
-
-    # --- updates: the pengelola kinerja -----------------------------------------------------------------------------
-
-    @workflow.update
-    async def withdraw(self, cmd: Withdraw) -> AppraisalState:
-        return await self._handle(lambda: self._plan_withdraw(cmd))
-
-    @withdraw.validator
-    def _check_withdraw(self, cmd: Withdraw) -> None:
-        self._check(lambda: self._plan_withdraw(cmd), cmd)
-
-    def _plan_withdraw(self, cmd: Withdraw) -> Change:
-        """Out of the cycle (domain.withdrawal): the step, the worklist entry and the notices in one recording, and
-        then the workflow ends. A review already recorded stays in the database but no longer counts anywhere."""
-        s = self._s
-        self._check_identity(cmd.actor)
-        to = withdrawal_step(s.step, cmd.actor.role)
-        reason = required_text(cmd.reason, "alasan", "alasan penarikan")
-        check_effective_on(cmd.effective_on, s.period)
-        withdrawal = Withdrawal(
-            cause=cmd.cause,
-            reason=reason,
-            effective_on=cmd.effective_on,
-            withdrawn_by=cmd.actor.nip,
-            withdrawn_at=workflow.now(),
-            from_step=s.step,
-        )
-
-        def apply() -> None:
-            self._s.withdrawal = withdrawal
-
-        return Change(
-            action=Action.WITHDRAW.value,
-            to=to,
-            actor=cmd.actor.nip,
-            role=cmd.actor.role,
-            reason=f"{cmd.cause.label}: {reason}",
-            after={
-                "cause": cmd.cause.value,
-                "reason": reason,  # as written; the entry's reason starts with the cause's label, for people to read
-                "effective_on": cmd.effective_on.isoformat() if cmd.effective_on else None,
-                "from_step": s.step.value,
-            },
-            apply=apply,
-            notify=told_of_withdrawal(cmd.cause, s.employee_nip, s.penilai_nip, s.assignees),
-        )
