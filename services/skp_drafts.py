@@ -14,7 +14,7 @@ who, in which role, on whose behalf, and what changed in counts (the SKP's text 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from domain.access import AppraisalParties, Principal, Scope, acting_role, roles_on
@@ -22,6 +22,7 @@ from domain.audit import AuditEntry
 from domain.bounds import check_text
 from domain.errors import ConcurrencyConflict, DomainError, Forbidden, NotFound
 from domain.skp import Iku, RencanaHasilKerja, Skp
+from domain.skp_versions import SkpVersion
 from domain.stages import Role, Step
 from persistence.ports import AbstractUnitOfWork, SkpRecord
 from services.skp_change import references
@@ -50,6 +51,9 @@ class DraftView:
     superior_rhk: list[RencanaHasilKerja]  # the pejabat penilai's RHKs of the period (intervensi)
     names: dict[str, str]
     utc_offset_hours: int | None = None  # the cycle's zone (None: its calendar is not recorded)
+    # This SKP's RHKs that intervene an RHK the pejabat penilai's SKP no longer has, since a change of it during the
+    # year (domain.skp_versions): for the owner to follow, as an IKU correction lists what cascades from the IKU.
+    stale_cascades: list[RencanaHasilKerja] = field(default_factory=list)
 
     @property
     def editable(self) -> bool:
@@ -67,6 +71,7 @@ def draft_view(uow_factory: UowFactory, principal: Principal, cycle_id: str, nip
         step = _step(uow, cycle_id, nip)
         record = uow.skp.get(nip, period)
         superior = uow.skp.get(parties.penilai_nip, period)
+        replaced = uow.skp.versions(appraisal_workflow_id(cycle_id, parties.penilai_nip))
         iku = uow.iku.for_period(parties.instansi_code, period)
         people = [nip, parties.penilai_nip, *([parties.atasan_nip] if parties.atasan_nip else [])]
         found = uow.employees.by_nips(parties.instansi_code, people)
@@ -81,7 +86,18 @@ def draft_view(uow_factory: UowFactory, principal: Principal, cycle_id: str, nip
         superior_rhk=list(superior.skp.rhk) if superior is not None else [],
         names={person.nip: person.name for person in found.values()},
         utc_offset_hours=cycle.deadlines.utc_offset_hours if cycle is not None else None,
+        stale_cascades=stale_cascades(record.skp if record else None, superior.skp if superior else None, replaced),
     )
+
+
+def stale_cascades(skp: Skp | None, superior: Skp | None, replaced: list[SkpVersion]) -> list[RencanaHasilKerja]:
+    """The RHKs of `skp` that intervene an RHK of a version of the superior's SKP that a change replaced, and that
+    the superior's SKP in force no longer has."""
+    if skp is None or not replaced:
+        return []
+    in_force = {rhk.id for rhk in superior.rhk} if superior is not None else set()
+    gone = {rhk.id for version in replaced for rhk in version.skp.rhk} - in_force
+    return [rhk for rhk in skp.rhk if rhk.cascaded_from is not None and rhk.cascaded_from.superior_rhk_id in gone]
 
 
 def save_draft(

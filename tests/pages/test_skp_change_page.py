@@ -3,16 +3,18 @@ the self-assessment the employee opens the editor (the version in force copied i
 day or reason is refused beside its field with what was typed kept, then the new version is proposed; the pejabat
 penilai sees the proposal beside the version in force and approves it, and the page lists both versions with their
 days. Carried on to the result, the evaluation document prints each version's indicators under its own heading with
-its realisation and capaian."""
+its realisation and capaian. A staff RHK that intervened what the penilai's change replaced is listed for its owner."""
 
 from __future__ import annotations
 
 import io
+from datetime import UTC, date, datetime
 
 from pypdf import PdfReader
 
 from domain.ratings import Expectation, Predicate
-from domain.skp import Realisation
+from domain.skp import CascadeRef, Realisation, Skp
+from domain.skp_versions import SkpVersion
 from domain.stages import Role, Step
 from tests.pages.browsing import signed_in
 from tests.pages.form_fields import form_fields
@@ -120,3 +122,31 @@ async def test_an_employee_proposes_a_new_version_and_the_penilai_approves_it(we
     second = text.index(f"SKP VERSI 2: SEJAK 01-07-{PERIOD}")
     assert first < text.index("Data kependudukan terverifikasi tepat waktu") < second
     assert second < text.index("Data kependudukan dan akta terverifikasi tepat waktu")
+
+
+async def test_an_rhk_intervening_what_the_penilai_changed_is_listed_for_its_owner(web_office: WebOffice) -> None:
+    """The penilai's SKP changed during the year: the staff RHK that intervened an RHK of the replaced version, which
+    the version in force no longer has, is listed on the staff's SKP page for them to follow."""
+    target = await web_office.appraisals.fresh(Need(APPRAISED_1, Step.SELF_ASSESSMENT))
+    penilai_appraisal = appraisal_workflow_id(target.cycle_id, PENILAI_1)
+    with web_office.uow_factory() as uow:
+        stored = uow.skp.get(PEGAWAI_1, PERIOD)
+        assert stored is not None
+        first = stored.skp.rhk[0].model_copy(update={"cascaded_from": CascadeRef(superior_rhk_id="KASI-LAMA-R1")})
+        indicators = [i.model_copy(update={"id": f"TETAP-{i.id}"}) for i in first.indicators]
+        kept_rhk = first.model_copy(update={"id": "TETAP", "text": "RHK yang acuannya tetap", "cascaded_from": None,
+                                            "indicators": indicators})  # fmt: skip
+        uow.skp.replace(stored.skp.model_copy(update={"rhk": [first, kept_rhk]}), status="approved",
+                        policy_version=stored.policy_version)  # fmt: skip
+        old = stored.skp.rhk[0].model_copy(update={"id": "KASI-LAMA-R1", "cascaded_from": None})
+        replaced = Skp(employee_nip=PENILAI_1, period=PERIOD, rhk=[old])
+        days = {"effective_from": date(PERIOD, 1, 1), "effective_until": date(PERIOD, 6, 30)}
+        kept = SkpVersion(number=1, skp=replaced, **days)
+        uow.skp.keep_version(penilai_appraisal, PENILAI_1, PERIOD, kept, by=PENILAI_1, at=datetime.now(UTC))
+        uow.commit()
+    async with signed_in(web_office, PEGAWAI_1) as employee:
+        page = await employee.get(f"/penilaian/{target.cycle_id}/{target.nip}/skp")
+    listed = page.text[page.text.index('id="acuan-berubah"') :]
+    assert first.text in listed and "KASI-LAMA-R1" in listed and "mengajukan perubahan SKP" in listed
+    alert = listed[: listed.index("</div>")]
+    assert alert.count("<li>") == 1 and "RHK yang acuannya tetap" not in alert  # only the RHK that intervened it
