@@ -46,7 +46,12 @@ class PeriodicActivities:
             subject=record.employee_nip,
             # Where it stands and what was recorded, counted: the feedback's text stays in the period's row.
             before={"step": step.step_from.value, "periode": record.number},
-            after={"step": record.step.value, "realisasi": len(record.realisations)},
+            after={"step": record.step.value, "realisasi": len(record.realisations)}
+            | (
+                {"deadline_before": step.deadline_before.isoformat(), "deadline": record.deadline.isoformat()}
+                if step.deadline_before is not None and record.deadline is not None
+                else {}
+            ),
             workflow_id=record.workflow_id,
             idempotency_key=step.idempotency_key,
         )

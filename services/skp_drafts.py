@@ -71,7 +71,10 @@ def draft_view(uow_factory: UowFactory, principal: Principal, cycle_id: str, nip
         step = _step(uow, cycle_id, nip)
         record = uow.skp.get(nip, period)
         superior = uow.skp.get(parties.penilai_nip, period)
-        replaced = uow.skp.versions(appraisal_workflow_id(cycle_id, parties.penilai_nip))
+        # Read only where this SKP intervenes a superior's RHK: most SKP pages then cost no more than before.
+        cascading = record.skp.rhk if record is not None else []
+        intervenes = any(r.cascaded_from is not None and r.cascaded_from.superior_rhk_id for r in cascading)
+        replaced = uow.skp.versions(appraisal_workflow_id(cycle_id, parties.penilai_nip)) if intervenes else []
         iku = uow.iku.for_period(parties.instansi_code, period)
         people = [nip, parties.penilai_nip, *([parties.atasan_nip] if parties.atasan_nip else [])]
         found = uow.employees.by_nips(parties.instansi_code, people)

@@ -90,6 +90,8 @@ class AppraisalChildren(AppraisalBase):
         s.periodic_started = True
         # What was sent, not what the state holds now: a reassignment during the start is then followed.
         s.periodic_reviewers = [found.penilai_nip, found.atasan_nip]
+        # It starts on the working days and with the supervision team as they stand: nothing of before to tell it.
+        s.periodic_calendar_version, s.periodic_team = s.calendar_version, list(found.supervision_team)
 
     async def _follow_reassignment(self) -> None:
         """The penilai or atasan was reassigned since the periodic evaluation last heard: tell it."""
@@ -125,17 +127,20 @@ class AppraisalChildren(AppraisalBase):
         """The appraisal took up its cycle's recounted working days or new officials since the periodic evaluation
         last heard (workflows.appraisal_changes): tell it, so its open period's deadline and escalations follow."""
         s = self._s
+        team = self._people(Role.PENGAWASAN)
         recounted = s.periodic_calendar_version != s.calendar_version
-        officials = s.periodic_officials_version != s.officials_version
+        officials = team != (s.periodic_team if s.periodic_team is not None else self._input.supervision_team)
         if not s.periodic_started or s.step.closed or not (recounted or officials):
             return
-        s.periodic_calendar_version, s.periodic_officials_version = s.calendar_version, s.officials_version
-        if not workflow.patched(PERIODIC_FOLLOWS_YEAR):  # a run that took the change before this replays as it ran
+        # One id per state of the year told: a change a run took before this code replays as it ran (nothing sent),
+        # and the next change, under its own id, tells the evaluation everything it has not heard yet.
+        if not workflow.patched(f"{PERIODIC_FOLLOWS_YEAR}-{s.calendar_version}-{s.officials_version}"):
             return
+        s.periodic_calendar_version, s.periodic_team = s.calendar_version, team
         change = PeriodYear(
             recounted=recounted,
             workdays=self._deadlines().workdays if recounted else None,
-            supervision_team=self._people(Role.PENGAWASAN) if officials else None,
+            supervision_team=team if officials else None,
         )
         handle = workflow.get_external_workflow_handle(periodic_workflow_id(s.cycle_id, s.employee_nip))
         try:

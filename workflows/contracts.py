@@ -322,8 +322,8 @@ class AppraisalState(BaseModel):
     periodic_started: bool = False  # ... and it was started (workflows/periodic.py)
     periodic_reviewers: list[str | None] | None = None  # the penilai and atasan it last heard of
     periodic_skp_versions: int = 0  # ... and how many SKP versions a change had replaced when it last heard
-    periodic_calendar_version: int = 0  # ... and the cycle's calendar and officials changes it last heard of
-    periodic_officials_version: int = 0
+    periodic_calendar_version: int = 0  # ... and the recount of the cycle's calendar it last heard of
+    periodic_team: list[str] | None = None  # ... and the supervision team (None: as the appraisal started)
     calibration: CalibrationDecision | None = None
     predicate: Predicate | None = None  # the current predicate: matrix, then calibration, then objection
     signed_at: AwareDatetime | None = None

@@ -113,6 +113,7 @@ class RecordPeriodStep(_Frozen):
     occurred_at: AwareDatetime
     notify: list[str] = Field(default_factory=list)
     utc_offset_hours: int | None = None
+    deadline_before: AwareDatetime | None = None  # a deadline moved (period.calendar_changed): where it was
 
 
 class PeriodNotice(_Frozen):

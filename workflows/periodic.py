@@ -158,12 +158,17 @@ class PeriodicEvaluationWorkflow(DeadlineSteps):
             policy = self._input.periods
             realising = record.step is PeriodStep.REALISATION
             due = self._due(set_at, policy.realisation_working_days if realising else policy.dialog_working_days)
-            if record.deadline <= now or due <= now or due == record.deadline:
-                return  # reached already, counted into the past (it stays), or the same on the new working days
-            after = record.model_copy(update={"deadline": due})
+            # Reached already, counted into the past (it stays), or the same on the new working days: the deadline
+            # stays; its reminders and levels are planned again on the new working days all the same.
+            moves = now < record.deadline and now < due and due != record.deadline
+            deadline = due if moves else record.deadline
             escalation, workdays, zone = self._timing()
-            done = len([point for point in checkpoints(due, set_at, escalation, workdays, zone) if point.at <= now])
+            done = len([p for p in checkpoints(deadline, set_at, escalation, workdays, zone) if p.at <= now])
+            after = record.model_copy(update={"deadline": deadline})
             self._s = self._s.model_copy(update={"current": after, "checkpoints_done": done})
+            self._wake += 1
+            if not moves:
+                return
             moved_step = RecordPeriodStep(
                 idempotency_key=f"{self._key()}/recounted-{workflow.info().get_current_history_length()}",
                 record=after,
@@ -174,9 +179,9 @@ class PeriodicEvaluationWorkflow(DeadlineSteps):
                 occurred_at=now,
                 notify=[record.assignee_nip] if record.assignee_nip else [],
                 utc_offset_hours=self._input.utc_offset_hours,
+                deadline_before=record.deadline,
             )
             await self._write(moved_step, NOTICE_RETRY)
-            self._wake += 1
 
     @workflow.signal(name=SKP_CHANGED)
     def skp_changed(self, indicators: PeriodIndicators) -> None:

@@ -281,6 +281,11 @@ async def test_a_recount_and_new_officials_reach_the_open_period_of_a_periodic_e
         recorded = uow.audit.list(workflow_id=periodic.id, action="period.calendar_changed")
         stored = uow.periods.of_appraisal(cycle_id, employee)
     assert len(recorded) == 1 and stored[0].deadline == later.current.deadline
+    assert recorded[0].after is not None
+    assert (recorded[0].after["deadline_before"], recorded[0].after["deadline"]) == (
+        due.isoformat(),
+        later.current.deadline.isoformat(),
+    )
 
     # A new supervision team: the period's escalation reaches it.
     team = Officials(supervision_team=[NEW_AUDITOR], pengelola_kinerja=[], pimpinan=[SEKDA])
