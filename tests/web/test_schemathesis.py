@@ -63,6 +63,10 @@ CHECKS = [
     response_headers_conformance,
     response_schema_conformance,
 ]
+# /readyz answers 503 by design when Temporal or the database does not answer within its timeout, as the spec says
+# (web/routes/health.py): on a loaded machine the test's dev server sometimes does not. That answer is still checked
+# against the spec (a documented status, content type, headers and body); it is not a server error.
+NOT_READY_IS_AN_ANSWER = {"GET /readyz": [check for check in CHECKS if check is not not_a_server_error]}
 
 
 @pytest.fixture(scope="module")
@@ -135,7 +139,8 @@ def _fuzz(
         if role is not None:
             headers["Authorization"] = f"Bearer {office.new_token(PERSONA[role].nip)[0]}"
         response = on_loop(_request(office, prepared, headers))
-        case.validate_response(response, checks=CHECKS, headers=headers)
+        checks = NOT_READY_IS_AN_ANSWER.get(case.operation.label, CHECKS)
+        case.validate_response(response, checks=checks, headers=headers)
 
     for operation in operations:
         if operation.label not in strategies:
