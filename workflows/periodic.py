@@ -124,18 +124,14 @@ class PeriodicEvaluationWorkflow(DeadlineSteps):
             assignee = reviewers.penilai_nip if record.step is PeriodStep.DIALOG else record.assignee_nip
             after = record.model_copy(update={"penilai_nip": reviewers.penilai_nip, "assignee_nip": assignee})
             self._s = self._s.model_copy(update={"current": after})
-            moved = RecordPeriodStep(
-                idempotency_key=f"{self._key()}/reassigned-{workflow.info().get_current_history_length()}",
-                record=after,
-                action="period.reassigned",
-                step_from=record.step,
-                actor=SYSTEM,
-                actor_role=Role.SYSTEM,
-                occurred_at=workflow.now(),
+            await self._write_system_step(
+                f"reassigned-{workflow.info().get_current_history_length()}",
+                after,
+                "period.reassigned",
+                record.step,
+                workflow.now(),
                 notify=[reviewers.penilai_nip] if record.step is PeriodStep.DIALOG else [],
-                utc_offset_hours=self._input.utc_offset_hours,
             )
-            await self._write(moved, NOTICE_RETRY)
             self._wake += 1
 
     @workflow.signal(name=YEAR_CHANGED)
@@ -169,19 +165,15 @@ class PeriodicEvaluationWorkflow(DeadlineSteps):
             self._wake += 1
             if not moves:
                 return
-            moved_step = RecordPeriodStep(
-                idempotency_key=f"{self._key()}/recounted-{workflow.info().get_current_history_length()}",
-                record=after,
-                action="period.calendar_changed",
-                step_from=record.step,
-                actor=SYSTEM,
-                actor_role=Role.SYSTEM,
-                occurred_at=now,
+            await self._write_system_step(
+                f"recounted-{workflow.info().get_current_history_length()}",
+                after,
+                "period.calendar_changed",
+                record.step,
+                now,
                 notify=[record.assignee_nip] if record.assignee_nip else [],
-                utc_offset_hours=self._input.utc_offset_hours,
                 deadline_before=record.deadline,
             )
-            await self._write(moved_step, NOTICE_RETRY)
 
     @workflow.signal(name=SKP_CHANGED)
     def skp_changed(self, indicators: PeriodIndicators) -> None:
@@ -308,18 +300,9 @@ class PeriodicEvaluationWorkflow(DeadlineSteps):
         )
         async with self._lock:
             self._s = self._s.model_copy(update={"current": record, "deadline_set_at": now, "checkpoints_done": 0})
-            opened = RecordPeriodStep(
-                idempotency_key=f"{self._key()}/opened-{window.number}",
-                record=record,
-                action="period.opened",
-                step_from=PeriodStep.WAITING,
-                actor=SYSTEM,
-                actor_role=Role.SYSTEM,
-                occurred_at=now,
-                notify=[given.employee_nip],
-                utc_offset_hours=given.utc_offset_hours,
+            await self._write_system_step(
+                f"opened-{window.number}", record, "period.opened", PeriodStep.WAITING, now, notify=[given.employee_nip]
             )
-            await self._write(opened, NOTICE_RETRY)
 
     async def _lapse(self, action: str) -> None:
         """The open period was not finished in time (or the appraisal closed): recorded as such, waiting on nobody."""
@@ -327,17 +310,34 @@ class PeriodicEvaluationWorkflow(DeadlineSteps):
             record = self._current()
             after = record.model_copy(update={"step": PeriodStep.LAPSED, "assignee_nip": None, "deadline": None})
             self._s = self._s.model_copy(update={"current": after})
-            lapsed = RecordPeriodStep(
-                idempotency_key=f"{self._key()}/lapsed-{record.number}",
-                record=after,
-                action=action,
-                step_from=record.step,
-                actor=SYSTEM,
-                actor_role=Role.SYSTEM,
-                occurred_at=workflow.now(),
-                utc_offset_hours=self._input.utc_offset_hours,
-            )
-            await self._write(lapsed, NOTICE_RETRY)
+            await self._write_system_step(f"lapsed-{record.number}", after, action, record.step, workflow.now())
+
+    async def _write_system_step(
+        self,
+        key: str,
+        record: PeriodRecord,
+        action: str,
+        step_from: PeriodStep,
+        at: datetime,
+        *,
+        notify: list[str] | None = None,
+        deadline_before: datetime | None = None,
+    ) -> None:
+        """Record a step the evaluation took by itself (a period opened, lapsed, reassigned, its deadline recounted),
+        under the key `key` of this evaluation; retried until written."""
+        step = RecordPeriodStep(
+            idempotency_key=f"{self._key()}/{key}",
+            record=record,
+            action=action,
+            step_from=step_from,
+            actor=SYSTEM,
+            actor_role=Role.SYSTEM,
+            occurred_at=at,
+            notify=notify or [],
+            utc_offset_hours=self._input.utc_offset_hours,
+            deadline_before=deadline_before,
+        )
+        await self._write(step, NOTICE_RETRY)
 
     async def _write(self, step: RecordPeriodStep, retry: RetryPolicy) -> None:
         await workflow.execute_activity_method(
