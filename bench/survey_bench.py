@@ -333,7 +333,7 @@ def _stored(engine: Engine, source: str) -> int:
         return int(connection.execute(query).scalar_one())
 
 
-async def _form_tokens(http: httpx.AsyncClient, codes: dict[str, str]) -> dict[str, str]:
+async def form_tokens(http: httpx.AsyncClient, codes: dict[str, str]) -> dict[str, str]:
     found = {}
     for code in codes.values():
         page = await http.get(f"/s/{code}")
@@ -362,7 +362,7 @@ async def run(options: Options, data_dir: Path) -> Result:
         web, base_url = await start_web(data_dir, env, workers=options.web_workers, name="web-survey")
         progress(f"survey: web service at {base_url}, {len(codes)} unit addresses")
         async with httpx.AsyncClient(base_url=base_url, timeout=60.0, cookies=no_cookies()) as http:
-            tokens = await _form_tokens(http, codes)
+            tokens = await form_tokens(http, codes)
         lean = LeanHttp("127.0.0.1", int(base_url.rsplit(":", 1)[1]), options.max_in_flight)
         try:
             await lean.prime()
