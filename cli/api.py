@@ -19,7 +19,7 @@ from typing import Any
 import httpx
 
 from cli.output import CommandError
-from workflows.contracts import AppraisalState
+from workflows.contracts import AppraisalState, AppraisalSummary
 
 API_PREFIX = "/api/v1"
 # A step waits for the workflow's Update; Temporal answers within seconds, a busy worker may take longer.
@@ -70,11 +70,11 @@ class Api:
     async def delete(self, path: str) -> Any:
         return await self._send("DELETE", path)
 
-    async def step(self, cycle_id: str, nip: str, step: str, body: dict[str, Any]) -> AppraisalState:
-        """One human step of an appraisal (services.steps.STEPS names them); the new state."""
+    async def step(self, cycle_id: str, nip: str, step: str, body: dict[str, Any]) -> AppraisalSummary:
+        """One human step of an appraisal (services.steps.STEPS names them): where it stands now, and the step."""
         path = f"/cycles/{segment(cycle_id)}/appraisals/{segment(nip)}/steps/{step}"
         answer = await self.post(path, body, key=str(uuid.uuid4()))
-        return AppraisalState.model_validate(answer)
+        return AppraisalSummary.model_validate(answer)
 
     async def appraisal(self, cycle_id: str, nip: str) -> AppraisalState:
         answer = await self.get(f"/cycles/{segment(cycle_id)}/appraisals/{segment(nip)}")

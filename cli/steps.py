@@ -41,7 +41,7 @@ from importing.realisations import parse_realisations
 from importing.skp import parse_skp
 from importing.tables import read_table
 from services.skp_edit import draft_of, fresh_rows
-from workflows.contracts import AppraisalState
+from workflows.contracts import AppraisalState, AppraisalSummary
 
 Body = Callable[[argparse.Namespace], dict[str, Any]]
 Parsers: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"
@@ -164,17 +164,17 @@ def _send(args: argparse.Namespace) -> int:
     body = args.body(args)  # a file or a date that cannot be read fails here, before anything is sent
     nip = "".join(args.nip.split())
 
-    async def take(api: Api) -> AppraisalState:
-        state = await api.step(args.cycle, nip, args.step, body)
-        if args.json:  # the reply carries only the step just recorded; print the whole state
-            state = await api.appraisal(args.cycle, nip)
-        return state
+    async def take(api: Api) -> AppraisalSummary | AppraisalState:
+        answer = await api.step(args.cycle, nip, args.step, body)
+        if args.json:  # the answer says where the appraisal stands and the step just recorded; print the whole state
+            return await api.appraisal(args.cycle, nip)
+        return answer
 
     args.shown(call_api(take), as_json=args.json)
     return 0
 
 
-def show(state: AppraisalState, *, as_json: bool = False) -> None:
+def show(state: AppraisalSummary | AppraisalState, *, as_json: bool = False) -> None:
     if as_json:
         emit_json(state)
         return
@@ -193,7 +193,7 @@ def show(state: AppraisalState, *, as_json: bool = False) -> None:
         print(f"  alasan   : {w.reason}")
 
 
-def _calibrated(state: AppraisalState, *, as_json: bool = False) -> None:
+def _calibrated(state: AppraisalSummary | AppraisalState, *, as_json: bool = False) -> None:
     """A result sent before the review is done waits for it; the reply's last step need not be the calibration."""
     if as_json or state.step is Step.SIGN_OFF:
         show(state, as_json=as_json)

@@ -44,6 +44,7 @@ from workflows.contracts import (
     Actor,
     ApplyCalibration,
     AppraisalState,
+    AppraisalSummary,
     ApproveSkp,
     ChangeSkp,
     DecideObjection,
@@ -414,8 +415,9 @@ def prepare_step(
     return PreparedStep(cycle_id=cycle_id, nip=nip, kind=kind, command=command, update_id=update)
 
 
-async def send_step(client: Client, step: PreparedStep) -> AppraisalState:
-    """Send the prepared step as its Update; the workflow's validator has the last word.
+async def send_step(client: Client, step: PreparedStep) -> AppraisalSummary:
+    """Send the prepared step as its Update; the workflow's validator has the last word. It answers where the
+    appraisal stands and the step just recorded (`appraisal_state` has the rest).
 
     Waits STEP_WAIT at most: an Update Temporal has accepted is written however long the database is away
     (workflows.appraisal_base.RECORD_ACCEPTED_RETRY), and the person is told so (504: send again with the same
@@ -424,7 +426,7 @@ async def send_step(client: Client, step: PreparedStep) -> AppraisalState:
     handle = appraisal_handle(client, step.cycle_id, step.nip)
     try:
         async with asyncio.timeout(STEP_WAIT.total_seconds()):
-            state: AppraisalState = await handle.execute_update(step.kind.update, step.command, id=step.update_id)
+            state: AppraisalSummary = await handle.execute_update(step.kind.update, step.command, id=step.update_id)
     except TimeoutError:
         raise WorkflowUpdateRPCTimeoutOrCancelledError() from None
     return state

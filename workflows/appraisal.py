@@ -75,6 +75,7 @@ with workflow.unsafe.imports_passed_through():
         ApplyCalibration,
         AppraisalInput,
         AppraisalState,
+        AppraisalSummary,
         CalibrationDecision,
         DecideObjection,
         FileObjection,
@@ -328,7 +329,7 @@ class AppraisalWorkflow(AppraisalManagement):
     # --- updates: calibration --------------------------------------------------------------------------------------
 
     @workflow.update
-    async def apply_calibration(self, cmd: ApplyCalibration) -> AppraisalState:
+    async def apply_calibration(self, cmd: ApplyCalibration) -> AppraisalSummary:
         if cmd.actor is None:
             decision = await self._locked_calibration()
         else:
@@ -381,7 +382,7 @@ class AppraisalWorkflow(AppraisalManagement):
     # --- updates: self-assessment and review -----------------------------------------------------------------------
 
     @workflow.update
-    async def submit_self_assessment(self, cmd: SubmitSelfAssessment) -> AppraisalState:
+    async def submit_self_assessment(self, cmd: SubmitSelfAssessment) -> AppraisalSummary:
         return await self._handle(lambda: self._plan_self_assessment(cmd))
 
     @submit_self_assessment.validator
@@ -407,7 +408,7 @@ class AppraisalWorkflow(AppraisalManagement):
         return change
 
     @workflow.update
-    async def submit_review(self, cmd: SubmitReview) -> AppraisalState:
+    async def submit_review(self, cmd: SubmitReview) -> AppraisalSummary:
         return await self._handle(lambda: self._plan_review(cmd))
 
     @submit_review.validator
@@ -449,7 +450,7 @@ class AppraisalWorkflow(AppraisalManagement):
     # --- updates: sign-off and objection ---------------------------------------------------------------------------
 
     @workflow.update
-    async def sign(self, cmd: Sign) -> AppraisalState:
+    async def sign(self, cmd: Sign) -> AppraisalSummary:
         return await self._handle(lambda: self._plan_sign(cmd))
 
     @sign.validator
@@ -468,7 +469,7 @@ class AppraisalWorkflow(AppraisalManagement):
         return change
 
     @workflow.update
-    async def acknowledge(self, cmd: Acknowledge) -> AppraisalState:
+    async def acknowledge(self, cmd: Acknowledge) -> AppraisalSummary:
         return await self._handle(lambda: self._plan_acknowledge(cmd))
 
     @acknowledge.validator
@@ -481,7 +482,7 @@ class AppraisalWorkflow(AppraisalManagement):
         return change
 
     @workflow.update
-    async def file_objection(self, cmd: FileObjection) -> AppraisalState:
+    async def file_objection(self, cmd: FileObjection) -> AppraisalSummary:
         return await self._handle(lambda: self._plan_file_objection(cmd))
 
     @file_objection.validator
@@ -509,7 +510,7 @@ class AppraisalWorkflow(AppraisalManagement):
         return change
 
     @workflow.update
-    async def decide_objection(self, cmd: DecideObjection) -> AppraisalState:
+    async def decide_objection(self, cmd: DecideObjection) -> AppraisalSummary:
         return await self._handle(lambda: self._plan_decide_objection(cmd))
 
     @decide_objection.validator

@@ -37,8 +37,10 @@ from workflows.contracts import (
     Actor,
     AppraisalInput,
     AppraisalState,
+    AppraisalSummary,
     RecordStep,
     TimelineEvent,
+    summary_of,
 )
 from workflows.rejections import rejection
 
@@ -110,7 +112,7 @@ class AppraisalBase:
         deadlines = self._deadlines()
         return appraisal_years(self._s.period, deadlines.start.year, deadlines.sign_off_due.year)
 
-    async def _handle(self, plan: Callable[[], Change]) -> AppraisalState:
+    async def _handle(self, plan: Callable[[], Change]) -> AppraisalSummary:
         async with self._lock:
             try:
                 # Checked again: another update may have moved the appraisal on since the validator ran.
@@ -130,10 +132,11 @@ class AppraisalBase:
             # appraisal stays where it was.
             raise update_failed("langkah tidak tercatat", error) from None
 
-    def _reply(self) -> AppraisalState:
-        # The reply carries the state with only the step just recorded: every Update result is stored in history,
-        # and the whole timeline in each would grow it with the square of the steps. The `state` query has it all.
-        return self._s.model_copy(update={"timeline": self._s.timeline[-1:]})
+    def _reply(self) -> AppraisalSummary:
+        # Every Update's answer is stored in history: where the appraisal stands and the step just recorded, not the
+        # whole state (its SKP, realisations and review in each answer were half of a year's history; the whole
+        # timeline would grow it with the square of the steps). The `state` query has it all.
+        return summary_of(self._s)
 
     def _authorise(self, actor: Actor, action: Action, reason: str | None) -> Change:
         """Who may do `action` now: the right person in the right role at the right step, or DomainError."""

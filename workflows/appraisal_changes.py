@@ -31,7 +31,7 @@ from workflows.appraisal_base import ACTIVITY_TIMEOUT, CHANGE_CALENDAR, RECORD_R
 from workflows.appraisal_children import AppraisalChildren
 from workflows.calendar_contracts import ApplyCalendar, CycleCalendarRequest, RecordedCalendar
 from workflows.changes import Change
-from workflows.contracts import ApplyOfficials, AppraisalState, CycleOfficials, RecordedOfficials
+from workflows.contracts import ApplyOfficials, AppraisalSummary, CycleOfficials, RecordedOfficials
 from workflows.rejections import rejection
 
 CHANGE_OFFICIALS = "change_officials"
@@ -45,7 +45,7 @@ class AppraisalChanges(AppraisalChildren):
     # --- the cycle's officials, changed during the year (domain.officials) -----------------------------------------
 
     @workflow.update
-    async def apply_officials(self, cmd: ApplyOfficials) -> AppraisalState:
+    async def apply_officials(self, cmd: ApplyOfficials) -> AppraisalSummary:
         recorded = await self._recorded_officials()
         async with self._lock:
             s = self._s
@@ -102,7 +102,7 @@ class AppraisalChanges(AppraisalChildren):
     # --- the cycle's deadlines, counted again on new working days (domain.calendar.recount) ----------------------
 
     @workflow.update
-    async def apply_calendar(self, cmd: ApplyCalendar) -> AppraisalState:
+    async def apply_calendar(self, cmd: ApplyCalendar) -> AppraisalSummary:
         recorded = await self._recorded_calendar()
         async with self._lock:
             self._refuse_when_closed("batas waktunya")  # again: it may have ended since the validator ran

@@ -17,14 +17,14 @@ from domain.workdays import days_between, zone_of
 from workflows.appraisal_base import EXTEND_DEADLINE, REASSIGN, SHIFTED_BY_EXTENSIONS, required_text
 from workflows.appraisal_skp import AppraisalSkp
 from workflows.changes import Change
-from workflows.contracts import AppraisalState, ExtendDeadline, Reassign, Withdraw, Withdrawal
+from workflows.contracts import AppraisalSummary, ExtendDeadline, Reassign, Withdraw, Withdrawal
 
 
 class AppraisalManagement(AppraisalSkp):
     # --- updates: the supervision team -----------------------------------------------------------------------------
 
     @workflow.update
-    async def extend_deadline(self, cmd: ExtendDeadline) -> AppraisalState:
+    async def extend_deadline(self, cmd: ExtendDeadline) -> AppraisalSummary:
         return await self._handle(lambda: self._plan_extend(cmd))
 
     @extend_deadline.validator
@@ -64,7 +64,7 @@ class AppraisalManagement(AppraisalSkp):
         return change
 
     @workflow.update
-    async def reassign(self, cmd: Reassign) -> AppraisalState:
+    async def reassign(self, cmd: Reassign) -> AppraisalSummary:
         return await self._handle(lambda: self._plan_reassign(cmd))
 
     @reassign.validator
@@ -105,7 +105,7 @@ class AppraisalManagement(AppraisalSkp):
     # --- updates: the pengelola kinerja -----------------------------------------------------------------------------
 
     @workflow.update
-    async def withdraw(self, cmd: Withdraw) -> AppraisalState:
+    async def withdraw(self, cmd: Withdraw) -> AppraisalSummary:
         return await self._handle(lambda: self._plan_withdraw(cmd))
 
     @withdraw.validator

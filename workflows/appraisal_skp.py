@@ -26,12 +26,12 @@ from domain.stages import Action, Step
 from workflows.appraisal_base import required_text
 from workflows.appraisal_changes import AppraisalChanges
 from workflows.changes import Change
-from workflows.contracts import AppraisalState, ApproveSkp, ChangeSkp, ReturnSkp, SubmitSkp
+from workflows.contracts import AppraisalSummary, ApproveSkp, ChangeSkp, ReturnSkp, SubmitSkp
 
 
 class AppraisalSkp(AppraisalChanges):
     @workflow.update
-    async def submit_skp(self, cmd: SubmitSkp) -> AppraisalState:
+    async def submit_skp(self, cmd: SubmitSkp) -> AppraisalSummary:
         return await self._handle(lambda: self._plan_submit_skp(cmd))
 
     @submit_skp.validator
@@ -51,7 +51,7 @@ class AppraisalSkp(AppraisalChanges):
         return change
 
     @workflow.update
-    async def approve_skp(self, cmd: ApproveSkp) -> AppraisalState:
+    async def approve_skp(self, cmd: ApproveSkp) -> AppraisalSummary:
         return await self._handle(lambda: self._plan_approve_skp(cmd))
 
     @approve_skp.validator
@@ -68,7 +68,7 @@ class AppraisalSkp(AppraisalChanges):
         return change
 
     @workflow.update
-    async def return_skp(self, cmd: ReturnSkp) -> AppraisalState:
+    async def return_skp(self, cmd: ReturnSkp) -> AppraisalSummary:
         return await self._handle(lambda: self._plan_return_skp(cmd))
 
     @return_skp.validator
@@ -101,7 +101,7 @@ class AppraisalSkp(AppraisalChanges):
     # --- a change of SKP during the year (domain.skp_versions) ----------------------------------------------------
 
     @workflow.update
-    async def change_skp(self, cmd: ChangeSkp) -> AppraisalState:
+    async def change_skp(self, cmd: ChangeSkp) -> AppraisalSummary:
         return await self._handle(lambda: self._plan_change_skp(cmd))
 
     @change_skp.validator

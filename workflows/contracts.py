@@ -344,6 +344,44 @@ class AppraisalState(BaseModel):
     runs: int = 1  # 1 + how often the workflow continued as new
 
 
+class AppraisalSummary(_Frozen):
+    """What every Update answers and the workflow returns: where the appraisal stands and the step just recorded.
+
+    Every Update's answer and the workflow's result are kept in its history; the whole state in each (the SKP, the
+    realisations, the review, twice over with the suggestion) made them half of an appraisal year's history. The
+    `state` query has everything. The fields are AppraisalState's own, by name and type, so a program that reads the
+    answer as the state (the command line before this, an old API server during a rolling deploy) still decodes it.
+    """
+
+    workflow_id: str = ""
+    cycle_id: str
+    instansi_code: str
+    period: int
+    employee_nip: str
+    employee_name: str
+    unit_code: str
+    penilai_nip: str
+    atasan_nip: str | None = None
+    step: Step
+    stage: Stage
+    assignees: list[str] = Field(default_factory=list)
+    step_entered_at: AwareDatetime
+    deadline: AwareDatetime | None = None
+    overdue: bool = False
+    escalation_level: int = 0
+    predicate: Predicate | None = None
+    signed_at: AwareDatetime | None = None
+    finished_at: AwareDatetime | None = None
+    withdrawal: Withdrawal | None = None
+    timeline: list[TimelineEvent] = Field(default_factory=list)  # the step just recorded, if any
+
+
+def summary_of(state: AppraisalState) -> AppraisalSummary:
+    """The state as an Update answers it: with only the last step of its timeline."""
+    fields = {name: getattr(state, name) for name in AppraisalSummary.model_fields}
+    return AppraisalSummary.model_validate({**fields, "timeline": state.timeline[-1:]})
+
+
 # --- activities ----------------------------------------------------------------------------------------------------
 
 

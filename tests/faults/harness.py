@@ -31,7 +31,7 @@ from settings import TemporalSettings
 from tests.faults.killed_worker import KILL_AFTER, KILLING
 from tests.ports import free_port
 from tests.workflows import scenario
-from workflows.contracts import AppraisalState, RecordStep, RecordStepResult
+from workflows.contracts import AppraisalState, AppraisalSummary, RecordStep, RecordStepResult
 
 REPO = Path(__file__).resolve().parents[2]
 UowFactory = Callable[[], SqlAlchemyUnitOfWork]
@@ -152,7 +152,7 @@ class Ledger:
             worklist_deadline=item.deadline if item else None,
         )
 
-    def agrees_with(self, state: AppraisalState) -> None:
+    def agrees_with(self, state: AppraisalSummary | AppraisalState) -> None:
         """Exactly the steps the workflow took, once each, and the worklist where the workflow stands."""
         taken = [event.action for event in state.timeline if not event.action.startswith("notice.")]
         assert self.audit == taken, f"audit log {self.audit} against the workflow's steps {taken}"

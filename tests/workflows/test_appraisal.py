@@ -43,7 +43,7 @@ from workflows.appraisal import AppraisalWorkflow
 from workflows.contracts import (
     Acknowledge,
     ApplyCalibration,
-    AppraisalState,
+    AppraisalSummary,
     ApproveSkp,
     DecideObjection,
     ExtendDeadline,
@@ -59,12 +59,12 @@ from workflows.contracts import (
 )
 
 
-async def _to_self_assessment(handle: Handle) -> AppraisalState:
+async def _to_self_assessment(handle: Handle) -> AppraisalSummary:
     await handle.execute_update(AppraisalWorkflow.submit_skp, SubmitSkp(actor=EMPLOYEE, skp=scenario.skp()))
     return await handle.execute_update(AppraisalWorkflow.approve_skp, ApproveSkp(actor=PENILAI))
 
 
-async def _to_review(handle: Handle) -> AppraisalState:
+async def _to_review(handle: Handle) -> AppraisalSummary:
     await _to_self_assessment(handle)
     return await handle.execute_update(
         AppraisalWorkflow.submit_self_assessment,
@@ -72,7 +72,7 @@ async def _to_review(handle: Handle) -> AppraisalState:
     )
 
 
-async def _to_objection_window(handle: Handle, calibrated: Predicate = Predicate.BAIK) -> AppraisalState:
+async def _to_objection_window(handle: Handle, calibrated: Predicate = Predicate.BAIK) -> AppraisalSummary:
     await _to_review(handle)
     await handle.execute_update(
         AppraisalWorkflow.submit_review,
@@ -115,8 +115,8 @@ async def test_an_appraisal_walks_through_every_stage_to_final(
     time_skipping_env: WorkflowEnvironment, start: Starter, office: Office
 ) -> None:
     handle = await start()
-    state = await handle.query(AppraisalWorkflow.state)
-    assert (state.stage, state.step, state.assignees) == (Stage.TARGET_SETTING, Step.SKP_DRAFTING, [STAFF])
+    started = await handle.query(AppraisalWorkflow.state)
+    assert (started.stage, started.step, started.assignees) == (Stage.TARGET_SETTING, Step.SKP_DRAFTING, [STAFF])
 
     state = await handle.execute_update(AppraisalWorkflow.submit_skp, SubmitSkp(actor=EMPLOYEE, skp=scenario.skp()))
     assert (state.step, state.assignees) == (Step.SKP_APPROVAL, [KASI])
@@ -127,8 +127,9 @@ async def test_an_appraisal_walks_through_every_stage_to_final(
         SubmitSelfAssessment(actor=EMPLOYEE, realisations=scenario.realisations()),
     )
     assert state.stage is Stage.SUPERVISOR_REVIEW
-    assert state.suggestion is not None and state.suggestion.rating is Expectation.MEETS
-    assert {a.indicator_id: str(a.percent) for a in state.achievements} == {
+    assessed = await handle.query(AppraisalWorkflow.state)
+    assert assessed.suggestion is not None and assessed.suggestion.rating is Expectation.MEETS
+    assert {a.indicator_id: str(a.percent) for a in assessed.achievements} == {
         "I1": "102.50",
         "I2": "100.51",
         "I3": "100.00",
@@ -143,7 +144,8 @@ async def test_an_appraisal_walks_through_every_stage_to_final(
     scenario.lock_calibration(office.uow_factory, state.cycle_id, {STAFF: Predicate.BAIK})
     state = await handle.execute_update(AppraisalWorkflow.apply_calibration, ApplyCalibration())
     assert state.step is Step.SIGN_OFF and state.assignees == [KASI]
-    assert state.calibration is not None and state.calibration.decided_by == KEPALA
+    calibrated = await handle.query(AppraisalWorkflow.state)
+    assert calibrated.calibration is not None and calibrated.calibration.decided_by == KEPALA
     state = await handle.execute_update(AppraisalWorkflow.sign, Sign(actor=PENILAI))
     assert (state.stage, state.assignees) == (Stage.OBJECTION_WINDOW, [STAFF])
     assert state.signed_at is not None
@@ -186,10 +188,11 @@ async def test_a_returned_skp_is_redrafted_and_then_approved(
         AppraisalWorkflow.return_skp,
         ReturnSkp(actor=PENILAI, comments="Indikator kualitas harus mengacu ke IKU kepuasan layanan"),
     )
-    assert (state.step, state.skp_returns, state.assignees) == (Step.SKP_DRAFTING, 1, [STAFF])
-    assert state.skp_return_comments == "Indikator kualitas harus mengacu ke IKU kepuasan layanan"
+    whole = await handle.query(AppraisalWorkflow.state)
+    assert (state.step, whole.skp_returns, state.assignees) == (Step.SKP_DRAFTING, 1, [STAFF])
+    assert whole.skp_return_comments == "Indikator kualitas harus mengacu ke IKU kepuasan layanan"
     # A redraft is due by the penetapan deadline, not the (earlier) first-draft deadline.
-    assert state.deadline == (await handle.query(AppraisalWorkflow.state)).deadline
+    assert state.deadline == whole.deadline
     with office.uow_factory() as uow:
         returned = uow.skp.get(STAFF, scenario.PERIOD)
     assert returned is not None and returned.status == "returned"
@@ -207,8 +210,7 @@ async def test_an_overdue_self_assessment_is_reminded_escalated_extended_and_com
     time_skipping_env: WorkflowEnvironment, start: Starter, office: Office
 ) -> None:
     handle = await start()
-    state = await _to_self_assessment(handle)
-    due = state.deadline
+    due = (await _to_self_assessment(handle)).deadline
     assert due is not None
 
     # Reminders 30 and 10 minutes before the deadline (policy offsets), to the employee.
@@ -237,26 +239,26 @@ async def test_an_overdue_self_assessment_is_reminded_escalated_extended_and_com
     assert notices[3].after is not None and notices[3].after["recipients"] == [PENGAWAS, KABID]
 
     now = await time_skipping_env.get_current_time()
-    state = await handle.execute_update(
+    answer = await handle.execute_update(
         AppraisalWorkflow.extend_deadline,
         ExtendDeadline(
             actor=TIM_PENGAWASAN, new_deadline=now + timedelta(hours=1), reason="pegawai sakit, surat dokter terlampir"
         ),
     )
-    assert (state.overdue, state.escalation_level, state.deadline) == (False, 0, now + timedelta(hours=1))
+    assert (answer.overdue, answer.escalation_level, answer.deadline) == (False, 0, now + timedelta(hours=1))
     with office.uow_factory() as uow:
         extended = uow.worklist.get(handle.id)
     assert extended is not None
-    assert (extended.overdue, extended.escalation_level, extended.deadline) == (False, 0, state.deadline)
+    assert (extended.overdue, extended.escalation_level, extended.deadline) == (False, 0, answer.deadline)
     # The timers follow the new deadline: a reminder 30 minutes before it.
     await scenario.skip_time(time_skipping_env, timedelta(minutes=35))
     await state_when(handle, lambda s: s.notice_seq == 5, "reminder before the extended deadline")
 
-    state = await handle.execute_update(
+    answer = await handle.execute_update(
         AppraisalWorkflow.submit_self_assessment,
         SubmitSelfAssessment(actor=EMPLOYEE, realisations=scenario.realisations()),
     )
-    assert (state.step, state.overdue) == (Step.SUPERVISOR_REVIEW, False)
+    assert (answer.step, answer.overdue) == (Step.SUPERVISOR_REVIEW, False)
     with office.uow_factory() as uow:
         extension = uow.audit.list(workflow_id=handle.id, action="extend_deadline")
     assert len(extension) == 1
@@ -289,10 +291,11 @@ async def test_a_reassigned_reviewer_takes_over_and_the_old_one_is_refused(
     review = SubmitReview(actor=PENILAI, perilaku=MEETS, hasil_kerja=MEETS)
     refused = await _rejected(handle, AppraisalWorkflow.submit_review, review)
     assert KASI in refused.message and "bukan Pejabat Penilai Kinerja" in refused.message
-    state = await handle.execute_update(
+    await handle.execute_update(
         AppraisalWorkflow.submit_review, SubmitReview(actor=PENILAI_BARU, perilaku=MEETS, hasil_kerja=MEETS)
     )
-    assert state.review is not None and state.review.reviewed_by == KASI_BARU
+    reviewed = await handle.query(AppraisalWorkflow.state)
+    assert reviewed.review is not None and reviewed.review.reviewed_by == KASI_BARU
     with office.uow_factory() as uow:
         reassigned = uow.audit.list(workflow_id=handle.id, action="reassign")
     assert reassigned[0].reason == "reorganisasi: Seksi Identitas digabung (SK 12/2026)"
@@ -379,8 +382,9 @@ async def test_an_objection_decided_by_the_atasan_changes_the_predicate(
         ),
     )
     assert (state.step, state.predicate) == (Step.FINAL, Predicate.BAIK)
-    assert state.objection is not None and state.objection.changed
-    assert state.objection.predicate_before is Predicate.BUTUH_PERBAIKAN
+    decided_state = await handle.query(AppraisalWorkflow.state)
+    assert decided_state.objection is not None and decided_state.objection.changed
+    assert decided_state.objection.predicate_before is Predicate.BUTUH_PERBAIKAN
     final = await handle.result()
     assert final.review is not None and final.review.final_predicate is Predicate.BAIK
     with office.uow_factory() as uow:
@@ -502,7 +506,8 @@ async def test_a_calibration_decided_before_the_review_waits_for_it(start: Start
         AppraisalWorkflow.apply_calibration,
         ApplyCalibration(actor=HR, predicate=Predicate.SANGAT_BAIK, reason="ditetapkan rapat kalibrasi lebih awal"),
     )
-    assert state.step is Step.SELF_ASSESSMENT and state.pending_calibration is not None
+    early = await handle.query(AppraisalWorkflow.state)
+    assert state.step is Step.SELF_ASSESSMENT and early.pending_calibration is not None
     await handle.execute_update(
         AppraisalWorkflow.submit_self_assessment,
         SubmitSelfAssessment(actor=EMPLOYEE, realisations=scenario.realisations()),
@@ -510,6 +515,6 @@ async def test_a_calibration_decided_before_the_review_waits_for_it(start: Start
     await handle.execute_update(
         AppraisalWorkflow.submit_review, SubmitReview(actor=PENILAI, perilaku=MEETS, hasil_kerja=MEETS)
     )
-    state = await at_step(handle, Step.SIGN_OFF)
-    assert (state.predicate, state.pending_calibration) == (Predicate.SANGAT_BAIK, None)
-    assert state.review is not None and state.review.result.predicate is Predicate.BAIK  # the matrix, kept
+    signing = await at_step(handle, Step.SIGN_OFF)
+    assert (signing.predicate, signing.pending_calibration) == (Predicate.SANGAT_BAIK, None)
+    assert signing.review is not None and signing.review.result.predicate is Predicate.BAIK  # the matrix, kept

@@ -34,7 +34,7 @@ from workflows.calibration import CALIBRATION_BY_UPDATE
 from workflows.contracts import (
     Actor,
     ApplyCalibration,
-    AppraisalState,
+    AppraisalSummary,
     ApproveSkp,
     CalibrationDecision,
     Sign,
@@ -48,7 +48,7 @@ FORGED = CalibrationDecision(
 )
 
 
-async def to_calibration(handle: Handle) -> AppraisalState:
+async def to_calibration(handle: Handle) -> AppraisalSummary:
     """Through the review (hasil Sesuai x perilaku Sesuai = Baik by the matrix) to waiting for calibration."""
     await handle.execute_update(AppraisalWorkflow.submit_skp, SubmitSkp(actor=EMPLOYEE, skp=scenario.skp()))
     await handle.execute_update(AppraisalWorkflow.approve_skp, ApproveSkp(actor=PENILAI))
@@ -125,8 +125,9 @@ async def test_a_forged_signal_changes_nothing_and_the_committees_decision_still
     scenario.lock_calibration(office.uow_factory, state.cycle_id, {STAFF: Predicate.BUTUH_PERBAIKAN})
     applied = await handle.execute_update(AppraisalWorkflow.apply_calibration, ApplyCalibration())
     assert (applied.step, applied.predicate) == (Step.SIGN_OFF, Predicate.BUTUH_PERBAIKAN)
-    assert applied.calibration is not None and applied.calibration.decided_by == KEPALA
-    assert applied.review is not None and applied.review.final_predicate is Predicate.BUTUH_PERBAIKAN
+    state = await handle.query(AppraisalWorkflow.state)
+    assert state.calibration is not None and state.calibration.decided_by == KEPALA
+    assert state.review is not None and state.review.final_predicate is Predicate.BUTUH_PERBAIKAN
     with office.uow_factory() as uow:
         (entry,) = uow.audit.list(workflow_id=handle.id, action="apply_calibration")
     assert (entry.actor, entry.actor_role) == (KEPALA, Role.SYSTEM)

@@ -111,8 +111,9 @@ async def test_updates_move_the_appraisal_and_the_worklist_lists_it_by_stage_and
     forged = CalibrationDecision(calibration_id="KAL-PALSU", predicate=Predicate.SANGAT_BAIK, decided_by=PENGAWAS)
     await handle.signal(AppraisalWorkflow.calibration_decided, forged)
     scenario.lock_calibration(office.uow_factory, cycle_id, {STAFF: Predicate.BAIK})
-    state = await handle.execute_update(AppraisalWorkflow.apply_calibration, ApplyCalibration())
-    assert (state.step, state.predicate) == (Step.SIGN_OFF, Predicate.BAIK)
+    answer = await handle.execute_update(AppraisalWorkflow.apply_calibration, ApplyCalibration())
+    assert (answer.step, answer.predicate) == (Step.SIGN_OFF, Predicate.BAIK)
+    state = await handle.query(AppraisalWorkflow.state)
     assert state.calibration is not None and state.calibration.decided_by == KEPALA
     await handle.execute_update(AppraisalWorkflow.sign, Sign(actor=PENILAI))
     await handle.execute_update(AppraisalWorkflow.acknowledge, Acknowledge(actor=EMPLOYEE))

@@ -37,7 +37,7 @@ from tests.workflows.test_cycle import (
     start_cycle,
 )
 from workflows.appraisal import AppraisalWorkflow
-from workflows.contracts import Actor, ApplyOfficials, AppraisalState, ExtendDeadline
+from workflows.contracts import Actor, ApplyOfficials, AppraisalSummary, ExtendDeadline
 from workflows.cycle import CycleWorkflow
 from workflows.cycle_contracts import ChangeOfficials, CyclePhase, SetOrgPredicate
 
@@ -77,7 +77,7 @@ async def queue(time_skipping_env: WorkflowEnvironment, office: Office) -> Async
         yield task_queue
 
 
-async def extend(handle: scenario.Handle, actor: Actor, until: datetime) -> AppraisalState:
+async def extend(handle: scenario.Handle, actor: Actor, until: datetime) -> AppraisalSummary:
     return await handle.execute_update(
         AppraisalWorkflow.extend_deadline,
         ExtendDeadline(actor=actor, new_deadline=until, reason="pegawai cuti sakit dua minggu, surat dokter"),

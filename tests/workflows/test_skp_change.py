@@ -135,16 +135,18 @@ async def test_a_mid_year_change_is_approved_as_a_new_version_and_the_year_count
 
     # Proposed and returned: the version in force stays; the self-assessment resumes at its extended deadline, later
     # by the time the decision took.
-    state = await appraisal.execute_update(change, _change())
-    assert state.step is Step.SKP_CHANGE_APPROVAL and state.assignees == [scenario.KASI]
+    answer = await appraisal.execute_update(change, _change())
+    assert answer.step is Step.SKP_CHANGE_APPROVAL and answer.assignees == [scenario.KASI]
+    state = await appraisal.query(AppraisalWorkflow.state)
     proposal = state.skp_change
     assert proposal is not None and proposal.resume_deadline == extended
     assert state.deadline == state.step_entered_at + timedelta(days=5)
     returned = ReturnSkp(actor=PENILAI, comments="Target akta terlalu rendah untuk semester II")
-    state = await appraisal.execute_update(AppraisalWorkflow.return_skp, returned)
-    assert state.step is Step.SELF_ASSESSMENT and state.skp_change is None and state.skp_versions == []
+    answer = await appraisal.execute_update(AppraisalWorkflow.return_skp, returned)
+    state = await appraisal.query(AppraisalWorkflow.state)
+    assert answer.step is Step.SELF_ASSESSMENT and state.skp_change is None and state.skp_versions == []
     assert state.skp is not None and [r.id for r in state.skp.rhk] == ["R1", "R2"] and state.skp_change_returned
-    assert state.deadline == extended + (state.step_entered_at - proposal.proposed_at)
+    assert answer.deadline == extended + (answer.step_entered_at - proposal.proposed_at)
 
     # Proposed again by the pengelola kinerja for the employee, left past its deadline (escalated), then approved.
     on_behalf = _change().model_copy(update={"actor": HR})
@@ -154,10 +156,12 @@ async def test_a_mid_year_change_is_approved_as_a_new_version_and_the_year_count
     assert late.step is Step.SKP_CHANGE_APPROVAL and late.escalation_level >= 1
     assert late.skp_change is not None and late.skp_change.resume_deadline is not None
     resume, proposed_at = late.skp_change.resume_deadline, late.skp_change.proposed_at
-    state = await appraisal.execute_update(AppraisalWorkflow.approve_skp, ApproveSkp(actor=PENILAI, note="Sesuai SOTK"))
-    assert state.step is Step.SELF_ASSESSMENT and state.skp_from == FROM_JULY and state.skp_change is None
+    approve = ApproveSkp(actor=PENILAI, note="Sesuai SOTK")
+    answer = await appraisal.execute_update(AppraisalWorkflow.approve_skp, approve)
+    state = await appraisal.query(AppraisalWorkflow.state)
+    assert answer.step is Step.SELF_ASSESSMENT and state.skp_from == FROM_JULY and state.skp_change is None
     # The five days and more the penilai took are given back: the employee is not late for them.
-    assert state.deadline == resume + (state.step_entered_at - proposed_at) and not state.overdue
+    assert answer.deadline == resume + (answer.step_entered_at - proposed_at) and not answer.overdue
     assert state.skp is not None and [r.id for r in state.skp.rhk] == ["R3"]
     [kept] = state.skp_versions
     assert (kept.number, kept.effective_from, kept.effective_until) == (1, date(YEAR, 1, 1), date(YEAR, 6, 30))
@@ -193,10 +197,11 @@ async def test_a_mid_year_change_is_approved_as_a_new_version_and_the_year_count
     only_new = SubmitSelfAssessment(actor=EMPLOYEE, realisations=[Realisation(indicator_id="I4", value=Decimal(600))])
     assert "I1" in await _refused(appraisal, AppraisalWorkflow.submit_self_assessment, only_new)
     both = [*scenario.realisations(), Realisation(indicator_id="I4", value=Decimal(600))]
-    state = await appraisal.execute_update(
+    answer = await appraisal.execute_update(
         AppraisalWorkflow.submit_self_assessment, SubmitSelfAssessment(actor=EMPLOYEE, realisations=both)
     )
-    assert state.step is Step.SUPERVISOR_REVIEW
+    assert answer.step is Step.SUPERVISOR_REVIEW
+    state = await appraisal.query(AppraisalWorkflow.state)
     assert [a.indicator_id for a in state.achievements] == ["I1", "I2", "I3", "I4"]
     assert state.suggestion is not None
     assert any("ditimbang" in line and "dari 546 hari-RHK" in line for line in state.suggestion.explanation)

@@ -99,8 +99,8 @@ async def _extended_then_submitted(
     extend = ExtendDeadline(
         actor=TIM_PENGAWASAN, new_deadline=due + timedelta(days=days), reason="pegawai cuti sakit, surat dokter"
     )
-    state = await handle.execute_update(AppraisalWorkflow.extend_deadline, extend)
-    assert state.deadline_shift == (days if shifts else 0)
+    await handle.execute_update(AppraisalWorkflow.extend_deadline, extend)
+    assert (await handle.query(AppraisalWorkflow.state)).deadline_shift == (days if shifts else 0)
     state = await handle.execute_update(AppraisalWorkflow.submit_skp, SubmitSkp(actor=EMPLOYEE, skp=scenario.skp()))
     assert state.step is Step.SKP_APPROVAL and state.deadline is not None
     started = (await handle.fetch_history()).events[0].workflow_execution_started_event_attributes

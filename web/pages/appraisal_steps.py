@@ -41,7 +41,7 @@ from web.deps import Caller, Svc
 from web.pages.access import page, signed_in
 from web.pages.deps import FormErrors, FormUser, PageUser, base_path, render
 from web.pages.skp_form import text_values
-from workflows.contracts import AppraisalState
+from workflows.contracts import AppraisalState, AppraisalSummary
 
 router = APIRouter()
 PENETAPAN = "/penilaian/{cycle_id}/{nip}/penetapan"
@@ -104,7 +104,7 @@ async def load(svc: Svc, user: Caller, cycle_id: str, nip: str) -> Loaded:
 
 async def take_step(
     svc: Svc, user: Caller, cycle_id: str, nip: str, name: str, body: Mapping[str, Any], key: str | None
-) -> AppraisalState:
+) -> AppraisalSummary:
     """Validate the step's body as the API does, then prepare and send it (services.steps). Raises what refuses it:
     ValidationError for the body, a DomainError or the workflow's refusal."""
     kind = steps.STEP_BY_NAME[name]

@@ -32,7 +32,7 @@ from services.steps import STEPS, StepKind
 from web.access import Rule
 from web.deps import CurrentPrincipal, Svc, guard
 from web.downloads import evaluation_pdf_response
-from workflows.contracts import AppraisalState, TimelineEvent
+from workflows.contracts import AppraisalState, AppraisalSummary, TimelineEvent
 
 router = APIRouter(prefix="/cycles/{cycle_id}/appraisals/{nip}", tags=["penilaian"])
 READERS = (
@@ -203,6 +203,13 @@ async def remove_evidence(
     )
 
 
+# An Update's answer is kept in Temporal's history with every step, so it says only what the step changed.
+STEP_ANSWER = (
+    "Langkah tercatat: tahap penilaian sekarang, siapa yang menunggu, batas waktu, predikat, dan langkah yang baru"
+    " dicatat (timeline). Keadaan lengkap (SKP, realisasi, penilaian): GET penilaian"
+)
+
+
 def _route(kind: StepKind) -> None:
     async def take(
         cycle_id: str,
@@ -211,7 +218,7 @@ def _route(kind: StepKind) -> None:
         principal: CurrentPrincipal,
         svc: Svc,
         idempotency_key: IdempotencyKey = None,
-    ) -> AppraisalState:
+    ) -> AppraisalSummary:
         prepared = await run_in_threadpool(
             partial(
                 steps.prepare_step,
@@ -232,6 +239,7 @@ def _route(kind: StepKind) -> None:
     router.post(
         f"/steps/{kind.name}",
         summary=kind.summary,
+        response_description=STEP_ANSWER,
         name=take.__name__,
         **guard(Rule("appraisal", kind.roles, acts=True)),
     )(take)
