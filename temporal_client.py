@@ -36,7 +36,7 @@ import payloads
 from settings import TemporalSettings
 from workflows import search_attributes
 from workflows.appraisal import AppraisalWorkflow
-from workflows.contracts import AppraisalInput, AppraisalState, appraisal_workflow_id
+from workflows.contracts import AppraisalInput, AppraisalSummary, appraisal_workflow_id
 from workflows.cycle import CycleWorkflow
 from workflows.cycle_contracts import CycleInput, CycleState, CycleTemplate, WorklistUpkeep, cycle_workflow_id
 from workflows.launcher import CycleLauncherWorkflow
@@ -153,7 +153,7 @@ def initial_search_attributes(input: AppraisalInput) -> TypedSearchAttributes:
 
 async def start_appraisal(
     client: Client, input: AppraisalInput, *, task_queue: str
-) -> WorkflowHandle[AppraisalWorkflow, AppraisalState]:
+) -> WorkflowHandle[AppraisalWorkflow, AppraisalSummary]:
     """Start the appraisal of one employee in one cycle, or return the handle of the one already running.
 
     The workflow id is `appraisal_workflow_id(cycle_id, employee_nip)`; starting a pair whose appraisal has already
@@ -172,7 +172,7 @@ async def start_appraisal(
 
 def appraisal_handle(
     client: Client, cycle_id: str, employee_nip: str
-) -> WorkflowHandle[AppraisalWorkflow, AppraisalState]:
+) -> WorkflowHandle[AppraisalWorkflow, AppraisalSummary]:
     """The handle of an appraisal, for updates (`handle.execute_update(AppraisalWorkflow.submit_skp, ...)`) and the
     `state` query."""
     return client.get_workflow_handle_for(AppraisalWorkflow.run, appraisal_workflow_id(cycle_id, employee_nip))

@@ -21,7 +21,7 @@ from workflows.contracts import (
     Actor,
     ApplyCalibration,
     AppraisalInput,
-    AppraisalState,
+    AppraisalSummary,
     ApproveSkp,
     Sign,
     SubmitReview,
@@ -94,7 +94,7 @@ async def happy_path(client: Client, input: AppraisalInput, *, acknowledge: bool
     return HappyRun(handle.id, acknowledge, seconds, stats(await handle.fetch_history()))
 
 
-async def _reach(handle: WorkflowHandle[AppraisalWorkflow, AppraisalState], step: Step) -> None:
+async def _reach(handle: WorkflowHandle[AppraisalWorkflow, AppraisalSummary], step: Step) -> None:
     """Poll the state query until the workflow is at `step` (a signal's effect is not returned to the sender)."""
     loop = asyncio.get_running_loop()
     deadline = loop.time() + STEP_TIMEOUT

@@ -54,6 +54,7 @@ from workflows.contracts import (
     Actor,
     ApplyCalibration,
     AppraisalState,
+    AppraisalSummary,
     ApproveSkp,
     FileObjection,
     Sign,
@@ -71,7 +72,7 @@ from workflows.plan_contracts import DevelopmentPlanInput, SendPlan, plan_workfl
 
 T = TypeVar("T")
 UowFactory = Callable[[], AbstractUnitOfWork]
-Handle = WorkflowHandle[AppraisalWorkflow, AppraisalState]
+Handle = WorkflowHandle[AppraisalWorkflow, AppraisalSummary]
 
 # The steps a person acts in, in the order an appraisal passes them.
 PATH = (

@@ -37,11 +37,11 @@ from services import calibration_store
 from temporal_client import DATA_CONVERTER
 from worker import WORKFLOWS
 from workflows.appraisal import AppraisalWorkflow
-from workflows.contracts import Actor, AppraisalInput, AppraisalState
+from workflows.contracts import Actor, AppraisalInput, AppraisalState, AppraisalSummary
 from workflows.cycle_contracts import CycleRef, DecideCalibration, SetOrgPredicate
 
 T = TypeVar("T")
-Handle = WorkflowHandle[AppraisalWorkflow, AppraisalState]
+Handle = WorkflowHandle[AppraisalWorkflow, AppraisalSummary]
 
 PERIOD = 2026
 INSTANSI = "DUKCAPIL-KOTA"
@@ -230,6 +230,14 @@ async def state_when(handle: Handle, check: Callable[[AppraisalState], bool], wh
         return state if check(state) else None
 
     return await eventually(probe, what=what)
+
+
+async def final_state(client: Client, handle: Handle) -> AppraisalState:
+    """The whole state of the appraisal's latest run, once it has ended: its result says only where it ended and
+    its last step, and a handle from the start queries the first run, which a continue-as-new closed."""
+    latest = client.get_workflow_handle_for(AppraisalWorkflow.run, handle.id)
+    await latest.result()
+    return await latest.query(AppraisalWorkflow.state, rpc_timeout=QUERY_TIMEOUT)
 
 
 async def at_step(handle: Handle, step: Step) -> AppraisalState:

@@ -34,6 +34,7 @@ from tests.workflows.scenario import (
     Handle,
     at_step,
     eventually,
+    final_state,
     history_length,
     replay_and_record,
     state_when,
@@ -152,8 +153,10 @@ async def test_an_appraisal_walks_through_every_stage_to_final(
     state = await handle.execute_update(AppraisalWorkflow.acknowledge, Acknowledge(actor=EMPLOYEE))
     assert state.stage is Stage.FINAL
 
-    final = await handle.result()
-    assert (final.step, final.predicate, final.finished_at is not None) == (Step.FINAL, Predicate.BAIK, True)
+    ended = await handle.result()
+    assert (ended.step, ended.predicate, ended.finished_at is not None) == (Step.FINAL, Predicate.BAIK, True)
+    final = await final_state(time_skipping_env.client, handle)
+    assert ended.timeline == final.timeline[-1:]
     assert [e.action for e in final.timeline] == [
         "submit_skp",
         "approve_skp",
@@ -385,7 +388,7 @@ async def test_an_objection_decided_by_the_atasan_changes_the_predicate(
     decided_state = await handle.query(AppraisalWorkflow.state)
     assert decided_state.objection is not None and decided_state.objection.changed
     assert decided_state.objection.predicate_before is Predicate.BUTUH_PERBAIKAN
-    final = await handle.result()
+    final = await final_state(time_skipping_env.client, handle)
     assert final.review is not None and final.review.final_predicate is Predicate.BAIK
     with office.uow_factory() as uow:
         decided = uow.audit.list(workflow_id=handle.id, action="decide_objection")[0]
@@ -481,7 +484,9 @@ async def test_a_long_history_continues_as_new_and_keeps_the_appraisal(
     )
     await _to_objection_window(handle)
     await handle.execute_update(AppraisalWorkflow.acknowledge, Acknowledge(actor=EMPLOYEE))
-    final = await handle.result()
+    ended = await handle.result()
+    assert (ended.step, ended.predicate) == (Step.FINAL, Predicate.BAIK)
+    final = await final_state(time_skipping_env.client, handle)
     assert final.runs > 1
     assert (final.step, final.predicate) == (Step.FINAL, Predicate.BAIK)
     assert [e.action for e in final.timeline][-2:] == ["sign", "acknowledge"]
