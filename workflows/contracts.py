@@ -11,7 +11,7 @@ from datetime import date
 from enum import StrEnum
 from typing import Annotated, Any
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_serializer, model_validator
 
 from domain.achievement import IndicatorAchievement
 from domain.assessment import PredicateResult, RatingDecision, Suggestion
@@ -65,6 +65,13 @@ class _Frozen(BaseModel):
 # --- workflow input ------------------------------------------------------------------------------------------------
 
 
+# The parts of the instansi's policy an appraisal never reads, left out of its input: the distribution patterns are
+# the cycle's calibration's (read from the database), the survey bands the unit's IKM's. Carried, they were 2.3 KB of
+# the 4.3 KB input that every appraisal's history starts with (issue 21). An input decodes them as the defaults, so
+# an appraisal must not read them (tests/unit/test_contracts.py); an input written before this carries them whole.
+POLICY_NOT_CARRIED = ("calibration", "survey")
+
+
 class AppraisalInput(_Frozen):
     cycle_id: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
     instansi_code: str = Field(min_length=1, max_length=32)
@@ -79,11 +86,16 @@ class AppraisalInput(_Frozen):
     supervision_team: list[Nip] = Field(min_length=1)  # tim pengawasan of the instansi
     pengelola_kinerja: list[Nip] = Field(default_factory=list)  # BKD/BKPSDM: calibration and the SKP fallback
     deadlines: Deadlines
+    # The instansi's rules as the cycle started with them, without the parts no appraisal reads (POLICY_NOT_CARRIED).
     policy: AppraisalPolicy = AppraisalPolicy()
     # Continue as new once the history has this many events (None: when the server suggests it). Tests set it low.
     history_limit: int | None = Field(default=None, ge=50)
     # The state a previous run handed over when it continued as new.
     carried: AppraisalState | None = None
+
+    @field_serializer("policy", when_used="json")
+    def _carried_policy(self, policy: AppraisalPolicy) -> dict[str, Any]:
+        return policy.model_dump(mode="json", exclude=set(POLICY_NOT_CARRIED))
 
     @model_validator(mode="after")
     def _people(self) -> AppraisalInput:
