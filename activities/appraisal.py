@@ -33,6 +33,7 @@ from workflows.contracts import (
     RecordedOfficials,
     RecordStep,
     RecordStepResult,
+    ReviewChange,
     ReviewOutcome,
     SendNotice,
     parse_appraisal_workflow_id,
@@ -143,7 +144,7 @@ class AppraisalActivities:
                     idempotency_key=step.idempotency_key,
                 )
             )
-            writes_content = step.skp is not None or step.review is not None
+            writes_content = step.skp is not None or step.review is not None or step.review_change is not None
             # One read for both: that the employee is on the roster, and the addresses of the people told.
             emails = uow.employees.emails([*step.notify, step.employee_nip] if writes_content else step.notify)
             if writes_content and step.employee_nip not in emails:
@@ -162,6 +163,8 @@ class AppraisalActivities:
                 uow.skp.keep_version(step.workflow_id, step.employee_nip, step.period, kept, by=step.actor, at=at)
             if step.review is not None:
                 _save_review(uow, step, step.review)
+            elif step.review_change is not None:
+                _save_review(uow, step, _changed_review(uow, step, step.review_change))
             if step.work is not None:
                 uow.worklist.put(step.work)
             outbox_ids = notices.enqueue(
@@ -216,6 +219,18 @@ class AppraisalActivities:
                 extra={"kind": notice.kind.value, "workflow_id": notice.workflow_id, "recipients": notice.recipients},
             )
         return result
+
+
+def _changed_review(uow: AbstractUnitOfWork, step: RecordStep, change: ReviewChange) -> ReviewOutcome:
+    """The stored review with what a later step (calibration, an objection's decision) changes in it."""
+    stored = uow.reviews.get(step.workflow_id, ReviewOutcome)
+    if stored is None:
+        what = f"penilaian pegawai {step.employee_nip} belum tercatat"
+        raise NotFound(f"{what}; langkah '{step.action}' tidak dapat mengubahnya", field="penilaian")
+    update: dict[str, object] = {"final_predicate": change.final_predicate}
+    if change.calibration is not None:
+        update["calibration"] = change.calibration
+    return stored.review.model_copy(update=update)
 
 
 def _save_review(uow: AbstractUnitOfWork, step: RecordStep, review: ReviewOutcome) -> None:

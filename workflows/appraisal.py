@@ -82,6 +82,7 @@ with workflow.unsafe.imports_passed_through():
         LockedCalibration,
         NoticeKind,
         Objection,
+        ReviewChange,
         ReviewOutcome,
         SendNotice,
         Sign,
@@ -541,6 +542,7 @@ class AppraisalWorkflow(AppraisalManagement):
         def apply() -> None:
             self._s.objection, self._s.predicate, self._s.review = decided, after, review
 
-        change.reason, change.apply, change.review = reason, apply, review
+        change.reason, change.apply = reason, apply
+        change.review_change = ReviewChange(final_predicate=after) if review else None  # the review step stored it
         change.after = {"predicate_before": objection.predicate_before.value, "predicate": after.value}
         return change

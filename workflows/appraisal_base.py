@@ -247,6 +247,7 @@ class AppraisalBase:
             closed_skp=change.closed_skp,
             policy_version=self._input.policy.version,
             review=change.review,
+            review_change=change.review_change,
             notify=notify,
             next_deadline=deadline,
             work=self._work_after(change, now, returns),

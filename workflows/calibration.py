@@ -22,7 +22,13 @@ from __future__ import annotations
 from domain.errors import DomainError
 from domain.stages import Action, Role, Step, transition
 from workflows.changes import Change
-from workflows.contracts import ApplyCalibration, AppraisalState, CalibrationDecision, CalibrationSource
+from workflows.contracts import (
+    ApplyCalibration,
+    AppraisalState,
+    CalibrationDecision,
+    CalibrationSource,
+    ReviewChange,
+)
 
 CALIBRATION_BY_UPDATE = "calibration-by-update"  # workflow.patched id (0.5): the signal no longer sets anything
 RULE = "kalibrasi predikat kinerja pegawai (SE MenPAN-RB 3/2023)"
@@ -105,5 +111,6 @@ def applying(state: AppraisalState, decision: CalibrationDecision) -> Change:
             "source": decision.source.value,
         },
         apply=apply,
-        review=review,
+        # The review step stored the review; the database takes only what this changes in it.
+        review_change=ReviewChange(final_predicate=decision.predicate, calibration=decision) if review else None,
     )

@@ -16,7 +16,7 @@ from domain.officials import Officials
 from domain.skp import Skp
 from domain.skp_versions import SkpVersion
 from domain.stages import Role, Step
-from workflows.contracts import ReviewOutcome
+from workflows.contracts import ReviewChange, ReviewOutcome
 
 
 @dataclass
@@ -35,6 +35,7 @@ class Change:
     skp_status: str | None = None
     closed_skp: SkpVersion | None = None  # the version an approved change replaced, to keep
     review: ReviewOutcome | None = None  # the review to store with the step
+    review_change: ReviewChange | None = None  # or what the step changes in the one stored
     notify: list[str] | None = None  # None: whoever must act next
     notice_deadline: datetime | None = None  # None: the next step's deadline
     entered_deadline: datetime | None = None  # the deadline of the step entered, where not the calendar's

@@ -11,7 +11,16 @@ from datetime import date
 from enum import StrEnum
 from typing import Annotated, Any
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_serializer, model_validator
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    SerializerFunctionWrapHandler,
+    field_serializer,
+    model_serializer,
+    model_validator,
+)
 
 from domain.achievement import IndicatorAchievement
 from domain.assessment import PredicateResult, RatingDecision, Suggestion
@@ -414,8 +423,18 @@ def first_work_item(input: AppraisalInput) -> WorkItem:
     )
 
 
+class ReviewChange(_Frozen):
+    """What a later step changes in the review the database holds (the calibration's result, the decision on an
+    objection), sent instead of the whole review: the review step wrote it, and the appraisal is its one writer."""
+
+    final_predicate: Predicate
+    calibration: CalibrationDecision | None = None  # None: the calibration stays as stored
+
+
 class RecordStep(_Frozen):
-    """One human or system step, recorded once: audit entry, the SKP/review content, a notice to the next actor."""
+    """One human or system step, recorded once: audit entry, the SKP/review content, a notice to the next actor.
+
+    Every one is kept in the appraisal's history as its activity's input: its empty fields are left out of it."""
 
     workflow_id: str
     idempotency_key: str
@@ -438,10 +457,43 @@ class RecordStep(_Frozen):
     closed_skp: SkpVersion | None = None  # the version an approved change replaced, to keep (domain.skp_versions)
     policy_version: str = ""
     review: ReviewOutcome | None = None
+    review_change: ReviewChange | None = None  # instead of `review`, where the step changes only its predicate
     notify: list[str] = Field(default_factory=list)  # NIPs told about the new step
     next_deadline: AwareDatetime | None = None
     work: WorkItem | None = None  # where the appraisal stands after the step (None: recorded before the worklist)
     utc_offset_hours: int | None = None  # the cycle's zone, for the deadline in the notice (None: all three)
+
+    @model_serializer(mode="wrap", when_used="json")
+    def _compact(self, handler: SerializerFunctionWrapHandler) -> Any:
+        data = {name: value for name, value in handler(self).items() if value is not None or name not in _NONE_DEFAULT}
+        work = data.get("work")
+        if isinstance(work, dict):  # what the worklist entry repeats of the step is left out of it (_completed)
+            same = {key for key, field in _WORK_FROM_STEP.items() if key in work and work[key] == data.get(field)}
+            data["work"] = {key: value for key, value in work.items() if key not in same}
+        return data
+
+    @model_validator(mode="before")
+    @classmethod
+    def _completed(cls, data: Any) -> Any:
+        work = data.get("work") if isinstance(data, dict) else None
+        if isinstance(work, dict) and any(key not in work for key in _WORK_FROM_STEP):
+            taken = {key: data[field] for key, field in _WORK_FROM_STEP.items() if key not in work and field in data}
+            data = {**data, "work": {**work, **taken}}
+        return data
+
+
+# The fields of RecordStep that decode as None when left out.
+_NONE_DEFAULT = frozenset(
+    name for name, f in RecordStep.model_fields.items() if not f.is_required() and f.default is None
+)
+# The worklist entry's fields that are the step's own (WorkItem: RecordStep), as _work_after fills them.
+_WORK_FROM_STEP = {
+    "workflow_id": "workflow_id",
+    "instansi_code": "instansi_code",
+    "employee_nip": "employee_nip",
+    "step": "step_to",
+    "recorded_at": "occurred_at",
+}
 
 
 class RecordStepResult(_Frozen):

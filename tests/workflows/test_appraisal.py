@@ -392,6 +392,8 @@ async def test_an_objection_decided_by_the_atasan_changes_the_predicate(
     assert final.review is not None and final.review.final_predicate is Predicate.BAIK
     with office.uow_factory() as uow:
         decided = uow.audit.list(workflow_id=handle.id, action="decide_objection")[0]
+        stored = uow.reviews.get(handle.id, ReviewOutcome)
+    assert stored is not None and stored.review == final.review and stored.predicate is Predicate.BAIK
     assert decided.after is not None
     assert (decided.after["predicate_before"], decided.after["predicate"]) == ("butuh_perbaikan", "baik")
     await replay_and_record(time_skipping_env.client, handle, "objection")

@@ -37,6 +37,7 @@ from workflows.contracts import (
     AppraisalSummary,
     ApproveSkp,
     CalibrationDecision,
+    ReviewOutcome,
     Sign,
     SubmitReview,
     SubmitSelfAssessment,
@@ -130,6 +131,9 @@ async def test_a_forged_signal_changes_nothing_and_the_committees_decision_still
     assert state.review is not None and state.review.final_predicate is Predicate.BUTUH_PERBAIKAN
     with office.uow_factory() as uow:
         (entry,) = uow.audit.list(workflow_id=handle.id, action="apply_calibration")
+        stored = uow.reviews.get(handle.id, ReviewOutcome)
+    # The database's review takes the calibration's result, the rest as the review step stored it.
+    assert stored is not None and stored.review == state.review and stored.predicate is Predicate.BUTUH_PERBAIKAN
     assert (entry.actor, entry.actor_role) == (KEPALA, Role.SYSTEM)
     assert entry.after is not None and entry.after["predicate"] == "butuh_perbaikan"
     assert entry.after["source"] == "cycle"
