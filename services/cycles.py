@@ -19,7 +19,7 @@ from domain.audit import AuditEntry
 from domain.calendar import resolve
 from domain.ratings import Predicate
 from domain.stages import Action, Step
-from domain.survey import SurveyResponse, ikm_by_unit
+from domain.survey import IkmResult, SurveyResponse, ikm_by_unit
 from domain.withdrawal import WithdrawalCause
 from persistence.ports import AbstractUnitOfWork, CycleSurveyRecord
 from services.appraisals import CycleRequest, check_cycle, record_calendar
@@ -180,33 +180,30 @@ def survey_by_unit(
     uow_factory: UowFactory, ref: CycleRef, populations: dict[str, int], *, record: bool = True
 ) -> list[UnitIkm]:
     """The IKM of every unit from the responses stored for the instansi and period (PermenPANRB 14/2017); recorded
-    as the cycle's index (`record`) when the survey closes, in the transaction that read the responses and with the
-    instansi locked, so that a survey import is either in the index or refused (services.imports.import_survey)."""
+    as the cycle's index (`record`) when the survey closes, with the instansi locked, so that a survey import or a
+    form's answer is either in the index or refused (services.imports.import_survey, services.survey_form).
+
+    The answers are read and the index computed before the lock: on SQLite the lock is the database's one writer,
+    and reading a province's 100,000 answers under it held every appraisal's step for seconds (issue 21). Under the
+    lock the answers are only counted (they are never changed or deleted, so the same count is the same answers) and
+    the index recorded; an answer stored in between is counted by reading them again, then under the lock."""
     with uow_factory() as uow:
-        if record:
+        results, policy_version, counted = _ikm(uow, ref, populations)
+    if record:
+        with uow_factory() as uow:
             uow.instansi.lock(ref.instansi_code)
-        policy = uow.instansi.policy(ref.instansi_code)
-        records = uow.survey.list(ref.instansi_code, ref.period)
-        responses = [
-            SurveyResponse.of(
-                record.answers,
-                unit=record.unit_code,
-                respondent=record.respondent_token,
-                comment=record.comment,
-                submitted_at=record.submitted_at,
-            )
-            for record in records
-        ]
-        results = ikm_by_unit(responses, policy, populations, policy_version=policy.version)
-        # Kept for readers outside the workflow: the penilai's view of the unit, and survey imports refused from now.
-        if record:
+            changed = uow.instansi.policy(ref.instansi_code).version != policy_version
+            if changed or uow.survey.count(ref.instansi_code, ref.period) != counted:
+                results, policy_version, _ = _ikm(uow, ref, populations)
+            # Kept for readers outside the workflow: the penilai's view of the unit, and survey imports refused from
+            # now.
             uow.cycles.save_survey(
                 CycleSurveyRecord(
                     cycle_id=ref.cycle_id,
                     instansi_code=ref.instansi_code,
                     period=ref.period,
                     units=results,
-                    policy_version=policy.version,
+                    policy_version=policy_version,
                     computed_at=datetime.now(UTC),
                 )
             )
@@ -222,6 +219,23 @@ def survey_by_unit(
         )
         for result in results
     ]
+
+
+def _ikm(uow: AbstractUnitOfWork, ref: CycleRef, populations: dict[str, int]) -> tuple[list[IkmResult], str, int]:
+    """(the IKM per unit, the policy version it used, how many answers it read)."""
+    policy = uow.instansi.policy(ref.instansi_code)
+    records = uow.survey.list(ref.instansi_code, ref.period)
+    responses = [
+        SurveyResponse.of(
+            record.answers,
+            unit=record.unit_code,
+            respondent=record.respondent_token,
+            comment=record.comment,
+            submitted_at=record.submitted_at,
+        )
+        for record in records
+    ]
+    return ikm_by_unit(responses, policy, populations, policy_version=policy.version), policy.version, len(records)
 
 
 NOTICE_ACTIONS = ("notice.reminder", "notice.escalation", "file_objection")

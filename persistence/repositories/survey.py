@@ -5,7 +5,7 @@ from __future__ import annotations
 import builtins
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from domain.errors import DomainError
@@ -82,6 +82,13 @@ class SqlSurveyResponseRepository:
             first = duplicates[0]
             raise _duplicate_error([r.respondent_token for r in duplicates], first.instansi_code, first.period)
         return len(inserted)
+
+    def count(self, instansi_code: str, period: int) -> int:
+        """How many responses the instansi has for the period, from the index of its tokens."""
+        query = select(func.count()).where(
+            SurveyResponseRow.instansi_code == instansi_code, SurveyResponseRow.period == period
+        )
+        return self._session.scalar(query) or 0
 
     def list(
         self, instansi_code: str, period: int, unit_code: str | None = None

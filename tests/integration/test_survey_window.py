@@ -15,15 +15,18 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from sqlalchemy import Engine, event
 
 from cli import worklist
 from cli.output import local_time
 from domain.calendar import CycleCalendar, Deadlines
 from domain.stages import Step
+from domain.survey import SurveyResponse
 from domain.worklist import WorkItem
 from persistence.uow import SqlAlchemyUnitOfWork
 from services.appraisals import CycleRequest, plan_cycle
 from services.cycles import survey_by_unit
+from services.imports import import_survey as import_survey_answers
 from services.surveys import SurveyStatus, unit_survey
 from services.worklist import names_of
 from tests.integration.commands import kinerja
@@ -198,6 +201,66 @@ def test_once_the_cycle_computed_the_ikm_no_import_is_accepted(
     assert status == 1
     assert f"IKM siklus {CYCLE} sudah dihitung pada" in err
     assert len(stored(office)) == 40
+
+
+def _reads_answers(statement: str) -> bool:
+    return "FROM survey_responses" in statement and "survey_responses.u1" in statement
+
+
+def test_the_ikm_is_read_before_the_instansi_is_locked(
+    capsys: pytest.CaptureFixture[str], office: UowFactory, engine: Engine
+) -> None:
+    """At the survey close the answers are read and the index computed outside the write transaction; under the lock
+    (SQLite's one writer: every appraisal's step waits for it) the answers are only counted (issue 21)."""
+    plan(office, opens=-timedelta(days=2), closes=timedelta(days=2))
+    assert import_survey(capsys, str(EXAMPLES / "survey_dukcapil.csv"))[0] == 0
+    sent: list[str] = []
+
+    def statement(_conn: object, _cursor: object, text: str, *_: object) -> None:
+        sent.append(text)
+
+    def commit(_conn: object) -> None:
+        sent.append("COMMIT")
+
+    event.listen(engine, "before_cursor_execute", statement)
+    event.listen(engine, "commit", commit)
+    try:
+        computed = survey_by_unit(office, CycleRef(cycle_id=CYCLE, instansi_code=INSTANSI, period=PERIOD), {})
+    finally:
+        event.remove(engine, "before_cursor_execute", statement)
+        event.remove(engine, "commit", commit)
+    assert sum(u.responses for u in computed) == 40
+    locked = next(i for i, text in enumerate(sent) if text.lstrip().upper().startswith("UPDATE INSTANSI"))
+    held = sent[locked : sent.index("COMMIT", locked)]
+    assert any(_reads_answers(text) for text in sent[:locked])
+    assert not any(_reads_answers(text) for text in held), held
+    assert any("count(" in text.lower() and "FROM survey_responses" in text for text in held)
+
+
+def test_an_answer_stored_while_the_ikm_is_computed_is_in_it(
+    capsys: pytest.CaptureFixture[str], office: UowFactory, engine: Engine
+) -> None:
+    """An answer that arrives after the answers were read and before the lock is counted: read again, held."""
+    plan(office, opens=-timedelta(days=2), closes=timedelta(days=2))
+    assert import_survey(capsys, str(EXAMPLES / "survey_dukcapil.csv"))[0] == 0
+    late = [SurveyResponse.of([4] * 9, unit="DAFDUK", respondent="LATE-1")]
+    answered: list[int] = []
+
+    def answer_meanwhile(_conn: object, _cursor: object, text: str, *_: object) -> None:
+        if _reads_answers(text) and not answered:  # once the answers were read: someone answers on the form
+            answered.append(import_survey_answers(office, INSTANSI, PERIOD, late, "form", cycle_id=CYCLE))
+
+    event.listen(engine, "after_cursor_execute", answer_meanwhile)
+    try:
+        computed = survey_by_unit(office, CycleRef(cycle_id=CYCLE, instansi_code=INSTANSI, period=PERIOD), {})
+    finally:
+        event.remove(engine, "after_cursor_execute", answer_meanwhile)
+    assert answered == [1]
+    assert "LATE-1" in stored(office)
+    assert sum(u.responses for u in computed) == 41
+    with office() as uow:
+        record = uow.cycles.survey(CYCLE)
+    assert record is not None and sum(u.response_count for u in record.units) == 41
 
 
 def test_a_period_with_two_cycles_needs_siklus(
