@@ -61,7 +61,7 @@ def build(uow_factory: UowFactory, state: CycleState, *, offset: int, limit: int
     units = state.report.predicates if state.report else cycles.predicates_by_unit(uow_factory, ref)
     survey = state.report.survey if state.report else (state.survey or [])
     by_unit = {u.unit: u for u in survey}
-    people = cycles.reviewed(uow_factory, ref)
+    people, total = cycles.reviewed_page(uow_factory, ref, offset=offset, limit=limit)
     page = [
         EmployeeResult(
             nip=p.nip,
@@ -73,7 +73,7 @@ def build(uow_factory: UowFactory, state: CycleState, *, offset: int, limit: int
             mutu_unit=by_unit[p.unit].grade if p.unit in by_unit else None,
             sebagian_sejak=p.partial_from,
         )
-        for p in people[offset : offset + limit]
+        for p in people
     ]
     return CycleReportView(
         siklus=state.cycle_id,
@@ -84,7 +84,7 @@ def build(uow_factory: UowFactory, state: CycleState, *, offset: int, limit: int
         survei=survey,
         penutupan=state.report,
         pegawai=page,
-        jumlah_pegawai=len(people),
+        jumlah_pegawai=total,
         ditarik=[_withdrawn(w) for w in cycles.withdrawn(uow_factory, ref)],
     )
 

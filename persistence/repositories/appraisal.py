@@ -6,13 +6,13 @@ a record changed since then is refused with ConcurrencyConflict instead of silen
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from datetime import UTC, datetime
 from functools import cache
 from typing import Any, TypeVar
 
 from pydantic import BaseModel
-from sqlalchemy import Insert, Row, Table, func, select
+from sqlalchemy import ColumnElement, Insert, Row, Table, func, select
 from sqlalchemy.orm import Session
 
 from domain.errors import ConcurrencyConflict, DomainError, NotFound
@@ -335,6 +335,24 @@ class SqlReviewRepository:
         for rows in self._session.execute(query).partitions(size):
             yield [_review(row, model) for row in rows]
 
+    def of_cycle(
+        self, cycle_id: str, model: type[M], *, leaving_out: Collection[str], offset: int, limit: int
+    ) -> list[ReviewRecord[M]]:
+        """A page of the cycle's reviews in workflow id order (`batches_with_prefix`'s), those of the workflows
+        `leaving_out` (a cycle's few withdrawn) left out: a report's page reads its rows, not the cycle's."""
+        query = (
+            select(*_REVIEW_COLUMNS)
+            .where(*_of_cycle(cycle_id, leaving_out))
+            .order_by(ReviewRow.workflow_id)
+            .offset(offset)
+            .limit(limit)
+        )
+        return [_review(row, model) for row in self._session.execute(query)]
+
+    def count_of_cycle(self, cycle_id: str, *, leaving_out: Collection[str]) -> int:
+        """How many reviews `of_cycle` pages through, counted from the (cycle, unit, predicate) index."""
+        return self._session.scalar(select(func.count()).where(*_of_cycle(cycle_id, leaving_out))) or 0
+
     def version(self, workflow_id: str) -> int | None:
         """The stored review's version, without reading its content (None: none stored)."""
         return self._session.scalar(select(ReviewRow.version).where(ReviewRow.workflow_id == workflow_id))
@@ -432,6 +450,13 @@ class SqlReviewRepository:
 
     def _row(self, workflow_id: str) -> ReviewRow | None:
         return self._session.scalars(select(ReviewRow).where(ReviewRow.workflow_id == workflow_id)).one_or_none()
+
+
+def _of_cycle(cycle_id: str, leaving_out: Collection[str]) -> list[ColumnElement[bool]]:
+    conditions: list[ColumnElement[bool]] = [ReviewRow.cycle_id == cycle_id]
+    if leaving_out:
+        conditions.append(ReviewRow.workflow_id.not_in(sorted(leaving_out)))
+    return conditions
 
 
 _REVIEW_COLUMNS = (
