@@ -40,6 +40,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, event, insert, text, update
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from bench.office import UNIT_SIZE, roster
@@ -71,6 +72,7 @@ PERIOD = 2026
 BATCH = 5_000
 PROBE_EVERY = 0.02  # seconds between the prober's writes
 QUIET_SECONDS = 3.0
+PROBER_START = 120.0  # at most, for the prober's process to import and write once
 PREDICATE_WEIGHTS = {
     Predicate.SANGAT_BAIK: 0.15,
     Predicate.BAIK: 0.75,
@@ -367,7 +369,7 @@ class WriteHolds:
             self.holds.append(time.perf_counter() - started)
 
 
-def _probe(url: str, workflow_ids: list[str], stop: Any, out: Any) -> None:
+def _probe(url: str, workflow_ids: list[str], stop: Any, ready: Any, out: Any) -> None:
     """The prober's process: a step's writes (audit entry + step record, one transaction) every PROBE_EVERY s, as
     a worker's activity would write them from a process of its own; sends back (began, seconds) of each."""
     engine = make_engine(url)
@@ -378,18 +380,23 @@ def _probe(url: str, workflow_ids: list[str], stop: Any, out: Any) -> None:
         workflow_id = rng.choice(workflow_ids)
         key = f"probe:{uuid.uuid4().hex}"
         began = time.monotonic()
-        with SqlAlchemyUnitOfWork(sessions) as uow:
-            entry = AuditEntry(
-                actor="system",
-                actor_role=Role.SYSTEM,
-                action="bench.probe",
-                workflow_id=workflow_id,
-                idempotency_key=key,
-            )
-            uow.audit.append(entry)
-            result = RecordStepResult(idempotency_key=key, newly_recorded=True)
-            notices.commit_once(uow, key, workflow_id, "bench.probe", result)
+        try:
+            with SqlAlchemyUnitOfWork(sessions) as uow:
+                entry = AuditEntry(
+                    actor="system",
+                    actor_role=Role.SYSTEM,
+                    action="bench.probe",
+                    workflow_id=workflow_id,
+                    idempotency_key=key,
+                )
+                uow.audit.append(entry)
+                result = RecordStepResult(idempotency_key=key, newly_recorded=True)
+                notices.commit_once(uow, key, workflow_id, "bench.probe", result)
+        except OperationalError:  # SQLite's "database is locked" after its busy timeout: a step that failed
+            timed.append((began, -(time.monotonic() - began)))
+            continue
         timed.append((began, time.monotonic() - began))
+        ready.set()
         stop.wait(PROBE_EVERY)
     engine.dispose()
     out.send(timed)
@@ -400,24 +407,32 @@ class Prober:
 
     def __init__(self, url: str, workflow_ids: list[str]) -> None:
         context = multiprocessing.get_context("spawn")
-        self._stop = context.Event()
-        self._out, inbound = context.Pipe(duplex=False)
-        self._process = context.Process(target=_probe, args=(url, workflow_ids, self._stop, inbound), daemon=True)
+        self._stop, self._ready = context.Event(), context.Event()
+        self._out, self._inbound = context.Pipe(duplex=False)
+        args = (url, workflow_ids, self._stop, self._ready, self._inbound)
+        self._process = context.Process(target=_probe, args=args, daemon=True)
         self.timed: list[tuple[float, float]] = []
 
     def __enter__(self) -> Prober:
         self._process.start()
-        time.sleep(3.0)  # its imports and first writes
+        self._inbound.close()  # only the prober's copy stays open: recv() sees its end if it dies
+        if not self._ready.wait(PROBER_START):
+            raise RuntimeError(f"the prober wrote nothing in {PROBER_START:.0f} s")
         return self
 
     def __exit__(self, *_: object) -> None:
         self._stop.set()
-        self.timed = self._out.recv()
+        try:
+            self.timed = self._out.recv()
+        except EOFError:
+            progress("  the prober died: no probes")
         self._process.join()
 
-    def during(self, began: float, ended: float) -> list[float]:
-        """The latencies of the writes that overlapped [began, ended] (monotonic clock, shared by the processes)."""
-        return [seconds for start, seconds in self.timed if start <= ended and start + seconds >= began]
+    def during(self, began: float, ended: float) -> tuple[list[float], int]:
+        """The latencies of the writes that overlapped [began, ended] (monotonic clock, shared by the processes), and
+        how many of them failed (a failed write's latency is stored negative: the time it waited)."""
+        found = [seconds for start, seconds in self.timed if start <= ended and start + abs(seconds) >= began]
+        return [abs(seconds) for seconds in found], sum(1 for seconds in found if seconds < 0)
 
 
 def _quantile(values: list[float], q: float) -> float:
@@ -434,6 +449,7 @@ class Phase:
     longest_write: float
     probes: list[float] = field(default_factory=list)
     note: str = ""
+    failed: int = 0  # the prober's writes that failed (SQLite: locked past its busy timeout)
     window: tuple[float, float] = (0.0, 0.0)
 
 
@@ -587,7 +603,7 @@ def measure(url: str, appraisals: int, answers: int) -> tuple[list[Phase], Year,
         with Prober(url, [appraisal_workflow_id(year.ref.cycle_id, nip) for nip in year.penilai]) as prober:
             run_phases(bench)
         for found in bench.phases:
-            found.probes = prober.during(*found.window)
+            found.probes, found.failed = prober.during(*found.window)
         plan = explain_penilai(engine, bench.uow_factory, year)
     finally:
         engine.dispose()
@@ -610,6 +626,8 @@ def print_table(backend: str, phases: list[Phase], year: Year) -> None:
         p99 = _quantile(found.probes, 0.99)
         ratio = p99 / quiet_p99 if quiet_p99 else 0.0
         name = f"{found.name} ({found.note})" if found.note else found.name
+        if found.failed:
+            name += f", **{found.failed} probe writes failed: database is locked**"
         print(
             f"| {name} | {found.seconds:.2f} | {found.longest_write * 1000:.0f} | {len(found.probes)} |"
             f" {_quantile(found.probes, 0.5) * 1000:.1f} | {p99 * 1000:.1f} |"
