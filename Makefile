@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
 .DEFAULT_GOAL := help
-.PHONY: help setup demo up bench bench-api bench-survey bench-import test check lint typecheck unit clean
+.PHONY: help setup demo up bench bench-api bench-survey bench-import bench-year test check lint typecheck unit clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  %-10s %s\n", $$1, $$2}'
@@ -66,6 +66,9 @@ bench-api: $(STAMP) ## the API (issue 17): a step, My tasks, sign-in; needs Post
 
 bench-survey: $(STAMP) ## the citizens' survey form (issue 18): 200 answers/s for a minute, none lost; needs PostgreSQL
 	$(BIN)/python -m bench.survey_bench $(ARGS)
+
+bench-year: $(STAMP) ## a cycle's whole year through the API (issue 21), 1,000 employees; ARGS=--employees 100000; resumes
+	$(BIN)/python -m bench.year --employees 1000 $(ARGS)
 
 bench-import: $(STAMP) ## memory of reading survey files of 10,000 to 1,000,000 answers (issue 19); ~20 s
 	$(BIN)/python -m bench.import_memory $(ARGS)

@@ -117,7 +117,9 @@ async def main_async(args: argparse.Namespace) -> int:
 
 def parse(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--dir", required=True, help="the run's directory: its files, and where a stopped run resumes")
+    parser.add_argument(
+        "--dir", help="the run's directory: its files, and where a stopped run resumes (default /tmp/kinerja-year-N)"
+    )
     parser.add_argument("--employees", type=int, default=100_000)
     parser.add_argument("--concurrency", type=int, default=20, help="people acting at once")
     parser.add_argument("--late", type=float, default=0.03, help="share that misses the SKP deadline")
@@ -133,6 +135,8 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--table", action="store_true", help="print the table of the run in --dir and stop")
     parser.add_argument("--drop", action="store_true", help="drop the run's database")
     args = parser.parse_args(argv)
+    if args.dir is None:
+        args.dir = f"/tmp/kinerja-year-{args.employees}"
     args.answers_for = lambda n: args.answers if args.answers is not None else n
     return args
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+from typing import Any
 
 from bench.year_plan import PHASES
 from bench.year_stack import RunState
@@ -17,6 +18,34 @@ def fmt(value: float | None, digits: int = 0) -> str:
     return f"{value:,.{digits}f}"
 
 
+# Calls that are a workflow Update (the floor's unit of work); reads and the SKP draft's save are not.
+UPDATE_KINDS = {
+    "skp-submit",
+    "skp-approve",
+    "self-assessment",
+    "review",
+    "sign",
+    "acknowledge",
+    "objection",
+    "objection-decision",
+    "proposal",
+    "decision",
+}
+# Time a phase spends waiting for the calendar (a deadline to pass, the cycle to close), not working.
+WAITS = ("waited_seconds", "waited_for_review_due", "waited_for_close")
+
+
+def floor_seconds(phase: str, figures: dict[str, Any], floor: dict[str, Any]) -> float | None:
+    """What the floor takes for the phase's work: its first tasks at the floor's rate, or its Updates at the
+    floor's Update rate (`--concurrency` in flight both)."""
+    if phase == "enrol" and floor.get("first_tasks_per_second"):
+        return float(figures.get("appraisals", 0)) / float(floor["first_tasks_per_second"])
+    updates = sum(int(k["count"]) for kind, k in figures.get("by_kind", {}).items() if kind in UPDATE_KINDS)
+    if updates and floor.get("updates_per_second"):
+        return float(updates) / float(floor["updates_per_second"])
+    return None
+
+
 def table(state: RunState) -> str:
     phases = state.data.get("phases", {})
     floor = phases.get("floor", {})
@@ -25,38 +54,54 @@ def table(state: RunState) -> str:
     update_rate = floor.get("updates_per_second")
     lines = [
         f"employees: {state.data.get('employees')}, cycle {state.data.get('cycle_id')}, code {state.data.get('code')}",
+        f"machine: {state.data.get('machine')}",
         "",
-        "| phase | wall (s) | calls | calls/s | p50 / p99 (ms) | floor rate (/s) | floor time (s) | ratio"
+        "| phase | wall (s) | waiting (s) | calls | calls/s | p50 / p99 (ms) | floor (s) | ratio"
         " | CPU worker / server / web (s) | peak RSS worker / server / web (MiB) | DB (MiB) | longest history |",
         "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
+    active_total = floor_total = 0.0
     for phase in PHASES:
         figures = phases.get(phase)
         if figures is None:
             continue
         seconds = figures.get("seconds", 0.0)
+        waiting = sum(float(figures.get(key, 0.0)) for key in WAITS)
+        active = seconds - waiting
         calls = figures.get("calls", 0)
         lat = figures.get("latency", {})
-        floor_rate, work = None, 0.0
-        if phase == "enrol":
-            floor_rate, work = first_rate, figures.get("appraisals", 0)
-        elif phase not in ("setup", "floor", "survey", "report") and update_rate:
-            floor_rate, work = update_rate, calls
-        floor_time = work / floor_rate if floor_rate else None
+        floor_time = floor_seconds(phase, figures, floor) if phase not in ("setup", "floor") else None
+        if floor_time and phase not in ("setup", "floor"):
+            active_total += active
+            floor_total += floor_time
         cpu = figures.get("cpu", {})
         peak = figures.get("peak_mib", {})
         history = figures.get("longest_history", {})
         lines.append(
-            f"| {phase} | {fmt(seconds, 1)} | {fmt(calls)} | {fmt(calls / seconds if seconds else None, 1)}"
-            f" | {fmt(lat.get('p50'))} / {fmt(lat.get('p99'))} | {fmt(floor_rate, 1)} | {fmt(floor_time, 1)}"
-            f" | {fmt(seconds / floor_time if floor_time else None, 2)}"
+            f"| {phase} | {fmt(seconds, 1)} | {fmt(waiting, 1)} | {fmt(calls)}"
+            f" | {fmt(calls / active if active > 0 else None, 1)}"
+            f" | {fmt(lat.get('p50'))} / {fmt(lat.get('p99'))} | {fmt(floor_time, 1)}"
+            f" | {fmt(active / floor_time if floor_time else None, 2)}"
             f" | {fmt(cpu.get('worker'))} / {fmt(cpu.get('server'))} / {fmt(cpu.get('web'))}"
             f" | {fmt(peak.get('worker'))} / {fmt(peak.get('server'))} / {fmt(peak.get('web'))}"
             f" | {fmt(figures.get('database_mib'), 1)}"
             f" | {history.get('appraisal', '-')} / {history.get('cycle', '-')} |"
         )
+    appraisals = phases.get("enrol", {}).get("appraisals")
+    if floor_total:
+        per = f", {active_total / appraisals * 1000:.1f} ms of work per appraisal" if appraisals else ""
+        lines.append(
+            f"\nthe year's work (phases with a floor, waiting left out): {active_total:,.0f} s against the floor's"
+            f" {floor_total:,.0f} s for the same first tasks and Updates: {active_total / floor_total:.2f}x{per}"
+        )
     if start_rate:
-        lines.append(f"\nfloor: {start_rate} starts/s, {first_rate} first tasks/s, {update_rate} Updates/s")
+        lines.append(f"floor: {start_rate} starts/s, {first_rate} first tasks/s, {update_rate} Updates/s")
+    storage = phases.get("report", {}).get("storage")
+    if storage:
+        lines.append(
+            f"history per appraisal year: {storage['mean_kib']} KiB (largest {storage['max_kib']} KiB,"
+            f" {storage['appraisals']} read whole)"
+        )
     for phase, key, quiet in (
         ("review", "during_survey_close", "quiet"),
         ("calibration", "during_push", "after_push"),
