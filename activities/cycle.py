@@ -17,7 +17,12 @@ from functools import partial
 from typing import Any, TypeVar
 
 from temporalio import activity
-from temporalio.client import Client, WorkflowHandle, WorkflowUpdateFailedError
+from temporalio.client import (
+    Client,
+    WorkflowHandle,
+    WorkflowUpdateFailedError,
+    WorkflowUpdateRPCTimeoutOrCancelledError,
+)
 from temporalio.exceptions import ApplicationError, WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
 
@@ -71,7 +76,7 @@ StartAppraisal = Callable[..., Awaitable[object]]
 T = TypeVar("T")
 CONCURRENCY = 50  # starts or signals in flight at once from one activity
 REPORT_SYNC_BUDGET = 120.0  # seconds the report spends checking open entries (its activity has five minutes)
-HEARTBEAT_EVERY = 10.0  # seconds between heartbeats while a page is planned (the workflow allows a minute)
+HEARTBEAT_EVERY = 10.0  # seconds between heartbeats while a page is planned or pushed (the workflow allows a minute)
 
 
 class CycleActivities:
@@ -202,8 +207,10 @@ class CycleActivities:
             AppraisalWorkflow.run, appraisal_workflow_id(cycle_id, employee_nip)
         )
         try:
-            await handle.execute_update(
-                AppraisalWorkflow.apply_calibration, ApplyCalibration(), id=f"calibration-{cycle_id}"
+            await _answered(
+                lambda: handle.execute_update(
+                    AppraisalWorkflow.apply_calibration, ApplyCalibration(), id=f"calibration-{cycle_id}"
+                )
             )
         except RPCError as error:
             if error.status != RPCStatusCode.NOT_FOUND:
@@ -292,7 +299,7 @@ class CycleActivities:
         """Send one appraisal the change: False where it no longer applies (the appraisal has ended: logged)."""
         handle = self._client.get_workflow_handle_for(AppraisalWorkflow.run, workflow_id)
         try:
-            await send(handle)
+            await _answered(lambda: send(handle))
         except RPCError as error:
             if error.status != RPCStatusCode.NOT_FOUND:
                 raise
@@ -398,7 +405,10 @@ class CycleActivities:
 
 
 async def _in_batches(count: int, one: Callable[[int], Awaitable[None]], *details: object) -> None:
-    """Run `one(i)` for every index with at most CONCURRENCY in flight, heartbeating (with `details`) as they end."""
+    """Run `one(i)` for every index with at most CONCURRENCY in flight, heartbeating (with `details`) as they end
+    and every HEARTBEAT_EVERY meanwhile: with the worker busy (a year's escalations falling due during a push of
+    1,000 appraisals), no Update of a page may answer within the workflow's heartbeat timeout, and the page must not
+    be taken for a dead worker and sent again from its start."""
     gate = asyncio.Semaphore(CONCURRENCY)
 
     async def guarded(index: int) -> None:
@@ -406,7 +416,19 @@ async def _in_batches(count: int, one: Callable[[int], Awaitable[None]], *detail
             await one(index)
             activity.heartbeat(*details)
 
-    await asyncio.gather(*(guarded(i) for i in range(count)))
+    await _heartbeating(asyncio.gather(*(guarded(i) for i in range(count))), lambda: details)
+
+
+async def _answered(send: Callable[[], Awaitable[T]]) -> T:
+    """An Update sent until it is answered: one whose answer did not come within the call's wait is sent again with
+    the same id, which Temporal answers with the first result (or goes on waiting for). A busy worker slows a push;
+    before this, one slow answer failed the whole activity, which started the page again after a retry's back-off
+    (a push of 1,000 appraisals in bench/year.py stalled there for minutes)."""
+    while True:
+        try:
+            return await send()
+        except WorkflowUpdateRPCTimeoutOrCancelledError:
+            continue  # the page's heartbeat (_in_batches) says meanwhile that the activity is alive
 
 
 async def _heartbeating(work: Awaitable[T], details: Callable[[], Sequence[object]] = tuple) -> T:
