@@ -67,7 +67,7 @@ class Year:
     def org(self) -> office.Office:
         return office.Office(**self.state.data["office"])
 
-    def started_at(self, key: str) -> float:
+    def seconds_until(self, key: str) -> float:
         """Seconds from now until the calendar's `key` (negative: it has passed)."""
         start = datetime.fromisoformat(self.state.data["cycle_start"])
         due = start + timedelta(seconds=seconds_of(self.state.data["calendar"][key]))
@@ -313,7 +313,7 @@ class Year:
 
     async def late_phase(self, calls: Calls) -> dict[str, Any]:
         """Wait for the SKP deadline to pass (reminders, escalation), extend in bulk, then catch up."""
-        waited = max(0.0, self.started_at("skp_draft_due") + 5)
+        waited = max(0.0, self.seconds_until("skp_draft_due") + 5)
         progress(f"late: waiting {waited:.0f} s for the SKP deadline to pass")
         await asyncio.sleep(waited)
         org = self.org
@@ -396,7 +396,7 @@ class Year:
         body = {"hasil_kerja": "meets", "perilaku": "meets"}
         api = await self.api(calls)
         closed: list[float] = []
-        close_starts = time.monotonic() + self.started_at("survey_closes")
+        close_starts = time.monotonic() + self.seconds_until("survey_closes")
 
         async def watch() -> None:
             while await self.cycle_phase() is CyclePhase.RUNNING:
