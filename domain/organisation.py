@@ -59,9 +59,14 @@ class Employee(BaseModel):
         """The day a partial appraisal period of `period` starts for someone who joined during it (None: the whole
         year). The SKP year is the calendar year (PermenPANRB 6/2022); whoever joins after 1 January is appraised
         for the rest of it."""
-        if self.joined_on is not None and date(period, 1, 1) < self.joined_on <= date(period, 12, 31):
-            return self.joined_on
-        return None
+        return appraised_from(self.joined_on, period)
+
+
+def appraised_from(joined_on: date | None, period: int) -> date | None:
+    """Employee.appraised_from for someone who joined the instansi on `joined_on` (None: long before)."""
+    if joined_on is not None and date(period, 1, 1) < joined_on <= date(period, 12, 31):
+        return joined_on
+    return None
 
 
 class ReviewerOverride(BaseModel):

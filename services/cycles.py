@@ -17,12 +17,12 @@ from pydantic import BaseModel
 
 from domain.audit import AuditEntry
 from domain.calendar import resolve
-from domain.organisation import Employee
+from domain.organisation import appraised_from
 from domain.ratings import Predicate
 from domain.stages import Action, Step
 from domain.survey import IkmResult, SurveyResponse, ikm_by_unit
 from domain.withdrawal import WithdrawalCause
-from persistence.ports import AbstractUnitOfWork, CycleSurveyRecord, ReviewRecord
+from persistence.ports import AbstractUnitOfWork, CycleSurveyRecord, ReviewStanding
 from services.appraisals import CycleRequest, check_cycle, record_calendar
 from workflows.contracts import (
     appraisal_workflow_ids,
@@ -67,22 +67,16 @@ class ReviewedView(BaseModel):
 
 
 def reviewed(uow_factory: UowFactory, ref: CycleRef) -> list[Reviewed]:
-    """Every appraisal of the cycle that has a review and was not withdrawn, with the predicate it stands at now.
-    Read a batch at a time with the names of its people: memory grows only by the small rows returned."""
-    prefix, _ = appraisal_workflow_ids(ref.cycle_id)
-    found: list[Reviewed] = []
+    """Every appraisal of the cycle that has a review and was not withdrawn, with the predicate it stands at now, in
+    workflow id order. Read a batch at a time as columns (ReviewStanding), with the names of its people by a join:
+    reading and validating each review's document and person took 45 s at 100,000 (issue 21)."""
     with uow_factory() as uow:
-        gone = set(uow.worklist.at_step(ref.cycle_id, Step.WITHDRAWN).values())
-        for batch in uow.reviews.batches_with_prefix(prefix, ReviewedView):
-            # "2026" must not take the reviews of cycle "2026-B"
-            records = [
-                record
-                for record in batch
-                if _of_cycle(record.workflow_id, ref.cycle_id) and record.employee_nip not in gone
-            ]
-            people = uow.employees.by_nips(ref.instansi_code, {record.employee_nip for record in records})
-            found += [_reviewed(record, people.get(record.employee_nip), ref.period) for record in records]
-    return found
+        gone = uow.worklist.at_step(ref.cycle_id, Step.WITHDRAWN).keys()
+        return [
+            _reviewed(standing, ref.period)
+            for batch in uow.reviews.standings(ref.cycle_id, ref.instansi_code, leaving_out=gone)
+            for standing in batch
+        ]
 
 
 def reviewed_page(uow_factory: UowFactory, ref: CycleRef, *, offset: int, limit: int) -> tuple[list[Reviewed], int]:
@@ -91,26 +85,26 @@ def reviewed_page(uow_factory: UowFactory, ref: CycleRef, *, offset: int, limit:
     with uow_factory() as uow:
         gone = uow.worklist.at_step(ref.cycle_id, Step.WITHDRAWN).keys()
         total = uow.reviews.count_of_cycle(ref.cycle_id, leaving_out=gone)
-        if offset == 0 and limit >= total:  # the whole list (the report's files): streamed, a batch at a time
+        if offset == 0 and limit >= total:  # the whole list (the report's files): no LIMIT to plan
             return reviewed(uow_factory, ref), total
-        records = uow.reviews.of_cycle(ref.cycle_id, ReviewedView, leaving_out=gone, offset=offset, limit=limit)
-        people = uow.employees.by_nips(ref.instansi_code, {record.employee_nip for record in records})
-    return [_reviewed(record, people.get(record.employee_nip), ref.period) for record in records], total
+        batches = uow.reviews.standings(ref.cycle_id, ref.instansi_code, leaving_out=gone, offset=offset, limit=limit)
+        return [_reviewed(standing, ref.period) for batch in batches for standing in batch], total
 
 
-def _reviewed(record: ReviewRecord[ReviewedView], person: Employee | None, period: int) -> Reviewed:
-    review = record.review
-    achievements = [a.percent for a in review.achievements]
+def _reviewed(standing: ReviewStanding, period: int) -> Reviewed:
+    # As a stored review's achievements validate (ReviewedAchievement): a percent is stored as an exact string.
+    achievements = [Decimal(str(a["percent"])) for a in standing.achievements or ()]
+    known = standing.name is not None  # on the instansi's roster
     return Reviewed(
-        nip=record.employee_nip,
-        name=person.name if person else record.employee_nip,
+        nip=standing.employee_nip,
+        name=standing.name if standing.name is not None else standing.employee_nip,
         # the unit the appraisal runs in, as counted per unit; the roster's for older rows
-        unit=record.unit_code or (person.unit_code if person else "-"),
-        predicate=review.final_predicate or review.result.predicate,
+        unit=standing.unit_code or (standing.roster_unit if standing.roster_unit is not None else "-"),
+        predicate=Predicate(standing.predicate),
         achievement=(sum(achievements, Decimal()) / len(achievements)).quantize(Decimal("0.01"))
         if achievements
         else None,
-        partial_from=person.appraised_from(period) if person else None,
+        partial_from=appraised_from(standing.joined_on, period) if known else None,
     )
 
 

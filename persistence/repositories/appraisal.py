@@ -12,7 +12,7 @@ from functools import cache
 from typing import Any, TypeVar
 
 from pydantic import BaseModel
-from sqlalchemy import ColumnElement, Insert, Row, Table, func, select
+from sqlalchemy import ColumnElement, Insert, Row, Table, and_, func, select
 from sqlalchemy.orm import Session
 
 from domain.errors import ConcurrencyConflict, DomainError, NotFound
@@ -32,7 +32,7 @@ from persistence.orm import (
     SkpVersionRow,
     WorklistRow,
 )
-from persistence.ports import CalibrationRecord, IkuVersion, ReviewRecord, SkpRecord
+from persistence.ports import CalibrationRecord, IkuVersion, ReviewRecord, ReviewStanding, SkpRecord
 from persistence.repositories._sql import (
     VERSIONED_WRITES,
     backend,
@@ -352,6 +352,48 @@ class SqlReviewRepository:
     def count_of_cycle(self, cycle_id: str, *, leaving_out: Collection[str]) -> int:
         """How many reviews `of_cycle` pages through, counted from the (cycle, unit, predicate) index."""
         return self._session.scalar(select(func.count()).where(*_of_cycle(cycle_id, leaving_out))) or 0
+
+    def standings(
+        self,
+        cycle_id: str,
+        instansi_code: str,
+        *,
+        leaving_out: Collection[str],
+        offset: int = 0,
+        limit: int | None = None,
+        size: int = 1000,
+    ) -> Iterator[list[ReviewStanding]]:
+        """`of_cycle`'s reviews from the `offset`-th (`limit` of them; None: all), in its order, as ReviewStanding,
+        `size` at a time and streamed: the predicate from its column (the document's where the column is empty, as
+        in reviews stored before it), the achievements as stored, the person from the instansi's roster by a join."""
+        content = ReviewRow.content
+        query = (
+            select(
+                ReviewRow.workflow_id,
+                ReviewRow.employee_nip,
+                ReviewRow.unit_code,
+                func.coalesce(
+                    ReviewRow.predicate,
+                    content["final_predicate"].as_string(),
+                    content[("result", "predicate")].as_string(),
+                ),
+                content["achievements"],
+                EmployeeRow.name,
+                EmployeeRow.unit_code,
+                EmployeeRow.joined_on,
+            )
+            .outerjoin(
+                EmployeeRow,
+                and_(EmployeeRow.nip == ReviewRow.employee_nip, EmployeeRow.instansi_code == instansi_code),
+            )
+            .where(*_of_cycle(cycle_id, leaving_out))
+            .order_by(ReviewRow.workflow_id)
+            .offset(offset)
+            .limit(limit)
+            .execution_options(yield_per=size)
+        )
+        for rows in self._session.execute(query).partitions(size):
+            yield [ReviewStanding(*row) for row in rows]
 
     def version(self, workflow_id: str) -> int | None:
         """The stored review's version, without reading its content (None: none stored)."""
