@@ -12,7 +12,7 @@ from functools import cache
 from typing import Any, TypeVar
 
 from pydantic import BaseModel
-from sqlalchemy import ColumnElement, Insert, Row, Table, and_, func, select
+from sqlalchemy import ColumnElement, Insert, Row, Table, and_, delete, func, insert, select
 from sqlalchemy.orm import Session
 
 from domain.errors import ConcurrencyConflict, DomainError, NotFound
@@ -598,10 +598,20 @@ class SqlCalibrationRepository:
         row.policy_version = record.policy_version
         row.content = record.calibration.model_dump(mode="json")
         row.summary = record.summary
-        if record.listed is not None:
-            with self._session.no_autoflush:  # loading the old lines must not write the row before commit (_written)
-                row.lines = [CalibrationLineRow(position=n, content=line) for n, line in enumerate(record.listed)]
-        return _written(self._session, what, record.version)
+        if record.listed is None:
+            return _written(self._session, what, record.version)
+        # The lines replaced by one DELETE and a bulk INSERT, where the ORM loaded, deleted and inserted them one by
+        # one (5,000 of a decision at 100,000 appraisals, under the write lock). They need the row's id, so the row
+        # is written here: its UPDATE is the transaction's first write, and its document (every employee's entry) is
+        # serialised before that statement runs, before the write lock (SQLite) or the row's lock (PostgreSQL).
+        with stale_data_as_conflict(what, record.version):
+            self._session.flush()
+        self._session.execute(delete(CalibrationLineRow).where(CalibrationLineRow.calibration_id == row.id))
+        if record.listed:
+            lines = [{"calibration_id": row.id, "position": n, "content": line} for n, line in enumerate(record.listed)]
+            self._session.execute(insert(CalibrationLineRow), lines)
+        self._session.expire(row, ["lines"])  # never read through the collection; not stale if it was
+        return (record.version or 0) + 1
 
     def _id(self, instansi_code: str, period: int, group_code: str) -> Any:
         return (
