@@ -25,7 +25,7 @@ from domain.stages import Role
 from persistence.ports import AbstractUnitOfWork, CalibrationRecord
 from services import notices
 from services.actors import Acting, audit
-from services.cycles import reviewed
+from services.cycles import Reviewed, reviewed
 from workflows.contracts import CalibrationDecision as AppraisalCalibration
 from workflows.contracts import (
     CalibrationSource,
@@ -152,31 +152,34 @@ def decide(uow_factory: UowFactory, ref: CycleRef, decision: DecideCalibration, 
     The proposal must be the one the committee saw (`proposal_id`) and still cover every review of the cycle.
     """
     group = group_of(ref.cycle_id)
-    late, gone = since_proposal(uow_factory, ref)
+    # The stored proposal read and validated once, before the unit of work that locks it (a proposal holds every
+    # employee's entry: read twice and hashed three times, it took much of a decision's minute at 100,000); the
+    # version check of the lock's save refuses it if the proposal changed meanwhile.
+    with uow_factory() as uow:
+        record = uow.calibrations.get(ref.instansi_code, ref.period, group, _Stored)
+    if record is None:
+        raise NotFound("belum ada usulan kalibrasi; tetapkan predikat organisasi dahulu", field="kalibrasi")
+    if record.status == LOCKED:
+        # The cycle asks only while it has no outcome: this is a retry of the Update that locked it (same key),
+        # or one after that Update failed past the commit. Either way the lock stands and is what is reported.
+        return _outcome(LockedDecision.model_validate(record.calibration.model_dump()))
+    proposal = Proposal.model_validate(record.calibration.model_dump())
+    late, gone = _since(proposal, reviewed(uow_factory, ref))
+    if late or gone:
+        happened = [
+            *([f"{late} penilaian tercatat"] if late else []),
+            *([f"{gone} pegawai ditarik dari siklus"] if gone else []),
+        ]
+        raise DomainError(
+            f"{' dan '.join(happened)} setelah usulan dibuat; ulangi `siklus kalibrasi usul` agar usulan memuat"
+            " tepat penilaian yang berlaku",
+            field="usulan",
+        )
+    proposal_id = _proposal_id(proposal)  # of the whole proposal: taken before the first write
+    if decision.proposal_id not in (None, proposal_id) and decision.proposal_id != _unsorted_id(proposal):
+        raise DomainError("usulan kalibrasi sudah berubah sejak dilihat; periksa lagi `siklus status`", field="usulan")
     with uow_factory() as uow:
         policy = uow.instansi.policy(ref.instansi_code)
-        record = uow.calibrations.get(ref.instansi_code, ref.period, group, _Stored)
-        if record is None:
-            raise NotFound("belum ada usulan kalibrasi; tetapkan predikat organisasi dahulu", field="kalibrasi")
-        if record.status == LOCKED:
-            # The cycle asks only while it has no outcome: this is a retry of the Update that locked it (same key),
-            # or one after that Update failed past the commit. Either way the lock stands and is what is reported.
-            return _outcome(LockedDecision.model_validate(record.calibration.model_dump()))
-        if late or gone:
-            happened = [
-                *([f"{late} penilaian tercatat"] if late else []),
-                *([f"{gone} pegawai ditarik dari siklus"] if gone else []),
-            ]
-            raise DomainError(
-                f"{' dan '.join(happened)} setelah usulan dibuat; ulangi `siklus kalibrasi usul` agar usulan memuat"
-                " tepat penilaian yang berlaku",
-                field="usulan",
-            )
-        proposal = Proposal.model_validate(record.calibration.model_dump())
-        if decision.proposal_id is not None and decision.proposal_id not in _proposal_ids(proposal):
-            raise DomainError(
-                "usulan kalibrasi sudah berubah sejak dilihat; periksa lagi `siklus status`", field="usulan"
-            )
         decided = decide_calibration(
             proposal,
             accepted=decision.accept,
@@ -185,7 +188,6 @@ def decide(uow_factory: UowFactory, ref: CycleRef, decision: DecideCalibration, 
             justification=decision.justification,
         )
         locked = LockedDecision(decision=decided, decided_by=decision.actor, key=key)
-        proposal_id = _proposal_id(proposal)  # of the whole proposal: taken before the first write
         uow.calibrations.save(
             CalibrationRecord[LockedDecision](
                 instansi_code=ref.instansi_code,
@@ -222,16 +224,12 @@ def decide(uow_factory: UowFactory, ref: CycleRef, decision: DecideCalibration, 
     return _outcome(locked)
 
 
-def since_proposal(uow_factory: UowFactory, ref: CycleRef) -> tuple[int, int]:
-    """How the cycle's reviews changed since the stored proposal was made: (reviews it does not cover, recorded
+def _since(proposal: Proposal, now: list[Reviewed]) -> tuple[int, int]:
+    """How the cycle's reviews (`now`) changed since the proposal was made: (reviews it does not cover, recorded
     after it; employees it covers who were withdrawn since)."""
-    with uow_factory() as uow:
-        record = uow.calibrations.get(ref.instansi_code, ref.period, group_of(ref.cycle_id), _Stored)
-    if record is None or record.status != PROPOSED:
-        return 0, 0
-    covered = {e.employee_id for e in Proposal.model_validate(record.calibration.model_dump()).entries}
-    now = {r.nip for r in reviewed(uow_factory, ref)}
-    return len(now - covered), len(covered - now)
+    covered = {e.employee_id for e in proposal.entries}
+    nips = {r.nip for r in now}
+    return len(nips - covered), len(covered - nips)
 
 
 def _outcome(locked: LockedDecision) -> CalibrationOutcome:
@@ -255,10 +253,10 @@ def _proposal_id(proposal: Proposal) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:12]
 
 
-def _proposal_ids(proposal: Proposal) -> set[str]:
-    """The ids a decision may name for the stored proposal: its own, and the one proposals made before the keys were
-    sorted were shown with (of the JSON as written; it only ever matched on SQLite)."""
-    return {_proposal_id(proposal), hashlib.sha256(proposal.model_dump_json().encode()).hexdigest()[:12]}
+def _unsorted_id(proposal: Proposal) -> str:
+    """The id proposals made before the keys were sorted were shown with (of the JSON as written; it only ever
+    matched on SQLite): a decision may still name it."""
+    return hashlib.sha256(proposal.model_dump_json().encode()).hexdigest()[:12]
 
 
 def locked_decision(uow_factory: UowFactory, ref: CycleRef) -> CommitteeDecision:
