@@ -76,6 +76,7 @@ StartAppraisal = Callable[..., Awaitable[object]]
 T = TypeVar("T")
 CONCURRENCY = 50  # starts or signals in flight at once from one activity
 REPORT_SYNC_BUDGET = 120.0  # seconds the report spends checking open entries (its activity has five minutes)
+RESEND_PAUSE = 1.0  # seconds before an Update whose answer outwaited its call is sent again
 HEARTBEAT_EVERY = 10.0  # seconds between heartbeats while a page is planned or pushed (the workflow allows a minute)
 
 
@@ -423,12 +424,16 @@ async def _answered(send: Callable[[], Awaitable[T]]) -> T:
     """An Update sent until it is answered: one whose answer did not come within the call's wait is sent again with
     the same id, which Temporal answers with the first result (or goes on waiting for). A busy worker slows a push;
     before this, one slow answer failed the whole activity, which started the page again after a retry's back-off
-    (a push of 1,000 appraisals in bench/year.py stalled there for minutes)."""
+    (a push of 1,000 appraisals in bench/year.py stalled there for minutes). The activity cancelled (a heartbeat
+    timeout, the worker stopping), the SDK raises the same error from the cancelled call: that ends the wait."""
     while True:
         try:
             return await send()
-        except WorkflowUpdateRPCTimeoutOrCancelledError:
-            continue  # the page's heartbeat (_in_batches) says meanwhile that the activity is alive
+        except WorkflowUpdateRPCTimeoutOrCancelledError as error:
+            task = asyncio.current_task()
+            if isinstance(error.__cause__, asyncio.CancelledError) or (task is not None and task.cancelling()):
+                raise
+        await asyncio.sleep(RESEND_PAUSE)  # the page's heartbeat (_in_batches) says meanwhile it is alive
 
 
 async def _heartbeating(work: Awaitable[T], details: Callable[[], Sequence[object]] = tuple) -> T:

@@ -32,7 +32,8 @@ def test_a_page_heartbeats_while_its_updates_wait(monkeypatch: pytest.MonkeyPatc
     assert set(beats) == {("appraisal-2026-x-1", 7)}
 
 
-def test_an_update_whose_answer_outwaits_its_call_is_sent_again_until_answered() -> None:
+def test_an_update_whose_answer_outwaits_its_call_is_sent_again_until_answered(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(cycle, "RESEND_PAUSE", 0.0)
     sent: list[int] = []
 
     async def send() -> str:
@@ -43,3 +44,23 @@ def test_an_update_whose_answer_outwaits_its_call_is_sent_again_until_answered()
 
     assert asyncio.run(cycle._answered(send)) == "applied"
     assert len(sent) == 3
+
+
+def test_a_cancelled_push_stops_waiting_for_its_answers() -> None:
+    """The SDK turns the cancelled call into the same error as a timeout: cancelled, the wait must end."""
+
+    async def never_answered() -> str:
+        try:
+            await asyncio.sleep(3600)
+        except asyncio.CancelledError as cancelled:
+            raise WorkflowUpdateRPCTimeoutOrCancelledError() from cancelled
+        return "applied"
+
+    async def push() -> None:
+        waiting = asyncio.ensure_future(cycle._answered(never_answered))
+        await asyncio.sleep(0.05)
+        waiting.cancel()
+        with pytest.raises((asyncio.CancelledError, WorkflowUpdateRPCTimeoutOrCancelledError)):
+            await asyncio.wait_for(waiting, timeout=2)
+
+    asyncio.run(push())
