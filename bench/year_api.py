@@ -95,9 +95,9 @@ class Api:
         response: httpx.Response | None = None
         conflicts = 0
         attempt = 0
+        first_sent = time.monotonic()  # latency is the person's: from the first send to the last answer
         while attempt < RETRIES:
             attempt += 1
-            sent = time.monotonic()
             try:
                 response = await self.http.request(method, path, json=json, headers=headers)
             except httpx.TransportError as error:
@@ -108,8 +108,8 @@ class Api:
             if response.status_code >= 500:
                 await asyncio.sleep(RETRY_PAUSE)
                 continue
-            self.calls.add(kind, sent, time.monotonic() - sent)
             if response.is_success:
+                self.calls.add(kind, first_sent, time.monotonic() - first_sent)
                 return response
             if early and response.status_code == 409 and conflicts < EARLY_RETRIES:
                 conflicts += 1
@@ -118,6 +118,7 @@ class Api:
                 await asyncio.sleep(EARLY_PAUSE)
                 continue
             break
+        self.calls.add(kind, first_sent, time.monotonic() - first_sent)
         self.calls.failures += 1
         if len(self.calls.failed) < 20:
             answer = f"{response.status_code}: {response.text[:300]}" if response is not None else "no answer"

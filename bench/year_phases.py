@@ -225,7 +225,7 @@ class Year:
         org = self.org
         began = time.monotonic()
         if "cycle_workflow_id" not in self.state.data:
-            await self.start_cycle(calls, org)
+            await self.start_cycle(calls, org)  # a run stopped before its answer sends the same start again
         await self.wait_for_phase((CyclePhase.RUNNING, CyclePhase.SURVEY_CLOSED))
         enrolled = time.monotonic() - began
         cycle_id, calendar = self.cycle_id, self.state.data["calendar"]
@@ -251,19 +251,22 @@ class Year:
         }
 
     async def start_cycle(self, calls: Calls, org: office.Office) -> None:
-        calendar = plan_calendar(self.args, self.args.employees)
-        start = datetime.now(UTC).replace(microsecond=0) + timedelta(seconds=2)
-        cycle_id = f"{start.year}-YEAR-{start:%H%M%S}"
-        with self.uow_factory() as uow:
-            units = [unit.code for unit in uow.units.list_by_instansi(org.instansi_code)]
-        body = {
-            "periode": start.year,
-            "siklus": cycle_id,
-            "kalender": {"start": start.isoformat(), **calendar},
-            "populasi": dict.fromkeys(units, 1000),  # people served per unit: the survey's sample size
-        }
-        self.state.data.update(cycle_id=cycle_id, cycle_start=start.isoformat(), calendar=calendar)
-        self.state.save()
+        body = self.state.data.get("start_body")
+        if body is None:
+            calendar = plan_calendar(self.args, self.args.employees)
+            start = datetime.now(UTC).replace(microsecond=0) + timedelta(seconds=2)
+            cycle_id = f"{start.year}-YEAR-{start:%H%M%S}"
+            with self.uow_factory() as uow:
+                units = [unit.code for unit in uow.units.list_by_instansi(org.instansi_code)]
+            body = {
+                "periode": start.year,
+                "siklus": cycle_id,
+                "kalender": {"start": start.isoformat(), **calendar},
+                "populasi": dict.fromkeys(units, 1000),  # people served per unit: the survey's sample size
+            }
+            self.state.data.update(cycle_id=cycle_id, cycle_start=start.isoformat(), calendar=calendar, start_body=body)
+            self.state.save()
+        cycle_id = body["siklus"]
         api = await self.api(calls, 4)
         try:
             path = f"/api/v1/instansi/{org.instansi_code}/cycles"
@@ -320,14 +323,19 @@ class Year:
         api = await self.api(calls)
         extended = 0
         try:
-            until = datetime.now(UTC) + timedelta(seconds=seconds_of(self.state.data["calendar"]["skp_due"]))
+            # The late share's drafting step is given until the end of the late window the calendar allows for it.
+            calendar = self.state.data["calendar"]
+            window = seconds_of(calendar["skp_due"]) - seconds_of(calendar["skp_draft_due"])
+            until = datetime.now(UTC).replace(microsecond=0) + timedelta(seconds=window)
             path = f"/api/v1/cycles/{self.cycle_id}/bulk/extend"
-            for round_ in range(10_000):
-                body = {"tahap": "target_setting", "sampai": until.isoformat(), "alasan": REASON}
-                answer = await api.call("bulk-extend", "POST", path, org.pengawas, json=body, key=f"y-x-{round_}")
-                if answer is None or answer.json()["berhasil"] == 0:
-                    break
-                extended += answer.json()["berhasil"]
+            with self.uow_factory() as uow:
+                units = [unit.code for unit in uow.units.list_by_instansi(org.instansi_code)]
+            for unit in units:  # a bulk action takes at most MAX_LIST_ITEMS (200): a unit of 50 at a time
+                body = {"unit": unit, "tahap": "target_setting", "sampai": until.isoformat(), "alasan": REASON}
+                key = f"y-x-{unit}-{int(until.timestamp())}"
+                answer = await api.call("bulk-extend", "POST", path, org.pengawas, json=body, key=key)
+                if answer is not None:
+                    extended += answer.json()["berhasil"]
             rows = await asyncio.to_thread(self.worklist)
             behind = [r for r in rows if r[3] in (Step.SKP_DRAFTING, Step.SKP_APPROVAL)]
             await lanes(behind, self.args.concurrency, lambda r: self.skp_step(api, r))
@@ -415,11 +423,13 @@ class Year:
         finally:
             await api.close()
         progress("review: every review sent; waiting for the survey to close")
+        reviewed = time.monotonic()
         await watcher
         window = (close_starts, closed[0])
         return {
             "appraisals": len(rows),
             "survey_close_seconds": round(closed[0] - close_starts, 1),
+            "waited_for_survey_close": round(max(0.0, closed[0] - reviewed), 1),
             "during_survey_close": asdict(calls.latency(["review"], within=window)),
             "quiet": asdict(calls.outside(["review"], window)),
         }
@@ -451,6 +461,8 @@ class Year:
                 rows = await asyncio.to_thread(self.worklist)
                 ready = [r for r in rows if r[3] == Step.SIGN_OFF and r[0] not in signed]
                 waiting = any(r[3] == Step.AWAITING_CALIBRATION for r in rows)
+                if decided is not None and decided.done() and decided.result() is None:
+                    raise RuntimeError(f"the calibration decision was refused: {calls.failed}")
                 if not push_end and not waiting and (decided is None or decided.done()):
                     push_end.append(time.monotonic())
                 if not ready and push_end:
@@ -474,6 +486,7 @@ class Year:
             "waited_for_review_due": round(waited, 1),
             "push_seconds": round(push_end[0] - pushed_from, 1),
             "signed": len(signed),
+            "worker_updates": len(signed),  # the cycle's apply_calibration Update to each appraisal signed here
             "during_push": asdict(calls.latency(["sign"], within=window)),
             "after_push": asdict(calls.outside(["sign"], window)),
         }
@@ -527,7 +540,7 @@ class Year:
         steps = ["acknowledge", "objection", "objection-decision"]
         return {
             "appraisals": len(window_rows),
-            "objections": sum(1 for r in window_rows if self.objects(r[0])),
+            "objections": sum(1 for r in window_rows if self.objects(r[0]) and r[2] is not None),
             "waited_for_close": round(waited, 1),
             "report_seconds": round(window[1] - window[0], 1),
             "during_report": asdict(calls.latency(steps, within=window)),
@@ -559,10 +572,12 @@ class Year:
         began = time.monotonic()
         view = await cycle_report.of_cycle(self.temporal, self.uow_factory, self.cycle_id, offset=0, limit=10_000_000)
         built = time.monotonic() - began
+        began = time.monotonic()
         csv_text = await asyncio.to_thread(report_files.csv_text, view)
         csv_seconds = time.monotonic() - began
+        began = time.monotonic()
         xlsx = await asyncio.to_thread(report_files.xlsx_bytes, view)
-        xlsx_seconds = time.monotonic() - began - csv_seconds
+        xlsx_seconds = time.monotonic() - began
         closing = view.penutupan.model_dump(mode="json") if view.penutupan else None
         storage = await self.storage()
         return {

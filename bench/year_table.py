@@ -32,7 +32,7 @@ UPDATE_KINDS = {
     "decision",
 }
 # Time a phase spends waiting for the calendar (a deadline to pass, the cycle to close), not working.
-WAITS = ("waited_seconds", "waited_for_review_due", "waited_for_close")
+WAITS = ("waited_seconds", "waited_for_survey_close", "waited_for_review_due", "waited_for_close")
 
 
 def floor_seconds(phase: str, figures: dict[str, Any], floor: dict[str, Any]) -> float | None:
@@ -41,6 +41,7 @@ def floor_seconds(phase: str, figures: dict[str, Any], floor: dict[str, Any]) ->
     if phase == "enrol" and floor.get("first_tasks_per_second"):
         return float(figures.get("appraisals", 0)) / float(floor["first_tasks_per_second"])
     updates = sum(int(k["count"]) for kind, k in figures.get("by_kind", {}).items() if kind in UPDATE_KINDS)
+    updates += int(figures.get("worker_updates", 0))  # Updates the worker sent (the calibration's push)
     if updates and floor.get("updates_per_second"):
         return float(updates) / float(floor["updates_per_second"])
     return None
