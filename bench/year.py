@@ -1,9 +1,9 @@
 """A province's year end to end (issue 21): a cycle of N employees taken through every stage, on a compressed
 calendar, every person's step sent through the authenticated API, each phase measured beside the bare floor.
 
-    .venv/bin/python -m bench.year --employees 1000 --dir /tmp/year-1k           # ~20 minutes here
-    .venv/bin/python -m bench.year --employees 100000 --dir /var/tmp/year-100k   # run it again to go on after a stop
-    .venv/bin/python -m bench.year --dir /tmp/year-1k --table                    # the table of what has run
+    .venv/bin/python -m bench.year --employees 1000              # make bench-year; ~50 minutes here
+    .venv/bin/python -m bench.year --employees 100000            # the same command again goes on after a stop
+    .venv/bin/python -m bench.year --employees 1000 --table      # the table of the run in /tmp/kinerja-year-1000
 
 The stack is what a small office runs with `kinerja up`, with the domain database on PostgreSQL: the dev server on
 its SQLite file, Kinerja's worker, the web service (uvicorn) and, for the floor, a worker of bare Temporal
