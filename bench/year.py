@@ -48,7 +48,7 @@ from pathlib import Path
 
 import temporal_client
 from bench.web_stack import create_database, drop_database, postgres_admin_url
-from bench.year_phases import Year
+from bench.year_end import Year
 from bench.year_plan import PHASES, progress
 from bench.year_stack import RunState, Stack
 from bench.year_table import table
