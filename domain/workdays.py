@@ -48,8 +48,19 @@ class DayOff(BaseModel):
 # SKB Menteri Agama, Menteri Ketenagakerjaan dan Menteri PANRB Nomor 1497 Tahun 2025, Nomor 2 Tahun 2025, Nomor 5 Tahun
 # 2025 tentang Hari Libur Nasional dan Cuti Bersama Tahun 2026 (19 September 2025): 17 national holidays, 8 days
 # of joint leave. Those falling on a weekend are listed as published; they change no count.
+#
+# 2027: the joint decree on the Hari Libur Nasional dan Cuti Bersama Tahun 2027 as the Kementerian Sekretariat Negara
+# published it ("Inilah SKB 3 Menteri Libur Nasional dan Cuti Bersama 2027", setneg.go.id, September 2026): 18
+# national holidays (Isra Mikraj falls twice, 27 Rajab 1448 and 1449 H), 8 days of joint leave. This machine reaches
+# no government site: the list was transcribed from the data of python-holidays 0.108 (November 2026), which cites
+# that page in its web.archive.org copy of 17 September 2026, and checked against its 2026 list, which matches the
+# decree above day for day. The decree's number was not seen; docs/policy.md asks HR to compare the list with the
+# signed decree. Idulfitri and Iduladha are the decree's dates; should the government's sidang isbat move one, HR
+# adds the day in `working_days.days_off`.
 SOURCES = {
     2026: "SKB Menteri Agama, Menteri Ketenagakerjaan dan Menteri PANRB Nomor 1497, 2 dan 5 Tahun 2025",
+    2027: "SKB Menteri Agama, Menteri Ketenagakerjaan dan Menteri PANRB tentang Hari Libur Nasional dan Cuti Bersama"
+    " Tahun 2027, sebagaimana diumumkan Kementerian Sekretariat Negara (setneg.go.id, September 2026)",
 }
 _N, _C = DayOffKind.NATIONAL, DayOffKind.JOINT_LEAVE
 NATIONAL_DAYS_OFF: Mapping[int, tuple[DayOff, ...]] = {
@@ -81,6 +92,37 @@ NATIONAL_DAYS_OFF: Mapping[int, tuple[DayOff, ...]] = {
             (8, 25, "Maulid Nabi Muhammad SAW", _N),
             (12, 24, "Cuti bersama Kelahiran Yesus Kristus", _C),
             (12, 25, "Kelahiran Yesus Kristus", _N),
+        )
+    ),
+    2027: tuple(
+        DayOff(day=date(2027, month, day), name=name, kind=kind)
+        for month, day, name, kind in (
+            (1, 1, "Tahun Baru 2027 Masehi", _N),
+            (1, 5, "Isra Mikraj Nabi Muhammad SAW", _N),
+            (2, 5, "Cuti bersama Tahun Baru Imlek", _C),
+            (2, 6, "Tahun Baru Imlek 2578 Kongzili", _N),
+            (3, 8, "Hari Suci Nyepi (Tahun Baru Saka 1949)", _N),
+            (3, 9, "Cuti bersama Idulfitri 1448 H", _C),
+            (3, 10, "Idulfitri 1448 H", _N),
+            (3, 11, "Idulfitri 1448 H", _N),
+            (3, 12, "Cuti bersama Idulfitri 1448 H", _C),
+            (3, 15, "Cuti bersama Idulfitri 1448 H", _C),
+            (3, 25, "Cuti bersama Wafat Yesus Kristus", _C),
+            (3, 26, "Wafat Yesus Kristus", _N),
+            (3, 28, "Kebangkitan Yesus Kristus (Paskah)", _N),
+            (5, 1, "Hari Buruh Internasional", _N),
+            (5, 6, "Kenaikan Yesus Kristus", _N),
+            (5, 17, "Iduladha 1448 H", _N),
+            (5, 18, "Cuti bersama Iduladha 1448 H", _C),
+            (5, 19, "Cuti bersama Hari Raya Waisak", _C),
+            (5, 20, "Hari Raya Waisak 2571 BE", _N),
+            (6, 1, "Hari Lahir Pancasila", _N),
+            (6, 6, "1 Muharam Tahun Baru Islam 1449 H", _N),
+            (8, 15, "Maulid Nabi Muhammad SAW", _N),
+            (8, 17, "Proklamasi Kemerdekaan", _N),
+            (12, 24, "Cuti bersama Kelahiran Yesus Kristus", _C),
+            (12, 25, "Kelahiran Yesus Kristus", _N),
+            (12, 26, "Isra Mikraj Nabi Muhammad SAW", _N),
         )
     ),
 }

@@ -1,5 +1,5 @@
-"""Hari kerja (domain.workdays): weekends, the 2026 national holidays and cuti bersama of the SKB, an instansi's own
-days off and six-day weeks, and cycle deadlines stated in working days (domain.calendar)."""
+"""Hari kerja (domain.workdays): weekends, the 2026 and 2027 national holidays and cuti bersama of the SKB, an
+instansi's own days off and six-day weeks, and cycle deadlines stated in working days (domain.calendar)."""
 
 from __future__ import annotations
 
@@ -36,6 +36,19 @@ def test_the_2026_list_is_the_decrees_17_holidays_and_8_days_of_joint_leave() ->
     assert "1497" in SOURCES[2026]
 
 
+def test_the_2027_list_is_the_decrees_18_holidays_and_8_days_of_joint_leave() -> None:
+    listed = NATIONAL_DAYS_OFF[2027]
+    kinds = [off.kind for off in listed]
+    assert kinds.count(DayOffKind.NATIONAL) == 18 and kinds.count(DayOffKind.JOINT_LEAVE) == 8
+    assert len({off.day for off in listed}) == 26 and all(off.day.year == 2027 for off in listed)
+    assert "2027" in SOURCES[2027]
+    calendar = work_calendar(WorkingDaysPolicy())
+    # Idulfitri 1448 H: Nyepi on Monday 8 March, cuti bersama on the 9th, Idulfitri on the 10th and 11th, cuti
+    # bersama on Friday 12 and Monday 15: from Friday 5 March the first working day after is Tuesday 16 March.
+    assert calendar.working_day_after(date(2027, 3, 5), 1, field=FIELD) == date(2027, 3, 16)
+    assert calendar.working_days_between(date(2027, 3, 1), date(2027, 3, 19), field=FIELD) == 9
+
+
 def test_weekends_holidays_and_joint_leave_are_not_working_days() -> None:
     calendar = work_calendar(WorkingDaysPolicy())
     assert calendar.is_working_day(date(2026, 3, 16))  # a Monday
@@ -60,15 +73,15 @@ def test_an_instansi_adds_its_own_days_off_and_may_work_six_days() -> None:
 
 def test_a_year_whose_holidays_nobody_listed_is_refused_not_guessed() -> None:
     calendar = work_calendar(WorkingDaysPolicy())
-    with pytest.raises(DomainError, match="tahun 2027 belum tercatat") as refused:
-        calendar.working_day_after(date(2026, 12, 28), 5, field=FIELD)
+    with pytest.raises(DomainError, match="tahun 2028 belum tercatat") as refused:
+        calendar.working_day_after(date(2027, 12, 27), 5, field=FIELD)
     assert refused.value.field == FIELD
     entered = WorkingDaysPolicy(
-        days_off=[DayOff(day=date(2027, 1, 1), name="Tahun Baru 2027 Masehi", kind=DayOffKind.NATIONAL)],
-        years_listed=[2027],
+        days_off=[DayOff(day=date(2028, 1, 3), name="Libur hari jadi kota", kind=DayOffKind.INSTANSI)],
+        years_listed=[2028],
     )
-    # 29, 30, 31 December, then 1 January 2027 off and the weekend: Monday 4 January.
-    assert work_calendar(entered).working_day_after(date(2026, 12, 28), 4, field=FIELD) == date(2027, 1, 4)
+    # 28 to 31 December, then the weekend of 1 January 2028 and the instansi's Monday 3 off: Tuesday 4 January.
+    assert work_calendar(entered).working_day_after(date(2027, 12, 27), 5, field=FIELD) == date(2028, 1, 4)
 
 
 @pytest.mark.parametrize("count", [0, -1, 261])
@@ -93,8 +106,8 @@ def test_a_cycle_deadline_in_working_days_ends_with_that_day_in_the_cycles_zone(
     deadlines = resolve(spec, 2026, AppraisalPolicy())
     assert deadlines.skp_draft_due == datetime(2026, 3, 27, 14, 59, 59, tzinfo=UTC)  # 23.59.59 WIT
     assert deadlines.skp_due == datetime(2026, 3, 31, 14, 59, 59, tzinfo=UTC)  # 30, 31 March
-    with pytest.raises(DomainError, match="tahun 2027 belum tercatat") as refused:
-        resolve(spec.model_copy(update={"start": "2026-12-20", "skp_draft_due": "10HK"}), 2026, AppraisalPolicy())
+    with pytest.raises(DomainError, match="tahun 2028 belum tercatat") as refused:
+        resolve(spec.model_copy(update={"start": "2027-12-20", "skp_draft_due": "10HK"}), 2027, AppraisalPolicy())
     assert refused.value.field == "skp_draft_due"
 
 
@@ -117,12 +130,16 @@ def test_an_instant_moves_by_working_days_at_its_time_of_day() -> None:
     assert calendar.shifted(monday, -1, WIB_ZONE) == CHRISTMAS_EVE  # Thu 24, Fri 25, the weekend skipped
     assert calendar.shifted(CHRISTMAS_EVE, 1, WIB_ZONE) == monday
     assert calendar.shifted(CHRISTMAS_EVE.astimezone(UTC), 1, WIB_ZONE) == monday.astimezone(UTC)  # in its own zone
-    assert calendar.shifted(datetime(2026, 12, 30, 9, tzinfo=WIB_ZONE), 3, WIB_ZONE) is None  # 2027 is not listed
+    # Thursday 31 December; 1 January 2027, the weekend and Tuesday 5 January (Isra Mikraj) skipped.
+    assert calendar.shifted(datetime(2026, 12, 30, 9, tzinfo=WIB_ZONE), 3, WIB_ZONE) == datetime(
+        2027, 1, 6, 9, tzinfo=WIB_ZONE
+    )
+    assert calendar.shifted(datetime(2027, 12, 30, 9, tzinfo=WIB_ZONE), 3, WIB_ZONE) is None  # 2028 is not listed
 
 
 def test_the_cycle_carries_the_listed_working_days_only_where_its_policy_counts_in_them() -> None:
     table = _table()
-    assert table.years == [2026] and len(table.days_off) == 25 and date(2026, 12, 24) in table.days_off
+    assert table.years == [2026, 2027] and len(table.days_off) == 51 and date(2026, 12, 24) in table.days_off
     spec = CycleCalendar(start=date(2026, 1, 2))
     assert resolve(spec, 2026, AppraisalPolicy()).workdays is None
     assert resolve(spec, 2026, AppraisalPolicy(escalation=IN_WORKING_DAYS)).workdays == table
@@ -145,19 +162,20 @@ def test_reminders_and_escalation_fall_on_working_days_around_the_holidays() -> 
 
 
 def test_past_the_listed_years_the_escalation_counts_calendar_days() -> None:
-    new_year_eve = datetime(2026, 12, 31, 23, 59, tzinfo=WIB_ZONE)
+    new_year_eve = datetime(2027, 12, 31, 23, 59, tzinfo=WIB_ZONE)
     policy = EscalationPolicy(grace_working_days=2, max_levels=2)
-    points = checkpoints(new_year_eve, datetime(2026, 12, 1, tzinfo=UTC), policy, _table(), 7)
-    assert points[-1].at == new_year_eve + timedelta(days=2)  # 2027's holidays are not listed: not guessed
+    points = checkpoints(new_year_eve, datetime(2027, 12, 1, tzinfo=UTC), policy, _table(), 7)
+    assert points[-1].at == new_year_eve + timedelta(days=2)  # 2028's holidays are not listed: not guessed
 
 
 def test_levels_counted_into_an_unlisted_year_stay_in_order() -> None:
     """Each level from the one before: the third falls back to calendar days from the second, never before it."""
     policy = EscalationPolicy(grace_working_days=3, max_levels=3)
-    points = checkpoints(CHRISTMAS_EVE, datetime(2026, 12, 1, tzinfo=UTC), policy, _table(), 7)
-    second = datetime(2026, 12, 30, 23, 59, tzinfo=WIB_ZONE)  # Mon 28, Tue 29, Wed 30
+    due = datetime(2027, 12, 23, 23, 59, tzinfo=WIB_ZONE)  # Thursday; Friday 24 is joint leave
+    points = checkpoints(due, datetime(2027, 12, 1, tzinfo=UTC), policy, _table(), 7)
+    second = datetime(2027, 12, 29, 23, 59, tzinfo=WIB_ZONE)  # Mon 27, Tue 28, Wed 29
     escalations = [p.at.astimezone(WIB_ZONE) for p in points if p.level]
-    assert escalations == [CHRISTMAS_EVE, second, second + timedelta(days=3)]
+    assert escalations == [due, second, second + timedelta(days=3)]  # Thu 30, Fri 31, then 2028: unlisted
 
 
 @pytest.mark.parametrize("bad", [{"grace_working_days": 0}, {"reminders_before_working_days": [61]}])
@@ -173,7 +191,10 @@ def test_an_extension_is_measured_and_repeated_in_the_cycles_working_days() -> N
     assert days_between(table, CHRISTMAS_EVE, monday, WIB_ZONE) == 1  # Thu 24 to Sun 27 are no working days
     assert days_between(None, CHRISTMAS_EVE, monday, WIB_ZONE) == 5  # without the table: calendar days
     assert days_between(table, monday, CHRISTMAS_EVE, WIB_ZONE) == 0
-    assert days_between(table, CHRISTMAS_EVE, datetime(2027, 1, 4, tzinfo=WIB_ZONE), WIB_ZONE) == 12  # 2027 unlisted
+    # After Wednesday 23 December up to Monday 4 January: Mon 28 to Thu 31 December and Monday 4 January.
+    assert days_between(table, CHRISTMAS_EVE, datetime(2027, 1, 4, tzinfo=WIB_ZONE), WIB_ZONE) == 5
+    assert days_between(table, CHRISTMAS_EVE, datetime(2028, 1, 4, tzinfo=WIB_ZONE), WIB_ZONE) == 377  # 2028 unlisted
     assert moved(table, CHRISTMAS_EVE, 1, WIB_ZONE) == monday
     assert moved(None, CHRISTMAS_EVE, 1, WIB_ZONE) == CHRISTMAS_EVE + timedelta(days=1)
-    assert moved(table, monday, 5, WIB_ZONE) == monday + timedelta(days=5)  # into 2027: calendar days
+    last_monday = datetime(2027, 12, 27, 23, 59, tzinfo=WIB_ZONE)
+    assert moved(table, last_monday, 5, WIB_ZONE) == last_monday + timedelta(days=5)  # into 2028: calendar days
