@@ -76,7 +76,7 @@ class DevServer:
             "warn",
             # Registered in the "default" namespace only; ensure_search_attributes covers any other.
             *search_attributes.dev_server_args(),
-            # Encrypted payloads: the Web UI asks Kinerja's codec endpoint (operators only) to show them.
+            # Compressed and encrypted payloads: the Web UI asks Kinerja's codec endpoint (operators only) to open them.
             *(["--ui-codec-endpoint", codec_endpoint] if codec_endpoint else []),
         ]
         self._process: subprocess.Popen[bytes] | None = None

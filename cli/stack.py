@@ -157,8 +157,8 @@ async def _up(settings: Settings, *, data_dir: Path, ui_port: int, with_worker: 
     database_url = resolve_url(settings.database_url)
     with _signals(on_signal), contextlib.suppress(asyncio.CancelledError):
         await asyncio.to_thread(upgrade, database_url)
-        encrypted = web_port is not None and settings.temporal.encryption() is not None
-        codec = f"http://127.0.0.1:{web_port}/codec" if encrypted else None
+        # Payloads are compressed, and encrypted where keys are set: the Web UI asks the web service to open them.
+        codec = f"http://127.0.0.1:{web_port}/codec" if web_port is not None else None
         async with local_stack(
             settings, data_dir=data_dir, ui_port=ui_port, log=sys.stdout, codec_endpoint=codec
         ) as stack:

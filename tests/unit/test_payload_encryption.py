@@ -3,6 +3,7 @@ histories written in clear still read."""
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import os
 from pathlib import Path
@@ -81,7 +82,8 @@ def test_the_settings_take_keys_from_the_environment_or_a_file_and_refuse_both(t
     assert data_converter(None) is DATA_CONVERTER
     found = TemporalSettings(payload_keys=f"# kunci Kinerja\nk1={key}\n").encryption()
     assert found is not None and found.current == "k1"
-    assert isinstance(data_converter(found).payload_codec, EncryptionCodec)
+    [sealed] = asyncio.run(data_converter(found).encode(["Sri Wahyuni"]))  # compressed, where worth it, then sealed
+    assert sealed.metadata["encoding"] == ENCRYPTED and sealed.metadata[KEY_ID] == b"k1"
     path = tmp_path / "kunci"
     path.write_text(f"k2={key}, k1={key}\n")
     from_file = TemporalSettings(payload_keys_file=path).encryption()

@@ -1,5 +1,5 @@
-"""Temporal's Web UI decrypts histories through `POST /codec/decode` (web/routes/codec.py): an operator gets the
-payloads in clear, anyone else is refused; the Web UI's origin alone may call it across origins."""
+"""Temporal's Web UI opens histories through `POST /codec/decode` (web/routes/codec.py): an operator gets the
+payloads decrypted and inflated, anyone else is refused; the Web UI's origin alone may call it across origins."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from pydantic import SecretStr
 from temporalio.api.common.v1 import Payloads
 
 from domain.stages import Role
-from payloads import DATA_CONVERTER, EncryptionCodec, PayloadKeys
+from payloads import COMPRESSED, DATA_CONVERTER, CompressionCodec, EncryptionCodec, PayloadKeys
 from tests.web.harness import BASE_URL, WebOffice
 from web.app import create_app
 
@@ -87,3 +87,22 @@ async def test_what_is_not_a_payload_list_or_not_configured_is_said_so(
         assert refused.status_code == 422, refused.text
     unconfigured = await web_office.http.post(DECODE, content=await _sealed_body(), headers=headers)
     assert unconfigured.status_code == 404 and "TEMPORAL__PAYLOAD_KEYS_FILE" in unconfigured.json()["detail"]
+
+
+async def test_without_keys_an_operator_reads_the_compressed_payloads(web_office: WebOffice) -> None:
+    value = {"catatan": "perbaiki target " * 40, "nip": "199212252019032001"}
+    packed = await CompressionCodec().encode(DATA_CONVERTER.payload_converter.to_payloads([value]))
+    assert packed[0].metadata["encoding"] == COMPRESSED
+    headers = {"Authorization": f"Bearer {web_office.tokens[Role.OPERATOR]}", "Content-Type": "application/json"}
+    body = json_format.MessageToJson(Payloads(payloads=packed)).encode()
+    answered = await web_office.http.post(DECODE, content=body, headers=headers)
+    assert answered.status_code == 200, answered.text
+    decoded = json_format.Parse(answered.content, Payloads())
+    assert DATA_CONVERTER.payload_converter.from_payloads(list(decoded.payloads)) == [value]
+    packed[0].data = packed[0].data[:-8]
+    damaged = json_format.MessageToJson(Payloads(payloads=packed)).encode()
+    refused = await web_office.http.post(DECODE, content=damaged, headers=headers)
+    assert refused.status_code == 422 and refused.json()["field"] == "payloads", refused.text
+    for role in (Role.PENGAWASAN, Role.PEGAWAI):
+        other = {**headers, "Authorization": f"Bearer {web_office.tokens[role]}"}
+        assert (await web_office.http.post(DECODE, content=body, headers=other)).status_code == 403

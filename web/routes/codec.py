@@ -1,8 +1,8 @@
-"""Temporal's Web UI reads encrypted histories through this: its remote codec (`POST {endpoint}/decode`, the body
-and the answer `{"payloads": [{"metadata": {...}, "data": "..."}]}` in protobuf JSON). Set the endpoint to
-`{this service}/codec` in the Web UI's codec settings (or `--ui-codec-endpoint`, which `kinerja up` passes),
-with cross-origin credentials, and sign in here as an operator in the same browser: an operator sees the payloads
-decrypted (payloads.EncryptionCodec); anyone else is refused and sees ciphertext.
+"""Temporal's Web UI reads compressed and encrypted histories through this: its remote codec (`POST
+{endpoint}/decode`, the body and the answer `{"payloads": [{"metadata": {...}, "data": "..."}]}` in protobuf JSON).
+Set the endpoint to `{this service}/codec` in the Web UI's codec settings (or `--ui-codec-endpoint`, which `kinerja
+up` passes), with cross-origin credentials, and sign in here as an operator in the same browser: an operator sees the
+payloads decrypted and inflated (payloads.codec); anyone else is refused and sees what Temporal stores.
 
 Cross-origin: the Web UI (TEMPORAL__UI_URL) is the one origin allowed to call it, with credentials; the rest of the
 API allows no other origin. Outside /api/v1 (as /auth/oidc is): a protocol of Temporal's, not Kinerja's API; it
@@ -19,7 +19,7 @@ from google.protobuf import json_format
 from temporalio.api.common.v1 import Payloads
 
 from domain.stages import Role
-from payloads import EncryptionCodec, PayloadKeyError
+from payloads import ENCRYPTED, PayloadCompressionError, PayloadKeyError, codec
 from web.access import Rule
 from web.deps import Caller, Svc, guard, optional_caller
 from web.problems import Problem
@@ -66,7 +66,11 @@ async def decode_preflight(request: Request, svc: Svc) -> Response:
     return Response(status_code=204, headers=_cors(_ui_origin(request, svc)))
 
 
-@router.post("/codec/decode", summary="Buka payload terenkripsi untuk Web UI Temporal (hanya operator)", **UNGUARDED)
+@router.post(
+    "/codec/decode",
+    summary="Buka payload terkompresi dan terenkripsi untuk Web UI Temporal (hanya operator)",
+    **UNGUARDED,
+)
 async def decode(request: Request, svc: Svc, caller: Annotated[Caller | None, Depends(optional_caller)]) -> Response:
     origin = _ui_origin(request, svc)
     if caller is None:
@@ -74,8 +78,6 @@ async def decode(request: Request, svc: Svc, caller: Annotated[Caller | None, De
     if not any(grant.role is Role.OPERATOR for grant in caller.principal.grants):
         raise Problem(403, "hanya operator yang dapat membuka riwayat Temporal", field="peran", headers=_cors(origin))
     keys = svc.settings.temporal.encryption()
-    if keys is None:
-        raise Problem(404, "enkripsi payload tidak diatur di layanan ini (TEMPORAL__PAYLOAD_KEYS_FILE)")
     body = await request.body()
     if len(body) > MAX_BODY:
         raise Problem(413, f"paling banyak {MAX_BODY // (1024 * 1024)} MB payload sekali minta", headers=_cors(origin))
@@ -84,9 +86,10 @@ async def decode(request: Request, svc: Svc, caller: Annotated[Caller | None, De
         json_format.Parse(body, wrapper)
     except (json_format.ParseError, UnicodeDecodeError, ValueError) as error:
         raise Problem(422, f"bukan payload Temporal dalam JSON: {str(error)[:200]}", field="payloads") from None
-    codec = EncryptionCodec(keys)
+    if keys is None and any(payload.metadata.get("encoding") == ENCRYPTED for payload in wrapper.payloads):
+        raise Problem(404, "enkripsi payload tidak diatur di layanan ini (TEMPORAL__PAYLOAD_KEYS_FILE)")
     try:
-        decoded = Payloads(payloads=[codec.decrypt(payload) for payload in wrapper.payloads])
-    except PayloadKeyError as error:
+        decoded = Payloads(payloads=await codec(keys).decode(list(wrapper.payloads)))
+    except (PayloadKeyError, PayloadCompressionError) as error:
         raise Problem(422, str(error), field="payloads", headers=_cors(origin)) from None
     return Response(json_format.MessageToJson(decoded), media_type="application/json", headers=_cors(origin))
