@@ -28,8 +28,10 @@ def test_histories_are_saved() -> None:
     assert len(SAVED) >= 3, f"expected the recorded scenario histories in {HISTORIES}"
 
 
-# Every history here was written in clear: once payloads are encrypted (TEMPORAL__PAYLOAD_KEYS_FILE), the appraisals
-# running from before still replay through the encrypting converter, which passes clear payloads through.
+# Every history here was written in clear and uncompressed: they replay through today's converter, which compresses
+# (payloads.CompressionCodec) and passes what is not compressed through, and, once payloads are encrypted
+# (TEMPORAL__PAYLOAD_KEYS_FILE), through the encrypting one, which passes clear payloads through. Histories recorded
+# from now on hold compressed payloads; every workflow test replays its own run (scenario.replay_and_record).
 ENCRYPTING = data_converter(PayloadKeys.parse(f"k1={base64.b64encode(bytes(32)).decode()}"))
 
 
