@@ -135,17 +135,17 @@ class CodecChain(PayloadCodec):
     comes before encryption, as ciphertext does not compress."""
 
     def __init__(self, *codecs: PayloadCodec) -> None:
-        self._codecs = codecs
+        self.codecs = codecs
 
     async def encode(self, payloads: Sequence[Payload]) -> list[Payload]:
         done = list(payloads)
-        for codec in self._codecs:
+        for codec in self.codecs:
             done = await codec.encode(done)
         return done
 
     async def decode(self, payloads: Sequence[Payload]) -> list[Payload]:
         done = list(payloads)
-        for codec in reversed(self._codecs):
+        for codec in reversed(self.codecs):
             done = await codec.decode(done)
         return done
 
@@ -239,6 +239,13 @@ class EncryptionCodec(PayloadCodec):
         decrypted = Payload()
         decrypted.ParseFromString(plain)
         return decrypted
+
+
+def encrypting(converter: DataConverter) -> bool:
+    """Whether `converter` encrypts what it sends (compression alone does not hide anything)."""
+    found = converter.payload_codec
+    codecs = found.codecs if isinstance(found, CodecChain) else (found,)
+    return any(isinstance(one, EncryptionCodec) for one in codecs)
 
 
 def codec(keys: PayloadKeys | None) -> PayloadCodec:

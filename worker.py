@@ -30,6 +30,7 @@ from temporalio.runtime import Runtime
 from temporalio.service import RPCError
 from temporalio.worker import PatchActivationInput, Worker
 
+import payloads
 import temporal_client
 import workflows
 from activities.appraisal import AppraisalActivities
@@ -187,7 +188,7 @@ async def run_worker(
         stop = stop or asyncio.Event()
         with stop_on_signals(stop, install=on_signals):
             async with worker:
-                encrypted = client.data_converter.payload_codec is not None
+                encrypted = payloads.encrypting(client.data_converter)
                 log.info(
                     "worker started",
                     task_queue=settings.temporal.task_queue,
