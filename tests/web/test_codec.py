@@ -12,7 +12,7 @@ import httpx
 import pytest
 from google.protobuf import json_format
 from pydantic import SecretStr
-from temporalio.api.common.v1 import Payloads
+from temporalio.api.common.v1 import Payload, Payloads
 
 from domain.stages import Role
 from payloads import COMPRESSED, DATA_CONVERTER, CompressionCodec, EncryptionCodec, PayloadKeys
@@ -106,3 +106,19 @@ async def test_without_keys_an_operator_reads_the_compressed_payloads(web_office
     for role in (Role.PENGAWASAN, Role.PEGAWAI):
         other = {**headers, "Authorization": f"Bearer {web_office.tokens[role]}"}
         assert (await web_office.http.post(DECODE, content=body, headers=other)).status_code == 403
+
+
+async def test_what_would_open_to_more_than_an_answer_holds_is_refused(web_office: WebOffice) -> None:
+    """Compressed payloads inflate: five of a few KiB each opening to almost 4 MB pass the body's bound, not the
+    answer's."""
+    big = Payload(metadata={"encoding": b"json/plain"}, data=b"a" * (3_900_000))
+    packed = await CompressionCodec().encode([big] * 5)
+    body = json_format.MessageToJson(Payloads(payloads=packed)).encode()
+    assert len(body) < 100_000
+    headers = {"Authorization": f"Bearer {web_office.tokens[Role.OPERATOR]}", "Content-Type": "application/json"}
+    refused = await web_office.http.post(DECODE, content=body, headers=headers)
+    assert refused.status_code == 413 and refused.json()["field"] == "payloads", refused.text
+    answered = await web_office.http.post(
+        DECODE, content=json_format.MessageToJson(Payloads(payloads=packed[:2])).encode(), headers=headers
+    )
+    assert answered.status_code == 200 and len(json_format.Parse(answered.content, Payloads()).payloads) == 2

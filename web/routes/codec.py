@@ -26,6 +26,7 @@ from web.problems import Problem
 
 router = APIRouter(tags=["operator"])
 MAX_BODY = 4 * 1024 * 1024  # a history page's payloads; Temporal's own payload limit is 2 MB each
+MAX_ANSWER = 16 * 1024 * 1024  # what they open to, all together: compressed payloads inflate (payloads.MAX_INFLATED)
 
 
 def _ui_origin(request: Request, svc: Svc) -> str | None:
@@ -87,9 +88,23 @@ async def decode(request: Request, svc: Svc, caller: Annotated[Caller | None, De
     except (json_format.ParseError, UnicodeDecodeError, ValueError) as error:
         raise Problem(422, f"bukan payload Temporal dalam JSON: {str(error)[:200]}", field="payloads") from None
     if keys is None and any(payload.metadata.get("encoding") == ENCRYPTED for payload in wrapper.payloads):
-        raise Problem(404, "enkripsi payload tidak diatur di layanan ini (TEMPORAL__PAYLOAD_KEYS_FILE)")
+        raise Problem(
+            404, "enkripsi payload tidak diatur di layanan ini (TEMPORAL__PAYLOAD_KEYS_FILE)", headers=_cors(origin)
+        )
+    opener, opened, size = codec(keys), [], 0
     try:
-        decoded = Payloads(payloads=await codec(keys).decode(list(wrapper.payloads)))
+        for payload in wrapper.payloads:  # one at a time: each may inflate to MAX_INFLATED, the answer to MAX_ANSWER
+            [done] = await opener.decode([payload])
+            size += done.ByteSize()
+            if size > MAX_ANSWER:
+                raise Problem(
+                    413,
+                    f"payload yang dibuka lebih dari {MAX_ANSWER // (1024 * 1024)} MB; buka lebih sedikit sekali minta",
+                    field="payloads",
+                    headers=_cors(origin),
+                )
+            opened.append(done)
     except (PayloadKeyError, PayloadCompressionError) as error:
         raise Problem(422, str(error), field="payloads", headers=_cors(origin)) from None
+    decoded = Payloads(payloads=opened)
     return Response(json_format.MessageToJson(decoded), media_type="application/json", headers=_cors(origin))
