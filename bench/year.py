@@ -12,7 +12,8 @@ own. The phases, in order:
 
 - `setup`: a database of its own, N employees in units of 50 (bench/office.py), the instansi's officials granted
   (pimpinan, tim pengawasan, pengelola kinerja, admin kepegawaian), a token per person.
-- `floor`: bare Temporal on the same server: starts, then two Updates each, `--concurrency` at a time.
+- `floor`: bare Temporal on the same server: starts, then two Updates each, `--concurrency` at a time; then two
+  more each whose handler runs one no-op activity, the shape of a person's step.
 - `enrol`: the admin kepegawaian starts the cycle (`POST /instansi/{code}/cycles`) on a calendar sized from N and
   `--rate`; done when the worker has run every appraisal's first task. Then a survey address per unit.
 - `skp`: each employee writes the SKP (`PUT .../skp-draft`) and submits it; the penilai approves it. A share

@@ -187,14 +187,18 @@ class YearPhases:
         return {"employees": len(nips), "units": org.units, "token_seconds": round(time.monotonic() - began, 1)}
 
     async def floor(self, calls: Calls) -> dict[str, Any]:
-        """Bare Temporal on the same server: `--floor` starts, then two Updates each, `--concurrency` in flight."""
+        """Bare Temporal on the same server: `--floor` starts, then two Updates each, `--concurrency` in flight; then
+        two more each whose handler runs one no-op activity, the shape of a person's step (an Update whose step is
+        written by a regular activity once it is accepted), for the year's work against a floor of that shape."""
         count = min(self.args.floor, self.args.employees)
         run = f"floor-{int(time.time())}"
         ids = [f"{run}-{i}" for i in range(count)]
 
         async def start(workflow_id: str) -> None:
             sent = time.monotonic()
-            await self.temporal.start_workflow(FLOOR_WORKFLOW, FloorInput(), id=workflow_id, task_queue=FLOOR_QUEUE)
+            await self.temporal.start_workflow(
+                FLOOR_WORKFLOW, FloorInput(updates=4), id=workflow_id, task_queue=FLOOR_QUEUE
+            )
             calls.add("start", sent, time.monotonic() - sent)
 
         async def updates(workflow_id: str) -> None:
@@ -204,6 +208,13 @@ class YearPhases:
                 await handle.execute_update("ping", Ping(seq=seq))
                 calls.add("update", sent, time.monotonic() - sent)
 
+        async def with_activity(workflow_id: str) -> None:
+            handle = self.temporal.get_workflow_handle(workflow_id)
+            for seq in (3, 4):
+                sent = time.monotonic()
+                await handle.execute_update("ping", Ping(seq=seq, with_activity=True))
+                calls.add("update-activity", sent, time.monotonic() - sent)
+
         began = time.monotonic()
         await lanes(ids, self.args.concurrency, start)
         starts = time.monotonic() - began
@@ -212,11 +223,16 @@ class YearPhases:
         began = time.monotonic()
         await lanes(ids, self.args.concurrency, updates)
         update_seconds = time.monotonic() - began
+        began = time.monotonic()
+        await lanes(ids, self.args.concurrency, with_activity)
+        activity_seconds = time.monotonic() - began
         return {
             "starts_per_second": round(count / starts, 1),
             "first_tasks_per_second": round(count / drained, 1),
             "updates_per_second": round(2 * count / update_seconds, 1),
+            "updates_with_activity_per_second": round(2 * count / activity_seconds, 1),
             "update": asdict(calls.latency(["update"])),
+            "update_with_activity": asdict(calls.latency(["update-activity"])),
         }
 
     async def enrol(self, calls: Calls) -> dict[str, Any]:

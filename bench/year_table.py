@@ -35,15 +35,17 @@ UPDATE_KINDS = {
 WAITS = ("waited_seconds", "waited_for_survey_close", "waited_for_review_due", "waited_for_close")
 
 
-def floor_seconds(phase: str, figures: dict[str, Any], floor: dict[str, Any]) -> float | None:
+def floor_seconds(
+    phase: str, figures: dict[str, Any], floor: dict[str, Any], rate: str = "updates_per_second"
+) -> float | None:
     """What the floor takes for the phase's work: its first tasks at the floor's rate, or its Updates at the
-    floor's Update rate (`--concurrency` in flight both)."""
+    floor's Update rate (`rate`: bare, or with one activity each; `--concurrency` in flight)."""
     if phase == "enrol" and floor.get("first_tasks_per_second"):
         return float(figures.get("appraisals", 0)) / float(floor["first_tasks_per_second"])
     updates = sum(int(k["count"]) for kind, k in figures.get("by_kind", {}).items() if kind in UPDATE_KINDS)
     updates += int(figures.get("worker_updates", 0))  # Updates the worker sent (the calibration's push)
-    if updates and floor.get("updates_per_second"):
-        return float(updates) / float(floor["updates_per_second"])
+    if updates and floor.get(rate):
+        return float(updates) / float(floor[rate])
     return None
 
 
@@ -61,7 +63,7 @@ def table(state: RunState) -> str:
         " | CPU worker / server / web (s) | peak RSS worker / server / web (MiB) | DB (MiB) | longest history |",
         "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
-    active_total = floor_total = 0.0
+    active_total = floor_total = shaped_total = 0.0
     for phase in PHASES:
         figures = phases.get(phase)
         if figures is None:
@@ -75,6 +77,7 @@ def table(state: RunState) -> str:
         if floor_time and phase not in ("setup", "floor"):
             active_total += active
             floor_total += floor_time
+            shaped_total += floor_seconds(phase, figures, floor, "updates_with_activity_per_second") or 0.0
         cpu = figures.get("cpu", {})
         peak = figures.get("peak_mib", {})
         history = figures.get("longest_history", {})
@@ -95,8 +98,17 @@ def table(state: RunState) -> str:
             f"\nthe year's work (phases with a floor, waiting left out): {active_total:,.0f} s against the floor's"
             f" {floor_total:,.0f} s for the same first tasks and Updates: {active_total / floor_total:.2f}x{per}"
         )
+        if floor.get("updates_with_activity_per_second") and shaped_total:
+            lines.append(
+                "against a floor whose Update runs one activity, as a step's durable write does:"
+                f" {shaped_total:,.0f} s, {active_total / shaped_total:.2f}x"
+            )
     if start_rate:
-        lines.append(f"floor: {start_rate} starts/s, {first_rate} first tasks/s, {update_rate} Updates/s")
+        shaped = floor.get("updates_with_activity_per_second")
+        with_activity = f", {shaped} Updates/s with one activity" if shaped else ""
+        lines.append(
+            f"floor: {start_rate} starts/s, {first_rate} first tasks/s, {update_rate} Updates/s{with_activity}"
+        )
     storage = phases.get("report", {}).get("storage")
     if storage:
         lines.append(
