@@ -103,12 +103,12 @@ class CompressionCodec(PayloadCodec):
 
     def compress(self, payload: Payload) -> Payload:
         raw = payload.SerializeToString()
-        if len(raw) < COMPRESS_FROM:
+        # One that would open past what decoding accepts goes as it is: Temporal refuses it when it is written (its
+        # 2 MB limit), as before, rather than keeping what no worker could read back.
+        if not COMPRESS_FROM <= len(raw) <= MAX_INFLATED:
             return payload
-        packed = zlib.compress(raw, COMPRESSION_LEVEL)
-        if len(packed) >= len(raw):
-            return payload
-        return Payload(metadata={"encoding": COMPRESSED}, data=packed)
+        packed = Payload(metadata={"encoding": COMPRESSED}, data=zlib.compress(raw, COMPRESSION_LEVEL))
+        return packed if packed.ByteSize() < payload.ByteSize() else payload  # the new metadata counts too
 
     def decompress(self, payload: Payload) -> Payload:
         if payload.metadata.get("encoding") != COMPRESSED:
@@ -118,7 +118,7 @@ class CompressionCodec(PayloadCodec):
             raw = inflater.decompress(payload.data, MAX_INFLATED)
         except zlib.error:
             raise PayloadCompressionError("payload terkompresi rusak: tidak dapat dibuka") from None
-        if inflater.unconsumed_tail or not inflater.eof:
+        if inflater.unconsumed_tail or not inflater.eof or inflater.unused_data:
             raise PayloadCompressionError(
                 f"payload terkompresi rusak atau lebih dari {MAX_INFLATED // (1024 * 1024)} MB setelah dibuka"
             )

@@ -79,7 +79,7 @@ CONCURRENCY = 50  # starts in flight at once from one enrolment page
 # steps, and its Updates queue with theirs: at 50 in flight, a person's step during the calibration push of the
 # 1,000-employee year (issue 21) waited 4.85 times its p99 in a quiet phase. The worker's CPU bounds the push, not
 # the calls in flight: with 10, the next run's push took 69 s for 999 appraisals, and people's steps during it had
-# a p99 below the review's at the same load (docs/benchmarks.md).
+# a p99 below the review's at the same load (docs/benchmarks.md; 10 and 50 not yet measured apart on one machine).
 PUSH_CONCURRENCY = 10
 REPORT_SYNC_BUDGET = 120.0  # seconds the report spends checking open entries (its activity has five minutes)
 RESEND_PAUSE = 1.0  # seconds before an Update whose answer outwaited its call is sent again

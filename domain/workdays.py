@@ -55,8 +55,9 @@ class DayOff(BaseModel):
 # no government site: the list was transcribed from the data of python-holidays 0.108 (November 2026), which cites
 # that page in its web.archive.org copy of 17 September 2026, and checked against its 2026 list, which matches the
 # decree above day for day. The decree's number was not seen; docs/policy.md asks HR to compare the list with the
-# signed decree. Idulfitri and Iduladha are the decree's dates; should the government's sidang isbat move one, HR
-# adds the day in `working_days.days_off`.
+# signed decree. Idulfitri (10-11 March) and Iduladha (17 May) are marked estimated there (its lunar table is
+# confirmed to 2026); the joint leave the decree puts around them (9, 12 and 15 March; 18 May) agrees with them.
+# Should the sidang isbat move one, HR adds the day in `working_days.days_off`.
 SOURCES = {
     2026: "SKB Menteri Agama, Menteri Ketenagakerjaan dan Menteri PANRB Nomor 1497, 2 dan 5 Tahun 2025",
     2027: "SKB Menteri Agama, Menteri Ketenagakerjaan dan Menteri PANRB tentang Hari Libur Nasional dan Cuti Bersama"

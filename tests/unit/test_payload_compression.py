@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import base64
 import os
+import random
 import zlib
 
 import pytest
@@ -58,7 +59,10 @@ async def test_a_small_or_incompressible_payload_and_one_written_before_pass_as_
     small = _payload({"nip": "199212252019032001"})
     assert small.ByteSize() < COMPRESS_FROM
     noise = Payload(metadata={"encoding": b"binary/plain"}, data=os.urandom(4096))
-    assert await CODEC.encode([small, noise]) == [small, noise]
+    # Past the threshold, where zlib saves some bytes of data but the compressed encoding's metadata costs more.
+    barely = Payload(metadata={"encoding": b"binary/plain"}, data=random.Random(7).randbytes(130) + b"a" * 40)
+    assert barely.ByteSize() >= COMPRESS_FROM and len(zlib.compress(barely.SerializeToString())) < barely.ByteSize()
+    assert await CODEC.encode([small, noise, barely]) == [small, noise, barely]
     before = _payload(_skp(20))  # a history written before compression: decoded as it is
     assert await CODEC.decode([before]) == [before]
 
@@ -72,6 +76,9 @@ async def test_a_payload_inflating_past_its_bound_or_damaged_is_refused() -> Non
     cut = Payload(metadata=dict(packed.metadata), data=packed.data[:-8])
     with pytest.raises(PayloadCompressionError, match="rusak"):
         await CODEC.decode([cut])
+    trailing = Payload(metadata=dict(packed.metadata), data=packed.data + b"tambahan")
+    with pytest.raises(PayloadCompressionError, match="rusak"):
+        await CODEC.decode([trailing])
     garbage = Payload(metadata={"encoding": COMPRESSED}, data=b"bukan zlib")
     with pytest.raises(PayloadCompressionError, match="rusak"):
         await CODEC.decode([garbage])
@@ -91,3 +98,12 @@ async def test_with_keys_a_payload_is_compressed_then_sealed_and_both_older_form
     sealed_before = (await EncryptionCodec(keys).encode([plain]))[0]  # encrypted, from before compression
     assert await both.decode([sealed, sealed_before, plain]) == [plain, plain, plain]
     assert encrypting(data_converter(keys)) and not encrypting(data_converter(None))  # the worker's warning says so
+
+
+async def test_a_payload_too_large_to_be_read_back_is_not_compressed() -> None:
+    """Temporal refuses a payload over its 2 MB limit when it is written; compressed, one opening past MAX_INFLATED
+    would be stored and then refused by every worker reading it back."""
+    huge = Payload(metadata={"encoding": b"json/plain"}, data=b"[" + b"1," * (MAX_INFLATED // 2) + b"1]")
+    assert await CODEC.encode([huge]) == [huge]
+    [packed] = await CODEC.encode([Payload(metadata={"encoding": b"json/plain"}, data=b"1," * (MAX_INFLATED // 4))])
+    assert packed.metadata["encoding"] == COMPRESSED and (await CODEC.decode([packed]))[0].ByteSize() < MAX_INFLATED
