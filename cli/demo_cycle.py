@@ -116,7 +116,9 @@ def run_cycle(
 
 
 async def _run(demo: Demo, data_dir: Path, ui_port: int, web_port: int, keep_running: bool) -> None:
-    async with local_stack(demo.settings, data_dir=data_dir, ui_port=ui_port) as stack:
+    # Payloads are compressed: the Web UI asks the demo's web service to open them (an operator signed in there).
+    codec = f"http://127.0.0.1:{web_port}/codec"
+    async with local_stack(demo.settings, data_dir=data_dir, ui_port=ui_port, codec_endpoint=codec) as stack:
         stop, ready = asyncio.Event(), asyncio.Event()
         worker = asyncio.create_task(run_worker(demo.settings, client=stack.client, stop=stop, ready=ready))
         try:
