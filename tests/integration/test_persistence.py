@@ -59,6 +59,7 @@ from persistence.repositories.organisation import IN_CHUNK
 from persistence.uow import SqlAlchemyUnitOfWork
 from services import calibration_board
 from services.calibration_board import CHANGES_PER_PAGE
+from tests.integration.worklist_entries import withdrawn
 from workflows.contracts import appraisal_workflow_id, appraisal_workflow_ids
 from workflows.cycle_contracts import CycleRef
 
@@ -475,17 +476,7 @@ def test_a_cycles_predicates_are_counted_per_unit_by_the_database(seeded: UowFac
                     step=Step.SUPERVISOR_REVIEW,
                 )
             )
-        uow.worklist.put(
-            WorkItem(
-                workflow_id=appraisal_workflow_id("C1", PPPK),
-                cycle_id="C1",
-                instansi_code=INSTANSI,
-                unit_code="B1",
-                employee_nip=PPPK,
-                penilai_nip=KABID,
-                step=Step.WITHDRAWN,
-            )
-        )
+        uow.worklist.put(withdrawn("C1", INSTANSI, "B1", PPPK, KABID))
         uow.commit()
     with seeded() as uow:
         # in Predicate's order: Sangat Baik, Baik, Butuh Perbaikan, Kurang, Sangat Kurang

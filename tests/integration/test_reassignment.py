@@ -14,6 +14,7 @@ from domain.stages import Step
 from domain.worklist import WorkItem
 from persistence.ports import AbstractUnitOfWork
 from services.appraisals import REVIEWER_RULE, check_reassignment
+from tests.integration.worklist_entries import withdrawn
 from workflows.contracts import appraisal_workflow_id
 
 UowFactory = Callable[[], AbstractUnitOfWork]
@@ -47,15 +48,7 @@ def seed(uow_factory: UowFactory) -> None:
         person(ELSEWHERE, "Pegawai Dinkes", instansi=OTHER)
         uow.worklist.enrol(
             [
-                WorkItem(
-                    workflow_id=appraisal_workflow_id(CYCLE, MOVED),
-                    cycle_id=CYCLE,
-                    instansi_code=INSTANSI,
-                    unit_code="U",
-                    employee_nip=MOVED,
-                    penilai_nip=KABID,
-                    step=Step.WITHDRAWN,
-                ),
+                withdrawn(CYCLE, INSTANSI, "U", MOVED, KABID),
                 WorkItem(
                     workflow_id=appraisal_workflow_id(CYCLE, KASI_BARU),
                     cycle_id=CYCLE,

@@ -17,12 +17,11 @@ from sqlalchemy import insert, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from domain.ratings import Predicate
-from domain.stages import Step
-from domain.worklist import WorkItem
 from persistence.orm import EmployeeRow, InstansiRow, ReviewRow
 from persistence.uow import SqlAlchemyUnitOfWork
 from services import cycle_report, report_files
 from services.cycles import ReviewedView
+from tests.integration.worklist_entries import withdrawn
 from workflows.contracts import appraisal_workflow_id
 from workflows.cycle_contracts import CycleState, UnitIkm
 
@@ -83,22 +82,7 @@ def _fill(session_factory: sessionmaker[Session], uow_factory: Callable[[], SqlA
         session.execute(insert(ReviewRow), rows)
         session.commit()
     with uow_factory() as uow:
-        uow.worklist.put(
-            WorkItem(
-                workflow_id=appraisal_workflow_id(CYCLE, WITHDRAWN),
-                cycle_id=CYCLE,
-                instansi_code=INSTANSI,
-                unit_code="U1",
-                employee_nip=WITHDRAWN,
-                penilai_nip=NIPS[0],
-                step=Step.WITHDRAWN,
-                assignee=None,
-                deadline=None,
-                overdue=False,
-                escalation_level=0,
-                recorded_at=now,
-            )
-        )
+        uow.worklist.put(withdrawn(CYCLE, INSTANSI, "U1", WITHDRAWN, NIPS[0], at=now))
         uow.commit()
 
 
