@@ -32,7 +32,11 @@ def progress(text_: str) -> None:
 def plan_calendar(args: argparse.Namespace, employees: int) -> dict[str, str]:
     """Offsets from the cycle's start, sized so that each phase fits before its deadline at `--rate` calls a second
     (times `--slack`): the enrolment, the SKP (three calls each), the late share's wait and catch-up, the
-    self-assessment, the survey answers, the review, the calibration push, the sign-off, the objection window."""
+    self-assessment, the survey answers, the review, the calibration push, the sign-off, the objection window.
+
+    A result's objection window opens when it is signed, during the push, and the driver acknowledges once the push
+    is over: the window covers the push and the acknowledgements, or the first results signed would close on their
+    own before anyone acknowledged them. The atasan's decision is due only for the share that objects."""
     n, r, s = employees, args.rate, args.slack
     enrol = n / args.first_task_rate + 30
     skp = 3 * n / r
@@ -59,8 +63,8 @@ def plan_calendar(args: argparse.Namespace, employees: int) -> dict[str, str]:
         "review_due": at(review_due),
         "calibration_due": at(calibration_due),
         "sign_off_due": at(sign_due),
-        "objection_window": at(s * (one + 60)),
-        "objection_decision_due": at(s * (one + 60)),
+        "objection_window": at(s * (n / args.push_rate + one + 60)),
+        "objection_decision_due": at(s * (n * args.objections / r + 60)),
     }
 
 
