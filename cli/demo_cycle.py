@@ -123,7 +123,7 @@ async def _run(demo: Demo, data_dir: Path, ui_port: int, web_port: int, keep_run
         worker = asyncio.create_task(run_worker(demo.settings, client=stack.client, stop=stop, ready=ready))
         try:
             await _ready(ready, worker)
-            async with web_service(demo.settings, port=web_port, client=stack.client) as web:
+            async with web_service(stack.web_settings(demo.settings), port=web_port, client=stack.client) as web:
                 await translate(_cycle(demo, stack, web.url, data_dir), subject="demo")
                 print_logins(demo.uow_factory, web.url if keep_running else None)
                 if keep_running:

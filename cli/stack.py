@@ -71,6 +71,14 @@ class LocalStack:
     started_server: bool
     server: DevServer | None = None  # the one started here, to watch while Kinerja runs
 
+    def web_settings(self, settings: Settings) -> Settings:
+        """The settings for a web service beside this stack: with the Web UI this stack started (on `--ui-port`), the
+        service links to that UI and lets it call the codec endpoint (its CORS origin). A TEMPORAL__UI_URL that was
+        set (a proxy in front of the UI) is kept, as it is when the stack reused a running server."""
+        if self.ui_url is None or "ui_url" in settings.temporal.model_fields_set:
+            return settings
+        return settings.model_copy(update={"temporal": settings.temporal.model_copy(update={"ui_url": self.ui_url})})
+
 
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     up = commands.add_parser(
@@ -173,7 +181,7 @@ async def _up(settings: Settings, *, data_dir: Path, ui_port: int, with_worker: 
                 async with contextlib.AsyncExitStack() as web:
                     web_url = None
                     if web_port is not None:
-                        service = web_service(settings, port=web_port, client=stack.client)
+                        service = web_service(stack.web_settings(settings), port=web_port, client=stack.client)
                         web_url = (await web.enter_async_context(service)).url
                     if not stop.is_set():
                         _print_ready(settings, stack, database_url, with_worker=with_worker, web_url=web_url)

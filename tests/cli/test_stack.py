@@ -19,13 +19,16 @@ import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import cast
 
 import pytest
 from temporalio.api.operatorservice.v1 import ListSearchAttributesRequest
+from temporalio.client import Client
 from temporalio.common import WorkflowIDReusePolicy
 
 import temporal_client
-from settings import TemporalSettings
+from cli.stack import LocalStack
+from settings import Settings, TemporalSettings
 from tests.ports import free_port
 from workflows import search_attributes
 
@@ -177,6 +180,12 @@ def test_up_serves_temporal_its_web_ui_and_a_worker_then_stops_on_ctrl_c_leaving
     with pytest.raises(urllib.error.HTTPError) as anonymous:
         urllib.request.urlopen(f"{web}/api/v1/me", timeout=10)
     assert anonymous.value.code == 401  # nobody signed in
+    # The Web UI it started, on this --ui-port, may ask the web service to open payloads (CORS), and no other origin.
+    ui = f"http://127.0.0.1:{up.ui_port}"
+    for origin, allowed in ((ui, ui), ("http://127.0.0.1:8233", None)):
+        preflight = urllib.request.Request(f"{web}/codec/decode", method="OPTIONS", headers={"Origin": origin})
+        with urllib.request.urlopen(preflight, timeout=10) as response:
+            assert response.headers.get("Access-Control-Allow-Origin") == allowed, origin
     assert asyncio.run(_custom_search_attributes(up.port)) >= KINERJA_ATTRIBUTES
     assert up.process is not None
     servers = _dev_servers(up.data_dir)
@@ -331,3 +340,15 @@ def test_up_refuses_a_web_port_held_by_something_else_and_leaves_no_server(up: U
     assert "Kinerja siap" not in done.stdout
     assert not _dev_servers(up.data_dir), "the dev server it started is stopped again"
     assert '"worker stopped"' in done.stderr  # the worker it started too, gracefully
+
+
+def test_the_web_service_beside_a_started_ui_links_to_it_unless_told_otherwise() -> None:
+    started = LocalStack(
+        client=cast(Client, None), address="127.0.0.1:7233", ui_url="http://127.0.0.1:9000", started_server=True
+    )
+    assert started.web_settings(Settings()).temporal.ui_url == "http://127.0.0.1:9000"
+    # TEMPORAL__UI_URL set (the UI behind a proxy) is kept, as it is beside a server that was already running.
+    told = Settings(temporal=TemporalSettings(ui_url="https://temporal.bkd.example.go.id"))
+    assert started.web_settings(told).temporal.ui_url == "https://temporal.bkd.example.go.id"
+    reused = LocalStack(client=cast(Client, None), address="127.0.0.1:7233", ui_url=None, started_server=False)
+    assert reused.web_settings(Settings()).temporal.ui_url == Settings().temporal.ui_url
