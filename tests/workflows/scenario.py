@@ -17,6 +17,9 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any, TypeVar
 
+from google.protobuf.descriptor import FieldDescriptor
+from google.protobuf.message import Message
+from temporalio.api.common.v1 import Payload
 from temporalio.api.enums.v1 import EventType
 from temporalio.api.history.v1 import HistoryEvent
 from temporalio.api.testservice.v1 import SleepRequest
@@ -32,6 +35,7 @@ from domain.ratings import Expectation, OrgPredicate, Predicate
 from domain.skp import Aspect, Indicator, Realisation, RencanaHasilKerja, RhkKind, Skp, Target
 from domain.stages import Role, Step
 from domain.worklist import WorkItem
+from payloads import COMPRESSED, COMPRESSION
 from persistence.ports import AbstractUnitOfWork
 from services import calibration_store
 from temporal_client import DATA_CONVERTER
@@ -286,10 +290,32 @@ async def replay_and_record(client: Client, handle: WorkflowHandle[Any, Any], na
         HISTORIES.mkdir(exist_ok=True)
         for index, history in enumerate(histories):
             suffix = f"-run{index + 1}" if len(histories) > 1 else ""
-            # One event per line: small, and a diff shows which events changed.
+            # One event per line, payloads opened: small, and a diff shows which events changed and how.
+            for event in history.events:
+                decompress_payloads(event)
             events = json.loads(history.to_json())["events"]
             lines = ",\n".join(json.dumps(event, separators=(",", ":"), sort_keys=True) for event in events)
             (HISTORIES / f"{name}{suffix}.json").write_text('{"events":[\n' + lines + "\n]}\n")
+
+
+def decompress_payloads(message: Message) -> None:
+    """Open, in place, every compressed payload in `message` (payloads.CompressionCodec): a saved history is read in
+    review, and it replays all the same, as today's converter takes an uncompressed payload as it is."""
+    if isinstance(message, Payload):
+        if message.metadata.get("encoding") == COMPRESSED:
+            message.CopyFrom(COMPRESSION.decompress(message))
+        return
+    for field, value in message.ListFields():
+        if field.type != FieldDescriptor.TYPE_MESSAGE:
+            continue
+        if field.message_type is not None and field.message_type.GetOptions().map_entry:
+            items = [item for item in value.values() if isinstance(item, Message)]
+        elif field.is_repeated:
+            items = list(value)
+        else:
+            items = [value]
+        for item in items:
+            decompress_payloads(item)
 
 
 def entries_of_gone_appraisals(uow_factory: Callable[[], AbstractUnitOfWork], count: int) -> list[str]:
