@@ -63,7 +63,7 @@ def plan_calendar(args: argparse.Namespace, employees: int) -> dict[str, str]:
         "review_due": at(review_due),
         "calibration_due": at(calibration_due),
         "sign_off_due": at(sign_due),
-        "objection_window": at(s * (n / args.push_rate + one + 60)),
+        "objection_window": at(s * (n / min(args.push_rate, r) + one + 60)),  # the push or the signing, the slower
         "objection_decision_due": at(s * (n * args.objections / r + 60)),
     }
 

@@ -75,8 +75,9 @@ class Up:
         return self.cwd / "stderr.log"
 
     def env(self) -> dict[str, str]:
+        inherited = {name: value for name, value in os.environ.items() if name != "TEMPORAL__UI_URL"}
         return {
-            **os.environ,
+            **inherited,  # without a UI address of the caller's: `kinerja up` links to the UI it starts
             "DATABASE_URL": f"sqlite:///{self.cwd / 'kinerja.db'}",
             "TEMPORAL__ADDRESS": f"127.0.0.1:{self.port}",
             "PYTHONPATH": str(ROOT),
@@ -342,7 +343,8 @@ def test_up_refuses_a_web_port_held_by_something_else_and_leaves_no_server(up: U
     assert '"worker stopped"' in done.stderr  # the worker it started too, gracefully
 
 
-def test_the_web_service_beside_a_started_ui_links_to_it_unless_told_otherwise() -> None:
+def test_the_web_service_beside_a_started_ui_links_to_it_unless_told_otherwise(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("TEMPORAL__UI_URL", raising=False)
     started = LocalStack(
         client=cast(Client, None), address="127.0.0.1:7233", ui_url="http://127.0.0.1:9000", started_server=True
     )
@@ -351,4 +353,5 @@ def test_the_web_service_beside_a_started_ui_links_to_it_unless_told_otherwise()
     told = Settings(temporal=TemporalSettings(ui_url="https://temporal.bkd.example.go.id"))
     assert started.web_settings(told).temporal.ui_url == "https://temporal.bkd.example.go.id"
     reused = LocalStack(client=cast(Client, None), address="127.0.0.1:7233", ui_url=None, started_server=False)
-    assert reused.web_settings(Settings()).temporal.ui_url == Settings().temporal.ui_url
+    configured = Settings()
+    assert reused.web_settings(configured) is configured
