@@ -8,7 +8,7 @@ import asyncio
 import json
 import time
 import zlib
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import asdict
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -201,19 +201,18 @@ class YearPhases:
             )
             calls.add("start", sent, time.monotonic() - sent)
 
-        async def updates(workflow_id: str) -> None:
-            handle = self.temporal.get_workflow_handle(workflow_id)
-            for seq in (1, 2):
-                sent = time.monotonic()
-                await handle.execute_update("ping", Ping(seq=seq))
-                calls.add("update", sent, time.monotonic() - sent)
+        def two_updates(first: int, with_activity: bool, kind: str) -> Callable[[str], Awaitable[None]]:
+            async def send(workflow_id: str) -> None:
+                handle = self.temporal.get_workflow_handle(workflow_id)
+                for seq in (first, first + 1):
+                    sent = time.monotonic()
+                    await handle.execute_update("ping", Ping(seq=seq, with_activity=with_activity))
+                    calls.add(kind, sent, time.monotonic() - sent)
 
-        async def with_activity(workflow_id: str) -> None:
-            handle = self.temporal.get_workflow_handle(workflow_id)
-            for seq in (3, 4):
-                sent = time.monotonic()
-                await handle.execute_update("ping", Ping(seq=seq, with_activity=True))
-                calls.add("update-activity", sent, time.monotonic() - sent)
+            return send
+
+        updates = two_updates(1, False, "update")
+        with_activity = two_updates(3, True, "update-activity")
 
         began = time.monotonic()
         await lanes(ids, self.args.concurrency, start)
