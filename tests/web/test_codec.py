@@ -83,8 +83,9 @@ async def test_what_is_not_a_payload_list_or_not_configured_is_said_so(
 ) -> None:
     headers = {"Authorization": f"Bearer {web_office.tokens[Role.OPERATOR]}", "Content-Type": "application/json"}
     for body in (b"{", b'{"payloads": 3}', json.dumps({"payloads": [{"metadata": 5}]}).encode()):
-        refused = await codec_http.post(DECODE, content=body, headers=headers)
+        refused = await codec_http.post(DECODE, content=body, headers={**headers, "Origin": UI})
         assert refused.status_code == 422, refused.text
+        assert refused.headers["access-control-allow-origin"] == UI  # the Web UI may read why, as every refusal
     unconfigured = await web_office.http.post(DECODE, content=await _sealed_body(), headers=headers)
     assert unconfigured.status_code == 404 and "TEMPORAL__PAYLOAD_KEYS_FILE" in unconfigured.json()["detail"]
 

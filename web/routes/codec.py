@@ -86,7 +86,8 @@ async def decode(request: Request, svc: Svc, caller: Annotated[Caller | None, De
     try:
         json_format.Parse(body, wrapper)
     except (json_format.ParseError, UnicodeDecodeError, ValueError) as error:
-        raise Problem(422, f"bukan payload Temporal dalam JSON: {str(error)[:200]}", field="payloads") from None
+        what = f"bukan payload Temporal dalam JSON: {str(error)[:200]}"
+        raise Problem(422, what, field="payloads", headers=_cors(origin)) from None
     if keys is None and any(payload.metadata.get("encoding") == ENCRYPTED for payload in wrapper.payloads):
         raise Problem(
             404, "enkripsi payload tidak diatur di layanan ini (TEMPORAL__PAYLOAD_KEYS_FILE)", headers=_cors(origin)
